@@ -1,0 +1,115 @@
+"""Every error the protocol library raises.
+
+Verify functions return nothing on success and raise exactly one of these on failure. Each error
+carries a stable machine-readable ``code``, a human ``message`` and, where a comparison failed, the
+``expected`` and ``found`` values.
+
+    ProtocolError                   base of everything below
+    ├── NoticeError                 a notice failed validation; ``problems`` lists (path, reason)
+    ├── EntryError                  entry bytes: size, shape, origin, index or prev hash wrong
+    ├── ProofError                  an inclusion or consistency proof does not verify
+    ├── NoteError                   a signed note is malformed, or no known key verifies it
+    ├── CheckpointError             a checkpoint body is malformed or names the wrong origin
+    ├── WitnessError                the witness rules refuse to cosign; ``code`` says why
+    └── BundleError                 a proof bundle is malformed or does not verify
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ProtocolError(Exception):
+    """Base class: ``code`` is stable, ``expected``/``found`` are set for failed comparisons."""
+
+    code: str = "protocol_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        expected: Any = None,
+        found: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.expected = expected
+        self.found = found
+
+    def __str__(self) -> str:
+        text = f"{self.code}: {self.message}"
+        if self.expected is not None or self.found is not None:
+            text += f" (expected {_show(self.expected)}, found {_show(self.found)})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description, used by the node's API errors and evidence records."""
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.expected is not None:
+            out["expected"] = _jsonable(self.expected)
+        if self.found is not None:
+            out["found"] = _jsonable(self.found)
+        return out
+
+
+class NoticeError(ProtocolError):
+    """A notice failed validation. ``problems`` lists every (field path, reason)."""
+
+    code = "invalid_notice"
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        summary = "; ".join(f"{path or '<root>'}: {reason}" for path, reason in problems)
+        super().__init__(summary or "invalid notice")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["problems"] = [{"path": p, "reason": r} for p, r in self.problems]
+        return out
+
+
+class EntryError(ProtocolError):
+    code = "invalid_entry"
+
+
+class ProofError(ProtocolError):
+    code = "invalid_proof"
+
+
+class NoteError(ProtocolError):
+    code = "invalid_note"
+
+
+class CheckpointError(ProtocolError):
+    code = "invalid_checkpoint"
+
+
+class WitnessError(ProtocolError):
+    """Refusal to cosign. Codes follow C2SP tlog-witness: ``unknown_origin`` (404),
+    ``bad_signature`` (403), ``old_size_mismatch`` (409), ``bad_proof`` (422),
+    ``conflict`` (409: same size, different root), ``bad_request`` (400)."""
+
+    code = "witness_refused"
+
+
+class BundleError(ProtocolError):
+    code = "invalid_bundle"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        import base64
+
+        return base64.b64encode(value).decode()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.hex()
+    return repr(value)
