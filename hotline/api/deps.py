@@ -1,0 +1,52 @@
+"""Dependencies shared by the routers: the node and the authenticated user with a permission."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ..auth import allowed
+from ..auth.users import authenticate
+from ..node import Node
+from ..store.base import UserRecord
+from .errors import ApiError
+
+
+def get_node(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+NodeDep = Annotated[Node, Depends(get_node)]
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthenticated", "a bearer token is required",
+                       headers={"WWW-Authenticate": "Bearer"})
+    return token.strip()
+
+
+def require(permission: str) -> Callable[..., Awaitable[UserRecord]]:
+    async def dependency(request: Request, node: NodeDep) -> UserRecord:
+        user = await authenticate(node.store, bearer_token(request))
+        if user is None:
+            raise ApiError(401, "bad_token", "the token is unknown or revoked",
+                           headers={"WWW-Authenticate": "Bearer"})
+        if not allowed(user.role, permission):
+            raise ApiError(403, "forbidden", f"role {user.role} may not {permission}")
+        request.state.user = user.name
+        return user
+
+    return dependency
+
+
+Reader = Annotated[UserRecord, Depends(require("read"))]
+Poster = Annotated[UserRecord, Depends(require("post"))]
+Exporter = Annotated[UserRecord, Depends(require("export"))]
+Admin = Annotated[UserRecord, Depends(require("users"))]
+MetricsReader = Annotated[UserRecord, Depends(require("metrics"))]

@@ -1,0 +1,79 @@
+"""JSON errors: every refusal answers ``{"error": code, "detail": ...}`` with a 4xx/5xx status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hotline_protocol.errors import NoticeError, ProtocolError
+
+from ..auth.users import UserError
+from ..feeds.rules import RuleError
+from ..store.base import StoreError
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, detail: Any, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers
+
+
+def error_body(code: str, detail: Any) -> dict[str, Any]:
+    return {"error": code, "detail": detail}
+
+
+def protocol_error_status(exc: ProtocolError) -> int:
+    if exc.code == "entry_too_large":
+        return 413
+    return 422
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.detail), exc.status, headers=exc.headers)
+
+    @app.exception_handler(NoticeError)
+    async def _notice(_: Request, exc: NoticeError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.to_dict()["problems"]), 422)
+
+    @app.exception_handler(ProtocolError)
+    async def _protocol(_: Request, exc: ProtocolError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.to_dict()), protocol_error_status(exc))
+
+    @app.exception_handler(RuleError)
+    async def _rule(_: Request, exc: RuleError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.detail), exc.status)
+
+    @app.exception_handler(UserError)
+    async def _user(_: Request, exc: UserError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.detail), exc.status)
+
+    @app.exception_handler(StoreError)
+    async def _store(_: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse(error_body("store_unavailable", str(exc)), 503)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"path": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
+            for err in exc.errors()
+        ]
+        return JSONResponse(error_body("invalid_request", problems), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        return JSONResponse(
+            error_body(codes.get(exc.status_code, "http_error"), exc.detail), exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

@@ -1,0 +1,23 @@
+"""Both sides' public keys (vkeys), as pinned on this node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from .deps import NodeDep, Reader
+
+router = APIRouter(prefix="/v1", tags=["keys"])
+
+
+@router.get("/keys", summary="Both sides' origins and vkeys")
+async def get_keys(node: NodeDep, _: Reader) -> dict[str, Any]:
+    sides = [node.own] + ([node.peer] if node.peer is not None else [])
+    return {
+        "own": node.own.name,
+        "sides": {
+            s.name: {"origin": s.origin, "log_vkey": s.log_vkey, "witness_vkey": s.witness_vkey}
+            for s in sides
+        },
+    }

@@ -1,0 +1,71 @@
+"""``create_app(settings)``: builds the node and its API; nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .api import audit, errors, keys, logs, notices, stream, system, users
+from .api.limits import BodyLimit
+from .keys import NodeKeys, load_keys
+from .metrics import Metrics
+from .node import Clock, Node
+from .settings import Settings
+from .store import open_store
+from .store.base import Store
+
+log = logging.getLogger("hotline.app")
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    node_keys: NodeKeys | None = None,
+    clock_ms: Clock = wall_clock_ms,
+) -> FastAPI:
+    """The node's ASGI app. Store, keys and clock may be passed in; by default they come from
+    the settings (the store URL and the key files in the node directory)."""
+    node = Node(
+        settings,
+        store if store is not None else open_store(
+            settings.store_url, allow_unsafe=settings.store_unsafe,
+            key_prefix=settings.store_prefix,
+        ),
+        node_keys if node_keys is not None else load_keys(settings),
+        clock_ms,
+    )
+    metrics = Metrics(node)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await node.start()
+        try:
+            yield
+        finally:
+            await node.stop()
+
+    app = FastAPI(
+        title=f"Hotline node {settings.side}",
+        version="0.1.0",
+        summary="Signed, logged and acknowledged notices between two sides sharing an airspace",
+        lifespan=lifespan,
+    )
+    app.state.node = node
+    app.state.metrics = metrics
+    app.add_middleware(BodyLimit, max_bytes=settings.limits.max_request_bytes)
+    errors.install(app)
+    for router in (
+        system.router, notices.router, logs.router, keys.router, audit.router, users.router,
+        stream.router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,70 @@
+"""Turn what a client sends (REST body, stream message) into a complete notice.
+
+The node fills what the client may leave out: ``id`` (a fresh UUID), ``time`` (now) and the
+``author`` (the authenticated user, with the node's configured unit and nation). An author given
+by the client must name the authenticated user: nobody posts in someone else's name.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from hotline_protocol.notices import Notice, parse_notice
+
+from ..settings import Settings
+from ..store.base import UserRecord
+from .index import NoticeRecord
+from .rules import RuleError
+
+
+def complete_notice(
+    body: Mapping[str, Any], user: UserRecord, settings: Settings, now_ms: int
+) -> Notice:
+    """Fill id, time and author, then validate (NoticeError lists every problem)."""
+    data = dict(body)
+    data.setdefault("id", str(uuid.uuid4()))
+    data.setdefault("time", now_ms)
+    author = data.get("author")
+    if author is None:
+        if not settings.unit or not settings.nation:
+            raise RuleError(
+                "author_required", "give an author (unit, nation): this node has no defaults"
+            )
+        data["author"] = {"id": user.name, "unit": settings.unit, "nation": settings.nation}
+    elif isinstance(author, Mapping):
+        author = dict(author)
+        if author.setdefault("id", user.name) != user.name:
+            raise RuleError(
+                "author_mismatch", f"author.id must be the authenticated user {user.name!r}", 403
+            )
+        author.setdefault("unit", settings.unit or None)
+        author.setdefault("nation", settings.nation or None)
+        data["author"] = {k: v for k, v in author.items() if v is not None}
+    return parse_notice(data)
+
+
+def ack_body(target: NoticeRecord, response: str, reason: str | None, remark: str | None,
+             precedence: str | None) -> dict[str, Any]:
+    """An ack notice body answering ``target`` (precedence defaults to the target's)."""
+    body: dict[str, Any] = {
+        "kind": "ack", "status": target.status, "ref": target.ref(), "response": response,
+        "precedence": precedence or target.precedence,
+    }
+    if reason is not None:
+        body["reason"] = reason
+    if remark is not None:
+        body["remark"] = remark
+    return body
+
+
+def cancel_body(target: NoticeRecord, reason: str, remark: str | None,
+                precedence: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": "cancel", "status": target.status, "ref": target.ref(), "reason": reason,
+        "precedence": precedence or target.precedence,
+    }
+    if remark is not None:
+        body["remark"] = remark
+    return body

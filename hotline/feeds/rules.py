@@ -1,0 +1,74 @@
+"""Rules a notice must meet against the feeds before the sequencer appends it.
+
+- an ``ack`` refers to an entry that exists in the other side's feed (same leaf hash) and that
+  is not itself an ack;
+- a ``cancel`` refers to an entry of the own feed that is not already cancelled;
+- an update (``supersedes``) refers to an entry of the own feed of the same kind, neither
+  cancelled nor already superseded (updates form a chain: update the latest version).
+"""
+
+from __future__ import annotations
+
+from hotline_protocol.notices import Notice, reference_of
+
+from .index import FeedIndex, NoticeRecord
+
+
+class RuleError(Exception):
+    """A notice breaks a feed rule; ``status`` is the HTTP status the API answers with."""
+
+    def __init__(self, code: str, detail: str, status: int = 422) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.status = status
+
+
+def check_notice(
+    notice: Notice, index: FeedIndex, own: str, peer: str | None, claimed: set[tuple[str, int]]
+) -> None:
+    """Raise RuleError when ``notice`` may not be appended to side ``own``'s feed."""
+    target = reference_of(notice)
+    if notice.kind == "ack":
+        assert target is not None
+        rec = _resolve(index, target.origin, target.index, target.leaf_hash)
+        if rec.side == own or peer is None or rec.side != peer:
+            raise RuleError("wrong_side", "an ack must refer to an entry of the other side's feed")
+        if rec.kind == "ack":
+            raise RuleError("not_ackable", "an acknowledgement is not itself acknowledged")
+    elif notice.kind == "cancel":
+        assert target is not None
+        rec = _resolve(index, target.origin, target.index, target.leaf_hash)
+        if rec.side != own:
+            raise RuleError("wrong_side", "only the own side's notices can be cancelled", 403)
+        if rec.kind in ("ack", "cancel"):
+            raise RuleError("not_cancellable", f"a {rec.kind} cannot be cancelled")
+        _not_closed(rec, claimed)
+        claimed.add((rec.side, rec.index))
+    if notice.supersedes is not None:
+        ref = notice.supersedes
+        rec = _resolve(index, ref.origin, ref.index, ref.leaf_hash)
+        if rec.side != own:
+            raise RuleError("wrong_side", "only the own side's notices can be updated", 403)
+        if rec.kind != notice.kind:
+            raise RuleError("kind_mismatch", f"an update of a {rec.kind} must be a {rec.kind}")
+        _not_closed(rec, claimed)
+        claimed.add((rec.side, rec.index))
+
+
+def _resolve(index: FeedIndex, origin: str, i: int, leaf_hash: str) -> NoticeRecord:
+    rec = index.resolve(origin, i, leaf_hash)
+    if rec is None:
+        raise RuleError(
+            "unknown_reference", f"no entry {origin} #{i} with leaf hash {leaf_hash}", 404
+        )
+    return rec
+
+
+def _not_closed(rec: NoticeRecord, claimed: set[tuple[str, int]]) -> None:
+    if rec.cancelled_by is not None:
+        raise RuleError("already_cancelled", f"{rec.side} #{rec.index} is cancelled", 409)
+    if rec.superseded_by is not None or (rec.side, rec.index) in claimed:
+        raise RuleError(
+            "already_superseded", f"{rec.side} #{rec.index} was already updated or cancelled", 409
+        )

@@ -1,0 +1,215 @@
+"""The sequencer: the single writer of the node's own feed.
+
+Append = validate → entry bytes → Merkle update → signed checkpoint → one durable write → publish.
+Posts that arrive while a write is in flight queue up and go together into the next write (group
+commit: one fsync and one checkpoint signature for the whole batch). The queue is ordered by
+precedence, so a FLASH post overtakes queued ROUTINE ones. An idempotency key (``client_ref``)
+makes a retried post return the original entry instead of appending twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
+from hotline_protocol.entries import Entry, decode_entry, encode_entry
+from hotline_protocol.errors import ProtocolError
+from hotline_protocol.merkle import Tree
+from hotline_protocol.note import Signer
+from hotline_protocol.notices import Notice
+
+from ..store.base import CheckpointRecord, Store
+from .rules import RuleError
+
+log = logging.getLogger("hotline.sequencer")
+
+PRECEDENCE_RANK = {"FLASH": 0, "IMMEDIATE": 1, "PRIORITY": 2, "ROUTINE": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    entry: Entry
+    replayed: bool = False  # True when an idempotency key returned an earlier entry
+    checkpoint: bytes = b""
+
+
+@dataclass(order=True)
+class _Item:
+    rank: int
+    seq: int
+    notice: Notice = field(compare=False)
+    ref_key: str | None = field(compare=False)
+    future: asyncio.Future[Appended] = field(compare=False)
+
+
+class OwnFeed:
+    """The own feed's durable-state mirror: tree, last leaf hash, latest signed checkpoint."""
+
+    def __init__(self, origin: str, tree: Tree, checkpoint: bytes) -> None:
+        self.origin = origin
+        self.tree = tree
+        self.checkpoint = checkpoint
+
+    @property
+    def size(self) -> int:
+        return self.tree.size
+
+    def prev(self) -> bytes:
+        return self.tree.leaf(self.tree.size - 1) if self.tree.size else b""
+
+
+# Checks a notice against the feeds; ``claimed`` holds what earlier posts of the same batch
+# cancelled or superseded. Raises RuleError or ProtocolError.
+Validator = Callable[[Notice, set[tuple[str, int]]], None]
+Committed = Callable[[list[Entry], bytes, int], None]  # entries, checkpoint note, time ms
+
+
+class Sequencer:
+    def __init__(
+        self,
+        *,
+        feed: OwnFeed,
+        signer: Signer,
+        store: Store,
+        validate: Validator,
+        committed: Committed,
+        clock_ms: Callable[[], int],
+        batch_max: int = 512,
+    ) -> None:
+        self.feed = feed
+        self._signer = signer
+        self._store = store
+        self._validate = validate
+        self._committed = committed
+        self._clock_ms = clock_ms
+        self._batch_max = batch_max
+        self._heap: list[_Item] = []
+        self._seq = itertools.count()
+        self._wake = asyncio.Event()
+        self._refs: dict[str, int] = {}  # idempotency keys used since start
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.appended = 0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="sequencer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        for item in self._heap:
+            if not item.future.done():
+                item.future.set_exception(RuleError("shutting_down", "the node is stopping", 503))
+
+    @property
+    def queued(self) -> int:
+        return len(self._heap)
+
+    async def append(self, notice: Notice, ref_key: str | None = None) -> Appended:
+        """Queue a notice; returns once its entry is durable (or raises why it was refused)."""
+        if ref_key is not None:
+            earlier = await self._earlier(ref_key)
+            if earlier is not None:
+                return earlier
+        fut: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
+        rank = PRECEDENCE_RANK[notice.precedence.value]
+        heapq.heappush(self._heap, _Item(rank, next(self._seq), notice, ref_key, fut))
+        self._wake.set()
+        return await fut
+
+    async def _earlier(self, ref_key: str) -> Appended | None:
+        index = self._refs.get(ref_key)
+        if index is None:
+            found = await self._store.lookup_ref(ref_key)
+            if found is None:
+                return None
+            index = found[1]
+        if index >= self.feed.size:
+            return None
+        return await self._replay(index)
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._heap:
+                batch = [heapq.heappop(self._heap) for _ in range(min(self._batch_max, len(self._heap)))]
+                try:
+                    await self._commit(batch)
+                except Exception as exc:  # the store failed: every post in the batch fails
+                    log.exception("durable write failed")
+                    err = RuleError("store_unavailable", f"durable write failed: {exc}", 503)
+                    for item in batch:
+                        if not item.future.done():
+                            item.future.set_exception(err)
+
+    async def _commit(self, batch: list[_Item]) -> None:
+        feed = self.feed
+        start = feed.size
+        accepted: list[tuple[_Item, Entry]] = []
+        refs: dict[str, int] = {}
+        replays: list[tuple[_Item, int]] = []
+        prev = feed.prev()
+        claimed: set[tuple[str, int]] = set()
+        for item in batch:
+            if item.ref_key is not None:
+                known = self._refs.get(item.ref_key, refs.get(item.ref_key))
+                if known is not None:
+                    replays.append((item, known))
+                    continue
+            try:
+                self._validate(item.notice, claimed)
+                entry = encode_entry(feed.origin, start + len(accepted), prev, item.notice)
+            except (ProtocolError, RuleError) as exc:
+                item.future.set_exception(exc)
+                continue
+            accepted.append((item, entry))
+            prev = entry.leaf_hash
+            if item.ref_key is not None:
+                refs[item.ref_key] = entry.index
+        if accepted:
+            await self._write(start, accepted, refs)
+        for item, index in replays:
+            if not item.future.done():
+                try:
+                    item.future.set_result(await self._replay(index))
+                except Exception as exc:
+                    item.future.set_exception(exc)
+
+    async def _write(self, start: int, accepted: list[tuple[_Item, Entry]], refs: dict[str, int]) -> None:
+        feed = self.feed
+        entries = [e for _, e in accepted]
+        feed.tree.extend(e.leaf_hash for e in entries)
+        try:
+            cp = Checkpoint(feed.origin, feed.tree.size, feed.tree.root())
+            note = sign_checkpoint(cp, self._signer)
+            now = self._clock_ms()
+            record = CheckpointRecord(feed.origin, cp.size, cp.root, note, now)
+            await self._store.append(
+                feed.origin, start, [(e.raw, e.leaf_hash) for e in entries], record, refs
+            )
+        except BaseException:
+            feed.tree.truncate(start)
+            raise
+        feed.checkpoint = note
+        self._refs.update(refs)
+        self.batches += 1
+        self.appended += len(entries)
+        self._committed(entries, note, now)
+        for item, entry in accepted:
+            if not item.future.done():
+                item.future.set_result(Appended(entry, checkpoint=note))
+
+    async def _replay(self, index: int) -> Appended:
+        raw = (await self._store.entries(self.feed.origin, index, index + 1))[0]
+        prev = self.feed.tree.leaf(index - 1) if index else b""
+        return Appended(decode_entry(raw, origin=self.feed.origin, index=index, prev=prev), True)

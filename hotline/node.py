@@ -1,0 +1,177 @@
+"""The node: one side's feeds, keys, store, sequencer and event hub, wired together.
+
+Built by :func:`hotline.app.create_app` from settings; collaborators (store, clock) are passed in
+so tests can run two nodes in one process or each in its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
+from hotline_protocol.entries import Entry, decode_entry
+from hotline_protocol.merkle import Tree
+from hotline_protocol.note import Verifier
+from hotline_protocol.notices import Notice
+
+from .acks.deadlines import DeadlineWatcher
+from .events import EventHub
+from .feeds.index import Delivery, FeedIndex
+from .feeds.rules import check_notice
+from .feeds.sequencer import OwnFeed, Sequencer
+from .feeds.views import appended_event
+from .keys import NodeKeys, witness_name
+from .settings import Settings
+from .store.base import CheckpointRecord, Store
+
+log = logging.getLogger("hotline.node")
+Clock = Callable[[], int]  # unix milliseconds
+
+
+@dataclass(frozen=True)
+class Side:
+    name: str
+    origin: str
+    log_vkey: str
+    witness_vkey: str
+    witness_name: str
+
+
+class Node:
+    def __init__(self, settings: Settings, store: Store, keys: NodeKeys, clock_ms: Clock) -> None:
+        self.settings = settings
+        self.store = store
+        self.keys = keys
+        self.clock_ms = clock_ms
+        self.own = Side(
+            settings.side, settings.origin, keys.log.vkey, keys.witness.vkey,
+            witness_name(settings.origin),
+        )
+        peer = settings.peer
+        self.peer: Side | None = (
+            Side(peer.side, peer.origin, peer.log_vkey, peer.witness_vkey,
+                 Verifier.from_vkey(peer.witness_vkey).name)
+            if peer is not None else None
+        )
+        sides = {self.own.name: self.own.origin}
+        if self.peer is not None:
+            sides[self.peer.name] = self.peer.origin
+        self.index = FeedIndex(sides)
+        self.trees: dict[str, Tree] = {side: Tree() for side in sides}
+        self.hub = EventHub(list(sides))
+        self.sequencer: Sequencer | None = None
+        self.deadlines = DeadlineWatcher(self)
+        self.started_ms = 0
+
+    # lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.store.open()
+        for side in self.sides():
+            await self._load_feed(side)
+        await self._load_deliveries()
+        own_tree = self.trees[self.own.name]
+        latest = await self.store.latest_checkpoint(self.own.origin)
+        note = latest.note if latest is not None and latest.size == own_tree.size else b""
+        if not note:  # an empty feed, or a checkpoint lost with a failed write: sign one now
+            cp = Checkpoint(self.own.origin, own_tree.size, own_tree.root())
+            note = sign_checkpoint(cp, self.keys.log)
+            await self.store.put_checkpoint(
+                CheckpointRecord(cp.origin, cp.size, cp.root, note, self.clock_ms())
+            )
+        self.sequencer = Sequencer(
+            feed=OwnFeed(self.own.origin, own_tree, note),
+            signer=self.keys.log,
+            store=self.store,
+            validate=self._validate,
+            committed=self._committed,
+            clock_ms=self.clock_ms,
+            batch_max=self.settings.limits.batch_max,
+        )
+        self.hub.set_positions(
+            {s: self.index.size(s) for s in self.sides()},
+            {s: self.index.delivered_size(s) for s in self.sides()},
+        )
+        self.sequencer.start()
+        self.deadlines.start()
+        self.started_ms = self.clock_ms()
+        log.info("node %s started: feed %s size %d", self.own.name, self.own.origin,
+                 own_tree.size)
+
+    async def stop(self) -> None:
+        await self.deadlines.stop()
+        if self.sequencer is not None:
+            await self.sequencer.stop()
+        await self.store.close()
+
+    def sides(self) -> list[str]:
+        return list(self.index.sides)
+
+    def side_info(self, name: str) -> Side | None:
+        if name == self.own.name:
+            return self.own
+        if self.peer is not None and name == self.peer.name:
+            return self.peer
+        return None
+
+    # writing -------------------------------------------------------------------------------
+    async def append(self, notice: Notice, ref_key: str | None = None) -> Entry:
+        """Append a notice to the own feed; returns the durable entry."""
+        assert self.sequencer is not None, "node not started"
+        return (await self.sequencer.append(notice, ref_key)).entry
+
+    def _validate(self, notice: Notice, claimed: set[tuple[str, int]]) -> None:
+        peer = self.peer.name if self.peer is not None else None
+        check_notice(notice, self.index, self.own.name, peer, claimed)
+
+    def _committed(self, entries: list[Entry], note: bytes, now_ms: int) -> None:
+        for entry in entries:
+            self.record_entry(self.own.name, entry, now_ms)
+
+    def record_entry(self, side: str, entry: Entry, now_ms: int) -> None:
+        """Index a durable entry and publish its events (own feed or replica)."""
+        rec = self.index.add(side, entry.index, entry.leaf_hash, entry.notice, now_ms)
+        self.hub.publish(appended_event(rec, entry.notice))
+        if rec.kind == "ack" and rec.target is not None:
+            target = self.index.get(*rec.target)
+            assert target is not None
+            self.hub.publish({
+                "type": "acknowledged", "side": target.side, "index": target.index,
+                "response": rec.response, "by": f"{side}/{rec.author}", "at": now_ms,
+                "ack": {"side": side, "index": rec.index},
+            })
+
+    def record_delivery(self, side: str, size: int, witness: str, time_ms: int) -> None:
+        if self.index.add_delivery(side, Delivery(size, time_ms, witness)):
+            self.hub.publish({
+                "type": "delivered", "side": side, "size": size, "by": witness, "at": time_ms,
+            })
+
+    # loading -------------------------------------------------------------------------------
+    async def _load_feed(self, side: str) -> None:
+        origin = self.index.sides[side]
+        size = await self.store.size(origin)
+        tree = self.trees[side]
+        prev = b""
+        chunk = 1000
+        for start in range(0, size, chunk):
+            raws = await self.store.entries(origin, start, min(size, start + chunk))
+            for offset, raw in enumerate(raws):
+                entry = decode_entry(raw, origin=origin, index=start + offset, prev=prev)
+                tree.append(entry.leaf_hash)
+                self.index.add(side, entry.index, entry.leaf_hash, entry.notice,
+                               entry.notice.time)
+                prev = entry.leaf_hash
+
+    async def _load_deliveries(self) -> None:
+        if self.peer is None:
+            return
+        # own entries are delivered when the peer's witness cosigned; peer entries when we did
+        for side, origin, witness in (
+            (self.own.name, self.own.origin, self.peer.witness_name),
+            (self.peer.name, self.peer.origin, self.own.witness_name),
+        ):
+            for cos in await self.store.cosignatures(origin):
+                if cos.witness == witness:
+                    self.index.add_delivery(side, Delivery(cos.size, cos.received_ms, witness))

@@ -1,0 +1,154 @@
+"""Node settings: ``DIR/hotline.toml`` with ``HOTLINE_*`` environment overrides.
+
+Precedence, highest first: explicit overrides (CLI flags) > environment (``HOTLINE_STORE``,
+``HOTLINE_SERVER__PORT``, ...) > ``hotline.toml``. Relative paths are relative to the node
+directory.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_NAME = "hotline.toml"
+_toml_path: contextvars.ContextVar[Path | None] = contextvars.ContextVar("toml", default=None)
+
+
+class ConfigError(Exception):
+    """The node directory, its configuration or its key files are missing or invalid."""
+
+
+class ServerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8400, ge=0, le=65535)
+    tls_cert: str = ""  # path to a PEM certificate chain; TLS is on when set
+    tls_key: str = ""
+
+
+class PeerSettings(BaseModel):
+    """The other side's card, pinned by ``hotline pair``."""
+
+    model_config = ConfigDict(extra="forbid")
+    side: str
+    origin: str
+    log_vkey: str
+    witness_vkey: str
+    url: str = ""
+    dial: bool = True  # this node dials the peer's URL (either or both sides may)
+
+
+class Deadlines(BaseModel):
+    """Acknowledgement deadlines in seconds, by precedence."""
+
+    model_config = ConfigDict(extra="forbid")
+    FLASH: float = Field(default=300, gt=0)
+    IMMEDIATE: float = Field(default=1800, gt=0)
+    PRIORITY: float = Field(default=3 * 3600, gt=0)
+    ROUTINE: float = Field(default=6 * 3600, gt=0)
+
+
+class Limits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_request_bytes: int = Field(default=96 * 1024, ge=1024)  # REST bodies and WS frames
+    stream_queue: int = Field(default=1024, ge=1)  # per-connection bounded queue
+    batch_max: int = Field(default=512, ge=1)  # group-commit batch size
+    page_max: int = Field(default=500, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    dir: Path
+    side: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")
+    origin: str = Field(min_length=1, max_length=200, pattern=r"^[^\s+]+$")
+    url: str = ""
+    store: str = "sqlite:///hotline.db"
+    store_unsafe: bool = False  # allow a Redis without appendfsync always (logs a warning)
+    store_prefix: str = "hotline:"
+    log_key: str = "keys/log.skey"
+    witness_key: str = "keys/witness.skey"
+    server: ServerSettings = ServerSettings()
+    peer: PeerSettings | None = None
+    deadlines: Deadlines = Deadlines()
+    limits: Limits = Limits()
+    unit: str = ""  # default author unit for notices posted without an author
+    nation: str = Field(default="", pattern=r"^([A-Z]{3})?$")  # default author nation
+    webhook: str = ""  # optional URL called when an acknowledgement deadline passes
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = _toml_path.get()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    def path(self, value: str) -> Path:
+        """A configured path, resolved against the node directory."""
+        p = Path(value)
+        return p if p.is_absolute() else self.dir / p
+
+    @property
+    def store_url(self) -> str:
+        """The store URL with a relative SQLite path resolved against the node directory."""
+        prefix = "sqlite:///"
+        if self.store.startswith(prefix) and not self.store.startswith("sqlite:////"):
+            return prefix + str(self.path(self.store[len(prefix) :]).resolve())
+        return self.store
+
+
+def load_settings(directory: Path | str, **overrides: Any) -> Settings:
+    """Read ``DIR/hotline.toml`` plus environment overrides; ConfigError with the reason."""
+    directory = Path(directory)
+    path = directory / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(f"no {CONFIG_NAME} in {directory} (run 'hotline init {directory}')")
+    try:
+        with path.open("rb") as fh:
+            tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    token = _toml_path.set(path)
+    try:
+        return Settings(dir=directory.resolve(), **overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration in {path}: {problems}") from exc
+    finally:
+        _toml_path.reset(token)
+
+
+def write_config(directory: Path, data: dict[str, Any]) -> None:
+    """Write ``hotline.toml`` (without the ``dir`` key, which is implied)."""
+    clean = {k: v for k, v in data.items() if k != "dir" and v is not None}
+    (directory / CONFIG_NAME).write_text(tomli_w.dumps(clean))
+
+
+def read_config(directory: Path) -> dict[str, Any]:
+    with (directory / CONFIG_NAME).open("rb") as fh:
+        return tomllib.load(fh)

@@ -1,0 +1,188 @@
+"""The ``Store`` protocol: everything a node keeps durably, behind one async interface.
+
+Two implementations pass the same contract tests: :mod:`hotline.store.sqlite` (embedded default,
+WAL with synchronous=FULL) and :mod:`hotline.store.redis` (AOF with appendfsync always). Every
+method that writes returns only once the data is on disk, so callers may acknowledge afterwards.
+
+Feeds are identified by their origin string. Entries are opaque bytes with their leaf hash; the
+node keeps its own in-memory indexes and rebuilds them from the store at start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class StoreError(Exception):
+    """The store is unreachable, misconfigured or refused an operation."""
+
+
+class StoreConflict(StoreError):  # noqa: N818
+    """A conditional write found another state than expected (``expected``/``found``)."""
+
+    def __init__(self, message: str, *, expected: object = None, found: object = None) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.found = found
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointRecord:
+    origin: str
+    size: int
+    root: bytes
+    note: bytes  # the signed note with every signature and cosignature it has
+    stored_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class CosignatureRecord:
+    origin: str
+    size: int
+    witness: str  # the witness key name
+    timestamp: int  # seconds, as in the cosignature
+    received_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    name: str
+    role: str
+    token_hash: str  # hex SHA-256 of the bearer token
+    created_ms: int
+    revoked_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    time_ms: int
+    source: str  # e.g. "peer", "client"
+    reason: str  # a stable error code
+    detail: str  # human-readable, with expected/found where known
+    raw: bytes  # the refused bytes as received
+    id: int = 0  # assigned by the store
+
+
+class Store(Protocol):
+    """What a node keeps. All writes are atomic and durable before they return."""
+
+    url: str
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+
+    # feeds
+    async def append(
+        self,
+        origin: str,
+        start: int,
+        entries: Sequence[tuple[bytes, bytes]],  # (entry bytes, leaf hash)
+        checkpoint: CheckpointRecord | None = None,
+        refs: Mapping[str, int] | None = None,  # idempotency key -> index in this feed
+    ) -> None:
+        """Append at ``start`` (must equal the feed's size, else StoreConflict), with the
+        checkpoint and idempotency keys, in one atomic durable write.
+
+        StoreConflict, and nothing written, when a key in ``refs`` is already used or the
+        checkpoint's size is stored with another root. See :func:`check_append`.
+        """
+        ...
+
+    async def size(self, origin: str) -> int: ...
+    async def entries(self, origin: str, start: int, end: int) -> list[bytes]:
+        """Entries ``[start, end)``; ``end`` is clamped to the size, an empty range gives ``[]``."""
+        ...
+
+    async def leaf_hashes(self, origin: str) -> list[bytes]: ...
+
+    # checkpoints and cosignatures
+    async def put_checkpoint(self, record: CheckpointRecord) -> None:
+        """Store a checkpoint, replacing the record of the same (origin, size). A different root
+        for a stored size is a fork: StoreConflict, nothing written."""
+        ...
+
+    async def checkpoints(self, origin: str) -> list[CheckpointRecord]:
+        """All checkpoints of ``origin``, ascending by size."""
+        ...
+
+    async def latest_checkpoint(self, origin: str) -> CheckpointRecord | None: ...
+    async def add_cosignature(self, record: CosignatureRecord, note: bytes) -> None:
+        """Record a cosignature and replace the stored note of (origin, size) by ``note``.
+
+        One cosignature per (origin, size, witness): a repeat replaces it. StoreError when no
+        checkpoint of that size is stored.
+        """
+        ...
+
+    async def cosignatures(self, origin: str) -> list[CosignatureRecord]:
+        """All cosignatures of ``origin``, ascending by size, then witness name."""
+        ...
+
+    # witness state: the last (size, root) this node cosigned for a peer's origin
+    async def witness_state(self, origin: str) -> tuple[int, bytes] | None: ...
+    async def set_witness_state(
+        self, origin: str, old: tuple[int, bytes] | None, new: tuple[int, bytes]
+    ) -> None:
+        """Compare-and-set; StoreConflict when the current state is not ``old``."""
+        ...
+
+    # idempotency keys
+    async def lookup_ref(self, key: str) -> tuple[str, int] | None:
+        """The (origin, index) an idempotency key was appended with, or None."""
+        ...
+
+    # users
+    async def add_user(self, user: UserRecord) -> None:
+        """StoreConflict if the name or the token hash is taken."""
+        ...
+
+    async def get_user(self, name: str) -> UserRecord | None: ...
+    async def user_by_token_hash(self, token_hash: str) -> UserRecord | None:
+        """The user holding this token hash, revoked or not: the caller checks ``revoked_ms``."""
+        ...
+
+    async def list_users(self) -> list[UserRecord]:
+        """All users, revoked ones included, by name."""
+        ...
+
+    async def revoke_user(self, name: str, time_ms: int) -> bool:
+        """True if the user was revoked now; False if unknown or already revoked (the first
+        revocation time stays)."""
+        ...
+
+    # refused-input evidence
+    async def add_evidence(self, record: EvidenceRecord) -> int:
+        """Store the record (its ``id`` is ignored) and return its id: 1, 2, 3, ..."""
+        ...
+
+    async def list_evidence(self) -> list[EvidenceRecord]:
+        """All evidence, ascending by id, ``raw`` exactly as given."""
+        ...
+
+    # small durable key/value for node bookkeeping
+    async def get_meta(self, key: str) -> str | None: ...
+    async def set_meta(self, key: str, value: str) -> None: ...
+
+
+def check_append(
+    origin: str,
+    start: int,
+    entries: Sequence[tuple[bytes, bytes]],
+    checkpoint: CheckpointRecord | None,
+    refs: Mapping[str, int] | None,
+) -> None:
+    """Refuse an append batch that is wrong whatever the store holds (ValueError): a negative
+    start, a checkpoint of another origin or beyond the new size, a ref outside the feed."""
+    if start < 0:
+        raise ValueError(f"append start must be >= 0, got {start}")
+    new_size = start + len(entries)
+    if checkpoint is not None:
+        if checkpoint.origin != origin:
+            raise ValueError(f"checkpoint of {checkpoint.origin!r} appended to {origin!r}")
+        if checkpoint.size > new_size:
+            raise ValueError(f"checkpoint size {checkpoint.size} beyond new size {new_size}")
+    for key, index in (refs or {}).items():
+        if not 0 <= index < new_size:
+            raise ValueError(f"ref {key!r} -> {index} outside feed of size {new_size}")

@@ -1,0 +1,392 @@
+"""Redis store: for production, a Redis with ``appendonly yes`` and ``appendfsync always``.
+
+With ``appendfsync always`` Redis writes and fsyncs the append-only file before it replies, so an
+awaited write is on disk. :meth:`RedisStore.open` checks both settings and refuses a Redis without
+them unless ``allow_unsafe`` (then it logs a warning on every open). Every conditional or
+multi-key write is one Lua script, which Redis runs atomically; the scripts do all their checks
+before their first write, because Redis does not roll back a script that fails halfway.
+
+Keys start with ``key_prefix`` so nodes can share one Redis. Commands are never retried: a write
+whose reply was lost surfaces as StoreError and the caller re-reads (an append at a stale start
+then fails with StoreConflict; it never doubles).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from redis import exceptions as rexc
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
+
+from hotline.store.base import (
+    CheckpointRecord,
+    CosignatureRecord,
+    EvidenceRecord,
+    StoreConflict,
+    StoreError,
+    UserRecord,
+    check_append,
+)
+
+log = logging.getLogger("hotline.store")
+T = TypeVar("T")
+
+# KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), refs (hash)
+# ARGV: start ('*': no entries, no size check), n, has checkpoint, cp size, root, note, stored_ms,
+#       n entries, n leaf hashes, then ref key / "index:origin" pairs
+_APPEND = """
+local n = tonumber(ARGV[2])
+local size = redis.call('LLEN', KEYS[1])
+if ARGV[1] ~= '*' and tonumber(ARGV[1]) ~= size then return {'size', size} end
+local taken = {}
+for i = 8 + 2 * n, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[5], ARGV[i]) == 1 then taken[#taken + 1] = ARGV[i] end
+end
+if #taken > 0 then return {'refs', taken} end
+local s = ARGV[4]
+if ARGV[3] == '1' then
+  local root = redis.call('HGET', KEYS[4], 'root:' .. s)
+  if root and root ~= ARGV[5] then return {'root', root} end
+end
+for i = 8, 7 + n, 1000 do
+  local j = math.min(i + 999, 7 + n)
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, i + n, j + n))
+end
+if ARGV[3] == '1' then
+  redis.call('ZADD', KEYS[3], s, s)
+  redis.call('HSET', KEYS[4], 'root:' .. s, ARGV[5], 'note:' .. s, ARGV[6], 'ms:' .. s, ARGV[7])
+end
+for i = 8 + 2 * n, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
+return {'ok', size + n}
+"""
+# KEYS: checkpoint data, cosignatures; ARGV: size, note, field, value
+_COSIGN = """
+if redis.call('HEXISTS', KEYS[1], 'note:' .. ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'note:' .. ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+return 1
+"""
+# KEYS: witness state; ARGV: has old, old size, old root, new size, new root
+_WITNESS_CAS = """
+local cur = redis.call('HMGET', KEYS[1], 'size', 'root')
+local same
+if ARGV[1] == '0' then same = not cur[1] else same = cur[1] == ARGV[2] and cur[2] == ARGV[3] end
+if not same then return {0, cur[1], cur[2]} end
+redis.call('HSET', KEYS[1], 'size', ARGV[4], 'root', ARGV[5])
+return {1}
+"""
+# KEYS: user, user names (set), token hashes (hash); ARGV: name, role, token hash, created, revoked
+_ADD_USER = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'name' end
+if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1 then return 'token_hash' end
+redis.call('HSET', KEYS[1], 'role', ARGV[2], 'token_hash', ARGV[3], 'created_ms', ARGV[4])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'revoked_ms', ARGV[5]) end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
+return 'ok'
+"""
+# KEYS: user; ARGV: time
+_REVOKE = """
+if redis.call('HEXISTS', KEYS[1], 'created_ms') == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'revoked_ms') == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'revoked_ms', ARGV[1])
+return 1
+"""
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username or ''}:***@{host}").geturl()
+
+
+def _s(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _b(value: object) -> bytes:
+    if not isinstance(value, bytes):
+        raise StoreError(f"Redis returned {type(value).__name__} where bytes were stored")
+    return value
+
+
+class RedisStore:
+    """The :class:`~hotline.store.base.Store` on a Redis server."""
+
+    def __init__(self, url: str, allow_unsafe: bool = False, key_prefix: str = "hotline:") -> None:
+        self.url = url
+        self.allow_unsafe = allow_unsafe
+        self.key_prefix = key_prefix
+        self._where = redact(url)
+        self._redis: Redis | None = None
+        self._scripts: dict[str, AsyncScript] = {}
+        self._durability: dict[str, str] = {}
+
+    def _k(self, kind: str, name: str = "") -> str:
+        return f"{self.key_prefix}{kind}:{name}" if name else f"{self.key_prefix}{kind}"
+
+    async def _do(self, op: Awaitable[T]) -> T:
+        try:
+            return await op
+        except (rexc.ConnectionError, rexc.TimeoutError) as exc:
+            raise StoreError(f"Redis at {self._where} is unreachable: {exc}") from exc
+        except rexc.RedisError as exc:
+            raise StoreError(f"Redis at {self._where} refused a command: {exc}") from exc
+
+    @property
+    def _r(self) -> Redis:
+        if self._redis is None:
+            raise StoreError(f"Redis store at {self._where} is not open")
+        return self._redis
+
+    async def _eval(self, script: str, keys: list[str], args: list[Any]) -> Any:
+        if script not in self._scripts:
+            self._scripts[script] = self._r.register_script(script)
+        return await self._do(self._scripts[script](keys=keys, args=args))
+
+    # --- lifecycle ---
+
+    async def open(self) -> None:
+        if self._redis is not None:
+            return
+        try:
+            self._redis = Redis.from_url(
+                self.url,
+                protocol=2,
+                retry=Retry(NoBackoff(), 0),
+                socket_connect_timeout=5,
+                socket_timeout=30,
+            )
+        except ValueError as exc:
+            raise StoreError(f"bad Redis URL {self._where}: {exc}") from exc
+        try:
+            await self._check_durability()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            redis, self._redis = self._redis, None
+            self._scripts.clear()
+            await redis.aclose()
+
+    async def durability(self) -> dict[str, str]:
+        """The durability settings found at open (``unknown`` where Redis would not say)."""
+        return dict(self._durability)
+
+    async def _check_durability(self) -> None:
+        try:
+            appendonly = _s((await self._r.config_get("appendonly")).get("appendonly"))
+            appendfsync = _s((await self._r.config_get("appendfsync")).get("appendfsync"))
+        except rexc.ResponseError as exc:  # CONFIG renamed or not permitted
+            info = await self._do(self._r.info("persistence"))
+            appendonly = "yes" if int(info.get("aof_enabled", 0)) == 1 else "no"
+            appendfsync = "unknown"
+            log.warning(
+                "Redis at %s refused CONFIG GET (%s); INFO persistence says aof_enabled=%s. "
+                "appendfsync cannot be checked: make sure it is 'always'",
+                self._where,
+                exc,
+                info.get("aof_enabled"),
+            )
+        except (rexc.ConnectionError, rexc.TimeoutError) as exc:
+            raise StoreError(f"Redis at {self._where} is unreachable: {exc}") from exc
+        self._durability = {"appendonly": appendonly, "appendfsync": appendfsync}
+        problems = []
+        if appendonly != "yes":
+            problems.append(f"appendonly is {appendonly!r}, needs 'yes'")
+        if appendfsync not in ("always", "unknown"):
+            problems.append(f"appendfsync is {appendfsync!r}, needs 'always'")
+        if not problems:
+            return
+        msg = f"Redis at {self._where} is not durable: {'; '.join(problems)}"
+        if not self.allow_unsafe:
+            raise StoreError(f"{msg} (acknowledged writes could be lost in a crash)")
+        log.warning("%s; running anyway because unsafe mode is allowed", msg)
+
+    # --- feeds ---
+
+    async def append(
+        self,
+        origin: str,
+        start: int,
+        entries: Sequence[tuple[bytes, bytes]],
+        checkpoint: CheckpointRecord | None = None,
+        refs: Mapping[str, int] | None = None,
+    ) -> None:
+        check_append(origin, start, entries, checkpoint, refs)
+        ref_args = [a for k, i in (refs or {}).items() for a in (k, f"{i}:{origin}")]
+        entry_args = [e for e, _ in entries] + [h for _, h in entries]
+        result = await self._batch(origin, str(start), entry_args, checkpoint, ref_args)
+        kind = _s(result[0])
+        if kind == "size":
+            found = int(result[1])
+            msg = f"append to {origin!r} at {start}, but its size is {found}"
+            raise StoreConflict(msg, expected=start, found=found)
+        if kind == "refs":
+            taken = [_s(k) for k in result[1]]
+            raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
+
+    async def _batch(
+        self,
+        origin: str,
+        start: str,
+        entry_args: list[bytes],
+        cp: CheckpointRecord | None,
+        ref_args: list[str],
+    ) -> Any:
+        keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata")]
+        head: list[Any] = [start, len(entry_args) // 2]
+        head += [1, cp.size, cp.root, cp.note, cp.stored_ms] if cp else [0, 0, b"", b"", 0]
+        result = await self._eval(_APPEND, [*keys, self._k("refs")], head + entry_args + ref_args)
+        if _s(result[0]) == "root" and cp is not None:
+            raise StoreConflict(
+                f"checkpoint of {origin!r} at size {cp.size} is stored with another root",
+                expected=bytes(result[1]),
+                found=cp.root,
+            )
+        return result
+
+    async def size(self, origin: str) -> int:
+        return await self._do(self._r.llen(self._k("entries", origin)))
+
+    async def entries(self, origin: str, start: int, end: int) -> list[bytes]:
+        if start < 0:
+            raise ValueError(f"entries start must be >= 0, got {start}")
+        if end <= start:
+            return []
+        items = await self._do(self._r.lrange(self._k("entries", origin), start, end - 1))
+        return [_b(x) for x in items]
+
+    async def leaf_hashes(self, origin: str) -> list[bytes]:
+        items = await self._do(self._r.lrange(self._k("leaves", origin), 0, -1))
+        return [_b(x) for x in items]
+
+    # --- checkpoints and cosignatures ---
+
+    async def put_checkpoint(self, record: CheckpointRecord) -> None:
+        await self._batch(record.origin, "*", [], record, [])
+
+    async def _checkpoints(self, origin: str, first: int, last: int) -> list[CheckpointRecord]:
+        found = await self._do(self._r.zrange(self._k("cp", origin), first, last))
+        sizes = [int(_s(s)) for s in found]
+        if not sizes:
+            return []
+        fields = [f"{f}:{s}" for s in sizes for f in ("root", "note", "ms")]
+        values = await self._do(self._r.hmget(self._k("cpdata", origin), fields))
+        return [
+            CheckpointRecord(origin, s, _b(r), _b(n), int(_s(ms)))
+            for s, r, n, ms in zip(sizes, values[0::3], values[1::3], values[2::3], strict=True)
+        ]
+
+    async def checkpoints(self, origin: str) -> list[CheckpointRecord]:
+        return await self._checkpoints(origin, 0, -1)
+
+    async def latest_checkpoint(self, origin: str) -> CheckpointRecord | None:
+        found = await self._checkpoints(origin, -1, -1)
+        return found[0] if found else None
+
+    async def add_cosignature(self, record: CosignatureRecord, note: bytes) -> None:
+        keys = [self._k("cpdata", record.origin), self._k("cosig", record.origin)]
+        field = f"{record.size} {record.witness}"
+        value = f"{record.timestamp} {record.received_ms}"
+        if not await self._eval(_COSIGN, keys, [record.size, note, field, value]):
+            raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
+
+    async def cosignatures(self, origin: str) -> list[CosignatureRecord]:
+        found = await self._do(self._r.hgetall(self._k("cosig", origin)))
+        records = []
+        for field, value in found.items():
+            size, witness = _s(field).split(" ", 1)
+            timestamp, received = _s(value).split(" ")
+            records.append(
+                CosignatureRecord(origin, int(size), witness, int(timestamp), int(received))
+            )
+        return sorted(records, key=lambda c: (c.size, c.witness))
+
+    # --- witness state ---
+
+    async def witness_state(self, origin: str) -> tuple[int, bytes] | None:
+        size, root = await self._do(self._r.hmget(self._k("witness", origin), ["size", "root"]))
+        return None if size is None else (int(_s(size)), _b(root))
+
+    async def set_witness_state(
+        self, origin: str, old: tuple[int, bytes] | None, new: tuple[int, bytes]
+    ) -> None:
+        args = [0, 0, b""] if old is None else [1, old[0], old[1]]
+        result = await self._eval(_WITNESS_CAS, [self._k("witness", origin)], [*args, *new])
+        if int(result[0]) != 1:
+            found = None if result[1] is None else (int(result[1]), bytes(result[2]))
+            raise StoreConflict(f"witness state of {origin!r} changed", expected=old, found=found)
+
+    async def lookup_ref(self, key: str) -> tuple[str, int] | None:
+        value = await self._do(self._r.hget(self._k("refs"), key))
+        if value is None:
+            return None
+        index, origin = _s(value).split(":", 1)
+        return origin, int(index)
+
+    # --- users ---
+
+    async def add_user(self, user: UserRecord) -> None:
+        keys = [self._k("user", user.name), self._k("users"), self._k("tokens")]
+        revoked = "" if user.revoked_ms is None else user.revoked_ms
+        args = [user.name, user.role, user.token_hash, user.created_ms, revoked]
+        taken = _s(await self._eval(_ADD_USER, keys, args))
+        if taken != "ok":
+            raise StoreConflict(f"a user with this {taken} exists", found=taken)
+
+    async def get_user(self, name: str) -> UserRecord | None:
+        found = await self._do(self._r.hgetall(self._k("user", name)))
+        if not found:
+            return None
+        f = {_s(k): _s(v) for k, v in found.items()}
+        revoked = int(f["revoked_ms"]) if "revoked_ms" in f else None
+        return UserRecord(name, f["role"], f["token_hash"], int(f["created_ms"]), revoked)
+
+    async def user_by_token_hash(self, token_hash: str) -> UserRecord | None:
+        name = await self._do(self._r.hget(self._k("tokens"), token_hash))
+        return None if name is None else await self.get_user(_s(name))
+
+    async def list_users(self) -> list[UserRecord]:
+        names = sorted(_s(n) for n in await self._do(self._r.smembers(self._k("users"))))
+        users = [await self.get_user(name) for name in names]
+        return [u for u in users if u is not None]
+
+    async def revoke_user(self, name: str, time_ms: int) -> bool:
+        return bool(await self._eval(_REVOKE, [self._k("user", name)], [time_ms]))
+
+    # --- evidence and meta ---
+
+    async def add_evidence(self, record: EvidenceRecord) -> int:
+        head = [record.time_ms, record.source, record.reason, record.detail]
+        item = json.dumps(head).encode() + b"\n" + record.raw
+        return await self._do(self._r.rpush(self._k("evidence"), item))
+
+    async def list_evidence(self) -> list[EvidenceRecord]:
+        items = await self._do(self._r.lrange(self._k("evidence"), 0, -1))
+        records = []
+        for i, item in enumerate(items, start=1):
+            head, _, raw = _b(item).partition(b"\n")
+            time_ms, source, reason, detail = json.loads(head)
+            records.append(EvidenceRecord(time_ms, source, reason, detail, raw, i))
+        return records
+
+    async def get_meta(self, key: str) -> str | None:
+        value = await self._do(self._r.hget(self._k("meta"), key))
+        return None if value is None else _s(value)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._do(self._r.hset(self._k("meta"), key, value))

@@ -1,0 +1,161 @@
+"""Feed entries: canonical bytes, leaf hashes and chain checks.
+
+An entry is the RFC 8785 canonical JSON of::
+
+    {"v": 1, "origin": <feed origin>, "index": <0-based>, "prev": <base64 leaf hash | "">,
+     "notice": {...}}
+
+``prev`` is the base64 leaf hash of entry ``index - 1`` and ``""`` for index 0. The leaf hash is
+SHA-256(0x00 ‖ entry bytes). An entry never exceeds :data:`MAX_ENTRY_BYTES`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+from .errors import EntryError, NoticeError
+from .merkle import leaf_hash
+from .notices import Notice, notice_to_json, parse_notice
+
+ENTRY_VERSION = 1
+MAX_ENTRY_BYTES = 64 * 1024
+_KEYS = frozenset({"v", "origin", "index", "prev", "notice"})
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one function that turns a JSON value into canonical bytes (RFC 8785)."""
+    try:
+        return bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise EntryError(f"value cannot be canonicalised: {exc}", code="not_canonicalisable") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A decoded, checked feed entry."""
+
+    origin: str
+    index: int
+    prev: bytes
+    notice: Notice
+    raw: bytes
+    leaf_hash: bytes
+
+
+def encode_entry(origin: str, index: int, prev: bytes, notice: Notice) -> Entry:
+    """Build the entry at ``index`` of ``origin`` whose predecessor has leaf hash ``prev``."""
+    _check_position(index, prev)
+    obj = {
+        "v": ENTRY_VERSION,
+        "origin": origin,
+        "index": index,
+        "prev": base64.b64encode(prev).decode() if prev else "",
+        "notice": notice_to_json(notice),
+    }
+    raw = canonical_json(obj)
+    if len(raw) > MAX_ENTRY_BYTES:
+        raise EntryError(
+            "entry exceeds the size limit", code="entry_too_large", expected=MAX_ENTRY_BYTES,
+            found=len(raw),
+        )
+    return Entry(origin, index, prev, notice, raw, leaf_hash(raw))
+
+
+def decode_entry(raw: bytes, *, origin: str, index: int, prev: bytes) -> Entry:
+    """Parse and check entry bytes: size, canonical form, version, origin, index, prev, notice.
+
+    Raises :class:`EntryError` (or :class:`NoticeError` for a bad notice inside).
+    """
+    if len(raw) > MAX_ENTRY_BYTES:
+        raise EntryError(
+            "entry exceeds the size limit", code="entry_too_large", expected=MAX_ENTRY_BYTES,
+            found=len(raw),
+        )
+    try:
+        obj = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EntryError(f"entry is not JSON: {exc}", code="malformed_entry") from exc
+    if not isinstance(obj, dict) or set(obj) != _KEYS:
+        found = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
+        raise EntryError(
+            "entry must have exactly v, origin, index, prev, notice", code="malformed_entry",
+            expected=sorted(_KEYS), found=found,
+        )
+    if obj["v"] != ENTRY_VERSION:
+        raise EntryError("unknown entry version", code="bad_version", expected=1, found=obj["v"])
+    if obj["origin"] != origin:
+        raise EntryError("entry names another feed", code="wrong_origin", expected=origin,
+                         found=obj["origin"])
+    if type(obj["index"]) is not int or obj["index"] != index:
+        raise EntryError("entry index out of sequence", code="wrong_index", expected=index,
+                         found=obj["index"])
+    expected_prev = base64.b64encode(prev).decode() if prev else ""
+    if obj["prev"] != expected_prev:
+        raise EntryError("entry does not chain to its predecessor", code="wrong_prev",
+                         expected=expected_prev, found=obj["prev"])
+    if canonical_json(obj) != raw:
+        raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
+    notice = parse_notice(obj["notice"])
+    return Entry(origin, index, prev, notice, raw, leaf_hash(raw))
+
+
+def peek_entry(raw: bytes) -> dict[str, Any]:
+    """Parse entry bytes without chain checks (for display and evidence); EntryError if not JSON."""
+    try:
+        obj = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EntryError(f"entry is not JSON: {exc}", code="malformed_entry") from exc
+    if not isinstance(obj, dict):
+        raise EntryError("entry is not a JSON object", code="malformed_entry")
+    return obj
+
+
+def decode_chain(raws: list[bytes], *, origin: str, start: int, prev: bytes) -> list[Entry]:
+    """Decode consecutive entries starting at ``start`` after a predecessor hash ``prev``."""
+    out: list[Entry] = []
+    for offset, raw in enumerate(raws):
+        entry = decode_entry(raw, origin=origin, index=start + offset, prev=prev)
+        out.append(entry)
+        prev = entry.leaf_hash
+    return out
+
+
+def b64decode_hash(text: str) -> bytes:
+    """Decode a base64 32-byte hash or raise EntryError."""
+    try:
+        value = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise EntryError("hash is not base64", code="bad_hash", found=text) from exc
+    if len(value) != 32:
+        raise EntryError("hash must be 32 bytes", code="bad_hash", expected=32, found=len(value))
+    return value
+
+
+def _check_position(index: int, prev: bytes) -> None:
+    if index < 0:
+        raise EntryError("index must not be negative", code="wrong_index", found=index)
+    if index == 0 and prev:
+        raise EntryError("entry 0 has no predecessor", code="wrong_prev", expected=b"", found=prev)
+    if index > 0 and len(prev) != 32:
+        raise EntryError("prev must be a 32-byte hash", code="wrong_prev", expected=32,
+                         found=len(prev))
+
+
+__all__ = [
+    "ENTRY_VERSION",
+    "MAX_ENTRY_BYTES",
+    "Entry",
+    "NoticeError",
+    "b64decode_hash",
+    "canonical_json",
+    "decode_chain",
+    "decode_entry",
+    "encode_entry",
+    "peek_entry",
+]

@@ -1,0 +1,180 @@
+"""The notice union, parsing with every problem listed, and the JSON form that goes into entries.
+
+On the wire a notice is a JSON object. Absent optional fields are omitted, never ``null``:
+:func:`notice_to_json` omits them and :func:`parse_notice` refuses ``null`` anywhere. Parsing
+JSON text also refuses duplicate keys, ``NaN``/``Infinity`` and anything over
+:data:`MAX_NOTICE_BYTES`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any, NoReturn
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from ..errors import NoticeError
+from .common import Kind, NoticeBase, Reference
+from .distress import AircraftInDistress
+from .downed_pilot import DownedPilot
+from .geometry import Circle, Corridor, Polygon
+from .messages import Ack, Cancel, Liaison
+from .operation import PlannedOperation
+
+MAX_NOTICE_BYTES = 64 * 1024
+"""Largest notice accepted as JSON text, in UTF-8 bytes."""
+
+Notice = Annotated[
+    PlannedOperation | AircraftInDistress | DownedPilot | Liaison | Ack | Cancel,
+    Field(discriminator="kind"),
+]
+NOTICE_ADAPTER: TypeAdapter[Notice] = TypeAdapter(Notice)
+NOTICE_TYPES: dict[Kind, type[NoticeBase]] = {
+    Kind.PLANNED_OPERATION: PlannedOperation,
+    Kind.AIRCRAFT_IN_DISTRESS: AircraftInDistress,
+    Kind.DOWNED_PILOT: DownedPilot,
+    Kind.LIAISON: Liaison,
+    Kind.ACK: Ack,
+    Kind.CANCEL: Cancel,
+}
+
+ACK_REQUIRED_KINDS: frozenset[Kind] = frozenset(
+    {Kind.PLANNED_OPERATION, Kind.AIRCRAFT_IN_DISTRESS, Kind.DOWNED_PILOT, Kind.CANCEL}
+)
+"""Kinds the other side must answer with an ack (so must any notice that supersedes another)."""
+
+_TAGS: dict[str, list[str]] = {
+    "kind": [kind.value for kind in Kind],
+    "shape": [str(m.model_fields["shape"].default) for m in (Polygon, Circle, Corridor)],
+}
+
+
+def parse_notice(data: Mapping[str, Any] | bytes | str) -> Notice:
+    """Validate a notice given as a mapping or as JSON text (bytes are UTF-8).
+
+    Raises :class:`NoticeError` listing every problem as (dotted field path, reason), e.g.
+    ``("areas.0.points", "polygon must be closed: ...")``; the path is ``""`` for the whole notice.
+    """
+    obj: Any = _load_json(data) if isinstance(data, (bytes, bytearray, str)) else data
+    if not isinstance(obj, Mapping):
+        raise NoticeError([("", "a notice must be a JSON object")])
+    problems = [(path, "null is not allowed: omit the field instead") for path in _nulls(obj, "")]
+    try:
+        notice = NOTICE_ADAPTER.validate_python(obj)
+    except ValidationError as exc:
+        seen = {path for path, _ in problems}
+        problems += [p for p in _problems(exc, obj) if p[0] not in seen]
+    if problems:
+        raise NoticeError(problems)
+    return notice
+
+
+def notice_to_json(notice: Notice) -> dict[str, Any]:
+    """The notice as a JSON object (str keys; str, int, float, bool, list and dict values).
+
+    Optional fields that are absent are omitted, so ``parse_notice(notice_to_json(n)) == n``.
+    """
+    out: dict[str, Any] = notice.model_dump(mode="json", exclude_none=True)
+    return out
+
+
+def requires_ack(notice: Notice) -> bool:
+    """Whether the other side must acknowledge ``notice`` (by kind, or because it is an update)."""
+    return notice.kind in ACK_REQUIRED_KINDS or notice.supersedes is not None
+
+
+def reference_of(notice: Notice) -> Reference | None:
+    """The entry an ack answers or a cancel withdraws; None for the other kinds."""
+    if isinstance(notice, (Ack, Cancel)):
+        return notice.ref
+    return None
+
+
+def _load_json(data: bytes | bytearray | str) -> Any:
+    size = len(data.encode()) if isinstance(data, str) else len(data)
+    if size > MAX_NOTICE_BYTES:
+        _malformed(f"notice is {size} bytes, more than the limit of {MAX_NOTICE_BYTES}")
+    try:
+        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        _malformed("malformed JSON: not UTF-8")
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        _malformed(f"malformed JSON: {exc}")
+
+
+def _malformed(reason: str) -> NoReturn:
+    raise NoticeError([("", reason)])
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _nulls(value: Any, path: str) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        items: Iterator[tuple[Any, Any]] = iter(value.items())
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return
+    for key, item in items:
+        sub = f"{path}.{key}" if path else str(key)
+        if item is None:
+            yield sub
+        else:
+            yield from _nulls(item, sub)
+
+
+def _problems(exc: ValidationError, data: Any) -> list[tuple[str, str]]:
+    out = []
+    for error in exc.errors(include_url=False):
+        parts = _path(error["loc"], data)
+        reason, ctx = error["msg"], error.get("ctx", {})
+        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            tag = str(ctx.get("discriminator", "kind")).strip("'")
+            parts.append(tag)
+            expected = ", ".join(_TAGS.get(tag, []))
+            if error["type"] == "union_tag_invalid":
+                reason = f"unknown {tag} {ctx.get('tag')!r}; expected one of {expected}"
+            else:
+                reason = f"Field required: one of {expected}"
+        elif error["type"] == "value_error":
+            reason = str(ctx.get("error", reason))
+        out.append((".".join(parts), reason, error["type"]))
+    # A list whose items failed also reports being too short "after validation": noise.
+    return [
+        (path, reason)
+        for path, reason, kind in out
+        if kind != "too_short" or not any(p.startswith(f"{path}.") for p, _, _ in out)
+    ]
+
+
+def _path(loc: tuple[int | str, ...], data: Any) -> list[str]:
+    """Field path of a pydantic ``loc`` without the union tags pydantic inserts into it."""
+    parts: list[str] = []
+    current = data
+    for item in loc:
+        if (
+            isinstance(current, Mapping)
+            and item not in current
+            and any(current.get(tag) == item for tag in _TAGS)
+        ):
+            continue  # a discriminator value, not a field
+        parts.append(str(item))
+        if isinstance(current, Mapping) and item in current:
+            current = current[item]
+        elif isinstance(current, (list, tuple)) and isinstance(item, int) and item < len(current):
+            current = current[item]
+        else:
+            current = None
+    return parts

@@ -1,0 +1,200 @@
+"""Parts every notice shares: the model base, bounded scalar types, enumerations, the envelope.
+
+Every model is frozen and refuses unknown fields. Lists are tuples, so a notice is immutable and
+hashable all the way down. Integers are strict (``1.0`` and ``"1"`` are not integers) and numbers
+refuse strings, booleans, NaN and infinities, so what a notice says on the wire is what it means.
+"""
+
+from __future__ import annotations
+
+import base64
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+MAX_SAFE_INTEGER = 2**53 - 1
+"""Largest integer every JSON implementation (and RFC 8785) represents exactly."""
+MAX_TIME_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z in unix milliseconds."""
+
+
+class Frozen(BaseModel):
+    """Base of every notice part: immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _line(max_length: int, min_length: int = 1) -> Any:
+    """A single line of text: no control characters, no leading or trailing whitespace."""
+    return Field(
+        min_length=min_length,
+        max_length=max_length,
+        pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$",
+    )
+
+
+def _prose(max_length: int) -> Any:
+    """Free text that may span lines (tab, CR, LF allowed) and is not blank."""
+    allowed = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+    return Field(
+        min_length=1,
+        max_length=max_length,
+        pattern=rf"^{allowed}*[^\s\x00-\x1f\x7f]{allowed}*$",
+    )
+
+
+class _UniqueItems:
+    """Annotation marker: the items of a list must be unique (checked, and said in the schema)."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_unique, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        out = handler(schema)
+        out["uniqueItems"] = True
+        return out
+
+
+def _unique(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(set(items)) != len(items):
+        raise ValueError("items must be unique")
+    return items
+
+
+UnixMs = Annotated[int, Field(strict=True, ge=0, le=MAX_TIME_MS)]
+"""A point in time: integer milliseconds since 1970-01-01T00:00:00Z (UTC)."""
+Label16 = Annotated[str, _line(16)]
+Label64 = Annotated[str, _line(64)]
+Label128 = Annotated[str, _line(128)]
+Label255 = Annotated[str, _line(255)]
+Prose500 = Annotated[str, _prose(500)]
+Prose4000 = Annotated[str, _prose(4000)]
+NationCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+"""A coalition member: ISO 3166-1 alpha-3, upper case (e.g. ``FRA``, ``USA``)."""
+Callsign = Annotated[str, Field(pattern=r"^[A-Z0-9](?:[A-Z0-9 -]{0,14}[A-Z0-9])?$")]
+"""Radio callsign, upper case letters, digits, space and hyphen, 1-16 characters."""
+AircraftType = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,4}$")]
+"""ICAO Doc 8643 type designator (e.g. ``F16``, ``KC35``; ``ZZZZ`` when none is assigned)."""
+FrequencyMHz = Annotated[float, Field(strict=True, ge=2, le=400, allow_inf_nan=False)]
+"""A radio frequency in MHz, 2 to 400 (HF, VHF and UHF)."""
+Count = Annotated[int, Field(strict=True, ge=1, le=999)]
+UniqueTuple = _UniqueItems()
+
+
+class Precedence(StrEnum):
+    """How urgently a notice must be handled; FLASH overtakes everything else."""
+
+    FLASH = "FLASH"
+    IMMEDIATE = "IMMEDIATE"
+    PRIORITY = "PRIORITY"
+    ROUTINE = "ROUTINE"
+
+    @property
+    def rank(self) -> int:
+        """0 for FLASH (most urgent) up to 3 for ROUTINE: sort ascending to handle in order."""
+        return _RANK[self]
+
+    @classmethod
+    def most_urgent(cls, *values: Precedence) -> Precedence:
+        """The most urgent of ``values`` (ROUTINE when none is given)."""
+        return min(values, key=lambda p: p.rank, default=cls.ROUTINE)
+
+
+_RANK = {
+    Precedence.FLASH: 0,
+    Precedence.IMMEDIATE: 1,
+    Precedence.PRIORITY: 2,
+    Precedence.ROUTINE: 3,
+}
+
+
+class Kind(StrEnum):
+    """The notice kinds; the value is the ``kind`` field on the wire."""
+
+    PLANNED_OPERATION = "planned_operation"
+    AIRCRAFT_IN_DISTRESS = "aircraft_in_distress"
+    DOWNED_PILOT = "downed_pilot"
+    LIAISON = "liaison"
+    ACK = "ack"
+    CANCEL = "cancel"
+
+
+class Status(StrEnum):
+    """Whether a notice is real. Exercise and test notices must never trigger real action."""
+
+    ACTUAL = "actual"
+    EXERCISE = "exercise"
+    TEST = "test"
+
+
+class Author(Frozen):
+    """Who issued a notice: an operator or system identifier (never a person's name)."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")] = Field(
+        description="Operator or system identifier as registered with the issuing node."
+    )
+    unit: Label128 = Field(description="Issuing unit or cell, e.g. 'CAOC-N Current Ops'.")
+    nation: NationCode = Field(description="Coalition member, ISO 3166-1 alpha-3.")
+
+
+class Reference(Frozen):
+    """Points at one feed entry: the feed's origin, the entry's index and its leaf hash."""
+
+    origin: Label255 = Field(description="Origin line of the feed holding the entry.")
+    index: Annotated[int, Field(strict=True, ge=0, le=MAX_SAFE_INTEGER)]
+    leaf_hash: Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")] = Field(
+        description="Standard base64 (padded) of the entry's 32-byte RFC 6962 leaf hash."
+    )
+
+    @property
+    def leaf_hash_bytes(self) -> bytes:
+        """The 32 bytes of the leaf hash."""
+        return base64.b64decode(self.leaf_hash, validate=True)
+
+
+class Contact(Frozen):
+    """How to reach the issuing side about a notice: a desk or role, never a person's name."""
+
+    role: Label64 = Field(description="Desk or role, e.g. 'JPRC duty officer'.")
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9](?:[0-9 ()-]{1,30}[0-9])?$")] | None = None
+    frequency_mhz: FrequencyMHz | None = None
+
+
+class NoticeBase(Frozen):
+    """The envelope every notice kind carries; each kind adds ``kind`` and its own fields."""
+
+    id: UUID = Field(description="Chosen by the author; stays the same across retransmissions.")
+    precedence: Precedence = Precedence.ROUTINE
+    status: Status
+    author: Author
+    time: UnixMs = Field(description="When the author issued the notice (unix ms).")
+    supersedes: Reference | None = Field(
+        default=None, description="The own-feed entry this notice updates and replaces."
+    )
+    expires: UnixMs | None = Field(
+        default=None, description="After this instant (unix ms) the notice no longer applies."
+    )
+
+    @field_validator("expires")
+    @classmethod
+    def _expires_after_time(cls, value: int | None, info: ValidationInfo) -> int | None:
+        time = info.data.get("time")
+        if value is not None and time is not None and value <= time:
+            raise ValueError("expires must be after time")
+        return value

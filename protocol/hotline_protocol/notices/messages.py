@@ -1,0 +1,86 @@
+"""Liaison, acknowledgement and cancel: the notices that talk about the line and its entries."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+
+from .common import Kind, NoticeBase, Precedence, Prose500, Prose4000, Reference
+
+_BCP47 = (
+    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"
+    r"(?:-[A-Za-z]{4})?"
+    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"
+    r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?$"
+)
+LanguageTag = Annotated[str, Field(max_length=35, pattern=_BCP47)]
+"""A BCP 47 language tag such as ``en``, ``fr-CA`` or ``sr-Latn-RS`` (syntax checked)."""
+
+
+class Liaison(NoticeBase):
+    """Free text between the two headquarters, tagged with its language."""
+
+    kind: Literal[Kind.LIAISON] = Kind.LIAISON
+    precedence: Precedence = Precedence.ROUTINE
+    text: Prose4000
+    language: LanguageTag
+
+
+class Response(StrEnum):
+    """ROGER: received and understood. WILCO: will comply. UNABLE: cannot comply (``reason``
+    required). NEGATIVE: no, will not comply or the notice is disputed."""
+
+    ROGER = "ROGER"
+    WILCO = "WILCO"
+    UNABLE = "UNABLE"
+    NEGATIVE = "NEGATIVE"
+
+
+class Ack(NoticeBase):
+    """A person's or a system's answer to an entry of the other side's feed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"response": {"const": "UNABLE"}}, "required": ["response"]},
+            "then": {"required": ["reason"]},
+        }
+    )
+
+    kind: Literal[Kind.ACK] = Kind.ACK
+    precedence: Precedence = Precedence.ROUTINE
+    ref: Reference = Field(description="The acknowledged entry in the other side's feed.")
+    response: Response
+    reason: Prose500 | None = Field(
+        default=None, validate_default=True, description="Why; required when UNABLE."
+    )
+    remark: Prose500 | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_when_unable(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if reason is None and info.data.get("response") == Response.UNABLE:
+            raise ValueError("a reason is required when the response is UNABLE")
+        return reason
+
+
+class CancelReason(StrEnum):
+    OPERATION_COMPLETE = "operation_complete"
+    OPERATION_CALLED_OFF = "operation_called_off"
+    EMERGENCY_RESOLVED = "emergency_resolved"
+    CREW_RECOVERED = "crew_recovered"
+    ISSUED_IN_ERROR = "issued_in_error"
+    OTHER = "other"
+
+
+class Cancel(NoticeBase):
+    """Withdraws an entry of the issuing side's own feed; it no longer applies from ``time``."""
+
+    kind: Literal[Kind.CANCEL] = Kind.CANCEL
+    precedence: Precedence = Precedence.ROUTINE
+    ref: Reference = Field(description="The cancelled entry in the issuing side's own feed.")
+    reason: CancelReason
+    remark: Prose500 | None = None

@@ -1,0 +1,390 @@
+"""The Store contract: one suite, run against SQLite and against a real Redis.
+
+The tests after the parametrized contract cover what only one store has: SQLite's file and
+pragmas, Redis's durability settings and its server going away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hotline.store import (
+    CheckpointRecord,
+    CosignatureRecord,
+    EvidenceRecord,
+    RedisStore,
+    SqliteStore,
+    Store,
+    StoreConflict,
+    StoreError,
+    UserRecord,
+    open_store,
+)
+from hotline.store.redis import redact
+from tests.helpers.redis_server import RedisServer
+
+A, B = "a.example/hotline", "b.example/hotline"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def batch(start: int, n: int, tag: bytes = b"") -> list[tuple[bytes, bytes]]:
+    return [(b"entry-%d%s" % (i, tag), b"leaf-%d%s" % (i, tag)) for i in range(start, start + n)]
+
+
+def cp(origin: str, size: int, note: bytes = b"note", root: bytes | None = None) -> CheckpointRecord:
+    return CheckpointRecord(origin, size, root or bytes([size % 256]) * 32, note, 1000 + size)
+
+
+def user(name: str, token: str = "") -> UserRecord:
+    return UserRecord(name, "operator", token or f"hash-{name}", 5000)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    if request.param == "sqlite":
+        store: Store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
+    else:
+        store = RedisStore(request.getfixturevalue("redis_server").url)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def reopen(store: Store, request: pytest.FixtureRequest) -> Store:
+    """The same store's data through a new store object (Redis: after a server restart)."""
+    await store.close()
+    if isinstance(store, RedisStore):
+        request.getfixturevalue("redis_server").restart()
+    again = open_store(store.url)
+    await again.open()
+    return again
+
+
+# --- feeds ---
+
+
+async def test_empty_feed_has_nothing(store: Store) -> None:
+    assert await store.size(A) == 0
+    assert await store.entries(A, 0, 10) == []
+    assert await store.leaf_hashes(A) == []
+    assert await store.checkpoints(A) == []
+    assert await store.latest_checkpoint(A) is None
+
+
+async def test_append_round_trips_entries_and_leaf_hashes(store: Store) -> None:
+    await store.append(A, 0, batch(0, 3))
+    await store.append(A, 3, batch(3, 2))
+    assert await store.size(A) == 5
+    assert await store.entries(A, 0, 5) == [e for e, _ in batch(0, 5)]
+    assert await store.leaf_hashes(A) == [h for _, h in batch(0, 5)]
+
+
+async def test_feeds_are_kept_apart_by_origin(store: Store) -> None:
+    await store.append(A, 0, batch(0, 2))
+    await store.append(B, 0, batch(0, 1, b"-b"))
+    assert (await store.size(A), await store.size(B)) == (2, 1)
+    assert await store.entries(B, 0, 9) == [b"entry-0-b"]
+
+
+@pytest.mark.parametrize("start", [0, 1, 3])
+async def test_append_at_a_wrong_start_conflicts_and_changes_nothing(
+    store: Store, start: int
+) -> None:
+    await store.append(A, 0, batch(0, 2))
+    with pytest.raises(StoreConflict) as caught:
+        await store.append(A, start, batch(start, 1, b"-x"))
+    assert (caught.value.expected, caught.value.found) == (start, 2)
+    assert await store.entries(A, 0, 10) == [e for e, _ in batch(0, 2)]
+    assert await store.leaf_hashes(A) == [h for _, h in batch(0, 2)]
+
+
+async def test_entries_range_is_half_open_with_end_clamped_to_size(store: Store) -> None:
+    await store.append(A, 0, batch(0, 5))
+    entries = [e for e, _ in batch(0, 5)]
+    assert await store.entries(A, 1, 3) == entries[1:3]
+    assert await store.entries(A, 2, 100) == entries[2:]
+    assert await store.entries(A, 3, 3) == []
+    assert await store.entries(A, 4, 2) == []
+    assert await store.entries(A, 5, 9) == []
+    with pytest.raises(ValueError):
+        await store.entries(A, -1, 2)
+
+
+async def test_concurrent_appends_at_one_start_let_exactly_one_win(store: Store) -> None:
+    results = await asyncio.gather(
+        *(store.append(A, 0, batch(0, 2, b"-%d" % i)) for i in range(5)), return_exceptions=True
+    )
+    assert sum(r is None for r in results) == 1
+    assert all(isinstance(r, StoreConflict) for r in results if r is not None)
+    assert await store.size(A) == 2
+
+
+async def test_a_large_batch_is_one_append(store: Store) -> None:
+    await store.append(A, 0, batch(0, 2500), cp(A, 2500), {"big": 2499})
+    assert await store.size(A) == 2500
+    assert await store.leaf_hashes(A) == [h for _, h in batch(0, 2500)]
+    assert await store.lookup_ref("big") == (A, 2499)
+
+
+async def test_an_append_batch_stores_checkpoint_and_refs_with_the_entries(store: Store) -> None:
+    await store.append(A, 0, batch(0, 3), cp(A, 3), {"k0": 0, "k2": 2})
+    assert await store.latest_checkpoint(A) == cp(A, 3)
+    assert await store.lookup_ref("k0") == (A, 0)
+    assert await store.lookup_ref("k2") == (A, 2)
+    assert await store.lookup_ref("k1") is None
+
+
+async def test_a_conflicting_append_stores_no_entries_checkpoint_or_refs(store: Store) -> None:
+    await store.append(A, 0, batch(0, 2), cp(A, 2))
+    with pytest.raises(StoreConflict):
+        await store.append(A, 1, batch(1, 3, b"-x"), cp(A, 4), {"new": 3})
+    assert await store.size(A) == 2
+    assert await store.checkpoints(A) == [cp(A, 2)]
+    assert await store.lookup_ref("new") is None
+
+
+@pytest.mark.parametrize(
+    ("checkpoint", "refs"),
+    [(cp(B, 2), None), (cp(A, 3), None), (None, {"k": 2}), (None, {"k": -1})],
+    ids=["checkpoint-of-other-origin", "checkpoint-beyond-size", "ref-beyond", "ref-negative"],
+)
+async def test_an_inconsistent_batch_is_refused_before_the_store(
+    store: Store, checkpoint: CheckpointRecord | None, refs: dict[str, int] | None
+) -> None:
+    with pytest.raises(ValueError):
+        await store.append(A, 0, batch(0, 2), checkpoint, refs)
+    assert await store.size(A) == 0
+
+
+# --- checkpoints, cosignatures, witness state ---
+
+
+async def test_checkpoints_are_listed_ascending_and_latest_is_the_largest(store: Store) -> None:
+    await store.append(A, 0, batch(0, 12))
+    for size in (10, 2, 7):
+        await store.put_checkpoint(cp(A, size))
+    await store.put_checkpoint(cp(B, 99))
+    assert await store.checkpoints(A) == [cp(A, 2), cp(A, 7), cp(A, 10)]
+    assert await store.latest_checkpoint(A) == cp(A, 10)
+
+
+async def test_put_checkpoint_of_a_stored_size_replaces_the_note(store: Store) -> None:
+    await store.put_checkpoint(cp(A, 4, b"first"))
+    await store.put_checkpoint(cp(A, 4, b"second"))
+    assert await store.checkpoints(A) == [cp(A, 4, b"second")]
+
+
+async def test_a_checkpoint_with_another_root_for_a_stored_size_conflicts(store: Store) -> None:
+    await store.put_checkpoint(cp(A, 4, b"first"))
+    with pytest.raises(StoreConflict):
+        await store.put_checkpoint(cp(A, 4, b"fork", root=b"\xee" * 32))
+    await store.append(A, 0, batch(0, 4))
+    with pytest.raises(StoreConflict):
+        await store.append(A, 4, batch(4, 1), cp(A, 4, b"fork", root=b"\xee" * 32), {"k": 4})
+    assert await store.checkpoints(A) == [cp(A, 4, b"first")]
+    assert (await store.size(A), await store.lookup_ref("k")) == (4, None)
+
+
+async def test_add_cosignature_records_it_and_replaces_the_note(store: Store) -> None:
+    await store.put_checkpoint(cp(A, 3, b"signed"))
+    await store.put_checkpoint(cp(A, 5, b"signed"))
+    second = CosignatureRecord(A, 5, "witness-b", 1_700_000_001, 9001)
+    first = CosignatureRecord(A, 3, "witness-b", 1_700_000_000, 9000)
+    await store.add_cosignature(second, b"signed+b@5")
+    await store.add_cosignature(first, b"signed+b@3")
+    assert await store.cosignatures(A) == [first, second]
+    assert [c.note for c in await store.checkpoints(A)] == [b"signed+b@3", b"signed+b@5"]
+    assert await store.cosignatures(B) == []
+
+
+async def test_a_cosignature_without_its_checkpoint_is_refused(store: Store) -> None:
+    with pytest.raises(StoreError):
+        await store.add_cosignature(CosignatureRecord(A, 3, "w", 1, 2), b"note")
+    assert await store.cosignatures(A) == []
+    assert await store.checkpoints(A) == []
+
+
+async def test_witness_state_is_set_first_from_none_then_by_compare_and_set(store: Store) -> None:
+    assert await store.witness_state(B) is None
+    await store.set_witness_state(B, None, (3, b"r3"))
+    await store.set_witness_state(B, (3, b"r3"), (8, b"r8"))
+    assert await store.witness_state(B) == (8, b"r8")
+    assert await store.witness_state(A) is None
+
+
+@pytest.mark.parametrize("stale", [None, (3, b"r3"), (8, b"other")])
+async def test_witness_state_with_a_stale_old_conflicts_and_stays(
+    store: Store, stale: tuple[int, bytes] | None
+) -> None:
+    await store.set_witness_state(B, None, (3, b"r3"))
+    await store.set_witness_state(B, (3, b"r3"), (8, b"r8"))
+    with pytest.raises(StoreConflict) as caught:
+        await store.set_witness_state(B, stale, (9, b"r9"))
+    assert (caught.value.expected, caught.value.found) == (stale, (8, b"r8"))
+    assert await store.witness_state(B) == (8, b"r8")
+
+
+# --- refs ---
+
+
+async def test_an_existing_ref_is_never_overwritten_and_its_batch_not_applied(
+    store: Store,
+) -> None:
+    await store.append(A, 0, batch(0, 1), refs={"once": 0})
+    with pytest.raises(StoreConflict):
+        await store.append(A, 1, batch(1, 2), cp(A, 3), {"fresh": 1, "once": 2})
+    assert await store.lookup_ref("once") == (A, 0)
+    assert await store.lookup_ref("fresh") is None
+    assert await store.size(A) == 1
+    assert await store.latest_checkpoint(A) is None
+    with pytest.raises(StoreConflict):  # keys are global, not per feed
+        await store.append(B, 0, batch(0, 1), refs={"once": 0})
+    assert await store.size(B) == 0
+
+
+async def test_a_ref_is_found_after_its_append(store: Store) -> None:
+    assert await store.lookup_ref("k") is None
+    await store.append(B, 0, batch(0, 3), refs={"k": 1})
+    assert await store.lookup_ref("k") == (B, 1)
+
+
+# --- users ---
+
+
+async def test_users_are_added_found_and_listed_by_name(store: Store) -> None:
+    await store.add_user(user("zulu"))
+    await store.add_user(user("alpha"))
+    assert await store.get_user("alpha") == user("alpha")
+    assert await store.get_user("nobody") is None
+    assert await store.user_by_token_hash("hash-zulu") == user("zulu")
+    assert await store.user_by_token_hash("hash-nobody") is None
+    assert await store.list_users() == [user("alpha"), user("zulu")]
+
+
+async def test_a_taken_user_name_or_token_hash_conflicts(store: Store) -> None:
+    await store.add_user(user("alpha", "t1"))
+    with pytest.raises(StoreConflict):
+        await store.add_user(user("alpha", "t2"))
+    with pytest.raises(StoreConflict):
+        await store.add_user(user("bravo", "t1"))
+    assert await store.list_users() == [user("alpha", "t1")]
+    assert await store.user_by_token_hash("t2") is None
+
+
+async def test_a_revoked_user_stays_listed_and_found_by_token(store: Store) -> None:
+    await store.add_user(user("alpha"))
+    await store.add_user(user("bravo"))
+    assert await store.revoke_user("alpha", 7000) is True
+    assert await store.revoke_user("alpha", 8000) is False
+    assert await store.revoke_user("nobody", 7000) is False
+    revoked = UserRecord("alpha", "operator", "hash-alpha", 5000, 7000)
+    assert await store.user_by_token_hash("hash-alpha") == revoked
+    assert await store.list_users() == [revoked, user("bravo")]
+    assert await store.get_user("nobody") is None
+
+
+# --- evidence and meta ---
+
+
+async def test_evidence_gets_increasing_ids_and_raw_bytes_stay_intact(store: Store) -> None:
+    raws = [b"\xff\xfe\x00\n\r\n{not json", b"", bytes(range(256))]
+    ids = [
+        await store.add_evidence(EvidenceRecord(100 + i, "peer", "bad_signature", "x\n\u00e9", r))
+        for i, r in enumerate(raws)
+    ]
+    assert ids == sorted(ids) and len(set(ids)) == 3
+    assert await store.list_evidence() == [
+        EvidenceRecord(100 + i, "peer", "bad_signature", "x\n\u00e9", r, id_)
+        for i, (r, id_) in enumerate(zip(raws, ids, strict=True))
+    ]
+
+
+async def test_meta_values_are_set_and_replaced(store: Store) -> None:
+    assert await store.get_meta("peer.size") is None
+    await store.set_meta("peer.size", "3")
+    await store.set_meta("peer.size", "4")
+    await store.set_meta("other", "")
+    assert (await store.get_meta("peer.size"), await store.get_meta("other")) == ("4", "")
+
+
+# --- durability ---
+
+
+async def fill(store: Store) -> None:
+    await store.append(A, 0, batch(0, 3), cp(A, 3, b"n"), {"k": 2})
+    await store.add_cosignature(CosignatureRecord(A, 3, "w", 1, 2), b"n+w")
+    await store.set_witness_state(B, None, (5, b"r5"))
+    await store.add_user(user("alpha"))
+    await store.add_evidence(EvidenceRecord(1, "peer", "r", "d", b"\xff"))
+    await store.set_meta("m", "v")
+
+
+async def check_filled(store: Store) -> None:
+    assert await store.entries(A, 0, 9) == [e for e, _ in batch(0, 3)]
+    assert await store.leaf_hashes(A) == [h for _, h in batch(0, 3)]
+    assert await store.latest_checkpoint(A) == cp(A, 3, b"n+w")
+    assert await store.cosignatures(A) == [CosignatureRecord(A, 3, "w", 1, 2)]
+    assert await store.witness_state(B) == (5, b"r5")
+    assert await store.lookup_ref("k") == (A, 2)
+    assert await store.list_users() == [user("alpha")]
+    assert [e.raw for e in await store.list_evidence()] == [b"\xff"]
+    assert await store.get_meta("m") == "v"
+
+
+async def test_data_survives_close_and_reopen(
+    store: Store, request: pytest.FixtureRequest
+) -> None:
+    await fill(store)
+    again = await reopen(store, request)
+    try:
+        await check_filled(again)
+        await again.append(A, 3, batch(3, 1))
+    finally:
+        await again.close()
+
+
+async def test_a_closed_store_refuses_calls(store: Store) -> None:
+    await store.close()
+    with pytest.raises(StoreError, match="not open"):
+        await store.size(A)
+
+
+# --- choosing a store ---
+
+
+@pytest.mark.parametrize(
+    "url", ["postgres://h/db", "node.db", "", "sqlite://host/node.db", "sqlite:///", "http://x"]
+)
+def test_a_bad_store_url_is_a_store_error(url: str) -> None:
+    with pytest.raises(StoreError):
+        open_store(url)
+
+
+def test_open_store_picks_the_store_by_scheme() -> None:
+    assert isinstance(open_store("sqlite:///node.db"), SqliteStore)
+    assert isinstance(open_store("sqlite:////var/lib/node.db"), SqliteStore)
+    assert SqliteStore("sqlite:////var/lib/node.db").path == Path("/var/lib/node.db")
+    assert SqliteStore("sqlite:///data/node.db").path == Path("data/node.db")
+    store = open_store("rediss://h:6380/1", allow_unsafe=True, key_prefix="b:")
+    assert isinstance(store, RedisStore)
+    assert (store.allow_unsafe, store.key_prefix) == (True, "b:")
+
+
+def test_a_redis_password_never_shows_in_messages() -> None:
+    assert redact("redis://u:secret@h:1/0") == "redis://u:***@h:1/0"
+    assert redact("redis://h:1/0") == "redis://h:1/0"
+    with pytest.raises(StoreError) as caught:
+        open_store("mysql://u:secret@h/db")
+    assert "secret" not in str(caught.value)
