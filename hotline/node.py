@@ -20,7 +20,7 @@ from .acks.deadlines import DeadlineWatcher
 from .events import EventHub
 from .feeds.index import Delivery, FeedIndex
 from .feeds.rules import check_notice
-from .feeds.sequencer import OwnFeed, Sequencer
+from .feeds.sequencer import Appended, OwnFeed, Sequencer
 from .feeds.views import appended_event
 from .keys import NodeKeys, witness_name
 from .settings import Settings
@@ -116,10 +116,10 @@ class Node:
         return None
 
     # writing -------------------------------------------------------------------------------
-    async def append(self, notice: Notice, ref_key: str | None = None) -> Entry:
-        """Append a notice to the own feed; returns the durable entry."""
+    async def append_notice(self, notice: Notice, ref_key: str | None = None) -> Appended:
+        """Append a notice to the own feed; returns once the entry is durable."""
         assert self.sequencer is not None, "node not started"
-        return (await self.sequencer.append(notice, ref_key)).entry
+        return await self.sequencer.append(notice, ref_key)
 
     def _validate(self, notice: Notice, claimed: set[tuple[str, int]]) -> None:
         peer = self.peer.name if self.peer is not None else None

@@ -1,7 +1,8 @@
 """Write the notice JSON Schemas to protocol/schema/, or check that the files are current.
 
-    python scripts/gen_schema.py            write protocol/schema/<kind>.schema.json, notice.schema.json
-    python scripts/gen_schema.py --check    exit 1 (and name the files) when any file differs
+python scripts/gen_schema.py           write protocol/schema/<kind>.schema.json and
+                                       protocol/schema/notice.schema.json
+python scripts/gen_schema.py --check   exit 1, naming the files, when any file is stale
 """
 
 from __future__ import annotations
@@ -22,23 +23,29 @@ def expected_files() -> dict[str, str]:
 
 
 def stale_files(directory: Path) -> list[str]:
-    """Names of schema files in ``directory`` that are missing or differ from the generated text."""
-    stale = []
-    for name, text in sorted(expected_files().items()):
-        path = directory / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            stale.append(name)
-    return stale
+    """Schema files in ``directory`` that are missing, differ, or are no longer generated."""
+    expected = expected_files()
+    stale = [
+        name
+        for name, text in expected.items()
+        if not (directory / name).is_file()
+        or (directory / name).read_text(encoding="utf-8") != text
+    ]
+    stale += [p.name for p in directory.glob("*.schema.json") if p.name not in expected]
+    return sorted(stale)
 
 
 def write_files(directory: Path) -> list[str]:
-    """Write every schema file that differs; return the names written."""
+    """Bring ``directory`` up to date; return the names written or removed."""
     directory.mkdir(parents=True, exist_ok=True)
-    written = stale_files(directory)
-    texts = expected_files()
-    for name in written:
-        (directory / name).write_text(texts[name], encoding="utf-8", newline="\n")
-    return written
+    expected = expected_files()
+    changed = stale_files(directory)
+    for name in changed:
+        if name in expected:
+            (directory / name).write_text(expected[name], encoding="utf-8", newline="\n")
+        else:
+            (directory / name).unlink()
+    return changed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("run: python scripts/gen_schema.py", file=sys.stderr)
         return 1 if stale else 0
     for name in write_files(args.dir):
-        print(f"wrote {args.dir / name}")
+        print(f"updated {args.dir / name}")
     return 0
 
 

@@ -116,7 +116,10 @@ def test_generated_keys_round_trip_through_skey_and_vkey(alpha: Signer) -> None:
 
 
 def test_fixed_seed_gives_a_fixed_key(alpha: Signer) -> None:
-    assert alpha.vkey == "alpha.hotline.example/log+e5ae4b64+AXm1Vi6P5lT5QHixEuipi6eQH4U65pW+1+DjkQutBJZk"
+    assert (
+        alpha.vkey
+        == "alpha.hotline.example/log+e5ae4b64+AXm1Vi6P5lT5QHixEuipi6eQH4U65pW+1+DjkQutBJZk"
+    )
 
 
 def test_verifier_from_vkey_picks_the_class_by_type_byte(alpha: Signer) -> None:
@@ -124,7 +127,9 @@ def test_verifier_from_vkey_picks_the_class_by_type_byte(alpha: Signer) -> None:
     assert type(verifier_from_vkey(alpha.vkey)) is Verifier
     assert type(verifier_from_vkey(witness.vkey)) is CosignatureVerifier
     # A type 0x04 vkey published by transparency-dev/formats (note_cosigv1_test.go).
-    remora = verifier_from_vkey("remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2")
+    remora = verifier_from_vkey(
+        "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2"
+    )
     assert remora.key_type == 0x04
 
 
@@ -308,9 +313,12 @@ def test_two_trusted_keys_with_the_same_name_and_id_are_ambiguous(alpha: Signer)
 
 def test_signature_line_format_uses_em_dash_name_and_base64(alpha: Signer) -> None:
     sig = Signature(alpha.name, alpha.key_id, b"\x00" * 64)
-    assert sig.line() == "— alpha.hotline.example/log " + base64.b64encode(
-        alpha.key_id + b"\x00" * 64
-    ).decode() + "\n"
+    assert (
+        sig.line()
+        == "— alpha.hotline.example/log "
+        + base64.b64encode(alpha.key_id + b"\x00" * 64).decode()
+        + "\n"
+    )
     assert Signature.parse_line(sig.line()[:-1]) == sig
     with pytest.raises(NoteError):
         Signature("bad name", alpha.key_id, b"\x00")

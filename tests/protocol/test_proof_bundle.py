@@ -150,7 +150,9 @@ def test_a_cosignature_from_an_untrusted_witness_does_not_count() -> None:
 
 def test_a_checkpoint_from_another_log_key_or_origin_is_refused() -> None:
     with pytest.raises(NoteError):
-        verify_bundle(bundle_for(0), ENTRIES[0], origin=ORIGIN, log=Signer.generate(ORIGIN).verifier())
+        verify_bundle(
+            bundle_for(0), ENTRIES[0], origin=ORIGIN, log=Signer.generate(ORIGIN).verifier()
+        )
     with pytest.raises(CheckpointError) as info:
         verify_bundle(bundle_for(0), ENTRIES[0], origin="other.example/log", log=LOG.verifier())
     assert info.value.code == "wrong_origin"

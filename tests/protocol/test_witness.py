@@ -89,14 +89,18 @@ def test_the_empty_tree_can_be_cosigned() -> None:
 
 def test_unknown_origin_is_404() -> None:
     stranger = Signer.generate("other.example/log")
-    err = refuse("unknown_origin", **request(note_at(3, stranger, "other.example/log"), 0, [], None))
+    err = refuse(
+        "unknown_origin", **request(note_at(3, stranger, "other.example/log"), 0, [], None)
+    )
     assert err.found == "other.example/log"
     assert STATUS["unknown_origin"] == 404
 
 
 def test_a_checkpoint_signed_by_another_key_is_403() -> None:
     impostor = Signer.generate(ORIGIN)
-    refuse("bad_signature", **request(note_at(8, impostor), 4, TREE.consistency_proof(4, 8), held(4)))
+    refuse(
+        "bad_signature", **request(note_at(8, impostor), 4, TREE.consistency_proof(4, 8), held(4))
+    )
     assert STATUS["bad_signature"] == 403
 
 
@@ -109,7 +113,9 @@ def test_old_size_other_than_the_held_size_is_409_with_the_held_size() -> None:
     proof = TREE.consistency_proof(3, 8)
     err = refuse("old_size_mismatch", **request(note_at(8), 3, proof, held(4)))
     assert (err.expected, err.found) == (4, 3)
-    fresh = refuse("old_size_mismatch", **request(note_at(8), 4, TREE.consistency_proof(4, 8), None))
+    fresh = refuse(
+        "old_size_mismatch", **request(note_at(8), 4, TREE.consistency_proof(4, 8), None)
+    )
     assert (fresh.expected, fresh.found) == (0, 4)
     assert STATUS["old_size_mismatch"] == 409
 
@@ -178,7 +184,10 @@ def test_witness_cosign_returns_a_cosignature_the_log_can_attach() -> None:
     body = Checkpoint(ORIGIN, 8, TREE.root(8)).body()
     assert verify_cosignature(body, sig, WITNESS.verifier()) == TS
     signed = open_checkpoint(
-        add_signatures(note, [sig]), origin=ORIGIN, log=LOG.verifier(), witnesses=[WITNESS.verifier()]
+        add_signatures(note, [sig]),
+        origin=ORIGIN,
+        log=LOG.verifier(),
+        witnesses=[WITNESS.verifier()],
     )
     assert signed.cosignatures == {WITNESS.name: TS}
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,9 @@ def batch(start: int, n: int, tag: bytes = b"") -> list[tuple[bytes, bytes]]:
     return [(b"entry-%d%s" % (i, tag), b"leaf-%d%s" % (i, tag)) for i in range(start, start + n)]
 
 
-def cp(origin: str, size: int, note: bytes = b"note", root: bytes | None = None) -> CheckpointRecord:
+def cp(
+    origin: str, size: int, note: bytes = b"note", root: bytes | None = None
+) -> CheckpointRecord:
     return CheckpointRecord(origin, size, root or bytes([size % 256]) * 32, note, 1000 + size)
 
 
@@ -343,9 +346,7 @@ async def check_filled(store: Store) -> None:
     assert await store.get_meta("m") == "v"
 
 
-async def test_data_survives_close_and_reopen(
-    store: Store, request: pytest.FixtureRequest
-) -> None:
+async def test_data_survives_close_and_reopen(store: Store, request: pytest.FixtureRequest) -> None:
     await fill(store)
     again = await reopen(store, request)
     try:
@@ -388,3 +389,175 @@ def test_a_redis_password_never_shows_in_messages() -> None:
     with pytest.raises(StoreError) as caught:
         open_store("mysql://u:secret@h/db")
     assert "secret" not in str(caught.value)
+
+
+# --- SQLite only ---
+
+CRASH_AFTER_APPEND = """
+import asyncio, os, signal, sys
+from hotline.store.sqlite import SqliteStore
+
+async def main() -> None:
+    store = SqliteStore(sys.argv[1])
+    await store.open()
+    await store.append("a", 0, [(b"e0", b"h0"), (b"e1", b"h1")], refs={"k": 1})
+    os.kill(os.getpid(), signal.SIGKILL)
+
+asyncio.run(main())
+"""
+
+
+async def test_sqlite_file_is_wal_with_full_synchronous(tmp_path: Path) -> None:
+    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
+    await store.open()
+    try:
+        settings = await store.durability()
+        assert (settings["synchronous"], settings["foreign_keys"]) == ("full", "on")
+        with sqlite3.connect(tmp_path / "node.db") as plain:
+            assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+            assert plain.execute("SELECT value FROM store_info").fetchone() == ("1",)
+        plain.close()
+    finally:
+        await store.close()
+
+
+async def test_sqlite_commit_survives_a_killed_process(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'node.db'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH_AFTER_APPEND, url], env=env, capture_output=True, timeout=30
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    assert (tmp_path / "node.db-wal").exists()  # killed before any checkpoint of the WAL
+    store = SqliteStore(url)
+    await store.open()
+    try:
+        assert await store.entries("a", 0, 9) == [b"e0", b"e1"]
+        assert await store.lookup_ref("k") == ("a", 1)
+    finally:
+        await store.close()
+
+
+def make_foreign(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (x)")
+    conn.close()
+
+
+def make_future(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT)")
+        conn.execute("INSERT INTO store_info VALUES ('schema_version', '99')")
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("prepare", "message"),
+    [
+        (lambda p: p.write_bytes(b"this is not a database" * 100), "not a database"),
+        (make_foreign, "not a Hotline store"),
+        (make_future, "schema version 99"),
+        (lambda p: None, "no directory"),
+    ],
+    ids=["corrupt", "foreign", "future-schema", "missing-directory"],
+)
+async def test_sqlite_refuses_a_file_it_cannot_use(
+    tmp_path: Path, prepare: Callable[[Path], object], message: str
+) -> None:
+    path = tmp_path / "node.db" if message != "no directory" else tmp_path / "gone" / "node.db"
+    prepare(path)
+    store = SqliteStore(f"sqlite:///{path}")
+    with pytest.raises(StoreError, match=message):
+        await store.open()
+    with pytest.raises(StoreError, match="not open"):
+        await store.size(A)
+
+
+# --- Redis only ---
+
+
+async def test_redis_data_survives_a_killed_server(redis_server: RedisServer) -> None:
+    store = RedisStore(redis_server.url)
+    await store.open()
+    try:
+        await fill(store)
+        redis_server.kill()
+        with pytest.raises(StoreError, match="unreachable"):
+            await store.size(A)
+    finally:
+        await store.close()
+    redis_server.start()
+    again = RedisStore(redis_server.url)
+    await again.open()
+    try:
+        await check_filled(again)
+    finally:
+        await again.close()
+
+
+async def test_redis_that_is_down_is_a_clear_store_error(redis_server: RedisServer) -> None:
+    redis_server.stop()
+    with pytest.raises(StoreError, match=re.escape(f"Redis at {redis_server.url} is unreachable")):
+        await RedisStore(redis_server.url).open()
+
+
+async def test_two_key_prefixes_share_one_redis(redis_server: RedisServer) -> None:
+    a, b = RedisStore(redis_server.url), RedisStore(redis_server.url, key_prefix="node-b:")
+    await a.open()
+    await b.open()
+    try:
+        await a.append(A, 0, batch(0, 2), refs={"k": 0})
+        await b.append(A, 0, batch(0, 1))
+        assert (await a.size(A), await b.size(A)) == (2, 1)
+        assert await b.lookup_ref("k") is None
+    finally:
+        await a.close()
+        await b.close()
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [({"appendonly": "no"}, "appendonly"), ({"appendfsync": "everysec"}, "appendfsync")],
+)
+async def test_redis_that_is_not_durable_is_refused(
+    tmp_path: Path, settings: dict[str, str], named: str
+) -> None:
+    with RedisServer(tmp_path, **settings) as server:
+        with pytest.raises(StoreError, match=f"{named} is '{settings[named]}'"):
+            await RedisStore(server.url).open()
+
+
+async def test_redis_that_is_not_durable_opens_with_allow_unsafe_and_warns_each_time(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="hotline.store")
+    with RedisServer(tmp_path, appendonly="no") as server:
+        for start in range(2):
+            store = RedisStore(server.url, allow_unsafe=True)
+            await store.open()
+            await store.append(A, start, batch(start, 1))
+            await store.close()
+    warnings = [r for r in caplog.records if r.name == "hotline.store"]
+    assert [r.levelno for r in warnings] == [logging.WARNING] * 2
+    assert all("appendonly is 'no'" in r.getMessage() for r in warnings)
+
+
+@pytest.mark.parametrize(("appendonly", "opens"), [("yes", True), ("no", False)])
+async def test_redis_without_config_is_checked_through_info(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, appendonly: str, opens: bool
+) -> None:
+    caplog.set_level(logging.WARNING, logger="hotline.store")
+    hidden = ["--rename-command", "CONFIG", ""]
+    with RedisServer(tmp_path, appendonly=appendonly, extra_args=hidden) as server:
+        store = RedisStore(server.url)
+        try:
+            if opens:
+                await store.open()
+                assert await store.durability() == {"appendonly": "yes", "appendfsync": "unknown"}
+            else:
+                with pytest.raises(StoreError, match="appendonly is 'no'"):
+                    await store.open()
+        finally:
+            await store.close()
+    assert "refused CONFIG GET" in caplog.text
+    assert f"aof_enabled={1 if opens else 0}" in caplog.text

@@ -1,0 +1,119 @@
+"""Notices: post, list, read, acknowledge, cancel. Updates are posts with ``supersedes``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotline_protocol.errors import NoticeError
+
+from ..feeds.views import Filters
+from ..feeds.service import NoticeService
+from .deps import NodeDep, Poster, Reader
+from .errors import ApiError
+
+router = APIRouter(prefix="/v1/notices", tags=["notices"])
+
+PrecedenceName = Literal["FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"]
+StateName = Literal["appended", "delivered", "acknowledged", "overdue"]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=128, pattern=r"^[\x21-\x7e]+$",
+           description="A retried post with the same key returns the original entry"),
+]
+
+
+class AckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    response: Literal["ROGER", "WILCO", "UNABLE", "NEGATIVE"]
+    reason: str | None = Field(default=None, max_length=500)
+    remark: str | None = Field(default=None, max_length=500)
+    precedence: PrecedenceName | None = None
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=64)
+    remark: str | None = Field(default=None, max_length=500)
+    precedence: PrecedenceName | None = None
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, "malformed_json", f"the body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise NoticeError([("", "a notice must be a JSON object")])
+    return body
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Post a notice to the own side's feed",
+    description="Body: a notice (see the JSON Schema); `id`, `time` and `author` may be left "
+    "out and are filled by the node. Answers once the entry is durable.",
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {
+        "$ref": "https://hotline.example/schema/v1/notice.schema.json"}}}, "required": True}},
+)
+async def post_notice(
+    request: Request, response: Response, node: NodeDep, user: Poster,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    body = await _json_object(request)
+    result, replayed = await NoticeService(node).post(user, body, idempotency_key)
+    if replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return result
+
+
+@router.get("", summary="List notices of both feeds, newest first, with their state")
+async def list_notices(
+    node: NodeDep,
+    _: Reader,
+    kind: str | None = None,
+    side: str | None = None,
+    precedence: PrecedenceName | None = None,
+    state: StateName | None = None,
+    since: Annotated[int | None, Query(ge=0, description="notice time, unix ms")] = None,
+    cursor: Annotated[str | None, Query(max_length=64, description="from a previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    filters = Filters(kind, side, precedence, state, since)
+    return await NoticeService(node).list(filters, cursor, limit)
+
+
+@router.get("/{side}/{index}", summary="One notice with its state")
+async def get_notice(side: str, index: int, node: NodeDep, _: Reader) -> dict[str, Any]:
+    return await NoticeService(node).get(side, index)
+
+
+@router.post("/{side}/{index}/ack", status_code=201,
+             summary="Acknowledge a notice of the other side (appends an ack to the own feed)")
+async def ack_notice(
+    side: str, index: int, body: Annotated[AckRequest, Body()], node: NodeDep, user: Poster,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    result, _ = await NoticeService(node).ack(
+        user, side, index, body.response, body.reason, body.remark, body.precedence,
+        idempotency_key,
+    )
+    return result
+
+
+@router.post("/{side}/{index}/cancel", status_code=201,
+             summary="Cancel a notice of the own side (appends a cancel to the own feed)")
+async def cancel_notice(
+    side: str, index: int, body: Annotated[CancelRequest, Body()], node: NodeDep, user: Poster,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    result, _ = await NoticeService(node).cancel(
+        user, side, index, body.reason, body.remark, body.precedence, idempotency_key
+    )
+    return result

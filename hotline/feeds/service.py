@@ -1,0 +1,125 @@
+"""Notice operations shared by the REST API, the stream and the CLI: post, ack, cancel, read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from hotline_protocol.entries import Entry
+from hotline_protocol.notices import notice_to_json
+
+from ..store.base import UserRecord
+from .index import NoticeRecord
+from .posting import ack_body, cancel_body, complete_notice
+from .rules import RuleError
+from .views import Filters, notice_view, state_of
+
+if TYPE_CHECKING:
+    from ..node import Node
+
+
+def entry_result(entry: Entry, side: str) -> dict[str, Any]:
+    import base64
+
+    return {
+        "side": side,
+        "origin": entry.origin,
+        "index": entry.index,
+        "leaf_hash": base64.b64encode(entry.leaf_hash).decode(),
+        "id": str(entry.notice.id),
+        "notice": notice_to_json(entry.notice),
+    }
+
+
+class NoticeService:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    async def post(
+        self, user: UserRecord, body: Mapping[str, Any], client_ref: str | None
+    ) -> tuple[dict[str, Any], bool]:
+        """Append a notice for the own side; (result, replayed)."""
+        node = self.node
+        notice = complete_notice(body, user, node.settings, node.clock_ms())
+        ref_key = f"{user.name}:{client_ref}" if client_ref else None
+        appended = await node.append_notice(notice, ref_key)
+        return entry_result(appended.entry, node.own.name), appended.replayed
+
+    async def ack(
+        self, user: UserRecord, side: str, index: int, response: str, reason: str | None,
+        remark: str | None, precedence: str | None, client_ref: str | None,
+    ) -> tuple[dict[str, Any], bool]:
+        target = self._record(side, index)
+        if side == self.node.own.name:
+            raise RuleError("wrong_side", "acknowledge the other side's notices, not your own",
+                            403)
+        return await self.post(user, ack_body(target, response, reason, remark, precedence),
+                               client_ref)
+
+    async def cancel(
+        self, user: UserRecord, side: str, index: int, reason: str, remark: str | None,
+        precedence: str | None, client_ref: str | None,
+    ) -> tuple[dict[str, Any], bool]:
+        target = self._record(side, index)
+        if side != self.node.own.name:
+            raise RuleError("wrong_side", "only the own side's notices can be cancelled", 403)
+        return await self.post(user, cancel_body(target, reason, remark, precedence), client_ref)
+
+    async def get(self, side: str, index: int) -> dict[str, Any]:
+        rec = self._record(side, index)
+        return (await self._views([rec]))[0]
+
+    async def list(self, filters: Filters, cursor: str | None, limit: int) -> dict[str, Any]:
+        """Newest first across both feeds (by notice time); ``cursor`` continues a listing."""
+        node = self.node
+        if filters.side is not None and node.side_info(filters.side) is None:
+            raise RuleError("unknown_side", f"no side {filters.side!r}", 404)
+        after = _decode_cursor(cursor)
+        now = node.clock_ms()
+        deadlines = node.settings.deadlines
+        recs = sorted(node.index.iter_all(), key=lambda r: (r.time_ms, r.side, r.index),
+                      reverse=True)
+        page: list[NoticeRecord] = []
+        for rec in recs:
+            if after is not None and (rec.time_ms, rec.side, rec.index) >= after:
+                continue
+            status = state_of(rec, node.index, deadlines, now)["status"]
+            if filters.match(rec, status):
+                page.append(rec)
+                if len(page) > limit:
+                    break
+        more = len(page) > limit
+        page = page[:limit]
+        last = page[-1] if page else None
+        next_cursor = f"{last.time_ms}.{last.side}.{last.index}" if more and last else None
+        return {"notices": await self._views(page), "next": next_cursor}
+
+    def _record(self, side: str, index: int) -> NoticeRecord:
+        if self.node.side_info(side) is None:
+            raise RuleError("unknown_side", f"no side {side!r}", 404)
+        rec = self.node.index.get(side, index)
+        if rec is None:
+            raise RuleError("unknown_entry", f"{side} has no entry {index}", 404)
+        return rec
+
+    async def _views(self, recs: list[NoticeRecord]) -> list[dict[str, Any]]:
+        node = self.node
+        now = node.clock_ms()
+        out = []
+        for rec in recs:
+            raw = (await node.store.entries(rec.origin, rec.index, rec.index + 1))[0]
+            notice = json.loads(raw)["notice"]
+            out.append(notice_view(rec, notice, state_of(rec, node.index,
+                                                         node.settings.deadlines, now)))
+        return out
+
+
+def _decode_cursor(cursor: str | None) -> tuple[int, str, int] | None:
+    if not cursor:
+        return None
+    try:
+        t, side, i = cursor.split(".")
+        return int(t), side, int(i)
+    except ValueError as exc:
+        raise RuleError("bad_cursor", "cursor is not one this node issued", 400) from exc
