@@ -36,8 +36,11 @@ def create_app(
     the settings (the store URL and the key files in the node directory)."""
     node = Node(
         settings,
-        store if store is not None else open_store(
-            settings.store_url, allow_unsafe=settings.store_unsafe,
+        store
+        if store is not None
+        else open_store(
+            settings.store_url,
+            allow_unsafe=settings.store_unsafe,
             key_prefix=settings.store_prefix,
         ),
         node_keys if node_keys is not None else load_keys(settings),
@@ -64,7 +67,12 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_request_bytes)
     errors.install(app)
     for router in (
-        system.router, notices.router, logs.router, keys.router, audit.router, users.router,
+        system.router,
+        notices.router,
+        logs.router,
+        keys.router,
+        audit.router,
+        users.router,
         stream.router,
     ):
         app.include_router(router)

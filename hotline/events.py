@@ -78,9 +78,9 @@ class EventHub:
         self._sizes.update(sizes)
         self._delivered.update(delivered)
 
-    def subscribe(self, maxsize: int, accept: Callable[[Event], bool] | None = None) -> (
-        Subscription
-    ):
+    def subscribe(
+        self, maxsize: int, accept: Callable[[Event], bool] | None = None
+    ) -> Subscription:
         sub = Subscription(asyncio.Queue(maxsize), accept or (lambda _e: True))
         self._subs.add(sub)
         return sub

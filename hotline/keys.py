@@ -30,8 +30,9 @@ class NodeKeys:
 
 def generate_keys(settings: Settings) -> NodeKeys:
     """Create both key files (mode 0600); refuses to overwrite existing ones."""
-    keys = NodeKeys(Signer.generate(settings.origin),
-                    CosignatureSigner.generate(witness_name(settings.origin)))
+    keys = NodeKeys(
+        Signer.generate(settings.origin), CosignatureSigner.generate(witness_name(settings.origin))
+    )
     _write_secret(settings.path(settings.log_key), keys.log.skey)
     _write_secret(settings.path(settings.witness_key), keys.witness.skey)
     return keys

@@ -46,14 +46,23 @@ class Node:
         self.keys = keys
         self.clock_ms = clock_ms
         self.own = Side(
-            settings.side, settings.origin, keys.log.vkey, keys.witness.vkey,
+            settings.side,
+            settings.origin,
+            keys.log.vkey,
+            keys.witness.vkey,
             witness_name(settings.origin),
         )
         peer = settings.peer
         self.peer: Side | None = (
-            Side(peer.side, peer.origin, peer.log_vkey, peer.witness_vkey,
-                 Verifier.from_vkey(peer.witness_vkey).name)
-            if peer is not None else None
+            Side(
+                peer.side,
+                peer.origin,
+                peer.log_vkey,
+                peer.witness_vkey,
+                Verifier.from_vkey(peer.witness_vkey).name,
+            )
+            if peer is not None
+            else None
         )
         sides = {self.own.name: self.own.origin}
         if self.peer is not None:
@@ -96,8 +105,7 @@ class Node:
         self.sequencer.start()
         self.deadlines.start()
         self.started_ms = self.clock_ms()
-        log.info("node %s started: feed %s size %d", self.own.name, self.own.origin,
-                 own_tree.size)
+        log.info("node %s started: feed %s size %d", self.own.name, self.own.origin, own_tree.size)
 
     async def stop(self) -> None:
         await self.deadlines.stop()
@@ -136,17 +144,29 @@ class Node:
         if rec.kind == "ack" and rec.target is not None:
             target = self.index.get(*rec.target)
             assert target is not None
-            self.hub.publish({
-                "type": "acknowledged", "side": target.side, "index": target.index,
-                "response": rec.response, "by": f"{side}/{rec.author}", "at": now_ms,
-                "ack": {"side": side, "index": rec.index},
-            })
+            self.hub.publish(
+                {
+                    "type": "acknowledged",
+                    "side": target.side,
+                    "index": target.index,
+                    "response": rec.response,
+                    "by": f"{side}/{rec.author}",
+                    "at": now_ms,
+                    "ack": {"side": side, "index": rec.index},
+                }
+            )
 
     def record_delivery(self, side: str, size: int, witness: str, time_ms: int) -> None:
         if self.index.add_delivery(side, Delivery(size, time_ms, witness)):
-            self.hub.publish({
-                "type": "delivered", "side": side, "size": size, "by": witness, "at": time_ms,
-            })
+            self.hub.publish(
+                {
+                    "type": "delivered",
+                    "side": side,
+                    "size": size,
+                    "by": witness,
+                    "at": time_ms,
+                }
+            )
 
     # loading -------------------------------------------------------------------------------
     async def _load_feed(self, side: str) -> None:
@@ -160,8 +180,7 @@ class Node:
             for offset, raw in enumerate(raws):
                 entry = decode_entry(raw, origin=origin, index=start + offset, prev=prev)
                 tree.append(entry.leaf_hash)
-                self.index.add(side, entry.index, entry.leaf_hash, entry.notice,
-                               entry.notice.time)
+                self.index.add(side, entry.index, entry.leaf_hash, entry.notice, entry.notice.time)
                 prev = entry.leaf_hash
 
     async def _load_deliveries(self) -> None:

@@ -62,11 +62,17 @@ class DeadlineWatcher:
         ]
         for rec in fresh:
             self._announced.add((rec.side, rec.index))
-            node.hub.publish({
-                "type": "overdue", "side": rec.side, "index": rec.index, "kind": rec.kind,
-                "precedence": rec.precedence, "deadline": deadline_ms(rec, deadlines),
-                "at": now,
-            })
+            node.hub.publish(
+                {
+                    "type": "overdue",
+                    "side": rec.side,
+                    "index": rec.index,
+                    "kind": rec.kind,
+                    "precedence": rec.precedence,
+                    "deadline": deadline_ms(rec, deadlines),
+                    "at": now,
+                }
+            )
             for hook in self.hooks:
                 try:
                     await hook(rec)

@@ -26,8 +26,12 @@ def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise ApiError(401, "unauthenticated", "a bearer token is required",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "a bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return token.strip()
 
 
@@ -35,8 +39,12 @@ def require(permission: str) -> Callable[..., Awaitable[UserRecord]]:
     async def dependency(request: Request, node: NodeDep) -> UserRecord:
         user = await authenticate(node.store, bearer_token(request))
         if user is None:
-            raise ApiError(401, "bad_token", "the token is unknown or revoked",
-                           headers={"WWW-Authenticate": "Bearer"})
+            raise ApiError(
+                401,
+                "bad_token",
+                "the token is unknown or revoked",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if not allowed(user.role, permission):
             raise ApiError(403, "forbidden", f"role {user.role} may not {permission}")
         request.state.user = user.name

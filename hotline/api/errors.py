@@ -74,6 +74,7 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed"}
         return JSONResponse(
-            error_body(codes.get(exc.status_code, "http_error"), exc.detail), exc.status_code,
+            error_body(codes.get(exc.status_code, "http_error"), exc.detail),
+            exc.status_code,
             headers=getattr(exc, "headers", None),
         )

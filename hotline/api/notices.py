@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hotline_protocol.errors import NoticeError
 
-from ..feeds.views import Filters
 from ..feeds.service import NoticeService
+from ..feeds.views import Filters
 from .deps import NodeDep, Poster, Reader
 from .errors import ApiError
 
@@ -21,8 +21,12 @@ PrecedenceName = Literal["FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"]
 StateName = Literal["appended", "delivered", "acknowledged", "overdue"]
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=128, pattern=r"^[\x21-\x7e]+$",
-           description="A retried post with the same key returns the original entry"),
+    Header(
+        alias="Idempotency-Key",
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
+        description="A retried post with the same key returns the original entry",
+    ),
 ]
 
 
@@ -58,11 +62,22 @@ async def _json_object(request: Request) -> dict[str, Any]:
     summary="Post a notice to the own side's feed",
     description="Body: a notice (see the JSON Schema); `id`, `time` and `author` may be left "
     "out and are filled by the node. Answers once the entry is durable.",
-    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {
-        "$ref": "https://hotline.example/schema/v1/notice.schema.json"}}}, "required": True}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "https://hotline.example/schema/v1/notice.schema.json"}
+                }
+            },
+            "required": True,
+        }
+    },
 )
 async def post_notice(
-    request: Request, response: Response, node: NodeDep, user: Poster,
+    request: Request,
+    response: Response,
+    node: NodeDep,
+    user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     body = await _json_object(request)
@@ -86,7 +101,7 @@ async def list_notices(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     filters = Filters(kind, side, precedence, state, since)
-    return await NoticeService(node).list(filters, cursor, limit)
+    return await NoticeService(node).list_notices(filters, cursor, limit)
 
 
 @router.get("/{side}/{index}", summary="One notice with its state")
@@ -94,23 +109,43 @@ async def get_notice(side: str, index: int, node: NodeDep, _: Reader) -> dict[st
     return await NoticeService(node).get(side, index)
 
 
-@router.post("/{side}/{index}/ack", status_code=201,
-             summary="Acknowledge a notice of the other side (appends an ack to the own feed)")
+@router.post(
+    "/{side}/{index}/ack",
+    status_code=201,
+    summary="Acknowledge a notice of the other side (appends an ack to the own feed)",
+)
 async def ack_notice(
-    side: str, index: int, body: Annotated[AckRequest, Body()], node: NodeDep, user: Poster,
+    side: str,
+    index: int,
+    body: Annotated[AckRequest, Body()],
+    node: NodeDep,
+    user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     result, _ = await NoticeService(node).ack(
-        user, side, index, body.response, body.reason, body.remark, body.precedence,
+        user,
+        side,
+        index,
+        body.response,
+        body.reason,
+        body.remark,
+        body.precedence,
         idempotency_key,
     )
     return result
 
 
-@router.post("/{side}/{index}/cancel", status_code=201,
-             summary="Cancel a notice of the own side (appends a cancel to the own feed)")
+@router.post(
+    "/{side}/{index}/cancel",
+    status_code=201,
+    summary="Cancel a notice of the own side (appends a cancel to the own feed)",
+)
 async def cancel_notice(
-    side: str, index: int, body: Annotated[CancelRequest, Body()], node: NodeDep, user: Poster,
+    side: str,
+    index: int,
+    body: Annotated[CancelRequest, Body()],
+    node: NodeDep,
+    user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     result, _ = await NoticeService(node).cancel(

@@ -1,5 +1,45 @@
-"""(being written)"""
+"""User administration (admin role): the same operations as ``hotline users``."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
 
-router = APIRouter()
+from ..auth import Role
+from ..auth.users import add_user
+from .deps import Admin, NodeDep
+from .errors import ApiError
+
+router = APIRouter(prefix="/v1/users", tags=["users"])
+
+
+class NewUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    role: Role
+
+
+@router.get("", summary="List users (never their tokens)")
+async def list_users(node: NodeDep, _: Admin) -> dict[str, Any]:
+    users = await node.store.list_users()
+    return {
+        "users": [
+            {"name": u.name, "role": u.role, "created": u.created_ms, "revoked": u.revoked_ms}
+            for u in users
+        ]
+    }
+
+
+@router.post("", status_code=201, summary="Add a user; the token is shown once")
+async def create_user(body: NewUser, node: NodeDep, _: Admin) -> dict[str, Any]:
+    user, token = await add_user(node.store, body.name, body.role, node.clock_ms())
+    return {"name": user.name, "role": user.role, "token": token}
+
+
+@router.delete("/{name}", summary="Revoke a user's token")
+async def revoke_user(name: str, node: NodeDep, _: Admin) -> dict[str, Any]:
+    if not await node.store.revoke_user(name, node.clock_ms()):
+        raise ApiError(404, "unknown_user", f"no active user {name!r}")
+    return {"name": name, "revoked": True}

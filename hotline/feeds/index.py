@@ -97,9 +97,9 @@ class FeedIndex:
             return None
         return rec
 
-    def add(self, side: str, index: int, leaf_hash: bytes, notice: Notice, appended_ms: int) -> (
-        NoticeRecord
-    ):
+    def add(
+        self, side: str, index: int, leaf_hash: bytes, notice: Notice, appended_ms: int
+    ) -> NoticeRecord:
         recs = self.records[side]
         if index != len(recs):
             raise ValueError(f"index {index} out of sequence for {side} (size {len(recs)})")
@@ -127,8 +127,13 @@ class FeedIndex:
                     rec.response = str(notice.response.value)  # type: ignore[union-attr]
                     found.acks.append(
                         AckInfo(
-                            side, index, rec.response, author, appended_ms,
-                            getattr(notice, "remark", None), getattr(notice, "reason", None),
+                            side,
+                            index,
+                            rec.response,
+                            author,
+                            appended_ms,
+                            getattr(notice, "remark", None),
+                            getattr(notice, "reason", None),
                         )
                     )
                 elif notice.kind == "cancel":

@@ -45,11 +45,19 @@ def complete_notice(
     return parse_notice(data)
 
 
-def ack_body(target: NoticeRecord, response: str, reason: str | None, remark: str | None,
-             precedence: str | None) -> dict[str, Any]:
+def ack_body(
+    target: NoticeRecord,
+    response: str,
+    reason: str | None,
+    remark: str | None,
+    precedence: str | None,
+) -> dict[str, Any]:
     """An ack notice body answering ``target`` (precedence defaults to the target's)."""
     body: dict[str, Any] = {
-        "kind": "ack", "status": target.status, "ref": target.ref(), "response": response,
+        "kind": "ack",
+        "status": target.status,
+        "ref": target.ref(),
+        "response": response,
         "precedence": precedence or target.precedence,
     }
     if reason is not None:
@@ -59,10 +67,14 @@ def ack_body(target: NoticeRecord, response: str, reason: str | None, remark: st
     return body
 
 
-def cancel_body(target: NoticeRecord, reason: str, remark: str | None,
-                precedence: str | None) -> dict[str, Any]:
+def cancel_body(
+    target: NoticeRecord, reason: str, remark: str | None, precedence: str | None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "kind": "cancel", "status": target.status, "ref": target.ref(), "reason": reason,
+        "kind": "cancel",
+        "status": target.status,
+        "ref": target.ref(),
+        "reason": reason,
         "precedence": precedence or target.precedence,
     }
     if remark is not None:

@@ -142,7 +142,9 @@ class Sequencer:
             await self._wake.wait()
             self._wake.clear()
             while self._heap:
-                batch = [heapq.heappop(self._heap) for _ in range(min(self._batch_max, len(self._heap)))]
+                batch = [
+                    heapq.heappop(self._heap) for _ in range(min(self._batch_max, len(self._heap)))
+                ]
                 try:
                     await self._commit(batch)
                 except Exception as exc:  # the store failed: every post in the batch fails
@@ -185,7 +187,9 @@ class Sequencer:
                 except Exception as exc:
                     item.future.set_exception(exc)
 
-    async def _write(self, start: int, accepted: list[tuple[_Item, Entry]], refs: dict[str, int]) -> None:
+    async def _write(
+        self, start: int, accepted: list[tuple[_Item, Entry]], refs: dict[str, int]
+    ) -> None:
         feed = self.feed
         entries = [e for _, e in accepted]
         feed.tree.extend(e.leaf_hash for e in entries)

@@ -47,19 +47,32 @@ class NoticeService:
         return entry_result(appended.entry, node.own.name), appended.replayed
 
     async def ack(
-        self, user: UserRecord, side: str, index: int, response: str, reason: str | None,
-        remark: str | None, precedence: str | None, client_ref: str | None,
+        self,
+        user: UserRecord,
+        side: str,
+        index: int,
+        response: str,
+        reason: str | None,
+        remark: str | None,
+        precedence: str | None,
+        client_ref: str | None,
     ) -> tuple[dict[str, Any], bool]:
         target = self._record(side, index)
         if side == self.node.own.name:
-            raise RuleError("wrong_side", "acknowledge the other side's notices, not your own",
-                            403)
-        return await self.post(user, ack_body(target, response, reason, remark, precedence),
-                               client_ref)
+            raise RuleError("wrong_side", "acknowledge the other side's notices, not your own", 403)
+        return await self.post(
+            user, ack_body(target, response, reason, remark, precedence), client_ref
+        )
 
     async def cancel(
-        self, user: UserRecord, side: str, index: int, reason: str, remark: str | None,
-        precedence: str | None, client_ref: str | None,
+        self,
+        user: UserRecord,
+        side: str,
+        index: int,
+        reason: str,
+        remark: str | None,
+        precedence: str | None,
+        client_ref: str | None,
     ) -> tuple[dict[str, Any], bool]:
         target = self._record(side, index)
         if side != self.node.own.name:
@@ -70,7 +83,9 @@ class NoticeService:
         rec = self._record(side, index)
         return (await self._views([rec]))[0]
 
-    async def list(self, filters: Filters, cursor: str | None, limit: int) -> dict[str, Any]:
+    async def list_notices(
+        self, filters: Filters, cursor: str | None, limit: int
+    ) -> dict[str, Any]:
         """Newest first across both feeds (by notice time); ``cursor`` continues a listing."""
         node = self.node
         if filters.side is not None and node.side_info(filters.side) is None:
@@ -78,8 +93,9 @@ class NoticeService:
         after = _decode_cursor(cursor)
         now = node.clock_ms()
         deadlines = node.settings.deadlines
-        recs = sorted(node.index.iter_all(), key=lambda r: (r.time_ms, r.side, r.index),
-                      reverse=True)
+        recs = sorted(
+            node.index.iter_all(), key=lambda r: (r.time_ms, r.side, r.index), reverse=True
+        )
         page: list[NoticeRecord] = []
         for rec in recs:
             if after is not None and (rec.time_ms, rec.side, rec.index) >= after:
@@ -110,8 +126,9 @@ class NoticeService:
         for rec in recs:
             raw = (await node.store.entries(rec.origin, rec.index, rec.index + 1))[0]
             notice = json.loads(raw)["notice"]
-            out.append(notice_view(rec, notice, state_of(rec, node.index,
-                                                         node.settings.deadlines, now)))
+            out.append(
+                notice_view(rec, notice, state_of(rec, node.index, node.settings.deadlines, now))
+            )
         return out
 
 

@@ -33,9 +33,9 @@ def is_overdue(rec: NoticeRecord, deadlines: Deadlines, now_ms: int) -> bool:
     )
 
 
-def state_of(rec: NoticeRecord, index: FeedIndex, deadlines: Deadlines, now_ms: int) -> dict[
-    str, Any
-]:
+def state_of(
+    rec: NoticeRecord, index: FeedIndex, deadlines: Deadlines, now_ms: int
+) -> dict[str, Any]:
     delivery = index.delivery_of(rec.side, rec.index)
     ack = index.latest_ack(rec)
     overdue = is_overdue(rec, deadlines, now_ms)
@@ -50,12 +50,21 @@ def state_of(rec: NoticeRecord, index: FeedIndex, deadlines: Deadlines, now_ms: 
     return {
         "status": status,
         "appended_at": rec.appended_ms,
-        "delivered": None if delivery is None else {
-            "at": delivery.time_ms, "by": delivery.witness, "size": delivery.size,
+        "delivered": None
+        if delivery is None
+        else {
+            "at": delivery.time_ms,
+            "by": delivery.witness,
+            "size": delivery.size,
         },
-        "acknowledged": None if ack is None else {
-            "response": ack.response, "by": f"{ack.side}/{ack.by}", "at": ack.time_ms,
-            "remark": ack.remark, "reason": ack.reason,
+        "acknowledged": None
+        if ack is None
+        else {
+            "response": ack.response,
+            "by": f"{ack.side}/{ack.by}",
+            "at": ack.time_ms,
+            "remark": ack.remark,
+            "reason": ack.reason,
             "entry": {"side": ack.side, "index": ack.index},
         },
         "needs_ack": rec.needs_ack,
@@ -68,9 +77,7 @@ def state_of(rec: NoticeRecord, index: FeedIndex, deadlines: Deadlines, now_ms: 
     }
 
 
-def notice_view(rec: NoticeRecord, notice: dict[str, Any], state: dict[str, Any]) -> dict[
-    str, Any
-]:
+def notice_view(rec: NoticeRecord, notice: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     return {
         "side": rec.side,
         "origin": rec.origin,

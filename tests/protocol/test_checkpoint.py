@@ -274,3 +274,12 @@ def test_the_witness_response_lines_can_be_appended_to_the_checkpoint(
     )
     assert signed.cosignatures == {witness.name: TS}
     assert split_note(note + line)[0] == cp.body()
+
+
+def test_cosignature_timestamp_reads_the_transparency_dev_vector() -> None:
+    # From transparency-dev/formats note_cosigv1_test.go (TestCosignatureTimestamp "works").
+    raw = base64.b64decode(
+        "ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBYJ"
+        "XORmnFBOBA=="
+    )
+    assert cosignature_timestamp(raw[4:]) == 1727964367

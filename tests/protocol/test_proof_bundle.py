@@ -211,3 +211,47 @@ def test_write_bundle_refuses_bad_parts() -> None:
     for kwargs in bad_calls:
         with pytest.raises(BundleError):
             write_bundle(**kwargs)  # type: ignore[arg-type]
+
+
+def test_worked_example_from_fixed_seeds_is_stable() -> None:
+    """The worked example of the protocol text, byte for byte."""
+    witness = CosignatureSigner.from_seed("bravo.hotline.example/witness", bytes(range(0x21, 0x41)))
+    assert witness.vkey == (
+        "bravo.hotline.example/witness+ae3afc3c+BOfxYqEL7FWa/qGV5NzoS2lWjV0ssJY+tEbAaF4rF/Lw"
+    )
+    entries = [b"entry 0", b"entry 1", b"entry 2"]
+    tree = Tree([leaf_hash(e) for e in entries])
+    body = Checkpoint(ORIGIN, 3, tree.root(3)).body()
+    assert body == b"alpha.hotline.example/log\n3\nlPvQ3YNvUDAWkubQ6t5yjuGexSv/8WBu2AfIV11aqhk=\n"
+    log_line = (
+        "— alpha.hotline.example/log "
+        "5a5LZMZAVcAMGqMxha7eb3NgUBSXsvjtySmDeSVvKTCgwMHGZVImcExfvPPlwSPYYDM6XePpzhYs/TxkoAwTsqkGDQA=\n"
+    )
+    cosig_line = (
+        "— bravo.hotline.example/witness "
+        "rjr8PAAAAABpVbkA9nkK+yKzq6zrmLyqPftT6NMPvKSrJTsaa52nPhvK88qjzwmCWqgpNM2kuwSAuQW20zWp7P3wS3F3"
+        "WF6mPEFdCA==\n"
+    )
+    note = sign_checkpoint(Checkpoint(ORIGIN, 3, tree.root(3)), LOG)
+    assert note == body + b"\n" + log_line.encode()
+    assert cosign(body, witness, 1767225600).line() == cosig_line
+    bundle = write_bundle(
+        index=1,
+        proof=tree.inclusion_proof(1, 3),
+        checkpoint_note=note + cosig_line.encode(),
+    )
+    assert bundle == (
+        b"c2sp.org/tlog-proof@v1\nindex 1\n"
+        b"dziFphNIniTOLPdhmdakI/BC5LvxLX7s7pEu8nbGVwE=\n"
+        b"V8efTzGuApxdS9MLBzwnyU35NDiytGl+Hh7vW8A5SkE=\n\n" + note + cosig_line.encode()
+    )
+    result = verify_bundle(
+        bundle,
+        b"entry 1",
+        origin=ORIGIN,
+        log=LOG.verifier(),
+        witnesses=[witness.verifier()],
+        required_witnesses=1,
+    )
+    assert (result.index, result.checkpoint.size) == (1, 3)
+    assert result.cosignatures == {witness.name: 1767225600}

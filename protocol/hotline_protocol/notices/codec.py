@@ -96,9 +96,11 @@ def _load_json(data: bytes | bytearray | str) -> Any:
     if size > MAX_NOTICE_BYTES:
         _malformed(f"notice is {size} bytes, more than the limit of {MAX_NOTICE_BYTES}")
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        text = data if isinstance(data, str) else bytes(data).decode("utf-8")
     except UnicodeDecodeError:
         _malformed("malformed JSON: not UTF-8")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
         _malformed(f"malformed JSON: {exc}")
 
