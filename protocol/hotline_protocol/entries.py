@@ -17,8 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import rfc8785
-
+from .canonical import canonical_json
 from .errors import EntryError, NoticeError
 from .merkle import leaf_hash
 from .notices import Notice, notice_to_json, parse_notice
@@ -26,14 +25,6 @@ from .notices import Notice, notice_to_json, parse_notice
 ENTRY_VERSION = 1
 MAX_ENTRY_BYTES = 64 * 1024
 _KEYS = frozenset({"v", "origin", "index", "prev", "notice"})
-
-
-def canonical_json(value: Any) -> bytes:
-    """The one function that turns a JSON value into canonical bytes (RFC 8785)."""
-    try:
-        return bytes(rfc8785.dumps(value))
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise EntryError(f"value cannot be canonicalised: {exc}", code="not_canonicalisable") from exc
 
 
 @dataclass(frozen=True, slots=True)

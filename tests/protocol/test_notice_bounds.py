@@ -141,7 +141,7 @@ CASES = [
          id="upper-at-surface"),
     case(PO, "vertical_block.upper", {"value": 1001, "unit": "FL", "reference": "STD"},
          id="altitude-above-fl1000"),
-    case(PO, "vertical_block.lower", {"value": 5000, "unit": "FL", "reference": "AMSL"},
+    case(PO, "vertical_block.lower", {"value": 50, "unit": "FL", "reference": "AMSL"},
          id="fl-without-std"),
     case(PO, "vertical_block.lower", {"value": 5000, "unit": "ft", "reference": "STD"},
          id="std-without-fl"),

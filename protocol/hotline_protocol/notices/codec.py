@@ -15,7 +15,7 @@ from typing import Annotated, Any, NoReturn
 from pydantic import Field, TypeAdapter, ValidationError
 
 from ..errors import NoticeError
-from .common import Kind, NoticeBase, Reference
+from .common import PATTERN_HINTS, Kind, NoticeBase, Reference
 from .distress import AircraftInDistress
 from .downed_pilot import DownedPilot
 from .geometry import Circle, Corridor, Polygon
@@ -152,6 +152,10 @@ def _problems(exc: ValidationError, data: Any) -> list[tuple[str, str]]:
                 reason = f"Field required: one of {expected}"
         elif error["type"] == "value_error":
             reason = str(ctx.get("error", reason))
+        elif error["type"] == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_HINTS:
+            reason = f"String should be {PATTERN_HINTS[ctx['pattern']]}"
+        elif error["type"] in ("too_short", "too_long"):
+            reason = reason.replace("Tuple should", "List should").replace(" after validation", "")
         out.append((".".join(parts), reason, error["type"]))
     # A list whose items failed also reports being too short "after validation": noise.
     return [

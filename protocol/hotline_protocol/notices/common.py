@@ -36,23 +36,31 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _line(max_length: int, min_length: int = 1) -> Any:
+PATTERN_HINTS: dict[str, str] = {}
+"""Regular expression -> what it asks for in words, used in error reasons."""
+
+
+def pattern(regex: str, hint: str, **constraints: Any) -> Any:
+    """``Field(pattern=regex)``, with ``hint`` explaining the pattern in error reasons."""
+    PATTERN_HINTS[regex] = hint
+    return Field(pattern=regex, **constraints)
+
+
+_LINE = r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+_PROSE_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_PROSE = rf"^{_PROSE_CHAR}*[^\s\x00-\x1f\x7f]{_PROSE_CHAR}*$"
+
+
+def _line(max_length: int) -> Any:
     """A single line of text: no control characters, no leading or trailing whitespace."""
-    return Field(
-        min_length=min_length,
-        max_length=max_length,
-        pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$",
-    )
+    hint = "one line of text without control characters or surrounding whitespace"
+    return pattern(_LINE, hint, min_length=1, max_length=max_length)
 
 
 def _prose(max_length: int) -> Any:
     """Free text that may span lines (tab, CR, LF allowed) and is not blank."""
-    allowed = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-    return Field(
-        min_length=1,
-        max_length=max_length,
-        pattern=rf"^{allowed}*[^\s\x00-\x1f\x7f]{allowed}*$",
-    )
+    hint = "text that is not blank and has no control characters other than tab, CR, LF"
+    return pattern(_PROSE, hint, min_length=1, max_length=max_length)
 
 
 class _UniqueItems:
@@ -85,11 +93,19 @@ Label128 = Annotated[str, _line(128)]
 Label255 = Annotated[str, _line(255)]
 Prose500 = Annotated[str, _prose(500)]
 Prose4000 = Annotated[str, _prose(4000)]
-NationCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+NationCode = Annotated[str, pattern(r"^[A-Z]{3}$", "three upper-case letters (ISO 3166-1 alpha-3)")]
 """A coalition member: ISO 3166-1 alpha-3, upper case (e.g. ``FRA``, ``USA``)."""
-Callsign = Annotated[str, Field(pattern=r"^[A-Z0-9](?:[A-Z0-9 -]{0,14}[A-Z0-9])?$")]
+Callsign = Annotated[
+    str,
+    pattern(
+        r"^[A-Z0-9](?:[A-Z0-9 -]{0,14}[A-Z0-9])?$",
+        "1-16 upper-case letters, digits, spaces or hyphens, starting and ending alphanumeric",
+    ),
+]
 """Radio callsign, upper case letters, digits, space and hyphen, 1-16 characters."""
-AircraftType = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,4}$")]
+AircraftType = Annotated[
+    str, pattern(r"^[A-Z0-9]{2,4}$", "an ICAO type designator: 2-4 upper-case letters or digits")
+]
 """ICAO Doc 8643 type designator (e.g. ``F16``, ``KC35``; ``ZZZZ`` when none is assigned)."""
 FrequencyMHz = Annotated[float, Field(strict=True, ge=2, le=400, allow_inf_nan=False)]
 """A radio frequency in MHz, 2 to 400 (HF, VHF and UHF)."""
@@ -146,9 +162,13 @@ class Status(StrEnum):
 class Author(Frozen):
     """Who issued a notice: an operator or system identifier (never a person's name)."""
 
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")] = Field(
-        description="Operator or system identifier as registered with the issuing node."
-    )
+    id: Annotated[
+        str,
+        pattern(
+            r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$",
+            "an identifier of 1-64 letters, digits and . _ : / - (no spaces)",
+        ),
+    ] = Field(description="Operator or system identifier as registered with the issuing node.")
     unit: Label128 = Field(description="Issuing unit or cell, e.g. 'CAOC-N Current Ops'.")
     nation: NationCode = Field(description="Coalition member, ISO 3166-1 alpha-3.")
 
@@ -158,9 +178,13 @@ class Reference(Frozen):
 
     origin: Label255 = Field(description="Origin line of the feed holding the entry.")
     index: Annotated[int, Field(strict=True, ge=0, le=MAX_SAFE_INTEGER)]
-    leaf_hash: Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")] = Field(
-        description="Standard base64 (padded) of the entry's 32-byte RFC 6962 leaf hash."
-    )
+    leaf_hash: Annotated[
+        str,
+        pattern(
+            r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$",
+            "canonical padded standard base64 of 32 bytes (44 characters)",
+        ),
+    ] = Field(description="Standard base64 (padded) of the entry's 32-byte RFC 6962 leaf hash.")
 
     @property
     def leaf_hash_bytes(self) -> bytes:
@@ -172,7 +196,16 @@ class Contact(Frozen):
     """How to reach the issuing side about a notice: a desk or role, never a person's name."""
 
     role: Label64 = Field(description="Desk or role, e.g. 'JPRC duty officer'.")
-    phone: Annotated[str, Field(pattern=r"^\+?[0-9](?:[0-9 ()-]{1,30}[0-9])?$")] | None = None
+    phone: (
+        Annotated[
+            str,
+            pattern(
+                r"^\+?[0-9](?:[0-9 ()-]{1,30}[0-9])?$",
+                "a telephone number: digits, spaces, ( ) and -, optionally after +",
+            ),
+        ]
+        | None
+    ) = None
     frequency_mhz: FrequencyMHz | None = None
 
 

@@ -24,8 +24,12 @@ from .common import (
     Precedence,
     UniqueTuple,
     UnixMs,
+    pattern,
 )
 from .geometry import Altitude, Position, UncertaintyM
+
+SquawkCode = Annotated[str, pattern(r"^[0-7]{4}$", "four octal digits (0-7)")]
+IcaoAddress = Annotated[str, pattern(r"^[0-9A-F]{6}$", "six upper-case hex digits")]
 
 
 class Phase(StrEnum):
@@ -93,11 +97,11 @@ class DistressAircraft(Frozen):
     callsign: Callsign
     type: AircraftType | None = None
     nationality: NationCode
-    transponder_code: Annotated[str, Field(pattern=r"^[0-7]{4}$")] | None = Field(
-        default=None, description="Mode 3/A code: four octal digits, e.g. '7700'."
+    transponder_code: Annotated[str, pattern(r"^[0-7]{4}$", "four octal digits (0-7)")] | None = (
+        Field(default=None, description="Mode 3/A code: four octal digits, e.g. '7700'.")
     )
-    icao_address: Annotated[str, Field(pattern=r"^[0-9A-F]{6}$")] | None = Field(
-        default=None, description="ICAO 24-bit aircraft address, six upper-case hex digits."
+    icao_address: Annotated[str, pattern(r"^[0-9A-F]{6}$", "six upper-case hex digits")] | None = (
+        Field(default=None, description="ICAO 24-bit aircraft address, six upper-case hex digits.")
     )
 
 

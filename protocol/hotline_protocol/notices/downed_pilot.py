@@ -22,6 +22,7 @@ from .common import (
     Reference,
     UniqueTuple,
     UnixMs,
+    pattern,
 )
 from .geometry import Area, Distance, Position, TimeWindow, UncertaintyM, VerticalBlock
 
@@ -123,7 +124,12 @@ class DownedPilot(NoticeBase):
     crew_count: Annotated[int, Field(strict=True, ge=1, le=MAX_CREW)]
     crew: tuple[CrewMember, ...] = Field(min_length=1, max_length=MAX_CREW)
     positions: tuple[SurvivorPosition, ...] = Field(min_length=1, max_length=32)
-    beacon_id: Annotated[str, Field(pattern=r"^(?:[0-9A-F]{15}|[0-9A-F]{23})$")] | None = Field(
+    beacon_id: (
+        Annotated[
+            str, pattern(r"^(?:[0-9A-F]{15}|[0-9A-F]{23})$", "15 or 23 upper-case hex digits")
+        ]
+        | None
+    ) = Field(
         default=None, description="406 MHz beacon: 15-hex-character UIN or 23-hex-character ID."
     )
     survival_frequencies_mhz: (
@@ -137,7 +143,14 @@ class DownedPilot(NoticeBase):
     ) = None
     requested_measures: RequestedMeasures | None = None
     authentication_ref: (
-        Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,30}[A-Za-z0-9])?$")] | None
+        Annotated[
+            str,
+            pattern(
+                r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,30}[A-Za-z0-9])?$",
+                "a challenge name: 1-32 letters, digits, . _ - (no spaces)",
+            ),
+        ]
+        | None
     ) = Field(
         default=None,
         description="Name of the pre-agreed challenge to authenticate survivors; never its answer.",

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
-from .common import Kind, NoticeBase, Precedence, Prose500, Prose4000, Reference
+from .common import Kind, NoticeBase, Precedence, Prose500, Prose4000, Reference, pattern
 
 _BCP47 = (
     r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"
@@ -17,7 +17,9 @@ _BCP47 = (
     r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"
     r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?$"
 )
-LanguageTag = Annotated[str, Field(max_length=35, pattern=_BCP47)]
+LanguageTag = Annotated[
+    str, pattern(_BCP47, "a BCP 47 language tag such as en, fr-CA or sr-Latn-RS", max_length=35)
+]
 """A BCP 47 language tag such as ``en``, ``fr-CA`` or ``sr-Latn-RS`` (syntax checked)."""
 
 

@@ -1,0 +1,82 @@
+"""RFC 8785 canonicalisation: public vectors and agreement with the reference implementation."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hotline_protocol.canonical import canonical_json, reference_canonical_json
+from hotline_protocol.errors import EntryError
+
+VECTORS = Path(__file__).parent / "vectors" / "json-canonicalization" / "testdata"
+CASES = sorted(p.name for p in (VECTORS / "input").glob("*.json"))
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_rfc8785_vector_canonicalises_to_expected_bytes(name: str) -> None:
+    value = json.loads((VECTORS / "input" / name).read_bytes())
+    expected = (VECTORS / "output" / name).read_bytes()
+    hex_expected = bytes.fromhex(
+        "".join((VECTORS / "outhex" / name.replace(".json", ".txt")).read_text().split())
+    )
+    assert canonical_json(value) == expected == hex_expected
+
+
+def test_vectors_cover_both_paths() -> None:
+    assert len(CASES) == 6
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2.0, -0.0, 1e21, 1e-7, 1e16, 123456789012345680.0, 0.1, 52.123456, 2**53 - 1, 5e-324],
+    ids=repr,
+)
+def test_numbers_outside_the_fast_path_match_the_reference(value: float) -> None:
+    assert canonical_json({"n": value}) == reference_canonical_json({"n": value})
+
+
+def test_non_ascii_keys_sort_by_utf16_code_units() -> None:
+    value = {"\ue000": 1, "\U0001f600": 2, "a": 3}
+    assert canonical_json(value) == reference_canonical_json(value)
+    assert canonical_json(value).index("😀".encode()) < canonical_json(value).index(
+        "\ue000".encode()
+    )
+
+
+@pytest.mark.parametrize(
+    "bad", [math.nan, math.inf, {1: 2}, object(), 2**53, -(2**60)], ids=repr
+)
+def test_values_without_a_json_form_are_refused(bad: Any) -> None:
+    with pytest.raises(EntryError) as err:
+        canonical_json({"x": bad})
+    assert err.value.code == "not_canonicalisable"
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values)
+def test_fast_path_agrees_with_reference_on_random_values(value: Any) -> None:
+    try:
+        expected = reference_canonical_json(value)
+    except Exception:
+        with pytest.raises(EntryError):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
