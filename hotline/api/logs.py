@@ -1,5 +1,83 @@
-"""(being written)"""
+"""Both feeds as transparency logs: checkpoints, entries, proofs and C2SP tlog-tiles.
 
-from fastapi import APIRouter
+``{side}`` is the own side or the peer's (its replica held here). Everything is bounded by the
+side's published size, the size of its latest checkpoint held here; see
+:mod:`hotline.feeds.logs`.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import PlainTextResponse
+
+from ..feeds.logs import LogReader
+from .deps import NodeDep, Reader
+
+router = APIRouter(prefix="/v1/logs", tags=["logs"])
+
+CHECKPOINT_TYPE = "text/plain; charset=utf-8"
+TILE_TYPE = "application/octet-stream"
+IMMUTABLE = "max-age=31536000, immutable"
+
+Size = Annotated[
+    int | None, Query(description="tree size; default: the published size")
+]
+
+
+@router.get(
+    "/{side}/checkpoint",
+    response_class=PlainTextResponse,
+    summary="The latest checkpoint (C2SP signed note) with every signature and cosignature",
+)
+async def get_checkpoint(side: str, node: NodeDep, _: Reader) -> Response:
+    note = await LogReader(node).checkpoint(side)
+    return Response(note, media_type=CHECKPOINT_TYPE, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/{side}/checkpoints", summary="Stored checkpoints from a size on, for auditors")
+async def list_checkpoints(
+    side: str, node: NodeDep, _: Reader,
+    since: Annotated[int, Query(description="smallest tree size to list")] = 0,
+) -> dict[str, Any]:
+    return await LogReader(node).checkpoints(side, since)
+
+
+@router.get(
+    "/{side}/entries",
+    summary="Entries [start, end) as base64 entry bytes",
+    description="At most `limits.page_max` entries are returned: fewer than asked is not the "
+    "end of the log; continue from `start + len(entries)`.",
+)
+async def get_entries(
+    side: str, node: NodeDep, _: Reader,
+    start: Annotated[int, Query(description="first index")] = 0,
+    end: Annotated[int | None, Query(description="end index, exclusive; default: the size")] = None,
+) -> dict[str, Any]:
+    return await LogReader(node).entries(side, start, end)
+
+
+@router.get("/{side}/proof/inclusion", summary="Inclusion proof of entry `index` in tree `size`")
+async def get_inclusion_proof(
+    side: str, node: NodeDep, _: Reader, index: Annotated[int, Query()], size: Size = None,
+) -> dict[str, Any]:
+    return await LogReader(node).inclusion(side, index, size)
+
+
+@router.get("/{side}/proof/consistency", summary="Consistency proof from tree `old` to `size`")
+async def get_consistency_proof(
+    side: str, node: NodeDep, _: Reader, old: Annotated[int, Query()], size: Size = None,
+) -> dict[str, Any]:
+    return await LogReader(node).consistency(side, old, size)
+
+
+@router.get(
+    "/{side}/tile/{path:path}",
+    response_class=Response,
+    summary="C2SP tlog-tiles: hash tiles tile/<L>/<N>[.p/<W>], entry bundles "
+    "tile/entries/<N>[.p/<W>]",
+)
+async def get_tile(side: str, path: str, node: NodeDep, _: Reader) -> Response:
+    _ref, data = await LogReader(node).tile(side, f"tile/{path}")
+    return Response(data, media_type=TILE_TYPE, headers={"Cache-Control": IMMUTABLE})

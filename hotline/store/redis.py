@@ -314,7 +314,7 @@ class RedisStore:
             records.append(
                 CosignatureRecord(origin, int(size), witness, int(timestamp), int(received))
             )
-        return records
+        return sorted(records, key=lambda c: (c.size, c.witness))
 
     # --- witness state ---
 

@@ -76,3 +76,54 @@ def canonical_json(value: Any) -> bytes:
 def reference_canonical_json(value: Any) -> bytes:
     """The reference implementation alone (for tests and comparisons)."""
     return bytes(rfc8785.dumps(value))
+
+
+def loads_checked(raw: bytes) -> tuple[Any, bool, bool]:
+    """Parse JSON bytes; return (value, is_canonical, has_null).
+
+    ``is_canonical`` tells whether ``raw`` is exactly the RFC 8785 form of the value. The common
+    case is decided in one pass of the C parser plus one C encode; values outside the fast path
+    (non-ASCII keys, unusual numbers, duplicate keys) are re-encoded by :func:`canonical_json`.
+    Raises ValueError (or UnicodeDecodeError) for text that is not JSON.
+    """
+    slow = False
+    has_null = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal slow, has_null
+        out = dict(items)
+        if len(out) != len(items):
+            slow = True
+        for key, item in items:
+            if item is None:
+                has_null = True
+            if not key.isascii():
+                slow = True
+        return out
+
+    def floats(text: str) -> float:
+        nonlocal slow
+        value = float(text)
+        if value.is_integer() or not 1e-4 <= abs(value) < 1e16:
+            slow = True
+        return value
+
+    def ints(text: str) -> int:
+        nonlocal slow
+        value = int(text)
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            slow = True
+        return value
+
+    value = json.loads(raw, object_pairs_hook=pairs, parse_float=floats, parse_int=ints,
+                       parse_constant=_no_constant)
+    if not slow:
+        return value, _encoder.encode(value).encode("utf-8") == raw, has_null
+    try:
+        return value, canonical_json(value) == raw, has_null
+    except EntryError:
+        return value, False, has_null
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")

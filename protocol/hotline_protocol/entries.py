@@ -17,10 +17,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .canonical import canonical_json
+from .canonical import canonical_json, loads_checked
 from .errors import EntryError, NoticeError
 from .merkle import leaf_hash
-from .notices import Notice, notice_to_json, parse_notice
+from .notices import Notice, notice_to_json, parse_notice, validate_notice
 
 ENTRY_VERSION = 1
 MAX_ENTRY_BYTES = 64 * 1024
@@ -69,8 +69,8 @@ def decode_entry(raw: bytes, *, origin: str, index: int, prev: bytes) -> Entry:
             found=len(raw),
         )
     try:
-        obj = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        obj, canonical, has_null = loads_checked(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise EntryError(f"entry is not JSON: {exc}", code="malformed_entry") from exc
     if not isinstance(obj, dict) or set(obj) != _KEYS:
         found = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
@@ -90,9 +90,9 @@ def decode_entry(raw: bytes, *, origin: str, index: int, prev: bytes) -> Entry:
     if obj["prev"] != expected_prev:
         raise EntryError("entry does not chain to its predecessor", code="wrong_prev",
                          expected=expected_prev, found=obj["prev"])
-    if canonical_json(obj) != raw:
+    if not canonical:
         raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
-    notice = parse_notice(obj["notice"])
+    notice = parse_notice(obj["notice"]) if has_null else validate_notice(obj["notice"])
     return Entry(origin, index, prev, notice, raw, leaf_hash(raw))
 
 

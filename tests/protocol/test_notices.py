@@ -10,6 +10,8 @@ from uuid import UUID
 
 import pytest
 import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from hotline_protocol.errors import NoticeError
@@ -301,8 +303,9 @@ def test_kinds_that_need_an_ack(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_any_update_needs_an_ack(kind: str) -> None:
-    data = example(kind) | {"supersedes": {"origin": "b.hotline.example/feed", "index": 7,
-                                           "leaf_hash": LEAF}}
+    data = example(kind) | {
+        "supersedes": {"origin": "b.hotline.example/feed", "index": 7, "leaf_hash": LEAF}
+    }
     assert requires_ack(parse_notice(data)) is True
 
 
@@ -408,3 +411,53 @@ def test_parse_does_not_mutate_its_input() -> None:
 def test_notice_union_type_is_usable_for_annotations() -> None:
     notices: list[Notice] = [parse_notice(example(kind)) for kind in KINDS]
     assert [n.kind for n in notices] == KINDS
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _leaf_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        items: list[tuple[Any, Any]] = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    else:
+        return [prefix]
+    return [prefix] + [p for key, item in items for p in _leaf_paths(item, (*prefix, key))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(KINDS), data=st.data(), replacement=JSON_VALUES)
+def test_any_single_change_gives_a_notice_or_a_notice_error(
+    kind: str, data: st.DataObject, replacement: Any
+) -> None:
+    doc = example(kind)
+    path = data.draw(st.sampled_from(_leaf_paths(doc)[1:]))
+    node: Any = doc
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = replacement
+    try:
+        notice = parse_notice(json.dumps(doc))
+    except NoticeError as exc:
+        assert exc.problems
+        assert all(isinstance(p, str) and isinstance(r, str) and r for p, r in exc.problems)
+    else:
+        assert parse_notice(rfc8785.dumps(notice_to_json(notice))) == notice
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=JSON_VALUES)
+def test_arbitrary_json_gives_a_notice_error_not_a_crash(value: Any) -> None:
+    with pytest.raises(NoticeError):
+        parse_notice(json.dumps(value))

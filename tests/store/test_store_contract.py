@@ -484,15 +484,17 @@ async def test_redis_data_survives_a_killed_server(redis_server: RedisServer) ->
         redis_server.kill()
         with pytest.raises(StoreError, match="unreachable"):
             await store.size(A)
+        redis_server.start()
+        again = RedisStore(redis_server.url)
+        await again.open()
+        try:
+            await check_filled(again)
+        finally:
+            await again.close()
+        await store.append(A, 3, batch(3, 1))  # reconnects, reloads the scripts
+        assert await store.size(A) == 4
     finally:
         await store.close()
-    redis_server.start()
-    again = RedisStore(redis_server.url)
-    await again.open()
-    try:
-        await check_filled(again)
-    finally:
-        await again.close()
 
 
 async def test_redis_that_is_down_is_a_clear_store_error(redis_server: RedisServer) -> None:
@@ -518,6 +520,7 @@ async def test_two_key_prefixes_share_one_redis(redis_server: RedisServer) -> No
 @pytest.mark.parametrize(
     ("settings", "named"),
     [({"appendonly": "no"}, "appendonly"), ({"appendfsync": "everysec"}, "appendfsync")],
+    ids=["appendonly-no", "appendfsync-everysec"],
 )
 async def test_redis_that_is_not_durable_is_refused(
     tmp_path: Path, settings: dict[str, str], named: str

@@ -25,6 +25,7 @@ from .codec import (
     parse_notice,
     reference_of,
     requires_ack,
+    validate_notice,
 )
 from .common import Author, Contact, Kind, NoticeBase, Precedence, Reference, Status
 from .distress import (
@@ -124,4 +125,5 @@ __all__ = [
     "parse_notice",
     "reference_of",
     "requires_ack",
+    "validate_notice",
 ]

@@ -70,6 +70,15 @@ def parse_notice(data: Mapping[str, Any] | bytes | str) -> Notice:
     return notice
 
 
+def validate_notice(obj: Mapping[str, Any]) -> Notice:
+    """Like :func:`parse_notice` for a mapping already known to hold no ``null``: one pydantic
+    pass on the hot path; any failure is reported by :func:`parse_notice` with every problem."""
+    try:
+        return NOTICE_ADAPTER.validate_python(obj)
+    except ValidationError:
+        return parse_notice(obj)
+
+
 def notice_to_json(notice: Notice) -> dict[str, Any]:
     """The notice as a JSON object (str keys; str, int, float, bool, list and dict values).
 

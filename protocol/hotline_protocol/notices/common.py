@@ -87,7 +87,6 @@ def _unique(items: tuple[Any, ...]) -> tuple[Any, ...]:
 
 UnixMs = Annotated[int, Field(strict=True, ge=0, le=MAX_TIME_MS)]
 """A point in time: integer milliseconds since 1970-01-01T00:00:00Z (UTC)."""
-Label16 = Annotated[str, _line(16)]
 Label64 = Annotated[str, _line(64)]
 Label128 = Annotated[str, _line(128)]
 Label255 = Annotated[str, _line(255)]
@@ -109,8 +108,7 @@ AircraftType = Annotated[
 """ICAO Doc 8643 type designator (e.g. ``F16``, ``KC35``; ``ZZZZ`` when none is assigned)."""
 FrequencyMHz = Annotated[float, Field(strict=True, ge=2, le=400, allow_inf_nan=False)]
 """A radio frequency in MHz, 2 to 400 (HF, VHF and UHF)."""
-Count = Annotated[int, Field(strict=True, ge=1, le=999)]
-UniqueTuple = _UniqueItems()
+UniqueItems = _UniqueItems()
 
 
 class Precedence(StrEnum):

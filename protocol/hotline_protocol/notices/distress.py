@@ -22,7 +22,7 @@ from .common import (
     NationCode,
     NoticeBase,
     Precedence,
-    UniqueTuple,
+    UniqueItems,
     UnixMs,
     pattern,
 )
@@ -132,7 +132,7 @@ class AircraftInDistress(NoticeBase):
     kind: Literal[Kind.AIRCRAFT_IN_DISTRESS] = Kind.AIRCRAFT_IN_DISTRESS
     precedence: Precedence = Precedence.FLASH
     phase: Phase
-    nature: Annotated[tuple[Nature, ...], Field(min_length=1, max_length=9), UniqueTuple]
+    nature: Annotated[tuple[Nature, ...], Field(min_length=1, max_length=9), UniqueItems]
     aircraft: DistressAircraft
     last_position: LastPosition
     persons_on_board: Annotated[int, Field(strict=True, ge=0, le=999)] | None = None
@@ -140,14 +140,14 @@ class AircraftInDistress(NoticeBase):
         default=None, description="Fuel endurance from last_position.time, in minutes."
     )
     intentions: (
-        Annotated[tuple[Intention, ...], Field(min_length=1, max_length=5), UniqueTuple] | None
+        Annotated[tuple[Intention, ...], Field(min_length=1, max_length=5), UniqueItems] | None
     ) = None
     assistance_requested: Annotated[
-        tuple[Assistance, ...], Field(min_length=1, max_length=5), UniqueTuple
+        tuple[Assistance, ...], Field(min_length=1, max_length=5), UniqueItems
     ]
     last_contact: LastContact | None = None
     actions_taken: (
-        Annotated[tuple[ActionTaken, ...], Field(min_length=1, max_length=6), UniqueTuple] | None
+        Annotated[tuple[ActionTaken, ...], Field(min_length=1, max_length=6), UniqueItems] | None
     ) = None
 
     @field_validator("assistance_requested")

@@ -20,7 +20,7 @@ from .common import (
     NoticeBase,
     Precedence,
     Reference,
-    UniqueTuple,
+    UniqueItems,
     UnixMs,
     pattern,
 )
@@ -133,13 +133,13 @@ class DownedPilot(NoticeBase):
         default=None, description="406 MHz beacon: 15-hex-character UIN or 23-hex-character ID."
     )
     survival_frequencies_mhz: (
-        Annotated[tuple[FrequencyMHz, ...], Field(min_length=1, max_length=8), UniqueTuple] | None
+        Annotated[tuple[FrequencyMHz, ...], Field(min_length=1, max_length=8), UniqueItems] | None
     ) = None
     listening_windows: (
         Annotated[tuple[TimeWindow, ...], Field(min_length=1, max_length=24)] | None
     ) = Field(default=None, description="When survivors listen on the survival frequencies.")
     hazards: (
-        Annotated[tuple[Hazard, ...], Field(min_length=1, max_length=8), UniqueTuple] | None
+        Annotated[tuple[Hazard, ...], Field(min_length=1, max_length=8), UniqueItems] | None
     ) = None
     requested_measures: RequestedMeasures | None = None
     authentication_ref: (

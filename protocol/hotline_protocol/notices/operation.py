@@ -21,7 +21,7 @@ from .common import (
     NoticeBase,
     Precedence,
     Prose500,
-    UniqueTuple,
+    UniqueItems,
 )
 from .geometry import Area, TimeWindow, VerticalBlock
 
@@ -52,7 +52,7 @@ class PlannedOperation(NoticeBase):
     vertical_block: VerticalBlock
     window: TimeWindow
     callsigns: (
-        Annotated[tuple[Callsign, ...], Field(min_length=1, max_length=32), UniqueTuple] | None
+        Annotated[tuple[Callsign, ...], Field(min_length=1, max_length=32), UniqueItems] | None
     ) = None
     aircraft_count: Annotated[int, Field(strict=True, ge=1, le=500)] | None = None
     aircraft_type: AircraftType | None = None

@@ -1,0 +1,144 @@
+"""What the command modules share: the error they raise, argument helpers, output and HTTP.
+
+Exit codes, for every command:
+
+    0   done
+    1   the node could not be reached or failed (a retry may help), or an export did not verify
+    2   bad input: usage, configuration, key files, store, or a request the node refused
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import httpx
+
+from ..settings import CONFIG_NAME, write_config
+
+T = TypeVar("T")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """An expected failure: printed as ``hotline: error: <message>``, then exit ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one error format for every command: ``hotline: error: <message>``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"hotline: error: {message}\n")
+
+
+Subparsers = argparse._SubParsersAction  # noqa: SLF001 - argparse exposes no public name
+
+
+def add_command(subparsers: Any, name: str, help_text: str, description: str) -> Parser:
+    parser: Parser = subparsers.add_parser(
+        name, help=help_text, description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
+def add_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", metavar="DIR", type=Path, help="the node directory")
+
+
+def add_token(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--token", default=os.environ.get("HOTLINE_TOKEN"),
+        help="bearer token (default: the HOTLINE_TOKEN environment variable)",
+    )
+
+
+def need_token(token: str | None) -> str:
+    if not token:
+        raise CliError("a token is required: --token T or the HOTLINE_TOKEN environment variable")
+    return token
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def write_config_atomic(directory: Path, data: dict[str, Any]) -> None:
+    """Replace ``DIR/hotline.toml`` in one rename, so a crash leaves the old or the new file."""
+    tmp = Path(tempfile.mkdtemp(prefix=".hotline-", dir=directory))
+    try:
+        write_config(tmp, data)
+        os.replace(tmp / CONFIG_NAME, directory / CONFIG_NAME)
+    finally:
+        for leftover in tmp.iterdir():
+            leftover.unlink()
+        tmp.rmdir()
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# HTTP to a node ------------------------------------------------------------------------------
+
+
+def http_client(base_url: str, token: str, cacert: str | None = None) -> httpx.Client:
+    verify: str | bool = cacert if cacert else True
+    return httpx.Client(
+        base_url=base_url.rstrip("/"), headers={"Authorization": f"Bearer {token}"},
+        timeout=httpx.Timeout(30.0, connect=5.0), verify=verify,
+    )
+
+
+def request(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """Send a request; CliError (exit 1) when the node cannot be reached."""
+    try:
+        return client.request(method, path, **kwargs)
+    except httpx.HTTPError as exc:
+        raise CliError(f"cannot reach the node at {client.base_url}: {exc}", EXIT_FAILED) from exc
+
+
+def refusal(response: httpx.Response) -> CliError:
+    """The CliError for a non-2xx answer: the API's ``error`` code and ``detail``."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "error" in body:
+        detail = body.get("detail")
+        shown = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+        message = f"{response.status_code} {body['error']}: {shown}"
+    else:
+        message = f"{response.status_code} {response.reason_phrase}: {response.text[:500]}"
+    code = EXIT_FAILED if response.status_code >= 500 else EXIT_USAGE
+    return CliError(f"the node refused: {message}", code)

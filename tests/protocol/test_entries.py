@@ -1,0 +1,145 @@
+"""Feed entries: canonical bytes, leaf hashes, chain checks, the size limit."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotline_protocol.canonical import reference_canonical_json
+from hotline_protocol.entries import (
+    MAX_ENTRY_BYTES,
+    decode_chain,
+    decode_entry,
+    encode_entry,
+)
+from hotline_protocol.errors import EntryError, NoticeError
+from hotline_protocol.notices import Notice, parse_notice
+
+EXAMPLES = Path(__file__).parent / "examples"
+ORIGIN = "alpha.hotline.example"
+
+
+def example(kind: str) -> Notice:
+    return parse_notice(json.loads((EXAMPLES / f"{kind}.json").read_text()))
+
+
+KINDS = sorted(p.stem for p in EXAMPLES.glob("*.json"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_round_trips_through_entry_bytes(kind: str) -> None:
+    notice = example(kind)
+    entry = encode_entry(ORIGIN, 0, b"", notice)
+    decoded = decode_entry(entry.raw, origin=ORIGIN, index=0, prev=b"")
+    assert decoded.notice == notice
+    assert decoded.raw == entry.raw
+    assert decoded.leaf_hash == entry.leaf_hash
+
+
+def test_entry_bytes_are_rfc8785_of_the_documented_object() -> None:
+    notice = example("liaison")
+    first = encode_entry(ORIGIN, 0, b"", notice)
+    second = encode_entry(ORIGIN, 1, first.leaf_hash, notice)
+    obj = json.loads(second.raw)
+    assert set(obj) == {"v", "origin", "index", "prev", "notice"}
+    assert obj["v"] == 1 and obj["index"] == 1 and obj["origin"] == ORIGIN
+    assert obj["prev"] == base64.b64encode(first.leaf_hash).decode()
+    assert json.loads(first.raw)["prev"] == ""
+    assert second.raw == reference_canonical_json(obj)
+    assert second.leaf_hash == hashlib.sha256(b"\x00" + second.raw).digest()
+
+
+def test_a_chain_decodes_in_order() -> None:
+    notice = example("liaison")
+    raws, prev = [], b""
+    for i in range(5):
+        entry = encode_entry(ORIGIN, i, prev, notice)
+        raws.append(entry.raw)
+        prev = entry.leaf_hash
+    chain = decode_chain(raws, origin=ORIGIN, start=0, prev=b"")
+    assert [e.index for e in chain] == [0, 1, 2, 3, 4]
+    assert chain[-1].leaf_hash == prev
+
+
+def _raw(mutate: Any) -> tuple[bytes, bytes]:
+    notice = example("liaison")
+    first = encode_entry(ORIGIN, 0, b"", notice)
+    obj = json.loads(encode_entry(ORIGIN, 1, first.leaf_hash, notice).raw)
+    mutate(obj)
+    return reference_canonical_json(obj), first.leaf_hash
+
+
+@pytest.mark.parametrize(
+    ("mutate", "code"),
+    [
+        (lambda o: o.update(origin="bravo.hotline.example"), "wrong_origin"),
+        (lambda o: o.update(index=2), "wrong_index"),
+        (lambda o: o.update(prev=base64.b64encode(b"\x01" * 32).decode()), "wrong_prev"),
+        (lambda o: o.update(prev=""), "wrong_prev"),
+        (lambda o: o.update(v=2), "bad_version"),
+        (lambda o: o.update(extra=1), "malformed_entry"),
+        (lambda o: o.pop("notice"), "malformed_entry"),
+    ],
+    ids=["origin", "index", "prev", "prev-empty", "version", "extra-key", "no-notice"],
+)
+def test_decoding_refuses_an_entry_out_of_place(mutate: Any, code: str) -> None:
+    raw, prev = _raw(mutate)
+    with pytest.raises(EntryError) as err:
+        decode_entry(raw, origin=ORIGIN, index=1, prev=prev)
+    assert err.value.code == code
+
+
+def test_decoding_reports_expected_and_found_values() -> None:
+    raw, prev = _raw(lambda o: o.update(index=7))
+    with pytest.raises(EntryError) as err:
+        decode_entry(raw, origin=ORIGIN, index=1, prev=prev)
+    assert (err.value.expected, err.value.found) == (1, 7)
+
+
+def test_non_canonical_bytes_are_refused() -> None:
+    notice = example("liaison")
+    entry = encode_entry(ORIGIN, 0, b"", notice)
+    spaced = json.dumps(json.loads(entry.raw), indent=1).encode()
+    with pytest.raises(EntryError) as err:
+        decode_entry(spaced, origin=ORIGIN, index=0, prev=b"")
+    assert err.value.code == "not_canonical"
+
+
+@pytest.mark.parametrize("raw", [b"", b"{", b"\xff\xfe", b"[]", b"null"])
+def test_garbage_is_refused_as_malformed(raw: bytes) -> None:
+    with pytest.raises(EntryError) as err:
+        decode_entry(raw, origin=ORIGIN, index=0, prev=b"")
+    assert err.value.code == "malformed_entry"
+
+
+def test_a_bad_notice_inside_an_entry_raises_notice_error() -> None:
+    raw, prev = _raw(lambda o: o["notice"].update(language=""))
+    with pytest.raises(NoticeError) as err:
+        decode_entry(raw, origin=ORIGIN, index=1, prev=prev)
+    assert any(path == "language" for path, _ in err.value.problems)
+
+
+def test_entries_over_64_kib_are_refused_both_ways() -> None:
+    notice = example("liaison")
+    oversized = b'{"v":1,' + b" " * MAX_ENTRY_BYTES + b"}"
+    with pytest.raises(EntryError) as err:
+        decode_entry(oversized, origin=ORIGIN, index=0, prev=b"")
+    assert err.value.code == "entry_too_large"
+    assert err.value.found == len(oversized)
+    long_origin = "o" * (MAX_ENTRY_BYTES + 1)
+    with pytest.raises(EntryError) as err2:
+        encode_entry(long_origin, 0, b"", notice)
+    assert err2.value.code == "entry_too_large"
+
+
+@pytest.mark.parametrize(
+    ("index", "prev"), [(-1, b""), (0, b"\x00" * 32), (1, b""), (1, b"\x00" * 31)]
+)
+def test_encoding_refuses_impossible_positions(index: int, prev: bytes) -> None:
+    with pytest.raises(EntryError):
+        encode_entry(ORIGIN, index, prev, example("liaison"))
