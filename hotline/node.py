@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
+from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.entries import Entry, decode_entry
 from hotline_protocol.merkle import Tree
-from hotline_protocol.note import Verifier
 from hotline_protocol.notices import Notice
 
 from .acks.deadlines import DeadlineWatcher
@@ -59,7 +59,7 @@ class Node:
                 peer.origin,
                 peer.log_vkey,
                 peer.witness_vkey,
-                Verifier.from_vkey(peer.witness_vkey).name,
+                CosignatureVerifier.from_vkey(peer.witness_vkey).name,
             )
             if peer is not None
             else None

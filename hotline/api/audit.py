@@ -1,5 +1,32 @@
-"""(being written)"""
+"""The audit export: everything an auditor needs to verify both feeds offline, as one download."""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
 
-router = APIRouter()
+from ..audit.export import export_node
+from .deps import Exporter, NodeDep
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+@router.get(
+    "/export",
+    summary="Download the audit export (hotline-audit-export/v1) of both feeds",
+    description="Both sides' pinned keys, every entry, every checkpoint with its cosignatures "
+    "and the refused-input evidence, as a JSON file. Verify it offline with "
+    "`hotline.audit.verify_export` or any implementation of the format.",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/json": {}}}},
+)
+async def export(node: NodeDep, _: Exporter) -> StreamingResponse:
+    snap = await export_node(node)
+    return StreamingResponse(
+        snap.chunks(),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{snap.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -21,9 +21,7 @@ CHECKPOINT_TYPE = "text/plain; charset=utf-8"
 TILE_TYPE = "application/octet-stream"
 IMMUTABLE = "max-age=31536000, immutable"
 
-Size = Annotated[
-    int | None, Query(description="tree size; default: the published size")
-]
+Size = Annotated[int | None, Query(description="tree size; default: the published size")]
 
 
 @router.get(
@@ -38,7 +36,9 @@ async def get_checkpoint(side: str, node: NodeDep, _: Reader) -> Response:
 
 @router.get("/{side}/checkpoints", summary="Stored checkpoints from a size on, for auditors")
 async def list_checkpoints(
-    side: str, node: NodeDep, _: Reader,
+    side: str,
+    node: NodeDep,
+    _: Reader,
     since: Annotated[int, Query(description="smallest tree size to list")] = 0,
 ) -> dict[str, Any]:
     return await LogReader(node).checkpoints(side, since)
@@ -51,7 +51,9 @@ async def list_checkpoints(
     "end of the log; continue from `start + len(entries)`.",
 )
 async def get_entries(
-    side: str, node: NodeDep, _: Reader,
+    side: str,
+    node: NodeDep,
+    _: Reader,
     start: Annotated[int, Query(description="first index")] = 0,
     end: Annotated[int | None, Query(description="end index, exclusive; default: the size")] = None,
 ) -> dict[str, Any]:
@@ -60,14 +62,22 @@ async def get_entries(
 
 @router.get("/{side}/proof/inclusion", summary="Inclusion proof of entry `index` in tree `size`")
 async def get_inclusion_proof(
-    side: str, node: NodeDep, _: Reader, index: Annotated[int, Query()], size: Size = None,
+    side: str,
+    node: NodeDep,
+    _: Reader,
+    index: Annotated[int, Query()],
+    size: Size = None,
 ) -> dict[str, Any]:
     return await LogReader(node).inclusion(side, index, size)
 
 
 @router.get("/{side}/proof/consistency", summary="Consistency proof from tree `old` to `size`")
 async def get_consistency_proof(
-    side: str, node: NodeDep, _: Reader, old: Annotated[int, Query()], size: Size = None,
+    side: str,
+    node: NodeDep,
+    _: Reader,
+    old: Annotated[int, Query()],
+    size: Size = None,
 ) -> dict[str, Any]:
     return await LogReader(node).consistency(side, old, size)
 

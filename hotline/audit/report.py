@@ -6,6 +6,7 @@ naming the sides, their origins, keys and sizes, then the checks in order, then 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -22,7 +23,7 @@ class Check:
     side: str | None
     status: Status
     summary: str
-    details: tuple[str, ...] = ()
+    details: Sequence[str] = ()
 
     @property
     def label(self) -> str:

@@ -64,8 +64,11 @@ class Card:
     def peer_config(self) -> dict[str, Any]:
         """The ``[peer]`` table of ``hotline.toml`` that pins this card."""
         return {
-            "side": self.side, "origin": self.origin, "log_vkey": self.log_vkey,
-            "witness_vkey": self.witness_vkey, "url": self.url,
+            "side": self.side,
+            "origin": self.origin,
+            "log_vkey": self.log_vkey,
+            "witness_vkey": self.witness_vkey,
+            "url": self.url,
         }
 
 
@@ -83,7 +86,8 @@ def parse_card(data: bytes) -> Card:
     except UnicodeDecodeError as exc:
         raise CardError("a card is UTF-8 text") from exc
     lines = [
-        (n, line.strip()) for n, line in enumerate(text.splitlines(), 1)
+        (n, line.strip())
+        for n, line in enumerate(text.splitlines(), 1)
         if line.strip() and not line.lstrip().startswith("#")
     ]
     if not lines or lines[0][1] != HEADER:
@@ -102,8 +106,9 @@ def parse_card(data: bytes) -> Card:
     missing = [k for k in KEYS if k not in fields]
     if missing:
         raise CardError(f"the card lacks {', '.join(missing)}")
-    card = Card(fields["side"], fields["origin"], fields["log-vkey"], fields["witness-vkey"],
-                fields["url"])
+    card = Card(
+        fields["side"], fields["origin"], fields["log-vkey"], fields["witness-vkey"], fields["url"]
+    )
     check_card(card)
     return card
 
@@ -119,9 +124,7 @@ def check_card(card: Card) -> None:
     if isinstance(log, CosignatureVerifier):
         raise CardError("log-vkey is a witness (cosignature) key, not a log key")
     if log.name != card.origin:
-        raise CardError(
-            f"log-vkey is named {log.name!r} but the card's origin is {card.origin!r}"
-        )
+        raise CardError(f"log-vkey is named {log.name!r} but the card's origin is {card.origin!r}")
     witness = _vkey("witness-vkey", card.witness_vkey)
     if not isinstance(witness, CosignatureVerifier):
         raise CardError("witness-vkey is not a witness (cosignature, type 0x04) key")

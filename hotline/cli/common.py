@@ -46,12 +46,11 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"hotline: error: {message}\n")
 
 
-Subparsers = argparse._SubParsersAction  # noqa: SLF001 - argparse exposes no public name
-
-
 def add_command(subparsers: Any, name: str, help_text: str, description: str) -> Parser:
     parser: Parser = subparsers.add_parser(
-        name, help=help_text, description=description,
+        name,
+        help=help_text,
+        description=description,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     return parser
@@ -63,7 +62,8 @@ def add_dir(parser: argparse.ArgumentParser) -> None:
 
 def add_token(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--token", default=os.environ.get("HOTLINE_TOKEN"),
+        "--token",
+        default=os.environ.get("HOTLINE_TOKEN"),
         help="bearer token (default: the HOTLINE_TOKEN environment variable)",
     )
 
@@ -115,8 +115,10 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 def http_client(base_url: str, token: str, cacert: str | None = None) -> httpx.Client:
     verify: str | bool = cacert if cacert else True
     return httpx.Client(
-        base_url=base_url.rstrip("/"), headers={"Authorization": f"Bearer {token}"},
-        timeout=httpx.Timeout(30.0, connect=5.0), verify=verify,
+        base_url=base_url.rstrip("/"),
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=httpx.Timeout(30.0, connect=5.0),
+        verify=verify,
     )
 
 
@@ -135,10 +137,18 @@ def refusal(response: httpx.Response) -> CliError:
     except ValueError:
         body = None
     if isinstance(body, dict) and "error" in body:
-        detail = body.get("detail")
-        shown = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+        shown = _detail(body.get("detail"))
         message = f"{response.status_code} {body['error']}: {shown}"
     else:
         message = f"{response.status_code} {response.reason_phrase}: {response.text[:500]}"
     code = EXIT_FAILED if response.status_code >= 500 else EXIT_USAGE
     return CliError(f"the node refused: {message}", code)
+
+
+def _detail(detail: Any) -> str:
+    """An API error's detail on one line: problem lists as ``path: reason; ...``."""
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list) and all(isinstance(p, dict) and "reason" in p for p in detail):
+        return "; ".join(f"{p.get('path') or '<root>'}: {p['reason']}" for p in detail)
+    return json.dumps(detail, ensure_ascii=False)

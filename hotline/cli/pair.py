@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,7 @@ def add_parser(subparsers: Any) -> None:
     p = add_command(subparsers, "pair", "pin the other side's card", DESCRIPTION)
     add_dir(p)
     p.add_argument("card", metavar="CARD", type=Path, help="the other side's card.txt ('-': stdin)")
-    p.add_argument("--replace", action="store_true",
-                   help="replace a different card pinned before")
+    p.add_argument("--replace", action="store_true", help="replace a different card pinned before")
     p.set_defaults(func=run)
 
 
@@ -34,11 +34,15 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(directory)
     card = _read_card(args.card)
     if card.origin == settings.origin:
-        raise CliError(f"this is this node's own card (origin {card.origin!r}): pair with the "
-                       "other side's card")
+        raise CliError(
+            f"this is this node's own card (origin {card.origin!r}): pair with the "
+            "other side's card"
+        )
     if card.side == settings.side:
-        raise CliError(f"the card's side {card.side!r} is this node's own side name; the two "
-                       "sides need different names")
+        raise CliError(
+            f"the card's side {card.side!r} is this node's own side name; the two "
+            "sides need different names"
+        )
     config = read_config(directory)
     pinned = config.get("peer")
     wanted = card.peer_config()
@@ -61,8 +65,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read_card(path: Path) -> Card:
-    import sys
-
     try:
         data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
     except OSError as exc:

@@ -53,6 +53,8 @@ class NoticeRecord:
     target: Key | None = None  # what an ack or cancel refers to
     supersedes: Key | None = None
     response: str | None = None  # for acks
+    remark: str | None = None
+    reason: str | None = None
     acks: list[AckInfo] = field(default_factory=list)
     cancelled_by: Key | None = None
     superseded_by: Key | None = None
@@ -75,6 +77,7 @@ class FeedIndex:
         self.deliveries: dict[str, list[Delivery]] = {side: [] for side in sides}
         self._delivered_sizes: dict[str, list[int]] = {side: [] for side in sides}
         self._ids: dict[str, Key] = {}
+        self._pending: dict[tuple[str, int, str], list[tuple[NoticeRecord, str]]] = {}
 
     def size(self, side: str) -> int:
         return len(self.records[side])
@@ -93,7 +96,7 @@ class FeedIndex:
         """The record a protocol reference names, if it exists with that exact leaf hash."""
         side = self.origins.get(origin)
         rec = None if side is None else self.get(side, index)
-        if rec is None or base64.b64encode(rec.leaf_hash).decode() != leaf_hash_b64:
+        if rec is None or _b64(rec.leaf_hash) != leaf_hash_b64:
             return None
         return rec
 
@@ -118,36 +121,53 @@ class FeedIndex:
             appended_ms=appended_ms,
             needs_ack=requires_ack(notice),
         )
-        target = reference_of(notice)
-        if target is not None:
-            found = self.resolve(target.origin, target.index, target.leaf_hash)
-            if found is not None:
-                rec.target = (found.side, found.index)
-                if notice.kind == "ack":
-                    rec.response = str(notice.response.value)  # type: ignore[union-attr]
-                    found.acks.append(
-                        AckInfo(
-                            side,
-                            index,
-                            rec.response,
-                            author,
-                            appended_ms,
-                            getattr(notice, "remark", None),
-                            getattr(notice, "reason", None),
-                        )
-                    )
-                elif notice.kind == "cancel":
-                    found.cancelled_by = (side, index)
-        if notice.supersedes is not None:
-            old = self.resolve(
-                notice.supersedes.origin, notice.supersedes.index, notice.supersedes.leaf_hash
-            )
-            if old is not None:
-                rec.supersedes = (old.side, old.index)
-                old.superseded_by = (side, index)
+        if notice.kind == "ack":
+            rec.response = str(notice.response.value)  # type: ignore[union-attr]
+            rec.remark = getattr(notice, "remark", None)
+            rec.reason = getattr(notice, "reason", None)
         recs.append(rec)
         self._ids[rec.id] = (side, index)
+        target = reference_of(notice)
+        if target is not None:
+            self._link(rec, (target.origin, target.index, target.leaf_hash), "target")
+        if notice.supersedes is not None:
+            ref = notice.supersedes
+            self._link(rec, (ref.origin, ref.index, ref.leaf_hash), "supersedes")
+        # references that arrived before this entry (e.g. an ack of an early FLASH)
+        for waiting, how in self._pending.pop((rec.origin, index, _b64(leaf_hash)), []):
+            self._attach(waiting, rec, how)
         return rec
+
+    def _link(self, rec: NoticeRecord, ref: tuple[str, int, str], how: str) -> None:
+        found = self.resolve(*ref)
+        if found is None:
+            self._pending.setdefault(ref, []).append((rec, how))
+        else:
+            self._attach(rec, found, how)
+
+    @staticmethod
+    def _attach(rec: NoticeRecord, found: NoticeRecord, how: str) -> None:
+        key = (rec.side, rec.index)
+        if how == "supersedes":
+            rec.supersedes = (found.side, found.index)
+            found.superseded_by = key
+            return
+        rec.target = (found.side, found.index)
+        if rec.kind == "ack" and rec.response is not None:
+            found.acks.append(
+                AckInfo(
+                    rec.side,
+                    rec.index,
+                    rec.response,
+                    rec.author,
+                    rec.appended_ms,
+                    rec.remark,
+                    rec.reason,
+                )
+            )
+            found.acks.sort(key=lambda a: (a.time_ms, a.side, a.index))
+        elif rec.kind == "cancel":
+            found.cancelled_by = key
 
     def add_delivery(self, side: str, delivery: Delivery) -> bool:
         """Record that ``side``'s entries below ``delivery.size`` are cosigned; False if known."""
@@ -175,3 +195,7 @@ class FeedIndex:
     def iter_all(self) -> Iterator[NoticeRecord]:
         for recs in self.records.values():
             yield from recs
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

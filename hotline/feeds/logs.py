@@ -158,17 +158,20 @@ class LogReader:
         if since < 0:
             raise LogError("bad_range", f"since must be >= 0, got {since}", 400)
         page_max = self.node.settings.limits.page_max
-        records = [
-            c for c in await self.node.store.checkpoints(view.origin) if since <= c.size <= view.size
-        ]
+        stored = await self.node.store.checkpoints(view.origin)
+        records = [c for c in stored if since <= c.size <= view.size]
         page = records[:page_max]
         return {
             "side": side,
             "origin": view.origin,
             "size": view.size,
             "checkpoints": [
-                {"size": c.size, "root": _b64(c.root), "note": c.note.decode(),
-                 "stored_ms": c.stored_ms}
+                {
+                    "size": c.size,
+                    "root": _b64(c.root),
+                    "note": c.note.decode(),
+                    "stored_ms": c.stored_ms,
+                }
                 for c in page
             ],
             "next": page[-1].size + 1 if len(records) > page_max else None,
@@ -178,19 +181,21 @@ class LogReader:
         """Entries ``[start, end)``; the page stops after ``page_max`` entries."""
         view = await self.view(side)
         if start < 0 or (end is not None and end <= start):
-            raise LogError("bad_range", f"want 0 <= start < end, got start {start}, end {end}",
-                           400)
+            raise LogError("bad_range", f"want 0 <= start < end, got start {start}, end {end}", 400)
         if start >= view.size or (end is not None and end > view.size):
+            asked = f"entries [{start}, {end})" if end is not None else f"entry {start}"
             raise LogError(
-                "beyond_size",
-                f"entries [{start}, {end if end is not None else ''}) are not all in the "
-                f"published log of size {view.size}",
-                416,
+                "beyond_size", f"{asked} beyond the published log of size {view.size}", 416
             )
         stop = min(view.size if end is None else end, start + self.node.settings.limits.page_max)
         raws = await self.node.store.entries(view.origin, start, stop)
-        return {"side": side, "origin": view.origin, "size": view.size, "start": start,
-                "entries": [_b64(raw) for raw in raws]}
+        return {
+            "side": side,
+            "origin": view.origin,
+            "size": view.size,
+            "start": start,
+            "entries": [_b64(raw) for raw in raws],
+        }
 
     async def inclusion(self, side: str, index: int, size: int | None) -> dict[str, Any]:
         view = await self.view(side)
@@ -198,7 +203,10 @@ class LogReader:
         if not 0 <= index < size:
             raise LogError("bad_range", f"want 0 <= index < size {size}, got index {index}", 400)
         return {
-            "side": side, "origin": view.origin, "index": index, "size": size,
+            "side": side,
+            "origin": view.origin,
+            "index": index,
+            "size": size,
             "leaf_hash": _b64(view.tree.leaf(index)),
             "root": _b64(view.tree.root(size)),
             "proof": [_b64(h) for h in view.tree.inclusion_proof(index, size)],
@@ -210,7 +218,10 @@ class LogReader:
         if not 1 <= old <= size:
             raise LogError("bad_range", f"want 1 <= old <= size {size}, got old {old}", 400)
         return {
-            "side": side, "origin": view.origin, "old": old, "size": size,
+            "side": side,
+            "origin": view.origin,
+            "old": old,
+            "size": size,
             "old_root": _b64(view.tree.root(old)),
             "root": _b64(view.tree.root(size)),
             "proof": [_b64(h) for h in view.tree.consistency_proof(old, size)],
@@ -243,9 +254,7 @@ class LogReader:
             )
         if ref.level is not None:
             height = TILE_HEIGHT * ref.level
-            data = b"".join(
-                view.tree.subtree_hash(height, first + i) for i in range(ref.width)
-            )
+            data = b"".join(view.tree.subtree_hash(height, first + i) for i in range(ref.width))
             return ref, data
         raws = await self.node.store.entries(view.origin, first, first + ref.width)
         if len(raws) != ref.width:

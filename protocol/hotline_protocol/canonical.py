@@ -44,8 +44,10 @@ def _prepare(value: Any) -> Any:
             return value
         raise _Slow
     if kind is float:
-        if value.is_integer() and abs(value) <= MAX_SAFE_INTEGER:
-            return int(value)
+        if value.is_integer():
+            if abs(value) <= MAX_SAFE_INTEGER:
+                return int(value)
+            raise _Slow
         if 1e-4 <= abs(value) < 1e16:
             return value
         raise _Slow

@@ -74,11 +74,12 @@ def node_app_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def node_app(
-    tmp_path: Path, node_app_settings: dict[str, Any]
-) -> AsyncIterator[NodeApp]:
+async def node_app(tmp_path: Path, node_app_settings: dict[str, Any]) -> AsyncIterator[NodeApp]:
     values: dict[str, Any] = {
-        "side": "alpha", "origin": "alpha.hotline.example", "unit": "JOC", "nation": "XAA",
+        "side": "alpha",
+        "origin": "alpha.hotline.example",
+        "unit": "JOC",
+        "nation": "XAA",
         **node_app_settings,
     }
     directory = tmp_path / "node"

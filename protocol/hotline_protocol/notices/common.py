@@ -219,7 +219,8 @@ class NoticeBase(Frozen):
         default=None, description="The own-feed entry this notice updates and replaces."
     )
     expires: UnixMs | None = Field(
-        default=None, description="After this instant (unix ms) the notice no longer applies."
+        default=None,
+        description="After this instant (unix ms, later than time) the notice no longer applies.",
     )
 
     @field_validator("expires")

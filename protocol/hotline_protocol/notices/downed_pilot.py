@@ -122,7 +122,9 @@ class DownedPilot(NoticeBase):
     )
     aircraft_callsign: Callsign
     crew_count: Annotated[int, Field(strict=True, ge=1, le=MAX_CREW)]
-    crew: tuple[CrewMember, ...] = Field(min_length=1, max_length=MAX_CREW)
+    crew: tuple[CrewMember, ...] = Field(
+        min_length=1, max_length=MAX_CREW, description="Crew numbers unique, none above crew_count."
+    )
     positions: tuple[SurvivorPosition, ...] = Field(min_length=1, max_length=32)
     beacon_id: (
         Annotated[

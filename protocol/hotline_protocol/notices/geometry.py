@@ -72,7 +72,7 @@ class Distance(Frozen):
 
 
 class Polygon(Frozen):
-    """A closed ring: the first point is repeated as the last; 4 to 100 points."""
+    """A closed ring: 4 to 100 points, the last equal to the first, at least 3 distinct."""
 
     shape: Literal["polygon"] = "polygon"
     points: tuple[Position, ...] = Field(min_length=4, max_length=100)
@@ -188,7 +188,8 @@ class VerticalBlock(Frozen):
 
 
 class TimeWindow(Frozen):
-    """From ``start`` (inclusive) to ``end`` (exclusive), unix ms; at most 31 days long."""
+    """From ``start`` (inclusive) to ``end`` (exclusive), unix ms: ``end`` after ``start``, at
+    most 31 days later."""
 
     start: UnixMs
     end: UnixMs

@@ -1,0 +1,287 @@
+"""The per-feed audit checks: entry chain, checkpoint signatures and roots, cosignatures,
+consistency between checkpoints, forks.
+
+Each check takes a :class:`Feed` (one side of the export, with what earlier checks found out),
+returns one :class:`~hotline.audit.report.Check` and records on the feed what later checks need.
+Only :mod:`hotline_protocol` is used: the checks run offline, without a node.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from hotline_protocol.checkpoint import open_checkpoint
+from hotline_protocol.cosignature import verify_cosignature
+from hotline_protocol.entries import decode_entry
+from hotline_protocol.errors import ProofError, ProtocolError
+from hotline_protocol.merkle import Tree, leaf_hash, verify_consistency
+from hotline_protocol.note import Signature, split_note
+from hotline_protocol.notices import Notice
+
+from .load import SideData
+from .report import Check
+
+
+@dataclass(frozen=True, slots=True)
+class SignedCheckpoint:
+    """A checkpoint whose log signature verified, with its parsed size and root."""
+
+    position: int
+    size: int
+    root: bytes
+    body: bytes
+    signatures: list[Signature]
+
+
+@dataclass
+class Feed:
+    """One side of the export and what the checks learnt about it."""
+
+    side: SideData
+    leaves: list[bytes] = field(default_factory=list)  # leaf hash of each entry as exported
+    tree: Tree = field(default_factory=Tree)
+    notices: list[Notice | None] = field(default_factory=list)  # None: the entry failed
+    signed: list[SignedCheckpoint] = field(default_factory=list)
+    cosigned: set[int] = field(default_factory=set)  # positions with a valid cosignature
+
+    @classmethod
+    def of(cls, side: SideData) -> Feed:
+        leaves = [leaf_hash(raw) for raw in side.entries]
+        return cls(side, leaves, Tree(leaves))
+
+    @property
+    def name(self) -> str:
+        return self.side.name
+
+
+def check_entries(feed: Feed) -> Check:
+    """decode_entry on every entry: version, origin, index continuity, prev hash, notice."""
+    side, problems = feed.side, []
+    kinds: Counter[str] = Counter()
+    prev = b""
+    for index, raw in enumerate(side.entries):
+        try:
+            notice = decode_entry(raw, origin=side.origin, index=index, prev=prev).notice
+        except ProtocolError as exc:
+            problems.append(f"entry at position {index}: {exc}")
+            feed.notices.append(None)
+        else:
+            feed.notices.append(notice)
+            kinds[str(notice.kind)] += 1
+        prev = feed.leaves[index]  # the next entry must chain to these bytes, as exported
+    n = len(side.entries)
+    if problems:
+        return Check("entries", feed.name, "FAIL", f"{len(problems)} of {n} entries fail", problems)
+    if not n:
+        return Check("entries", feed.name, "PASS", "no entries")
+    by_kind = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    return Check(
+        "entries",
+        feed.name,
+        "PASS",
+        f"{n} entries, indices 0..{n - 1} without gaps, each naming its predecessor's leaf "
+        f"hash; {n} valid notices ({by_kind})",
+    )
+
+
+def check_checkpoints(feed: Feed) -> Check:
+    """The log signature (verified before the body is parsed), origin, stated size, size within
+    the entries, root equal to the Merkle root of that prefix."""
+    side, problems, notes = feed.side, [], []
+    log = side.log
+    for cp in side.checkpoints:
+        where = f"checkpoint {cp.position} (stated size {cp.size})"
+        try:
+            opened = open_checkpoint(cp.note, origin=side.origin, log=log)
+        except ProtocolError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        body, sigs = split_note(cp.note)
+        c = opened.checkpoint
+        feed.signed.append(SignedCheckpoint(cp.position, c.size, c.root, body, sigs))
+        if c.size != cp.size:
+            problems.append(f"{where}: the signed note says size {c.size}")
+        if c.size > feed.tree.size:
+            problems.append(f"{where}: size {c.size} beyond the {feed.tree.size} entries")
+        elif feed.tree.root(c.size) != c.root:
+            problems.append(
+                f"{where}: signed root {_b64(c.root)} is not the Merkle root of the first "
+                f"{c.size} entries ({_b64(feed.tree.root(c.size))})"
+            )
+        for sig in sigs:
+            if sig.name == log.name and sig.key_id != log.key_id:
+                problems.append(
+                    f"{where}: a signature named {log.name} has key ID "
+                    f"{sig.key_id.hex()}, not the pinned {log.key_id.hex()}"
+                )
+    latest = max((s.size for s in feed.signed), default=0)
+    if latest < feed.tree.size:
+        notes.append(
+            f"entries {latest}..{feed.tree.size - 1} are after the latest signed "
+            "checkpoint: no signature covers them"
+        )
+    n = len(side.checkpoints)
+    if problems:
+        return Check(
+            "checkpoints",
+            feed.name,
+            "FAIL",
+            f"{len(problems)} problems in {n} checkpoints",
+            [*problems, *notes],
+        )
+    return Check(
+        "checkpoints",
+        feed.name,
+        "PASS",
+        f"{n} checkpoints, each signed by the log key {log.name}+{log.key_id.hex()}, origin "
+        f"{side.origin}, sizes {_sizes(s.size for s in feed.signed)} within the "
+        f"{feed.tree.size} entries, every root the Merkle root of its prefix",
+        notes,
+    )
+
+
+def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
+    """Every cosignature by the other side's pinned witness key verifies; others are noted."""
+    side, problems, notes = feed.side, [], []
+    log = side.log
+    witness = other.side.witness if other is not None else None
+    for cp in feed.signed:
+        where = f"checkpoint {cp.position} (size {cp.size})"
+        for sig in cp.signatures:
+            if sig.name == log.name:
+                continue  # the log's own signature: see checkpoints
+            if witness is not None and (sig.name, sig.key_id) == (witness.name, witness.key_id):
+                try:
+                    verify_cosignature(cp.body, sig, witness)
+                except ProtocolError as exc:
+                    problems.append(f"{where}: cosignature by {sig.name}: {exc}")
+                else:
+                    feed.cosigned.add(cp.position)
+            elif witness is not None and sig.name == witness.name:
+                problems.append(
+                    f"{where}: a signature named {sig.name} has key ID "
+                    f"{sig.key_id.hex()}, not the pinned {witness.key_id.hex()}"
+                )
+            else:
+                notes.append(
+                    f"{where}: signature by a key not pinned in this export: "
+                    f"{sig.name}+{sig.key_id.hex()} (not verified)"
+                )
+    if witness is None:
+        return Check(
+            "cosignatures",
+            feed.name,
+            "INFO",
+            "the other side is not in this export: no cosignature can be checked",
+            notes,
+        )
+    with_cs = sorted({cp.size for cp in feed.signed if cp.position in feed.cosigned})
+    without = sorted({cp.size for cp in feed.signed if cp.position not in feed.cosigned})
+    summary = (
+        f"{len(feed.cosigned)} of {len(feed.signed)} signed checkpoints cosigned by "
+        f"{witness.name}+{witness.key_id.hex()} (sizes {_sizes(with_cs)}); not cosigned: "
+        f"sizes {_sizes(without)}"
+    )
+    if problems:
+        return Check(
+            "cosignatures",
+            feed.name,
+            "FAIL",
+            f"{len(problems)} bad cosignatures; " + summary,
+            [*problems, *notes],
+        )
+    return Check("cosignatures", feed.name, "PASS", summary, notes)
+
+
+def check_consistency(feed: Feed) -> Check:
+    """RFC 9162 consistency proofs, computed from the entries, between successive signed sizes.
+
+    A pair is proved against the newer checkpoint: when that one does not match the entries (a
+    failure of the checkpoints check) the entries cannot prove anything about the pair.
+    """
+    tree, problems, notes = feed.tree, [], []
+    roots = _roots_by_size(feed)
+    sizes = sorted(roots)
+    proved = 0
+    for old, new in pairwise(sizes):
+        if old == 0:
+            continue  # every tree extends the empty one: nothing to prove
+        for new_root in sorted(roots[new]):
+            if new > tree.size or tree.root(new) != new_root:
+                notes.append(
+                    f"size {old} -> {new}: not provable from the entries, the "
+                    f"checkpoint of size {new} does not match them"
+                )
+                continue
+            proof = tree.consistency_proof(old, new)
+            for old_root in sorted(roots[old]):
+                try:
+                    verify_consistency(old, new, proof, old_root, new_root)
+                except ProofError as exc:
+                    problems.append(
+                        f"size {old} (root {_b64(old_root)}) -> {new} (root "
+                        f"{_b64(new_root)}): not consistent: {exc}"
+                    )
+                else:
+                    proved += 1
+    if problems:
+        return Check(
+            "consistency",
+            feed.name,
+            "FAIL",
+            f"{len(problems)} inconsistent pairs of signed checkpoints, {proved} proofs verified",
+            [*problems, *notes],
+        )
+    if len(sizes) < 2:
+        return Check(
+            "consistency", feed.name, "PASS", "fewer than two signed sizes: nothing to prove", notes
+        )
+    return Check(
+        "consistency",
+        feed.name,
+        "PASS",
+        f"{proved} consistency proofs verified "
+        f"(RFC 9162 §2.1.4.2) between successive signed sizes {_sizes(sizes)}, proofs "
+        "computed from the entries",
+        notes,
+    )
+
+
+def check_forks(feed: Feed) -> Check:
+    """No size has two different roots among the checkpoints the log key signed."""
+    problems = []
+    for size, roots in sorted(_roots_by_size(feed).items()):
+        if len(roots) > 1:
+            positions = [cp.position for cp in feed.signed if cp.size == size]
+            problems.append(
+                f"size {size}: {len(roots)} different roots, each signed by the log "
+                f"key: {', '.join(_b64(r) for r in sorted(roots))} (checkpoints "
+                f"{', '.join(map(str, positions))})"
+            )
+    n = len(feed.signed)
+    if problems:
+        return Check("forks", feed.name, "FAIL", f"the log signed {len(problems)} forks", problems)
+    return Check("forks", feed.name, "PASS", f"{n} signed checkpoints, one root per size")
+
+
+def _roots_by_size(feed: Feed) -> dict[int, set[bytes]]:
+    roots: dict[int, set[bytes]] = defaultdict(set)
+    for cp in feed.signed:
+        roots[cp.size].add(cp.root)
+    return roots
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+def _sizes(values: Iterable[int], limit: int = 8) -> str:
+    items = sorted(set(values))
+    if not items:
+        return "none"
+    shown = ", ".join(str(v) for v in items[:limit])
+    return shown + (f", ... ({len(items)} sizes)" if len(items) > limit else "")

@@ -1,0 +1,134 @@
+"""Building an audit export (``hotline-audit-export/v1``) from a node's store.
+
+The export is one JSON document: both sides' pinned keys, every entry (base64 of its bytes, in
+order), every checkpoint as its signed note (with all cosignatures), and the refused-input
+evidence. ``protocol/doc-drafts/audit-export.md`` defines it.
+
+:func:`snapshot` fixes what the export holds (checkpoints, then feed sizes, then evidence) before
+a byte is written; :meth:`Export.chunks` then streams the document, reading entries from the
+store a chunk at a time, so a feed of any length is exported in bounded memory. Entries are
+immutable, so the chunks read later belong to the same snapshot.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..node import Node, Side
+from ..store.base import CheckpointRecord, EvidenceRecord, Store
+from .load import FORMAT
+
+CHUNK = 1000  # entries read from the store at a time
+
+
+@dataclass(frozen=True, slots=True)
+class SideSnapshot:
+    side: Side
+    size: int
+    checkpoints: list[CheckpointRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A fixed snapshot of what to export; :meth:`chunks` writes it."""
+
+    store: Store
+    exported_by: str
+    exported_at: int  # unix ms
+    sides: list[SideSnapshot]
+    evidence: list[EvidenceRecord]
+    chunk: int = CHUNK
+
+    @property
+    def filename(self) -> str:
+        when = datetime.fromtimestamp(self.exported_at / 1000, UTC).strftime("%Y%m%dT%H%M%SZ")
+        return f"hotline-audit-{self.exported_by}-{when}.json"
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The document as UTF-8 JSON, in pieces: one line per entry, checkpoint and record."""
+        head = {"format": FORMAT, "exported_at": self.exported_at, "exported_by": self.exported_by}
+        yield _dumps(head)[:-1].encode() + b',\n"sides": ['
+        for n, snap in enumerate(self.sides):
+            yield (b"," if n else b"") + b"\n" + _side_head(snap).encode()
+            async for piece in self._entries(snap):
+                yield piece
+            yield b"]}"
+        yield b'],\n"evidence": ['
+        for n, rec in enumerate(self.evidence):
+            yield (b"," if n else b"") + b"\n" + _dumps(_evidence(rec)).encode()
+        yield b"]}\n"
+
+    async def read(self) -> bytes:
+        """The whole document at once (for tests and small feeds)."""
+        return b"".join([piece async for piece in self.chunks()])
+
+    async def _entries(self, snap: SideSnapshot) -> AsyncIterator[bytes]:
+        for start in range(0, snap.size, self.chunk):
+            raws = await self.store.entries(
+                snap.side.origin, start, min(snap.size, start + self.chunk)
+            )
+            if len(raws) != min(self.chunk, snap.size - start):
+                raise RuntimeError(f"{snap.side.origin}: entries {start}.. vanished from the store")
+            lines = (
+                ("," if start or i else "") + '\n"' + _b64(raw) + '"' for i, raw in enumerate(raws)
+            )
+            yield "".join(lines).encode()
+
+
+async def snapshot(
+    store: Store, sides: Sequence[Side], exported_by: str, now_ms: int, chunk: int = CHUNK
+) -> Export:
+    """Fix the export's content. Each feed's checkpoints are read before its size, so every
+    exported checkpoint is within the exported entries."""
+    snaps = []
+    for side in sides:
+        checkpoints = await store.checkpoints(side.origin)
+        snaps.append(SideSnapshot(side, await store.size(side.origin), checkpoints))
+    evidence = await store.list_evidence()
+    return Export(store, exported_by, now_ms, snaps, evidence, chunk)
+
+
+async def export_node(node: Node, chunk: int = CHUNK) -> Export:
+    """The node's export: its own feed first, then the peer's replica when a peer is pinned."""
+    sides = [node.own] + ([node.peer] if node.peer is not None else [])
+    return await snapshot(node.store, sides, node.own.name, node.clock_ms(), chunk)
+
+
+def _side_head(snap: SideSnapshot) -> str:
+    """The side object up to the opening of its entries list (entries come last)."""
+    side = snap.side
+    head = {
+        "name": side.name,
+        "origin": side.origin,
+        "log_vkey": side.log_vkey,
+        "witness_vkey": side.witness_vkey,
+        "size": snap.size,
+    }
+    checkpoints = ",".join(
+        "\n" + _dumps({"size": cp.size, "note": cp.note.decode("utf-8")}) for cp in snap.checkpoints
+    )
+    return _dumps(head)[:-1] + ',\n"checkpoints": [' + checkpoints + '],\n"entries": ['
+
+
+def _evidence(rec: EvidenceRecord) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "time": rec.time_ms,
+        "source": rec.source,
+        "reason": rec.reason,
+        "detail": rec.detail,
+        "raw": _b64(rec.raw),
+    }
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()

@@ -1,0 +1,266 @@
+"""Reading an audit export (``hotline-audit-export/v1``) into typed values, shape-checked.
+
+Nothing here verifies a signature or an entry; it only checks that the JSON has the keys and
+types the format requires and that the pinned keys are well-formed vkeys. Every problem is
+listed with its JSON path; a side with any problem is left out (its checks are then not run).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, NoReturn, TypeVar
+
+from hotline_protocol.cosignature import CosignatureVerifier
+from hotline_protocol.errors import NoteError
+from hotline_protocol.note import Verifier, b64decode_strict, verifier_from_vkey
+
+FORMAT = "hotline-audit-export/v1"
+MAX_SIDES = 2
+V = TypeVar("V", bound=Verifier)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointData:
+    position: int  # in the side's "checkpoints" list
+    size: int  # as stated next to the note (the note's own size must agree)
+    note: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SideData:
+    name: str
+    origin: str
+    log_vkey: str
+    witness_vkey: str
+    log: Verifier
+    witness: CosignatureVerifier
+    entries: list[bytes]
+    checkpoints: list[CheckpointData]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceData:
+    time: int
+    source: str
+    reason: str
+    detail: str
+    raw: bytes
+
+
+@dataclass
+class Loaded:
+    format: str | None = None
+    exported_at: int | None = None
+    exported_by: str | None = None
+    sides: list[SideData] = field(default_factory=list)
+    broken_sides: list[str] = field(default_factory=list)  # names (or paths) of left-out sides
+    evidence: list[EvidenceData] | None = None  # None when the evidence list is malformed
+    problems: list[str] = field(default_factory=list)
+    fatal: bool = False  # nothing usable: not JSON, not an object or an unknown format
+
+
+def load_export(data: bytes) -> Loaded:
+    out = Loaded()
+    try:
+        doc = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        out.problems.append(f"not JSON: {exc}")
+        out.fatal = True
+        return out
+    if not isinstance(doc, dict):
+        out.problems.append(f"the export must be a JSON object, found {_kind(doc)}")
+        out.fatal = True
+        return out
+    shape = _Shape(out.problems)
+    out.format = shape.get(doc, "format", str, "")
+    if out.format is not None and out.format != FORMAT:
+        out.problems.append(f"format: unknown format {out.format!r}, expected {FORMAT!r}")
+        out.fatal = True
+        return out
+    out.exported_at = shape.get(doc, "exported_at", int, "")
+    out.exported_by = shape.get(doc, "exported_by", str, "")
+    sides = shape.get(doc, "sides", list, "")
+    if sides is None:
+        out.fatal = True
+    else:
+        _load_sides(sides, shape, out)
+    out.evidence = _load_evidence(doc, shape)
+    if out.exported_by is not None and sides is not None:
+        names = [s.name for s in out.sides] + out.broken_sides
+        if out.exported_by not in names:
+            out.problems.append(f"exported_by: {out.exported_by!r} is not one of the sides")
+    return out
+
+
+def _load_sides(sides: list[Any], shape: _Shape, out: Loaded) -> None:
+    if not 1 <= len(sides) <= MAX_SIDES:
+        out.problems.append(f"sides: expected 1 or {MAX_SIDES} sides, found {len(sides)}")
+    names: set[str] = set()
+    origins: set[str] = set()
+    for i, raw in enumerate(sides[:MAX_SIDES]):
+        before = len(out.problems)
+        side = _load_side(raw, f"sides[{i}]", shape)
+        if side is not None and side.name in names:
+            shape.fail(f"sides[{i}].name: duplicate side name {side.name!r}")
+        if side is not None and side.origin in origins:
+            shape.fail(f"sides[{i}].origin: duplicate origin {side.origin!r}")
+        if side is not None and len(out.problems) == before:
+            names.add(side.name)
+            origins.add(side.origin)
+            out.sides.append(side)
+        else:
+            name = raw.get("name") if isinstance(raw, dict) else None
+            out.broken_sides.append(name if isinstance(name, str) else f"sides[{i}]")
+
+
+def _load_side(raw: Any, path: str, shape: _Shape) -> SideData | None:
+    if not isinstance(raw, dict):
+        shape.fail(f"{path}: expected an object, found {_kind(raw)}")
+        return None
+    name = shape.get(raw, "name", str, path)
+    origin = shape.get(raw, "origin", str, path)
+    log_vkey = shape.get(raw, "log_vkey", str, path)
+    witness_vkey = shape.get(raw, "witness_vkey", str, path)
+    size = shape.get(raw, "size", int, path)
+    entries_raw = shape.get(raw, "entries", list, path)
+    checkpoints_raw = shape.get(raw, "checkpoints", list, path)
+    log = _key(log_vkey, Verifier, f"{path}.log_vkey", shape)
+    witness = _key(witness_vkey, CosignatureVerifier, f"{path}.witness_vkey", shape)
+    entries = [] if entries_raw is None else _entries(entries_raw, f"{path}.entries", shape)
+    if size is not None and entries_raw is not None and size != len(entries_raw):
+        shape.fail(f"{path}.size: states {size} entries, the list holds {len(entries_raw)}")
+    checkpoints: list[CheckpointData] = []
+    for j, cp in enumerate(checkpoints_raw or []):
+        loaded = _checkpoint(cp, j, f"{path}.checkpoints[{j}]", shape)
+        if loaded is not None:
+            checkpoints.append(loaded)
+    if (
+        name is None
+        or origin is None
+        or log_vkey is None
+        or witness_vkey is None
+        or log is None
+        or witness is None
+    ):
+        return None
+    return SideData(name, origin, log_vkey, witness_vkey, log, witness, entries, checkpoints)
+
+
+def _key(text: str | None, cls: type[V], path: str, shape: _Shape) -> V | None:
+    if text is None:
+        return None
+    try:
+        key = verifier_from_vkey(text)
+    except NoteError as exc:
+        shape.fail(f"{path}: {exc}")
+        return None
+    if type(key) is not cls:
+        shape.fail(f"{path}: expected a {cls.KEY_TYPE:#04x} key, found a {key.key_type:#04x} key")
+        return None
+    assert isinstance(key, cls)
+    return key
+
+
+def _entries(raw: list[Any], path: str, shape: _Shape) -> list[bytes]:
+    out: list[bytes] = []
+    for i, item in enumerate(raw):
+        value = b64decode_strict(item) if isinstance(item, str) else None
+        if value is None:
+            shape.fail(f"{path}[{i}]: expected canonical base64 entry bytes")
+            continue
+        out.append(value)
+    return out
+
+
+def _checkpoint(raw: Any, position: int, path: str, shape: _Shape) -> CheckpointData | None:
+    if not isinstance(raw, dict):
+        shape.fail(f"{path}: expected an object, found {_kind(raw)}")
+        return None
+    size = shape.get(raw, "size", int, path)
+    note = shape.get(raw, "note", str, path)
+    if size is None or note is None:
+        return None
+    return CheckpointData(position, size, note.encode())
+
+
+def _load_evidence(doc: dict[str, Any], shape: _Shape) -> list[EvidenceData] | None:
+    records = shape.get(doc, "evidence", list, "")
+    if records is None:
+        return None
+    out: list[EvidenceData] = []
+    before = len(shape.problems)
+    for i, rec in enumerate(records):
+        path = f"evidence[{i}]"
+        if not isinstance(rec, dict):
+            shape.fail(f"{path}: expected an object, found {_kind(rec)}")
+            continue
+        time = shape.get(rec, "time", int, path)
+        source = shape.get(rec, "source", str, path)
+        reason = shape.get(rec, "reason", str, path)
+        detail = shape.get(rec, "detail", str, path)
+        raw_b64 = shape.get(rec, "raw", str, path)
+        raw = b64decode_strict(raw_b64) if raw_b64 is not None else None
+        if raw_b64 is not None and raw is None:
+            shape.fail(f"{path}.raw: expected canonical base64")
+        if None in (time, source, reason, detail, raw):
+            continue
+        assert time is not None and source is not None and reason is not None
+        assert detail is not None and raw is not None
+        out.append(EvidenceData(time, source, reason, detail, raw))
+    return out if len(shape.problems) == before else None
+
+
+class _Shape:
+    """Typed field access that records what is missing or of the wrong type."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+
+    def fail(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    def get(self, obj: dict[str, Any], key: str, kind: type[T], path: str) -> T | None:
+        where = f"{path}.{key}" if path else key
+        if key not in obj:
+            self.fail(f"{where}: missing")
+            return None
+        value = obj[key]
+        if kind is int:
+            good = type(value) is int and value >= 0
+        else:
+            good = isinstance(value, kind)
+        if not good:
+            want = "a non-negative integer" if kind is int else f"a {_kind_name(kind)}"
+            self.fail(f"{where}: expected {want}, found {_kind(value)}")
+            return None
+        return value  # type: ignore[no-any-return]
+
+
+def _kind_name(kind: type[Any]) -> str:
+    names: dict[type[Any], str] = {str: "string", list: "list", dict: "object"}
+    return names.get(kind, kind.__name__)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return {str: "a string", int: "an integer", float: "a number", list: "a list"}.get(
+        type(value), "an object"
+    )
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")

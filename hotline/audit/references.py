@@ -1,0 +1,81 @@
+"""The reference check: acks point into the other side's feed, cancels and updates into the own.
+
+A reference names a feed by origin, an entry by index and the entry's bytes by leaf hash; it
+resolves when that feed is in the export, holds that index, and the entry's leaf hash (of the
+bytes as exported) is the one named.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from hotline_protocol.notices import Ack, Cancel, Reference
+
+from .checks import Feed
+from .report import Check
+
+
+def check_references(feed: Feed, other: Feed | None) -> Check:
+    """Every ack refers to an entry of the other feed, every cancel and update (``supersedes``)
+    to an earlier entry of the own feed, each with the leaf hash that entry has."""
+    problems: list[str] = []
+    counts = {"ack": 0, "cancel": 0, "update": 0}
+    skipped = 0
+    for index, notice in enumerate(feed.notices):
+        if notice is None:
+            skipped += 1
+            continue
+        where = f"entry {index}"
+        if isinstance(notice, Ack):
+            counts["ack"] += 1
+            problem = _resolve(notice.ref, other, "the other side's feed")
+            if problem:
+                problems.append(f"{where} (ack): {problem}")
+        if isinstance(notice, Cancel):
+            counts["cancel"] += 1
+            problem = _resolve_own(notice.ref, feed, index)
+            if problem:
+                problems.append(f"{where} (cancel): {problem}")
+        if notice.supersedes is not None:
+            counts["update"] += 1
+            problem = _resolve_own(notice.supersedes, feed, index)
+            if problem:
+                problems.append(f"{where} (update): {problem}")
+    notes = (
+        [f"{skipped} entries that failed the entries check were not examined"] if skipped else []
+    )
+    total = sum(counts.values())
+    if problems:
+        summary = f"{len(problems)} of {total} references do not resolve"
+        return Check("references", feed.name, "FAIL", summary, [*problems, *notes])
+    target = other.name if other is not None else "the other side"
+    summary = (
+        f"{counts['ack']} acks resolve to entries of {target}'s feed, {counts['cancel']} cancels "
+        f"and {counts['update']} updates to earlier entries of this feed, all by matching leaf "
+        "hash"
+    )
+    return Check("references", feed.name, "PASS", summary, notes)
+
+
+def _resolve_own(ref: Reference, feed: Feed, index: int) -> str | None:
+    if ref.origin == feed.side.origin and ref.index >= index:
+        return f"refers to entry {ref.index}, not an earlier entry of this feed"
+    return _resolve(ref, feed, "this feed")
+
+
+def _resolve(ref: Reference, target: Feed | None, what: str) -> str | None:
+    name = f"{ref.origin} #{ref.index} ({ref.leaf_hash})"
+    if target is None:
+        return f"refers to {name}, but {what} is not in this export"
+    if ref.origin != target.side.origin:
+        return f"refers to {name}, expected an entry of {what}, origin {target.side.origin}"
+    if ref.index >= len(target.leaves):
+        return f"refers to {name}, but {what} has only {len(target.leaves)} entries"
+    if target.leaves[ref.index] != ref.leaf_hash_bytes:
+        found = _b64(target.leaves[ref.index])
+        return f"refers to {name}, but that entry's leaf hash is {found}"
+    return None
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()

@@ -1,0 +1,175 @@
+"""``hotline serve DIR``: run the node (uvicorn), stopping cleanly on SIGTERM or SIGINT.
+
+Start-up checks everything that can be wrong before the node listens, and fails with one line
+(exit 2): the configuration, both key files, the TLS files, the listen address, and the store
+(opened by the node's start before uvicorn serves; a Redis that is unreachable or not durable
+is refused there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from hotline_protocol.errors import ProtocolError
+
+from ..app import create_app
+from ..keys import load_keys
+from ..settings import Settings, load_settings
+from ..store import open_store
+from .common import CliError, add_command, add_dir
+from .init import port_number
+
+log = logging.getLogger("hotline.serve")
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+GRACEFUL_SECONDS = 10
+
+DESCRIPTION = """\
+Run the node: REST and WebSocket API (and the console) on the configured address, with TLS when
+server.tls_cert and server.tls_key are set. SIGTERM or Ctrl-C stops it cleanly.
+
+example:
+  hotline serve alpha --port 8400
+"""
+
+
+def add_parser(subparsers: Any) -> None:
+    p = add_command(subparsers, "serve", "run the node", DESCRIPTION)
+    add_dir(p)
+    p.add_argument("--host", help="listen address (default: server.host, 127.0.0.1)")
+    p.add_argument("--port", type=port_number, help="listen port (default: server.port)")
+    p.set_defaults(func=run)
+
+
+class _UtcFormatter(logging.Formatter):
+    """``2026-01-01T08:00:00.123Z INFO    hotline.node: message``."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return f"{stamp}.{int(record.msecs):03d}Z"
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(_UtcFormatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server without its own signal capture: :func:`run` handles SIGTERM and SIGINT
+    for the whole run (node start-up included) and does not re-raise them afterwards."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def run(args: argparse.Namespace) -> int:
+    server_overrides: dict[str, Any] = {}
+    if args.host is not None:
+        server_overrides["host"] = args.host
+    if args.port is not None:
+        server_overrides["port"] = args.port
+    overrides = {"server": server_overrides} if server_overrides else {}
+    settings = load_settings(args.dir, **overrides)
+    configure_logging(settings.log_level)
+    keys = load_keys(settings)
+    store = open_store(
+        settings.store_url, allow_unsafe=settings.store_unsafe, key_prefix=settings.store_prefix
+    )
+    try:
+        app = create_app(settings, store=store, node_keys=keys)
+    except ProtocolError as exc:  # e.g. a [peer] vkey that does not parse
+        raise CliError(f"invalid configuration in {args.dir}: {exc}") from exc
+    config = _uvicorn_config(app, settings)
+    sock = _listen(settings.server.host, settings.server.port)
+    server = _Server(config)
+    with sock, _handle_signals(server):
+        asyncio.run(_serve(app, server, sock, settings))
+    log.info("node %s stopped", settings.side)
+    return 0
+
+
+def _uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
+    tls = settings.server.tls_cert, settings.server.tls_key
+    if any(tls) and not all(tls):
+        raise CliError("TLS needs both server.tls_cert and server.tls_key")
+    config = uvicorn.Config(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        lifespan="off",  # _serve runs the app's lifespan itself, so start-up errors surface here
+        log_config=None,
+        ws_max_size=settings.limits.max_request_bytes,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        server_header=False,
+        ssl_certfile=str(settings.path(tls[0])) if tls[0] else None,
+        ssl_keyfile=str(settings.path(tls[1])) if tls[1] else None,
+    )
+    try:
+        config.load()
+    except (OSError, ssl.SSLError) as exc:
+        raise CliError(f"cannot load the TLS certificate or key: {exc}") from exc
+    return config
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc}") from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.set_inheritable(False)
+    return sock
+
+
+@contextlib.contextmanager
+def _handle_signals(server: uvicorn.Server) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, server.handle_exit) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+async def _serve(
+    app: FastAPI, server: uvicorn.Server, sock: socket.socket, settings: Settings
+) -> None:
+    async with app.router.lifespan_context(app):  # the node starts: store, feeds, sequencer
+        host, port = sock.getsockname()[:2]
+        scheme = "https" if settings.server.tls_cert else "http"
+        log.info(
+            "node %s (%s) serving on %s://%s:%d", settings.side, settings.origin, scheme, host, port
+        )
+        await server.serve(sockets=[sock])
+        log.info("node %s stopping", settings.side)

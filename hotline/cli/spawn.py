@@ -1,0 +1,130 @@
+"""Run ``hotline serve DIR`` as a child process and wait until it answers ``/healthz``.
+
+Used by ``hotline demo`` (and by the test harness): each node is a real process, so stopping one
+(SIGTERM) or crashing one (SIGKILL) is what it would be in production.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+
+class NodeStartError(RuntimeError):
+    """The node exited or did not answer ``/healthz`` in time; the message has its log tail."""
+
+
+class NodeRunner:
+    """One ``hotline serve`` child; :meth:`start` again reuses the directory, port and log."""
+
+    def __init__(
+        self,
+        directory: Path,
+        port: int,
+        *,
+        log_path: Path,
+        host: str = "127.0.0.1",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.host = host
+        self.port = port
+        self.log_path = log_path
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "hotline",
+            "serve",
+            str(self.directory),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+        ]
+
+    def start(self, timeout: float = START_TIMEOUT) -> NodeRunner:
+        """Start the node (unless it runs) and wait until ``/healthz`` answers 200."""
+        if self.running:
+            return self
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ if self.env is None else self.env)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+        self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout: float = START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.process is None or self.process.poll() is not None:
+                    code = None if self.process is None else self.process.returncode
+                    self.process = None
+                    raise NodeStartError(
+                        f"hotline serve {self.directory} exited ({code}):\n{self.log_tail()}"
+                    )
+                try:
+                    if client.get(f"{self.url}/healthz").status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.05)
+        self.kill()
+        raise NodeStartError(
+            f"hotline serve {self.directory} did not answer /healthz in {timeout}s:\n"
+            f"{self.log_tail()}"
+        )
+
+    def log_tail(self, lines: int = 30) -> str:
+        if not self.log_path.exists():
+            return "(no log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def _end(self, sig: signal.Signals, timeout: float) -> int | None:
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return process.returncode
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """Stop cleanly (SIGTERM) and wait; SIGKILL after ``timeout``. The exit code, if any."""
+        return self._end(signal.SIGTERM, timeout)
+
+    def kill(self) -> int | None:
+        """Die at once (SIGKILL), as in a crash."""
+        return self._end(signal.SIGKILL, STOP_TIMEOUT)

@@ -1,0 +1,139 @@
+"""``hotline users add|list|revoke DIR``: manage the node's users in its store directly.
+
+Works whether or not the node runs: the store is opened for the one operation (SQLite waits for
+the node's writes; Redis serves both). A revoked token is refused by the next request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..auth import ROLES
+from ..auth.users import add_user
+from ..settings import load_settings
+from ..store import open_store
+from ..store.base import Store, UserRecord
+from .common import CliError, add_command, add_dir, run_async
+
+T = TypeVar("T")
+
+DESCRIPTION = """\
+Add, list and revoke the users of a node. Roles: operator and automation (read, post), auditor
+(read, export), admin (users). 'users add' prints the new user's token, once, and nothing else.
+
+examples:
+  TOKEN=$(hotline users add alpha duty-officer --role operator)
+  hotline users list alpha
+  hotline users revoke alpha duty-officer
+"""
+
+
+def add_parser(subparsers: Any) -> None:
+    p = add_command(subparsers, "users", "add, list and revoke users", DESCRIPTION)
+    sub = p.add_subparsers(dest="users_command", metavar="COMMAND", required=True)
+
+    add = add_command(
+        sub,
+        "add",
+        "add a user and print its one-time token",
+        "Add a user; prints its bearer token (shown only now) on stdout.",
+    )
+    add_dir(add)
+    add.add_argument("name", metavar="NAME", help="user name: 1-64 of a-z 0-9 . _ -")
+    add.add_argument("--role", required=True, choices=ROLES, help="what the user may do")
+    add.set_defaults(func=run_add)
+
+    ls = add_command(
+        sub,
+        "list",
+        "list users (name, role, created, revoked)",
+        "List every user, revoked ones included.",
+    )
+    add_dir(ls)
+    ls.set_defaults(func=run_list)
+
+    rev = add_command(
+        sub,
+        "revoke",
+        "revoke a user's token",
+        "Revoke a user: its token is refused from the next request on.",
+    )
+    add_dir(rev)
+    rev.add_argument("name", metavar="NAME")
+    rev.set_defaults(func=run_revoke)
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def with_store(directory: Path, work: Callable[[Store], Awaitable[T]]) -> T:
+    """Open the node's store, run ``work`` on it and close it."""
+    settings = load_settings(directory)
+
+    async def go() -> T:
+        store = open_store(
+            settings.store_url, allow_unsafe=settings.store_unsafe, key_prefix=settings.store_prefix
+        )
+        await store.open()
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return run_async(go())
+
+
+def create_user(directory: Path, name: str, role: str) -> str:
+    """Add a user to the node's store; its one-time token."""
+
+    async def work(store: Store) -> str:
+        _, token = await add_user(store, name, role, now_ms())
+        return token
+
+    return with_store(directory, work)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    print(create_user(args.dir, args.name, args.role))
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    users = with_store(args.dir, lambda store: store.list_users())
+    rows = [("NAME", "ROLE", "CREATED", "REVOKED")] + [_row(u) for u in users]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    async def work(store: Store) -> tuple[bool, UserRecord | None]:
+        revoked = await store.revoke_user(args.name, now_ms())
+        return revoked, await store.get_user(args.name)
+
+    revoked, user = with_store(args.dir, work)
+    if user is None:
+        raise CliError(f"no user {args.name!r}")
+    if revoked:
+        print(f"revoked {user.name} ({user.role})")
+    else:
+        print(f"{user.name} was already revoked at {_time(user.revoked_ms)}")
+    return 0
+
+
+def _row(user: UserRecord) -> tuple[str, str, str, str]:
+    revoked = _time(user.revoked_ms) if user.revoked_ms is not None else "-"
+    return user.name, user.role, _time(user.created_ms), revoked
+
+
+def _time(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

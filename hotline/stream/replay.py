@@ -1,0 +1,159 @@
+"""A subscription's events: replayed from the feeds after a cursor, then live from the hub.
+
+The hand-over has no gap and no duplicate. The session subscribes to the hub first (live events
+start queueing), takes the hub's cursor ``end`` in the same step (no await between the two), and
+the :class:`EventFeed` then yields
+
+1. the events between the client's cursor ``start`` and ``end``, rebuilt from the index and the
+   stored entry bytes (:class:`Replay`): ``appended`` for every entry, ``acknowledged`` after an
+   ack entry that refers to a known notice, ``delivered`` for every cosigned size;
+2. then the queued live events, skipping any that ``end`` already covers.
+
+``overdue``, ``link`` and ``alarm`` are live notifications about the present and are not replayed.
+Replayed events carry the same fields and cursors as the live ones; across the two sides they
+are ordered by the time the node recorded them, and within a side always by index.
+"""
+
+from __future__ import annotations
+
+import base64
+import heapq
+import json
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ..events import Cursor, Event, Subscription
+from ..feeds.index import Delivery, NoticeRecord
+
+if TYPE_CHECKING:
+    from ..node import Node
+
+CHUNK = 256  # entries read from the store at a time
+_Item = tuple[int, str, NoticeRecord | Delivery]  # (time ms, side, what happened)
+
+
+class Replay:
+    """The events after ``start`` up to ``end``, built lazily, ``CHUNK`` entries at a time."""
+
+    def __init__(self, node: Node, start: Cursor, end: Cursor) -> None:
+        self._node = node
+        self._end = end
+        self._sizes = dict(start.sizes)
+        self._delivered = dict(start.delivered)
+        self._items: Iterator[_Item] = heapq.merge(
+            *(self._side_items(side, start, end) for side in node.sides()), key=lambda it: it[0]
+        )
+        self._chunks: dict[str, tuple[int, list[bytes]]] = {}
+        self._next: Event | None = None  # an acknowledged event owed after its ack's appended
+
+    async def next(self) -> Event | None:
+        """The next replayed event, or None when the replay is complete."""
+        if self._next is not None:
+            ev, self._next = self._next, None
+            return ev
+        item = next(self._items, None)
+        if item is None:
+            return None
+        _, side, what = item
+        if isinstance(what, Delivery):
+            self._delivered[side] = max(self._delivered[side], what.size)
+            return self._stamp({
+                "type": "delivered", "side": side, "size": what.size, "by": what.witness,
+                "at": what.time_ms,
+            })
+        return await self._appended(side, what)
+
+    async def _appended(self, side: str, rec: NoticeRecord) -> Event:
+        raw = await self._raw(side, rec.index)
+        self._sizes[side] = rec.index + 1
+        ev = self._stamp({  # the fields of views.appended_event, from the stored bytes
+            "type": "appended", "side": rec.side, "origin": rec.origin, "index": rec.index,
+            "leaf_hash": base64.b64encode(rec.leaf_hash).decode(), "id": rec.id,
+            "kind": rec.kind, "precedence": rec.precedence, "notice": json.loads(raw)["notice"],
+        })
+        target = self._node.index.get(*rec.target) if rec.target is not None else None
+        if rec.kind == "ack" and target is not None:
+            self._next = self._stamp({  # as Node.record_entry publishes it
+                "type": "acknowledged", "side": target.side, "index": target.index,
+                "response": rec.response, "by": f"{side}/{rec.author}", "at": rec.appended_ms,
+                "ack": {"side": side, "index": rec.index},
+            })
+        return ev
+
+    def _stamp(self, ev: Event) -> Event:
+        ev["cursor"] = Cursor(tuple(self._sizes.items()), tuple(self._delivered.items())).encode()
+        return ev
+
+    async def _raw(self, side: str, index: int) -> bytes:
+        first, raws = self._chunks.get(side, (0, []))
+        if not first <= index < first + len(raws):
+            origin = self._node.index.sides[side]
+            stop = min(self._end.size(side), index + CHUNK)
+            raws = await self._node.store.entries(origin, index, stop)
+            first = index
+            self._chunks[side] = (first, raws)
+        return raws[index - first]
+
+    def _side_items(self, side: str, start: Cursor, end: Cursor) -> Iterator[_Item]:
+        """One side's entries and deliveries in order; a delivery of size N comes after entry
+        N - 1 and after the entries recorded before it."""
+        index = self._node.index
+        lo, hi = start.delivered_size(side), end.delivered_size(side)
+        deliveries = [d for d in index.deliveries[side] if lo < d.size <= hi]
+        pending = iter(deliveries)
+        due = next(pending, None)
+        for i in range(start.size(side), end.size(side)):
+            rec = index.get(side, i)
+            assert rec is not None, f"{side} #{i} below the hub's size is indexed"
+            while due is not None and due.size <= i and due.time_ms <= rec.appended_ms:
+                yield due.time_ms, side, due
+                due = next(pending, None)
+            yield rec.appended_ms, side, rec
+        while due is not None:
+            yield due.time_ms, side, due
+            due = next(pending, None)
+
+
+class EventFeed:
+    """What one subscription sends: the replay (if any), then the live events in order."""
+
+    def __init__(
+        self, node: Node, sub: Subscription, start: Cursor, end: Cursor,
+        accept: Callable[[Event], bool],
+    ) -> None:
+        self.sub = sub
+        self._end = end
+        self._accept = accept
+        self._replay: Replay | None = Replay(node, start, end) if start != end else None
+
+    @property
+    def dropped(self) -> bool:
+        """The hub dropped the subscription and everything it had queued has been taken."""
+        return self._replay is None and self.sub.closed is not None and self.sub.queue.empty()
+
+    async def next(self) -> Event | None:
+        """The next event to send, or None if there is none right now."""
+        while self._replay is not None:
+            ev = await self._replay.next()
+            if ev is None:
+                self._replay = None
+            elif self._accept(ev):
+                return ev
+        queue = self.sub.queue
+        while not queue.empty():
+            ev = queue.get_nowait()
+            if not self._covered(ev):
+                return ev
+        return None
+
+    def _covered(self, ev: Event) -> bool:
+        """Whether the replay up to ``end`` already sent this live event."""
+        end = self._end
+        etype = ev["type"]
+        if etype == "appended":
+            return bool(ev["index"] < end.size(ev["side"]))
+        if etype == "acknowledged":
+            return bool(ev["ack"]["index"] < end.size(ev["ack"]["side"]))
+        if etype == "delivered":
+            return bool(ev["size"] <= end.delivered_size(ev["side"]))
+        return False

@@ -1,0 +1,321 @@
+"""One client's stream connection: authentication, then a reader and a writer.
+
+The reader takes frames as they come and answers each message; posts (and acks, cancels) run
+concurrently, each awaiting its own durable append, so one client can keep up to
+``MAX_IN_FLIGHT`` of them in flight and the sequencer can commit them together. The writer is the
+only task that writes to the socket: replies first, then the subscription's events. A slow
+socket therefore only ever slows its own connection: the hub never waits, and a subscription
+whose bounded queue overflows is dropped by the hub; the writer then sends what it still has and
+closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..auth import allowed
+from ..auth.users import authenticate
+from ..events import Cursor
+from ..feeds.service import NoticeService
+from ..feeds.views import Filters
+from ..store.base import StoreError, UserRecord
+from . import messages as m
+from .errors import (
+    CLOSE_FORBIDDEN,
+    CLOSE_INTERNAL,
+    CLOSE_SLOW_CONSUMER,
+    CLOSE_TOO_BIG,
+    CLOSE_UNAUTHENTICATED,
+    Close,
+    StreamError,
+    describe,
+)
+from .replay import EventFeed
+
+if TYPE_CHECKING:
+    from ..node import Node
+
+log = logging.getLogger("hotline.stream")
+
+AUTH_TIMEOUT = 5.0  # seconds for the first message when there is no Authorization header
+MAX_IN_FLIGHT = 256  # posts per connection handled concurrently; the next frame waits for a slot
+REPLY_BACKLOG = 256  # replies waiting for the socket before the node stops reading frames
+CLOSE_TIMEOUT = 10.0  # seconds to send what is owed and the close frame before giving up
+DRAIN_TIMEOUT = 30.0  # the same, for a subscriber the hub dropped for being slow
+
+
+class _Gone(Exception):  # noqa: N818 - the client went away: nothing more can be sent
+    pass
+
+
+class StreamSession:
+    def __init__(self, node: Node, ws: WebSocket, *, auth_timeout: float | None = None) -> None:
+        self.node = node
+        self.ws = ws
+        self.user: UserRecord | None = None
+        self._auth_timeout = AUTH_TIMEOUT if auth_timeout is None else auth_timeout
+        self._max_bytes = node.settings.limits.max_request_bytes
+        self._service = NoticeService(node)
+        self._replies: deque[m.Outgoing] = deque()
+        self._wake = asyncio.Event()  # something for the writer
+        self._room = asyncio.Event()  # the writer took replies: the reader may read again
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._feed: EventFeed | None = None
+        self._last_cursor = ""  # of the last event sent (or the subscription's start)
+        self._close: Close | None = None  # requested by the reader
+        self._deadline: float | None = None  # loop time by which the writer must be done
+
+    # lifecycle -----------------------------------------------------------------------------
+    async def run(self) -> None:
+        await self.ws.accept()
+        try:
+            self.user = await self._authenticate()
+        except Close as close:
+            await self._send_close(close)
+            return
+        except _Gone:
+            return
+        except StoreError as exc:
+            log.warning("stream authentication failed: %s", exc)
+            await self._send_close(Close(CLOSE_INTERNAL, "store_unavailable"))
+            return
+        reader = asyncio.create_task(self._read_loop(), name="stream-reader")
+        writer = asyncio.create_task(self._write_loop(), name="stream-writer")
+        try:
+            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            if reader.done() and self._close is not None:
+                await asyncio.wait({writer}, timeout=CLOSE_TIMEOUT)
+        finally:
+            for task in (reader, writer, *self._tasks):
+                task.cancel()
+            await asyncio.gather(reader, writer, *self._tasks, return_exceptions=True)
+            if self._feed is not None:
+                self.node.hub.unsubscribe(self._feed.sub)
+                self._feed = None
+        for task in (reader, writer):
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                log.error("stream %s failed", task.get_name(), exc_info=exc)
+
+    async def _authenticate(self) -> UserRecord:
+        mid: str | int | None = None
+        header = self.ws.headers.get("authorization")
+        if header is not None:
+            scheme, _, token = header.partition(" ")
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
+        else:
+            try:
+                async with asyncio.timeout(self._auth_timeout):
+                    text = await self._receive()
+            except TimeoutError:
+                raise Close(CLOSE_UNAUTHENTICATED, "auth_timeout") from None
+            if text is None:
+                raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
+            try:
+                first = m.parse_message(text)
+            except m.MessageError:
+                raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated") from None
+            if not isinstance(first, m.Auth):
+                raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
+            token, mid = first.token, first.id
+        user = await authenticate(self.node.store, token)
+        if user is None:
+            raise Close(CLOSE_UNAUTHENTICATED, "bad_token")
+        if not allowed(user.role, "read"):
+            raise Close(CLOSE_FORBIDDEN, "forbidden")
+        if header is None:
+            self._reply({"type": "authenticated", "id": mid, "user": user.name,
+                         "role": user.role})
+        log.info("stream opened for %s (%s)", user.name, user.role)
+        return user
+
+    # reading -------------------------------------------------------------------------------
+    async def _receive(self) -> str | None:
+        """The next frame's text; None for a binary frame; _Gone on disconnect; Close(1009)
+        for a frame over the size limit."""
+        message = await self.ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise _Gone
+        text: str | None = message.get("text")
+        data: bytes | None = message.get("bytes")
+        size = len(text.encode()) if text is not None else len(data or b"")
+        if size > self._max_bytes:
+            raise Close(CLOSE_TOO_BIG, "frame_too_large")
+        return text
+
+    async def _read_loop(self) -> None:
+        while True:
+            while len(self._replies) >= REPLY_BACKLOG:
+                self._room.clear()
+                await self._room.wait()
+            try:
+                text = await self._receive()
+            except _Gone:
+                return
+            except Close as close:
+                self._close = close
+                self._wake.set()
+                return
+            if text is None:
+                self._reply(m.error(None, "malformed_json", "messages are JSON in text frames"))
+                continue
+            try:
+                msg = m.parse_message(text)
+            except m.MessageError as exc:
+                self._reply(m.error(exc.id, exc.code, exc.detail))
+                continue
+            try:
+                await self._dispatch(msg)
+            except StreamError as exc:
+                self._reply(m.error(getattr(msg, "id", None), exc.code, exc.detail))
+
+    async def _dispatch(self, msg: m.ClientMessage) -> None:
+        assert self.user is not None
+        if isinstance(msg, m.Post | m.Ack | m.Cancel):
+            if not allowed(self.user.role, "post"):
+                raise StreamError("forbidden", f"role {self.user.role} may not post")
+            await self._slots.acquire()
+            task = asyncio.create_task(self._append(msg))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        elif isinstance(msg, m.Subscribe):
+            self._subscribe(msg)
+        elif isinstance(msg, m.Unsubscribe):
+            self._unsubscribe(msg)
+        elif isinstance(msg, m.Ping):
+            self._reply({"type": "pong", "id": msg.id, "time": self.node.clock_ms()})
+        else:
+            raise StreamError("already_authenticated", "this connection is authenticated")
+
+    async def _append(self, msg: m.Post | m.Ack | m.Cancel) -> None:
+        assert self.user is not None
+        user, service = self.user, self._service
+        try:
+            if isinstance(msg, m.Post):
+                result, replayed = await service.post(user, msg.notice, msg.client_ref)
+            elif isinstance(msg, m.Ack):
+                result, replayed = await service.ack(
+                    user, msg.side, msg.index, msg.response, msg.reason, msg.remark,
+                    msg.precedence, msg.client_ref,
+                )
+            else:
+                result, replayed = await service.cancel(
+                    user, msg.side, msg.index, msg.reason, msg.remark, msg.precedence,
+                    msg.client_ref,
+                )
+        except Exception as exc:
+            self._reply(self._error_reply(msg.id, exc))
+        else:
+            self._reply(m.posted(msg.id, result, replayed))
+        finally:
+            self._slots.release()
+
+    def _error_reply(self, mid: str | int | None, exc: Exception) -> m.Outgoing:
+        described = describe(exc)
+        if described is None:
+            log.error("stream message %r failed", mid, exc_info=exc)
+            return m.error(mid, "internal_error", "the node failed to handle the message")
+        return m.error(mid, *described)
+
+    def _subscribe(self, msg: m.Subscribe) -> None:
+        node = self.node
+        if self._feed is not None:
+            raise StreamError("already_subscribed", "unsubscribe before subscribing again")
+        f = msg.filters
+        if f.side is not None and node.side_info(f.side) is None:
+            raise StreamError("unknown_side", f"no side {f.side!r}")
+        filters = Filters(kind=f.kind, side=f.side, precedence=f.precedence, since=f.since)
+        start: Cursor | None = None
+        if msg.cursor is not None:
+            try:
+                start = Cursor.decode(msg.cursor, node.sides())
+            except ValueError as exc:
+                raise StreamError("bad_cursor", str(exc)) from exc
+        # no await from here on: live events queue from the instant ``end`` is taken
+        sub = node.hub.subscribe(node.settings.limits.stream_queue, filters.match_event)
+        sub.wakeup = self._wake  # the hub wakes this session's writer
+        end = node.hub.cursor()
+        if start is None:
+            start = end
+        elif any(start.size(s) > end.size(s) or start.delivered_size(s) > end.delivered_size(s)
+                 for s in node.sides()):
+            node.hub.unsubscribe(sub)
+            raise StreamError("bad_cursor", f"the cursor is ahead of this node ({end.encode()})")
+        self._last_cursor = start.encode()
+        self._reply({"type": "subscribed", "id": msg.id, "cursor": self._last_cursor})
+        self._feed = EventFeed(node, sub, start, end, filters.match_event)
+
+    def _unsubscribe(self, msg: m.Unsubscribe) -> None:
+        if self._feed is None:
+            raise StreamError("not_subscribed", "there is no subscription")
+        self.node.hub.unsubscribe(self._feed.sub)
+        self._feed = None
+        self._reply({"type": "unsubscribed", "id": msg.id, "cursor": self._last_cursor})
+
+    # writing -------------------------------------------------------------------------------
+    def _reply(self, message: m.Outgoing) -> None:
+        self._replies.append(message)
+        self._wake.set()
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                if self._close is not None:
+                    self._deadline = asyncio.get_running_loop().time() + CLOSE_TIMEOUT
+                    await self._send_close(self._close)
+                    return
+                if self._replies:
+                    message = self._replies.popleft()
+                    self._room.set()
+                    await self._send(message)
+                    continue
+                feed = self._feed
+                if feed is not None:
+                    if feed.sub.closed is not None and self._deadline is None:
+                        self._deadline = asyncio.get_running_loop().time() + DRAIN_TIMEOUT
+                    ev = await feed.next()
+                    if ev is not None:
+                        if self._feed is feed:
+                            self._last_cursor = ev["cursor"]
+                            await self._send(m.event(ev))
+                        continue
+                    if feed.dropped:
+                        self._feed = None
+                        log.warning("stream subscriber %s dropped: slow_consumer",
+                                    self.user.name if self.user else "?")
+                        await self._send_close(Close(CLOSE_SLOW_CONSUMER, "slow_consumer"))
+                        return
+                self._wake.clear()
+                await self._wake.wait()
+        except _Gone:
+            return
+        except Exception:
+            log.exception("stream writer failed")
+            await self._send_close(Close(CLOSE_INTERNAL, "internal_error"))
+
+    async def _send(self, message: m.Outgoing) -> None:
+        await self._bounded(self.ws.send_text(m.encode(message)))
+
+    async def _send_close(self, close: Close) -> None:
+        try:
+            await self._bounded(self.ws.close(close.code, close.reason))
+        except _Gone:
+            pass
+
+    async def _bounded(self, op: Any) -> None:
+        """Run a socket write, within the deadline if one is set; _Gone if it cannot finish."""
+        try:
+            if self._deadline is None:
+                await op
+            else:
+                async with asyncio.timeout_at(self._deadline):
+                    await op
+        except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError) as exc:
+            raise _Gone from exc
