@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from .api import audit, errors, keys, logs, notices, stream, system, users
+from .api import audit, errors, keys, logs, notices, peer, stream, system, users
 from .api.limits import BodyLimit
 from .keys import NodeKeys, load_keys
 from .metrics import Metrics
@@ -74,6 +74,7 @@ def create_app(
         audit.router,
         users.router,
         stream.router,
+        peer.router,
     ):
         app.include_router(router)
     return app

@@ -19,12 +19,16 @@ from hotline_protocol.notices import Notice
 from .acks.deadlines import DeadlineWatcher
 from .events import EventHub
 from .feeds.index import Delivery, FeedIndex
+from .feeds.replica import Replica
 from .feeds.rules import check_notice
 from .feeds.sequencer import Appended, OwnFeed, Sequencer
 from .feeds.views import appended_event
 from .keys import NodeKeys, witness_name
+from .peering.errors import Refusal
+from .peering.manager import PeerManager
+from .peering.sender import OwnCheckpoints
 from .settings import Settings
-from .store.base import CheckpointRecord, Store
+from .store.base import CheckpointRecord, EvidenceRecord, Store
 
 log = logging.getLogger("hotline.node")
 Clock = Callable[[], int]  # unix milliseconds
@@ -72,6 +76,9 @@ class Node:
         self.hub = EventHub(list(sides))
         self.sequencer: Sequencer | None = None
         self.deadlines = DeadlineWatcher(self)
+        self.own_checkpoints = OwnCheckpoints()
+        self.replica = Replica(self, self.peer) if self.peer is not None else None
+        self.peering = PeerManager(self) if self.peer is not None else None
         self.started_ms = 0
 
     # lifecycle -----------------------------------------------------------------------------
@@ -81,14 +88,18 @@ class Node:
             await self._load_feed(side)
         await self._load_deliveries()
         own_tree = self.trees[self.own.name]
-        latest = await self.store.latest_checkpoint(self.own.origin)
-        note = latest.note if latest is not None and latest.size == own_tree.size else b""
+        for record in await self.store.checkpoints(self.own.origin):
+            self.own_checkpoints.add(record.size, record.note)
+        note = self.own_checkpoints.notes.get(own_tree.size, b"")
         if not note:  # an empty feed, or a checkpoint lost with a failed write: sign one now
             cp = Checkpoint(self.own.origin, own_tree.size, own_tree.root())
             note = sign_checkpoint(cp, self.keys.log)
             await self.store.put_checkpoint(
                 CheckpointRecord(cp.origin, cp.size, cp.root, note, self.clock_ms())
             )
+            self.own_checkpoints.add(cp.size, note)
+        if self.replica is not None:
+            await self.replica.load()
         self.sequencer = Sequencer(
             feed=OwnFeed(self.own.origin, own_tree, note),
             signer=self.keys.log,
@@ -104,10 +115,14 @@ class Node:
         )
         self.sequencer.start()
         self.deadlines.start()
+        if self.peering is not None:
+            self.peering.start()
         self.started_ms = self.clock_ms()
         log.info("node %s started: feed %s size %d", self.own.name, self.own.origin, own_tree.size)
 
     async def stop(self) -> None:
+        if self.peering is not None:
+            await self.peering.stop()
         await self.deadlines.stop()
         if self.sequencer is not None:
             await self.sequencer.stop()
@@ -136,11 +151,17 @@ class Node:
     def _committed(self, entries: list[Entry], note: bytes, now_ms: int) -> None:
         for entry in entries:
             self.record_entry(self.own.name, entry, now_ms)
+        self.own_checkpoints.add(entries[-1].index + 1, note)
+        link = self.peering.link if self.peering is not None else None
+        if link is not None:
+            link.sender.notify([e.index for e in entries if e.notice.precedence.value == "FLASH"])
 
     def record_entry(self, side: str, entry: Entry, now_ms: int) -> None:
         """Index a durable entry and publish its events (own feed or replica)."""
         rec = self.index.add(side, entry.index, entry.leaf_hash, entry.notice, now_ms)
         self.hub.publish(appended_event(rec, entry.notice))
+        if side != self.own.name and rec.precedence == "FLASH" and rec.kind != "ack":
+            self.alarm("flash", side=side, index=rec.index, kind=rec.kind)
         if rec.kind == "ack" and rec.target is not None:
             target = self.index.get(*rec.target)
             assert target is not None
@@ -167,6 +188,56 @@ class Node:
                     "at": time_ms,
                 }
             )
+
+    # peering -------------------------------------------------------------------------------
+    def alarm(self, reason: str, **fields: object) -> None:
+        self.hub.publish({"type": "alarm", "reason": reason, "at": self.clock_ms(), **fields})
+
+    def link_changed(self, up: bool) -> None:
+        assert self.peering is not None
+        self.hub.publish(
+            {
+                "type": "link",
+                "state": "up" if up else "down",
+                "at": self.clock_ms(),
+                **self.peering.state(),
+            }
+        )
+
+    def flash_received(self, index: int, entry: Entry | None) -> None:
+        """A FLASH pushed ahead of the backlog (entry), or announced again (None)."""
+        assert self.peer is not None
+        side = self.peer.name
+        if entry is not None:
+            from hotline_protocol.notices import notice_to_json
+
+            self.hub.publish(
+                {
+                    "type": "flash",
+                    "side": side,
+                    "index": index,
+                    "early": True,
+                    "origin": entry.origin,
+                    "kind": entry.notice.kind,
+                    "id": str(entry.notice.id),
+                    "notice": notice_to_json(entry.notice),
+                }
+            )
+            self.alarm("flash", side=side, index=index, kind=entry.notice.kind, early=True)
+            return
+        rec = self.index.get(side, index)
+        if rec is not None and not rec.acks:
+            self.alarm("flash_repeated", side=side, index=index, kind=rec.kind)
+
+    async def refused(self, exc: Refusal) -> None:
+        """Keep what the peer sent that failed verification, and raise the alarm."""
+        record = EvidenceRecord(self.clock_ms(), "peer", exc.reason, exc.detail, exc.raw)
+        try:
+            ident = await self.store.add_evidence(record)
+        except Exception:
+            log.exception("could not store evidence")
+            ident = 0
+        self.alarm("refused", code=exc.reason, detail=exc.detail[:500], evidence=ident)
 
     # loading -------------------------------------------------------------------------------
     async def _load_feed(self, side: str) -> None:

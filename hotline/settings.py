@@ -47,6 +47,7 @@ class PeerSettings(BaseModel):
     witness_vkey: str
     url: str = ""
     dial: bool = True  # this node dials the peer's URL (either or both sides may)
+    tls_ca: str = ""  # CA bundle to verify the peer's certificate (wss://), else system CAs
 
 
 class Deadlines(BaseModel):
@@ -57,6 +58,7 @@ class Deadlines(BaseModel):
     IMMEDIATE: float = Field(default=1800, gt=0)
     PRIORITY: float = Field(default=3 * 3600, gt=0)
     ROUTINE: float = Field(default=6 * 3600, gt=0)
+    flash_repeat: float = Field(default=60, gt=0)  # re-announce an overdue FLASH this often
 
 
 class Limits(BaseModel):

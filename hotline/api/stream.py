@@ -1,5 +1,17 @@
-"""(being written)"""
+"""``/v1/stream``: the WebSocket for systems and the console (see hotline.stream)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from fastapi import APIRouter, WebSocket
+
+from ..node import Node
+from ..stream import StreamSession
+
+router = APIRouter(tags=["stream"])
+
+
+@router.websocket("/v1/stream")
+async def stream(websocket: WebSocket) -> None:
+    """Post, acknowledge and cancel notices and subscribe to events; PROTOCOL.md, *Stream*."""
+    node: Node = websocket.app.state.node
+    await StreamSession(node, websocket).run()

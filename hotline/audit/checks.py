@@ -1,5 +1,5 @@
-"""The per-feed audit checks: entry chain, checkpoint signatures and roots, cosignatures,
-consistency between checkpoints, forks.
+"""The per-feed audit checks of entries, checkpoints and cosignatures (consistency and forks
+are in :mod:`.history`, references in :mod:`.references`).
 
 Each check takes a :class:`Feed` (one side of the export, with what earlier checks found out),
 returns one :class:`~hotline.audit.report.Check` and records on the feed what later checks need.
@@ -8,22 +8,19 @@ Only :mod:`hotline_protocol` is used: the checks run offline, without a node.
 
 from __future__ import annotations
 
-import base64
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from hotline_protocol.checkpoint import open_checkpoint
 from hotline_protocol.cosignature import verify_cosignature
 from hotline_protocol.entries import decode_entry
-from hotline_protocol.errors import ProofError, ProtocolError
-from hotline_protocol.merkle import Tree, leaf_hash, verify_consistency
+from hotline_protocol.errors import ProtocolError
+from hotline_protocol.merkle import Tree, leaf_hash
 from hotline_protocol.note import Signature, split_note
 from hotline_protocol.notices import Notice
 
 from .load import SideData
-from .report import Check
+from .report import Check, b64, count, sizes
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +72,13 @@ def check_entries(feed: Feed) -> Check:
         prev = feed.leaves[index]  # the next entry must chain to these bytes, as exported
     n = len(side.entries)
     if problems:
-        return Check("entries", feed.name, "FAIL", f"{len(problems)} of {n} entries fail", problems)
+        return Check(
+            "entries",
+            feed.name,
+            "FAIL",
+            f"{len(problems)} of {count(n, 'entry', 'entries')} fail",
+            problems,
+        )
     if not n:
         return Check("entries", feed.name, "PASS", "no entries")
     by_kind = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
@@ -83,8 +86,8 @@ def check_entries(feed: Feed) -> Check:
         "entries",
         feed.name,
         "PASS",
-        f"{n} entries, indices 0..{n - 1} without gaps, each naming its predecessor's leaf "
-        f"hash; {n} valid notices ({by_kind})",
+        f"{count(n, 'entry', 'entries')}, indices 0..{n - 1} without gaps, each naming its "
+        f"predecessor's leaf hash; {count(n, 'valid notice')} ({by_kind})",
     )
 
 
@@ -109,8 +112,8 @@ def check_checkpoints(feed: Feed) -> Check:
             problems.append(f"{where}: size {c.size} beyond the {feed.tree.size} entries")
         elif feed.tree.root(c.size) != c.root:
             problems.append(
-                f"{where}: signed root {_b64(c.root)} is not the Merkle root of the first "
-                f"{c.size} entries ({_b64(feed.tree.root(c.size))})"
+                f"{where}: signed root {b64(c.root)} is not the Merkle root of the first "
+                f"{c.size} entries ({b64(feed.tree.root(c.size))})"
             )
         for sig in sigs:
             if sig.name == log.name and sig.key_id != log.key_id:
@@ -130,15 +133,15 @@ def check_checkpoints(feed: Feed) -> Check:
             "checkpoints",
             feed.name,
             "FAIL",
-            f"{len(problems)} problems in {n} checkpoints",
+            f"{count(len(problems), 'problem')} in {count(n, 'checkpoint')}",
             [*problems, *notes],
         )
     return Check(
         "checkpoints",
         feed.name,
         "PASS",
-        f"{n} checkpoints, each signed by the log key {log.name}+{log.key_id.hex()}, origin "
-        f"{side.origin}, sizes {_sizes(s.size for s in feed.signed)} within the "
+        f"{count(n, 'checkpoint')}, each signed by the log key {log.name}+{log.key_id.hex()}, origin "
+        f"{side.origin}, sizes {sizes(s.size for s in feed.signed)} within the "
         f"{feed.tree.size} entries, every root the Merkle root of its prefix",
         notes,
     )
@@ -182,106 +185,16 @@ def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
     with_cs = sorted({cp.size for cp in feed.signed if cp.position in feed.cosigned})
     without = sorted({cp.size for cp in feed.signed if cp.position not in feed.cosigned})
     summary = (
-        f"{len(feed.cosigned)} of {len(feed.signed)} signed checkpoints cosigned by "
-        f"{witness.name}+{witness.key_id.hex()} (sizes {_sizes(with_cs)}); not cosigned: "
-        f"sizes {_sizes(without)}"
+        f"{len(feed.cosigned)} of {count(len(feed.signed), 'signed checkpoint')} cosigned by "
+        f"{witness.name}+{witness.key_id.hex()} (sizes {sizes(with_cs)}); "
+        + (f"not cosigned: sizes {sizes(without)}" if without else "all cosigned")
     )
     if problems:
         return Check(
             "cosignatures",
             feed.name,
             "FAIL",
-            f"{len(problems)} bad cosignatures; " + summary,
+            f"{count(len(problems), 'bad cosignature')}; " + summary,
             [*problems, *notes],
         )
     return Check("cosignatures", feed.name, "PASS", summary, notes)
-
-
-def check_consistency(feed: Feed) -> Check:
-    """RFC 9162 consistency proofs, computed from the entries, between successive signed sizes.
-
-    A pair is proved against the newer checkpoint: when that one does not match the entries (a
-    failure of the checkpoints check) the entries cannot prove anything about the pair.
-    """
-    tree, problems, notes = feed.tree, [], []
-    roots = _roots_by_size(feed)
-    sizes = sorted(roots)
-    proved = 0
-    for old, new in pairwise(sizes):
-        if old == 0:
-            continue  # every tree extends the empty one: nothing to prove
-        for new_root in sorted(roots[new]):
-            if new > tree.size or tree.root(new) != new_root:
-                notes.append(
-                    f"size {old} -> {new}: not provable from the entries, the "
-                    f"checkpoint of size {new} does not match them"
-                )
-                continue
-            proof = tree.consistency_proof(old, new)
-            for old_root in sorted(roots[old]):
-                try:
-                    verify_consistency(old, new, proof, old_root, new_root)
-                except ProofError as exc:
-                    problems.append(
-                        f"size {old} (root {_b64(old_root)}) -> {new} (root "
-                        f"{_b64(new_root)}): not consistent: {exc}"
-                    )
-                else:
-                    proved += 1
-    if problems:
-        return Check(
-            "consistency",
-            feed.name,
-            "FAIL",
-            f"{len(problems)} inconsistent pairs of signed checkpoints, {proved} proofs verified",
-            [*problems, *notes],
-        )
-    if len(sizes) < 2:
-        return Check(
-            "consistency", feed.name, "PASS", "fewer than two signed sizes: nothing to prove", notes
-        )
-    return Check(
-        "consistency",
-        feed.name,
-        "PASS",
-        f"{proved} consistency proofs verified "
-        f"(RFC 9162 §2.1.4.2) between successive signed sizes {_sizes(sizes)}, proofs "
-        "computed from the entries",
-        notes,
-    )
-
-
-def check_forks(feed: Feed) -> Check:
-    """No size has two different roots among the checkpoints the log key signed."""
-    problems = []
-    for size, roots in sorted(_roots_by_size(feed).items()):
-        if len(roots) > 1:
-            positions = [cp.position for cp in feed.signed if cp.size == size]
-            problems.append(
-                f"size {size}: {len(roots)} different roots, each signed by the log "
-                f"key: {', '.join(_b64(r) for r in sorted(roots))} (checkpoints "
-                f"{', '.join(map(str, positions))})"
-            )
-    n = len(feed.signed)
-    if problems:
-        return Check("forks", feed.name, "FAIL", f"the log signed {len(problems)} forks", problems)
-    return Check("forks", feed.name, "PASS", f"{n} signed checkpoints, one root per size")
-
-
-def _roots_by_size(feed: Feed) -> dict[int, set[bytes]]:
-    roots: dict[int, set[bytes]] = defaultdict(set)
-    for cp in feed.signed:
-        roots[cp.size].add(cp.root)
-    return roots
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode()
-
-
-def _sizes(values: Iterable[int], limit: int = 8) -> str:
-    items = sorted(set(values))
-    if not items:
-        return "none"
-    shown = ", ".join(str(v) for v in items[:limit])
-    return shown + (f", ... ({len(items)} sizes)" if len(items) > limit else "")

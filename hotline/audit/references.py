@@ -7,12 +7,10 @@ bytes as exported) is the one named.
 
 from __future__ import annotations
 
-import base64
-
 from hotline_protocol.notices import Ack, Cancel, Reference
 
 from .checks import Feed
-from .report import Check
+from .report import Check, b64, count
 
 
 def check_references(feed: Feed, other: Feed | None) -> Check:
@@ -44,15 +42,16 @@ def check_references(feed: Feed, other: Feed | None) -> Check:
     notes = (
         [f"{skipped} entries that failed the entries check were not examined"] if skipped else []
     )
+    notes = notes if skipped else []
     total = sum(counts.values())
     if problems:
-        summary = f"{len(problems)} of {total} references do not resolve"
+        summary = f"{len(problems)} of {count(total, 'reference')} do not resolve"
         return Check("references", feed.name, "FAIL", summary, [*problems, *notes])
     target = other.name if other is not None else "the other side"
     summary = (
-        f"{counts['ack']} acks resolve to entries of {target}'s feed, {counts['cancel']} cancels "
-        f"and {counts['update']} updates to earlier entries of this feed, all by matching leaf "
-        "hash"
+        f"{count(counts['ack'], 'ack')} resolved in {target}'s feed, "
+        f"{count(counts['cancel'], 'cancel')} and {count(counts['update'], 'update')} to earlier "
+        "entries of this feed, each by index and matching leaf hash"
     )
     return Check("references", feed.name, "PASS", summary, notes)
 
@@ -72,10 +71,6 @@ def _resolve(ref: Reference, target: Feed | None, what: str) -> str | None:
     if ref.index >= len(target.leaves):
         return f"refers to {name}, but {what} has only {len(target.leaves)} entries"
     if target.leaves[ref.index] != ref.leaf_hash_bytes:
-        found = _b64(target.leaves[ref.index])
+        found = b64(target.leaves[ref.index])
         return f"refers to {name}, but that entry's leaf hash is {found}"
     return None
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode()

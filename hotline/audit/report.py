@@ -6,7 +6,8 @@ naming the sides, their origins, keys and sizes, then the checks in order, then 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -73,7 +74,7 @@ class Report:
     def render(self) -> str:
         lines = [f"Hotline audit report — export format {self.format or 'unknown'}"]
         if self.exported_at is not None or self.exported_by is not None:
-            lines.append(f"exported by {self.exported_by or '?'} at {_when(self.exported_at)}")
+            lines.append(f"exported by {self.exported_by or '?'} at {when(self.exported_at)}")
         if self.sides:
             lines += ["", *_side_table(self.sides)]
         lines += ["", "checks:"]
@@ -100,13 +101,32 @@ class Report:
         return f"VERDICT: FAIL — {'; '.join(parts) or 'nothing could be checked'}"
 
 
-def _when(ms: int | None) -> str:
+def when(ms: int | None) -> str:
+    """Unix milliseconds as ISO 8601 UTC, e.g. ``2026-01-01T10:00:00.000Z``."""
     if ms is None:
         return "?"
     try:
-        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     except (OverflowError, OSError, ValueError):
         return f"{ms} ms"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 entry``, ``2 entries``: the number and the noun in agreement."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def sizes(values: Iterable[int], limit: int = 8) -> str:
+    """A short sorted list of tree sizes, e.g. ``1, 2, 4`` or ``none``."""
+    items = sorted(set(values))
+    if not items:
+        return "none"
+    shown = ", ".join(str(v) for v in items[:limit])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
 
 
 def _size(value: int | None) -> str:

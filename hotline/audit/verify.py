@@ -22,20 +22,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from .checks import (
-    Feed,
-    check_checkpoints,
-    check_consistency,
-    check_cosignatures,
-    check_entries,
-    check_forks,
-)
+from .checks import Feed, check_checkpoints, check_cosignatures, check_entries
+from .history import check_consistency, check_forks
 from .load import FORMAT, EvidenceData, Loaded, load_export
 from .references import check_references
-from .report import Check, Report, SideSummary
+from .report import Check, Report, SideSummary, count, when
 
 SIDE_CHECKS = ("entries", "checkpoints", "cosignatures", "consistency", "forks", "references")
 
@@ -86,11 +79,11 @@ def _other(feed: Feed, feeds: list[Feed]) -> Feed | None:
 
 def _format_check(loaded: Loaded) -> Check:
     if loaded.problems:
-        summary = f"not a valid {FORMAT} export: {len(loaded.problems)} problems"
+        summary = f"not a valid {FORMAT} export: {count(len(loaded.problems), 'problem')}"
         return Check("format", None, "FAIL", summary, tuple(loaded.problems))
     names = ", ".join(f"{s.name} ({s.origin})" for s in loaded.sides)
     evidence = len(loaded.evidence or [])
-    summary = f"{FORMAT}, {len(loaded.sides)} sides: {names}; {evidence} evidence records"
+    summary = f"{FORMAT}, {count(len(loaded.sides), 'side')}: {names}; {count(evidence, 'evidence record')}"
     return Check("format", None, "PASS", summary)
 
 
@@ -102,10 +95,12 @@ def _evidence_check(evidence: list[EvidenceData] | None) -> Check:
     reasons = Counter(e.reason for e in evidence)
     by_reason = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
     details = tuple(
-        f"{_when(e.time)} from {e.source}: {e.reason}: {e.detail} ({len(e.raw)} bytes kept)"
+        f"{when(e.time)} from {e.source}: {e.reason}: {e.detail} ({len(e.raw)} bytes kept)"
         for e in evidence
     )
-    return Check("evidence", None, "INFO", f"{len(evidence)} refused inputs: {by_reason}", details)
+    return Check(
+        "evidence", None, "INFO", f"{count(len(evidence), 'refused input')}: {by_reason}", details
+    )
 
 
 def _summary(feed: Feed) -> SideSummary:
@@ -122,10 +117,3 @@ def _summary(feed: Feed) -> SideSummary:
         max(signed, default=None),
         max(cosigned, default=None),
     )
-
-
-def _when(ms: int) -> str:
-    try:
-        return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
-    except (OverflowError, OSError, ValueError):
-        return f"{ms} ms"

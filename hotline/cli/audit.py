@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, BinaryIO, Protocol, cast
+
+import httpx
 
 from ..settings import load_settings
 from .common import (
@@ -24,8 +28,6 @@ from .common import (
     http_client,
     need_token,
     refusal,
-    request,
-    write_bytes_atomic,
 )
 
 DESCRIPTION = """\
@@ -85,19 +87,38 @@ def run_export(args: argparse.Namespace) -> int:
     if not url:
         raise CliError(f"no url in {args.dir}'s configuration: pass --url")
     with http_client(url, token, args.cacert) as client:
-        response = request(client, "GET", "/v1/audit/export")
-    if not response.is_success:
-        raise refusal(response)
-    if str(args.output) == "-":
-        sys.stdout.buffer.write(response.content)
-        sys.stdout.flush()
-    else:
+        if str(args.output) == "-":
+            size = _download(client, sys.stdout.buffer)
+            sys.stdout.flush()
+            return 0
+        fd, tmp = tempfile.mkstemp(prefix=f".{args.output.name}.", dir=args.output.parent)
         try:
-            write_bytes_atomic(args.output, response.content)
-        except OSError as exc:
-            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
-        print(f"wrote {len(response.content)} bytes to {args.output}", file=sys.stderr)
+            with os.fdopen(fd, "wb") as fh:
+                size = _download(client, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, args.output)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    print(f"wrote {size} bytes to {args.output}", file=sys.stderr)
     return 0
+
+
+def _download(client: httpx.Client, out: BinaryIO) -> int:
+    """Stream the export into ``out``; its size. CliError if the node refuses or fails."""
+    size = 0
+    try:
+        with client.stream("GET", "/v1/audit/export") as response:
+            if not response.is_success:
+                response.read()
+                raise refusal(response)
+            for chunk in response.iter_bytes():
+                out.write(chunk)
+                size += len(chunk)
+    except httpx.HTTPError as exc:
+        raise CliError(f"export from {client.base_url} failed: {exc}", EXIT_FAILED) from exc
+    return size
 
 
 def run_verify(args: argparse.Namespace) -> int:

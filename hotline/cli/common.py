@@ -96,19 +96,6 @@ def write_config_atomic(directory: Path, data: dict[str, Any]) -> None:
         tmp.rmdir()
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # HTTP to a node ------------------------------------------------------------------------------
 
 

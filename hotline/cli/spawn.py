@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 import httpx
 
@@ -63,7 +64,7 @@ class NodeRunner:
             str(self.port),
         ]
 
-    def start(self, timeout: float = START_TIMEOUT) -> NodeRunner:
+    def start(self, timeout: float = START_TIMEOUT) -> Self:
         """Start the node (unless it runs) and wait until ``/healthz`` answers 200."""
         if self.running:
             return self

@@ -76,11 +76,15 @@ class Replica:
             raise Refusal(reason, f"entries start at {start}, expected {expected}", raw_msg)
         for offset, raw in enumerate(raws):
             if len(raw) > MAX_ENTRY_BYTES:
-                raise Refusal("entry_too_large",
-                              f"entry {start + offset} is {len(raw)} bytes", raw_msg)
+                raise Refusal(
+                    "entry_too_large", f"entry {start + offset} is {len(raw)} bytes", raw_msg
+                )
         if len(self.buffer) + len(raws) > MAX_BUFFERED:
-            raise Refusal("too_many_entries", f"more than {MAX_BUFFERED} entries without a "
-                          "checkpoint", raw_msg)
+            raise Refusal(
+                "too_many_entries",
+                f"more than {MAX_BUFFERED} entries without a checkpoint",
+                raw_msg,
+            )
         self.buffer.extend(raws)
 
     async def checkpoint(self, note: bytes, old: int, proof: list[bytes], raw_msg: bytes) -> str:
@@ -100,8 +104,11 @@ class Replica:
         cp = signed.checkpoint
         start, size = self.have, self.have + len(self.buffer)
         if cp.size != size:
-            raise Refusal("size_mismatch", f"checkpoint size {cp.size}, entries make {size}",
-                          raw_msg + b"\n" + b"\n".join(self.buffer))
+            raise Refusal(
+                "size_mismatch",
+                f"checkpoint size {cp.size}, entries make {size}",
+                raw_msg + b"\n" + b"\n".join(self.buffer),
+            )
         prev = self.tree.leaf(start - 1) if start else b""
         try:
             entries = decode_chain(self.buffer, origin=self.origin, start=start, prev=prev)
@@ -114,12 +121,20 @@ class Replica:
         try:
             root = self.tree.root()
             if root != cp.root:
-                raise Refusal("root_mismatch", "the checkpoint's root is not the root of the "
-                              "entries (a fork or tampered entries)",
-                              raw_msg + b"\n" + b"\n".join(self.buffer))
+                raise Refusal(
+                    "root_mismatch",
+                    "the checkpoint's root is not the root of the "
+                    "entries (a fork or tampered entries)",
+                    raw_msg + b"\n" + b"\n".join(self.buffer),
+                )
             try:
-                check_checkpoint(note=note, old_size=old, proof=proof, last=self.witness,
-                                 logs={self.origin: self.log})
+                check_checkpoint(
+                    note=note,
+                    old_size=old,
+                    proof=proof,
+                    last=self.witness,
+                    logs={self.origin: self.log},
+                )
             except ProtocolError as exc:
                 raise Refusal(exc.code, str(exc), raw_msg) from exc
             line = await self._store(entries, start, note, cp.body(), cp.root, size)
@@ -129,13 +144,18 @@ class Replica:
         self.buffer.clear()
         return line
 
-    async def _store(self, entries: list[Entry], start: int, note: bytes, body: bytes,
-                     root: bytes, size: int) -> str:
+    async def _store(
+        self, entries: list[Entry], start: int, note: bytes, body: bytes, root: bytes, size: int
+    ) -> str:
         node, store = self.node, self.node.store
         now = node.clock_ms()
         if entries:
-            await store.append(self.origin, start, [(e.raw, e.leaf_hash) for e in entries],
-                               CheckpointRecord(self.origin, size, root, note, now))
+            await store.append(
+                self.origin,
+                start,
+                [(e.raw, e.leaf_hash) for e in entries],
+                CheckpointRecord(self.origin, size, root, note, now),
+            )
         else:
             await store.put_checkpoint(CheckpointRecord(self.origin, size, root, note, now))
         await store.set_witness_state(self.origin, self.witness, (size, root))
@@ -153,8 +173,9 @@ class Replica:
         node.record_delivery(self.side, size, signer.name, now)
         return self.last_line
 
-    async def flash(self, index: int, raw: bytes, note: bytes, proof: list[bytes],
-                    raw_msg: bytes) -> Entry | None:
+    async def flash(
+        self, index: int, raw: bytes, note: bytes, proof: list[bytes], raw_msg: bytes
+    ) -> Entry | None:
         """Verify a FLASH entry pushed ahead of the backlog; None if already held in order."""
         try:
             cp = open_checkpoint(note, origin=self.origin, log=self.log).checkpoint

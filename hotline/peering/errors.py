@@ -1,7 +1,7 @@
 """Errors of the peer link.
 
-    LinkError            the link must close (``code`` is the WebSocket close code)
-    └── Refusal          the peer sent something that does not verify; kept as evidence
+LinkError            the link must close (``code`` is the WebSocket close code)
+└── Refusal          the peer sent something that does not verify; kept as evidence
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ class LinkError(Exception):
         self.close_code = close_code
 
 
-class Refusal(LinkError):
+class Refusal(LinkError):  # noqa: N818 - a refusal, not a failure
     """Input from the peer that failed verification; ``raw`` is what was received."""
 
     def __init__(self, reason: str, detail: str, raw: bytes) -> None:

@@ -1,14 +1,14 @@
 """Peer-link messages: JSON objects with a ``type``; binary values in base64.
 
-    hello        listener → dialer   {origin, nonce}
-    auth         dialer → listener   {origin, nonce, sig}
-    welcome      listener → dialer   {sig}
-    status       both                {size, have, cosigned}
-    entries      sender → receiver   {start, entries: [entry…]}
-    checkpoint   sender → receiver   {note, old, proof: [hash…]}
-    cosignature  receiver → sender   {size, line}
-    flash        sender → receiver   {index, entry, note, proof: [hash…]}
-    refused      either              {reason, detail}
+hello        listener → dialer   {origin, nonce}
+auth         dialer → listener   {origin, nonce, sig}
+welcome      listener → dialer   {sig}
+status       both                {size, have, cosigned}
+entries      sender → receiver   {start, entries: [entry…]}
+checkpoint   sender → receiver   {note, old, proof: [hash…]}
+cosignature  receiver → sender   {size, line}
+flash        sender → receiver   {index, entry, note, proof: [hash…]}
+refused      either              {reason, detail}
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def decode(text: str) -> dict[str, Any]:
         value = msg.get(name)
         if not isinstance(value, typ) or isinstance(value, bool):
             raise LinkError("bad_message", f"{msg['type']}.{name} missing or not {typ}")
-        if typ is int and value < 0:
+        if isinstance(value, int) and value < 0:
             raise LinkError("bad_message", f"{msg['type']}.{name} is negative")
     return msg
 

@@ -10,7 +10,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 
-class Closed(Exception):
+class Closed(Exception):  # noqa: N818
     """The other end went away."""
 
 

@@ -117,13 +117,13 @@ def parse_message(text: str) -> ClientMessage:
     mid = raw_id if _valid_id(raw_id) else None
     mtype = obj.get("type")
     if not isinstance(mtype, str):
-        raise MessageError("invalid_request", [_problem("type", "a message type is required")],
-                           mid)
+        raise MessageError("invalid_request", [_problem("type", "a message type is required")], mid)
     model = MODELS.get(mtype)
     if model is None:
         known = ", ".join(MODELS)
-        raise MessageError("unknown_type", f"unknown message type {mtype[:64]!r}; known: {known}",
-                           mid)
+        raise MessageError(
+            "unknown_type", f"unknown message type {mtype[:64]!r}; known: {known}", mid
+        )
     try:
         return model.model_validate(obj)
     except ValidationError as exc:

@@ -57,27 +57,46 @@ class Replay:
         _, side, what = item
         if isinstance(what, Delivery):
             self._delivered[side] = max(self._delivered[side], what.size)
-            return self._stamp({
-                "type": "delivered", "side": side, "size": what.size, "by": what.witness,
-                "at": what.time_ms,
-            })
+            return self._stamp(
+                {
+                    "type": "delivered",
+                    "side": side,
+                    "size": what.size,
+                    "by": what.witness,
+                    "at": what.time_ms,
+                }
+            )
         return await self._appended(side, what)
 
     async def _appended(self, side: str, rec: NoticeRecord) -> Event:
         raw = await self._raw(side, rec.index)
         self._sizes[side] = rec.index + 1
-        ev = self._stamp({  # the fields of views.appended_event, from the stored bytes
-            "type": "appended", "side": rec.side, "origin": rec.origin, "index": rec.index,
-            "leaf_hash": base64.b64encode(rec.leaf_hash).decode(), "id": rec.id,
-            "kind": rec.kind, "precedence": rec.precedence, "notice": json.loads(raw)["notice"],
-        })
+        ev = self._stamp(
+            {  # the fields of views.appended_event, from the stored bytes
+                "type": "appended",
+                "side": rec.side,
+                "origin": rec.origin,
+                "index": rec.index,
+                "leaf_hash": base64.b64encode(rec.leaf_hash).decode(),
+                "id": rec.id,
+                "kind": rec.kind,
+                "precedence": rec.precedence,
+                "notice": json.loads(raw)["notice"],
+            }
+        )
         target = self._node.index.get(*rec.target) if rec.target is not None else None
         if rec.kind == "ack" and target is not None:
-            self._next = self._stamp({  # as Node.record_entry publishes it
-                "type": "acknowledged", "side": target.side, "index": target.index,
-                "response": rec.response, "by": f"{side}/{rec.author}", "at": rec.appended_ms,
-                "ack": {"side": side, "index": rec.index},
-            })
+            self._next = self._stamp(
+                {  # as Node.record_entry publishes it
+                    "type": "acknowledged",
+                    "side": target.side,
+                    "index": target.index,
+                    "response": rec.response,
+                    "by": f"{side}/{rec.author}",
+                    "at": rec.appended_ms,
+                    "ack": {"side": side, "index": rec.index},
+                }
+            )
         return ev
 
     def _stamp(self, ev: Event) -> Event:
@@ -118,7 +137,11 @@ class EventFeed:
     """What one subscription sends: the replay (if any), then the live events in order."""
 
     def __init__(
-        self, node: Node, sub: Subscription, start: Cursor, end: Cursor,
+        self,
+        node: Node,
+        sub: Subscription,
+        start: Cursor,
+        end: Cursor,
         accept: Callable[[Event], bool],
     ) -> None:
         self.sub = sub

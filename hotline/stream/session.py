@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -45,8 +46,8 @@ log = logging.getLogger("hotline.stream")
 AUTH_TIMEOUT = 5.0  # seconds for the first message when there is no Authorization header
 MAX_IN_FLIGHT = 256  # posts per connection handled concurrently; the next frame waits for a slot
 REPLY_BACKLOG = 256  # replies waiting for the socket before the node stops reading frames
-CLOSE_TIMEOUT = 10.0  # seconds to send what is owed and the close frame before giving up
-DRAIN_TIMEOUT = 30.0  # the same, for a subscriber the hub dropped for being slow
+SEND_TIMEOUT = 30.0  # seconds one frame may take to be written before the client counts as gone
+CLOSE_TIMEOUT = 5.0  # seconds for the close frame (and the writer to finish after a close)
 
 
 class _Gone(Exception):  # noqa: N818 - the client went away: nothing more can be sent
@@ -69,21 +70,19 @@ class StreamSession:
         self._feed: EventFeed | None = None
         self._last_cursor = ""  # of the last event sent (or the subscription's start)
         self._close: Close | None = None  # requested by the reader
-        self._deadline: float | None = None  # loop time by which the writer must be done
 
     # lifecycle -----------------------------------------------------------------------------
     async def run(self) -> None:
         await self.ws.accept()
         try:
             self.user = await self._authenticate()
-        except Close as close:
-            await self._send_close(close)
-            return
         except _Gone:
             return
-        except StoreError as exc:
-            log.warning("stream authentication failed: %s", exc)
-            await self._send_close(Close(CLOSE_INTERNAL, "store_unavailable"))
+        except (Close, StoreError) as exc:
+            if isinstance(exc, StoreError):
+                log.warning("stream authentication failed: %s", exc)
+            close = exc if isinstance(exc, Close) else Close(CLOSE_INTERNAL, "store_unavailable")
+            await self._send_close(close)
             return
         reader = asyncio.create_task(self._read_loop(), name="stream-reader")
         writer = asyncio.create_task(self._write_loop(), name="stream-writer")
@@ -98,9 +97,8 @@ class StreamSession:
             if self._feed is not None:
                 self.node.hub.unsubscribe(self._feed.sub)
                 self._feed = None
-        for task in (reader, writer):
-            if not task.cancelled() and (exc := task.exception()) is not None:
-                log.error("stream %s failed", task.get_name(), exc_info=exc)
+        if self.user is not None:
+            log.info("stream closed for %s", self.user.name)
 
     async def _authenticate(self) -> UserRecord:
         mid: str | int | None = None
@@ -131,8 +129,7 @@ class StreamSession:
         if not allowed(user.role, "read"):
             raise Close(CLOSE_FORBIDDEN, "forbidden")
         if header is None:
-            self._reply({"type": "authenticated", "id": mid, "user": user.name,
-                         "role": user.role})
+            self._reply({"type": "authenticated", "id": mid, "user": user.name, "role": user.role})
         log.info("stream opened for %s (%s)", user.name, user.role)
         return user
 
@@ -174,7 +171,12 @@ class StreamSession:
             try:
                 await self._dispatch(msg)
             except StreamError as exc:
-                self._reply(m.error(getattr(msg, "id", None), exc.code, exc.detail))
+                self._reply(m.error(msg.id, exc.code, exc.detail))
+            except Exception:
+                log.exception("stream reader failed")
+                self._close = Close(CLOSE_INTERNAL, "internal_error")
+                self._wake.set()
+                return
 
     async def _dispatch(self, msg: m.ClientMessage) -> None:
         assert self.user is not None
@@ -202,12 +204,23 @@ class StreamSession:
                 result, replayed = await service.post(user, msg.notice, msg.client_ref)
             elif isinstance(msg, m.Ack):
                 result, replayed = await service.ack(
-                    user, msg.side, msg.index, msg.response, msg.reason, msg.remark,
-                    msg.precedence, msg.client_ref,
+                    user,
+                    msg.side,
+                    msg.index,
+                    msg.response,
+                    msg.reason,
+                    msg.remark,
+                    msg.precedence,
+                    msg.client_ref,
                 )
             else:
                 result, replayed = await service.cancel(
-                    user, msg.side, msg.index, msg.reason, msg.remark, msg.precedence,
+                    user,
+                    msg.side,
+                    msg.index,
+                    msg.reason,
+                    msg.remark,
+                    msg.precedence,
                     msg.client_ref,
                 )
         except Exception as exc:
@@ -244,8 +257,10 @@ class StreamSession:
         end = node.hub.cursor()
         if start is None:
             start = end
-        elif any(start.size(s) > end.size(s) or start.delivered_size(s) > end.delivered_size(s)
-                 for s in node.sides()):
+        elif any(
+            start.size(s) > end.size(s) or start.delivered_size(s) > end.delivered_size(s)
+            for s in node.sides()
+        ):
             node.hub.unsubscribe(sub)
             raise StreamError("bad_cursor", f"the cursor is ahead of this node ({end.encode()})")
         self._last_cursor = start.encode()
@@ -268,7 +283,6 @@ class StreamSession:
         try:
             while True:
                 if self._close is not None:
-                    self._deadline = asyncio.get_running_loop().time() + CLOSE_TIMEOUT
                     await self._send_close(self._close)
                     return
                 if self._replies:
@@ -278,8 +292,6 @@ class StreamSession:
                     continue
                 feed = self._feed
                 if feed is not None:
-                    if feed.sub.closed is not None and self._deadline is None:
-                        self._deadline = asyncio.get_running_loop().time() + DRAIN_TIMEOUT
                     ev = await feed.next()
                     if ev is not None:
                         if self._feed is feed:
@@ -288,8 +300,10 @@ class StreamSession:
                         continue
                     if feed.dropped:
                         self._feed = None
-                        log.warning("stream subscriber %s dropped: slow_consumer",
-                                    self.user.name if self.user else "?")
+                        log.warning(
+                            "stream subscriber %s dropped: slow_consumer",
+                            self.user.name if self.user else "?",
+                        )
                         await self._send_close(Close(CLOSE_SLOW_CONSUMER, "slow_consumer"))
                         return
                 self._wake.clear()
@@ -301,21 +315,18 @@ class StreamSession:
             await self._send_close(Close(CLOSE_INTERNAL, "internal_error"))
 
     async def _send(self, message: m.Outgoing) -> None:
-        await self._bounded(self.ws.send_text(m.encode(message)))
+        await self._bounded(self.ws.send_text(m.encode(message)), SEND_TIMEOUT)
 
     async def _send_close(self, close: Close) -> None:
         try:
-            await self._bounded(self.ws.close(close.code, close.reason))
+            await self._bounded(self.ws.close(close.code, close.reason), CLOSE_TIMEOUT)
         except _Gone:
             pass
 
-    async def _bounded(self, op: Any) -> None:
-        """Run a socket write, within the deadline if one is set; _Gone if it cannot finish."""
+    async def _bounded(self, write: Awaitable[None], timeout: float) -> None:
+        """A socket write; _Gone if the client is gone or does not take it within ``timeout``."""
         try:
-            if self._deadline is None:
-                await op
-            else:
-                async with asyncio.timeout_at(self._deadline):
-                    await op
+            async with asyncio.timeout(timeout):
+                await write
         except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError) as exc:
             raise _Gone from exc

@@ -26,53 +26,56 @@ import rfc8785
 from .errors import EntryError
 
 MAX_SAFE_INTEGER = 2**53 - 1
-_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True,
-                            allow_nan=False, check_circular=False)
+_encoder = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False, check_circular=False
+)
 
 
-class _Slow(Exception):
+class _SlowPathError(Exception):
     """The value is outside the fast path; use the reference implementation."""
 
 
 def _prepare(value: Any) -> Any:
-    """A copy with integral floats as ints; raises _Slow outside the fast path."""
+    """A copy with integral floats as ints; raises _SlowPathError outside the fast path."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return value
     if kind is int:
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             return value
-        raise _Slow
+        raise _SlowPathError
     if kind is float:
         if value.is_integer():
             if abs(value) <= MAX_SAFE_INTEGER:
                 return int(value)
-            raise _Slow
+            raise _SlowPathError
         if 1e-4 <= abs(value) < 1e16:
             return value
-        raise _Slow
+        raise _SlowPathError
     if kind is dict:
         out = {}
         for key, item in value.items():
             if type(key) is not str or not key.isascii():
-                raise _Slow
+                raise _SlowPathError
             out[key] = _prepare(item)
         return out
     if kind is list or kind is tuple:
         return [_prepare(item) for item in value]
-    raise _Slow
+    raise _SlowPathError
 
 
 def canonical_json(value: Any) -> bytes:
     """RFC 8785 canonical bytes of a JSON value; EntryError if it has no JSON form."""
     try:
         return _encoder.encode(_prepare(value)).encode("utf-8")
-    except (_Slow, UnicodeEncodeError, ValueError):
+    except (_SlowPathError, UnicodeEncodeError, ValueError):
         pass
     try:
         return bytes(rfc8785.dumps(value))
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise EntryError(f"value cannot be canonicalised: {exc}", code="not_canonicalisable") from exc
+        raise EntryError(
+            f"value cannot be canonicalised: {exc}", code="not_canonicalisable"
+        ) from exc
 
 
 def reference_canonical_json(value: Any) -> bytes:
@@ -117,8 +120,13 @@ def loads_checked(raw: bytes) -> tuple[Any, bool, bool]:
             slow = True
         return value
 
-    value = json.loads(raw, object_pairs_hook=pairs, parse_float=floats, parse_int=ints,
-                       parse_constant=_no_constant)
+    value = json.loads(
+        raw,
+        object_pairs_hook=pairs,
+        parse_float=floats,
+        parse_int=ints,
+        parse_constant=_no_constant,
+    )
     if not slow:
         return value, _encoder.encode(value).encode("utf-8") == raw, has_null
     try:

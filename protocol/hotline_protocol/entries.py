@@ -6,7 +6,8 @@ An entry is the RFC 8785 canonical JSON of::
      "notice": {...}}
 
 ``prev`` is the base64 leaf hash of entry ``index - 1`` and ``""`` for index 0. The leaf hash is
-SHA-256(0x00 ‖ entry bytes). An entry never exceeds :data:`MAX_ENTRY_BYTES`.
+SHA-256(0x00 ‖ entry bytes). An entry never exceeds :data:`MAX_ENTRY_BYTES`: 65,535 bytes, under
+64 KiB, so that it fits the 2-byte length prefix of a tlog-tiles entry bundle.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .merkle import leaf_hash
 from .notices import Notice, notice_to_json, parse_notice, validate_notice
 
 ENTRY_VERSION = 1
-MAX_ENTRY_BYTES = 64 * 1024
+MAX_ENTRY_BYTES = 64 * 1024 - 1  # tlog-tiles entry bundles prefix each entry with a 2-byte length
 _KEYS = frozenset({"v", "origin", "index", "prev", "notice"})
 
 
@@ -52,7 +53,9 @@ def encode_entry(origin: str, index: int, prev: bytes, notice: Notice) -> Entry:
     raw = canonical_json(obj)
     if len(raw) > MAX_ENTRY_BYTES:
         raise EntryError(
-            "entry exceeds the size limit", code="entry_too_large", expected=MAX_ENTRY_BYTES,
+            "entry exceeds the size limit",
+            code="entry_too_large",
+            expected=MAX_ENTRY_BYTES,
             found=len(raw),
         )
     return Entry(origin, index, prev, notice, raw, leaf_hash(raw))
@@ -65,7 +68,9 @@ def decode_entry(raw: bytes, *, origin: str, index: int, prev: bytes) -> Entry:
     """
     if len(raw) > MAX_ENTRY_BYTES:
         raise EntryError(
-            "entry exceeds the size limit", code="entry_too_large", expected=MAX_ENTRY_BYTES,
+            "entry exceeds the size limit",
+            code="entry_too_large",
+            expected=MAX_ENTRY_BYTES,
             found=len(raw),
         )
     try:
@@ -75,21 +80,29 @@ def decode_entry(raw: bytes, *, origin: str, index: int, prev: bytes) -> Entry:
     if not isinstance(obj, dict) or set(obj) != _KEYS:
         found = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
         raise EntryError(
-            "entry must have exactly v, origin, index, prev, notice", code="malformed_entry",
-            expected=sorted(_KEYS), found=found,
+            "entry must have exactly v, origin, index, prev, notice",
+            code="malformed_entry",
+            expected=sorted(_KEYS),
+            found=found,
         )
     if obj["v"] != ENTRY_VERSION:
         raise EntryError("unknown entry version", code="bad_version", expected=1, found=obj["v"])
     if obj["origin"] != origin:
-        raise EntryError("entry names another feed", code="wrong_origin", expected=origin,
-                         found=obj["origin"])
+        raise EntryError(
+            "entry names another feed", code="wrong_origin", expected=origin, found=obj["origin"]
+        )
     if type(obj["index"]) is not int or obj["index"] != index:
-        raise EntryError("entry index out of sequence", code="wrong_index", expected=index,
-                         found=obj["index"])
+        raise EntryError(
+            "entry index out of sequence", code="wrong_index", expected=index, found=obj["index"]
+        )
     expected_prev = base64.b64encode(prev).decode() if prev else ""
     if obj["prev"] != expected_prev:
-        raise EntryError("entry does not chain to its predecessor", code="wrong_prev",
-                         expected=expected_prev, found=obj["prev"])
+        raise EntryError(
+            "entry does not chain to its predecessor",
+            code="wrong_prev",
+            expected=expected_prev,
+            found=obj["prev"],
+        )
     if not canonical:
         raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
     notice = parse_notice(obj["notice"]) if has_null else validate_notice(obj["notice"])
@@ -134,8 +147,9 @@ def _check_position(index: int, prev: bytes) -> None:
     if index == 0 and prev:
         raise EntryError("entry 0 has no predecessor", code="wrong_prev", expected=b"", found=prev)
     if index > 0 and len(prev) != 32:
-        raise EntryError("prev must be a 32-byte hash", code="wrong_prev", expected=32,
-                         found=len(prev))
+        raise EntryError(
+            "prev must be a 32-byte hash", code="wrong_prev", expected=32, found=len(prev)
+        )
 
 
 __all__ = [

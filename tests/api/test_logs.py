@@ -6,6 +6,7 @@ but checkpoint verification), so the tiles are checked the way a standard client
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import itertools
@@ -282,6 +283,37 @@ async def test_consistency_proofs_between_signed_sizes_verify(node_app: NodeApp)
         verify_consistency(old.size, new.size, [b64(h) for h in body["proof"]], old.root, new.root)
     body = (await get(node_app, f"{OWN}/proof/consistency", old=3)).json()
     assert body["size"] == 300
+
+
+async def test_a_write_in_flight_is_not_published(
+    node_app: NodeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await node_app.post_liaisons(3)
+    store, tree = node_app.node.store, node_app.node.trees["alpha"]
+    gate = asyncio.Event()
+    append = store.append
+
+    async def held_append(*args: Any, **kwargs: Any) -> None:
+        await gate.wait()
+        await append(*args, **kwargs)
+
+    monkeypatch.setattr(store, "append", held_append)
+    headers = await node_app.headers("operator")
+    post = asyncio.create_task(
+        node_app.client.post("/v1/notices", json={**LIAISON, "text": "late"}, headers=headers)
+    )
+    while tree.size < 4:  # the sequencer has put the leaf in the tree, the write waits
+        await asyncio.sleep(0.001)
+    assert (await signed_checkpoint(node_app)).size == 3
+    assert (await get(node_app, f"{OWN}/entries", start=3)).status_code == 416
+    assert (await get(node_app, f"{OWN}/tile/0/000.p/4")).status_code == 404
+    assert (await get(node_app, f"{OWN}/tile/0/000.p/3")).status_code == 200
+    r = await get(node_app, f"{OWN}/proof/inclusion", index=3, size=4)
+    assert (r.status_code, r.json()["error"]) == (400, "beyond_size")
+    gate.set()
+    assert (await post).status_code == 201
+    assert (await signed_checkpoint(node_app)).size == 4
+    assert (await get(node_app, f"{OWN}/tile/0/000.p/4")).status_code == 200
 
 
 BAD: list[tuple[str, dict[str, Any], int, str]] = [

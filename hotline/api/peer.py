@@ -1,0 +1,31 @@
+"""The peer link endpoint and the link state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+
+from ..peering.manager import MAX_FRAME
+from ..peering.transport import ServerTransport
+from .deps import NodeDep, Reader
+
+router = APIRouter(tags=["peering"])
+
+
+@router.websocket("/v1/peer")
+async def peer_link(ws: WebSocket) -> None:
+    """The other node's end of the peer link (authenticated by log keys, not tokens)."""
+    node = ws.app.state.node
+    await ws.accept()
+    if node.peering is None:
+        await ws.close(4404, "this node is not paired")
+        return
+    await node.peering.accept(ServerTransport(ws, MAX_FRAME))
+
+
+@router.get("/v1/link", summary="Peer link state: connected, since, lag, cosigned sizes")
+async def link_state(node: NodeDep, _: Reader) -> dict[str, Any]:
+    if node.peering is None:
+        return {"paired": False, "connected": False}
+    return {"paired": True, **node.peering.state()}

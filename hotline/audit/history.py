@@ -1,0 +1,97 @@
+"""Checks over a feed's history of signed checkpoints: consistency and forks.
+
+Both look only at checkpoints whose log signature verified (:attr:`Feed.signed`): a checkpoint
+nobody can attribute to the log proves nothing about it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import pairwise
+
+from hotline_protocol.errors import ProofError
+from hotline_protocol.merkle import verify_consistency
+
+from .checks import Feed
+from .report import Check, b64, count
+
+
+def check_consistency(feed: Feed) -> Check:
+    """RFC 9162 consistency proofs, computed from the entries, between successive signed sizes.
+
+    A pair is proved against the newer checkpoint: when that one does not match the entries (a
+    failure of the checkpoints check) the entries cannot prove anything about the pair.
+    """
+    tree, problems, notes = feed.tree, [], []
+    roots = _roots_by_size(feed)
+    sizes = sorted(roots)
+    proved = 0
+    for old, new in pairwise(sizes):
+        if old == 0:
+            continue  # every tree extends the empty one: nothing to prove
+        for new_root in sorted(roots[new]):
+            if new > tree.size or tree.root(new) != new_root:
+                notes.append(
+                    f"size {old} -> {new}: not provable from the entries, the "
+                    f"checkpoint of size {new} does not match them"
+                )
+                continue
+            proof = tree.consistency_proof(old, new)
+            for old_root in sorted(roots[old]):
+                try:
+                    verify_consistency(old, new, proof, old_root, new_root)
+                except ProofError as exc:
+                    problems.append(
+                        f"size {old} (root {b64(old_root)}) -> {new} (root "
+                        f"{b64(new_root)}): not consistent: {exc}"
+                    )
+                else:
+                    proved += 1
+    if problems:
+        return Check(
+            "consistency",
+            feed.name,
+            "FAIL",
+            f"{count(len(problems), 'inconsistent pair')} of signed checkpoints, "
+            f"{count(proved, 'proof')} verified",
+            [*problems, *notes],
+        )
+    if len(sizes) < 2:
+        return Check(
+            "consistency", feed.name, "PASS", "fewer than two signed sizes: nothing to prove", notes
+        )
+    return Check(
+        "consistency",
+        feed.name,
+        "PASS",
+        f"{count(proved, 'consistency proof')} verified "
+        f"(RFC 9162 §2.1.4.2) between successive signed sizes {sizes(sizes)}, proofs "
+        "computed from the entries",
+        notes,
+    )
+
+
+def check_forks(feed: Feed) -> Check:
+    """No size has two different roots among the checkpoints the log key signed."""
+    problems = []
+    for size, roots in sorted(_roots_by_size(feed).items()):
+        if len(roots) > 1:
+            positions = [cp.position for cp in feed.signed if cp.size == size]
+            problems.append(
+                f"size {size}: {len(roots)} different roots, each signed by the log "
+                f"key: {', '.join(b64(r) for r in sorted(roots))} (checkpoints "
+                f"{', '.join(map(str, positions))})"
+            )
+    n = len(feed.signed)
+    if problems:
+        return Check(
+            "forks", feed.name, "FAIL", f"the log signed {count(len(problems), 'fork')}", problems
+        )
+    return Check("forks", feed.name, "PASS", f"{count(n, 'signed checkpoint')}, one root per size")
+
+
+def _roots_by_size(feed: Feed) -> dict[int, set[bytes]]:
+    roots: dict[int, set[bytes]] = defaultdict(set)
+    for cp in feed.signed:
+        roots[cp.size].add(cp.root)
+    return roots

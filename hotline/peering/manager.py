@@ -1,0 +1,157 @@
+"""Keeps one peer link up: dials with backoff (when configured to), accepts the peer's dial,
+and settles on one link when both sides dial at once (the one dialed by the smaller origin)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import ssl
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.client import connect
+
+from hotline_protocol.note import Verifier
+
+from .errors import LinkError, Refusal
+from .link import Link, handshake_dialer, handshake_listener
+from .transport import ClientTransport, Closed, Transport
+
+if TYPE_CHECKING:
+    from ..node import Node
+
+log = logging.getLogger("hotline.peering")
+MAX_FRAME = 2 * 1024 * 1024
+BACKOFF_MIN, BACKOFF_MAX = 0.2, 15.0
+
+
+class PeerManager:
+    def __init__(self, node: Node) -> None:
+        assert node.peer is not None and node.settings.peer is not None
+        self.node = node
+        self.peer = node.peer
+        self.settings = node.settings.peer
+        self.verifier = Verifier.from_vkey(self.peer.log_vkey)
+        self.link: Link | None = None
+        self.last_error: str | None = None
+        self.connects = 0
+        self._dial_task: asyncio.Task[None] | None = None
+        self._up = asyncio.Event()
+        self._stopping = False
+
+    def start(self) -> None:
+        if self.settings.dial and self.settings.url:
+            self._dial_task = asyncio.create_task(self._dial_loop(), name="peer-dialer")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._dial_task is not None:
+            self._dial_task.cancel()
+            try:
+                await self._dial_task
+            except asyncio.CancelledError:
+                pass
+        if self.link is not None:
+            await self.link.t.close(1001, "node stopping")
+
+    def state(self) -> dict[str, Any]:
+        link = self.link
+        replica = self.node.replica
+        return {
+            "peer": self.peer.name,
+            "peer_origin": self.peer.origin,
+            "connected": link is not None,
+            "since": link.since_ms if link else None,
+            "dialed_by": link.dialer if link else None,
+            "lag": link.lag() if link else None,
+            "own_delivered_size": self.node.index.delivered_size(self.node.own.name),
+            "peer_size_held": replica.have if replica else 0,
+            "peer_cosigned_size": replica.cosigned if replica else 0,
+            "last_error": self.last_error,
+            "connects": self.connects,
+        }
+
+    async def accept(self, transport: Transport) -> None:
+        """Serve a link the peer dialed (the listener end)."""
+        try:
+            await handshake_listener(transport, self.node.keys.log, self.verifier, self.peer.origin)
+        except LinkError as exc:
+            await self._fail(transport, exc)
+            return
+        except Closed:
+            return
+        await self._serve(transport, dialer=self.peer.origin)
+
+    async def _dial_loop(self) -> None:
+        delay = BACKOFF_MIN
+        url = self.settings.url.rstrip("/").replace("http", "ws", 1) + "/v1/peer"
+        while not self._stopping:
+            if self.link is not None:  # the peer dialed us: wait until that link ends
+                await self._wait_down()
+                continue
+            try:
+                async with connect(
+                    url, max_size=MAX_FRAME, ssl=self._ssl(url), open_timeout=10
+                ) as conn:
+                    transport = ClientTransport(conn)
+                    await handshake_dialer(
+                        transport, self.node.keys.log, self.verifier, self.peer.origin
+                    )
+                    delay = BACKOFF_MIN
+                    await self._serve(transport, dialer=self.node.own.origin)
+            except asyncio.CancelledError:
+                raise
+            except LinkError as exc:
+                self.last_error = f"{exc.reason}: {exc.detail}"
+            except Exception as exc:  # unreachable, refused, reset: retry with backoff
+                self.last_error = f"{type(exc).__name__}: {exc}"
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(BACKOFF_MAX, delay * 2)
+
+    async def _wait_down(self) -> None:
+        while self.link is not None and not self._stopping:
+            await asyncio.sleep(0.2)
+
+    async def _serve(self, transport: Transport, dialer: str) -> None:
+        current = self.link
+        if current is not None:
+            keep_current = current.dialer <= dialer
+            if keep_current:
+                await transport.close(4409, "a link is already up")
+                return
+            await current.t.close(4409, "replaced by the link dialed by the smaller origin")
+        link = Link(self.node, transport, dialer)
+        self.link = link
+        self.connects += 1
+        self.last_error = None
+        self.node.link_changed(True)
+        try:
+            await link.run()
+        except Refusal as exc:
+            await self.node.refused(exc)
+            await link.refuse(exc)
+            await self._fail(transport, exc)
+        except LinkError as exc:
+            await self._fail(transport, exc)
+        except Closed as exc:
+            self.last_error = f"closed: {exc}"
+        finally:
+            if self.link is link:
+                self.link = None
+                self.node.link_changed(False)
+
+    async def _fail(self, transport: Transport, exc: LinkError) -> None:
+        self.last_error = f"{exc.reason}: {exc.detail}"
+        log.warning("peer link: %s", self.last_error)
+        try:
+            await transport.close(exc.close_code, exc.reason)
+        except Exception:
+            pass
+
+    def _ssl(self, url: str) -> ssl.SSLContext | None:
+        if not url.startswith("wss:"):
+            return None
+        ctx = ssl.create_default_context()
+        if self.settings.tls_ca:
+            ctx.load_verify_locations(self.node.settings.path(self.settings.tls_ca))
+        return ctx

@@ -1,0 +1,199 @@
+"""Sending the own feed to the peer: ordered replication, FLASH overtaking, receipts.
+
+The sender starts from the size the peer says it holds and pushes entries in order, in messages
+of at most ``MAX_MESSAGE_BYTES``, each run closed by a stored signed checkpoint with a
+consistency proof from the size the peer last cosigned. A FLASH entry appended while a backlog is
+still queued is pushed at once with an inclusion proof against the latest signed checkpoint, so
+the peer can verify it and alarm before the backlog is through. The peer answers each
+checkpoint with its cosignature: the delivery receipt, verified and stored here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
+from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
+from hotline_protocol.errors import ProtocolError
+from hotline_protocol.note import Signature, add_signatures, split_note
+
+from ..store.base import CheckpointRecord, CosignatureRecord
+from . import messages as m
+from .errors import Refusal
+
+if TYPE_CHECKING:
+    from ..node import Node
+
+MAX_MESSAGE_BYTES = 1024 * 1024  # base64 entry bytes per ``entries`` message
+MAX_RUN = 4096  # entries covered by one checkpoint at most
+
+
+class OwnCheckpoints:
+    """The own feed's signed checkpoints, by size (every one is stored)."""
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+        self.notes: dict[int, bytes] = {}
+
+    def add(self, size: int, note: bytes) -> None:
+        if size not in self.notes:
+            bisect.insort(self.sizes, size)
+        self.notes[size] = note
+
+    def best(self, after: int, limit: int) -> int | None:
+        """The largest size in (after, after + limit], if any."""
+        pos = bisect.bisect_right(self.sizes, after + limit)
+        if pos and self.sizes[pos - 1] > after:
+            return self.sizes[pos - 1]
+        return None
+
+
+class Sender:
+    def __init__(
+        self,
+        node: Node,
+        send: Callable[[str], Awaitable[None]],
+        send_urgent: Callable[[str], Awaitable[None]],
+    ) -> None:
+        self.node = node
+        self._send = send
+        self._send_urgent = send_urgent
+        self.sent = 0  # next index to send in order
+        self.peer_cosigned = 0
+        self._wake = asyncio.Event()
+        self._flash: list[int] = []
+        self._flashed: set[int] = set()
+        assert node.peer is not None
+        self.witness = CosignatureVerifier.from_vkey(node.peer.witness_vkey)
+
+    def start_from(self, have: int, cosigned: int) -> None:
+        """Resume at the peer's size; FLASH entries beyond it go first."""
+        self.sent = have
+        self.peer_cosigned = cosigned
+        index = self.node.index
+        own = self.node.own.name
+        self._flash = [
+            i
+            for i in range(have, index.size(own))
+            if (rec := index.get(own, i)) is not None and rec.precedence == "FLASH"
+        ]
+        self._wake.set()
+
+    def notify(self, flash_indexes: list[int]) -> None:
+        """New entries were appended (some of them FLASH)."""
+        for index in flash_indexes:
+            if index > self.sent:
+                self._flash.append(index)
+        self._wake.set()
+
+    def announce(self, index: int) -> None:
+        """Push a FLASH entry again (its acknowledgement is overdue)."""
+        self._flashed.discard(index)
+        self._flash.append(index)
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self._drain_flash()
+            if self.sent < self.node.trees[self.node.own.name].size:
+                await self._send_run()
+                self._wake.set()  # more may be waiting; flashes are checked first
+
+    async def _drain_flash(self) -> None:
+        while self._flash:
+            index = self._flash.pop(0)
+            if index not in self._flashed:
+                self._flashed.add(index)
+                await self._send_flash(index)
+
+    async def _send_run(self) -> None:
+        node = self.node
+        own = node.own
+        tree = node.trees[own.name]
+        cps = node.own_checkpoints
+        target = cps.best(self.sent, MAX_RUN)
+        if target is None:  # a long run with no stored checkpoint inside: sign one
+            target = min(tree.size, self.sent + MAX_RUN)
+            cp = Checkpoint(own.origin, target, tree.root(target))
+            note = sign_checkpoint(cp, node.keys.log)
+            await node.store.put_checkpoint(
+                CheckpointRecord(own.origin, target, cp.root, note, node.clock_ms())
+            )
+            cps.add(target, note)
+        start = self.sent
+        raws = await node.store.entries(own.origin, start, target)
+        batch: list[str] = []
+        batch_start, batch_bytes = start, 0
+        for offset, raw in enumerate(raws):
+            text = m.b64(raw)
+            if batch and (
+                batch_bytes + len(text) > MAX_MESSAGE_BYTES
+                or len(batch) >= m.MAX_ENTRIES_PER_MESSAGE
+            ):
+                await self._send(m.encode("entries", start=batch_start, entries=batch))
+                await self._drain_flash()
+                batch, batch_start, batch_bytes = [], start + offset, 0
+            batch.append(text)
+            batch_bytes += len(text)
+        if batch:
+            await self._send(m.encode("entries", start=batch_start, entries=batch))
+        old = self.peer_cosigned
+        proof = tree.consistency_proof(old, target) if 0 < old < target else []
+        await self._send(
+            m.encode(
+                "checkpoint",
+                note=cps.notes[target].decode(),
+                old=old,
+                proof=[m.b64(h) for h in proof],
+            )
+        )
+        self.sent = target
+
+    async def _send_flash(self, index: int) -> None:
+        node = self.node
+        own = node.own
+        tree = node.trees[own.name]
+        size = node.own_checkpoints.sizes[-1]
+        if index >= size:
+            return
+        raw = (await node.store.entries(own.origin, index, index + 1))[0]
+        proof = tree.inclusion_proof(index, size)
+        await self._send_urgent(
+            m.encode(
+                "flash",
+                index=index,
+                entry=m.b64(raw),
+                note=node.own_checkpoints.notes[size].decode(),
+                proof=[m.b64(h) for h in proof],
+            )
+        )
+
+    async def on_cosignature(self, size: int, line: str, raw_msg: bytes) -> None:
+        """Verify and store the peer's cosignature of our checkpoint of ``size``."""
+        node = self.node
+        note = node.own_checkpoints.notes.get(size)
+        if note is None:
+            raise Refusal("unknown_checkpoint", f"no checkpoint of size {size} here", raw_msg)
+        try:
+            sig = Signature.parse_line(line)
+            body = split_note(note)[0]
+            timestamp = verify_cosignature(body, sig, self.witness)
+        except ProtocolError as exc:
+            raise Refusal(exc.code, str(exc), raw_msg) from exc
+        if any(s.line() == sig.line() for s in split_note(note)[1]):
+            self.peer_cosigned = max(self.peer_cosigned, size)
+            node.record_delivery(node.own.name, size, sig.name, node.clock_ms())
+            return
+        now = node.clock_ms()
+        new_note = add_signatures(note, [sig])
+        await node.store.add_cosignature(
+            CosignatureRecord(node.own.origin, size, sig.name, timestamp, now), new_note
+        )
+        node.own_checkpoints.add(size, new_note)
+        self.peer_cosigned = max(self.peer_cosigned, size)
+        node.record_delivery(node.own.name, size, sig.name, now)
