@@ -140,8 +140,8 @@ def check_checkpoints(feed: Feed) -> Check:
         "checkpoints",
         feed.name,
         "PASS",
-        f"{count(n, 'checkpoint')}, each signed by the log key {log.name}+{log.key_id.hex()}, origin "
-        f"{side.origin}, sizes {sizes(s.size for s in feed.signed)} within the "
+        f"{count(n, 'checkpoint')}, each signed by the log key {log.name}+{log.key_id.hex()}, "
+        f"origin {side.origin}, sizes {sizes(s.size for s in feed.signed)} within the "
         f"{feed.tree.size} entries, every root the Merkle root of its prefix",
         notes,
     )

@@ -13,7 +13,7 @@ from hotline_protocol.errors import ProofError
 from hotline_protocol.merkle import verify_consistency
 
 from .checks import Feed
-from .report import Check, b64, count
+from .report import Check, b64, count, sizes
 
 
 def check_consistency(feed: Feed) -> Check:
@@ -24,9 +24,9 @@ def check_consistency(feed: Feed) -> Check:
     """
     tree, problems, notes = feed.tree, [], []
     roots = _roots_by_size(feed)
-    sizes = sorted(roots)
+    signed = sorted(roots)
     proved = 0
-    for old, new in pairwise(sizes):
+    for old, new in pairwise(signed):
         if old == 0:
             continue  # every tree extends the empty one: nothing to prove
         for new_root in sorted(roots[new]):
@@ -56,7 +56,7 @@ def check_consistency(feed: Feed) -> Check:
             f"{count(proved, 'proof')} verified",
             [*problems, *notes],
         )
-    if len(sizes) < 2:
+    if len(signed) < 2:
         return Check(
             "consistency", feed.name, "PASS", "fewer than two signed sizes: nothing to prove", notes
         )
@@ -65,7 +65,7 @@ def check_consistency(feed: Feed) -> Check:
         feed.name,
         "PASS",
         f"{count(proved, 'consistency proof')} verified "
-        f"(RFC 9162 §2.1.4.2) between successive signed sizes {sizes(sizes)}, proofs "
+        f"(RFC 9162 §2.1.4.2) between successive signed sizes {sizes(signed)}, proofs "
         "computed from the entries",
         notes,
     )

@@ -39,10 +39,11 @@ def check_references(feed: Feed, other: Feed | None) -> Check:
             problem = _resolve_own(notice.supersedes, feed, index)
             if problem:
                 problems.append(f"{where} (update): {problem}")
-    notes = (
-        [f"{skipped} entries that failed the entries check were not examined"] if skipped else []
-    )
-    notes = notes if skipped else []
+    notes = []
+    if skipped:
+        notes.append(
+            f"{count(skipped, 'entry', 'entries')} not examined: they failed the entries check"
+        )
     total = sum(counts.values())
     if problems:
         summary = f"{len(problems)} of {count(total, 'reference')} do not resolve"

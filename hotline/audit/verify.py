@@ -53,9 +53,13 @@ def verify_export(data: bytes) -> Report:
         "forks": check_forks,
         "references": lambda f: check_references(f, others[f.name]),
     }
+    needs_other = ("cosignatures", "references")
     for name, run in per_side.items():
         for feed in feeds:
-            report.add(_guarded(name, feed.name, run, feed))
+            if name in needs_other and others[feed.name] is None and loaded.broken_sides:
+                report.add(Check(name, feed.name, "SKIP", "not run: the other side is malformed"))
+            else:
+                report.add(_guarded(name, feed.name, run, feed))
         for broken in loaded.broken_sides:
             report.add(Check(name, broken, "SKIP", "not run: this side is malformed (see format)"))
     report.add(_guarded("evidence", None, _evidence_check, loaded.evidence))
@@ -82,8 +86,8 @@ def _format_check(loaded: Loaded) -> Check:
         summary = f"not a valid {FORMAT} export: {count(len(loaded.problems), 'problem')}"
         return Check("format", None, "FAIL", summary, tuple(loaded.problems))
     names = ", ".join(f"{s.name} ({s.origin})" for s in loaded.sides)
-    evidence = len(loaded.evidence or [])
-    summary = f"{FORMAT}, {count(len(loaded.sides), 'side')}: {names}; {count(evidence, 'evidence record')}"
+    evidence = count(len(loaded.evidence or []), "evidence record")
+    summary = f"{FORMAT}, {count(len(loaded.sides), 'side')}: {names}; {evidence}"
     return Check("format", None, "PASS", summary)
 
 

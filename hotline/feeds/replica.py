@@ -19,7 +19,7 @@ from hotline_protocol.cosignature import cosign
 from hotline_protocol.entries import MAX_ENTRY_BYTES, Entry, decode_chain, decode_entry, peek_entry
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.merkle import leaf_hash, verify_inclusion
-from hotline_protocol.note import Signature, Verifier, add_signatures, split_note
+from hotline_protocol.note import Verifier, add_signatures, split_note
 from hotline_protocol.witness import check_checkpoint
 
 from ..peering.errors import Refusal
@@ -62,7 +62,7 @@ class Replica:
             if record.size == self.witness[0]:
                 for sig in split_note(record.note)[1]:
                     if (sig.name, sig.key_id) == (own_witness.name, own_witness.key_id):
-                        self.last_line = sig.line()
+                        self.last_line = sig.line().rstrip("\n")
                 break
 
     def reset(self) -> None:
@@ -166,7 +166,7 @@ class Replica:
             CosignatureRecord(self.origin, size, signer.name, now // 1000, now),
             add_signatures(note, [sig]),
         )
-        self.last_line = sig.line()
+        self.last_line = sig.line().rstrip("\n")
         for entry in entries:
             self.early.pop(entry.index, None)
             node.record_entry(self.side, entry, now)
@@ -201,7 +201,3 @@ def _prev_bytes(text: object) -> bytes:
     if not isinstance(text, str):
         return b""
     return base64.b64decode(text) if text else b""
-
-
-def parse_line(line: str) -> Signature:
-    return Signature.parse_line(line)

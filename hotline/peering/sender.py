@@ -62,7 +62,8 @@ class Sender:
         self._send = send
         self._send_urgent = send_urgent
         self.sent = 0  # next index to send in order
-        self.peer_cosigned = 0
+        self.peer_cosigned = 0  # receipts received
+        self.checkpointed = 0  # size of the last checkpoint sent (the peer's next "old")
         self._wake = asyncio.Event()
         self._flash: list[int] = []
         self._flashed: set[int] = set()
@@ -73,6 +74,7 @@ class Sender:
         """Resume at the peer's size; FLASH entries beyond it go first."""
         self.sent = have
         self.peer_cosigned = cosigned
+        self.checkpointed = cosigned
         index = self.node.index
         own = self.node.own.name
         self._flash = [
@@ -100,7 +102,7 @@ class Sender:
             await self._wake.wait()
             self._wake.clear()
             await self._drain_flash()
-            if self.sent < self.node.trees[self.node.own.name].size:
+            if self.sent < self._durable():
                 await self._send_run()
                 self._wake.set()  # more may be waiting; flashes are checked first
 
@@ -111,6 +113,10 @@ class Sender:
                 self._flashed.add(index)
                 await self._send_flash(index)
 
+    def _durable(self) -> int:
+        """The own feed's durable size (the tree may hold entries still being written)."""
+        return self.node.index.size(self.node.own.name)
+
     async def _send_run(self) -> None:
         node = self.node
         own = node.own
@@ -118,7 +124,7 @@ class Sender:
         cps = node.own_checkpoints
         target = cps.best(self.sent, MAX_RUN)
         if target is None:  # a long run with no stored checkpoint inside: sign one
-            target = min(tree.size, self.sent + MAX_RUN)
+            target = min(self._durable(), self.sent + MAX_RUN)
             cp = Checkpoint(own.origin, target, tree.root(target))
             note = sign_checkpoint(cp, node.keys.log)
             await node.store.put_checkpoint(
@@ -142,7 +148,7 @@ class Sender:
             batch_bytes += len(text)
         if batch:
             await self._send(m.encode("entries", start=batch_start, entries=batch))
-        old = self.peer_cosigned
+        old = self.checkpointed
         proof = tree.consistency_proof(old, target) if 0 < old < target else []
         await self._send(
             m.encode(
@@ -152,7 +158,7 @@ class Sender:
                 proof=[m.b64(h) for h in proof],
             )
         )
-        self.sent = target
+        self.sent = self.checkpointed = target
 
     async def _send_flash(self, index: int) -> None:
         node = self.node

@@ -34,7 +34,7 @@ def test_send_posts_a_file_and_prints_the_entry(
 
     headers = {"Authorization": f"Bearer {node_dir.tokens['auditor']}"}
     listed = httpx.get(f"{running_node.url}/v1/notices", headers=headers).json()["notices"]
-    assert [n["notice"]["id"] if "notice" in n else n["id"] for n in listed] == [entry["id"]]
+    assert [(n["index"], n["id"]) for n in listed] == [(0, entry["id"])]
 
 
 def test_send_file_may_follow_the_options(
