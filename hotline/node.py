@@ -17,6 +17,7 @@ from hotline_protocol.merkle import Tree
 from hotline_protocol.notices import Notice
 
 from .acks.deadlines import DeadlineWatcher
+from .acks.webhook import overdue_webhook
 from .events import EventHub
 from .feeds.index import Delivery, FeedIndex
 from .feeds.replica import Replica
@@ -76,6 +77,8 @@ class Node:
         self.hub = EventHub(list(sides))
         self.sequencer: Sequencer | None = None
         self.deadlines = DeadlineWatcher(self)
+        if settings.webhook:
+            self.deadlines.hooks.append(overdue_webhook(self, settings.webhook))
         self.own_checkpoints = OwnCheckpoints()
         self.replica = Replica(self, self.peer) if self.peer is not None else None
         self.peering = PeerManager(self) if self.peer is not None else None

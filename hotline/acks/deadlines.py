@@ -28,6 +28,7 @@ class DeadlineWatcher:
         self._node = node
         self._interval = interval
         self._announced: set[tuple[str, int]] = set()
+        self._repeated: dict[int, int] = {}  # own FLASH index -> last announcement (ms)
         self._task: asyncio.Task[None] | None = None
         self.hooks: list[Hook] = []
 
@@ -51,15 +52,15 @@ class DeadlineWatcher:
             await asyncio.sleep(self._interval)
 
     async def check(self) -> list[NoticeRecord]:
-        """Publish an overdue event for every newly overdue notice; returns them."""
+        """Publish an overdue event for every newly overdue notice, and announce overdue own
+        FLASH notices to the peer again every ``deadlines.flash_repeat`` seconds; returns the
+        newly overdue."""
         node = self._node
         now = node.clock_ms()
         deadlines = node.settings.deadlines
-        fresh = [
-            rec
-            for rec in node.index.iter_all()
-            if (rec.side, rec.index) not in self._announced and is_overdue(rec, deadlines, now)
-        ]
+        overdue = [rec for rec in node.index.iter_all() if is_overdue(rec, deadlines, now)]
+        fresh = [rec for rec in overdue if (rec.side, rec.index) not in self._announced]
+        self._repeat_flash(overdue, now)
         for rec in fresh:
             self._announced.add((rec.side, rec.index))
             node.hub.publish(
@@ -79,3 +80,25 @@ class DeadlineWatcher:
                 except Exception:
                     log.exception("overdue hook failed for %s #%d", rec.side, rec.index)
         return fresh
+
+    def _repeat_flash(self, overdue: list[NoticeRecord], now: int) -> None:
+        node = self._node
+        link = node.peering.link if node.peering is not None else None
+        if link is None:
+            return
+        every = int(node.settings.deadlines.flash_repeat * 1000)
+        for rec in overdue:
+            if rec.side != node.own.name or rec.precedence != "FLASH":
+                continue
+            last = self._repeated.get(rec.index)
+            if last is None or now - last >= every:
+                self._repeated[rec.index] = now
+                link.sender.announce(rec.index)
+                node.hub.publish(
+                    {
+                        "type": "announced",
+                        "side": rec.side,
+                        "index": rec.index,
+                        "at": now,
+                    }
+                )

@@ -16,7 +16,7 @@ from hotline_protocol.cosignature import verify_cosignature
 from hotline_protocol.entries import decode_entry
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.merkle import Tree, leaf_hash
-from hotline_protocol.note import Signature, split_note
+from hotline_protocol.note import Signature, Verifier, split_note
 from hotline_protocol.notices import Notice
 
 from .load import SideData
@@ -115,12 +115,6 @@ def check_checkpoints(feed: Feed) -> Check:
                 f"{where}: signed root {b64(c.root)} is not the Merkle root of the first "
                 f"{c.size} entries ({b64(feed.tree.root(c.size))})"
             )
-        for sig in sigs:
-            if sig.name == log.name and sig.key_id != log.key_id:
-                problems.append(
-                    f"{where}: a signature named {log.name} has key ID "
-                    f"{sig.key_id.hex()}, not the pinned {log.key_id.hex()}"
-                )
     latest = max((s.size for s in feed.signed), default=0)
     if latest < feed.tree.size:
         notes.append(
@@ -155,7 +149,7 @@ def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
     for cp in feed.signed:
         where = f"checkpoint {cp.position} (size {cp.size})"
         for sig in cp.signatures:
-            if sig.name == log.name:
+            if (sig.name, sig.key_id) == (log.name, log.key_id):
                 continue  # the log's own signature: see checkpoints
             if witness is not None and (sig.name, sig.key_id) == (witness.name, witness.key_id):
                 try:
@@ -164,16 +158,8 @@ def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
                     problems.append(f"{where}: cosignature by {sig.name}: {exc}")
                 else:
                     feed.cosigned.add(cp.position)
-            elif witness is not None and sig.name == witness.name:
-                problems.append(
-                    f"{where}: a signature named {sig.name} has key ID "
-                    f"{sig.key_id.hex()}, not the pinned {witness.key_id.hex()}"
-                )
             else:
-                notes.append(
-                    f"{where}: signature by a key not pinned in this export: "
-                    f"{sig.name}+{sig.key_id.hex()} (not verified)"
-                )
+                notes.append(f"{where}: {_unpinned(sig, [log, *([witness] if witness else [])])}")
     if witness is None:
         return Check(
             "cosignatures",
@@ -198,3 +184,12 @@ def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
             [*problems, *notes],
         )
     return Check("cosignatures", feed.name, "PASS", summary, notes)
+
+
+def _unpinned(sig: Signature, pinned: list[Verifier]) -> str:
+    """A signature line no pinned key made: ignored, as signed-note readers must, but shown."""
+    text = f"signature by {sig.name}+{sig.key_id.hex()}, a key not pinned in this export"
+    for key in pinned:
+        if key.name == sig.name:
+            text += f" (the pinned {key.name} has key ID {key.key_id.hex()})"
+    return text + ": not verified, ignored"

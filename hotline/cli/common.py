@@ -10,11 +10,13 @@ Exit codes, for every command:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
 import tempfile
 from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -79,9 +81,14 @@ def print_json(data: Any) -> None:
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    import asyncio
-
-    return asyncio.run(coro)
+    """Run ``coro`` to completion; in a thread of its own when an event loop already runs here
+    (the CLI called from async code, as tests do)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def write_config_atomic(directory: Path, data: dict[str, Any]) -> None:

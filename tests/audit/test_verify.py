@@ -127,9 +127,7 @@ def test_an_unpinned_witness_cosignature_is_noted_not_failed(two_sides: TwoSides
     report = verify(doc)
 
     assert report.ok, report.render()
-    assert "not pinned in this export: neutral.example/witness+" in details(
-        report, "cosignatures", "alpha"
-    )
+    assert "signature by neutral.example/witness+" in details(report, "cosignatures", "alpha")
 
 
 def test_two_notes_of_one_size_with_the_same_root_are_not_a_fork(two_sides: TwoSides) -> None:
@@ -297,7 +295,9 @@ def test_a_forged_cosignature_fails_cosignatures(two_sides: TwoSides) -> None:
     assert "2 of 4 signed checkpoints cosigned" in text
 
 
-def test_a_cosignature_by_another_key_under_the_witness_name_fails(two_sides: TwoSides) -> None:
+def test_a_cosignature_by_another_key_under_the_witness_name_is_ignored(
+    two_sides: TwoSides,
+) -> None:
     alpha, bravo = two_sides.alpha, two_sides.bravo
     impostor = CosignatureSigner.generate(bravo.witness.name)
     note = alpha.sign(size=1)
@@ -307,10 +307,13 @@ def test_a_cosignature_by_another_key_under_the_witness_name_fails(two_sides: Tw
 
     report = verify(doc)
 
-    assert_fails(report, "cosignatures[alpha]")
-    assert f"not the pinned {bravo.witness.key_id.hex()}" in details(
-        report, "cosignatures", "alpha"
-    )
+    # signed-note readers ignore a line whose key ID is not the pinned one: it proves nothing,
+    # for or against the log, so the report shows it and does not count it as a cosignature
+    assert report.ok, report.render()
+    text = details(report, "cosignatures", "alpha")
+    assert "2 of 4 signed checkpoints cosigned" in text
+    assert f"{bravo.witness.name} has key ID {bravo.witness.key_id.hex()}" in text
+    assert "not verified, ignored" in text
 
 
 def test_a_fork_of_two_validly_signed_roots_for_one_size_fails_forks(

@@ -74,7 +74,7 @@ def test_card_refuses_a_bad_vkey() -> None:
 
 def test_card_refuses_a_log_key_named_otherwise_than_the_origin() -> None:
     card = make_card()
-    with pytest.raises(CardError, match="log-vkey is named 'hotline.example/bravo' but the card"):
+    with pytest.raises(CardError, match=r"log-vkey is named 'hotline\.example/bravo' but the card"):
         parse_card(replace_line(card, "origin", "hotline.example/charlie"))
 
 

@@ -71,7 +71,7 @@ def test_init_refuses_an_existing_node_dir_and_changes_nothing(tmp_path: Path) -
     d = tmp_path / "alpha"
     assert init(d)[0] == 0
     before = {p: p.read_bytes() for p in d.rglob("*") if p.is_file()}
-    code, out, err = init(d)
+    code, _, err = init(d)
     assert code == 2
     assert err.startswith("hotline: error: ")
     assert "already holds a node" in err

@@ -99,7 +99,7 @@ def test_send_quick_distress(node_dir: NodeDir, running_node: NodeProcess) -> No
 def test_send_with_an_idempotency_key_is_not_doubled(
     node_dir: NodeDir, running_node: NodeProcess
 ) -> None:
-    args = [
+    args: list[str | Path] = [
         "send",
         node_dir.path,
         "--token",
