@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from .api import audit, errors, keys, logs, notices, peer, stream, system, users
+from .api import audit, bundles, errors, keys, logs, notices, peer, stream, system, users
 from .api.limits import BodyLimit
+from .console import mount_console
 from .keys import NodeKeys, load_keys
 from .metrics import Metrics
 from .node import Clock, Node
@@ -72,9 +73,11 @@ def create_app(
         logs.router,
         keys.router,
         audit.router,
+        bundles.router,
         users.router,
         stream.router,
         peer.router,
     ):
         app.include_router(router)
+    mount_console(app)
     return app

@@ -17,7 +17,7 @@ from hotline_protocol.entries import decode_entry
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.merkle import Tree, leaf_hash
 from hotline_protocol.note import Signature, Verifier, split_note
-from hotline_protocol.notices import Notice
+from hotline_protocol.notices import Notice, Reference, reference_of
 
 from .load import SideData
 from .report import Check, b64, count, sizes
@@ -34,6 +34,25 @@ class SignedCheckpoint:
     signatures: list[Signature]
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A reference an entry's notice makes: ``kind`` is ack, cancel or update."""
+
+    index: int
+    kind: str
+    ref: Reference
+
+
+def links_of(index: int, notice: Notice) -> list[Link]:
+    out = []
+    target = reference_of(notice)
+    if target is not None:
+        out.append(Link(index, str(notice.kind), target))
+    if notice.supersedes is not None:
+        out.append(Link(index, "update", notice.supersedes))
+    return out
+
+
 @dataclass
 class Feed:
     """One side of the export and what the checks learnt about it."""
@@ -41,7 +60,8 @@ class Feed:
     side: SideData
     leaves: list[bytes] = field(default_factory=list)  # leaf hash of each entry as exported
     tree: Tree = field(default_factory=Tree)
-    notices: list[Notice | None] = field(default_factory=list)  # None: the entry failed
+    links: list[Link] = field(default_factory=list)  # the references the notices make
+    undecoded: int = 0  # entries that failed the entries check
     signed: list[SignedCheckpoint] = field(default_factory=list)
     cosigned: set[int] = field(default_factory=set)  # positions with a valid cosignature
 
@@ -65,9 +85,9 @@ def check_entries(feed: Feed) -> Check:
             notice = decode_entry(raw, origin=side.origin, index=index, prev=prev).notice
         except ProtocolError as exc:
             problems.append(f"entry at position {index}: {exc}")
-            feed.notices.append(None)
+            feed.undecoded += 1
         else:
-            feed.notices.append(notice)
+            feed.links += links_of(index, notice)  # keep what later checks need, not the notice
             kinds[str(notice.kind)] += 1
         prev = feed.leaves[index]  # the next entry must chain to these bytes, as exported
     n = len(side.entries)

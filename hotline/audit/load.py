@@ -7,18 +7,18 @@ listed with its JSON path; a side with any problem is left out (its checks are t
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.errors import NoteError
 from hotline_protocol.note import Verifier, b64decode_strict, verifier_from_vkey
 
+from .shape import Shape, is_unicode, kind_of, parse_json
+
 FORMAT = "hotline-audit-export/v1"
 MAX_SIDES = 2
 V = TypeVar("V", bound=Verifier)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +64,16 @@ class Loaded:
 def load_export(data: bytes) -> Loaded:
     out = Loaded()
     try:
-        doc = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        doc = parse_json(data)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         out.problems.append(f"not JSON: {exc}")
         out.fatal = True
         return out
     if not isinstance(doc, dict):
-        out.problems.append(f"the export must be a JSON object, found {_kind(doc)}")
+        out.problems.append(f"the export must be a JSON object, found {kind_of(doc)}")
         out.fatal = True
         return out
-    shape = _Shape(out.problems)
+    shape = Shape(out.problems)
     out.format = shape.get(doc, "format", str, "")
     if out.format is not None and out.format != FORMAT:
         out.problems.append(f"format: unknown format {out.format!r}, expected {FORMAT!r}")
@@ -94,7 +94,7 @@ def load_export(data: bytes) -> Loaded:
     return out
 
 
-def _load_sides(sides: list[Any], shape: _Shape, out: Loaded) -> None:
+def _load_sides(sides: list[Any], shape: Shape, out: Loaded) -> None:
     if not 1 <= len(sides) <= MAX_SIDES:
         out.problems.append(f"sides: expected 1 or {MAX_SIDES} sides, found {len(sides)}")
     names: set[str] = set()
@@ -112,12 +112,14 @@ def _load_sides(sides: list[Any], shape: _Shape, out: Loaded) -> None:
             out.sides.append(side)
         else:
             name = raw.get("name") if isinstance(raw, dict) else None
-            out.broken_sides.append(name if isinstance(name, str) else f"sides[{i}]")
+            if not (isinstance(name, str) and name and is_unicode(name)):
+                name = f"sides[{i}]"
+            out.broken_sides.append(name)
 
 
-def _load_side(raw: Any, path: str, shape: _Shape) -> SideData | None:
+def _load_side(raw: Any, path: str, shape: Shape) -> SideData | None:
     if not isinstance(raw, dict):
-        shape.fail(f"{path}: expected an object, found {_kind(raw)}")
+        shape.fail(f"{path}: expected an object, found {kind_of(raw)}")
         return None
     name = shape.get(raw, "name", str, path)
     origin = shape.get(raw, "origin", str, path)
@@ -148,7 +150,7 @@ def _load_side(raw: Any, path: str, shape: _Shape) -> SideData | None:
     return SideData(name, origin, log_vkey, witness_vkey, log, witness, entries, checkpoints)
 
 
-def _key(text: str | None, cls: type[V], path: str, shape: _Shape) -> V | None:
+def _key(text: str | None, cls: type[V], path: str, shape: Shape) -> V | None:
     if text is None:
         return None
     try:
@@ -163,7 +165,7 @@ def _key(text: str | None, cls: type[V], path: str, shape: _Shape) -> V | None:
     return key
 
 
-def _entries(raw: list[Any], path: str, shape: _Shape) -> list[bytes]:
+def _entries(raw: list[Any], path: str, shape: Shape) -> list[bytes]:
     out: list[bytes] = []
     for i, item in enumerate(raw):
         value = b64decode_strict(item) if isinstance(item, str) else None
@@ -174,9 +176,9 @@ def _entries(raw: list[Any], path: str, shape: _Shape) -> list[bytes]:
     return out
 
 
-def _checkpoint(raw: Any, position: int, path: str, shape: _Shape) -> CheckpointData | None:
+def _checkpoint(raw: Any, position: int, path: str, shape: Shape) -> CheckpointData | None:
     if not isinstance(raw, dict):
-        shape.fail(f"{path}: expected an object, found {_kind(raw)}")
+        shape.fail(f"{path}: expected an object, found {kind_of(raw)}")
         return None
     size = shape.get(raw, "size", int, path)
     note = shape.get(raw, "note", str, path)
@@ -185,7 +187,7 @@ def _checkpoint(raw: Any, position: int, path: str, shape: _Shape) -> Checkpoint
     return CheckpointData(position, size, note.encode())
 
 
-def _load_evidence(doc: dict[str, Any], shape: _Shape) -> list[EvidenceData] | None:
+def _load_evidence(doc: dict[str, Any], shape: Shape) -> list[EvidenceData] | None:
     records = shape.get(doc, "evidence", list, "")
     if records is None:
         return None
@@ -194,7 +196,7 @@ def _load_evidence(doc: dict[str, Any], shape: _Shape) -> list[EvidenceData] | N
     for i, rec in enumerate(records):
         path = f"evidence[{i}]"
         if not isinstance(rec, dict):
-            shape.fail(f"{path}: expected an object, found {_kind(rec)}")
+            shape.fail(f"{path}: expected an object, found {kind_of(rec)}")
             continue
         time = shape.get(rec, "time", int, path)
         source = shape.get(rec, "source", str, path)
@@ -210,57 +212,3 @@ def _load_evidence(doc: dict[str, Any], shape: _Shape) -> list[EvidenceData] | N
         assert detail is not None and raw is not None
         out.append(EvidenceData(time, source, reason, detail, raw))
     return out if len(shape.problems) == before else None
-
-
-class _Shape:
-    """Typed field access that records what is missing or of the wrong type."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-
-    def fail(self, problem: str) -> None:
-        self.problems.append(problem)
-
-    def get(self, obj: dict[str, Any], key: str, kind: type[T], path: str) -> T | None:
-        where = f"{path}.{key}" if path else key
-        if key not in obj:
-            self.fail(f"{where}: missing")
-            return None
-        value = obj[key]
-        if kind is int:
-            good = type(value) is int and value >= 0
-        else:
-            good = isinstance(value, kind)
-        if not good:
-            want = "a non-negative integer" if kind is int else f"a {_kind_name(kind)}"
-            self.fail(f"{where}: expected {want}, found {_kind(value)}")
-            return None
-        return value  # type: ignore[no-any-return]
-
-
-def _kind_name(kind: type[Any]) -> str:
-    names: dict[type[Any], str] = {str: "string", list: "list", dict: "object"}
-    return names.get(kind, kind.__name__)
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return {str: "a string", int: "an integer", float: "a number", list: "a list"}.get(
-        type(value), "an object"
-    )
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")

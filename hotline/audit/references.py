@@ -7,7 +7,7 @@ bytes as exported) is the one named.
 
 from __future__ import annotations
 
-from hotline_protocol.notices import Ack, Cancel, Reference
+from hotline_protocol.notices import Reference
 
 from .checks import Feed
 from .report import Check, b64, count
@@ -18,32 +18,18 @@ def check_references(feed: Feed, other: Feed | None) -> Check:
     to an earlier entry of the own feed, each with the leaf hash that entry has."""
     problems: list[str] = []
     counts = {"ack": 0, "cancel": 0, "update": 0}
-    skipped = 0
-    for index, notice in enumerate(feed.notices):
-        if notice is None:
-            skipped += 1
-            continue
-        where = f"entry {index}"
-        if isinstance(notice, Ack):
-            counts["ack"] += 1
-            problem = _resolve(notice.ref, other, "the other side's feed")
-            if problem:
-                problems.append(f"{where} (ack): {problem}")
-        if isinstance(notice, Cancel):
-            counts["cancel"] += 1
-            problem = _resolve_own(notice.ref, feed, index)
-            if problem:
-                problems.append(f"{where} (cancel): {problem}")
-        if notice.supersedes is not None:
-            counts["update"] += 1
-            problem = _resolve_own(notice.supersedes, feed, index)
-            if problem:
-                problems.append(f"{where} (update): {problem}")
+    for link in feed.links:
+        counts[link.kind] += 1
+        if link.kind == "ack":
+            problem = _resolve(link.ref, other, "the other side's feed")
+        else:
+            problem = _resolve_own(link.ref, feed, link.index)
+        if problem:
+            problems.append(f"entry {link.index} ({link.kind}): {problem}")
     notes = []
-    if skipped:
-        notes.append(
-            f"{count(skipped, 'entry', 'entries')} not examined: they failed the entries check"
-        )
+    if feed.undecoded:
+        skipped = count(feed.undecoded, "entry", "entries")
+        notes.append(f"{skipped} not examined: they failed the entries check")
     total = sum(counts.values())
     if problems:
         summary = f"{len(problems)} of {count(total, 'reference')} do not resolve"

@@ -35,7 +35,10 @@ SIDE_CHECKS = ("entries", "checkpoints", "cosignatures", "consistency", "forks",
 
 def verify_export(data: bytes) -> Report:
     """Check an export; the report lists every check, ``report.ok`` is True only if all pass."""
-    loaded = load_export(data)
+    try:
+        loaded = load_export(data)
+    except Exception as exc:  # the auditor gets a verdict, never a traceback
+        loaded = Loaded(problems=[f"unreadable: {type(exc).__name__}: {exc}"], fatal=True)
     report = Report(loaded.format, loaded.exported_at, loaded.exported_by)
     report.add(_format_check(loaded))
     if loaded.fatal:

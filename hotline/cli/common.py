@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import ssl
 import sys
 import tempfile
 from collections.abc import Coroutine
@@ -26,7 +27,6 @@ from ..settings import CONFIG_NAME, write_config
 
 T = TypeVar("T")
 
-EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
@@ -107,7 +107,12 @@ def write_config_atomic(directory: Path, data: dict[str, Any]) -> None:
 
 
 def http_client(base_url: str, token: str, cacert: str | None = None) -> httpx.Client:
-    verify: str | bool = cacert if cacert else True
+    verify: ssl.SSLContext | bool = True
+    if cacert:
+        try:
+            verify = ssl.create_default_context(cafile=cacert)
+        except (OSError, ssl.SSLError) as exc:
+            raise CliError(f"cannot load the CA certificate {cacert}: {exc}") from exc
     return httpx.Client(
         base_url=base_url.rstrip("/"),
         headers={"Authorization": f"Bearer {token}"},

@@ -19,8 +19,10 @@ from typing import Any
 
 import httpx
 
+from .card import parse_card
 from .common import CliError, add_command, refusal
-from .init import init_node, port_number
+from .init import CARD_NAME, init_node, port_number
+from .pair import pin_card
 from .spawn import NodeRunner, NodeStartError
 from .users import create_user
 
@@ -86,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     nodes: list[DemoNode] = []
     try:
         nodes = [_set_up(root, spec, args.base_port + i) for i, spec in enumerate(SIDES)]
+        _pair(nodes)
         for node in nodes:
             node.runner.start()
         first = nodes[0]
@@ -118,6 +121,14 @@ def _set_up(root: Path, spec: DemoSide, port: int) -> DemoNode:
     tokens = {role: create_user(directory, role, role) for role in ("operator", "auditor")}
     runner = NodeRunner(directory, port, log_path=directory / "serve.log")
     return DemoNode(spec, directory, runner, tokens)
+
+
+def _pair(nodes: list[DemoNode]) -> None:
+    """Pin every other side's card on each node (nothing to do for a single side)."""
+    for node in nodes:
+        for other in nodes:
+            if other is not node:
+                pin_card(node.directory, parse_card((other.directory / CARD_NAME).read_bytes()))
 
 
 def sample_operation(now_ms: int) -> dict[str, Any]:

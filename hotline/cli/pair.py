@@ -33,6 +33,24 @@ def run(args: argparse.Namespace) -> int:
     directory: Path = args.dir
     settings = load_settings(directory)
     card = _read_card(args.card)
+    replaced = pin_card(directory, card, replace=args.replace)
+    if replaced is False:
+        print(f"already paired with {card.side} ({card.origin}); nothing changed")
+        return 0
+    print(f"paired {settings.side} with {card.side} ({card.origin}) at {card.url}")
+    print(f"  fingerprint {card.fingerprint()}: check it with the other side")
+    if replaced is not None:
+        print(f"  replaced the card of {replaced!r}; its replica stays in the store")
+    print("restart the node (hotline serve) for the pairing to take effect")
+    return 0
+
+
+def pin_card(directory: Path, card: Card, *, replace: bool = False) -> str | bool | None:
+    """Pin ``card`` as the node's [peer]. Returns False if it was pinned already (nothing
+    written), the replaced peer's side name, or None for a first pairing. CliError, and
+    nothing written, when the card is this node's own or another card is pinned (without
+    ``replace``)."""
+    settings = load_settings(directory)
     if card.origin == settings.origin:
         raise CliError(
             f"this is this node's own card (origin {card.origin!r}): pair with the "
@@ -47,21 +65,15 @@ def run(args: argparse.Namespace) -> int:
     pinned = config.get("peer")
     wanted = card.peer_config()
     if isinstance(pinned, dict) and {k: pinned.get(k) for k in wanted} == wanted:
-        print(f"already paired with {card.side} ({card.origin}); nothing changed")
-        return 0
-    if pinned is not None and not args.replace:
+        return False
+    if isinstance(pinned, dict) and not replace:
         raise CliError(
             f"already paired with {pinned.get('side')!r} ({pinned.get('origin')!r}); "
             "pass --replace to pin this card instead"
         )
     config["peer"] = {**(pinned if isinstance(pinned, dict) else {}), **wanted}
     write_config_atomic(directory, config)
-    print(f"paired {settings.side} with {card.side} ({card.origin}) at {card.url}")
-    print(f"  fingerprint {card.fingerprint()}: check it with the other side")
-    if pinned is not None:
-        print(f"  replaced the card of {pinned.get('side')!r}; its replica stays in the store")
-    print("restart the node (hotline serve) for the pairing to take effect")
-    return 0
+    return str(pinned.get("side")) if isinstance(pinned, dict) else None
 
 
 def _read_card(path: Path) -> Card:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -35,9 +36,13 @@ class NodeRunner:
         log_path: Path,
         host: str = "127.0.0.1",
         env: dict[str, str] | None = None,
+        scheme: str = "http",
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.directory = directory
         self.host = host
+        self.scheme = scheme
+        self.verify = verify  # for https: a context trusting the node's CA, or the system's
         self.port = port
         self.log_path = log_path
         self.env = env
@@ -45,7 +50,7 @@ class NodeRunner:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -84,7 +89,7 @@ class NodeRunner:
 
     def wait_healthy(self, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=2.0) as client:
+        with httpx.Client(timeout=2.0, verify=self.verify) as client:
             while time.monotonic() < deadline:
                 if self.process is None or self.process.poll() is not None:
                     code = None if self.process is None else self.process.returncode

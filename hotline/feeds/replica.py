@@ -1,20 +1,28 @@
 """The replica: the peer's feed as this node holds it, verified, stored, then cosigned.
 
-Entries arrive in order and wait in a buffer until a checkpoint covers them. Then, in this order:
-the log signature is checked against the pinned vkey (before the body is parsed), the entries'
-chain (origin, index, prev hashes, notices) is checked, the Merkle root of the feed with them must
-equal the checkpoint's, and the witness rules must accept the checkpoint against the last one
-this node cosigned. Only then are the entries and the checkpoint written (one durable write), the
-witness state moved (compare-and-set) and the cosignature made, stored and returned: the delivery
+Entries arrive in order on a link and wait in that link's :class:`Pending` run until a
+checkpoint covers them. Then, in this order: the log signature is checked against the pinned vkey
+(before the body is parsed), the checkpoint's size must be the size the entries make (the same
+size as the checkpoint cosigned before with another root is a fork), the entries' chain (origin,
+index, prev hashes, notices) is checked, the Merkle root of the feed with them must equal the
+checkpoint's, and the witness rules must accept the checkpoint against the last one this node
+cosigned. Only then are the entries and the checkpoint written (one durable write), the witness
+state moved (compare-and-set) and the cosignature made, stored and returned: the delivery
 receipt. Anything that fails is refused with a reason and changes nothing.
+
+A FLASH entry pushed ahead of the backlog is verified on its own (log signature, inclusion
+proof); the checkpoint it came with is kept, and when the ordered entries reach that size their
+root must match it, or the peer signed two views of its feed and the run is refused as a fork.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hotline_protocol.checkpoint import open_checkpoint
+from hotline_protocol.checkpoint import Checkpoint, open_checkpoint
 from hotline_protocol.cosignature import cosign
 from hotline_protocol.entries import MAX_ENTRY_BYTES, Entry, decode_chain, decode_entry, peek_entry
 from hotline_protocol.errors import ProtocolError
@@ -22,13 +30,57 @@ from hotline_protocol.merkle import leaf_hash, verify_inclusion
 from hotline_protocol.note import Verifier, add_signatures, split_note
 from hotline_protocol.witness import check_checkpoint
 
-from ..peering.errors import Refusal
+from ..peering.errors import LinkError, Refusal
 from ..store.base import CheckpointRecord, CosignatureRecord
 
 if TYPE_CHECKING:
     from ..node import Node, Side
 
-MAX_BUFFERED = 20_000  # entries waiting for a checkpoint
+log = logging.getLogger("hotline.replica")
+MAX_PENDING = 20_000  # entries waiting for a checkpoint
+
+
+class Pending:
+    """Entries received on one link after the replica's size ``start``, not yet checkpointed."""
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.raws: list[bytes] = []
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.raws)
+
+    def add(self, start: int, raws: list[bytes], raw_msg: bytes) -> None:
+        if start != self.end:
+            reason = "gap" if start > self.end else "overlap"
+            raise Refusal(reason, f"entries start at {start}, expected {self.end}", raw_msg)
+        for offset, raw in enumerate(raws):
+            if len(raw) > MAX_ENTRY_BYTES:
+                raise Refusal(
+                    "entry_too_large",
+                    f"entry {start + offset} is {len(raw)} bytes, at most {MAX_ENTRY_BYTES}",
+                    raw_msg,
+                )
+        if len(self.raws) + len(raws) > MAX_PENDING:
+            raise Refusal(
+                "too_many_entries", f"more than {MAX_PENDING} entries without a checkpoint", raw_msg
+            )
+        self.raws.extend(raws)
+
+    def take(self) -> list[bytes]:
+        raws, self.raws = self.raws, []
+        self.start += len(raws)
+        return raws
+
+
+@dataclass(frozen=True)
+class Early:
+    """A FLASH entry received ahead of the backlog, and the checkpoint that proved it."""
+
+    entry: Entry
+    checkpoint: Checkpoint
+    note: bytes
 
 
 class Replica:
@@ -38,10 +90,9 @@ class Replica:
         self.origin = peer.origin
         self.log = Verifier.from_vkey(peer.log_vkey)
         self.tree = node.trees[peer.name]
-        self.buffer: list[bytes] = []
         self.witness: tuple[int, bytes] | None = None  # last (size, root) this node cosigned
         self.last_line: str | None = None  # that cosignature, to resend after an outage
-        self.early: dict[int, Entry] = {}  # FLASH entries received ahead of the backlog
+        self.early: dict[int, Early] = {}  # FLASH entries received ahead of the backlog
         self.lock = asyncio.Lock()
 
     @property
@@ -52,125 +103,150 @@ class Replica:
     def cosigned(self) -> int:
         return self.witness[0] if self.witness else 0
 
+    def pending(self) -> Pending:
+        """A new run of entries for a link, starting at the size held."""
+        return Pending(self.have)
+
     async def load(self) -> None:
+        """Read the witness state and the last receipt, and finish a cosignature that a crash
+        interrupted (entries stored but the witness state not moved, or moved but the
+        cosignature not stored): the checkpoint was verified before it was stored."""
         store = self.node.store
         self.witness = await store.witness_state(self.origin)
-        if self.witness is None:
+        latest = await store.latest_checkpoint(self.origin)
+        if latest is None or latest.size != self.have:
             return
-        own_witness = self.node.keys.witness
-        for record in reversed(await store.checkpoints(self.origin)):
-            if record.size == self.witness[0]:
-                for sig in split_note(record.note)[1]:
-                    if (sig.name, sig.key_id) == (own_witness.name, own_witness.key_id):
-                        self.last_line = sig.line().rstrip("\n")
-                break
+        if self.witness is None or self.witness[0] < latest.size:
+            await self._finish(latest)
+            return
+        if self.witness[0] == latest.size:
+            self.last_line = self._own_line(latest.note)
+            if self.last_line is None:
+                await self._finish(latest)
 
-    def reset(self) -> None:
-        """Drop unconfirmed entries (the link closed before their checkpoint came)."""
-        self.buffer.clear()
+    def _own_line(self, note: bytes) -> str | None:
+        own = self.node.keys.witness
+        for sig in split_note(note)[1]:
+            if (sig.name, sig.key_id) == (own.name, own.key_id):
+                return sig.line().rstrip("\n")
+        return None
 
-    def add_entries(self, start: int, raws: list[bytes], raw_msg: bytes) -> None:
-        expected = self.have + len(self.buffer)
-        if start != expected:
-            reason = "gap" if start > expected else "overlap"
-            raise Refusal(reason, f"entries start at {start}, expected {expected}", raw_msg)
-        for offset, raw in enumerate(raws):
-            if len(raw) > MAX_ENTRY_BYTES:
-                raise Refusal(
-                    "entry_too_large", f"entry {start + offset} is {len(raw)} bytes", raw_msg
-                )
-        if len(self.buffer) + len(raws) > MAX_BUFFERED:
-            raise Refusal(
-                "too_many_entries",
-                f"more than {MAX_BUFFERED} entries without a checkpoint",
-                raw_msg,
-            )
-        self.buffer.extend(raws)
+    async def _finish(self, record: CheckpointRecord) -> None:
+        size = record.size
+        try:
+            cp = open_checkpoint(record.note, origin=self.origin, log=self.log).checkpoint
+            if cp.root != self.tree.root(size):
+                raise ProtocolError("stored checkpoint root is not the replica's root")
+            if self.witness is not None and (
+                self.witness[0] > size or self.tree.root(self.witness[0]) != self.witness[1]
+            ):
+                raise ProtocolError("witness state is not a prefix of the replica")
+        except ProtocolError as exc:
+            log.error("replica of %s: not finishing the cosignature of %d: %s", self.side, size, exc)
+            return
+        log.info("replica of %s: finishing the cosignature of size %d", self.side, size)
+        if self.witness is None or self.witness[0] != size:
+            await self.node.store.set_witness_state(self.origin, self.witness, (size, cp.root))
+            self.witness = (size, cp.root)
+        await self._cosign(record.note, cp, self.node.clock_ms())
 
-    async def checkpoint(self, note: bytes, old: int, proof: list[bytes], raw_msg: bytes) -> str:
-        """Verify, store and cosign; returns the cosignature line."""
+    async def checkpoint(
+        self, pending: Pending, note: bytes, old: int, proof: list[bytes], raw_msg: bytes
+    ) -> str:
+        """Verify, store and cosign the checkpoint over the pending run; returns the
+        cosignature line. The run is emptied whatever happens."""
+        raws = pending.take()
         async with self.lock:
-            try:
-                return await self._checkpoint(note, old, proof, raw_msg)
-            except Refusal:
-                self.buffer.clear()
-                raise
+            if pending.start - len(raws) != self.have:  # another link moved the replica
+                raise LinkError("superseded", "the replica moved under this link", 4409)
+            return await self._checkpoint(raws, note, old, proof, raw_msg)
 
-    async def _checkpoint(self, note: bytes, old: int, proof: list[bytes], raw_msg: bytes) -> str:
+    async def _checkpoint(
+        self, raws: list[bytes], note: bytes, old: int, proof: list[bytes], raw_msg: bytes
+    ) -> str:
+        evidence = raw_msg + b"\n" + b"\n".join(raws) if raws else raw_msg
         try:
             signed = open_checkpoint(note, origin=self.origin, log=self.log)
         except ProtocolError as exc:
             raise Refusal(exc.code, str(exc), raw_msg) from exc
         cp = signed.checkpoint
-        start, size = self.have, self.have + len(self.buffer)
-        if cp.size != size:
-            raise Refusal(
-                "size_mismatch",
-                f"checkpoint size {cp.size}, entries make {size}",
-                raw_msg + b"\n" + b"\n".join(self.buffer),
-            )
-        prev = self.tree.leaf(start - 1) if start else b""
-        try:
-            entries = decode_chain(self.buffer, origin=self.origin, start=start, prev=prev)
-        except ProtocolError as exc:
-            raise Refusal(exc.code, str(exc), raw_msg + b"\n" + b"\n".join(self.buffer)) from exc
-        if size == self.cosigned and self.witness is not None and self.witness[1] == cp.root:
+        start, size = self.have, self.have + len(raws)
+        if not raws and self.witness is not None and cp.size == self.witness[0]:
+            if cp.root != self.witness[1]:
+                raise Refusal(
+                    "conflict",
+                    f"fork: a checkpoint of size {cp.size} with another root than the one "
+                    "cosigned before",
+                    raw_msg,
+                )
             if self.last_line is not None:  # already cosigned: resend the receipt
                 return self.last_line
+        if cp.size != size:
+            raise Refusal("size_mismatch", f"checkpoint size {cp.size}, entries make {size}", evidence)
+        prev = self.tree.leaf(start - 1) if start else b""
+        try:
+            entries = decode_chain(raws, origin=self.origin, start=start, prev=prev)
+        except ProtocolError as exc:
+            raise Refusal(exc.code, str(exc), evidence) from exc
         self.tree.extend(e.leaf_hash for e in entries)
         try:
-            root = self.tree.root()
-            if root != cp.root:
+            if self.tree.root() != cp.root:
                 raise Refusal(
                     "root_mismatch",
-                    "the checkpoint's root is not the root of the "
-                    "entries (a fork or tampered entries)",
-                    raw_msg + b"\n" + b"\n".join(self.buffer),
+                    "the checkpoint's root is not the root of the entries (a fork or tampered "
+                    "entries)",
+                    evidence,
                 )
+            self._check_early(size, evidence)
             try:
                 check_checkpoint(
-                    note=note,
-                    old_size=old,
-                    proof=proof,
-                    last=self.witness,
+                    note=note, old_size=old, proof=proof, last=self.witness,
                     logs={self.origin: self.log},
                 )
             except ProtocolError as exc:
                 raise Refusal(exc.code, str(exc), raw_msg) from exc
-            line = await self._store(entries, start, note, cp.body(), cp.root, size)
+            return await self._store(entries, start, note, cp)
         except BaseException:
             self.tree.truncate(start)
             raise
-        self.buffer.clear()
-        return line
 
-    async def _store(
-        self, entries: list[Entry], start: int, note: bytes, body: bytes, root: bytes, size: int
-    ) -> str:
+    def _check_early(self, size: int, evidence: bytes) -> None:
+        """Every FLASH checkpoint received early must be a prefix of the feed as it arrives."""
+        for early in self.early.values():
+            cp = early.checkpoint
+            if cp.size <= size and self.tree.root(cp.size) != cp.root:
+                raise Refusal(
+                    "fork",
+                    f"the feed does not match the checkpoint of size {cp.size} that came with "
+                    f"FLASH entry {early.entry.index}",
+                    evidence + b"\n" + early.note,
+                )
+
+    async def _store(self, entries: list[Entry], start: int, note: bytes, cp: Checkpoint) -> str:
         node, store = self.node, self.node.store
         now = node.clock_ms()
+        record = CheckpointRecord(self.origin, cp.size, cp.root, note, now)
         if entries:
-            await store.append(
-                self.origin,
-                start,
-                [(e.raw, e.leaf_hash) for e in entries],
-                CheckpointRecord(self.origin, size, root, note, now),
-            )
+            await store.append(self.origin, start, [(e.raw, e.leaf_hash) for e in entries], record)
         else:
-            await store.put_checkpoint(CheckpointRecord(self.origin, size, root, note, now))
-        await store.set_witness_state(self.origin, self.witness, (size, root))
-        self.witness = (size, root)
+            await store.put_checkpoint(record)
+        await store.set_witness_state(self.origin, self.witness, (cp.size, cp.root))
+        self.witness = (cp.size, cp.root)
+        for entry in entries:
+            early = self.early.pop(entry.index, None)
+            node.record_entry(self.side, entry, now, alarm=early is None)
+        return await self._cosign(note, cp, now)
+
+    async def _cosign(self, note: bytes, cp: Checkpoint, now: int) -> str:
+        node = self.node
         signer = node.keys.witness
-        sig = cosign(body, signer, now // 1000)
-        await store.add_cosignature(
-            CosignatureRecord(self.origin, size, signer.name, now // 1000, now),
+        sig = cosign(cp.body(), signer, now // 1000)
+        await node.store.add_cosignature(
+            CosignatureRecord(self.origin, cp.size, signer.name, now // 1000, now),
             add_signatures(note, [sig]),
         )
         self.last_line = sig.line().rstrip("\n")
-        for entry in entries:
-            self.early.pop(entry.index, None)
-            node.record_entry(self.side, entry, now)
-        node.record_delivery(self.side, size, signer.name, now)
+        node.record_delivery(self.side, cp.size, signer.name, now)
         return self.last_line
 
     async def flash(
@@ -182,22 +258,32 @@ class Replica:
             if not 0 <= index < cp.size:
                 raise Refusal("bad_index", f"index {index} not below size {cp.size}", raw_msg)
             verify_inclusion(leaf_hash(raw), index, cp.size, proof, cp.root)
-            prev_text = peek_entry(raw).get("prev", "")
-            prev = _prev_bytes(prev_text)
-            entry = decode_entry(raw, origin=self.origin, index=index, prev=prev)
+            entry = decode_entry(raw, origin=self.origin, index=index, prev=_prev_of(raw))
         except ProtocolError as exc:
             raise Refusal(exc.code, str(exc), raw_msg) from exc
         if entry.notice.precedence.value != "FLASH":
             raise Refusal("not_flash", "only FLASH entries may overtake the backlog", raw_msg)
+        if cp.size <= self.have and self.tree.root(cp.size) != cp.root:
+            raise Refusal(
+                "fork",
+                f"the FLASH entry's checkpoint of size {cp.size} is not the feed held here",
+                raw_msg,
+            )
         if index < self.have:
             return None
-        self.early[index] = entry
+        self.early[index] = Early(entry, cp, note)
         return entry
 
 
-def _prev_bytes(text: object) -> bytes:
+def _prev_of(raw: bytes) -> bytes:
+    """The ``prev`` hash an entry claims (checked later, when it arrives in order)."""
     import base64
+    import binascii
 
+    text = peek_entry(raw).get("prev", "")
     if not isinstance(text, str):
         return b""
-    return base64.b64decode(text) if text else b""
+    try:
+        return base64.b64decode(text, validate=True) if text else b""
+    except (binascii.Error, ValueError):
+        return b""

@@ -10,8 +10,11 @@ the :class:`EventFeed` then yields
 2. then the queued live events, skipping any that ``end`` already covers.
 
 ``overdue``, ``link`` and ``alarm`` are live notifications about the present and are not replayed.
-Replayed events carry the same fields and cursors as the live ones; across the two sides they
-are ordered by the time the node recorded them, and within a side always by index.
+Replayed events carry the same fields as the live ones. Within a side they come in index order,
+and a ``delivered`` event after the entries it covers; between the sides, and between entries and
+deliveries, the order is that of the millisecond times the node recorded (ties: entries first,
+then the sides in the node's order), so it can differ from the live order only among events
+recorded in the same millisecond. Every replayed cursor is a valid resume point.
 """
 
 from __future__ import annotations
@@ -115,7 +118,7 @@ class Replay:
 
     def _side_items(self, side: str, start: Cursor, end: Cursor) -> Iterator[_Item]:
         """One side's entries and deliveries in order; a delivery of size N comes after entry
-        N - 1 and after the entries recorded before it."""
+        N - 1 and after the entries recorded before it or in the same millisecond."""
         index = self._node.index
         lo, hi = start.delivered_size(side), end.delivered_size(side)
         deliveries = [d for d in index.deliveries[side] if lo < d.size <= hi]
@@ -124,7 +127,7 @@ class Replay:
         for i in range(start.size(side), end.size(side)):
             rec = index.get(side, i)
             assert rec is not None, f"{side} #{i} below the hub's size is indexed"
-            while due is not None and due.size <= i and due.time_ms <= rec.appended_ms:
+            while due is not None and due.size <= i and due.time_ms < rec.appended_ms:
                 yield due.time_ms, side, due
                 due = next(pending, None)
             yield rec.appended_ms, side, rec

@@ -130,7 +130,7 @@ class TwoSides:
 
 
 def to_bytes(doc: Any) -> bytes:
-    return json.dumps(doc, ensure_ascii=False).encode()
+    return json.dumps(doc).encode()  # ASCII: \u escapes, so any str (even a lone surrogate) goes
 
 
 # notices ----------------------------------------------------------------------------------------

@@ -1,26 +1,31 @@
 """Fixtures for the audit tests: the built two-sided export, and an in-process node.
 
-``audit_node`` runs a node (SQLite store in ``tmp_path``) with bravo pinned as its peer, so the
-export holds both sides (bravo's replica is empty until peering exists); ``lone_node`` has no
-peer. ``await n.headers(role)`` gives a bearer header of a user with that role.
+``audit_node`` runs a node in process (SQLite store in ``tmp_path``) with bravo pinned as its
+peer but unreachable, so the export holds both sides, bravo's replica empty; ``lone_node`` has no
+peer; ``await n.headers(role)`` gives a bearer header of a user with that role.
+``peered_nodes`` runs alpha and bravo behind uvicorn, linked by the real peer link.
 """
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 
 from hotline.app import create_app
 from hotline.auth.users import add_user
-from hotline.keys import generate_keys
+from hotline.keys import generate_keys, load_keys
 from hotline.node import Node
-from hotline.settings import Settings
+from hotline.settings import PeerSettings, Settings
 from tests.audit.builders import FeedBuilder, TwoSides, build_two_sides
 
 
@@ -84,3 +89,72 @@ async def audit_node(tmp_path: Path) -> AsyncIterator[AuditNode]:
 async def lone_node(tmp_path: Path) -> AsyncIterator[AuditNode]:
     async for node in _run_node(tmp_path / "alpha", None):
         yield node
+
+
+@dataclass
+class PeeredNode:
+    node: Node
+    url: str
+    tokens: dict[str, str]
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+@pytest.fixture
+async def peered_nodes(tmp_path: Path) -> AsyncIterator[dict[str, PeeredNode]]:
+    """alpha and bravo behind uvicorn on real sockets, alpha dialing bravo's peer link."""
+    sides = ("alpha", "bravo")
+    socks, settings = {}, {}
+    for side in sides:
+        directory = tmp_path / side
+        directory.mkdir()
+        nation = "XAA" if side == "alpha" else "XBB"
+        s = Settings(
+            dir=directory, side=side, origin=f"{side}.hotline.example", unit="JOC", nation=nation
+        )
+        generate_keys(s)
+        settings[side] = s
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        socks[side] = sock
+    urls = {side: f"http://127.0.0.1:{socks[side].getsockname()[1]}" for side in sides}
+    nodes: dict[str, PeeredNode] = {}
+    async with AsyncExitStack() as stack:
+        for side, other in (("alpha", "bravo"), ("bravo", "alpha")):
+            keys = load_keys(settings[other])
+            card = PeerSettings(
+                side=other,
+                origin=settings[other].origin,
+                log_vkey=keys.log.vkey,
+                witness_vkey=keys.witness.vkey,
+                url=urls[other],
+                dial=side == "alpha",
+            )
+            app = create_app(settings[side].model_copy(update={"peer": card}))
+            config = uvicorn.Config(
+                app, log_config=None, lifespan="on", ws="websockets-sansio", access_log=False
+            )
+            server = uvicorn.Server(config)
+            task = asyncio.create_task(server.serve(sockets=[socks[side]]))
+
+            async def stop(
+                server: uvicorn.Server = server, task: asyncio.Task[None] = task
+            ) -> None:
+                server.should_exit = True
+                async with asyncio.timeout(10):
+                    await task
+
+            stack.push_async_callback(stop)
+            async with asyncio.timeout(10):
+                while not server.started:
+                    assert not task.done(), "uvicorn failed to start"
+                    await asyncio.sleep(0.02)
+            node: Node = app.state.node
+            tokens = {}
+            for role in ("operator", "auditor"):
+                _, tokens[role] = await add_user(node.store, f"{role}1", role, 0)
+            nodes[side] = PeeredNode(node, urls[side], tokens)
+        yield nodes
+    for sock in socks.values():
+        sock.close()

@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import copy
 import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -523,7 +525,7 @@ def test_a_malformed_side_is_skipped_and_the_other_still_checked(two_sides: TwoS
     [
         (
             lambda d: d["sides"][0].update(size="5"),
-            "sides[0].size: expected a non-negative integer",
+            "sides[0].size: expected an integer in 0..2^53-1",
         ),
         (lambda d: d["sides"][0].update(size=4), "states 4 entries, the list holds 5"),
         (lambda d: d["sides"][0]["entries"].__setitem__(1, "***"), "sides[0].entries[1]"),
@@ -536,6 +538,10 @@ def test_a_malformed_side_is_skipped_and_the_other_still_checked(two_sides: TwoS
         (lambda d: d.update(exported_by="charlie"), "'charlie' is not one of the sides"),
         (lambda d: d["sides"].append(d["sides"][0]), "expected 1 or 2 sides, found 3"),
         (lambda d: d.update(evidence={}), "evidence: expected a list, found an object"),
+        (
+            lambda d: d["sides"][0]["checkpoints"][0].update(note="\ud800"),
+            "sides[0].checkpoints[0].note: not Unicode text",
+        ),
     ],
 )
 def test_wrong_types_and_values_fail_format(two_sides: TwoSides, change: Any, problem: str) -> None:
@@ -547,3 +553,31 @@ def test_wrong_types_and_values_fail_format(two_sides: TwoSides, change: Any, pr
     assert not report.ok
     assert "format" in report.failed
     assert problem in details(report, "format"), details(report, "format")
+    report.render().encode()  # printable whatever the input held
+
+
+def test_the_verifier_runs_without_the_node() -> None:
+    """An auditor's machine needs hotline_protocol and the verifier, not the node's stack."""
+    code = (
+        "import sys\n"
+        "from hotline.audit import verify_export\n"
+        "assert not verify_export(b'{}').ok\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('fastapi', 'starlette', 'redis', 'hotline'))\n"
+        "print(' '.join(loaded))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+    assert out == [
+        "hotline",
+        "hotline.audit",
+        "hotline.audit.checks",
+        "hotline.audit.history",
+        "hotline.audit.load",
+        "hotline.audit.references",
+        "hotline.audit.report",
+        "hotline.audit.shape",
+        "hotline.audit.verify",
+    ]

@@ -3,19 +3,25 @@ one clear line and exit code 2 before it listens."""
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from hotline.cli.spawn import NodeStartError
 from hotline.settings import read_config, write_config
-from tests.helpers.node_process import NodeProcess, make_node_dir
-from tests.helpers.redis_server import free_port
+from tests.helpers.node_process import NodeProcess, make_node_dir, run_cli
+from tests.helpers.redis_server import RedisServer, free_port
 
 from .conftest import NodeDir
 
@@ -134,3 +140,93 @@ def test_node_process_reports_a_start_failure_with_the_log(node_dir: NodeDir) ->
     with pytest.raises(NodeStartError, match="is readable by others"):
         node.start()
     assert not node.running
+
+
+def self_signed(directory: Path) -> None:
+    """A certificate for 127.0.0.1 in DIR/cert.pem with its key in DIR/key.pem."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (directory / "key.pem").write_bytes(key_pem)
+    (directory / "key.pem").chmod(0o600)
+
+
+def use_tls(directory: Path, cert: str = "cert.pem", key: str = "key.pem") -> None:
+    config = read_config(directory)
+    config["server"] = {**config["server"], "tls_cert": cert, "tls_key": key}
+    config["url"] = config["url"].replace("http://", "https://")
+    write_config(directory, config)
+
+
+def test_serve_with_tls_answers_https_only(node_dir: NodeDir) -> None:
+    self_signed(node_dir.path)
+    use_tls(node_dir.path)
+    with NodeProcess(node_dir.path) as node:
+        assert node.url.startswith("https://")
+        r = run_cli(
+            "send",
+            node_dir.path,
+            "--token",
+            node_dir.tokens["operator"],
+            "--cacert",
+            node_dir.path / "cert.pem",
+            "--kind",
+            "liaison",
+            "--text",
+            "over TLS",
+        )
+        assert r.code == 0, r.err
+        plain = node.url.replace("https://", "http://")
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{plain}/healthz")
+        r = run_cli("send", node_dir.path, "--token", "hl_x", "--kind", "liaison", "--text", "x")
+        assert r.code == 1
+        assert "CERTIFICATE_VERIFY_FAILED" in r.err
+
+
+def test_serve_refuses_a_missing_tls_file(node_dir: NodeDir) -> None:
+    use_tls(node_dir.path, cert="nope.pem", key="nope.key")
+    assert_one_line_error(serve(node_dir.path), "cannot load the TLS certificate or key")
+
+
+def test_serve_refuses_half_a_tls_config(node_dir: NodeDir) -> None:
+    use_tls(node_dir.path, key="")
+    assert_one_line_error(serve(node_dir.path), "TLS needs both server.tls_cert and server.tls_key")
+
+
+def test_serve_refuses_a_redis_that_is_not_durable(tmp_path: Path) -> None:
+    redis = RedisServer(tmp_path / "redis", appendfsync="everysec")
+    directory, _ = make_node_dir(tmp_path, "alpha", "hotline.example/alpha")
+    config = read_config(directory)
+    config["store"] = redis.url
+    write_config(directory, config)
+    with redis:
+        result = serve(directory)
+    assert_one_line_error(result, "is not durable: appendfsync is 'everysec', needs 'always'")
+
+
+def test_serve_runs_on_a_durable_redis(tmp_path: Path, redis_server: RedisServer) -> None:
+    directory, _ = make_node_dir(tmp_path, "alpha", "hotline.example/alpha", redis_server.url)
+    with NodeProcess(directory) as node:
+        assert httpx.get(f"{node.url}/healthz").json()["sizes"] == {"alpha": 0}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
-from tests.helpers.node_process import NodeProcess, run_cli
+from tests.helpers.node_process import NodeProcess, make_node_dir, run_cli
+from tests.helpers.redis_server import RedisServer
 
 from .conftest import NodeDir
 
@@ -73,3 +76,18 @@ def test_users_added_and_revoked_while_the_node_runs(
         refused = client.get("/v1/notices")
         assert refused.status_code == 401
         assert refused.json()["error"] == "bad_token"
+
+
+@pytest.mark.integration
+def test_users_on_a_redis_store_while_the_node_runs(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    directory, tokens = make_node_dir(tmp_path, "alpha", "hotline.example/alpha", redis_server.url)
+    with NodeProcess(directory) as node:
+        token = run_cli("users", "add", directory, "watch", "--role", "operator").out.strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(f"{node.url}/v1/notices", headers=headers).status_code == 200
+        assert run_cli("users", "revoke", directory, "watch").code == 0
+        assert httpx.get(f"{node.url}/v1/notices", headers=headers).status_code == 401
+        listed = run_cli("users", "list", directory).out
+        assert {line.split()[0] for line in listed.splitlines()[1:]} == {*tokens, "watch"}

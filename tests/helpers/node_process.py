@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,9 +79,16 @@ class NodeProcess(NodeRunner):
         log_path: Path | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
-        if port is None:
-            port = load_settings(directory).server.port
-        super().__init__(directory, port, log_path=log_path or directory / "serve.log", env=env)
+        server = load_settings(directory).server
+        tls = server.tls_cert
+        super().__init__(
+            directory,
+            server.port if port is None else port,
+            log_path=log_path or directory / "serve.log",
+            env=env,
+            scheme="https" if tls else "http",
+            verify=ssl.create_default_context(cafile=directory / tls) if tls else True,
+        )
 
     def __enter__(self) -> NodeProcess:
         self.start()

@@ -76,13 +76,15 @@ class Client:
                 if msg["type"] == "event":
                     self.events.put_nowait(msg["event"])
                 elif fut is not None:
-                    fut.set_result(msg)
+                    if not fut.done():  # not given up on
+                        fut.set_result(msg)
                 else:
                     self.unsolicited.put_nowait(msg)
         except ConnectionClosed as exc:
             self.closed = exc
             for fut in self._pending.values():
-                fut.set_exception(exc)
+                if not fut.done():
+                    fut.set_exception(exc)
 
     async def submit(self, msg: dict[str, Any]) -> asyncio.Future[dict[str, Any]]:
         """Send without waiting for the reply; returns the reply's future."""
@@ -133,9 +135,11 @@ async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
     async with AsyncExitStack() as stack:
         count = itertools.count()
 
-        async def start(limits: Limits | None = None, peer: PeerSettings | None = None) -> (
-            NodeServer
-        ):
+        async def start(
+            limits: Limits | None = None,
+            peer: PeerSettings | None = None,
+            clock_ms: Callable[[], int] | None = None,
+        ) -> NodeServer:
             d = tmp_path / f"node{next(count)}"
             d.mkdir()
             settings = Settings(
@@ -143,7 +147,9 @@ async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
                 limits=limits or Limits(), peer=peer,
             )
             generate_keys(settings)
-            app = create_app(settings)
+            app = create_app(settings) if clock_ms is None else create_app(
+                settings, clock_ms=clock_ms
+            )
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.bind(("127.0.0.1", 0))
             config = uvicorn.Config(

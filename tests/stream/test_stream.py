@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import socket
 from typing import Any
@@ -298,10 +299,11 @@ async def test_acks_cancels_and_deliveries_replayed(serve: Serve,
                                                     connect_client: Connect) -> None:
     bravo = NodeKeys(Signer.generate("bravo.hotline.example"),
                      CosignatureSigner.generate(witness_name("bravo.hotline.example")))
+    ticks = itertools.count(1767254400000)  # every recorded time distinct: replay order exact
     server = await serve(peer=PeerSettings(
         side="bravo", origin="bravo.hotline.example", log_vkey=bravo.log.vkey,
         witness_vkey=bravo.witness.vkey, dial=False,
-    ))
+    ), clock_ms=lambda: next(ticks))
     node = server.node
     always = await connect_client(server, "auditor")
     await always.request({"type": "subscribe"})
@@ -351,13 +353,14 @@ async def test_acks_cancels_and_deliveries_replayed(serve: Serve,
 
 async def test_slow_consumer_is_cut_off_and_resumes(serve: Serve,
                                                     connect_client: Connect) -> None:
-    server = await serve(limits=Limits(stream_queue=32))
-    # a subscriber that stops reading: small receive buffer, the client library buffers 1 frame
+    server = await serve(limits=Limits(stream_queue=64))
+    # a subscriber that stops reading: a small receive buffer, no compression, and the client
+    # library stops reading from the socket once it holds one frame
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)
     await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", server.port))
-    slow = await connect(server.url, sock=sock, max_queue=1,
+    slow = await connect(server.url, sock=sock, max_queue=1, compression=None,
                          additional_headers={"Authorization": f"Bearer {server.tokens['auditor']}"})
     await slow.send(json.dumps({"type": "subscribe", "id": 1}))
     start = json.loads(await slow.recv())["cursor"]
@@ -365,7 +368,7 @@ async def test_slow_consumer_is_cut_off_and_resumes(serve: Serve,
     await fast.request({"type": "subscribe"})
     poster = await connect_client(server)
 
-    text = "Routine position report. " * 150  # ~3.8 kB a notice: buffers fill quickly
+    text = "Routine position report. " * 150  # ~3.8 kB a notice: the socket fills quickly
     posted = 0
 
     async def post_window(n: int) -> None:
@@ -379,9 +382,9 @@ async def test_slow_consumer_is_cut_off_and_resumes(serve: Serve,
 
     async with asyncio.timeout(60):
         while server.node.hub.dropped == 0:
-            await post_window(4)
-    for _ in range(5):  # posting goes on, and the other subscriber keeps up
-        await post_window(4)
+            await post_window(16)  # bursts below stream_queue: the reading subscriber keeps up
+    for _ in range(5):  # posting goes on
+        await post_window(16)
     fast_events = await fast.events_until(lambda e: e["index"] == posted - 1)
     assert [e["index"] for e in fast_events] == list(range(posted))
 

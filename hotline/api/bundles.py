@@ -1,0 +1,111 @@
+"""One notice's portable proof (C2SP tlog-proof), and the refused-input evidence for auditors.
+
+``GET /v1/notices/{side}/{index}/proof`` answers the entry bytes and a proof bundle: the
+inclusion proof of the entry in the latest stored checkpoint that covers it, preferring one the
+other side's witness cosigned (for the own feed: the delivery receipt; for the peer's: this
+node's receipt). Anyone holding both sides' vkeys verifies it offline with
+``hotline_protocol.proof.verify_bundle``.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from hotline_protocol.merkle import leaf_hash
+from hotline_protocol.proof import write_bundle
+
+from .deps import Exporter, NodeDep, Reader
+from .errors import ApiError
+
+router = APIRouter(tags=["audit"])
+
+EVIDENCE_HEAD = 1024  # bytes of each refused input shown in the listing (the export has all)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@router.get(
+    "/v1/notices/{side}/{index}/proof",
+    summary="A notice's proof bundle: entry bytes and a C2SP tlog-proof against a checkpoint",
+    description="`entry` is the base64 of the entry bytes, `bundle` the text of the tlog-proof "
+    "file; `cosigned` tells whether the checkpoint carries the other side's cosignature. With "
+    "`download=1` the answer is an attachment.",
+)
+async def notice_proof(
+    side: str,
+    index: int,
+    node: NodeDep,
+    _: Reader,
+    download: Annotated[bool, Query(description="answer as a file to save")] = False,
+) -> JSONResponse:
+    info = node.side_info(side)
+    if info is None:
+        raise ApiError(404, "unknown_side", f"no side {side!r}")
+    tree = node.trees[side]
+    if not 0 <= index < tree.size:
+        raise ApiError(404, "unknown_entry", f"{side} has no entry {index}")
+    covering = [c for c in await node.store.checkpoints(info.origin) if index < c.size <= tree.size]
+    if not covering:
+        raise ApiError(409, "not_checkpointed", f"no checkpoint of {side} covers entry {index} yet")
+    cosigned = {c.size for c in await node.store.cosignatures(info.origin)}
+    chosen = next((c for c in reversed(covering) if c.size in cosigned), covering[-1])
+    if tree.root(chosen.size) != chosen.root:
+        raise ApiError(
+            500,
+            "checkpoint_mismatch",
+            f"the stored checkpoint of size {chosen.size} does not match the feed",
+        )
+    entry = (await node.store.entries(info.origin, index, index + 1))[0]
+    bundle = write_bundle(
+        index=index, proof=tree.inclusion_proof(index, chosen.size), checkpoint_note=chosen.note
+    )
+    body: dict[str, Any] = {
+        "side": side,
+        "origin": info.origin,
+        "index": index,
+        "size": chosen.size,
+        "cosigned": chosen.size in cosigned,
+        "leaf_hash": _b64(leaf_hash(entry)),
+        "entry": _b64(entry),
+        "bundle": bundle.decode(),
+    }
+    headers = {"Cache-Control": "no-store"}
+    if download:
+        headers["Content-Disposition"] = f'attachment; filename="hotline-proof-{side}-{index}.json"'
+    return JSONResponse(body, headers=headers)
+
+
+@router.get(
+    "/v1/audit/evidence",
+    summary="Refused input kept as evidence, newest first (auditor)",
+    description="Each record: when, from where, the refusal code and reason, the size of the "
+    f"refused bytes and their first {EVIDENCE_HEAD} bytes (base64). The audit export holds "
+    "every byte.",
+)
+async def list_evidence(
+    node: NodeDep,
+    _: Exporter,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    records = sorted(await node.store.list_evidence(), key=lambda r: r.id, reverse=True)
+    return {
+        "total": len(records),
+        "evidence": [
+            {
+                "id": r.id,
+                "time": r.time_ms,
+                "source": r.source,
+                "reason": r.reason,
+                "detail": r.detail,
+                "size": len(r.raw),
+                "head": _b64(r.raw[:EVIDENCE_HEAD]),
+            }
+            for r in records[:limit]
+        ],
+    }

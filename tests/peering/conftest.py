@@ -1,0 +1,239 @@
+"""Nodes in this process, each behind its own uvicorn on a real 127.0.0.1 socket.
+
+``nodes.prepare(side)`` makes a node directory with keys and binds its socket (so its URL is
+known before any peer pins it); ``nodes.start(prepared, peer=...)`` serves it. ``nodes.pair()``
+does both for alpha and bravo, pinned to each other. A node can be stopped and started again on
+the same directory and port. ``events(node)`` records the node's hub events from now on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from hotline.app import create_app
+from hotline.auth.users import add_user
+from hotline.events import Event, Subscription
+from hotline.keys import NodeKeys, generate_keys
+from hotline.node import Node
+from hotline.settings import Deadlines, PeerSettings, Settings
+
+TIMEOUT = 20.0
+ORIGINS = {"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"}
+NATIONS = {"alpha": "XAA", "bravo": "XBB"}
+
+
+async def wait_until(cond: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
+    """Poll ``cond`` every few milliseconds; fail naming ``what`` after ``timeout``."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not cond():
+                await asyncio.sleep(0.005)
+    except TimeoutError:
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
+
+
+class EventLog:
+    """Every event a node's hub publishes from now on (until the node stops)."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.events: list[Event] = []
+        self._sub: Subscription = node.hub.subscribe(1_000_000)
+        self._task = asyncio.create_task(self._pump())
+
+    async def _pump(self) -> None:
+        while True:
+            self.events.append(await self._sub.queue.get())
+
+    def of(self, etype: str, **fields: Any) -> list[Event]:
+        return [
+            e
+            for e in self.events
+            if e["type"] == etype and all(e.get(k) == v for k, v in fields.items())
+        ]
+
+    async def wait_for(self, etype: str, timeout: float = TIMEOUT, **fields: Any) -> Event:
+        await wait_until(lambda: bool(self.of(etype, **fields)), f"{etype} {fields}", timeout)
+        return self.of(etype, **fields)[0]
+
+    def close(self) -> None:
+        self._task.cancel()
+        self.node.hub.unsubscribe(self._sub)
+
+
+@dataclass
+class Prepared:
+    side: str
+    settings: Settings
+    keys: NodeKeys
+    sock: socket.socket
+
+    port_was: int = 0
+
+    def __post_init__(self) -> None:
+        self.port_was = self.sock.getsockname()[1]
+
+    @property
+    def port(self) -> int:
+        return self.port_was
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def listening_socket(self) -> socket.socket:
+        """The bound socket; bound again to the same port after a server closed it."""
+        if self.sock.fileno() == -1:
+            port = self.port_was
+            self.sock = _bind(port)
+        return self.sock
+
+    def card(self, url: str | None = None, dial: bool = False) -> PeerSettings:
+        return PeerSettings(
+            side=self.side,
+            origin=self.settings.origin,
+            log_vkey=self.keys.log.vkey,
+            witness_vkey=self.keys.witness.vkey,
+            url=self.url if url is None else url,
+            dial=dial,
+        )
+
+
+@dataclass
+class LiveNode:
+    prepared: Prepared
+    settings: Settings
+    app: FastAPI | None = None
+    server: uvicorn.Server | None = None
+    task: asyncio.Task[None] | None = None
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def node(self) -> Node:
+        assert self.app is not None, "not started"
+        node: Node = self.app.state.node
+        return node
+
+    @property
+    def side(self) -> str:
+        return self.prepared.side
+
+    @property
+    def http(self) -> str:
+        return self.prepared.url
+
+    @property
+    def peer_ws(self) -> str:
+        return f"ws://127.0.0.1:{self.prepared.port}/v1/peer"
+
+    def headers(self, role: str = "operator") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def size(self, side: str) -> int:
+        return self.node.index.size(side)
+
+    def connected(self) -> bool:
+        peering = self.node.peering
+        return peering is not None and peering.link is not None
+
+    async def start(self) -> LiveNode:
+        self.app = create_app(self.settings)
+        config = uvicorn.Config(
+            self.app, log_config=None, lifespan="on", ws="websockets-sansio", access_log=False
+        )
+        server = uvicorn.Server(config)
+        self.server = server
+        sock = self.prepared.listening_socket()
+        self.task = asyncio.create_task(server.serve(sockets=[sock]))
+        task = self.task
+        await wait_until(lambda: server.started or task.done(), "uvicorn started")
+        assert not task.done(), "uvicorn failed to start"
+        for role in ("operator", "automation", "auditor", "admin"):
+            if role not in self.tokens:
+                _, self.tokens[role] = await add_user(self.node.store, f"{role}-1", role, 0)
+        return self
+
+    async def stop(self) -> None:
+        if self.server is None or self.task is None:
+            return
+        self.server.should_exit = True
+        async with asyncio.timeout(TIMEOUT):
+            await self.task
+        self.server = self.task = None
+
+
+class Nodes:
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.live: list[LiveNode] = []
+        self.logs: list[EventLog] = []
+
+    def prepare(self, side: str, origin: str | None = None) -> Prepared:
+        d = self.tmp_path / side
+        d.mkdir()
+        settings = Settings(
+            dir=d, side=side, origin=origin or ORIGINS[side], unit=f"HQ {side}",
+            nation=NATIONS.get(side, "XAA"),
+        )
+        keys = generate_keys(settings)
+        return Prepared(side, settings, keys, _bind(0))
+
+    async def start(
+        self,
+        prepared: Prepared,
+        peer: PeerSettings | None = None,
+        deadlines: Deadlines | None = None,
+    ) -> LiveNode:
+        update: dict[str, Any] = {"peer": peer, "url": prepared.url}
+        if deadlines is not None:
+            update["deadlines"] = deadlines
+        settings = prepared.settings.model_copy(update=update)
+        live = LiveNode(prepared, settings)
+        self.live.append(live)
+        return await live.start()
+
+    async def pair(
+        self, *, alpha_dials: bool = True, bravo_dials: bool = False
+    ) -> tuple[LiveNode, LiveNode]:
+        a, b = self.prepare("alpha"), self.prepare("bravo")
+        alpha = await self.start(a, b.card(dial=alpha_dials))
+        bravo = await self.start(b, a.card(dial=bravo_dials))
+        return alpha, bravo
+
+    def events(self, live: LiveNode) -> EventLog:
+        log = EventLog(live.node)
+        self.logs.append(log)
+        return log
+
+    async def close(self) -> None:
+        for log in self.logs:
+            log.close()
+        for live in reversed(self.live):
+            await live.stop()
+        for live in self.live:
+            live.prepared.sock.close()
+
+
+def _bind(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+@pytest.fixture
+async def nodes(tmp_path: Path) -> AsyncIterator[Nodes]:
+    n = Nodes(tmp_path)
+    try:
+        yield n
+    finally:
+        await n.close()
