@@ -6,6 +6,7 @@ so tests can run two nodes in one process or each in its own.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,6 +84,8 @@ class Node:
         self.replica = Replica(self, self.peer) if self.peer is not None else None
         self.peering = PeerManager(self) if self.peer is not None else None
         self.started_ms = 0
+        self.refusals: dict[str, int] = {}  # peer input refused since start, by reason
+        self._evidence: dict[bytes, int] = {}  # digest of (reason, raw) -> evidence id
 
     # lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -159,11 +162,12 @@ class Node:
         if link is not None:
             link.sender.notify([e.index for e in entries if e.notice.precedence.value == "FLASH"])
 
-    def record_entry(self, side: str, entry: Entry, now_ms: int) -> None:
-        """Index a durable entry and publish its events (own feed or replica)."""
+    def record_entry(self, side: str, entry: Entry, now_ms: int, alarm: bool = True) -> None:
+        """Index a durable entry and publish its events (own feed or replica); a FLASH from
+        the peer raises the alarm unless ``alarm`` is False (it was raised when it came early)."""
         rec = self.index.add(side, entry.index, entry.leaf_hash, entry.notice, now_ms)
         self.hub.publish(appended_event(rec, entry.notice))
-        if side != self.own.name and rec.precedence == "FLASH" and rec.kind != "ack":
+        if alarm and side != self.own.name and rec.precedence == "FLASH" and rec.kind != "ack":
             self.alarm("flash", side=side, index=rec.index, kind=rec.kind)
         if rec.kind == "ack" and rec.target is not None:
             target = self.index.get(*rec.target)
@@ -196,14 +200,17 @@ class Node:
     def alarm(self, reason: str, **fields: object) -> None:
         self.hub.publish({"type": "alarm", "reason": reason, "at": self.clock_ms(), **fields})
 
-    def link_changed(self, up: bool) -> None:
+    def link_event(self, change: str) -> None:
+        """Publish the link state: ``change`` is ``up``, ``down`` or ``lag`` (lag changed)."""
         assert self.peering is not None
+        state = self.peering.state()
         self.hub.publish(
             {
                 "type": "link",
-                "state": "up" if up else "down",
+                "change": change,
+                "state": "up" if state["connected"] else "down",
                 "at": self.clock_ms(),
-                **self.peering.state(),
+                **state,
             }
         )
 
@@ -233,14 +240,25 @@ class Node:
             self.alarm("flash_repeated", side=side, index=index, kind=rec.kind)
 
     async def refused(self, exc: Refusal) -> None:
-        """Keep what the peer sent that failed verification, and raise the alarm."""
-        record = EvidenceRecord(self.clock_ms(), "peer", exc.reason, exc.detail, exc.raw)
-        try:
-            ident = await self.store.add_evidence(record)
-        except Exception:
-            log.exception("could not store evidence")
-            ident = 0
-        self.alarm("refused", code=exc.reason, detail=exc.detail[:500], evidence=ident)
+        """Keep what the peer sent that failed verification, and raise the alarm. The same
+        bytes refused again for the same reason (a peer retrying) are stored once."""
+        self.refusals[exc.reason] = self.refusals.get(exc.reason, 0) + 1
+        digest = hashlib.sha256(exc.reason.encode() + b"\n" + exc.raw).digest()
+        ident = self._evidence.get(digest)
+        if ident is None:
+            record = EvidenceRecord(self.clock_ms(), "peer", exc.reason, exc.detail, exc.raw)
+            try:
+                ident = await self.store.add_evidence(record)
+                self._evidence[digest] = ident
+            except Exception:
+                log.exception("could not store evidence")
+                ident = 0
+            repeated = False
+        else:
+            repeated = True
+        self.alarm(
+            "refused", code=exc.reason, detail=exc.detail[:500], evidence=ident, repeated=repeated
+        )
 
     # loading -------------------------------------------------------------------------------
     async def _load_feed(self, side: str) -> None:

@@ -27,6 +27,7 @@ from hotline_protocol.errors import ProtocolError
 
 from ..app import create_app
 from ..keys import load_keys
+from ..peering.manager import MAX_FRAME as PEER_MAX_FRAME
 from ..settings import Settings, load_settings
 from ..store import open_store
 from .common import CliError, add_command, add_dir
@@ -117,7 +118,9 @@ def _uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
         port=settings.server.port,
         lifespan="off",  # _serve runs the app's lifespan itself, so start-up errors surface here
         log_config=None,
-        ws_max_size=settings.limits.max_request_bytes,
+        # the peer link carries up to MAX_FRAME per message; client streams check their own,
+        # smaller limit (limits.max_request_bytes) and close with 1009 above it
+        ws_max_size=max(settings.limits.max_request_bytes, PEER_MAX_FRAME),
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         server_header=False,
         ssl_certfile=str(settings.path(tls[0])) if tls[0] else None,

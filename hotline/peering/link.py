@@ -1,9 +1,21 @@
-"""One authenticated peer link: both feeds flow over it, one in each direction."""
+"""One authenticated peer link: both feeds flow over it, one in each direction.
+
+After the handshake each side sends ``status`` (its own feed's size, what it holds of the other's
+and the size it last cosigned) and, if it has one, its latest receipt again. Each side's
+:class:`~hotline.peering.sender.Sender` then pushes its feed from the size the other holds. One
+writer task owns the socket: control messages (receipts, FLASH entries, status) go before bulk
+replication, and the receive loop never waits on the socket, so two busy nodes cannot block
+each other. Anything the authenticated peer sends that does not verify raises a
+:class:`~hotline.peering.errors.Refusal`: the manager keeps it as evidence, tells the peer and
+closes the link.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from hotline_protocol.note import Signer, Verifier
@@ -15,10 +27,15 @@ from .sender import Sender
 from .transport import Closed, Transport
 
 if TYPE_CHECKING:
+    from ..feeds.replica import Pending
     from ..node import Node
 
 log = logging.getLogger("hotline.peering")
 HANDSHAKE_SECONDS = 10.0
+TICK_SECONDS = 1.0  # how often the link looks at its lag
+STATUS_SECONDS = 5.0  # a status message at least this often, so the peer knows its lag
+HEALTHY_SECONDS = 10.0  # a link up this long counts as working (the dialer's backoff resets)
+LAG_EVENT_SECONDS = 5.0  # a changed lag is published at most this often (0 lag: at once)
 
 
 async def handshake_listener(t: Transport, key: Signer, peer: Verifier, peer_origin: str) -> None:
@@ -38,6 +55,8 @@ async def handshake_dialer(t: Transport, key: Signer, peer: Verifier, peer_origi
     if hello["origin"] != peer_origin:
         raise LinkError("unknown_peer", f"origin {hello['origin']!r} is not the pinned peer", 4403)
     nonce = auth.new_nonce()
+    if len(m.unb64(hello["nonce"], "nonce")) != auth.NONCE_BYTES:
+        raise LinkError("bad_auth", "nonce must be 32 bytes", 4401)
     await t.send(
         m.encode(
             "auth",
@@ -69,13 +88,19 @@ class Link:
         self.t = transport
         self.dialer = dialer  # origin of the node that dialed
         self.sender = Sender(node, self._send_bulk, self._send)
-        self.peer_size = 0
+        self.peer_size = 0  # the peer's own feed size, as it last said or sent
         self.since_ms = node.clock_ms()
-        # control messages (receipts, FLASH, refusals) overtake bulk replication; the receive
-        # loop never waits on the socket, so two busy nodes cannot block each other
-        self._control: list[str] = []
+        self.started = time.monotonic()
+        self.refused_by_peer = False  # the peer sent ``refused``: back off before dialing again
+        self.receipts = 0  # valid receipts received on this link
+        self.failure: str | None = None  # why this side closed it, if it did
+        self.done = asyncio.Event()  # run() has returned
+        self._control: deque[str] = deque()
         self._bulk: asyncio.Queue[str] = asyncio.Queue(maxsize=4)
         self._ready = asyncio.Event()
+        self._pending: Pending | None = None
+        self._published: dict[str, int] | None = None
+        self._published_at = 0.0
 
     async def _send(self, text: str) -> None:
         self._control.append(text)
@@ -88,7 +113,7 @@ class Link:
     async def _writer(self) -> None:
         while True:
             if self._control:
-                text = self._control.pop(0)
+                text = self._control.popleft()
             elif not self._bulk.empty():
                 text = self._bulk.get_nowait()
             else:
@@ -97,70 +122,92 @@ class Link:
                 continue
             await self.t.send(text)
 
+    def _status(self) -> str:
+        node, replica = self.node, self.node.replica
+        assert replica is not None
+        return m.encode(
+            "status",
+            size=node.index.size(node.own.name),
+            have=replica.have,
+            cosigned=replica.cosigned,
+        )
+
     async def run(self) -> None:
         """Exchange feeds until the link breaks; raises LinkError/Closed with the reason."""
-        node = self.node
-        replica = node.replica
+        replica = self.node.replica
         assert replica is not None
-        replica.reset()
-        await self._send(
-            m.encode(
-                "status",
-                size=node.index.size(node.own.name),
-                have=replica.have,
-                cosigned=replica.cosigned,
-            )
-        )
+        self._pending = replica.pending()
+        await self._send(self._status())
         if replica.last_line is not None:  # resend the latest receipt: it may have been lost
             await self._send(m.encode("cosignature", size=replica.cosigned, line=replica.last_line))
-        sender_task: asyncio.Task[None] | None = None
-        writer_task = asyncio.create_task(self._writer())
+        tasks = [
+            asyncio.create_task(self._writer(), name="peer-writer"),
+            asyncio.create_task(self._ticker(), name="peer-ticker"),
+        ]
         try:
             while True:
                 text = await self.t.recv()
-                msg = m.decode(text)
-                kind = msg["type"]
-                raw = text.encode()
-                if kind == "status":
-                    self.peer_size = msg["size"]
-                    if msg["have"] > node.index.size(node.own.name):
-                        raise Refusal(
-                            "peer_ahead", f"peer claims {msg['have']} of our entries", raw
-                        )
-                    if sender_task is None:
-                        self.sender.start_from(msg["have"], msg["cosigned"])
-                        sender_task = asyncio.create_task(self._sender_loop())
-                elif kind == "entries":
-                    raws = [m.unb64(e, "entry") for e in msg["entries"]]
-                    replica.add_entries(msg["start"], raws, raw)
-                    self.peer_size = max(self.peer_size, msg["start"] + len(raws))
-                elif kind == "checkpoint":
-                    proof = m.hashes(msg["proof"], "proof")
-                    line = await replica.checkpoint(msg["note"].encode(), msg["old"], proof, raw)
-                    await self._send(m.encode("cosignature", size=replica.cosigned, line=line))
-                elif kind == "cosignature":
-                    await self.sender.on_cosignature(msg["size"], msg["line"], raw)
-                elif kind == "flash":
-                    entry = await replica.flash(
-                        msg["index"],
-                        m.unb64(msg["entry"], "entry"),
-                        msg["note"].encode(),
-                        m.hashes(msg["proof"], "proof"),
-                        raw,
-                    )
-                    node.flash_received(msg["index"], entry)
-                elif kind == "refused":
-                    node.alarm("refused_by_peer", code=msg["reason"], detail=msg["detail"])
-                else:
-                    raise LinkError("bad_message", f"unexpected {kind} after the handshake")
+                await self._handle(text, tasks)
         finally:
-            for task in (sender_task, writer_task):
-                if task is not None:
-                    task.cancel()
-                    try:
-                        await task
-                    except (asyncio.CancelledError, Closed, LinkError):
-                        pass
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                try:
+                    await task
+                except (asyncio.CancelledError, Closed, LinkError):
+                    pass
+                except Exception:
+                    log.exception("peer link task failed")
+            self.done.set()
+
+    async def _handle(self, text: str, tasks: list[asyncio.Task[None]]) -> None:
+        node, replica, pending = self.node, self.node.replica, self._pending
+        assert replica is not None and pending is not None
+        raw = text.encode()
+        raws: list[bytes] = []
+        proof: list[bytes] = []
+        try:
+            msg = m.decode(text)
+            kind = msg["type"]
+            if kind == "entries":
+                raws = [m.unb64(e, "entry") for e in msg["entries"]]
+            elif kind in ("checkpoint", "flash"):
+                proof = m.hashes(msg["proof"], "proof")
+        except Refusal:
+            raise
+        except LinkError as exc:  # malformed input from the authenticated peer is evidence too
+            raise Refusal(exc.reason, exc.detail, raw) from exc
+        if kind == "status":
+            self.peer_size = msg["size"]
+            own_size = node.index.size(node.own.name)
+            if msg["have"] > own_size:
+                raise Refusal("peer_ahead", f"peer claims {msg['have']} of our {own_size}", raw)
+            if msg["cosigned"] > msg["have"]:
+                raise Refusal("bad_status", "cosigned size beyond the size held", raw)
+            if not self.sender.started:
+                self.sender.start_from(msg["have"], msg["cosigned"])
+                tasks.append(asyncio.create_task(self._sender_loop(), name="peer-sender"))
+        elif kind == "entries":
+            pending.add(msg["start"], raws, raw)
+            self.peer_size = max(self.peer_size, pending.end)
+        elif kind == "checkpoint":
+            line = await replica.checkpoint(pending, msg["note"].encode(), msg["old"], proof, raw)
+            await self._send(m.encode("cosignature", size=replica.cosigned, line=line))
+        elif kind == "cosignature":
+            await self.sender.on_cosignature(msg["size"], msg["line"], raw)
+            self.receipts += 1
+        elif kind == "flash":
+            entry = await replica.flash(
+                msg["index"], m.unb64(msg["entry"], "entry"), msg["note"].encode(), proof, raw
+            )
+            self.peer_size = max(self.peer_size, msg["index"] + 1)
+            node.flash_received(msg["index"], entry)
+        elif kind == "refused":
+            self.refused_by_peer = True
+            log.warning("the peer refused our input: %s: %s", msg["reason"], msg["detail"])
+            node.alarm("refused_by_peer", code=msg["reason"], detail=msg["detail"][:500])
+        else:
+            raise Refusal("bad_message", f"unexpected {kind} after the handshake", raw)
 
     async def _sender_loop(self) -> None:
         try:
@@ -170,6 +217,21 @@ class Link:
         except Exception:
             log.exception("peer sender failed")
             await self.t.close(1011, "sender failed")
+
+    async def _ticker(self) -> None:
+        last_status = time.monotonic()
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            now = time.monotonic()
+            if now - last_status >= STATUS_SECONDS:
+                last_status = now
+                await self._send(self._status())
+            lag = self.lag()
+            if lag != self._published and (
+                now - self._published_at >= LAG_EVENT_SECONDS or not any(lag.values())
+            ):
+                self._published, self._published_at = lag, now
+                self.node.link_event("lag")
 
     async def refuse(self, exc: Refusal) -> None:
         """Tell the peer why its input was refused (best effort: the link closes next)."""
@@ -181,12 +243,22 @@ class Link:
         except (Closed, TimeoutError):
             pass
 
+    def healthy(self) -> bool:
+        """Did this link work: no refusal either way, and receipts or some time up?"""
+        return (
+            self.failure is None
+            and not self.refused_by_peer
+            and (self.receipts > 0 or time.monotonic() - self.started >= HEALTHY_SECONDS)
+        )
+
     def lag(self) -> dict[str, int]:
+        """Entries of the own feed the peer has not cosigned yet (``out``) and entries of the
+        peer's feed it has and this node does not hold yet (``in``)."""
         node = self.node
         replica = node.replica
         assert replica is not None
         own_size = node.index.size(node.own.name)
         return {
-            "out": own_size - self.sender.peer_cosigned,
+            "out": max(0, own_size - self.sender.peer_cosigned),
             "in": max(0, self.peer_size - replica.have),
         }

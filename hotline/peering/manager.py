@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("hotline.peering")
 MAX_FRAME = 2 * 1024 * 1024
 BACKOFF_MIN, BACKOFF_MAX = 0.2, 15.0
+REPLACE_SECONDS = 10.0  # for a replaced link to end before its successor starts
 
 
 class PeerManager:
@@ -36,7 +37,8 @@ class PeerManager:
         self.last_error: str | None = None
         self.connects = 0
         self._dial_task: asyncio.Task[None] | None = None
-        self._up = asyncio.Event()
+        self.refused = 0  # links closed because the peer's input was refused here
+        self._settle = asyncio.Lock()  # one link is installed at a time
         self._stopping = False
 
     def start(self) -> None:
@@ -89,22 +91,24 @@ class PeerManager:
             if self.link is not None:  # the peer dialed us: wait until that link ends
                 await self._wait_down()
                 continue
+            link: Link | None = None
             try:
                 async with connect(
-                    url, max_size=MAX_FRAME, ssl=self._ssl(url), open_timeout=10
+                    url, max_size=4 * MAX_FRAME, ssl=self._ssl(url), open_timeout=10
                 ) as conn:
-                    transport = ClientTransport(conn)
+                    transport = ClientTransport(conn, MAX_FRAME)
                     await handshake_dialer(
                         transport, self.node.keys.log, self.verifier, self.peer.origin
                     )
-                    delay = BACKOFF_MIN
-                    await self._serve(transport, dialer=self.node.own.origin)
+                    link = await self._serve(transport, dialer=self.node.own.origin)
             except asyncio.CancelledError:
                 raise
             except LinkError as exc:
                 self.last_error = f"{exc.reason}: {exc.detail}"
             except Exception as exc:  # unreachable, refused, reset: retry with backoff
                 self.last_error = f"{type(exc).__name__}: {exc}"
+            if link is not None and link.healthy():
+                delay = BACKOFF_MIN  # it worked for a while: a fresh failure retries quickly
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(BACKOFF_MAX, delay * 2)
 
@@ -112,36 +116,45 @@ class PeerManager:
         while self.link is not None and not self._stopping:
             await asyncio.sleep(0.2)
 
-    async def _serve(self, transport: Transport, dialer: str) -> None:
-        current = self.link
-        if current is not None:
-            keep_current = current.dialer <= dialer
-            if keep_current:
-                await transport.close(4409, "a link is already up")
-                return
-            await current.t.close(4409, "replaced by the link dialed by the smaller origin")
-        link = Link(self.node, transport, dialer)
-        self.link = link
-        self.connects += 1
-        self.last_error = None
-        self.node.link_changed(True)
+    async def _serve(self, transport: Transport, dialer: str) -> Link | None:
+        """Run a link over an authenticated transport until it ends; None if it was not kept."""
+        async with self._settle:
+            current = self.link
+            if current is not None:
+                if current.dialer <= dialer:
+                    await transport.close(4409, "a link is already up")
+                    return None
+                await current.t.close(4409, "replaced by the link dialed by the smaller origin")
+                try:
+                    await asyncio.wait_for(current.done.wait(), REPLACE_SECONDS)
+                except TimeoutError:
+                    log.warning("peer link: the replaced link did not end in time")
+            link = Link(self.node, transport, dialer)
+            self.link = link
+            self.connects += 1
+            self.last_error = None
+            self.node.link_event("up")
         try:
             await link.run()
         except Refusal as exc:
-            await self.node.refused(exc)
+            self.refused += 1
             await link.refuse(exc)
-            await self._fail(transport, exc)
+            await self.node.refused(exc)
+            await self._fail(transport, exc, link)
         except LinkError as exc:
-            await self._fail(transport, exc)
+            await self._fail(transport, exc, link)
         except Closed as exc:
             self.last_error = f"closed: {exc}"
         finally:
             if self.link is link:
                 self.link = None
-                self.node.link_changed(False)
+                self.node.link_event("down")
+        return link
 
-    async def _fail(self, transport: Transport, exc: LinkError) -> None:
+    async def _fail(self, transport: Transport, exc: LinkError, link: Link | None = None) -> None:
         self.last_error = f"{exc.reason}: {exc.detail}"
+        if link is not None:
+            link.failure = exc.reason
         log.warning("peer link: %s", self.last_error)
         try:
             await transport.close(exc.close_code, exc.reason)

@@ -64,6 +64,7 @@ class Sender:
         self.sent = 0  # next index to send in order
         self.peer_cosigned = 0  # receipts received
         self.checkpointed = 0  # size of the last checkpoint sent (the peer's next "old")
+        self.started = False
         self._wake = asyncio.Event()
         self._flash: list[int] = []
         self._flashed: set[int] = set()
@@ -72,6 +73,7 @@ class Sender:
 
     def start_from(self, have: int, cosigned: int) -> None:
         """Resume at the peer's size; FLASH entries beyond it go first."""
+        self.started = True
         self.sent = have
         self.peer_cosigned = cosigned
         self.checkpointed = cosigned
@@ -87,7 +89,7 @@ class Sender:
     def notify(self, flash_indexes: list[int]) -> None:
         """New entries were appended (some of them FLASH)."""
         for index in flash_indexes:
-            if index > self.sent:
+            if index >= self.sent:
                 self._flash.append(index)
         self._wake.set()
 

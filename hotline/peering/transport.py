@@ -1,5 +1,6 @@
 """One interface over both ends of a WebSocket: the listener's (Starlette) and the dialer's
-(``websockets`` client). Frames are JSON text."""
+(``websockets`` client). Frames are JSON text of at most ``max_bytes``; a bigger one is refused
+(its first :data:`EVIDENCE_BYTES` kept as evidence)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from typing import Protocol
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
+
+from .errors import Refusal
+
+EVIDENCE_BYTES = 64 * 1024
 
 
 class Closed(Exception):  # noqa: N818
@@ -42,10 +47,7 @@ class ServerTransport:
         if text is None:
             raw = message.get("bytes") or b""
             text = raw.decode("utf-8", "replace")
-        if len(text) > self.max_bytes:
-            await self.close(1009, "message too big")
-            raise Closed("message too big")
-        return str(text)
+        return _checked(str(text), self.max_bytes)
 
     async def close(self, code: int, reason: str) -> None:
         try:
@@ -55,8 +57,9 @@ class ServerTransport:
 
 
 class ClientTransport:
-    def __init__(self, conn: ClientConnection) -> None:
+    def __init__(self, conn: ClientConnection, max_bytes: int) -> None:
         self.conn = conn
+        self.max_bytes = max_bytes
 
     async def send(self, text: str) -> None:
         try:
@@ -69,7 +72,16 @@ class ClientTransport:
             message = await self.conn.recv()
         except ConnectionClosed as exc:
             raise Closed(str(exc)) from exc
-        return message if isinstance(message, str) else message.decode("utf-8", "replace")
+        text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+        return _checked(text, self.max_bytes)
 
     async def close(self, code: int, reason: str) -> None:
         await self.conn.close(code, reason[:120])
+
+
+def _checked(text: str, max_bytes: int) -> str:
+    size = len(text.encode())
+    if size > max_bytes:
+        raw = text.encode()[:EVIDENCE_BYTES]
+        raise Refusal("message_too_large", f"a {size}-byte message, at most {max_bytes}", raw)
+    return text

@@ -143,12 +143,19 @@ async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
             d = tmp_path / f"node{next(count)}"
             d.mkdir()
             settings = Settings(
-                dir=d, side="alpha", origin="alpha.hotline.example", unit="JOC", nation="XAA",
-                limits=limits or Limits(), peer=peer,
+                dir=d,
+                side="alpha",
+                origin="alpha.hotline.example",
+                unit="JOC",
+                nation="XAA",
+                limits=limits or Limits(),
+                peer=peer,
             )
             generate_keys(settings)
-            app = create_app(settings) if clock_ms is None else create_app(
-                settings, clock_ms=clock_ms
+            app = (
+                create_app(settings)
+                if clock_ms is None
+                else create_app(settings, clock_ms=clock_ms)
             )
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.bind(("127.0.0.1", 0))

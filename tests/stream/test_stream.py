@@ -46,8 +46,12 @@ async def test_auth_by_first_message(server: NodeServer) -> None:
     async with connect(server.url) as ws:
         await ws.send(json.dumps({"type": "auth", "id": "a", "token": server.tokens["operator"]}))
         reply = json.loads(await ws.recv())
-        assert reply == {"type": "authenticated", "id": "a", "user": "operator-1",
-                         "role": "operator"}
+        assert reply == {
+            "type": "authenticated",
+            "id": "a",
+            "user": "operator-1",
+            "role": "operator",
+        }
         await ws.send(json.dumps({"type": "ping", "id": 2}))
         assert json.loads(await ws.recv())["type"] == "pong"
         await ws.send(json.dumps({"type": "auth", "id": 3, "token": server.tokens["operator"]}))
@@ -65,9 +69,9 @@ async def test_bad_token_closes_4401(server: NodeServer, how: str) -> None:
         assert await closed_with(ws) == (4401, "bad_token")
 
 
-async def test_missing_auth_closes_4401(server: NodeServer, monkeypatch: pytest.MonkeyPatch) -> (
-    None
-):
+async def test_missing_auth_closes_4401(
+    server: NodeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with connect(server.url, additional_headers={"Authorization": "Basic abc"}) as ws:
         assert await closed_with(ws) == (4401, "unauthenticated")
     async with connect(server.url) as ws:  # the first message must be auth
@@ -84,15 +88,17 @@ async def test_role_without_read_closes_4403(server: NodeServer) -> None:
         assert await closed_with(ws) == (4403, "forbidden")
 
 
-async def test_auditor_subscribes_but_cannot_post(server: NodeServer,
-                                                  connect_client: Connect) -> None:
+async def test_auditor_subscribes_but_cannot_post(
+    server: NodeServer, connect_client: Connect
+) -> None:
     auditor = await connect_client(server, "auditor")
     sub = await auditor.request({"type": "subscribe"})
     assert sub["type"] == "subscribed"
     refused = await auditor.request({"type": "post", "notice": liaison()})
     assert refused["type"] == "error" and refused["error"] == "forbidden"
-    refused = await auditor.request({"type": "cancel", "side": "alpha", "index": 0,
-                                     "reason": "other"})
+    refused = await auditor.request(
+        {"type": "cancel", "side": "alpha", "index": 0, "reason": "other"}
+    )
     assert refused["error"] == "forbidden"
     assert server.size() == 0
     operator = await connect_client(server, "automation")
@@ -102,8 +108,7 @@ async def test_auditor_subscribes_but_cannot_post(server: NodeServer,
 
 
 # posting -------------------------------------------------------------------------------------
-async def test_post_reply_and_subscriber_event(server: NodeServer,
-                                               connect_client: Connect) -> None:
+async def test_post_reply_and_subscriber_event(server: NodeServer, connect_client: Connect) -> None:
     watcher = await connect_client(server, "auditor")
     sub = await watcher.request({"type": "subscribe", "id": "s"})
     assert sub == {"type": "subscribed", "id": "s", "cursor": "alpha:0,alpha@0"}
@@ -125,8 +130,9 @@ async def test_post_reply_and_subscriber_event(server: NodeServer,
 async def test_pipelined_posts_all_answered(server: NodeServer, connect_client: Connect) -> None:
     client = await connect_client(server)
     batches_before = server.node.sequencer.batches if server.node.sequencer else 0
-    futures = [await client.submit({"type": "post", "notice": liaison(f"n{i}")})
-               for i in range(200)]
+    futures = [
+        await client.submit({"type": "post", "notice": liaison(f"n{i}")}) for i in range(200)
+    ]
     async with asyncio.timeout(TIMEOUT):
         replies = await asyncio.gather(*futures)
     assert all(r["type"] == "posted" for r in replies), [r for r in replies if "error" in r][:3]
@@ -147,16 +153,19 @@ async def test_client_ref_retry_appends_once(server: NodeServer, connect_client:
     assert first["replayed"] is False and again["replayed"] is True
     assert again["entry"] == first["entry"]
     # the same key twice in flight: one entry, both answered with it
-    a, b = [await client.submit({"type": "post", "notice": liaison("twice"),
-                                 "client_ref": "ref-2"}) for _ in range(2)]
+    a, b = [
+        await client.submit({"type": "post", "notice": liaison("twice"), "client_ref": "ref-2"})
+        for _ in range(2)
+    ]
     async with asyncio.timeout(TIMEOUT):
         ra, rb = await asyncio.gather(a, b)
     assert ra["entry"] == rb["entry"] and {ra["replayed"], rb["replayed"]} == {False, True}
     assert server.size() == 2
 
 
-async def test_bad_messages_leave_connection_healthy(server: NodeServer,
-                                                     connect_client: Connect) -> None:
+async def test_bad_messages_leave_connection_healthy(
+    server: NodeServer, connect_client: Connect
+) -> None:
     client = await connect_client(server)
     ws = client.ws
 
@@ -182,16 +191,19 @@ async def test_bad_messages_leave_connection_healthy(server: NodeServer,
     assert [p["path"] for p in missing["detail"]] == ["notice"]
     extra = await client.request({"type": "ping", "colour": "red"})
     assert extra["error"] == "invalid_request"
-    bad_notice = await client.request({"type": "post", "notice": liaison(text=None)})
+    no_text = {k: v for k, v in liaison().items() if k != "text"}
+    bad_notice = await client.request({"type": "post", "notice": no_text})
     assert bad_notice["error"] == "invalid_notice"
     assert "text" in [p["path"] for p in bad_notice["detail"]]
     bad_author = await client.request({"type": "post", "notice": liaison(author={"id": "x"})})
     assert bad_author["error"] == "author_mismatch"
-    no_side = await client.request({"type": "ack", "side": "gamma", "index": 0,
-                                    "response": "ROGER"})
+    no_side = await client.request(
+        {"type": "ack", "side": "gamma", "index": 0, "response": "ROGER"}
+    )
     assert no_side["error"] == "unknown_side"
-    no_entry = await client.request({"type": "cancel", "side": "alpha", "index": 5,
-                                     "reason": "other"})
+    no_entry = await client.request(
+        {"type": "cancel", "side": "alpha", "index": 5, "reason": "other"}
+    )
     assert no_entry["error"] == "unknown_entry"
     bad_cursor = await client.request({"type": "subscribe", "cursor": "alpha:x"})
     assert bad_cursor["error"] == "bad_cursor"
@@ -224,8 +236,9 @@ async def test_oversized_frame_closes_1009(server: NodeServer, connect_client: C
 
 
 # subscriptions -------------------------------------------------------------------------------
-async def test_resume_gets_exactly_the_missed_events(server: NodeServer,
-                                                     connect_client: Connect) -> None:
+async def test_resume_gets_exactly_the_missed_events(
+    server: NodeServer, connect_client: Connect
+) -> None:
     always = await connect_client(server, "auditor")  # sees everything live, for comparison
     await always.request({"type": "subscribe"})
     poster = await connect_client(server)
@@ -259,16 +272,19 @@ async def test_resume_gets_exactly_the_missed_events(server: NodeServer,
     assert everything[:7] == live and everything[7] == nxt
 
 
-async def test_resume_during_concurrent_posts_has_no_gap(server: NodeServer,
-                                                         connect_client: Connect) -> None:
+async def test_resume_during_concurrent_posts_has_no_gap(
+    server: NodeServer, connect_client: Connect
+) -> None:
     poster = await connect_client(server)
-    futures = [await poster.submit({"type": "post", "notice": liaison(f"n{i}")})
-               for i in range(150)]
+    futures = [
+        await poster.submit({"type": "post", "notice": liaison(f"n{i}")}) for i in range(150)
+    ]
     await wait_until(lambda: server.size() >= 20, what="some posts durable")
     watcher = await connect_client(server, "auditor")
     await watcher.request({"type": "subscribe", "cursor": ""})  # replay while posts go on
-    futures += [await poster.submit({"type": "post", "notice": liaison(f"n{i}")})
-                for i in range(150, 300)]
+    futures += [
+        await poster.submit({"type": "post", "notice": liaison(f"n{i}")}) for i in range(150, 300)
+    ]
     events = await watcher.events_until(lambda e: e["index"] == 299)
     assert [e["index"] for e in events] == list(range(300))
     assert [e["notice"]["text"] for e in events] == [f"n{i}" for i in range(300)]
@@ -277,14 +293,14 @@ async def test_resume_during_concurrent_posts_has_no_gap(server: NodeServer,
     assert watcher.events.empty()
 
 
-async def test_filters_apply_to_replay_and_live(server: NodeServer,
-                                                connect_client: Connect) -> None:
+async def test_filters_apply_to_replay_and_live(
+    server: NodeServer, connect_client: Connect
+) -> None:
     poster = await connect_client(server)
     await poster.post(liaison("routine"))
     await poster.post(liaison("flash", precedence="FLASH"))
     client = await connect_client(server, "auditor")
-    await client.request({"type": "subscribe", "cursor": "",
-                          "filters": {"precedence": "FLASH"}})
+    await client.request({"type": "subscribe", "cursor": "", "filters": {"precedence": "FLASH"}})
     await poster.post(liaison("routine"))
     await poster.post(liaison("flash again", precedence="FLASH"))
     got = [await client.next_event() for _ in range(2)]
@@ -295,24 +311,37 @@ async def test_filters_apply_to_replay_and_live(server: NodeServer,
     assert again["error"] == "already_subscribed"
 
 
-async def test_acks_cancels_and_deliveries_replayed(serve: Serve,
-                                                    connect_client: Connect) -> None:
-    bravo = NodeKeys(Signer.generate("bravo.hotline.example"),
-                     CosignatureSigner.generate(witness_name("bravo.hotline.example")))
+async def test_acks_cancels_and_deliveries_replayed(serve: Serve, connect_client: Connect) -> None:
+    bravo = NodeKeys(
+        Signer.generate("bravo.hotline.example"),
+        CosignatureSigner.generate(witness_name("bravo.hotline.example")),
+    )
     ticks = itertools.count(1767254400000)  # every recorded time distinct: replay order exact
-    server = await serve(peer=PeerSettings(
-        side="bravo", origin="bravo.hotline.example", log_vkey=bravo.log.vkey,
-        witness_vkey=bravo.witness.vkey, dial=False,
-    ), clock_ms=lambda: next(ticks))
+    server = await serve(
+        peer=PeerSettings(
+            side="bravo",
+            origin="bravo.hotline.example",
+            log_vkey=bravo.log.vkey,
+            witness_vkey=bravo.witness.vkey,
+            dial=False,
+        ),
+        clock_ms=lambda: next(ticks),
+    )
     node = server.node
     always = await connect_client(server, "auditor")
     await always.request({"type": "subscribe"})
     # the peer's notice arrives in the replica (as the peer link will record it)
-    notice = parse_notice({
-        "id": "0b5a3b4e-3f55-4f43-9a51-1a3c2f0e8d11", "kind": "liaison", "status": "exercise",
-        "author": {"id": "liaison-b", "unit": "HQ-B", "nation": "XBC"}, "time": 1767254400000,
-        "text": "Confirm duty officer.", "language": "en",
-    })
+    notice = parse_notice(
+        {
+            "id": "0b5a3b4e-3f55-4f43-9a51-1a3c2f0e8d11",
+            "kind": "liaison",
+            "status": "exercise",
+            "author": {"id": "liaison-b", "unit": "HQ-B", "nation": "XBC"},
+            "time": 1767254400000,
+            "text": "Confirm duty officer.",
+            "language": "en",
+        }
+    )
     entry = encode_entry("bravo.hotline.example", 0, b"", notice)
     await node.store.append("bravo.hotline.example", 0, [(entry.raw, entry.leaf_hash)])
     node.trees["bravo"].append(entry.leaf_hash)
@@ -320,20 +349,34 @@ async def test_acks_cancels_and_deliveries_replayed(serve: Serve,
 
     operator = await connect_client(server)
     own = await operator.post(liaison("ours"))
-    ack = await operator.request({"type": "ack", "side": "bravo", "index": 0,
-                                  "response": "WILCO", "remark": "duty officer is Maj. A"})
+    ack = await operator.request(
+        {
+            "type": "ack",
+            "side": "bravo",
+            "index": 0,
+            "response": "WILCO",
+            "remark": "duty officer is Maj. A",
+        }
+    )
     assert ack["type"] == "posted" and ack["entry"]["notice"]["kind"] == "ack"
-    wrong = await operator.request({"type": "ack", "side": "alpha", "index": 0,
-                                    "response": "ROGER"})
+    wrong = await operator.request(
+        {"type": "ack", "side": "alpha", "index": 0, "response": "ROGER"}
+    )
     assert wrong["error"] == "wrong_side"
-    cancel = await operator.request({"type": "cancel", "side": "alpha", "index": 0,
-                                     "reason": "issued_in_error"})
+    cancel = await operator.request(
+        {"type": "cancel", "side": "alpha", "index": 0, "reason": "issued_in_error"}
+    )
     assert cancel["type"] == "posted" and cancel["entry"]["notice"]["kind"] == "cancel"
     node.record_delivery("alpha", 2, bravo.witness.name, node.clock_ms())
 
     live = await always.events_until(lambda e: e["type"] == "delivered")
     assert [e["type"] for e in live] == [
-        "appended", "appended", "appended", "acknowledged", "appended", "delivered",
+        "appended",
+        "appended",
+        "appended",
+        "acknowledged",
+        "appended",
+        "delivered",
     ]
     acknowledged = live[3]
     assert (acknowledged["side"], acknowledged["index"]) == ("bravo", 0)
@@ -351,8 +394,7 @@ async def test_acks_cancels_and_deliveries_replayed(serve: Serve,
     assert mid.events.empty() and replayer.events.empty()
 
 
-async def test_slow_consumer_is_cut_off_and_resumes(serve: Serve,
-                                                    connect_client: Connect) -> None:
+async def test_slow_consumer_is_cut_off_and_resumes(serve: Serve, connect_client: Connect) -> None:
     server = await serve(limits=Limits(stream_queue=64))
     # a subscriber that stops reading: a small receive buffer, no compression, and the client
     # library stops reading from the socket once it holds one frame
@@ -360,8 +402,13 @@ async def test_slow_consumer_is_cut_off_and_resumes(serve: Serve,
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)
     await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", server.port))
-    slow = await connect(server.url, sock=sock, max_queue=1, compression=None,
-                         additional_headers={"Authorization": f"Bearer {server.tokens['auditor']}"})
+    slow = await connect(
+        server.url,
+        sock=sock,
+        max_queue=1,
+        compression=None,
+        additional_headers={"Authorization": f"Bearer {server.tokens['auditor']}"},
+    )
     await slow.send(json.dumps({"type": "subscribe", "id": 1}))
     start = json.loads(await slow.recv())["cursor"]
     fast = await connect_client(server, "auditor")
@@ -373,8 +420,10 @@ async def test_slow_consumer_is_cut_off_and_resumes(serve: Serve,
 
     async def post_window(n: int) -> None:
         nonlocal posted
-        futures = [await poster.submit({"type": "post", "notice": liaison(f"{posted + i} {text}")})
-                   for i in range(n)]
+        futures = [
+            await poster.submit({"type": "post", "notice": liaison(f"{posted + i} {text}")})
+            for i in range(n)
+        ]
         async with asyncio.timeout(TIMEOUT):
             replies = await asyncio.gather(*futures)
         assert all(r["type"] == "posted" for r in replies)
