@@ -53,8 +53,13 @@ class PeerManager:
                 await self._dial_task
             except asyncio.CancelledError:
                 pass
-        if self.link is not None:
-            await self.link.t.close(1001, "node stopping")
+        link = self.link
+        if link is not None:
+            await link.t.close(1001, "node stopping")
+            try:
+                await asyncio.wait_for(link.done.wait(), REPLACE_SECONDS)
+            except TimeoutError:
+                log.warning("peer link: did not end in time at stop")
 
     def state(self) -> dict[str, Any]:
         link = self.link
@@ -71,6 +76,7 @@ class PeerManager:
             "peer_cosigned_size": replica.cosigned if replica else 0,
             "last_error": self.last_error,
             "connects": self.connects,
+            "refused": self.refused,
         }
 
     async def accept(self, transport: Transport) -> None:
@@ -119,6 +125,9 @@ class PeerManager:
     async def _serve(self, transport: Transport, dialer: str) -> Link | None:
         """Run a link over an authenticated transport until it ends; None if it was not kept."""
         async with self._settle:
+            if self._stopping:
+                await transport.close(1001, "node stopping")
+                return None
             current = self.link
             if current is not None:
                 if current.dialer <= dialer:

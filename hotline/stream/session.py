@@ -91,9 +91,11 @@ class StreamSession:
             if reader.done() and self._close is not None:
                 await asyncio.wait({writer}, timeout=CLOSE_TIMEOUT)
         finally:
-            for task in (reader, writer, *self._tasks):
+            # posts in flight are left to finish: each is appended or refused as if the client
+            # had stayed (a retry with the same client_ref finds it); only their replies are lost
+            for task in (reader, writer):
                 task.cancel()
-            await asyncio.gather(reader, writer, *self._tasks, return_exceptions=True)
+            await asyncio.gather(reader, writer, return_exceptions=True)
             if self._feed is not None:
                 self.node.hub.unsubscribe(self._feed.sub)
                 self._feed = None

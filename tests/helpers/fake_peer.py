@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import secrets
 import uuid
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from hotline.settings import PeerSettings
@@ -228,3 +230,57 @@ class FakeLink:
 
     async def close(self) -> None:
         await self.ws.close()
+
+
+class FakeListener:
+    """A fake peer that a node dials: it answers the handshake as the listener, optionally with
+    a wrong origin or key, and counts the connections it got."""
+
+    def __init__(
+        self, peer: FakePeer, dialer_vkey: str, *, origin: str | None = None,
+        key: Signer | None = None,
+    ) -> None:
+        self.peer = peer
+        self.dialer = Verifier.from_vkey(dialer_vkey)
+        self.origin = origin or peer.origin
+        self.key = key or peer.log
+        self.connections = 0
+        self.authenticated = 0
+        self._server: Server | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        port = self._server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def start(self) -> FakeListener:
+        self._server = await serve(self._handle, "127.0.0.1", 0)
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        self.connections += 1
+        nonce = b64(secrets.token_bytes(32))
+        hello = {"type": "hello", "origin": self.origin, "nonce": nonce}
+        await ws.send(json.dumps(hello))
+        try:
+            msg = json.loads(await ws.recv())
+        except ConnectionClosed:
+            return
+        if msg.get("type") != "auth" or not self.dialer.verify(
+            transcript("dialer", msg["origin"], self.origin, nonce, msg["nonce"]),
+            base64.b64decode(msg["sig"]),
+        ):
+            await ws.close(4401, "bad_auth")
+            return
+        self.authenticated += 1
+        sig = self.key.sign(transcript("listener", self.origin, msg["origin"], msg["nonce"], nonce))
+        await ws.send(json.dumps({"type": "welcome", "sig": b64(sig)}))
+        with contextlib.suppress(ConnectionClosed):
+            async for _ in ws:
+                pass

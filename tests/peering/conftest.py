@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -25,6 +26,7 @@ from hotline.events import Event, Subscription
 from hotline.keys import NodeKeys, generate_keys
 from hotline.node import Node
 from hotline.settings import Deadlines, PeerSettings, Settings
+from tests.helpers.fake_peer import FakePeer
 
 TIMEOUT = 20.0
 ORIGINS = {"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"}
@@ -141,6 +143,25 @@ class LiveNode:
     def size(self, side: str) -> int:
         return self.node.index.size(side)
 
+    async def get(self, path: str, role: str = "auditor", **params: Any) -> Any:
+        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+            r = await client.get(f"{self.http}{path}", headers=self.headers(role), params=params)
+        assert r.status_code == 200, r.text
+        return r.json() if "json" in r.headers["content-type"] else r.content
+
+    async def post(self, body: dict[str, Any], role: str = "operator") -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+            r = await client.post(f"{self.http}/v1/notices", json=body, headers=self.headers(role))
+        assert r.status_code == 201, r.text
+        result: dict[str, Any] = r.json()
+        return result
+
+    async def evidence(self) -> list[dict[str, Any]]:
+        """The refused-input evidence, from the audit export."""
+        export = await self.get("/v1/audit/export")
+        evidence: list[dict[str, Any]] = export["evidence"]
+        return evidence
+
     def connected(self) -> bool:
         peering = self.node.peering
         return peering is not None and peering.link is not None
@@ -208,6 +229,10 @@ class Nodes:
         alpha = await self.start(a, b.card(dial=alpha_dials))
         bravo = await self.start(b, a.card(dial=bravo_dials))
         return alpha, bravo
+
+    async def facing(self, fake: FakePeer, side: str = "bravo") -> LiveNode:
+        """A node that pins ``fake`` as its peer and does not dial it."""
+        return await self.start(self.prepare(side), fake.card())
 
     def events(self, live: LiveNode) -> EventLog:
         log = EventLog(live.node)

@@ -163,6 +163,26 @@ async def test_client_ref_retry_appends_once(server: NodeServer, connect_client:
     assert server.size() == 2
 
 
+async def test_posts_in_flight_survive_a_disconnect(
+    server: NodeServer, connect_client: Connect
+) -> None:
+    client = await connect_client(server)
+    for i in range(50):
+        await client.submit({"type": "post", "notice": liaison(f"n{i}"), "client_ref": f"r{i}"})
+    await client.close()  # without waiting for the replies
+    await wait_until(lambda: server.size() == 50, what="every post read before the close lands")
+    again = await connect_client(server)
+    futures = [
+        await again.submit({"type": "post", "notice": liaison(f"n{i}"), "client_ref": f"r{i}"})
+        for i in range(50)
+    ]
+    async with asyncio.timeout(TIMEOUT):
+        replies = await asyncio.gather(*futures)
+    assert all(r["type"] == "posted" and r["replayed"] for r in replies)
+    assert sorted(r["entry"]["index"] for r in replies) == list(range(50))
+    assert server.size() == 50
+
+
 async def test_bad_messages_leave_connection_healthy(
     server: NodeServer, connect_client: Connect
 ) -> None:
