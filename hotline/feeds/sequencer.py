@@ -172,7 +172,8 @@ class Sequencer:
                 self._validate(item.notice, claimed)
                 entry = encode_entry(feed.origin, start + len(accepted), prev, item.notice)
             except (ProtocolError, RuleError) as exc:
-                item.future.set_exception(exc)
+                if not item.future.done():
+                    item.future.set_exception(exc)
                 continue
             accepted.append((item, entry))
             prev = entry.leaf_hash

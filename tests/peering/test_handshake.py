@@ -8,6 +8,7 @@ import json
 import secrets
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from hotline.peering import link as link_module
 from hotline_protocol.note import Signer, Verifier
@@ -53,9 +54,8 @@ async def test_wrong_key_is_refused(nodes: Nodes) -> None:
     bravo = await nodes.facing(fake)
     impostor = Signer.generate(fake.origin)  # same origin, another key
     link = await FakeLink.open(bravo.peer_ws)
-    with pytest.raises(AssertionError):  # the node closes before any welcome
+    with pytest.raises(ConnectionClosed):  # the node closes before any welcome
         await link.handshake(fake.origin, impostor, Verifier.from_vkey(bravo.prepared.keys.log.vkey))
-    assert link.ws.close_code == 4401 and link.ws.close_reason == "bad_auth"
     await assert_refused_handshake(nodes, link, 4401, "bad_auth", "bad_auth")
 
 
@@ -64,7 +64,7 @@ async def test_wrong_origin_is_refused(nodes: Nodes) -> None:
     bravo = await nodes.facing(fake)
     stranger = FakePeer(side="charlie", origin="charlie.hotline.example")
     link = await FakeLink.open(bravo.peer_ws)
-    with pytest.raises(AssertionError):
+    with pytest.raises(ConnectionClosed):
         await link.handshake(
             stranger.origin, stranger.log, Verifier.from_vkey(bravo.prepared.keys.log.vkey)
         )
@@ -150,7 +150,7 @@ async def test_dialer_refuses_a_listener_that_cannot_prove_the_pinned_key(
     listener = await FakeListener(fake, a.keys.log.vkey, **kwargs).start()  # type: ignore[arg-type]
     try:
         alpha = await nodes.start(a, fake.card(url=listener.url, dial=True))
-        await wait_until(lambda: listener.authenticated >= 2, "the dialer retries")
+        await wait_until(lambda: listener.connections >= 2, "the dialer retries")
         assert not alpha.connected()
         state = await alpha.get("/v1/link")
         expected = "bad_auth" if wrong == "key" else "unknown_peer"

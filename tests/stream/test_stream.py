@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from hotline.keys import NodeKeys, witness_name
@@ -24,7 +24,7 @@ from hotline_protocol.notices import parse_notice
 from .conftest import TIMEOUT, Connect, NodeServer, Serve, liaison, wait_until
 
 
-async def closed_with(ws: Any) -> tuple[int, str]:
+async def closed_with(ws: ClientConnection) -> tuple[int, str]:
     """Read until the node closes the connection; its close code and reason."""
     with pytest.raises(ConnectionClosed) as info:
         async with asyncio.timeout(TIMEOUT):
@@ -422,13 +422,20 @@ async def test_slow_consumer_is_cut_off_and_resumes(serve: Serve, connect_client
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)
     await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", server.port))
-    slow = await connect(
+    slow = connect(
         server.url,
         sock=sock,
         max_queue=1,
         compression=None,
         additional_headers={"Authorization": f"Bearer {server.tokens['auditor']}"},
     )
+    async with slow as slow_ws:
+        await check_slow_consumer(server, slow_ws, connect_client)
+
+
+async def check_slow_consumer(
+    server: NodeServer, slow: ClientConnection, connect_client: Connect
+) -> None:
     await slow.send(json.dumps({"type": "subscribe", "id": 1}))
     start = json.loads(await slow.recv())["cursor"]
     fast = await connect_client(server, "auditor")
