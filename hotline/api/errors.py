@@ -9,11 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hotline_protocol.errors import NoticeError, ProtocolError
-
-from ..auth.users import UserError
-from ..feeds.rules import RuleError
-from ..store.base import StoreError
+from ..errors import SERVICE_ERRORS, describe
 
 
 class ApiError(Exception):
@@ -31,36 +27,19 @@ def error_body(code: str, detail: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail}
 
 
-def protocol_error_status(exc: ProtocolError) -> int:
-    if exc.code == "entry_too_large":
-        return 413
-    return 422
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.detail), exc.status, headers=exc.headers)
 
-    @app.exception_handler(NoticeError)
-    async def _notice(_: Request, exc: NoticeError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.to_dict()["problems"]), 422)
+    async def _service(_: Request, exc: Exception) -> JSONResponse:
+        described = describe(exc)
+        assert described is not None
+        status, code, detail = described
+        return JSONResponse(error_body(code, detail), status)
 
-    @app.exception_handler(ProtocolError)
-    async def _protocol(_: Request, exc: ProtocolError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.to_dict()), protocol_error_status(exc))
-
-    @app.exception_handler(RuleError)
-    async def _rule(_: Request, exc: RuleError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.detail), exc.status)
-
-    @app.exception_handler(UserError)
-    async def _user(_: Request, exc: UserError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.detail), exc.status)
-
-    @app.exception_handler(StoreError)
-    async def _store(_: Request, exc: StoreError) -> JSONResponse:
-        return JSONResponse(error_body("store_unavailable", str(exc)), 503)
+    for cls in SERVICE_ERRORS:
+        app.add_exception_handler(cls, _service)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

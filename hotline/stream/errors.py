@@ -14,11 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotline_protocol.errors import NoticeError, ProtocolError
-
-from ..auth.users import UserError
-from ..feeds.rules import RuleError
-from ..store.base import StoreError
+from ..errors import describe as describe_service_error
 
 # close codes: 1xxx from RFC 6455, 4xxx private to this protocol (HTTP status + 4000 where one fits)
 CLOSE_NORMAL = 1000
@@ -52,12 +48,5 @@ def describe(exc: Exception) -> tuple[str, Any] | None:
     anything else (a bug, answered as ``internal_error``)."""
     if isinstance(exc, StreamError):
         return exc.code, exc.detail
-    if isinstance(exc, NoticeError):
-        return exc.code, exc.to_dict()["problems"]
-    if isinstance(exc, ProtocolError):
-        return exc.code, exc.to_dict()
-    if isinstance(exc, RuleError | UserError):
-        return exc.code, exc.detail
-    if isinstance(exc, StoreError):
-        return "store_unavailable", str(exc)
-    return None
+    described = describe_service_error(exc)
+    return None if described is None else described[1:]
