@@ -22,7 +22,9 @@ ORDER = [
 
 def main() -> int:
     drafts = ROOT / "protocol" / "doc-drafts"
-    parts = [(drafts / name).read_text().strip() + "\n" for name in ORDER if (drafts / name).exists()]
+    parts = [
+        (drafts / name).read_text().strip() + "\n" for name in ORDER if (drafts / name).exists()
+    ]
     (ROOT / "protocol" / "PROTOCOL.md").write_text("\n".join(parts))
     return 0
 

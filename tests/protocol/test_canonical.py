@@ -49,9 +49,7 @@ def test_non_ascii_keys_sort_by_utf16_code_units() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "bad", [math.nan, math.inf, {1: 2}, object(), 2**53, -(2**60)], ids=repr
-)
+@pytest.mark.parametrize("bad", [math.nan, math.inf, {1: 2}, object(), 2**53, -(2**60)], ids=repr)
 def test_values_without_a_json_form_are_refused(bad: Any) -> None:
     with pytest.raises(EntryError) as err:
         canonical_json({"x": bad})
@@ -64,8 +62,9 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=20,
 )
 

@@ -53,6 +53,7 @@ def test_the_distribution_declares_only_those_dependencies() -> None:
     import tomllib
 
     meta = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
-    deps = {d.split(">")[0].split("=")[0].split("<")[0].strip() for d in
-            meta["project"]["dependencies"]}
+    deps = {
+        d.split(">")[0].split("=")[0].split("<")[0].strip() for d in meta["project"]["dependencies"]
+    }
     assert deps == {"pydantic", "cryptography", "rfc8785"}
