@@ -43,6 +43,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        for err in exc.errors():
+            if err["type"] == "json_invalid":  # as POST /v1/notices and the stream say it
+                reason = err.get("ctx", {}).get("error", err["msg"])
+                at = err["loc"][-1]
+                return JSONResponse(
+                    error_body("malformed_json", f"the body is not JSON: {reason} at {at}"), 400
+                )
         problems = [
             {"path": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
             for err in exc.errors()
@@ -51,7 +58,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed"}
+        # FastAPI answers 400 for a JSON body it could not parse (e.g. nested too deep)
+        codes = {400: "malformed_json", 404: "not_found", 405: "method_not_allowed"}
         return JSONResponse(
             error_body(codes.get(exc.status_code, "http_error"), exc.detail),
             exc.status_code,

@@ -33,7 +33,9 @@ def check_notice(
         assert target is not None
         rec = _resolve(index, target.origin, target.index, target.leaf_hash)
         if rec.side == own or peer is None or rec.side != peer:
-            raise RuleError("wrong_side", "an ack must refer to an entry of the other side's feed")
+            raise RuleError(
+                "wrong_side", "an ack must refer to an entry of the other side's feed", 403
+            )
         if rec.kind == "ack":
             raise RuleError("not_ackable", "an acknowledgement is not itself acknowledged")
     elif notice.kind == "cancel":

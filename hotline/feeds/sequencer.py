@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
-from hotline_protocol.entries import Entry, decode_entry, encode_entry
+from hotline_protocol.entries import Entry, decode_chain, decode_entry, encode_entry
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.merkle import Tree
 from hotline_protocol.note import Signer
 from hotline_protocol.notices import Notice
 
-from ..store.base import CheckpointRecord, Store
+from ..store.base import CheckpointRecord, Store, StoreError
 from .rules import RuleError
 
 log = logging.getLogger("hotline.sequencer")
@@ -93,6 +93,7 @@ class Sequencer:
         self._wake = asyncio.Event()
         self._refs: dict[str, int] = {}  # idempotency keys used since start
         self._task: asyncio.Task[None] | None = None
+        self._unsure = False  # a write failed: the store may hold more than the feed here
         self.batches = 0
         self.appended = 0
 
@@ -146,9 +147,12 @@ class Sequencer:
                     heapq.heappop(self._heap) for _ in range(min(self._batch_max, len(self._heap)))
                 ]
                 try:
+                    if self._unsure:
+                        await self._take_in_stored()
                     await self._commit(batch)
                 except Exception as exc:  # the store failed: every post in the batch fails
                     log.exception("durable write failed")
+                    self._unsure = True  # the write may have been stored all the same
                     err = RuleError("store_unavailable", f"durable write failed: {exc}", 503)
                     for item in batch:
                         if not item.future.done():
@@ -213,6 +217,26 @@ class Sequencer:
         for item, entry in accepted:
             if not item.future.done():
                 item.future.set_result(Appended(entry, checkpoint=note))
+
+    async def _take_in_stored(self) -> None:
+        """After a failed write, take in what the store holds beyond the feed here: a write can
+        be durable although its reply was lost (the connection died after the fsync). Its posts
+        were answered 503; their entries are published now, and the next append starts after
+        them instead of conflicting forever. Raises while the store is unreachable."""
+        feed = self.feed
+        size = await self._store.size(feed.origin)
+        if size > feed.size:
+            raws = await self._store.entries(feed.origin, feed.size, size)
+            entries = decode_chain(raws, origin=feed.origin, start=feed.size, prev=feed.prev())
+            record = await self._store.latest_checkpoint(feed.origin)
+            if record is None or record.size != size:
+                raise StoreError(f"no checkpoint of {feed.origin!r} stored at size {size}")
+            feed.tree.extend(e.leaf_hash for e in entries)
+            feed.checkpoint = record.note
+            self.appended += len(entries)
+            self._committed(entries, record.note, self._clock_ms())
+            log.warning("took in %d entries of a write whose reply was lost", len(entries))
+        self._unsure = False
 
     async def _replay(self, index: int) -> Appended:
         raw = (await self._store.entries(self.feed.origin, index, index + 1))[0]
