@@ -6,16 +6,20 @@ so tests can run two nodes in one process or each in its own.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import bisect
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.entries import Entry, decode_entry
 from hotline_protocol.merkle import Tree
-from hotline_protocol.notices import Notice
+from hotline_protocol.notices import Notice, notice_to_json
 
 from .acks.deadlines import DeadlineWatcher
 from .acks.webhook import overdue_webhook
@@ -33,6 +37,7 @@ from .settings import Settings
 from .store.base import CheckpointRecord, EvidenceRecord, Store
 
 log = logging.getLogger("hotline.node")
+NOTICE_JSON_KEPT = 4096  # own notices' JSON kept for their posted replies (a few batches' worth)
 Clock = Callable[[], int]  # unix milliseconds
 
 
@@ -86,6 +91,8 @@ class Node:
         self.started_ms = 0
         self.refusals: dict[str, int] = {}  # peer input refused since start, by reason
         self._evidence: dict[bytes, int] = {}  # digest of (reason, raw) -> evidence id
+        self._notice_json: OrderedDict[bytes, dict[str, Any]] = OrderedDict()  # by leaf hash
+        self._evidence_lock = asyncio.Lock()
 
     # lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -166,7 +173,11 @@ class Node:
         """Index a durable entry and publish its events (own feed or replica); a FLASH from
         the peer raises the alarm unless ``alarm`` is False (it was raised when it came early)."""
         rec = self.index.add(side, entry.index, entry.leaf_hash, entry.notice, now_ms)
-        self.hub.publish(appended_event(rec, entry.notice))
+        event = self.hub.publish(appended_event(rec, entry.notice))
+        if side == self.own.name:  # the posted reply shows the same JSON: make it once
+            self._notice_json[entry.leaf_hash] = event["notice"]
+            if len(self._notice_json) > NOTICE_JSON_KEPT:
+                self._notice_json.popitem(last=False)
         if alarm and side != self.own.name and rec.precedence == "FLASH" and rec.kind != "ack":
             self.alarm("flash", side=side, index=rec.index, kind=rec.kind)
         if rec.kind == "ack" and rec.target is not None:
@@ -183,6 +194,12 @@ class Node:
                     "ack": {"side": side, "index": rec.index},
                 }
             )
+
+    def notice_json(self, entry: Entry) -> dict[str, Any]:
+        """An own entry's notice as JSON: the one its appended event carries if it was just
+        appended (taken: a post's reply uses it once), else made afresh."""
+        found = self._notice_json.pop(entry.leaf_hash, None)
+        return found if found is not None else notice_to_json(entry.notice)
 
     def record_delivery(self, side: str, size: int, witness: str, time_ms: int) -> None:
         if self.index.add_delivery(side, Delivery(size, time_ms, witness)):
@@ -219,8 +236,6 @@ class Node:
         assert self.peer is not None
         side = self.peer.name
         if entry is not None:
-            from hotline_protocol.notices import notice_to_json
-
             self.hub.publish(
                 {
                     "type": "flash",
@@ -233,7 +248,8 @@ class Node:
                     "notice": notice_to_json(entry.notice),
                 }
             )
-            self.alarm("flash", side=side, index=index, kind=entry.notice.kind, early=True)
+            if entry.notice.kind != "ack":  # a FLASH ack is news, not an alarm
+                self.alarm("flash", side=side, index=index, kind=entry.notice.kind, early=True)
             return
         rec = self.index.get(side, index)
         if rec is not None and not rec.acks:
@@ -244,18 +260,17 @@ class Node:
         bytes refused again for the same reason (a peer retrying) are stored once."""
         self.refusals[exc.reason] = self.refusals.get(exc.reason, 0) + 1
         digest = hashlib.sha256(exc.reason.encode() + b"\n" + exc.raw).digest()
-        ident = self._evidence.get(digest)
-        if ident is None:
-            record = EvidenceRecord(self.clock_ms(), "peer", exc.reason, exc.detail, exc.raw)
-            try:
-                ident = await self.store.add_evidence(record)
-                self._evidence[digest] = ident
-            except Exception:
-                log.exception("could not store evidence")
-                ident = 0
-            repeated = False
-        else:
-            repeated = True
+        async with self._evidence_lock:
+            ident = self._evidence.get(digest)
+            repeated = ident is not None
+            if ident is None:
+                record = EvidenceRecord(self.clock_ms(), "peer", exc.reason, exc.detail, exc.raw)
+                try:
+                    ident = await self.store.add_evidence(record)
+                    self._evidence[digest] = ident
+                except Exception:
+                    log.exception("could not store evidence")
+                    ident = 0
         self.alarm(
             "refused", code=exc.reason, detail=exc.detail[:500], evidence=ident, repeated=repeated
         )
@@ -265,6 +280,10 @@ class Node:
         origin = self.index.sides[side]
         size = await self.store.size(origin)
         tree = self.trees[side]
+        # when an entry was appended here: the time its first checkpoint was stored (the own
+        # feed writes each batch with its checkpoint; the replica stores the peer's with them)
+        stored = sorted((c.size, c.stored_ms) for c in await self.store.checkpoints(origin))
+        sizes = [s for s, _ in stored]
         prev = b""
         chunk = 1000
         for start in range(0, size, chunk):
@@ -272,7 +291,9 @@ class Node:
             for offset, raw in enumerate(raws):
                 entry = decode_entry(raw, origin=origin, index=start + offset, prev=prev)
                 tree.append(entry.leaf_hash)
-                self.index.add(side, entry.index, entry.leaf_hash, entry.notice, entry.notice.time)
+                pos = bisect.bisect_right(sizes, entry.index)
+                appended = stored[pos][1] if pos < len(stored) else entry.notice.time
+                self.index.add(side, entry.index, entry.leaf_hash, entry.notice, appended)
                 prev = entry.leaf_hash
 
     async def _load_deliveries(self) -> None:

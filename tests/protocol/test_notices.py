@@ -461,3 +461,14 @@ def test_any_single_change_gives_a_notice_or_a_notice_error(
 def test_arbitrary_json_gives_a_notice_error_not_a_crash(value: Any) -> None:
     with pytest.raises(NoticeError):
         parse_notice(json.dumps(value))
+
+
+def test_deeply_nested_input_is_refused_with_a_notice_error() -> None:
+    data: dict[str, Any] = {"kind": "liaison"}
+    inner = data
+    for _ in range(5000):
+        inner["x"] = {}
+        inner = inner["x"]
+    with pytest.raises(NoticeError) as err:
+        parse_notice(data)
+    assert err.value.problems[0][0] == ""

@@ -9,7 +9,7 @@ JSON text also refuses duplicate keys, ``NaN``/``Infinity`` and anything over
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Annotated, Any, NoReturn
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -59,7 +59,18 @@ def parse_notice(data: Mapping[str, Any] | bytes | str) -> Notice:
     obj: Any = _load_json(data) if isinstance(data, (bytes, bytearray, str)) else data
     if not isinstance(obj, Mapping):
         raise NoticeError([("", "a notice must be a JSON object")])
-    problems = [(path, "null is not allowed: omit the field instead") for path in _nulls(obj, "")]
+    try:
+        return _validate(obj)
+    except RecursionError:
+        _malformed("the notice is nested too deeply")
+
+
+def _validate(obj: Mapping[str, Any]) -> Notice:
+    problems = (
+        [(path, "null is not allowed: omit the field instead") for path in _nulls(obj, "")]
+        if _has_null(obj)
+        else []
+    )
     try:
         notice = NOTICE_ADAPTER.validate_python(obj)
     except ValidationError as exc:
@@ -131,19 +142,42 @@ def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _nulls(value: Any, path: str) -> Iterator[str]:
-    if isinstance(value, Mapping):
-        items: Iterator[tuple[Any, Any]] = iter(value.items())
+def _has_null(value: Any) -> bool:
+    """Whether :func:`_nulls` would find anything: the same walk without building paths (a
+    notice rarely holds a null, and this runs for every notice posted)."""
+    if type(value) is dict or isinstance(value, Mapping):
+        items: Iterable[Any] = value.values()
     elif isinstance(value, (list, tuple)):
-        items = enumerate(value)
+        items = value
     else:
-        return
-    for key, item in items:
-        sub = f"{path}.{key}" if path else str(key)
-        if item is None:
-            yield sub
+        return False
+    for item in items:
+        if item is None or (type(item) not in _SCALARS and _has_null(item)):
+            return True
+    return False
+
+
+_SCALARS = frozenset({str, int, float, bool})
+
+
+def _nulls(value: Any, path: str) -> Iterator[str]:
+    """Paths of every ``null`` in ``value``, depth first (iterative: deep input cannot overflow
+    the interpreter's stack)."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        current, here = stack.pop()
+        if isinstance(current, Mapping):
+            items: list[tuple[Any, Any]] = list(current.items())
+        elif isinstance(current, (list, tuple)):
+            items = list(enumerate(current))
         else:
-            yield from _nulls(item, sub)
+            continue
+        for key, item in reversed(items):
+            sub = f"{here}.{key}" if here else str(key)
+            if item is None:
+                yield sub
+            else:
+                stack.append((item, sub))
 
 
 def _problems(exc: ValidationError, data: Any) -> list[tuple[str, str]]:
