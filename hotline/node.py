@@ -7,8 +7,8 @@ so tests can run two nodes in one process or each in its own.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import bisect
+import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
