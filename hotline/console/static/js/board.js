@@ -25,7 +25,7 @@ export class Board {
     this.cards = new Map();
     this.build();
     ctx.store.subscribe((changed) => this.update(changed));
-    setInterval(() => this.tick(), 15_000);
+    ctx.every(() => this.tick(), 15_000);
   }
 
   build() {
@@ -190,7 +190,8 @@ export class Board {
     const { session } = this.ctx;
     const own = item.side === session.side;
     const box = h('div', { class: 'actions' });
-    if (!own && item.kind !== 'ack' && this.ctx.canPost && !item.state?.acknowledged) {
+    // on the card: only where an answer is owed; the details pane offers it for any notice
+    if (!own && this.ctx.canPost && awaitingAck(item)) {
       box.append(this.ackButtons(item));
     }
     return box;

@@ -168,7 +168,7 @@ export default {
   'field.position': 'Position',
   'field.lat': 'Latitude',
   'field.lon': 'Longitude',
-  'field.mgrs': 'MGRS',
+  'field.mgrs': 'MGRS reference',
   'field.format': 'Format',
   'field.fix_time': 'Time of fix (UTC)',
   'field.source': 'Source',
@@ -242,7 +242,7 @@ export default {
   'compose.cancel_reason': 'Reason for the cancel',
   'compose.send_cancel': 'Send cancel',
   'compose.required': 'required',
-  'compose.position_formats': 'DD: 46.912 / -30.418 · DM: 46 54.72 N / 030 25.08 W · MGRS: 25T FM 96615 98621',
+  'compose.position_formats': 'Formats, for example — DD: 46.912 / -30.418 · DM: 46 54.72 N / 030 25.08 W · MGRS: 25T FM 96615 98621',
   'compose.time_formats': 'e.g. 241530ZNOV26, 2026-11-24 15:30, 1530Z, now, +2h',
 
   'map.title': 'Map',

@@ -168,7 +168,7 @@ export default {
   'field.position': 'Местоположение',
   'field.lat': 'Широта',
   'field.lon': 'Долгота',
-  'field.mgrs': 'MGRS',
+  'field.mgrs': 'Ссылка MGRS',
   'field.format': 'Формат',
   'field.fix_time': 'Время определения (UTC)',
   'field.source': 'Источник',
@@ -242,7 +242,7 @@ export default {
   'compose.cancel_reason': 'Причина отмены',
   'compose.send_cancel': 'Отправить отмену',
   'compose.required': 'обязательно',
-  'compose.position_formats': 'Градусы: 46.912 / -30.418 · градусы-минуты: 46 54.72 N / 030 25.08 W · MGRS: 25T FM 96615 98621',
+  'compose.position_formats': 'Форматы, например — градусы: 46.912 / -30.418 · градусы-минуты: 46 54.72 N / 030 25.08 W · MGRS: 25T FM 96615 98621',
   'compose.time_formats': 'напр. 241530ZNOV26, 2026-11-24 15:30, 1530Z, now, +2h',
 
   'map.title': 'Карта',

@@ -1,0 +1,257 @@
+// Compose: pick what to send, fill the form, send; the node's validation errors appear at the
+// fields they name. Updates reopen a notice of the own side in its form; cancels pick a reason.
+
+import { actionKey, ApiError } from './api.js';
+import { cancelNotice, postNotice } from './actions.js';
+import { announce, h, replace, uid } from './dom.js';
+import { Group, SelectField, TextField } from './forms/fields.js';
+import { ENUMS, envelope, FORMS, formOfKind } from './forms/kinds.js';
+import { lang, t, tEnum } from './i18n.js';
+import { refText, summary, title } from './render.js';
+import { keyOf } from './store.js';
+import { dtg } from './time.js';
+
+const CHOICES = ['quick_distress', 'aircraft_in_distress', 'downed_pilot', 'planned_operation', 'liaison', 'update', 'cancel'];
+
+function changeable(item, session) {
+  const st = item.state || {};
+  return item.side === session.side && !['ack', 'cancel'].includes(item.kind) && !st.cancelled_by && !st.superseded_by;
+}
+
+function label(item, store) {
+  return `${refText(store, item)} · ${dtg(item.notice.time)} · ${title(item)} — ${summary(item, store)}`.slice(0, 160);
+}
+
+export class Compose {
+  constructor(root, ctx) {
+    this.root = root;
+    this.ctx = ctx;
+    this.choice = 'quick_distress';
+    this.target = null; // key of the notice updated or cancelled
+    this.key = actionKey();
+    this.positionFormat = 'DD';
+  }
+
+  /** Show a form: route is [choice] or ['update'|'cancel', side, index]. */
+  show(route) {
+    const [choice = this.choice, side, index] = route;
+    this.choice = CHOICES.includes(choice) ? choice : 'quick_distress';
+    this.target = side !== undefined && index !== undefined ? keyOf(side, Number(index)) : null;
+    this.render();
+  }
+
+  relabel() {
+    this.render();
+  }
+
+  render() {
+    const nav = h(
+      'nav',
+      { class: 'choices', 'aria-label': t('compose.choose') },
+      h('h2', { class: 'choose' }, t('compose.choose')),
+      h(
+        'ul',
+        null,
+        CHOICES.map((c) =>
+          h(
+            'li',
+            null,
+            h(
+              'a',
+              { href: `#compose/${c}`, class: ['choice', c === 'quick_distress' && 'urgent'], 'aria-current': c === this.choice ? 'page' : undefined, 'data-choice': c },
+              t(`compose.${c}`),
+            ),
+          ),
+        ),
+      ),
+    );
+    this.panel = h('section', { class: 'compose-form', 'aria-labelledby': 'compose-heading' });
+    replace(this.root, h('div', { class: 'compose' }, nav, this.panel));
+    if (this.choice === 'cancel') this.renderCancel();
+    else if (this.choice === 'update') this.renderUpdate();
+    else this.renderForm(this.choice);
+  }
+
+  ownChoices(heading, onpick) {
+    const { store, session } = this.ctx;
+    const items = store.list().filter((item) => changeable(item, session));
+    const id = uid('pick');
+    if (!items.length) return h('p', { class: 'hint' }, t('compose.pick_none'));
+    const select = h(
+      'select',
+      { id, onchange: () => onpick(select.value) },
+      h('option', { value: '' }, t('compose.pick')),
+      items.map((item) => h('option', { value: item.key, selected: item.key === this.target }, label(item, store))),
+    );
+    return h('div', { class: 'field' }, h('label', { for: id }, t(heading)), select);
+  }
+
+  renderUpdate() {
+    const { store } = this.ctx;
+    const item = this.target && store.items.get(this.target);
+    if (!item) {
+      replace(this.panel, h('h2', { id: 'compose-heading' }, t('compose.update')), this.ownChoices('compose.pick_own', (key) => this.ctx.navigate(`#compose/update/${key}`)));
+      return;
+    }
+    this.renderForm(formOfKind(item.kind), item);
+  }
+
+  /** The form spec with the own distress notices offered for distress_ref. */
+  resolveSpec(spec) {
+    const { store, session } = this.ctx;
+    const own = store.list().filter((item) => item.side === session.side && item.kind === 'aircraft_in_distress');
+    const fill = (fields) =>
+      fields.map((f) => {
+        if (f.refs === 'own_distress') {
+          return { ...f, values: own.map((i) => i.key), labels: Object.fromEntries(own.map((i) => [i.key, label(i, store)])) };
+        }
+        return f.fields ? { ...f, fields: fill(f.fields) } : f.item ? { ...f, item: { ...f.item, fields: fill(f.item.fields) } } : f;
+      });
+    return { ...spec, fields: fill(spec.fields) };
+  }
+
+  renderForm(name, updating = null) {
+    const { store } = this.ctx;
+    const spec = this.resolveSpec(FORMS[name]);
+    const fctx = { problems: [], session: this.ctx.session, lang, positionFormat: this.positionFormat };
+    const fields = name === 'quick_distress' ? spec.fields : [envelope(spec.kind), ...spec.fields];
+    const form = new Group({ fields }, '', fctx);
+    this.form = { form, spec, fctx, updating };
+    if (updating) form.set(this.toForm(updating.notice));
+    const status = h('div', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+    const send = h('button', { type: 'submit', class: ['primary', spec.kind === 'aircraft_in_distress' && 'urgent'] }, t('compose.send'));
+    const el = h(
+      'form',
+      { class: ['notice-form', `form-${name}`], novalidate: true, 'data-form': name, onsubmit: (e) => { e.preventDefault(); this.submit(status, send); } },
+      h('h2', { id: 'compose-heading' }, updating ? `${t('compose.update')}: ${title(updating)}` : t(spec.title)),
+      spec.hint ? h('p', { class: 'hint' }, t(spec.hint)) : null,
+      updating ? h('p', { class: 'notice-banner' }, t('compose.updating', { ref: refText(store, updating) })) : null,
+      form.el,
+      spec.note ? h('p', { class: 'hint note' }, t(spec.note)) : null,
+      status,
+      h('div', { class: 'row' }, send),
+    );
+    replace(this.panel, el);
+  }
+
+  /** A stored notice → the values its form shows (references as keys). */
+  toForm(notice) {
+    const copy = structuredClone(notice);
+    if (copy.distress_ref) {
+      const target = this.ctx.store.byRef(copy.distress_ref);
+      copy.distress_ref = target ? target.key : undefined;
+    }
+    return copy;
+  }
+
+  async submit(status, send) {
+    const { form, spec, fctx, updating } = this.form;
+    const { store } = this.ctx;
+    form.clear();
+    fctx.problems = [];
+    const values = {};
+    form.read(values);
+    this.positionFormat = fctx.positionFormat;
+    if (fctx.problems.length) {
+      this.showStatus(status, t('compose.client_errors'), true);
+      fctx.problems[0].focus();
+      return;
+    }
+    const notice = spec.toNotice ? spec.toNotice(values, fctx) : { kind: spec.kind, ...values };
+    if (typeof notice.distress_ref === 'string') {
+      const target = store.items.get(notice.distress_ref);
+      notice.distress_ref = target ? { origin: target.origin, index: target.index, leaf_hash: target.leaf_hash } : undefined;
+      if (!notice.distress_ref) delete notice.distress_ref;
+    }
+    if (updating) notice.supersedes = { origin: updating.origin, index: updating.index, leaf_hash: updating.leaf_hash };
+    send.disabled = true;
+    this.showStatus(status, t('compose.sending'), false);
+    try {
+      const result = await postNotice(this.ctx.api, notice, this.key);
+      this.key = actionKey();
+      const key = `${result.side}/${result.index}`;
+      if (!store.items.has(key)) store.put({ ...result, kind: result.notice.kind, precedence: result.notice.precedence, state: store.localState(result.notice) });
+      store.refresh(key);
+      const ref = refText(store, { side: result.side, index: result.index });
+      announce(t('compose.sent', { ref }));
+      this.ctx.toast(t('compose.sent', { ref }));
+      this.ctx.navigate(`#board/${result.side}/${result.index}`);
+    } catch (exc) {
+      send.disabled = false;
+      this.showApiError(exc, status, (path) => (spec.mapPath ? spec.mapPath(path) : path));
+    }
+  }
+
+  showApiError(exc, status, mapPath = (p) => p) {
+    const { form } = this.form;
+    if (exc instanceof ApiError && exc.problems.length) {
+      for (const p of exc.problems) {
+        const path = mapPath(p.path.replace(/^body\.?/, ''));
+        form.route(path ? path.split('.') : [], p.reason);
+      }
+      this.showStatus(status, t('compose.fix_errors'), true);
+      const first = this.panel.querySelector('[aria-invalid="true"]') || this.panel.querySelector('.field-error:not([hidden])');
+      if (first) first.focus?.();
+      return;
+    }
+    const detail = exc instanceof ApiError ? (typeof exc.detail === 'string' ? exc.detail : JSON.stringify(exc.detail)) : String(exc);
+    this.showStatus(status, exc instanceof ApiError && exc.status === 403 ? t('error.forbidden') : t('error.generic', { code: exc.code || 'error', detail }), true);
+  }
+
+  showStatus(status, text, isError) {
+    replace(status, h('p', { class: isError ? 'error' : 'info' }, text));
+  }
+
+  renderCancel() {
+    const { store } = this.ctx;
+    const item = this.target && store.items.get(this.target);
+    const picker = this.ownChoices('compose.pick_own', (key) => this.ctx.navigate(key ? `#compose/cancel/${key}` : '#compose/cancel'));
+    if (!item) {
+      replace(this.panel, h('h2', { id: 'compose-heading' }, t('compose.cancel')), picker);
+      return;
+    }
+    const fctx = { problems: [], session: this.ctx.session, lang };
+    const reason = new SelectField({ type: 'select', key: 'reason', label: 'compose.cancel_reason', enum: 'CancelReason', values: ENUMS.CancelReason, default: item.kind === 'planned_operation' ? 'operation_called_off' : 'emergency_resolved' }, '', fctx);
+    const remark = new TextField({ type: 'text', key: 'remark', label: 'field.remark', textarea: true, maxlength: 500, rows: 3 }, '', fctx);
+    const form = new Group({ fields: [] }, '', fctx);
+    form.children = [reason, remark];
+    this.form = { form, spec: {}, fctx, updating: null };
+    const status = h('div', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+    const send = h('button', { type: 'submit', class: 'primary' }, t('compose.send_cancel'));
+    replace(
+      this.panel,
+      h(
+        'form',
+        {
+          class: 'notice-form form-cancel',
+          novalidate: true,
+          'data-form': 'cancel',
+          onsubmit: async (e) => {
+            e.preventDefault();
+            form.clear();
+            const values = {};
+            reason.read(values);
+            remark.read(values);
+            send.disabled = true;
+            try {
+              await cancelNotice(this.ctx.api, item, values.reason, values.remark, this.key);
+              this.key = actionKey();
+              this.ctx.toast(t('compose.sent', { ref: `${tEnum('Kind', 'cancel')} ${refText(store, item)}` }));
+              this.ctx.navigate(`#board/${item.side}/${item.index}`);
+            } catch (exc) {
+              send.disabled = false;
+              this.showApiError(exc, status);
+            }
+          },
+        },
+        h('h2', { id: 'compose-heading' }, `${t('compose.cancel')}: ${title(item)}`),
+        picker,
+        h('p', { class: 'hint' }, label(item, store)),
+        reason.el,
+        remark.el,
+        status,
+        h('div', { class: 'row' }, send),
+      ),
+    );
+  }
+}

@@ -1,0 +1,57 @@
+// Link status, always visible: the peer link (up/down, since, lag, cosigned sizes) from
+// /v1/link, fetched again when the stream says something changed, and the console's own stream.
+
+import { h, replace } from './dom.js';
+import { t } from './i18n.js';
+import { hhmmz } from './time.js';
+
+export class LinkStatus {
+  constructor(root, ctx) {
+    this.root = root;
+    this.ctx = ctx;
+    this.state = null;
+    this.stream = 'connecting';
+    this.pending = null;
+  }
+
+  /** Fetch the link state soon (several events in a row cost one request). */
+  refresh() {
+    if (this.pending) return;
+    this.pending = setTimeout(async () => {
+      this.pending = null;
+      try {
+        this.state = await this.ctx.api.get('/v1/link');
+      } catch {
+        // keep the last known state; the stream status shows the trouble
+      }
+      this.render();
+    }, 200);
+  }
+
+  streamStatus(status) {
+    this.stream = status;
+    this.render();
+  }
+
+  render() {
+    const st = this.state;
+    let peer;
+    if (!st) peer = h('span', { class: 'link-peer unknown' }, '…');
+    else if (!st.paired) peer = h('span', { class: 'link-peer down', 'data-link': 'unpaired' }, t('link.unpaired'));
+    else {
+      const up = st.connected;
+      peer = h(
+        'span',
+        { class: ['link-peer', up ? 'up' : 'down'], 'data-link': up ? 'up' : 'down', title: st.last_error ? t('link.error', { error: st.last_error }) : '' },
+        h('span', { class: 'dot', 'aria-hidden': 'true' }),
+        `${up ? t('link.up') : t('link.down')} (${st.peer})`,
+        up && st.since ? ` ${t('link.since', { time: hhmmz(st.since) })}` : '',
+        up && st.lag ? ` · ${t('link.lag', { out: st.lag.out, in: st.lag.in })}` : '',
+        ` · ${t('link.cosigned', { own: st.own_delivered_size, peer: st.peer_cosigned_size })}`,
+      );
+    }
+    const live = this.stream === 'live';
+    const stream = h('span', { class: ['link-stream', live ? 'up' : 'down'], 'data-stream': this.stream }, `${t('link.console')}: ${t(`link.${this.stream}`)}`);
+    replace(this.root, peer, h('span', { class: 'sep', 'aria-hidden': 'true' }, ' | '), stream);
+  }
+}

@@ -1,0 +1,205 @@
+// The console shell: sign in with a token, the views (board, compose, map, audit) behind hash
+// routes, the header (link status, UTC clock, language, logout), alarms, session expiry.
+
+import { Alarms, unlockAudio } from './alarms.js';
+import { Api, ApiError } from './api.js';
+import { AuditView } from './audit/view.js';
+import { Board } from './board.js';
+import { Compose } from './compose.js';
+import { announce, h, replace } from './dom.js';
+import { applyStatic, lang, LANGUAGES, onLangChange, setLang, t, tEnum } from './i18n.js';
+import { LinkStatus } from './link.js';
+import { MapView } from './map/view.js';
+import { summary, title } from './render.js';
+import { NoticeStore } from './store.js';
+import { Stream } from './stream.js';
+import { clock, hhmmz } from './time.js';
+
+const SESSION_KEY = 'hotline.session';
+export const SESSION_HOURS = 12; // a duty shift; the token must be entered again after it
+const VIEWS = ['board', 'compose', 'map', 'audit'];
+
+let app = null; // the running session's parts
+
+const $ = (id) => document.getElementById(id);
+
+function languageSelect(id) {
+  const select = $(id);
+  replace(select, LANGUAGES.map((l) => h('option', { value: l.code, selected: l.code === lang() }, l.name)));
+  select.addEventListener('change', () => setLang(select.value));
+  onLangChange((code) => { select.value = code; });
+}
+
+function saved() {
+  try {
+    return JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+function showLogin(messageKey, isError = false) {
+  $('app').hidden = true;
+  $('login').hidden = false;
+  const msg = $('login-message');
+  msg.textContent = messageKey ? t(messageKey) : '';
+  if (messageKey) msg.dataset.i18n = messageKey;
+  else delete msg.dataset.i18n;
+  msg.className = isError ? 'error' : 'info';
+  msg.hidden = !messageKey;
+  $('token').focus();
+}
+
+function toast(text) {
+  const box = $('toast');
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(box.timer);
+  box.timer = setTimeout(() => { box.hidden = true; }, 6000);
+}
+
+function endSession(messageKey) {
+  if (app) {
+    app.stream.stop();
+    app.alarms.stop();
+    clearTimeout(app.expiry);
+    clearInterval(app.clock);
+    app.intervals.forEach(clearInterval);
+    app.unsubscribe.forEach((fn) => fn());
+    app = null;
+  }
+  sessionStorage.removeItem(SESSION_KEY);
+  for (const id of ['view-board', 'view-compose', 'view-map', 'view-audit', 'alarms']) replace($(id));
+  $('token').value = '';
+  showLogin(messageKey, messageKey !== 'login.logged_out');
+}
+
+function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function route() {
+  if (!app) return;
+  const parts = location.hash.replace(/^#/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  let view = VIEWS.includes(parts[0]) ? parts[0] : 'board';
+  if (view === 'compose' && !app.canPost) view = 'board';
+  const rest = parts.slice(1);
+  for (const name of VIEWS) {
+    $(`view-${name}`).hidden = name !== view;
+    const tab = document.querySelector(`[data-view="${name}"]`);
+    if (tab) {
+      if (name === view) tab.setAttribute('aria-current', 'page');
+      else tab.removeAttribute('aria-current');
+    }
+  }
+  document.title = `${t(`nav.${view}`)} — ${t('app.title')} ${app.session.side}`;
+  if (view !== 'map') app.map.hide();
+  if (view === 'board') app.board.select(rest.length >= 2 ? `${rest[0]}/${rest[1]}` : app.board.selected);
+  else if (view === 'compose') app.compose.show(rest);
+  else if (view === 'map') app.map.show(rest);
+  else if (view === 'audit') app.audit.show(rest);
+}
+
+function header(session) {
+  $('who').textContent = t('app.user', { user: session.user, role: tEnum('Role', session.role) });
+  $('side-name').textContent = `${session.side} · ${session.origin}`;
+  $('session-until').textContent = t('app.session_until', { time: hhmmz(app.expires) });
+  $('nav-compose').hidden = !app.canPost;
+}
+
+function onEvent(ev) {
+  if (!app) return;
+  const item = app.store.apply(ev);
+  if (ev.type === 'appended' && item && ev.side !== app.session.side && ev.kind !== 'ack') {
+    announce(t('app.sr_new_notice', { title: `${title(item)} — ${summary(item, app.store)}` }));
+  }
+  if (['link', 'delivered', 'appended', 'acknowledged'].includes(ev.type)) app.link.refresh();
+  if (ev.type === 'alarm') app.alarms.event(ev);
+}
+
+async function start(token, expires) {
+  const api = new Api(token, () => endSession('login.revoked'));
+  const session = await api.get('/console/session');
+  const intervals = [];
+  const every = (fn, ms) => intervals.push(setInterval(fn, ms));
+  const ctx = { api, session, navigate, toast, every, canPost: session.permissions.includes('post') };
+  const store = new NoticeStore(api, session);
+  ctx.store = store;
+  app = { session, api, store, canPost: ctx.canPost, expires, intervals, unsubscribe: [] };
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, expires }));
+  app.link = new LinkStatus($('link-status'), ctx);
+  app.alarms = new Alarms($('alarms'), ctx);
+  app.board = new Board($('view-board'), ctx);
+  app.compose = new Compose($('view-compose'), ctx);
+  app.map = new MapView($('view-map'), ctx);
+  app.audit = new AuditView($('view-audit'), ctx);
+  ctx.proof = async (item) => toast((await app.audit.proof(item.side, item.index)).text);
+  app.stream = new Stream(token, {
+    onEvent,
+    onStatus: (status) => app && app.link.streamStatus(status),
+    onSubscribed: () => app && store.load().catch(() => {}),
+    onAuthFailed: () => endSession('login.revoked'),
+  });
+  $('login').hidden = true;
+  $('app').hidden = false;
+  header(session);
+  app.link.render();
+  app.link.refresh();
+  app.stream.start();
+  app.expiry = setTimeout(() => endSession('login.expired'), Math.max(0, expires - Date.now()));
+  app.clock = setInterval(() => { $('utc-clock').textContent = clock(Date.now()); }, 1000);
+  $('utc-clock').textContent = clock(Date.now());
+  app.unsubscribe.push(
+    onLangChange(() => {
+      if (!app) return;
+      header(session);
+      app.link.render();
+      app.board.relabel();
+      app.compose.relabel();
+      app.map.relabel();
+      app.audit.relabel();
+      app.alarms.evaluate();
+      route();
+    }),
+  );
+  await store.load();
+  app?.link.refresh();
+  route();
+}
+
+async function login(event) {
+  event.preventDefault();
+  unlockAudio();
+  const token = $('token').value.trim();
+  if (!token) return;
+  const button = $('login-submit');
+  button.disabled = true;
+  try {
+    await start(token, Date.now() + SESSION_HOURS * 3_600_000);
+  } catch (exc) {
+    const key = exc instanceof ApiError ? { 401: 'login.bad_token', 403: 'login.forbidden' }[exc.status] || 'login.unreachable' : 'login.unreachable';
+    if (app) endSession(key);
+    else showLogin(key, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function boot() {
+  document.documentElement.lang = lang();
+  applyStatic(document);
+  languageSelect('login-lang');
+  languageSelect('app-lang');
+  $('login-form').addEventListener('submit', login);
+  $('logout').addEventListener('click', () => endSession('login.logged_out'));
+  window.addEventListener('hashchange', route);
+  document.addEventListener('pointerdown', unlockAudio, { once: true });
+  document.addEventListener('keydown', unlockAudio, { once: true });
+  const previous = saved();
+  if (previous && previous.expires > Date.now()) {
+    start(previous.token, previous.expires).catch(() => endSession('login.revoked'));
+  } else showLogin(previous ? 'login.expired' : null);
+}
+
+boot();

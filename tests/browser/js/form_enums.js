@@ -1,0 +1,2 @@
+// () => the enumerations the compose forms offer
+async () => (await import('/console/js/forms/kinds.js')).ENUMS
