@@ -14,7 +14,8 @@ from ..store.base import UserRecord
 from .errors import ApiError
 
 
-def get_node(request: Request) -> Node:
+async def get_node(request: Request) -> Node:
+    """The node (async: FastAPI runs a plain ``def`` dependency in a worker thread)."""
     node: Node = request.app.state.node
     return node
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from hotline_protocol.checkpoint import Checkpoint, open_checkpoint
 from hotline_protocol.cosignature import cosign
 from hotline_protocol.entries import MAX_ENTRY_BYTES, Entry, decode_chain, decode_entry, peek_entry
-from hotline_protocol.errors import ProtocolError
+from hotline_protocol.errors import ProofError, ProtocolError
 from hotline_protocol.merkle import leaf_hash, verify_inclusion
 from hotline_protocol.note import Verifier, add_signatures, split_note
 from hotline_protocol.witness import check_checkpoint
@@ -142,7 +142,9 @@ class Replica:
             ):
                 raise ProtocolError("witness state is not a prefix of the replica")
         except ProtocolError as exc:
-            log.error("replica of %s: not finishing the cosignature of %d: %s", self.side, size, exc)
+            log.error(
+                "replica of %s: not finishing the cosignature of %d: %s", self.side, size, exc
+            )
             return
         log.info("replica of %s: finishing the cosignature of size %d", self.side, size)
         if self.witness is None or self.witness[0] != size:
@@ -182,7 +184,9 @@ class Replica:
             if self.last_line is not None:  # already cosigned: resend the receipt
                 return self.last_line
         if cp.size != size:
-            raise Refusal("size_mismatch", f"checkpoint size {cp.size}, entries make {size}", evidence)
+            raise Refusal(
+                "size_mismatch", f"checkpoint size {cp.size}, entries make {size}", evidence
+            )
         prev = self.tree.leaf(start - 1) if start else b""
         try:
             entries = decode_chain(raws, origin=self.origin, start=start, prev=prev)
@@ -200,7 +204,10 @@ class Replica:
             self._check_early(size, evidence)
             try:
                 check_checkpoint(
-                    note=note, old_size=old, proof=proof, last=self.witness,
+                    note=note,
+                    old_size=old,
+                    proof=proof,
+                    last=self.witness,
                     logs={self.origin: self.log},
                 )
             except ProtocolError as exc:
@@ -259,6 +266,8 @@ class Replica:
                 raise Refusal("bad_index", f"index {index} not below size {cp.size}", raw_msg)
             verify_inclusion(leaf_hash(raw), index, cp.size, proof, cp.root)
             entry = decode_entry(raw, origin=self.origin, index=index, prev=_prev_of(raw))
+        except ProofError as exc:
+            raise Refusal("bad_proof", str(exc), raw_msg) from exc
         except ProtocolError as exc:
             raise Refusal(exc.code, str(exc), raw_msg) from exc
         if entry.notice.precedence.value != "FLASH":

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from ..node import Node
 
 
-def entry_result(entry: Entry, side: str) -> dict[str, Any]:
+def entry_result(entry: Entry, side: str, notice: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a post answers; ``notice``, the notice as JSON, if it is at hand."""
     import base64
 
     return {
@@ -28,7 +29,7 @@ def entry_result(entry: Entry, side: str) -> dict[str, Any]:
         "index": entry.index,
         "leaf_hash": base64.b64encode(entry.leaf_hash).decode(),
         "id": str(entry.notice.id),
-        "notice": notice_to_json(entry.notice),
+        "notice": notice_to_json(entry.notice) if notice is None else notice,
     }
 
 
@@ -44,7 +45,8 @@ class NoticeService:
         notice = complete_notice(body, user, node.settings, node.clock_ms())
         ref_key = f"{user.name}:{client_ref}" if client_ref else None
         appended = await node.append_notice(notice, ref_key)
-        return entry_result(appended.entry, node.own.name), appended.replayed
+        entry = appended.entry
+        return entry_result(entry, node.own.name, node.notice_json(entry)), appended.replayed
 
     async def ack(
         self,

@@ -35,7 +35,7 @@ HANDSHAKE_SECONDS = 10.0
 TICK_SECONDS = 1.0  # how often the link looks at its lag
 STATUS_SECONDS = 5.0  # a status message at least this often, so the peer knows its lag
 HEALTHY_SECONDS = 10.0  # a link up this long counts as working (the dialer's backoff resets)
-LAG_EVENT_SECONDS = 5.0  # a changed lag is published at most this often (0 lag: at once)
+LAG_EVENT_SECONDS = 5.0  # a changed lag is published this often (reaching or leaving 0: at once)
 
 
 async def handshake_listener(t: Transport, key: Signer, peer: Verifier, peer_origin: str) -> None:
@@ -80,6 +80,22 @@ async def _expect(t: Transport, kind: str) -> dict[str, Any]:
     if msg["type"] != kind:
         raise LinkError("bad_handshake", f"expected {kind}, got {msg['type']}", 4401)
     return msg
+
+
+async def cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the tasks and wait until every one has ended. A cancellation can be lost
+    (a library that catches it in the wrong place, a timeout context exiting at the same
+    moment), so a task still running after a moment is cancelled again."""
+    pending = set(tasks)
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.5)
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            if not isinstance(exc, Closed | LinkError):
+                log.error("peer link task %s failed", task.get_name(), exc_info=exc)
 
 
 class Link:
@@ -149,29 +165,23 @@ class Link:
                 text = await self.t.recv()
                 await self._handle(text, tasks)
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                try:
-                    await task
-                except (asyncio.CancelledError, Closed, LinkError):
-                    pass
-                except Exception:
-                    log.exception("peer link task failed")
+            await cancel_all(tasks)
             self.done.set()
 
     async def _handle(self, text: str, tasks: list[asyncio.Task[None]]) -> None:
         node, replica, pending = self.node, self.node.replica, self._pending
         assert replica is not None and pending is not None
         raw = text.encode()
-        raws: list[bytes] = []
+        raws: list[bytes] = []  # entry bytes of ``entries`` (or the one of ``flash``)
         proof: list[bytes] = []
         try:
             msg = m.decode(text)
             kind = msg["type"]
             if kind == "entries":
                 raws = [m.unb64(e, "entry") for e in msg["entries"]]
-            elif kind in ("checkpoint", "flash"):
+            elif kind == "flash":
+                raws = [m.unb64(msg["entry"], "entry")]
+            if kind in ("checkpoint", "flash"):
                 proof = m.hashes(msg["proof"], "proof")
         except Refusal:
             raise
@@ -197,9 +207,7 @@ class Link:
             await self.sender.on_cosignature(msg["size"], msg["line"], raw)
             self.receipts += 1
         elif kind == "flash":
-            entry = await replica.flash(
-                msg["index"], m.unb64(msg["entry"], "entry"), msg["note"].encode(), proof, raw
-            )
+            entry = await replica.flash(msg["index"], raws[0], msg["note"].encode(), proof, raw)
             self.peer_size = max(self.peer_size, msg["index"] + 1)
             node.flash_received(msg["index"], entry)
         elif kind == "refused":
@@ -228,10 +236,15 @@ class Link:
                 await self._send(self._status())
             lag = self.lag()
             if lag != self._published and (
-                now - self._published_at >= LAG_EVENT_SECONDS or not any(lag.values())
+                now - self._published_at >= LAG_EVENT_SECONDS or self._caught_up_or_behind(lag)
             ):
                 self._published, self._published_at = lag, now
                 self.node.link_event("lag")
+
+    def _caught_up_or_behind(self, lag: dict[str, int]) -> bool:
+        """A direction reached 0 or left 0 since the last lag event: worth telling at once."""
+        last = self._published or {}
+        return any((lag[d] == 0) != (last.get(d, 0) == 0) for d in lag)
 
     async def refuse(self, exc: Refusal) -> None:
         """Tell the peer why its input was refused (best effort: the link closes next)."""

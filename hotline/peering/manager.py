@@ -1,5 +1,7 @@
 """Keeps one peer link up: dials with backoff (when configured to), accepts the peer's dial,
-and settles on one link when both sides dial at once (the one dialed by the smaller origin)."""
+and settles on one link. When both sides dial at once, the link dialed by the side whose origin
+is smaller (byte-wise) is kept at both ends; a new link dialed by the same side as the current
+one replaces it (the dialer knows its old link is gone, e.g. after a restart)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from websockets.asyncio.client import connect
 from hotline_protocol.note import Verifier
 
 from .errors import LinkError, Refusal
-from .link import Link, handshake_dialer, handshake_listener
+from .link import Link, cancel_all, handshake_dialer, handshake_listener
 from .transport import ClientTransport, Closed, Transport
 
 if TYPE_CHECKING:
@@ -48,11 +50,7 @@ class PeerManager:
     async def stop(self) -> None:
         self._stopping = True
         if self._dial_task is not None:
-            self._dial_task.cancel()
-            try:
-                await self._dial_task
-            except asyncio.CancelledError:
-                pass
+            await cancel_all([self._dial_task])
         link = self.link
         if link is not None:
             await link.t.close(1001, "node stopping")
@@ -130,10 +128,11 @@ class PeerManager:
                 return None
             current = self.link
             if current is not None:
-                if current.dialer <= dialer:
-                    await transport.close(4409, "a link is already up")
+                if current.dialer < dialer:
+                    await transport.close(4409, "a link dialed by the smaller origin is up")
                     return None
-                await current.t.close(4409, "replaced by the link dialed by the smaller origin")
+                why = "redialed" if current.dialer == dialer else "the smaller origin dialed"
+                await current.t.close(4409, f"replaced: {why}")
                 try:
                     await asyncio.wait_for(current.done.wait(), REPLACE_SECONDS)
                 except TimeoutError:
@@ -147,13 +146,14 @@ class PeerManager:
             await link.run()
         except Refusal as exc:
             self.refused += 1
+            await self.node.refused(exc)  # evidence first: durable before the peer hears of it
             await link.refuse(exc)
-            await self.node.refused(exc)
             await self._fail(transport, exc, link)
         except LinkError as exc:
             await self._fail(transport, exc, link)
         except Closed as exc:
-            self.last_error = f"closed: {exc}"
+            if self.link is link:  # not when a successor replaced it
+                self.last_error = f"closed: {exc}"
         finally:
             if self.link is link:
                 self.link = None

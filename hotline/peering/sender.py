@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 
 MAX_MESSAGE_BYTES = 1024 * 1024  # base64 entry bytes per ``entries`` message
 MAX_RUN = 4096  # entries covered by one checkpoint at most
+# Runs sent and not yet cosigned, at most. A peer slower than the posts then gets fewer, larger
+# runs (its per-checkpoint work and writes are shared by more entries) instead of a queue of
+# small ones in the socket, which a FLASH pushed later would have to wait behind.
+MAX_UNCOSIGNED_RUNS = 2
 
 
 class OwnCheckpoints:
@@ -68,6 +73,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._flash: list[int] = []
         self._flashed: set[int] = set()
+        self._uncosigned: deque[int] = deque()  # sizes of the runs sent, not yet cosigned
         assert node.peer is not None
         self.witness = CosignatureVerifier.from_vkey(node.peer.witness_vkey)
 
@@ -104,9 +110,15 @@ class Sender:
             await self._wake.wait()
             self._wake.clear()
             await self._drain_flash()
-            if self.sent < self._durable():
+            if self.sent < self._durable() and self._room():
                 await self._send_run()
                 self._wake.set()  # more may be waiting; flashes are checked first
+
+    def _room(self) -> bool:
+        """May another run go? (a cosignature wakes the sender when it may)"""
+        while self._uncosigned and self._uncosigned[0] <= self.peer_cosigned:
+            self._uncosigned.popleft()
+        return len(self._uncosigned) < MAX_UNCOSIGNED_RUNS
 
     async def _drain_flash(self) -> None:
         while self._flash:
@@ -161,6 +173,7 @@ class Sender:
             )
         )
         self.sent = self.checkpointed = target
+        self._uncosigned.append(target)
 
     async def _send_flash(self, index: int) -> None:
         node = self.node
@@ -195,6 +208,7 @@ class Sender:
             raise Refusal(exc.code, str(exc), raw_msg) from exc
         if any(s.line() == sig.line() for s in split_note(note)[1]):
             self.peer_cosigned = max(self.peer_cosigned, size)
+            self._wake.set()  # room for another run
             node.record_delivery(node.own.name, size, sig.name, node.clock_ms())
             return
         now = node.clock_ms()
@@ -204,4 +218,5 @@ class Sender:
         )
         node.own_checkpoints.add(size, new_note)
         self.peer_cosigned = max(self.peer_cosigned, size)
+        self._wake.set()  # room for another run
         node.record_delivery(node.own.name, size, sig.name, now)

@@ -18,6 +18,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -34,6 +35,7 @@ from hotline_protocol.note import Signer, Verifier
 from hotline_protocol.notices import Notice, notice_to_json, parse_notice
 
 TIMEOUT = 15.0
+EXAMPLES = Path(__file__).resolve().parent.parent / "protocol" / "examples"
 T0 = 1_767_261_600_000  # 2026-01-01T10:00:00Z
 
 
@@ -98,6 +100,18 @@ class FakePeer:
         }
         return parse_notice(body)
 
+    def distress(self, **extra: Any) -> Notice:
+        """An aircraft_in_distress notice (FLASH, needs an ack), from the protocol examples."""
+        body = json.loads((EXAMPLES / "aircraft_in_distress.json").read_text())
+        body.update(
+            id=str(uuid.uuid4()),
+            time=T0 + self.size * 1000,
+            author={"id": f"rcc-{self.side}", "unit": f"RCC {self.side}", "nation": self.nation},
+            **extra,
+        )
+        body["aircraft"]["nationality"] = self.nation
+        return parse_notice(body)
+
     def append(self, notice: Notice | None = None, **extra: Any) -> Entry:
         prev = self.entries[-1].leaf_hash if self.entries else b""
         entry = encode_entry(self.origin, self.size, prev, notice or self.notice(**extra))
@@ -153,9 +167,7 @@ class FakePeer:
         await link.handshake(
             origin or self.origin, key or self.log, Verifier.from_vkey(listener_vkey)
         )
-        await link.send(
-            "status", **(status or {"size": self.size, "have": 0, "cosigned": 0})
-        )
+        await link.send("status", **(status or {"size": self.size, "have": 0, "cosigned": 0}))
         return link
 
 
@@ -194,9 +206,7 @@ class FakeLink:
     async def send_entries(self, start: int, raws: Sequence[bytes]) -> None:
         await self.send("entries", start=start, entries=[b64(r) for r in raws])
 
-    async def send_checkpoint(
-        self, note: bytes, old: int = 0, proof: Sequence[bytes] = ()
-    ) -> None:
+    async def send_checkpoint(self, note: bytes, old: int = 0, proof: Sequence[bytes] = ()) -> None:
         await self.send("checkpoint", note=note.decode(), old=old, proof=[b64(h) for h in proof])
 
     async def recv(self, timeout: float = TIMEOUT) -> dict[str, Any]:
@@ -237,7 +247,11 @@ class FakeListener:
     a wrong origin or key, and counts the connections it got."""
 
     def __init__(
-        self, peer: FakePeer, dialer_vkey: str, *, origin: str | None = None,
+        self,
+        peer: FakePeer,
+        dialer_vkey: str,
+        *,
+        origin: str | None = None,
         key: Signer | None = None,
     ) -> None:
         self.peer = peer
@@ -246,6 +260,7 @@ class FakeListener:
         self.key = key or peer.log
         self.connections = 0
         self.authenticated = 0
+        self.closes: list[tuple[int | None, str | None]] = []  # of authenticated connections
         self._server: Server | None = None
 
     @property
@@ -284,3 +299,4 @@ class FakeListener:
         with contextlib.suppress(ConnectionClosed):
             async for _ in ws:
                 pass
+        self.closes.append((ws.close_code, ws.close_reason))

@@ -9,15 +9,22 @@ the same directory and port. ``events(node)`` records the node's hub events from
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
+import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fastapi import FastAPI
 
 from hotline.app import create_app
@@ -25,7 +32,7 @@ from hotline.auth.users import add_user
 from hotline.events import Event, Subscription
 from hotline.keys import NodeKeys, generate_keys
 from hotline.node import Node
-from hotline.settings import Deadlines, PeerSettings, Settings
+from hotline.settings import PeerSettings, ServerSettings, Settings
 from tests.helpers.fake_peer import FakePeer
 
 TIMEOUT = 20.0
@@ -90,7 +97,8 @@ class Prepared:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.settings.server.tls_cert else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def listening_socket(self) -> socket.socket:
         """The bound socket; bound again to the same port after a server closed it."""
@@ -143,14 +151,20 @@ class LiveNode:
     def size(self, side: str) -> int:
         return self.node.index.size(side)
 
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """What an HTTPS client trusts for this node: its self-signed certificate."""
+        cert = self.settings.server.tls_cert
+        return ssl.create_default_context(cafile=self.settings.path(cert)) if cert else True
+
     async def get(self, path: str, role: str = "auditor", **params: Any) -> Any:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        async with httpx.AsyncClient(timeout=TIMEOUT, verify=self.verify) as client:
             r = await client.get(f"{self.http}{path}", headers=self.headers(role), params=params)
         assert r.status_code == 200, r.text
         return r.json() if "json" in r.headers["content-type"] else r.content
 
     async def post(self, body: dict[str, Any], role: str = "operator") -> dict[str, Any]:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        async with httpx.AsyncClient(timeout=TIMEOUT, verify=self.verify) as client:
             r = await client.post(f"{self.http}/v1/notices", json=body, headers=self.headers(role))
         assert r.status_code == 201, r.text
         result: dict[str, Any] = r.json()
@@ -168,8 +182,15 @@ class LiveNode:
 
     async def start(self) -> LiveNode:
         self.app = create_app(self.settings)
+        cert, key = self.settings.server.tls_cert, self.settings.server.tls_key
         config = uvicorn.Config(
-            self.app, log_config=None, lifespan="on", ws="websockets-sansio", access_log=False
+            self.app,
+            log_config=None,
+            lifespan="on",
+            ws="websockets-sansio",
+            access_log=False,
+            ssl_certfile=str(self.settings.path(cert)) if cert else None,
+            ssl_keyfile=str(self.settings.path(key)) if key else None,
         )
         server = uvicorn.Server(config)
         self.server = server
@@ -198,41 +219,54 @@ class Nodes:
         self.live: list[LiveNode] = []
         self.logs: list[EventLog] = []
 
-    def prepare(self, side: str, origin: str | None = None) -> Prepared:
+    def prepare(
+        self, side: str, origin: str | None = None, store: str | None = None, tls: bool = False
+    ) -> Prepared:
+        """A node directory with keys, on SQLite or on the Redis at ``store``, serving HTTPS
+        with a self-signed certificate (``DIR/cert.pem``) if ``tls``."""
         d = self.tmp_path / side
         d.mkdir()
+        extra: dict[str, Any] = {"store": store, "store_prefix": f"{side}:"} if store else {}
+        if tls:
+            self_signed(d)
+            extra["server"] = ServerSettings(tls_cert="cert.pem", tls_key="key.pem")
         settings = Settings(
-            dir=d, side=side, origin=origin or ORIGINS[side], unit=f"HQ {side}",
+            dir=d,
+            side=side,
+            origin=origin or ORIGINS[side],
+            unit=f"HQ {side}",
             nation=NATIONS.get(side, "XAA"),
+            **extra,
         )
         keys = generate_keys(settings)
         return Prepared(side, settings, keys, _bind(0))
 
     async def start(
-        self,
-        prepared: Prepared,
-        peer: PeerSettings | None = None,
-        deadlines: Deadlines | None = None,
+        self, prepared: Prepared, peer: PeerSettings | None = None, **overrides: Any
     ) -> LiveNode:
-        update: dict[str, Any] = {"peer": peer, "url": prepared.url}
-        if deadlines is not None:
-            update["deadlines"] = deadlines
+        """Serve a prepared node; ``overrides`` replace settings (deadlines, webhook, ...)."""
+        update: dict[str, Any] = {"peer": peer, "url": prepared.url, **overrides}
         settings = prepared.settings.model_copy(update=update)
         live = LiveNode(prepared, settings)
         self.live.append(live)
         return await live.start()
 
     async def pair(
-        self, *, alpha_dials: bool = True, bravo_dials: bool = False
+        self, *, alpha_dials: bool = True, bravo_dials: bool = False, **overrides: Any
     ) -> tuple[LiveNode, LiveNode]:
+        """alpha and bravo pinned to each other, started at the same time."""
         a, b = self.prepare("alpha"), self.prepare("bravo")
-        alpha = await self.start(a, b.card(dial=alpha_dials))
-        bravo = await self.start(b, a.card(dial=bravo_dials))
+        alpha, bravo = await asyncio.gather(
+            self.start(a, b.card(dial=alpha_dials), **overrides),
+            self.start(b, a.card(dial=bravo_dials), **overrides),
+        )
         return alpha, bravo
 
-    async def facing(self, fake: FakePeer, side: str = "bravo") -> LiveNode:
+    async def facing(
+        self, fake: FakePeer, side: str = "bravo", store: str | None = None
+    ) -> LiveNode:
         """A node that pins ``fake`` as its peer and does not dial it."""
-        return await self.start(self.prepare(side), fake.card())
+        return await self.start(self.prepare(side, store=store), fake.card())
 
     def events(self, live: LiveNode) -> EventLog:
         log = EventLog(live.node)
@@ -246,6 +280,36 @@ class Nodes:
             await live.stop()
         for live in self.live:
             live.prepared.sock.close()
+
+
+def self_signed(directory: Path) -> None:
+    """A certificate for 127.0.0.1 in DIR/cert.pem with its key in DIR/key.pem."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (directory / "key.pem").write_bytes(key_pem)
+    (directory / "key.pem").chmod(0o600)
 
 
 def _bind(port: int) -> socket.socket:

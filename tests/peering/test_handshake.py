@@ -55,7 +55,9 @@ async def test_wrong_key_is_refused(nodes: Nodes) -> None:
     impostor = Signer.generate(fake.origin)  # same origin, another key
     link = await FakeLink.open(bravo.peer_ws)
     with pytest.raises(ConnectionClosed):  # the node closes before any welcome
-        await link.handshake(fake.origin, impostor, Verifier.from_vkey(bravo.prepared.keys.log.vkey))
+        await link.handshake(
+            fake.origin, impostor, Verifier.from_vkey(bravo.prepared.keys.log.vkey)
+        )
     await assert_refused_handshake(nodes, link, 4401, "bad_auth", "bad_auth")
 
 
@@ -104,8 +106,11 @@ async def test_handshake_timeout(nodes: Nodes, monkeypatch: pytest.MonkeyPatch) 
     ("message", "code", "reason"),
     [
         ({"type": "status", "size": 0, "have": 0, "cosigned": 0}, 4401, "bad_handshake"),
-        ({"type": "auth", "origin": "alpha.hotline.example", "nonce": "AA==", "sig": "AA=="},
-         4401, "bad_auth"),
+        (
+            {"type": "auth", "origin": "alpha.hotline.example", "nonce": "AA==", "sig": "AA=="},
+            4401,
+            "bad_auth",
+        ),
         ({"type": "auth", "origin": "alpha.hotline.example"}, 4400, "bad_message"),
         ({"type": "nonsense"}, 4400, "bad_message"),
     ],

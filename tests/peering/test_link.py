@@ -1,10 +1,6 @@
-"""Two nodes in this process over real sockets: delivery receipts, acks, link state."""
+"""Two nodes in this process over real sockets: the delivery receipt, and the link over TLS."""
 
 from __future__ import annotations
-
-from typing import Any
-
-import httpx
 
 from hotline_protocol.checkpoint import open_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier
@@ -12,36 +8,53 @@ from hotline_protocol.note import Verifier
 
 from .conftest import LiveNode, Nodes, wait_until
 
-LIAISON: dict[str, Any] = {"kind": "liaison", "status": "exercise", "text": "Line check.",
-                           "language": "en"}
+LIAISON = {"kind": "liaison", "status": "exercise", "text": "Line check.", "language": "en"}
 
 
-async def post(client: httpx.AsyncClient, live: LiveNode, body: dict[str, Any]) -> dict[str, Any]:
-    r = await client.post(f"{live.http}/v1/notices", json=body, headers=live.headers())
-    assert r.status_code == 201, r.text
-    result: dict[str, Any] = r.json()
-    return result
+async def assert_delivered(alpha: LiveNode, bravo: LiveNode) -> None:
+    """Post at alpha; the receipt arrives and verifies with bravo's witness key."""
+    events = alpha.node.hub.subscribe(100)
+    posted = await alpha.post(LIAISON)
+    await wait_until(lambda: alpha.node.index.delivered_size("alpha") == 1, "delivered")
+    state = (await alpha.get(f"/v1/notices/alpha/{posted['index']}"))["state"]
+    assert state["status"] == "delivered"
+    assert state["delivered"]["by"] == f"{bravo.settings.origin}/witness"
+    note = await alpha.get("/v1/logs/alpha/checkpoint")
+    cp = open_checkpoint(
+        note,
+        origin=alpha.settings.origin,
+        log=Verifier.from_vkey(alpha.prepared.keys.log.vkey),
+        witnesses=[CosignatureVerifier.from_vkey(bravo.prepared.keys.witness.vkey)],
+    )
+    assert cp.cosignatures.keys() == {f"{bravo.settings.origin}/witness"}
+    assert bravo.size("alpha") == 1
+    alpha.node.hub.unsubscribe(events)
 
 
-async def test_post_deliver_ack(nodes: Nodes) -> None:
+async def test_post_is_delivered_with_a_verifiable_receipt(nodes: Nodes) -> None:
     alpha, bravo = await nodes.pair()
-    a_events = nodes.events(alpha)
-    async with httpx.AsyncClient(timeout=10) as client:
-        posted = await post(client, alpha, {**LIAISON, "kind": "liaison"})
-        index = posted["index"]
-        await a_events.wait_for("delivered", side="alpha")
-        r = await client.get(f"{alpha.http}/v1/notices/alpha/{index}", headers=alpha.headers())
-        state = r.json()["state"]
-        assert state["status"] == "delivered"
-        assert state["delivered"]["by"] == f"{bravo.settings.origin}/witness"
-        note = (
-            await client.get(f"{alpha.http}/v1/logs/alpha/checkpoint", headers=alpha.headers())
-        ).content
-        cp = open_checkpoint(
-            note,
-            origin=alpha.settings.origin,
-            log=Verifier.from_vkey(alpha.prepared.keys.log.vkey),
-            witnesses=[CosignatureVerifier.from_vkey(bravo.prepared.keys.witness.vkey)],
-        )
-        assert cp.cosignatures.keys() == {f"{bravo.settings.origin}/witness"}
-        await wait_until(lambda: bravo.size("alpha") == 1, "alpha's notice at bravo")
+    await assert_delivered(alpha, bravo)
+
+
+async def test_link_over_tls(nodes: Nodes) -> None:
+    """bravo serves HTTPS with a self-signed certificate; alpha dials wss:// and trusts that
+    certificate through ``peer.tls_ca``."""
+    a, b = nodes.prepare("alpha"), nodes.prepare("bravo", tls=True)
+    assert b.url.startswith("https://")
+    card = b.card(dial=True).model_copy(update={"tls_ca": str(b.settings.dir / "cert.pem")})
+    alpha = await nodes.start(a, card)
+    bravo = await nodes.start(b, a.card())
+    await wait_until(lambda: alpha.connected() and bravo.connected(), "link up over TLS")
+    await assert_delivered(alpha, bravo)
+
+
+async def test_tls_peer_that_is_not_trusted_gets_no_link(nodes: Nodes) -> None:
+    a, b = nodes.prepare("alpha"), nodes.prepare("bravo", tls=True)
+    alpha = await nodes.start(a, b.card(dial=True))  # no tls_ca: the system CAs do not know it
+    bravo = await nodes.start(b, a.card())
+    peering = alpha.node.peering
+    assert peering is not None
+    await wait_until(
+        lambda: "CERTIFICATE_VERIFY_FAILED" in (peering.last_error or ""), "a refused certificate"
+    )
+    assert not alpha.connected() and not bravo.connected()

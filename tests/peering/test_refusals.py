@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
-from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
+from hotline_protocol.cosignature import (
+    CosignatureSigner,
+    CosignatureVerifier,
+    cosign,
+    verify_cosignature,
+)
 from hotline_protocol.entries import encode_entry
 from hotline_protocol.note import Signature, Signer, split_note
 from tests.helpers.fake_peer import FakeLink, FakePeer, b64
@@ -135,7 +140,9 @@ async def root_mismatch(s: Scene) -> None:
 async def size_mismatch(s: Scene) -> None:
     s.fake.append_many(2)
     await s.link.send_entries(BASE, [s.fake.entries[BASE].raw])
-    await s.link.send_checkpoint(s.fake.sign(), BASE, s.fake.tree().consistency_proof(BASE, BASE + 2))
+    await s.link.send_checkpoint(
+        s.fake.sign(), BASE, s.fake.tree().consistency_proof(BASE, BASE + 2)
+    )
 
 
 async def oversized_entry(s: Scene) -> None:
@@ -183,7 +190,10 @@ async def flash_not_flash(s: Scene) -> None:
     s.fake.append_many(1)
     tree = s.fake.tree()
     await s.link.send(
-        "flash", index=BASE, entry=b64(s.fake.entries[BASE].raw), note=s.fake.sign().decode(),
+        "flash",
+        index=BASE,
+        entry=b64(s.fake.entries[BASE].raw),
+        note=s.fake.sign().decode(),
         proof=[b64(h) for h in tree.inclusion_proof(BASE, tree.size)],
     )
 
@@ -192,22 +202,28 @@ async def flash_bad_proof(s: Scene) -> None:
     s.fake.append_many(1)
     s.fake.append(precedence="FLASH")
     await s.link.send(
-        "flash", index=BASE + 1, entry=b64(s.fake.entries[BASE + 1].raw),
-        note=s.fake.sign().decode(), proof=[b64(bytes(32))],
+        "flash",
+        index=BASE + 1,
+        entry=b64(s.fake.entries[BASE + 1].raw),
+        note=s.fake.sign().decode(),
+        proof=[b64(bytes(32))],
     )
 
 
 async def flash_fork(s: Scene) -> None:
-    """A FLASH whose checkpoint contradicts what bravo holds (same history size, other root)."""
+    """A FLASH whose checkpoint contradicts what bravo holds (a size it holds, another root)."""
     other = FakePeer()
     other.log = s.fake.log
-    for _ in range(BASE):
+    for _ in range(BASE - 1):
         other.append()
     other.append(precedence="FLASH")
     tree = other.tree()
     await s.link.send(
-        "flash", index=BASE, entry=b64(other.entries[BASE].raw), note=other.sign().decode(),
-        proof=[b64(h) for h in tree.inclusion_proof(BASE, tree.size)],
+        "flash",
+        index=BASE - 1,
+        entry=b64(other.entries[-1].raw),
+        note=other.sign().decode(),
+        proof=[b64(h) for h in tree.inclusion_proof(BASE - 1, tree.size)],
     )
 
 
@@ -215,14 +231,21 @@ async def peer_ahead(s: Scene) -> None:
     await s.link.send("status", size=BASE, have=5, cosigned=0)
 
 
-async def forged_receipt(s: Scene) -> None:
+async def receipt_by_another_key(s: Scene) -> None:
     """A cosignature of bravo's checkpoint made with a key that is not alpha's witness key."""
-    from hotline_protocol.cosignature import CosignatureSigner, cosign
-
     note = await s.bravo.get("/v1/logs/bravo/checkpoint")
     forger = CosignatureSigner.generate(f"{s.fake.origin}/witness")
     sig = cosign(split_note(note)[0], forger, 1_767_261_600)
     size = int(split_note(note)[0].split(b"\n")[1])
+    await s.link.send("cosignature", size=size, line=sig.line().rstrip("\n"))
+
+
+async def forged_receipt(s: Scene) -> None:
+    """A cosignature line naming alpha's witness key whose signature does not verify."""
+    note = await s.bravo.get("/v1/logs/bravo/checkpoint")
+    size = int(split_note(note)[0].split(b"\n")[1])
+    w = s.fake.witness
+    sig = Signature(w.name, w.key_id, (1_767_261_600).to_bytes(8, "big") + bytes(64))
     await s.link.send("cosignature", size=size, line=sig.line().rstrip("\n"))
 
 
@@ -240,6 +263,10 @@ async def unknown_message(s: Scene) -> None:
 
 async def bad_base64(s: Scene) -> None:
     await s.link.send("entries", start=BASE, entries=["not base64!"])
+
+
+async def flash_bad_base64(s: Scene) -> None:
+    await s.link.send("flash", index=0, entry="%%%", note="x", proof=[])
 
 
 async def handshake_again(s: Scene) -> None:
@@ -267,14 +294,16 @@ CASES: dict[str, tuple[Attack, str]] = {
     "wrong_origin_checkpoint": (wrong_origin_checkpoint, "wrong_origin"),
     "bad_prev": (bad_prev, "wrong_prev"),
     "flash_not_flash": (flash_not_flash, "not_flash"),
-    "flash_bad_proof": (flash_bad_proof, "invalid_proof"),
+    "flash_bad_proof": (flash_bad_proof, "bad_proof"),
     "flash_fork": (flash_fork, "fork"),
     "peer_ahead": (peer_ahead, "peer_ahead"),
+    "receipt_by_another_key": (receipt_by_another_key, "unknown_key"),
     "forged_receipt": (forged_receipt, "bad_signature"),
     "receipt_of_unknown_checkpoint": (receipt_of_unknown_checkpoint, "unknown_checkpoint"),
     "not_json": (not_json, "bad_message"),
     "unknown_message": (unknown_message, "bad_message"),
     "bad_base64": (bad_base64, "bad_message"),
+    "flash_bad_base64": (flash_bad_base64, "bad_message"),
     "handshake_again": (handshake_again, "bad_message"),
     "huge_message": (huge_message, "message_too_large"),
 }
@@ -307,7 +336,8 @@ async def test_refused_with_evidence_and_alarm(nodes: Nodes, scene: Scene, case:
     scene.fake.entries = scene.fake.entries[:BASE]
     scene.fake.append_many(2)
     link = await scene.fake.connect(
-        bravo.peer_ws, bravo.prepared.keys.log.vkey,
+        bravo.peer_ws,
+        bravo.prepared.keys.log.vkey,
         status={"size": scene.fake.size, "have": 0, "cosigned": 0},
     )
     receipt = await deliver(link, scene.fake, BASE, BASE)
@@ -332,7 +362,8 @@ async def test_the_same_refusal_repeated_is_stored_once(scene: Scene, nodes: Nod
     await peer_ahead(scene)
     assert (await scene.link.expect("refused"))["reason"] == "peer_ahead"
     link = await scene.fake.connect(
-        scene.bravo.peer_ws, scene.bravo.prepared.keys.log.vkey,
+        scene.bravo.peer_ws,
+        scene.bravo.prepared.keys.log.vkey,
         status={"size": BASE, "have": 5, "cosigned": 0},
     )
     assert (await link.expect("refused"))["reason"] == "peer_ahead"

@@ -1,0 +1,137 @@
+"""FLASH overtaking, at the receiving end: a FLASH entry pushed ahead of the backlog is verified
+on its own (log signature, inclusion proof), shown and alarmed at once; its checkpoint must agree
+with the feed when the ordered entries reach it."""
+
+from __future__ import annotations
+
+from hotline_protocol.merkle import Tree
+from tests.helpers.fake_peer import FakeLink, FakePeer, b64
+
+from .conftest import LiveNode, Nodes, wait_until
+
+
+async def send_flash(link: FakeLink, fake: FakePeer, index: int, tree: Tree | None = None) -> None:
+    tree = tree or fake.tree()
+    await link.send(
+        "flash",
+        index=index,
+        entry=b64(fake.entries[index].raw),
+        note=fake.sign(tree.size, tree.root()).decode(),
+        proof=[b64(h) for h in tree.inclusion_proof(index, tree.size)],
+    )
+
+
+async def send_run(link: FakeLink, fake: FakePeer, start: int, old: int) -> dict[str, object]:
+    await link.send_entries(start, [e.raw for e in fake.entries[start:]])
+    proof = fake.tree().consistency_proof(old, fake.size) if 0 < old < fake.size else []
+    await link.send_checkpoint(fake.sign(), old, proof)
+    while True:
+        receipt = await link.expect("cosignature")
+        if receipt["size"] == fake.size:
+            return receipt
+
+
+async def connected_fake(nodes: Nodes) -> tuple[FakePeer, LiveNode, FakeLink]:
+    fake = FakePeer()
+    bravo = await nodes.facing(fake)
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
+    return fake, bravo, link
+
+
+async def test_flash_ahead_of_the_backlog(nodes: Nodes) -> None:
+    fake, bravo, link = await connected_fake(nodes)
+    events = nodes.events(bravo)
+    fake.append_many(50)
+    flash = fake.append(fake.distress())
+    await send_flash(link, fake, flash.index)
+
+    shown = await events.wait_for("flash", index=flash.index)
+    assert shown["early"] is True and shown["kind"] == "aircraft_in_distress"
+    assert shown["notice"]["phase"] == "DETRESFA" and shown["id"] == str(flash.notice.id)
+    alarm = await events.wait_for("alarm", reason="flash", index=flash.index)
+    assert alarm["early"] is True
+    assert bravo.size("alpha") == 0  # shown before any of the backlog is held
+
+    await send_run(link, fake, 0, 0)
+    await events.wait_for("appended", side="alpha", index=flash.index)
+    assert bravo.size("alpha") == flash.index + 1
+    # one alarm for the FLASH, raised when it came early, not again when it came in order
+    assert len(events.of("alarm", reason="flash", index=flash.index)) == 1
+    assert bravo.node.replica is not None and bravo.node.replica.early == {}
+    assert await bravo.evidence() == []
+
+
+async def test_flash_already_held_is_a_repeated_announcement(nodes: Nodes) -> None:
+    fake, bravo, link = await connected_fake(nodes)
+    events = nodes.events(bravo)
+    fake.append_many(2)
+    flash = fake.append(fake.distress())
+    await send_run(link, fake, 0, 0)
+    await send_flash(link, fake, flash.index)
+    repeated = await events.wait_for("alarm", reason="flash_repeated", index=flash.index)
+    assert repeated["side"] == "alpha" and repeated["kind"] == "aircraft_in_distress"
+    assert not events.of("flash")
+
+
+async def test_ordered_entries_that_contradict_an_early_flash_are_a_fork(nodes: Nodes) -> None:
+    """The peer showed a FLASH in one history and then sends another: refused as a fork, with
+    both signed checkpoints in the evidence."""
+    fake, bravo, link = await connected_fake(nodes)
+    events = nodes.events(bravo)
+    liar = FakePeer()
+    liar.log = fake.log
+    liar.append_many(3)
+    liar.append(liar.distress())
+    await send_flash(link, liar, 3)
+    await events.wait_for("flash", index=3)
+
+    fake.append_many(5)  # a different history through index 4
+    await link.send_entries(0, [e.raw for e in fake.entries])
+    await link.send_checkpoint(fake.sign())
+    refused = await link.expect("refused")
+    assert refused["reason"] == "fork"
+    assert await link.closed() == (4422, "fork")
+    evidence = await bravo.evidence()
+    assert [e["reason"] for e in evidence] == ["fork"]
+    import base64
+
+    raw = base64.b64decode(evidence[0]["raw"])
+    assert liar.sign(4) in raw  # the FLASH's checkpoint, next to the refused run
+    assert bravo.size("alpha") == 0
+
+
+async def test_flash_from_a_live_link_overtakes_a_routine_flood(nodes: Nodes) -> None:
+    """Two real nodes: alpha posts a ROUTINE flood and a FLASH behind it; bravo shows the FLASH
+    while its replica is still below the FLASH's index."""
+    alpha, bravo = await nodes.pair()
+    await wait_until(lambda: alpha.connected() and bravo.connected(), "link up")
+    events = nodes.events(bravo)
+    node = alpha.node
+    from hotline_protocol.notices import notice_to_json
+
+    def liaison(i: int) -> dict[str, object]:
+        return {"kind": "liaison", "status": "exercise", "text": f"flood {i}", "language": "en"}
+
+    import asyncio
+
+    from hotline.feeds.posting import complete_notice
+    from hotline.store.base import UserRecord
+
+    user = UserRecord("automation-1", "automation", "", 0)
+    posts = [
+        node.append_notice(complete_notice(liaison(i), user, node.settings, node.clock_ms()))
+        for i in range(3000)
+    ]
+    flood = asyncio.gather(*posts)
+    await wait_until(lambda: node.index.size("alpha") >= 2000, "flood under way")
+    body = notice_to_json(FakePeer().distress())
+    for key in ("id", "author", "time"):
+        body.pop(key)
+    flash = await node.append_notice(complete_notice(body, user, node.settings, node.clock_ms()))
+    await flood
+    index = flash.entry.index
+    shown = await events.wait_for("flash", index=index)
+    held = bravo.size("alpha")
+    assert shown["early"] is True
+    assert held <= index, f"bravo held {held} entries when the FLASH at {index} was shown"
+    await wait_until(lambda: bravo.size("alpha") == node.index.size("alpha"), "catch-up")
