@@ -7,6 +7,7 @@ so tests can run two nodes in one process or each in its own.
 from __future__ import annotations
 
 import asyncio
+import base64
 import bisect
 import hashlib
 import logging
@@ -159,7 +160,17 @@ class Node:
 
     def _validate(self, notice: Notice, claimed: set[tuple[str, int]]) -> None:
         peer = self.peer.name if self.peer is not None else None
-        check_notice(notice, self.index, self.own.name, peer, claimed)
+        check_notice(notice, self.index, self.own.name, peer, claimed, self._is_early)
+
+    def _is_early(self, origin: str, index: int, leaf_hash_b64: str) -> bool:
+        """Whether a reference names an early FLASH of the peer (held, not yet in order)."""
+        replica = self.replica
+        if replica is None or self.peer is None or origin != self.peer.origin:
+            return False
+        early = replica.early.get(index)
+        return early is not None and base64.b64encode(early.entry.leaf_hash).decode() == (
+            leaf_hash_b64
+        )
 
     def _committed(self, entries: list[Entry], note: bytes, now_ms: int) -> None:
         for entry in entries:

@@ -81,6 +81,7 @@ class Early:
     entry: Entry
     checkpoint: Checkpoint
     note: bytes
+    received_ms: int = 0
 
 
 class Replica:
@@ -280,7 +281,7 @@ class Replica:
             )
         if index < self.have:
             return None
-        self.early[index] = Early(entry, cp, note)
+        self.early[index] = Early(entry, cp, note, self.node.clock_ms())
         return entry
 
 

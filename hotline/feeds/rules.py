@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hotline_protocol.notices import Notice, reference_of
 
 from .index import FeedIndex, NoticeRecord
@@ -25,12 +27,23 @@ class RuleError(Exception):
 
 
 def check_notice(
-    notice: Notice, index: FeedIndex, own: str, peer: str | None, claimed: set[tuple[str, int]]
+    notice: Notice,
+    index: FeedIndex,
+    own: str,
+    peer: str | None,
+    claimed: set[tuple[str, int]],
+    early: Callable[[str, int, str], bool] = lambda _o, _i, _h: False,
 ) -> None:
-    """Raise RuleError when ``notice`` may not be appended to side ``own``'s feed."""
+    """Raise RuleError when ``notice`` may not be appended to side ``own``'s feed.
+
+    ``early`` tells whether a reference names a FLASH entry of the other side that arrived
+    ahead of its backlog (verified by inclusion proof, not yet in the replica): it can be
+    acknowledged at once."""
     target = reference_of(notice)
     if notice.kind == "ack":
         assert target is not None
+        if peer is not None and early(target.origin, target.index, target.leaf_hash):
+            return
         rec = _resolve(index, target.origin, target.index, target.leaf_hash)
         if rec.side == own or peer is None or rec.side != peer:
             raise RuleError(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from hotline_protocol.entries import Entry
-from hotline_protocol.notices import notice_to_json
+from hotline_protocol.notices import notice_to_json, requires_ack
 
 from ..store.base import UserRecord
 from .index import NoticeRecord
@@ -59,7 +59,7 @@ class NoticeService:
         precedence: str | None,
         client_ref: str | None,
     ) -> tuple[dict[str, Any], bool]:
-        target = self._record(side, index)
+        target = self._early(side, index) or self._record(side, index)
         if side == self.node.own.name:
             raise RuleError("wrong_side", "acknowledge the other side's notices, not your own", 403)
         return await self.post(
@@ -82,6 +82,15 @@ class NoticeService:
         return await self.post(user, cancel_body(target, reason, remark, precedence), client_ref)
 
     async def get(self, side: str, index: int) -> dict[str, Any]:
+        early = self._early(side, index)
+        if early is not None:  # a FLASH shown ahead of its backlog: state "early"
+            replica = self.node.replica
+            assert replica is not None
+            notice = notice_to_json(replica.early[index].entry.notice)
+            state = state_of(
+                early, self.node.index, self.node.settings.deadlines, self.node.clock_ms()
+            )
+            return notice_view(early, notice, {**state, "status": "early", "early": True})
         rec = self._record(side, index)
         return (await self._views([rec]))[0]
 
@@ -112,6 +121,30 @@ class NoticeService:
         last = page[-1] if page else None
         next_cursor = f"{last.time_ms}.{last.side}.{last.index}" if more and last else None
         return {"notices": await self._views(page), "next": next_cursor}
+
+    def _early(self, side: str, index: int) -> NoticeRecord | None:
+        """An early FLASH of the peer (verified, not yet in the replica) as a detached record."""
+        replica, peer = self.node.replica, self.node.peer
+        if replica is None or peer is None or side != peer.name or index < replica.have:
+            return None
+        early = replica.early.get(index)
+        if early is None:
+            return None
+        notice = early.entry.notice
+        return NoticeRecord(
+            side=side,
+            origin=peer.origin,
+            index=index,
+            leaf_hash=early.entry.leaf_hash,
+            id=str(notice.id),
+            kind=notice.kind,
+            precedence=notice.precedence.value,
+            status=notice.status.value,
+            time_ms=notice.time,
+            author=notice.author.id,
+            appended_ms=early.received_ms,
+            needs_ack=requires_ack(notice),
+        )
 
     def _record(self, side: str, index: int) -> NoticeRecord:
         if self.node.side_info(side) is None:

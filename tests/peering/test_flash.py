@@ -4,6 +4,8 @@ with the feed when the ordered entries reach it."""
 
 from __future__ import annotations
 
+import httpx
+
 from hotline_protocol.merkle import Tree
 from tests.helpers.fake_peer import FakeLink, FakePeer, b64
 
@@ -135,3 +137,31 @@ async def test_flash_from_a_live_link_overtakes_a_routine_flood(nodes: Nodes) ->
     assert shown["early"] is True
     assert held <= index, f"bravo held {held} entries when the FLASH at {index} was shown"
     await wait_until(lambda: bravo.size("alpha") == node.index.size("alpha"), "catch-up")
+
+
+async def test_an_early_flash_can_be_acknowledged_before_its_backlog_arrives(
+    nodes: Nodes,
+) -> None:
+    fake, bravo, link = await connected_fake(nodes)
+    events = nodes.events(bravo)
+    fake.append_many(20)
+    flash = fake.append(fake.distress())
+    await send_flash(link, fake, flash.index)
+    await events.wait_for("flash", index=flash.index)
+    assert bravo.size("alpha") == 0
+
+    async with httpx.AsyncClient(timeout=10, verify=bravo.verify) as client:
+        url = f"{bravo.http}/v1/notices/alpha/{flash.index}"
+        shown = await client.get(url, headers=bravo.headers())
+        assert shown.status_code == 200 and shown.json()["state"]["status"] == "early"
+        assert shown.json()["notice"]["kind"] == "aircraft_in_distress"
+        r = await client.post(f"{url}/ack", json={"response": "WILCO"}, headers=bravo.headers())
+    assert r.status_code == 201, r.text
+    ack = r.json()["notice"]
+    assert ack["ref"]["index"] == flash.index and ack["precedence"] == "FLASH"
+    assert bravo.size("alpha") == 0  # acknowledged while the backlog is still outstanding
+
+    await send_run(link, fake, 0, 0)
+    await events.wait_for("appended", side="alpha", index=flash.index)
+    record = bravo.node.index.get("alpha", flash.index)
+    assert record is not None and [a.response for a in record.acks] == ["WILCO"]
