@@ -1,0 +1,94 @@
+"""The Redis store's Lua scripts and small helpers.
+
+Every conditional or multi-key write is one script, which Redis runs atomically; each script does
+all its checks before its first write, because Redis does not roll back a script that fails
+halfway.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from .base import StoreError
+
+# KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), refs (hash)
+# ARGV: start ('*': no entries, no size check), n, has checkpoint, cp size, root, note, stored_ms,
+#       n entries, n leaf hashes, then ref key / "index:origin" pairs
+_APPEND = """
+local n = tonumber(ARGV[2])
+local size = redis.call('LLEN', KEYS[1])
+if ARGV[1] ~= '*' and tonumber(ARGV[1]) ~= size then return {'size', size} end
+local taken = {}
+for i = 8 + 2 * n, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[5], ARGV[i]) == 1 then taken[#taken + 1] = ARGV[i] end
+end
+if #taken > 0 then return {'refs', taken} end
+local s = ARGV[4]
+if ARGV[3] == '1' then
+  local root = redis.call('HGET', KEYS[4], 'root:' .. s)
+  if root and root ~= ARGV[5] then return {'root', root} end
+end
+for i = 8, 7 + n, 1000 do
+  local j = math.min(i + 999, 7 + n)
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, i + n, j + n))
+end
+if ARGV[3] == '1' then
+  redis.call('ZADD', KEYS[3], s, s)
+  redis.call('HSET', KEYS[4], 'root:' .. s, ARGV[5], 'note:' .. s, ARGV[6], 'ms:' .. s, ARGV[7])
+end
+for i = 8 + 2 * n, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
+return {'ok', size + n}
+"""
+# KEYS: checkpoint data, cosignatures; ARGV: size, note, field, value
+_COSIGN = """
+if redis.call('HEXISTS', KEYS[1], 'note:' .. ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'note:' .. ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+return 1
+"""
+# KEYS: witness state; ARGV: has old, old size, old root, new size, new root
+_WITNESS_CAS = """
+local cur = redis.call('HMGET', KEYS[1], 'size', 'root')
+local same
+if ARGV[1] == '0' then same = not cur[1] else same = cur[1] == ARGV[2] and cur[2] == ARGV[3] end
+if not same then return {0, cur[1], cur[2]} end
+redis.call('HSET', KEYS[1], 'size', ARGV[4], 'root', ARGV[5])
+return {1}
+"""
+# KEYS: user, user names (set), token hashes (hash); ARGV: name, role, token hash, created, revoked
+_ADD_USER = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'name' end
+if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1 then return 'token_hash' end
+redis.call('HSET', KEYS[1], 'role', ARGV[2], 'token_hash', ARGV[3], 'created_ms', ARGV[4])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'revoked_ms', ARGV[5]) end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
+return 'ok'
+"""
+# KEYS: user; ARGV: time
+_REVOKE = """
+if redis.call('HEXISTS', KEYS[1], 'created_ms') == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'revoked_ms') == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'revoked_ms', ARGV[1])
+return 1
+"""
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username or ''}:***@{host}").geturl()
+
+
+def _s(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _b(value: object) -> bytes:
+    if not isinstance(value, bytes):
+        raise StoreError(f"Redis returned {type(value).__name__} where bytes were stored")
+    return value

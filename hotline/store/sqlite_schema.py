@@ -1,0 +1,64 @@
+"""The SQLite store's schema, its versioning and its URL form."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .base import StoreError
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE feeds (origin TEXT PRIMARY KEY, size INTEGER NOT NULL);
+CREATE TABLE entries (
+    origin TEXT NOT NULL REFERENCES feeds (origin), idx INTEGER NOT NULL,
+    entry BLOB NOT NULL, leaf_hash BLOB NOT NULL, PRIMARY KEY (origin, idx));
+CREATE TABLE checkpoints (
+    origin TEXT NOT NULL, size INTEGER NOT NULL, root BLOB NOT NULL, note BLOB NOT NULL,
+    stored_ms INTEGER NOT NULL, PRIMARY KEY (origin, size));
+CREATE TABLE cosignatures (
+    origin TEXT NOT NULL, size INTEGER NOT NULL, witness TEXT NOT NULL,
+    timestamp INTEGER NOT NULL, received_ms INTEGER NOT NULL,
+    PRIMARY KEY (origin, size, witness),
+    FOREIGN KEY (origin, size) REFERENCES checkpoints (origin, size));
+CREATE TABLE witness_state (origin TEXT PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL);
+CREATE TABLE refs (
+    key TEXT PRIMARY KEY, origin TEXT NOT NULL, idx INTEGER NOT NULL,
+    FOREIGN KEY (origin, idx) REFERENCES entries (origin, idx));
+CREATE TABLE users (
+    name TEXT PRIMARY KEY, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+    created_ms INTEGER NOT NULL, revoked_ms INTEGER);
+CREATE TABLE evidence (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, source TEXT NOT NULL,
+    reason TEXT NOT NULL, detail TEXT NOT NULL, raw BLOB NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Create the schema in an empty file; refuse a file of another schema or application."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        conn.executescript(
+            f"BEGIN IMMEDIATE; {_SCHEMA} INSERT INTO store_info VALUES"
+            f" ('schema_version', '{SCHEMA_VERSION}'); COMMIT;"
+        )
+        return
+    if "store_info" not in tables:
+        raise StoreError(f"{path} is a SQLite file but not a Hotline store")
+    row = conn.execute("SELECT value FROM store_info WHERE key = 'schema_version'").fetchone()
+    if row is None or row[0] != str(SCHEMA_VERSION):
+        found = row[0] if row else "missing"
+        raise StoreError(f"{path}: schema version {found}, this node needs {SCHEMA_VERSION}")
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise StoreError(f"not a SQLite store URL: {url!r} (use sqlite:///path/to/node.db)")
+    path = url[len(prefix) :]
+    if path == ":memory:":
+        raise StoreError("an in-memory SQLite store is not durable; give a file path")
+    return Path(path)
