@@ -11,6 +11,7 @@ Screenshots go to ``tests/artifacts/`` (ignored by git).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -184,10 +185,8 @@ class _Servers:
         for server in self.servers:
             server.should_exit = True
         for task in self.tasks:
-            try:
+            with contextlib.suppress(Exception):  # shutting down whatever happened
                 task.result(TIMEOUT)
-            except Exception:  # shutting down whatever happened
-                pass
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(TIMEOUT)
         self.loop.close()

@@ -298,5 +298,5 @@ class FakeListener:
         await ws.send(json.dumps({"type": "welcome", "sig": b64(sig)}))
         with contextlib.suppress(ConnectionClosed):
             async for _ in ws:
-                pass
+                continue  # drain until the other end closes
         self.closes.append((ws.close_code, ws.close_reason))
