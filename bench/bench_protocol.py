@@ -30,31 +30,46 @@ ORIGIN = "alpha.hotline.example"
 def sample_notice(i: int) -> Notice:
     """A planned operation of about 1 KB of canonical JSON."""
     t0 = 1_767_254_400_000 + i * 60_000
-    return parse_notice({
-        "id": str(uuid.UUID(int=i + 1)),
-        "kind": "planned_operation",
-        "status": "exercise",
-        "author": {"id": "ops-a-1", "unit": "CAOC-A Current Operations", "nation": "XAA"},
-        "time": t0,
-        "operation_ref": f"OP-NORTHWIND-{i:05d}",
-        "activity": "air_patrol",
-        "areas": [{"shape": "polygon", "points": [
-            {"lat": 52.1 + i % 7 * 0.01, "lon": 21.05}, {"lat": 52.4, "lon": 21.35},
-            {"lat": 52.2, "lon": 21.9}, {"lat": 51.95, "lon": 21.5},
-            {"lat": 52.1 + i % 7 * 0.01, "lon": 21.05}]},
-            {"shape": "circle", "centre": {"lat": 52.6, "lon": 22.1},
-             "radius": {"value": 15, "unit": "NM"}}],
-        "vertical_block": {"lower": {"value": 100, "unit": "FL", "reference": "STD"},
-                           "upper": {"value": 250, "unit": "FL", "reference": "STD"}},
-        "window": {"start": t0 + 3_600_000, "end": t0 + 10_800_000},
-        "callsigns": ["VIPER11", "VIPER12", "VIPER13", "VIPER14"],
-        "aircraft_count": 4,
-        "aircraft_type": "F16",
-        "air_to_air_frequency_mhz": 251.3,
-        "point_of_contact": {"role": "CAOC-A duty officer", "phone": "+1 555 0100"},
-        "remarks": "Two-ship rotations on station; tanker track outside the volume. "
-        "Expect transit at FL110 through the corridor at the start and end of the window.",
-    })
+    return parse_notice(
+        {
+            "id": str(uuid.UUID(int=i + 1)),
+            "kind": "planned_operation",
+            "status": "exercise",
+            "author": {"id": "ops-a-1", "unit": "CAOC-A Current Operations", "nation": "XAA"},
+            "time": t0,
+            "operation_ref": f"OP-NORTHWIND-{i:05d}",
+            "activity": "air_patrol",
+            "areas": [
+                {
+                    "shape": "polygon",
+                    "points": [
+                        {"lat": 52.1 + i % 7 * 0.01, "lon": 21.05},
+                        {"lat": 52.4, "lon": 21.35},
+                        {"lat": 52.2, "lon": 21.9},
+                        {"lat": 51.95, "lon": 21.5},
+                        {"lat": 52.1 + i % 7 * 0.01, "lon": 21.05},
+                    ],
+                },
+                {
+                    "shape": "circle",
+                    "centre": {"lat": 52.6, "lon": 22.1},
+                    "radius": {"value": 15, "unit": "NM"},
+                },
+            ],
+            "vertical_block": {
+                "lower": {"value": 100, "unit": "FL", "reference": "STD"},
+                "upper": {"value": 250, "unit": "FL", "reference": "STD"},
+            },
+            "window": {"start": t0 + 3_600_000, "end": t0 + 10_800_000},
+            "callsigns": ["VIPER11", "VIPER12", "VIPER13", "VIPER14"],
+            "aircraft_count": 4,
+            "aircraft_type": "F16",
+            "air_to_air_frequency_mhz": 251.3,
+            "point_of_contact": {"role": "CAOC-A duty officer", "phone": "+1 555 0100"},
+            "remarks": "Two-ship rotations on station; tanker track outside the volume. "
+            "Expect transit at FL110 through the corridor at the start and end of the window.",
+        }
+    )
 
 
 def bench_append(notices: list[Notice]) -> float:
@@ -122,13 +137,17 @@ def main() -> None:
     m = machine()
     print(f"protocol benchmark — {m['cores']} cores, Python {m['python']}, one core used")
     print(f"  entry size: {size:.0f} bytes mean, {args.entries} entries, {args.rounds} rounds")
-    print(f"  append (canonicalise + hash + Merkle): median {result['append_per_s']['median']:,.0f}"
-          f"/s (min round {min(appends):,.0f}/s; target >= 10,000/s)")
+    print(
+        f"  append (canonicalise + hash + Merkle): median {result['append_per_s']['median']:,.0f}"
+        f"/s (min round {min(appends):,.0f}/s; target >= 10,000/s)"
+    )
     print(f"  checkpoints signed: median {result['checkpoints_signed_per_s']['median']:,.0f}/s")
     vb = result["verify_batch_s"]
     share = result["verify_batch_signature_share"]["median"]
-    print(f"  verify {args.entries} entries against one checkpoint: median {vb['median']:.3f} s, "
-          f"max {vb['max']:.3f} s; signature share {share:.4%}")
+    print(
+        f"  verify {args.entries} entries against one checkpoint: median {vb['median']:.3f} s, "
+        f"max {vb['max']:.3f} s; signature share {share:.4%}"
+    )
     print(f"  written to {path.relative_to(path.parent.parent.parent)}")
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline_protocol.errors import NoticeError
+from hotline_protocol.strictjson import MAX_DEPTH, loads_strict
 
 from ..feeds.service import NoticeService
 from ..feeds.views import Filters
@@ -45,48 +45,14 @@ class CancelRequest(BaseModel):
     precedence: PrecedenceName | None = None
 
 
-MAX_DEPTH = 32  # a notice nests about 5 levels deep; parsers and validators recurse
-
-
-def _depth(value: Any) -> int:
-    """How deep arrays and objects nest in a parsed JSON value (counted without recursion)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children = list(item.values())
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children)
-    return deepest
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 async def _json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object: strict JSON (no duplicate keys, no NaN or Infinity), so what
     is appended is what the client meant; too deep a nesting is malformed too."""
     raw = await request.body()
     try:
-        body = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+        body = loads_strict(raw, max_depth=MAX_DEPTH)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, too deep
         raise ApiError(400, "malformed_json", f"the body is not JSON: {exc}") from exc
-    if _depth(body) > MAX_DEPTH:
-        raise ApiError(400, "malformed_json", f"the body nests deeper than {MAX_DEPTH} levels")
     if not isinstance(body, dict):
         raise NoticeError([("", "a notice must be a JSON object")])
     return body

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
+
+from hotline_protocol.strictjson import loads_strict
 
 MAX_INT = 2**53 - 1  # what every JSON implementation represents exactly
 T = TypeVar("T")
@@ -11,7 +12,7 @@ T = TypeVar("T")
 
 def parse_json(data: bytes) -> Any:
     """UTF-8 JSON without duplicate member names, NaN or Infinity; ValueError otherwise."""
-    return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    return loads_strict(data)
 
 
 class Shape:
@@ -64,16 +65,3 @@ def kind_of(value: Any) -> str:
     return {str: "a string", int: "an integer", float: "a number", list: "a list"}.get(
         type(value), "an object"
     )
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
+from hotline_protocol.strictjson import MAX_DEPTH, loads_strict
+
 from .errors import StreamError
 
 MessageId = Annotated[StrictStr, Field(max_length=128)] | StrictInt
@@ -100,16 +102,12 @@ class MessageError(StreamError):
         self.id = mid
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_message(text: str) -> ClientMessage:
     """Parse one text frame; MessageError with ``malformed_json``, ``invalid_request`` (the
     problems with their paths) or ``unknown_type``."""
     try:
-        obj = json.loads(text, parse_constant=_no_constants)
-    except (ValueError, RecursionError) as exc:
+        obj = loads_strict(text, max_depth=MAX_DEPTH)
+    except ValueError as exc:
         raise MessageError("malformed_json", f"the message is not JSON: {exc}") from exc
     if not isinstance(obj, dict):
         raise MessageError("invalid_request", [_problem("", "a message must be a JSON object")])

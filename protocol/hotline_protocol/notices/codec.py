@@ -8,13 +8,13 @@ JSON text also refuses duplicate keys, ``NaN``/``Infinity`` and anything over
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Annotated, Any, NoReturn
 
 from pydantic import Field, TypeAdapter, ValidationError
 
 from ..errors import NoticeError
+from ..strictjson import loads_strict
 from .common import PATTERN_HINTS, Kind, NoticeBase, Reference
 from .distress import AircraftInDistress
 from .downed_pilot import DownedPilot
@@ -120,26 +120,13 @@ def _load_json(data: bytes | bytearray | str) -> Any:
     except UnicodeDecodeError:
         _malformed("malformed JSON: not UTF-8")
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        return loads_strict(text)
+    except ValueError as exc:  # JSONDecodeError is a ValueError
         _malformed(f"malformed JSON: {exc}")
 
 
 def _malformed(reason: str) -> NoReturn:
     raise NoticeError([("", reason)])
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _has_null(value: Any) -> bool:

@@ -1,0 +1,278 @@
+"""Real processes for the node benchmarks: node directories made with the ``hotline`` CLI,
+``hotline serve`` children, ``redis-server`` children, and CPU accounting for each process.
+
+Everything listens on 127.0.0.1 on free ports; the directories live under one temporary root.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from hotline.cli.spawn import NodeRunner
+from hotline.settings import read_config, write_config
+
+ORIGINS = {"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"}
+NATIONS = {"alpha": "XAA", "bravo": "XBB"}
+UNIT = "JOC"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def cli(*args: str | Path, env: dict[str, str] | None = None) -> str:
+    """Run ``hotline ARGS`` as a child process; its stdout (RuntimeError when it fails)."""
+    cmd = [sys.executable, "-m", "hotline", *(str(a) for a in args)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"hotline {' '.join(cmd[3:])} failed:\n{done.stderr}")
+    return done.stdout
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by process ``pid``; None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class RedisProcess:
+    """A ``redis-server`` as production runs it: append-only file, fsync on every write."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisProcess:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not on PATH (apt-get install redis-server)")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        args += ["--dir", str(self.directory), "--logfile", str(self.directory / "redis.log")]
+        args += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited at start; see {self.directory}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(64).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError("redis-server did not answer PING in 10 s")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class BenchNode:
+    """One node directory, its ``hotline serve`` child and the token of an automation user."""
+
+    side: str
+    directory: Path
+    port: int
+    token: str
+    env: dict[str, str]
+    runner: NodeRunner | None = None
+    redis: RedisProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/v1/stream"
+
+    @property
+    def pid(self) -> int | None:
+        runner = self.runner
+        return None if runner is None or runner.process is None else runner.process.pid
+
+    def start(self) -> BenchNode:
+        self.runner = NodeRunner(
+            self.directory, self.port, log_path=self.directory / "serve.log", env=self.env
+        )
+        self.runner.start()
+        return self
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+            self.runner = None
+        if self.redis is not None:
+            self.redis.stop()
+
+    def get(self, path: str) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        response = httpx.get(f"{self.url}{path}", headers=headers, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+
+def make_node(root: Path, side: str, store: str, *, stream_queue: int | None = None) -> BenchNode:
+    """``hotline init`` a node for ``side`` on a free port with ``store`` (``sqlite`` or
+    ``redis``: a fresh redis-server of its own) and add the automation user ``bench``."""
+    directory = root / side
+    port = free_port()
+    init: list[str | Path] = [
+        "init",
+        directory,
+        "--side",
+        side,
+        "--origin",
+        ORIGINS[side],
+        "--port",
+        str(port),
+    ]
+    cli(*init, "--unit", UNIT, "--nation", NATIONS[side])
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    redis: RedisProcess | None = None
+    if store == "redis":
+        redis = RedisProcess(root / f"redis-{side}").start()
+        env["HOTLINE_STORE"] = redis.url
+    elif store != "sqlite":
+        raise ValueError(f"unknown store {store!r}: sqlite or redis")
+    if stream_queue is not None:
+        env["HOTLINE_LIMITS__STREAM_QUEUE"] = str(stream_queue)
+    # users live in the store: add the user through the store the node will use
+    token = cli("users", "add", directory, "bench", "--role", "automation", env=env).strip()
+    return BenchNode(side, directory, port, token, env, redis=redis)
+
+
+def pair(dialer: BenchNode, listener: BenchNode) -> None:
+    """Exchange cards with ``hotline pair``; only ``dialer`` dials."""
+    cli("pair", dialer.directory, listener.directory / "card.txt")
+    cli("pair", listener.directory, dialer.directory / "card.txt")
+    config = read_config(listener.directory)
+    config["peer"]["dial"] = False
+    write_config(listener.directory, config)
+
+
+def wait_linked(node: BenchNode, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if node.get("/v1/link").get("connected"):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"the peer link of {node.side} did not come up in {timeout:.0f} s")
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds used by named processes (and this one) between :meth:`start` and
+    :meth:`stop`, as cores busy on average over the wall time."""
+
+    pids: dict[str, int | None]
+    _start: dict[str, float] = field(default_factory=dict)
+    _t0: float = 0.0
+    result: dict[str, float] = field(default_factory=dict)
+
+    def _sample(self) -> dict[str, float]:
+        out = {"loadgen": own_cpu()}
+        for name, pid in self.pids.items():
+            value = None if pid is None else process_cpu(pid)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def start(self) -> None:
+        self._t0 = time.perf_counter()
+        self._start = self._sample()
+
+    def stop(self) -> dict[str, float]:
+        wall = time.perf_counter() - self._t0
+        end = self._sample()
+        self.result = {
+            name: round((end[name] - self._start[name]) / wall, 3)
+            for name in end
+            if name in self._start
+        }
+        return self.result
+
+
+def cpu_pids(nodes: Sequence[BenchNode]) -> dict[str, int | None]:
+    pids: dict[str, int | None] = {}
+    for node in nodes:
+        pids[f"node_{node.side}"] = node.pid
+        if node.redis is not None and node.redis.process is not None:
+            pids[f"redis_{node.side}"] = node.redis.process.pid
+    return pids
+
+
+def conditions(directory: Path, writes: int = 200) -> dict[str, Any]:
+    """How busy the machine is: the load average, and the latency of a 4 KB write + fsync in
+    ``directory`` (what every durable commit waits for)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "fsync-probe"
+    samples = []
+    with path.open("wb") as fh:
+        for _ in range(writes):
+            t = time.perf_counter()
+            fh.write(b"\0" * 4096)
+            fh.flush()
+            os.fsync(fh.fileno())
+            samples.append((time.perf_counter() - t) * 1000)
+    path.unlink()
+    samples.sort()
+    return {
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+        "fsync_ms": {
+            "median": round(samples[len(samples) // 2], 3),
+            "p99": round(samples[int(len(samples) * 0.99)], 3),
+        },
+    }
+
+
+def describe(cond: dict[str, Any]) -> str:
+    fsync = cond["fsync_ms"]
+    return (
+        f"load average {cond['loadavg_1m']:.2f}, 4 KB write + fsync median "
+        f"{fsync['median']:.2f} ms, p99 {fsync['p99']:.2f} ms"
+    )

@@ -1,0 +1,52 @@
+"""Strict JSON, as every Hotline reader parses it: RFC 8259 text with no duplicate object keys
+and no ``NaN``/``Infinity``, so that what is signed, logged or verified is exactly what was
+meant. An optional nesting limit protects validators that recurse."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+MAX_DEPTH = 32
+"""Nesting limit for client input: a notice nests about six levels, messages one more."""
+
+
+def loads_strict(data: bytes | bytearray | str, *, max_depth: int | None = None) -> Any:
+    """Parse strict JSON; ValueError (``UnicodeDecodeError`` and ``JSONDecodeError`` are
+    ValueErrors) for anything else, including nesting deeper than ``max_depth``."""
+    try:
+        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise ValueError("JSON nests too deeply") from exc
+    if max_depth is not None and depth(value) > max_depth:
+        raise ValueError(f"JSON nests deeper than {max_depth} levels")
+    return value
+
+
+def depth(value: Any) -> int:
+    """How deep arrays and objects nest in a parsed value (counted without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: list[Any] = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
