@@ -158,9 +158,22 @@ class Replica:
     ) -> str:
         """Verify, store and cosign the checkpoint over the pending run; returns the
         cosignature line. The run is emptied whatever happens."""
-        raws = pending.take()
+        start = pending.start
+        return await self.checkpoint_run(start, pending.take(), note, old, proof, raw_msg)
+
+    async def checkpoint_run(
+        self,
+        start: int,
+        raws: list[bytes],
+        note: bytes,
+        old: int,
+        proof: list[bytes],
+        raw_msg: bytes,
+    ) -> str:
+        """The same for a run already taken from its link's pending entries (the link keeps
+        reading while earlier runs are verified and stored, so a FLASH is never held up)."""
         async with self.lock:
-            if pending.start - len(raws) != self.have:  # another link moved the replica
+            if start != self.have:  # another link moved the replica
                 raise LinkError("superseded", "the replica moved under this link", 4409)
             return await self._checkpoint(raws, note, old, proof, raw_msg)
 

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from hotline_protocol.note import Signer, Verifier
@@ -82,7 +83,7 @@ async def _expect(t: Transport, kind: str) -> dict[str, Any]:
     return msg
 
 
-async def cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+async def cancel_all(tasks: Sequence[asyncio.Task[Any]]) -> None:
     """Cancel the tasks and wait until every one has ended. A cancellation can be lost
     (a library that catches it in the wrong place, a timeout context exiting at the same
     moment), so a task still running after a moment is cancelled again."""
@@ -115,6 +116,11 @@ class Link:
         self._bulk: asyncio.Queue[str] = asyncio.Queue(maxsize=4)
         self._ready = asyncio.Event()
         self._pending: Pending | None = None
+        self._busy: asyncio.Task[str] | None = None
+        # checkpoint runs taken off the pending entries, waiting to be verified and stored
+        self._runs: asyncio.Queue[tuple[int, list[bytes], bytes, int, list[bytes], bytes]] = (
+            asyncio.Queue()
+        )
         self._published: dict[str, int] | None = None
         self._published_at = 0.0
 
@@ -156,17 +162,41 @@ class Link:
         await self._send(self._status())
         if replica.last_line is not None:  # resend the latest receipt: it may have been lost
             await self._send(m.encode("cosignature", size=replica.cosigned, line=replica.last_line))
+        worker = asyncio.create_task(self._checkpoints(), name="peer-checkpoints")
         tasks = [
             asyncio.create_task(self._writer(), name="peer-writer"),
             asyncio.create_task(self._ticker(), name="peer-ticker"),
+            worker,
         ]
         try:
             while True:
-                text = await self.t.recv()
-                await self._handle(text, tasks)
+                receive = asyncio.ensure_future(self.t.recv())
+                await asyncio.wait({receive, worker}, return_when=asyncio.FIRST_COMPLETED)
+                if worker.done():  # a checkpoint was refused (or the store failed)
+                    await cancel_all([receive])
+                    worker.result()
+                    raise LinkError("checkpoint_worker_stopped", "", 1011)
+                await self._handle(receive.result(), tasks)
         finally:
+            busy = self._busy
+            if busy is not None:  # let a run being stored finish before the link is done
+                await asyncio.wait([busy])
             await cancel_all(tasks)
             self.done.set()
+
+    async def _checkpoints(self) -> None:
+        """Verify, store and cosign runs in order, while the link goes on reading."""
+        replica = self.node.replica
+        assert replica is not None
+        while True:
+            start, raws, note, old, proof, raw = await self._runs.get()
+            # its own task: closing the link must not interrupt a durable write half done
+            self._busy = asyncio.create_task(
+                replica.checkpoint_run(start, raws, note, old, proof, raw)
+            )
+            line = await asyncio.shield(self._busy)
+            self._busy = None
+            await self._send(m.encode("cosignature", size=replica.cosigned, line=line))
 
     async def _handle(self, text: str, tasks: list[asyncio.Task[None]]) -> None:
         node, replica, pending = self.node, self.node.replica, self._pending
@@ -201,8 +231,10 @@ class Link:
             pending.add(msg["start"], raws, raw)
             self.peer_size = max(self.peer_size, pending.end)
         elif kind == "checkpoint":
-            line = await replica.checkpoint(pending, msg["note"].encode(), msg["old"], proof, raw)
-            await self._send(m.encode("cosignature", size=replica.cosigned, line=line))
+            start = pending.start
+            self._runs.put_nowait(
+                (start, pending.take(), msg["note"].encode(), msg["old"], proof, raw)
+            )
         elif kind == "cosignature":
             await self.sender.on_cosignature(msg["size"], msg["line"], raw)
             self.receipts += 1
