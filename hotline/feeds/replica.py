@@ -18,6 +18,8 @@ root must match it, or the peer signed two views of its feed and the run is refu
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -300,9 +302,6 @@ class Replica:
 
 def _prev_of(raw: bytes) -> bytes:
     """The ``prev`` hash an entry claims (checked later, when it arrives in order)."""
-    import base64
-    import binascii
-
     text = peek_entry(raw).get("prev", "")
     if not isinstance(text, str):
         return b""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
 
 def entry_result(entry: Entry, side: str, notice: dict[str, Any] | None = None) -> dict[str, Any]:
     """What a post answers; ``notice``, the notice as JSON, if it is at hand."""
-    import base64
-
     return {
         "side": side,
         "origin": entry.origin,

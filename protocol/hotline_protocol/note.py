@@ -203,24 +203,3 @@ __all__ = [
     "split_note",
     "verifier_from_vkey",
 ]
-
-
-__all__ = [
-    "COSIGNATURE_V1",
-    "ED25519",
-    "MAX_SIGNATURES",
-    "Ed25519KeyPair",
-    "OpenedNote",
-    "Signature",
-    "Signer",
-    "Verifier",
-    "add_signatures",
-    "b64decode_strict",
-    "check_text",
-    "is_valid_key_name",
-    "key_id",
-    "open_note",
-    "sign_note",
-    "split_note",
-    "verifier_from_vkey",
-]

@@ -3,25 +3,20 @@ one clear line and exit code 2 before it listens."""
 
 from __future__ import annotations
 
-import ipaddress
 import signal
 import socket
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from hotline.cli.spawn import NodeStartError
 from hotline.settings import read_config, write_config
 from tests.helpers.node_process import NodeProcess, make_node_dir, run_cli
 from tests.helpers.redis_server import RedisServer, free_port
+from tests.helpers.tls import self_signed
 
 from .conftest import NodeDir
 
@@ -140,36 +135,6 @@ def test_node_process_reports_a_start_failure_with_the_log(node_dir: NodeDir) ->
     with pytest.raises(NodeStartError, match="is readable by others"):
         node.start()
     assert not node.running
-
-
-def self_signed(directory: Path) -> None:
-    """A certificate for 127.0.0.1 in DIR/cert.pem with its key in DIR/key.pem."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    (directory / "key.pem").write_bytes(key_pem)
-    (directory / "key.pem").chmod(0o600)
 
 
 def use_tls(directory: Path, cert: str = "cert.pem", key: str = "key.pem") -> None:
