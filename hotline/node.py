@@ -11,16 +11,14 @@ import base64
 import bisect
 import hashlib
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.entries import Entry, decode_entry
 from hotline_protocol.merkle import Tree
-from hotline_protocol.notices import Notice, notice_to_json
+from hotline_protocol.notices import Notice
 
 from .acks.deadlines import DeadlineWatcher
 from .acks.webhook import overdue_webhook
@@ -30,6 +28,7 @@ from .feeds.replica import Replica
 from .feeds.rules import check_notice
 from .feeds.sequencer import Appended, OwnFeed, Sequencer
 from .feeds.views import appended_event
+from .jsontext import JsonText
 from .keys import NodeKeys, witness_name
 from .peering.errors import Refusal
 from .peering.manager import PeerManager
@@ -38,7 +37,6 @@ from .settings import Settings
 from .store.base import CheckpointRecord, EvidenceRecord, Store
 
 log = logging.getLogger("hotline.node")
-NOTICE_JSON_KEPT = 4096  # own notices' JSON kept for their posted replies (a few batches' worth)
 Clock = Callable[[], int]  # unix milliseconds
 
 
@@ -92,7 +90,6 @@ class Node:
         self.started_ms = 0
         self.refusals: dict[str, int] = {}  # peer input refused since start, by reason
         self._evidence: dict[bytes, int] = {}  # digest of (reason, raw) -> evidence id
-        self._notice_json: OrderedDict[bytes, dict[str, Any]] = OrderedDict()  # by leaf hash
         self._evidence_lock = asyncio.Lock()
 
     # lifecycle -----------------------------------------------------------------------------
@@ -184,11 +181,7 @@ class Node:
         """Index a durable entry and publish its events (own feed or replica); a FLASH from
         the peer raises the alarm unless ``alarm`` is False (it was raised when it came early)."""
         rec = self.index.add(side, entry.index, entry.leaf_hash, entry.notice, now_ms)
-        event = self.hub.publish(appended_event(rec, entry.notice))
-        if side == self.own.name:  # the posted reply shows the same JSON: make it once
-            self._notice_json[entry.leaf_hash] = event["notice"]
-            if len(self._notice_json) > NOTICE_JSON_KEPT:
-                self._notice_json.popitem(last=False)
+        self.hub.publish(appended_event(rec, entry))
         if alarm and side != self.own.name and rec.precedence == "FLASH" and rec.kind != "ack":
             self.alarm("flash", side=side, index=rec.index, kind=rec.kind)
         if rec.kind == "ack" and rec.target is not None:
@@ -205,12 +198,6 @@ class Node:
                     "ack": {"side": side, "index": rec.index},
                 }
             )
-
-    def notice_json(self, entry: Entry) -> dict[str, Any]:
-        """An own entry's notice as JSON: the one its appended event carries if it was just
-        appended (taken: a post's reply uses it once), else made afresh."""
-        found = self._notice_json.pop(entry.leaf_hash, None)
-        return found if found is not None else notice_to_json(entry.notice)
 
     def record_delivery(self, side: str, size: int, witness: str, time_ms: int) -> None:
         if self.index.add_delivery(side, Delivery(size, time_ms, witness)):
@@ -256,7 +243,7 @@ class Node:
                     "origin": entry.origin,
                     "kind": entry.notice.kind,
                     "id": str(entry.notice.id),
-                    "notice": notice_to_json(entry.notice),
+                    "notice": JsonText(entry.notice_json),
                 }
             )
             if entry.notice.kind != "ack":  # a FLASH ack is news, not an alarm

@@ -48,6 +48,9 @@ class PeerSettings(BaseModel):
     url: str = ""
     dial: bool = True  # this node dials the peer's URL (either or both sides may)
     tls_ca: str = ""  # CA bundle to verify the peer's certificate (wss://), else system CAs
+    # permessage-deflate on links this node dials: less traffic on a thin line, more CPU at
+    # both ends (entries travel as base64, which compresses poorly)
+    compress: bool = False
 
 
 class Deadlines(BaseModel):

@@ -12,6 +12,7 @@ from hotline_protocol.strictjson import MAX_DEPTH, loads_strict
 
 from ..feeds.service import NoticeService
 from ..feeds.views import Filters
+from ..jsontext import dumps
 from .deps import NodeDep, Poster, Reader
 from .errors import ApiError
 
@@ -28,6 +29,12 @@ IdempotencyKey = Annotated[
         description="A retried post with the same key returns the original entry",
     ),
 ]
+
+
+def _entry(result: dict[str, Any], status_code: int, replayed: bool = False) -> Response:
+    """An appended entry as JSON (its notice is written as the entry holds it)."""
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return Response(dumps(result), status_code, headers, media_type="application/json")
 
 
 class AckRequest(BaseModel):
@@ -77,17 +84,13 @@ async def _json_object(request: Request) -> dict[str, Any]:
 )
 async def post_notice(
     request: Request,
-    response: Response,
     node: NodeDep,
     user: Poster,
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Response:
     body = await _json_object(request)
     result, replayed = await NoticeService(node).post(user, body, idempotency_key)
-    if replayed:
-        response.status_code = 200
-        response.headers["Idempotent-Replayed"] = "true"
-    return result
+    return _entry(result, 200 if replayed else 201, replayed)
 
 
 @router.get("", summary="List notices of both feeds, newest first, with their state")
@@ -123,7 +126,7 @@ async def ack_notice(
     node: NodeDep,
     user: Poster,
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Response:
     result, _ = await NoticeService(node).ack(
         user,
         side,
@@ -134,7 +137,7 @@ async def ack_notice(
         body.precedence,
         idempotency_key,
     )
-    return result
+    return _entry(result, 201)
 
 
 @router.post(
@@ -149,8 +152,8 @@ async def cancel_notice(
     node: NodeDep,
     user: Poster,
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> Response:
     result, _ = await NoticeService(node).cancel(
         user, side, index, body.reason, body.remark, body.precedence, idempotency_key
     )
-    return result
+    return _entry(result, 201)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hotline_protocol.entries import Entry
 from hotline_protocol.notices import notice_to_json, requires_ack
 
+from ..jsontext import JsonText
 from ..store.base import UserRecord
 from .index import NoticeRecord
 from .posting import ack_body, cancel_body, complete_notice
@@ -20,15 +21,15 @@ if TYPE_CHECKING:
     from ..node import Node
 
 
-def entry_result(entry: Entry, side: str, notice: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What a post answers; ``notice``, the notice as JSON, if it is at hand."""
+def entry_result(entry: Entry, side: str) -> dict[str, Any]:
+    """What a post answers (the notice as its entry holds it)."""
     return {
         "side": side,
         "origin": entry.origin,
         "index": entry.index,
         "leaf_hash": base64.b64encode(entry.leaf_hash).decode(),
         "id": str(entry.notice.id),
-        "notice": notice_to_json(entry.notice) if notice is None else notice,
+        "notice": JsonText(entry.notice_json),
     }
 
 
@@ -45,7 +46,7 @@ class NoticeService:
         ref_key = f"{user.name}:{client_ref}" if client_ref else None
         appended = await node.append_notice(notice, ref_key)
         entry = appended.entry
-        return entry_result(entry, node.own.name, node.notice_json(entry)), appended.replayed
+        return entry_result(entry, node.own.name), appended.replayed
 
     async def ack(
         self,

@@ -6,8 +6,9 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from hotline_protocol.notices import Notice, notice_to_json
+from hotline_protocol.entries import Entry
 
+from ..jsontext import JsonText
 from ..settings import Deadlines
 from .index import FeedIndex, NoticeRecord
 
@@ -91,7 +92,7 @@ def notice_view(rec: NoticeRecord, notice: dict[str, Any], state: dict[str, Any]
     }
 
 
-def appended_event(rec: NoticeRecord, notice: Notice) -> dict[str, Any]:
+def appended_event(rec: NoticeRecord, entry: Entry) -> dict[str, Any]:
     return {
         "type": "appended",
         "side": rec.side,
@@ -101,7 +102,7 @@ def appended_event(rec: NoticeRecord, notice: Notice) -> dict[str, Any]:
         "id": rec.id,
         "kind": rec.kind,
         "precedence": rec.precedence,
-        "notice": notice_to_json(notice),
+        "notice": JsonText(entry.notice_json),
     }
 
 

@@ -98,7 +98,11 @@ class PeerManager:
             link: Link | None = None
             try:
                 async with connect(
-                    url, max_size=4 * MAX_FRAME, ssl=self._ssl(url), open_timeout=10
+                    url,
+                    max_size=4 * MAX_FRAME,
+                    ssl=self._ssl(url),
+                    open_timeout=10,
+                    compression="deflate" if self.settings.compress else None,
                 ) as conn:
                     transport = ClientTransport(conn, MAX_FRAME)
                     await handshake_dialer(

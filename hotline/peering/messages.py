@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
+
+import orjson
 
 from .errors import LinkError
 
@@ -37,14 +38,14 @@ _FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
 
 
 def encode(kind: str, **fields: Any) -> str:
-    return json.dumps({"type": kind, **fields}, separators=(",", ":"))
+    return orjson.dumps({"type": kind, **fields}).decode()
 
 
 def decode(text: str) -> dict[str, Any]:
     """Parse and shape-check a message; LinkError ``bad_message`` otherwise."""
     try:
-        msg = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+        msg = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
         raise LinkError("bad_message", f"not JSON: {exc}") from exc
     if not isinstance(msg, dict) or msg.get("type") not in _FIELDS:
         kind = msg.get("type") if isinstance(msg, dict) else None

@@ -6,13 +6,13 @@ Every message is one JSON object in one text frame with a ``type``. Client messa
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from hotline_protocol.strictjson import MAX_DEPTH, loads_strict
 
+from ..jsontext import dumps_text
 from .errors import StreamError
 
 MessageId = Annotated[StrictStr, Field(max_length=128)] | StrictInt
@@ -158,4 +158,4 @@ def event(ev: dict[str, Any]) -> Outgoing:
 
 
 def encode(message: Outgoing) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    return dumps_text(message)

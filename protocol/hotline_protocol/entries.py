@@ -38,19 +38,19 @@ class Entry:
     notice: Notice
     raw: bytes
     leaf_hash: bytes
+    notice_json: bytes
+    """The notice's RFC 8785 JSON text: the slice of ``raw`` that holds it (so that a node can
+    show the notice without encoding it again)."""
 
 
 def encode_entry(origin: str, index: int, prev: bytes, notice: Notice) -> Entry:
     """Build the entry at ``index`` of ``origin`` whose predecessor has leaf hash ``prev``."""
     _check_position(index, prev)
-    obj = {
-        "v": ENTRY_VERSION,
-        "origin": origin,
-        "index": index,
-        "prev": base64.b64encode(prev).decode() if prev else "",
-        "notice": notice_to_json(notice),
-    }
-    raw = canonical_json(obj)
+    notice_json = canonical_json(notice_to_json(notice))
+    # The canonical object, member by member: keys in RFC 8785 order (index, notice, origin,
+    # prev, v), each value in its canonical form.
+    head = _head(index)
+    raw = b"".join((head, notice_json, _tail(origin, prev)))
     if len(raw) > MAX_ENTRY_BYTES:
         raise EntryError(
             "entry exceeds the size limit",
@@ -58,7 +58,22 @@ def encode_entry(origin: str, index: int, prev: bytes, notice: Notice) -> Entry:
             expected=MAX_ENTRY_BYTES,
             found=len(raw),
         )
-    return Entry(origin, index, prev, notice, raw, leaf_hash(raw))
+    return Entry(origin, index, prev, notice, raw, leaf_hash(raw), notice_json)
+
+
+def _head(index: int) -> bytes:
+    return b'{"index":%d,"notice":' % index
+
+
+def _tail(origin: str, prev: bytes) -> bytes:
+    prev_text = base64.b64encode(prev) if prev else b""
+    return (
+        b',"origin":'
+        + canonical_json(origin)
+        + b',"prev":"'
+        + prev_text
+        + b'","v":%d}' % ENTRY_VERSION
+    )
 
 
 def decode_entry(raw: bytes, *, origin: str, index: int, prev: bytes) -> Entry:
@@ -106,7 +121,12 @@ def decode_entry(raw: bytes, *, origin: str, index: int, prev: bytes) -> Entry:
     if not canonical:
         raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
     notice = parse_notice(obj["notice"]) if has_null else validate_notice(obj["notice"])
-    return Entry(origin, index, prev, notice, raw, leaf_hash(raw))
+    # canonical bytes with these members: the notice's text is what lies between them
+    head, tail = _head(index), _tail(origin, prev)
+    if not (raw.startswith(head) and raw.endswith(tail)):  # canonical: cannot happen
+        raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
+    notice_json = raw[len(head) : len(raw) - len(tail)]
+    return Entry(origin, index, prev, notice, raw, leaf_hash(raw), notice_json)
 
 
 def peek_entry(raw: bytes) -> dict[str, Any]:

@@ -54,6 +54,25 @@ def test_entry_bytes_are_rfc8785_of_the_documented_object() -> None:
     assert second.leaf_hash == hashlib.sha256(b"\x00" + second.raw).digest()
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "origin", [ORIGIN, "bravo.hotline.example/feed", 'café "quoted" \\ tab\t ünï']
+)
+def test_entry_bytes_equal_the_reference_canonical_form_and_hold_the_notice_text(
+    kind: str, origin: str
+) -> None:
+    notice = example(kind)
+    first = encode_entry(origin, 0, b"", notice)
+    second = encode_entry(origin, 12345, first.leaf_hash, notice)
+    for entry in (first, second):
+        obj = json.loads(entry.raw)
+        assert entry.raw == reference_canonical_json(obj)
+        assert entry.notice_json == reference_canonical_json(obj["notice"])
+        assert entry.notice_json in entry.raw
+        decoded = decode_entry(entry.raw, origin=origin, index=entry.index, prev=entry.prev)
+        assert decoded.notice_json == entry.notice_json
+
+
 def test_a_chain_decodes_in_order() -> None:
     notice = example("liaison")
     raws, prev = [], b""
