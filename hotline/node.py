@@ -175,7 +175,7 @@ class Node:
         self.own_checkpoints.add(entries[-1].index + 1, note)
         link = self.peering.link if self.peering is not None else None
         if link is not None:
-            link.sender.notify([e.index for e in entries if e.notice.precedence.value == "FLASH"])
+            link.sender.notify([e for e in entries if e.notice.precedence.value == "FLASH"])
 
     def record_entry(self, side: str, entry: Entry, now_ms: int, alarm: bool = True) -> None:
         """Index a durable entry and publish its events (own feed or replica); a FLASH from

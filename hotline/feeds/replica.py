@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hotline.replica")
 MAX_PENDING = 20_000  # entries waiting for a checkpoint
+SLICE = 64  # entries verified (or published) between two turns of the event loop
 
 
 class Pending:
@@ -204,10 +205,17 @@ class Replica:
                 "size_mismatch", f"checkpoint size {cp.size}, entries make {size}", evidence
             )
         prev = self.tree.leaf(start - 1) if start else b""
-        try:
-            entries = decode_chain(raws, origin=self.origin, start=start, prev=prev)
-        except ProtocolError as exc:
-            raise Refusal(exc.code, str(exc), evidence) from exc
+        entries: list[Entry] = []
+        for first in range(0, len(raws), SLICE):  # slice by slice: a FLASH may come in between
+            try:
+                part = decode_chain(
+                    raws[first : first + SLICE], origin=self.origin, start=start + first, prev=prev
+                )
+            except ProtocolError as exc:
+                raise Refusal(exc.code, str(exc), evidence) from exc
+            entries += part
+            prev = part[-1].leaf_hash
+            await asyncio.sleep(0)
         self.tree.extend(e.leaf_hash for e in entries)
         try:
             if self.tree.root() != cp.root:
@@ -255,9 +263,11 @@ class Replica:
             await store.put_checkpoint(record)
         await store.set_witness_state(self.origin, self.witness, (cp.size, cp.root))
         self.witness = (cp.size, cp.root)
-        for entry in entries:
+        for n, entry in enumerate(entries, 1):
             early = self.early.pop(entry.index, None)
             node.record_entry(self.side, entry, now, alarm=early is None)
+            if n % SLICE == 0:
+                await asyncio.sleep(0)
         return await self._cosign(note, cp, now)
 
     async def _cosign(self, note: bytes, cp: Checkpoint, now: int) -> str:

@@ -3,7 +3,9 @@
 Append = validate → entry bytes → Merkle update → signed checkpoint → one durable write → publish.
 Posts that arrive while a write is in flight queue up and go together into the next write (group
 commit: one fsync and one checkpoint signature for the whole batch). The queue is ordered by
-precedence, so a FLASH post overtakes queued ROUTINE ones. An idempotency key (``client_ref``)
+precedence, so a FLASH post overtakes queued ROUTINE ones, and FLASH posts are written in a batch
+of their own: a FLASH waits for the write in flight, never for the encoding and writing of a
+backlog queued beside it. An idempotency key (``client_ref``)
 makes a retried post return the original entry instead of appending twice.
 """
 
@@ -143,9 +145,7 @@ class Sequencer:
             await self._wake.wait()
             self._wake.clear()
             while self._heap:
-                batch = [
-                    heapq.heappop(self._heap) for _ in range(min(self._batch_max, len(self._heap)))
-                ]
+                batch = self._next_batch()
                 try:
                     if self._unsure:
                         await self._take_in_stored()
@@ -157,6 +157,16 @@ class Sequencer:
                     for item in batch:
                         if not item.future.done():
                             item.future.set_exception(err)
+
+    def _next_batch(self) -> list[_Item]:
+        """The next posts to write: the queued FLASH posts alone if there are any, else the
+        queue in precedence order (at most ``batch_max`` either way)."""
+        heap = self._heap
+        flash = heap[0].rank == 0
+        batch: list[_Item] = []
+        while heap and len(batch) < self._batch_max and (not flash or heap[0].rank == 0):
+            batch.append(heapq.heappop(heap))
+        return batch
 
     async def _commit(self, batch: list[_Item]) -> None:
         feed = self.feed

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
+from hotline_protocol.entries import Entry
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Signature, add_signatures, split_note
 
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
     from ..node import Node
 
 MAX_MESSAGE_BYTES = 1024 * 1024  # base64 entry bytes per ``entries`` message
+# Entries per message sent (the receiver takes up to messages.MAX_ENTRIES_PER_MESSAGE): each
+# message is encoded, sent, received and decoded in one go, so small ones keep the event loops
+# at both ends free for a FLASH in between.
+SEND_ENTRIES = 64
 MAX_RUN = 4096  # entries covered by one checkpoint at most
 # Runs sent and not yet cosigned, at most. A peer slower than the posts then gets fewer, larger
 # runs (its per-checkpoint work and writes are shared by more entries) instead of a queue of
@@ -72,6 +77,7 @@ class Sender:
         self.started = False
         self._wake = asyncio.Event()
         self._flash: list[int] = []
+        self._flash_raw: dict[int, bytes] = {}  # entry bytes of FLASH entries just appended
         self._flashed: set[int] = set()
         self._uncosigned: deque[int] = deque()  # sizes of the runs sent, not yet cosigned
         assert node.peer is not None
@@ -92,11 +98,12 @@ class Sender:
         ]
         self._wake.set()
 
-    def notify(self, flash_indexes: list[int]) -> None:
-        """New entries were appended (some of them FLASH)."""
-        for index in flash_indexes:
-            if index >= self.sent:
-                self._flash.append(index)
+    def notify(self, flash: list[Entry]) -> None:
+        """New entries were appended (``flash``: those of them that are FLASH)."""
+        for entry in flash:
+            if entry.index >= self.sent:
+                self._flash.append(entry.index)
+                self._flash_raw[entry.index] = entry.raw
         self._wake.set()
 
     def announce(self, index: int) -> None:
@@ -123,9 +130,10 @@ class Sender:
     async def _drain_flash(self) -> None:
         while self._flash:
             index = self._flash.pop(0)
+            raw = self._flash_raw.pop(index, None)
             if index not in self._flashed:
                 self._flashed.add(index)
-                await self._send_flash(index)
+                await self._send_flash(index, raw)
 
     def _durable(self) -> int:
         """The own feed's durable size (the tree may hold entries still being written)."""
@@ -152,10 +160,10 @@ class Sender:
         for offset, raw in enumerate(raws):
             text = m.b64(raw)
             if batch and (
-                batch_bytes + len(text) > MAX_MESSAGE_BYTES
-                or len(batch) >= m.MAX_ENTRIES_PER_MESSAGE
+                batch_bytes + len(text) > MAX_MESSAGE_BYTES or len(batch) >= SEND_ENTRIES
             ):
                 await self._send(m.encode("entries", start=batch_start, entries=batch))
+                await asyncio.sleep(0)  # let the link (and a FLASH) run between messages
                 await self._drain_flash()
                 batch, batch_start, batch_bytes = [], start + offset, 0
             batch.append(text)
@@ -175,14 +183,15 @@ class Sender:
         self.sent = self.checkpointed = target
         self._uncosigned.append(target)
 
-    async def _send_flash(self, index: int) -> None:
+    async def _send_flash(self, index: int, raw: bytes | None) -> None:
         node = self.node
         own = node.own
         tree = node.trees[own.name]
         size = node.own_checkpoints.sizes[-1]
         if index >= size:
             return
-        raw = (await node.store.entries(own.origin, index, index + 1))[0]
+        if raw is None:
+            raw = (await node.store.entries(own.origin, index, index + 1))[0]
         proof = tree.inclusion_proof(index, size)
         await self._send_urgent(
             m.encode(

@@ -1,0 +1,54 @@
+"""A FLASH post is written in a batch of its own, ahead of the posts queued beside it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from .conftest import LIAISON, NodeApp
+
+
+async def test_a_flash_is_written_alone_ahead_of_the_queued_posts(
+    node_app: NodeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node, store = node_app.node, node_app.node.store
+    assert node.sequencer is not None
+    writes: list[tuple[int, int]] = []  # (start, entries) of each durable write
+    held = asyncio.Event()
+    real_append = store.append
+
+    async def append(origin: str, start: int, entries: Any, *args: Any, **kwargs: Any) -> Any:
+        writes.append((start, len(entries)))
+        if len(writes) == 1:  # the first write stays in flight while the queue fills
+            await held.wait()
+        return await real_append(origin, start, entries, *args, **kwargs)
+
+    monkeypatch.setattr(store, "append", append)
+    headers = await node_app.headers("operator")
+
+    async def post(text: str, precedence: str = "ROUTINE") -> dict[str, Any]:
+        body = {**LIAISON, "text": text, "precedence": precedence}
+        r = await node_app.client.post("/v1/notices", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        result: dict[str, Any] = r.json()
+        return result
+
+    first = asyncio.create_task(post("in flight"))
+    while not writes:
+        await asyncio.sleep(0.01)
+    routine = [asyncio.create_task(post(f"routine {i}")) for i in range(20)]
+    while node.sequencer.queued < 20:
+        await asyncio.sleep(0.01)
+    flash = asyncio.create_task(post("flash", "FLASH"))
+    while node.sequencer.queued < 21:
+        await asyncio.sleep(0.01)
+    held.set()
+    async with asyncio.timeout(30):
+        results = [await first, await flash, *await asyncio.gather(*routine)]
+
+    assert results[1]["index"] == 1  # right after the write that was in flight
+    assert sorted(r["index"] for r in results[2:]) == list(range(2, 22))
+    assert writes == [(0, 1), (1, 1), (2, 20)]  # the FLASH alone, then the queue in one write
+    assert await store.size(node.own.origin) == 22
