@@ -27,6 +27,7 @@ from .feeds.index import Delivery, FeedIndex
 from .feeds.replica import Replica
 from .feeds.rules import check_notice
 from .feeds.sequencer import Appended, OwnFeed, Sequencer
+from .feeds.tail import Tail
 from .feeds.views import appended_event
 from .jsontext import JsonText
 from .keys import NodeKeys, witness_name
@@ -85,6 +86,7 @@ class Node:
         if settings.webhook:
             self.deadlines.hooks.append(overdue_webhook(self, settings.webhook))
         self.own_checkpoints = OwnCheckpoints()
+        self.own_tail = Tail()  # the newest own entries, for the peer sender
         self.replica = Replica(self, self.peer) if self.peer is not None else None
         self.peering = PeerManager(self) if self.peer is not None else None
         self.started_ms = 0
@@ -173,6 +175,7 @@ class Node:
         for entry in entries:
             self.record_entry(self.own.name, entry, now_ms)
         self.own_checkpoints.add(entries[-1].index + 1, note)
+        self.own_tail.extend(entries[0].index, [e.raw for e in entries])
         link = self.peering.link if self.peering is not None else None
         if link is not None:
             link.sender.notify([e for e in entries if e.notice.precedence.value == "FLASH"])

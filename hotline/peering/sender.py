@@ -154,7 +154,9 @@ class Sender:
             )
             cps.add(target, note)
         start = self.sent
-        raws = await node.store.entries(own.origin, start, target)
+        raws = node.own_tail.get(start, target)
+        if raws is None:  # older than the tail: from the store
+            raws = await node.store.entries(own.origin, start, target)
         batch: list[str] = []
         batch_start, batch_bytes = start, 0
         for offset, raw in enumerate(raws):

@@ -2,8 +2,11 @@
 
 The file runs in WAL mode with ``synchronous=FULL`` and foreign keys on. One dedicated worker
 thread owns the connection and runs every call, so asyncio never blocks on disk and calls never
-interleave. Each write is one ``BEGIN IMMEDIATE ... COMMIT`` transaction: when it returns, the
-WAL frame is fsynced, and a whole append batch (entries, checkpoint, refs) is one commit.
+interleave. Writes are group-committed: the writes that arrive while a commit is in progress go
+together into the next ``BEGIN IMMEDIATE ... COMMIT`` transaction, each in a savepoint of its own
+(one that fails is rolled back alone and raises to its caller). A write returns once its
+transaction is committed, i.e. the WAL is fsynced; a whole append batch (entries, checkpoint,
+refs) is always in one commit.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class SqliteStore:
         self.path = sqlite_path(url)
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
+        self._writes: list[tuple[Tx[Any], asyncio.Future[Any]]] = []  # waiting for a commit
+        self._flusher: asyncio.Task[None] | None = None
 
     # --- plumbing: everything runs on the one worker thread ---
 
@@ -61,20 +66,63 @@ class SqliteStore:
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         return self._db().execute(sql, params).fetchall()
 
-    def _tx(self, fn: Tx[T]) -> T:
+    def _tx_group(self, fns: list[Tx[Any]]) -> list[tuple[bool, Any]]:
+        """One transaction: each write in a savepoint; (True, result) or (False, exception)."""
         conn = self._db()
         conn.execute("BEGIN IMMEDIATE")
+        outcomes: list[tuple[bool, Any]] = []
         try:
-            result = fn(conn)
+            for fn in fns:
+                conn.execute("SAVEPOINT write")
+                try:
+                    outcomes.append((True, fn(conn)))
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO write")
+                    if isinstance(exc, sqlite3.Error):
+                        exc = StoreError(f"SQLite store {self.path}: {exc}")
+                    outcomes.append((False, exc))
+                conn.execute("RELEASE write")
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return result
+        return outcomes
 
     async def _write(self, fn: Tx[T]) -> T:
-        return await self._run(self._tx, fn)
+        """Run ``fn`` in a transaction; returns once it is committed (with others, maybe)."""
+        if self._executor is None:
+            raise StoreError(f"SQLite store {self.path} is not open")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._writes.append((fn, future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush(), name="sqlite-commit")
+        return await future
+
+    async def _flush(self) -> None:
+        """Commit the waiting writes, a group at a time, until none is left."""
+        try:
+            while self._writes:
+                group, self._writes = self._writes, []
+                try:
+                    outcomes = await self._run(self._tx_group, [fn for fn, _ in group])
+                except BaseException as exc:  # no commit: every write of the group failed
+                    failure = exc if isinstance(exc, Exception) else StoreError("interrupted")
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(failure)
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for (_, future), (ok, value) in zip(group, outcomes, strict=True):
+                    if future.done():  # its caller was cancelled; the write stands
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+        finally:
+            self._flusher = None
 
     async def _query(self, sql: str, *params: object) -> list[Any]:
         return await self._run(self._read, sql, params)
@@ -123,6 +171,8 @@ class SqliteStore:
     async def close(self) -> None:
         if self._executor is None:
             return
+        if self._flusher is not None:  # the writes already made are committed first
+            await asyncio.wait([self._flusher])
         try:
             await self._run(self._close)
         finally:

@@ -134,6 +134,33 @@ async def test_concurrent_appends_at_one_start_let_exactly_one_win(store: Store)
     assert await store.size(A) == 2
 
 
+async def test_writes_made_together_each_succeed_or_fail_alone(store: Store) -> None:
+    """Writes in flight at once (the SQLite store commits them together): the conflicting
+    ones change nothing, the others are all stored, and all of it survives a reopen."""
+    await store.append(A, 0, batch(0, 2), cp(A, 2))
+    await store.set_witness_state(B, None, (3, b"r3"))
+    results = await asyncio.gather(
+        store.append(A, 2, batch(2, 3), cp(A, 5), {"ok": 4}),
+        store.append(A, 1, batch(1, 3, b"-x"), cp(A, 4), {"bad": 3}),  # wrong start
+        store.set_witness_state(B, (1, b"stale"), (9, b"r9")),  # stale compare-and-set
+        store.add_cosignature(CosignatureRecord(A, 2, "witness-b", 1, 2), b"note+b"),
+        store.add_cosignature(CosignatureRecord(A, 7, "witness-b", 1, 2), b"none"),  # no cp 7
+        store.set_meta("k", "v"),
+        return_exceptions=True,
+    )
+    assert results[0] is None and results[3] is None and results[5] is None
+    assert isinstance(results[1], StoreConflict) and isinstance(results[2], StoreConflict)
+    assert isinstance(results[4], StoreError)
+    await store.close()
+    await store.open()
+    assert await store.entries(A, 0, 9) == [e for e, _ in batch(0, 5)]
+    assert await store.lookup_ref("ok") == (A, 4) and await store.lookup_ref("bad") is None
+    assert [c.size for c in await store.checkpoints(A)] == [2, 5]
+    assert await store.cosignatures(A) == [CosignatureRecord(A, 2, "witness-b", 1, 2)]
+    assert await store.witness_state(B) == (3, b"r3")
+    assert await store.get_meta("k") == "v"
+
+
 async def test_a_large_batch_is_one_append(store: Store) -> None:
     await store.append(A, 0, batch(0, 2500), cp(A, 2500), {"big": 2499})
     assert await store.size(A) == 2500
