@@ -42,7 +42,9 @@ class SqliteStore:
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self._writes: list[tuple[Tx[Any], asyncio.Future[Any]]] = []  # waiting for a commit
-        self._flusher: asyncio.Task[None] | None = None
+        self._committing = False  # a group is with the worker thread
+        self._idle = asyncio.Event()  # set while no group is
+        self._idle.set()
 
     # --- plumbing: everything runs on the one worker thread ---
 
@@ -95,34 +97,51 @@ class SqliteStore:
             raise StoreError(f"SQLite store {self.path} is not open")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._writes.append((fn, future))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush(), name="sqlite-commit")
+        if not self._committing:
+            self._commit_group()
         return await future
 
-    async def _flush(self) -> None:
-        """Commit the waiting writes, a group at a time, until none is left."""
-        try:
-            while self._writes:
-                group, self._writes = self._writes, []
-                try:
-                    outcomes = await self._run(self._tx_group, [fn for fn, _ in group])
-                except BaseException as exc:  # no commit: every write of the group failed
-                    failure = exc if isinstance(exc, Exception) else StoreError("interrupted")
-                    for _, future in group:
-                        if not future.done():
-                            future.set_exception(failure)
-                    if not isinstance(exc, Exception):
-                        raise
-                    continue
-                for (_, future), (ok, value) in zip(group, outcomes, strict=True):
-                    if future.done():  # its caller was cancelled; the write stands
-                        continue
-                    if ok:
-                        future.set_result(value)
-                    else:
-                        future.set_exception(value)
-        finally:
-            self._flusher = None
+    def _commit_group(self) -> None:
+        """Hand the waiting writes to the worker thread as one transaction. The thread calls
+        back into the loop with the outcome (one hop; no task in between), and the next group
+        starts from there."""
+        assert self._executor is not None
+        group, self._writes = self._writes, []
+        self._committing = True
+        self._idle.clear()
+        loop = asyncio.get_running_loop()
+        fns = [fn for fn, _ in group]
+
+        def work() -> None:
+            try:
+                result: tuple[bool, Any] = (True, self._guarded(self._tx_group, (fns,)))
+            except BaseException as exc:  # no commit: every write of the group failed
+                result = (False, exc)
+            loop.call_soon_threadsafe(self._group_done, group, result)
+
+        self._executor.submit(work)
+
+    def _group_done(
+        self, group: list[tuple[Tx[Any], asyncio.Future[Any]]], result: tuple[bool, Any]
+    ) -> None:
+        ok, value = result
+        if ok:
+            outcomes: list[tuple[bool, Any]] = value
+        else:
+            failure = value if isinstance(value, Exception) else StoreError(f"{value!r}")
+            outcomes = [(False, failure)] * len(group)
+        for (_, future), (done, outcome) in zip(group, outcomes, strict=True):
+            if future.done():  # its caller was cancelled; the write stands
+                continue
+            if done:
+                future.set_result(outcome)
+            else:
+                future.set_exception(outcome)
+        if self._writes and self._executor is not None:
+            self._commit_group()
+        else:
+            self._committing = False
+            self._idle.set()
 
     async def _query(self, sql: str, *params: object) -> list[Any]:
         return await self._run(self._read, sql, params)
@@ -171,8 +190,7 @@ class SqliteStore:
     async def close(self) -> None:
         if self._executor is None:
             return
-        if self._flusher is not None:  # the writes already made are committed first
-            await asyncio.wait([self._flusher])
+        await self._idle.wait()  # the writes already made are committed first
         try:
             await self._run(self._close)
         finally:

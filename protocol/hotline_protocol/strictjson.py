@@ -24,19 +24,18 @@ def loads_strict(data: bytes | bytearray | str, *, max_depth: int | None = None)
 
 
 def depth(value: Any) -> int:
-    """How deep arrays and objects nest in a parsed value (counted without recursion)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children: list[Any] = list(item.values())
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children)
-    return deepest
+    """How deep arrays and objects nest in a parsed value (level by level, without recursion)."""
+    deepest = 0
+    level = [value]
+    while True:
+        level = [item for item in level if isinstance(item, (dict, list))]
+        if not level:
+            return deepest
+        deepest += 1
+        children: list[Any] = []
+        for item in level:
+            children.extend(item.values() if isinstance(item, dict) else item)
+        level = children
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
