@@ -121,6 +121,7 @@ class Node:
             committed=self._committed,
             clock_ms=self.clock_ms,
             batch_max=self.settings.limits.batch_max,
+            commit_interval=self.settings.limits.commit_interval_ms / 1000,
         )
         self.hub.set_positions(
             {s: self.index.size(s) for s in self.sides()},

@@ -69,6 +69,13 @@ class Limits(BaseModel):
     max_request_bytes: int = Field(default=96 * 1024, ge=1024)  # REST bodies and WS frames
     stream_queue: int = Field(default=1024, ge=1)  # per-connection bounded queue
     batch_max: int = Field(default=512, ge=1)  # group-commit batch size
+    # Under load, a batch without FLASH is written at most this often (ms after the previous
+    # write began; 0: as soon as it is done): fewer, larger writes leave the node's CPU and
+    # store free for a FLASH, which is written at once.
+    commit_interval_ms: float = Field(default=10, ge=0, le=1000)
+    # Under load, a replication run (entries + a checkpoint for the peer to cosign) goes at
+    # most this often; FLASH entries are pushed at once in any case.
+    run_interval_ms: float = Field(default=50, ge=0, le=10_000)
     page_max: int = Field(default=500, ge=1)
 
 

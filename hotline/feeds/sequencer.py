@@ -5,8 +5,10 @@ Posts that arrive while a write is in flight queue up and go together into the n
 commit: one fsync and one checkpoint signature for the whole batch). The queue is ordered by
 precedence, so a FLASH post overtakes queued ROUTINE ones, and FLASH posts are written in a batch
 of their own: a FLASH waits for the write in flight, never for the encoding and writing of a
-backlog queued beside it. An idempotency key (``client_ref``)
-makes a retried post return the original entry instead of appending twice.
+backlog queued beside it. Under load, writes without FLASH are paced: one at most every
+``commit_interval`` seconds (fewer, larger writes cost the node less, and the store is more often
+free when a FLASH comes); a FLASH cuts the wait short. An idempotency key (``client_ref``) makes a
+retried post return the original entry instead of appending twice.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class Sequencer:
         committed: Committed,
         clock_ms: Callable[[], int],
         batch_max: int = 512,
+        commit_interval: float = 0.0,
     ) -> None:
         self.feed = feed
         self._signer = signer
@@ -90,6 +93,9 @@ class Sequencer:
         self._committed = committed
         self._clock_ms = clock_ms
         self._batch_max = batch_max
+        self._commit_interval = commit_interval
+        self._last_write = float("-inf")  # loop time the previous batch was taken
+        self._flash_wake = asyncio.Event()
         self._heap: list[_Item] = []
         self._seq = itertools.count()
         self._wake = asyncio.Event()
@@ -127,6 +133,8 @@ class Sequencer:
         rank = PRECEDENCE_RANK[notice.precedence.value]
         heapq.heappush(self._heap, _Item(rank, next(self._seq), notice, ref_key, fut))
         self._wake.set()
+        if rank == 0:
+            self._flash_wake.set()
         return await fut
 
     async def _earlier(self, ref_key: str) -> Appended | None:
@@ -145,6 +153,7 @@ class Sequencer:
             await self._wake.wait()
             self._wake.clear()
             while self._heap:
+                await self._pace()
                 batch = self._next_batch()
                 try:
                     if self._unsure:
@@ -157,6 +166,24 @@ class Sequencer:
                     for item in batch:
                         if not item.future.done():
                             item.future.set_exception(err)
+
+    async def _pace(self) -> None:
+        """Wait until ``commit_interval`` after the previous batch was taken, unless a FLASH
+        is queued or a full batch is."""
+        loop = asyncio.get_running_loop()
+        while (
+            self._heap
+            and self._heap[0].rank > 0
+            and len(self._heap) < self._batch_max
+            and (wait := self._last_write + self._commit_interval - loop.time()) > 0
+        ):
+            self._flash_wake.clear()
+            try:
+                async with asyncio.timeout(wait):
+                    await self._flash_wake.wait()
+            except TimeoutError:
+                pass
+        self._last_write = loop.time()
 
     def _next_batch(self) -> list[_Item]:
         """The next posts to write: the queued FLASH posts alone if there are any, else the

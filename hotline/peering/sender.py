@@ -5,7 +5,9 @@ of at most ``MAX_MESSAGE_BYTES``, each run closed by a stored signed checkpoint 
 consistency proof from the size the peer last cosigned. A FLASH entry appended while a backlog is
 still queued is pushed at once with an inclusion proof against the latest signed checkpoint, so
 the peer can verify it and alarm before the backlog is through. The peer answers each
-checkpoint with its cosignature: the delivery receipt, verified and stored here.
+checkpoint with its cosignature: the delivery receipt, verified and stored here. Under load, runs
+go at most every ``limits.run_interval_ms`` (the peer's work per checkpoint is then shared by more
+entries); new entries travel from an in-memory tail of the feed rather than from the store.
 """
 
 from __future__ import annotations
@@ -79,6 +81,9 @@ class Sender:
         self._flash: list[int] = []
         self._flash_raw: dict[int, bytes] = {}  # entry bytes of FLASH entries just appended
         self._flashed: set[int] = set()
+        self._run_interval = node.settings.limits.run_interval_ms / 1000
+        self._last_run = float("-inf")  # loop time the previous run went
+        self._timer: asyncio.TimerHandle | None = None
         self._uncosigned: deque[int] = deque()  # sizes of the runs sent, not yet cosigned
         assert node.peer is not None
         self.witness = CosignatureVerifier.from_vkey(node.peer.witness_vkey)
@@ -118,8 +123,19 @@ class Sender:
             self._wake.clear()
             await self._drain_flash()
             if self.sent < self._durable() and self._room():
+                loop = asyncio.get_running_loop()
+                wait = self._last_run + self._run_interval - loop.time()
+                if wait > 0:  # paced: wake up when the next run may go (a FLASH wakes sooner)
+                    if self._timer is None:
+                        self._timer = loop.call_later(wait, self._tick)
+                    continue
+                self._last_run = loop.time()
                 await self._send_run()
                 self._wake.set()  # more may be waiting; flashes are checked first
+
+    def _tick(self) -> None:
+        self._timer = None
+        self._wake.set()
 
     def _room(self) -> bool:
         """May another run go? (a cosignature wakes the sender when it may)"""

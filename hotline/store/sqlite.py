@@ -28,6 +28,7 @@ from hotline.store.base import (
 )
 
 from .sqlite_schema import SCHEMA_VERSION, _migrate, sqlite_path
+from .sqlite_wal import WalCheckpointer
 
 T = TypeVar("T")
 Tx = Callable[[sqlite3.Connection], T]
@@ -43,6 +44,7 @@ class SqliteStore:
         self._conn: sqlite3.Connection | None = None
         self._writes: list[tuple[Tx[Any], asyncio.Future[Any]]] = []  # waiting for a commit
         self._committing = False  # a group is with the worker thread
+        self._checkpointer: WalCheckpointer | None = None
         self._idle = asyncio.Event()  # set while no group is
         self._idle.set()
 
@@ -161,6 +163,8 @@ class SqliteStore:
             self._executor.shutdown(wait=True)
             self._executor = None
             raise
+        self._checkpointer = WalCheckpointer(self.path)
+        self._checkpointer.start()
 
     def _open(self) -> None:
         if not self.path.parent.is_dir():
@@ -176,6 +180,7 @@ class SqliteStore:
             if str(mode).lower() != "wal":
                 raise StoreError(f"SQLite store {self.path}: journal_mode is {mode}, need wal")
             conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # the WalCheckpointer's thread does it
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
             _migrate(conn, self.path)
@@ -191,6 +196,9 @@ class SqliteStore:
         if self._executor is None:
             return
         await self._idle.wait()  # the writes already made are committed first
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.stop)
+            self._checkpointer = None
         try:
             await self._run(self._close)
         finally:

@@ -52,3 +52,41 @@ async def test_a_flash_is_written_alone_ahead_of_the_queued_posts(
     assert sorted(r["index"] for r in results[2:]) == list(range(2, 22))
     assert writes == [(0, 1), (1, 1), (2, 20)]  # the FLASH alone, then the queue in one write
     assert await store.size(node.own.origin) == 22
+
+
+@pytest.mark.parametrize(
+    "node_app_settings", [{"limits": {"commit_interval_ms": 1000}}], indirect=True
+)
+async def test_under_load_writes_are_paced_and_a_flash_cuts_the_wait_short(
+    node_app: NodeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node, store = node_app.node, node_app.node.store
+    assert node.sequencer is not None
+    writes: list[tuple[int, int]] = []
+    real_append = store.append
+
+    async def append(origin: str, start: int, entries: Any, *args: Any, **kwargs: Any) -> Any:
+        writes.append((start, len(entries)))
+        return await real_append(origin, start, entries, *args, **kwargs)
+
+    monkeypatch.setattr(store, "append", append)
+    headers = await node_app.headers("operator")
+
+    async def post(text: str, precedence: str = "ROUTINE") -> dict[str, Any]:
+        body = {**LIAISON, "text": text, "precedence": precedence}
+        r = await node_app.client.post("/v1/notices", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        result: dict[str, Any] = r.json()
+        return result
+
+    assert (await post("first"))["index"] == 0  # nothing written before: it goes at once
+    routine = [asyncio.create_task(post(f"routine {i}")) for i in range(10)]
+    while node.sequencer.queued < 10:  # held: the previous write began moments ago
+        await asyncio.sleep(0.01)
+    assert writes == [(0, 1)]
+    flash = await post("flash", "FLASH")  # written at once, ahead of the waiting posts
+    assert flash["index"] == 1 and writes == [(0, 1), (1, 1)]
+    async with asyncio.timeout(30):
+        results = await asyncio.gather(*routine)
+    assert sorted(r["index"] for r in results) == list(range(2, 12))
+    assert writes == [(0, 1), (1, 1), (2, 10)]  # the waiting posts in one write

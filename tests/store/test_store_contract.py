@@ -448,6 +448,29 @@ async def test_sqlite_file_is_wal_with_full_synchronous(tmp_path: Path) -> None:
         await store.close()
 
 
+async def test_sqlite_wal_is_checkpointed_by_its_own_thread_not_by_commits(tmp_path: Path) -> None:
+    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
+    await store.open()
+    try:
+        for i in range(50):
+            await store.append(A, i * 20, batch(i * 20, 20), cp(A, (i + 1) * 20))
+        assert await store._query("PRAGMA wal_autocheckpoint") == [(0,)]  # never in a commit
+        checkpointer = store._checkpointer
+        assert checkpointer is not None
+        runs = checkpointer.runs
+        async with asyncio.timeout(30):
+            while checkpointer.runs < runs + 2:  # a whole checkpoint after the last write
+                await asyncio.sleep(0.05)
+        with sqlite3.connect(tmp_path / "node.db") as conn:
+            busy, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            rows = conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+        conn.close()
+        assert (busy, frames) == (0, done) and frames > 0  # every frame already copied back
+        assert rows == 1000
+    finally:
+        await store.close()
+
+
 async def test_sqlite_commit_survives_a_killed_process(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'node.db'}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
