@@ -179,13 +179,13 @@ class Node:
         self.own_tail.extend(entries[0].index, [e.raw for e in entries])
         link = self.peering.link if self.peering is not None else None
         if link is not None:
-            link.sender.notify([e for e in entries if e.notice.precedence.value == "FLASH"])
+            link.sender.notify([e.index for e in entries if e.notice.precedence.value == "FLASH"])
 
     def record_entry(self, side: str, entry: Entry, now_ms: int, alarm: bool = True) -> None:
         """Index a durable entry and publish its events (own feed or replica); a FLASH from
         the peer raises the alarm unless ``alarm`` is False (it was raised when it came early)."""
         rec = self.index.add(side, entry.index, entry.leaf_hash, entry.notice, now_ms)
-        self.hub.publish(appended_event(rec, entry))
+        self.hub.publish(appended_event(rec, JsonText(entry.notice_json)))
         if alarm and side != self.own.name and rec.precedence == "FLASH" and rec.kind != "ack":
             self.alarm("flash", side=side, index=rec.index, kind=rec.kind)
         if rec.kind == "ack" and rec.target is not None:

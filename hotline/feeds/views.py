@@ -6,8 +6,6 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from hotline_protocol.entries import Entry
-
 from ..jsontext import JsonText
 from ..settings import Deadlines
 from .index import FeedIndex, NoticeRecord
@@ -92,7 +90,8 @@ def notice_view(rec: NoticeRecord, notice: dict[str, Any], state: dict[str, Any]
     }
 
 
-def appended_event(rec: NoticeRecord, entry: Entry) -> dict[str, Any]:
+def appended_event(rec: NoticeRecord, notice: JsonText | dict[str, Any]) -> dict[str, Any]:
+    """The ``appended`` event of an entry (``notice``: its notice, as text or parsed)."""
     return {
         "type": "appended",
         "side": rec.side,
@@ -102,7 +101,7 @@ def appended_event(rec: NoticeRecord, entry: Entry) -> dict[str, Any]:
         "id": rec.id,
         "kind": rec.kind,
         "precedence": rec.precedence,
-        "notice": JsonText(entry.notice_json),
+        "notice": notice,
     }
 
 

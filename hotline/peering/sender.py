@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
-from hotline_protocol.entries import Entry
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Signature, add_signatures, split_note
 
@@ -79,7 +78,6 @@ class Sender:
         self.started = False
         self._wake = asyncio.Event()
         self._flash: list[int] = []
-        self._flash_raw: dict[int, bytes] = {}  # entry bytes of FLASH entries just appended
         self._flashed: set[int] = set()
         self._run_interval = node.settings.limits.run_interval_ms / 1000
         self._last_run = float("-inf")  # loop time the previous run went
@@ -103,12 +101,11 @@ class Sender:
         ]
         self._wake.set()
 
-    def notify(self, flash: list[Entry]) -> None:
-        """New entries were appended (``flash``: those of them that are FLASH)."""
-        for entry in flash:
-            if entry.index >= self.sent:
-                self._flash.append(entry.index)
-                self._flash_raw[entry.index] = entry.raw
+    def notify(self, flash_indexes: list[int]) -> None:
+        """New entries were appended (some of them FLASH)."""
+        for index in flash_indexes:
+            if index >= self.sent:
+                self._flash.append(index)
         self._wake.set()
 
     def announce(self, index: int) -> None:
@@ -146,10 +143,17 @@ class Sender:
     async def _drain_flash(self) -> None:
         while self._flash:
             index = self._flash.pop(0)
-            raw = self._flash_raw.pop(index, None)
             if index not in self._flashed:
                 self._flashed.add(index)
-                await self._send_flash(index, raw)
+                await self._send_flash(index)
+
+    async def _raws(self, start: int, end: int) -> list[bytes]:
+        """Own entries [start, end): from the in-memory tail, or the store if older."""
+        node = self.node
+        raws = node.own_tail.get(start, end)
+        if raws is None:
+            raws = await node.store.entries(node.own.origin, start, end)
+        return raws
 
     def _durable(self) -> int:
         """The own feed's durable size (the tree may hold entries still being written)."""
@@ -170,9 +174,7 @@ class Sender:
             )
             cps.add(target, note)
         start = self.sent
-        raws = node.own_tail.get(start, target)
-        if raws is None:  # older than the tail: from the store
-            raws = await node.store.entries(own.origin, start, target)
+        raws = await self._raws(start, target)
         batch: list[str] = []
         batch_start, batch_bytes = start, 0
         for offset, raw in enumerate(raws):
@@ -201,15 +203,14 @@ class Sender:
         self.sent = self.checkpointed = target
         self._uncosigned.append(target)
 
-    async def _send_flash(self, index: int, raw: bytes | None) -> None:
+    async def _send_flash(self, index: int) -> None:
         node = self.node
         own = node.own
         tree = node.trees[own.name]
         size = node.own_checkpoints.sizes[-1]
         if index >= size:
             return
-        if raw is None:
-            raw = (await node.store.entries(own.origin, index, index + 1))[0]
+        raw = (await self._raws(index, index + 1))[0]
         proof = tree.inclusion_proof(index, size)
         await self._send_urgent(
             m.encode(

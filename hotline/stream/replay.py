@@ -19,7 +19,6 @@ recorded in the same millisecond. Every replayed cursor is a valid resume point.
 
 from __future__ import annotations
 
-import base64
 import heapq
 import json
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from ..events import Cursor, Event, Subscription
 from ..feeds.index import Delivery, NoticeRecord
+from ..feeds.views import appended_event
 
 if TYPE_CHECKING:
     from ..node import Node
@@ -74,19 +74,7 @@ class Replay:
     async def _appended(self, side: str, rec: NoticeRecord) -> Event:
         raw = await self._raw(side, rec.index)
         self._sizes[side] = rec.index + 1
-        ev = self._stamp(
-            {  # the fields of views.appended_event, from the stored bytes
-                "type": "appended",
-                "side": rec.side,
-                "origin": rec.origin,
-                "index": rec.index,
-                "leaf_hash": base64.b64encode(rec.leaf_hash).decode(),
-                "id": rec.id,
-                "kind": rec.kind,
-                "precedence": rec.precedence,
-                "notice": json.loads(raw)["notice"],
-            }
-        )
+        ev = self._stamp(appended_event(rec, json.loads(raw)["notice"]))
         target = self._node.index.get(*rec.target) if rec.target is not None else None
         if rec.kind == "ack" and target is not None:
             self._next = self._stamp(
