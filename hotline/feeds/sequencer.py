@@ -21,7 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
-from hotline_protocol.entries import Entry, decode_chain, decode_entry, encode_entry
+from hotline_protocol.entries import (
+    Entry,
+    decode_chain,
+    decode_entry,
+    encode_entry,
+    notice_text,
+)
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.merkle import Tree
 from hotline_protocol.note import Signer
@@ -47,6 +53,7 @@ class _Item:
     rank: int
     seq: int
     notice: Notice = field(compare=False)
+    text: bytes = field(compare=False)  # the notice's canonical text, made before its turn
     ref_key: str | None = field(compare=False)
     future: asyncio.Future[Appended] = field(compare=False)
 
@@ -129,9 +136,10 @@ class Sequencer:
             earlier = await self._earlier(ref_key)
             if earlier is not None:
                 return earlier
+        text = notice_text(notice)  # here, so that the batch's turn is short
         fut: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
         rank = PRECEDENCE_RANK[notice.precedence.value]
-        heapq.heappush(self._heap, _Item(rank, next(self._seq), notice, ref_key, fut))
+        heapq.heappush(self._heap, _Item(rank, next(self._seq), notice, text, ref_key, fut))
         self._wake.set()
         if rank == 0:
             self._flash_wake.set()
@@ -211,7 +219,9 @@ class Sequencer:
                     continue
             try:
                 self._validate(item.notice, claimed)
-                entry = encode_entry(feed.origin, start + len(accepted), prev, item.notice)
+                entry = encode_entry(
+                    feed.origin, start + len(accepted), prev, item.notice, item.text
+                )
             except (ProtocolError, RuleError) as exc:
                 if not item.future.done():
                     item.future.set_exception(exc)

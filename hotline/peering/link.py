@@ -104,7 +104,7 @@ class Link:
         self.node = node
         self.t = transport
         self.dialer = dialer  # origin of the node that dialed
-        self.sender = Sender(node, self._send_bulk, self._send)
+        self.sender = Sender(node, self._send_bulk, self._send_now)
         self.peer_size = 0  # the peer's own feed size, as it last said or sent
         self.since_ms = node.clock_ms()
         self.started = time.monotonic()
@@ -125,6 +125,10 @@ class Link:
         self._published_at = 0.0
 
     async def _send(self, text: str) -> None:
+        self._send_now(text)
+
+    def _send_now(self, text: str) -> None:
+        """Queue a control message: it goes before any bulk message still waiting."""
         self._control.append(text)
         self._ready.set()
 
@@ -168,21 +172,27 @@ class Link:
             asyncio.create_task(self._ticker(), name="peer-ticker"),
             worker,
         ]
+        reader = asyncio.create_task(self._read(tasks), name="peer-reader")
         try:
-            while True:
-                receive = asyncio.ensure_future(self.t.recv())
-                await asyncio.wait({receive, worker}, return_when=asyncio.FIRST_COMPLETED)
-                if worker.done():  # a checkpoint was refused (or the store failed)
-                    await cancel_all([receive])
-                    worker.result()
-                    raise LinkError("checkpoint_worker_stopped", "", 1011)
-                await self._handle(receive.result(), tasks)
+            await asyncio.wait({reader, worker}, return_when=asyncio.FIRST_COMPLETED)
+            if not reader.done():  # a checkpoint was refused (or the store failed)
+                await cancel_all([reader])
+                worker.result()
+                raise LinkError("checkpoint_worker_stopped", "", 1011)
+            reader.result()
         finally:
             busy = self._busy
             if busy is not None:  # let a run being stored finish before the link is done
                 await asyncio.wait([busy])
+            if not reader.done():  # run() itself was cancelled
+                await cancel_all([reader])
             await cancel_all(tasks)
             self.done.set()
+
+    async def _read(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Take the peer's messages one by one until the link breaks (raises why)."""
+        while True:
+            await self._handle(await self.t.recv(), tasks)
 
     async def _checkpoints(self) -> None:
         """Verify, store and cosign runs in order, while the link goes on reading."""

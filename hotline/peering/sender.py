@@ -67,7 +67,7 @@ class Sender:
         self,
         node: Node,
         send: Callable[[str], Awaitable[None]],
-        send_urgent: Callable[[str], Awaitable[None]],
+        send_urgent: Callable[[str], None],
     ) -> None:
         self.node = node
         self._send = send
@@ -102,10 +102,13 @@ class Sender:
         self._wake.set()
 
     def notify(self, flash_indexes: list[int]) -> None:
-        """New entries were appended (some of them FLASH)."""
+        """New entries were appended (some of them FLASH: those are pushed here and now, ahead
+        of the link's bulk messages, without waiting for the sender's turn)."""
         for index in flash_indexes:
             if index >= self.sent:
                 self._flash.append(index)
+        if self._flash and self.started:
+            self._push_flash_in_memory()
         self._wake.set()
 
     def announce(self, index: int) -> None:
@@ -145,7 +148,21 @@ class Sender:
             index = self._flash.pop(0)
             if index not in self._flashed:
                 self._flashed.add(index)
-                await self._send_flash(index)
+                self._send_flash(index, (await self._raws(index, index + 1))[0])
+
+    def _push_flash_in_memory(self) -> None:
+        """Push the queued FLASH entries whose bytes the feed's tail holds (an older one waits
+        for the sender's turn, which reads it from the store)."""
+        tail = self.node.own_tail
+        while self._flash:
+            index = self._flash[0]
+            raws = tail.get(index, index + 1)
+            if raws is None:
+                return
+            self._flash.pop(0)
+            if index not in self._flashed:
+                self._flashed.add(index)
+                self._send_flash(index, raws[0])
 
     async def _raws(self, start: int, end: int) -> list[bytes]:
         """Own entries [start, end): from the in-memory tail, or the store if older."""
@@ -203,16 +220,14 @@ class Sender:
         self.sent = self.checkpointed = target
         self._uncosigned.append(target)
 
-    async def _send_flash(self, index: int) -> None:
+    def _send_flash(self, index: int, raw: bytes) -> None:
         node = self.node
-        own = node.own
-        tree = node.trees[own.name]
+        tree = node.trees[node.own.name]
         size = node.own_checkpoints.sizes[-1]
         if index >= size:
             return
-        raw = (await self._raws(index, index + 1))[0]
         proof = tree.inclusion_proof(index, size)
-        await self._send_urgent(
+        self._send_urgent(
             m.encode(
                 "flash",
                 index=index,

@@ -1,12 +1,17 @@
 """SQLite store: the embedded default, one file per node.
 
-The file runs in WAL mode with ``synchronous=FULL`` and foreign keys on. One dedicated worker
-thread owns the connection and runs every call, so asyncio never blocks on disk and calls never
-interleave. Writes are group-committed: the writes that arrive while a commit is in progress go
-together into the next ``BEGIN IMMEDIATE ... COMMIT`` transaction, each in a savepoint of its own
-(one that fails is rolled back alone and raises to its caller). A write returns once its
-transaction is committed, i.e. the WAL is fsynced; a whole append batch (entries, checkpoint,
-refs) is always in one commit.
+The file runs in WAL mode with ``synchronous=FULL`` and foreign keys on. Writes run on the
+event loop's own thread, one ``BEGIN IMMEDIATE ... COMMIT`` transaction each: a write returns
+once its transaction is committed, i.e. the WAL is fsynced (a whole append batch, with its
+checkpoint and refs, is one commit). Reads run on a worker thread of their own, on a second
+connection (WAL readers never wait for the writer, nor block it).
+
+Why writes do not go to a thread: the sqlite3 module releases the GIL around every call into
+SQLite, and a thread that wants it back while the event loop runs Python code waits up to the
+interpreter's switch interval (5 ms) each time. A commit of one entry makes about ten such calls,
+so on a busy node a FLASH post's write took up to 10-20 ms in a worker thread for 0.3 ms of
+work; on the loop's thread it takes the 0.3 ms. The loop stands still for that time: callers
+keep writes few and batched (the sequencer's group commit, one write per checkpoint run).
 """
 
 from __future__ import annotations
@@ -40,17 +45,15 @@ class SqliteStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = sqlite_path(url)
-        self._executor: ThreadPoolExecutor | None = None
-        self._conn: sqlite3.Connection | None = None
-        self._writes: list[tuple[Tx[Any], asyncio.Future[Any]]] = []  # waiting for a commit
-        self._committing = False  # a group is with the worker thread
+        self._conn: sqlite3.Connection | None = None  # writes, on the event loop's thread
+        self._reader: sqlite3.Connection | None = None  # reads, on the worker thread
+        self._executor: ThreadPoolExecutor | None = None  # the one worker thread for reads
         self._checkpointer: WalCheckpointer | None = None
-        self._idle = asyncio.Event()  # set while no group is
-        self._idle.set()
 
-    # --- plumbing: everything runs on the one worker thread ---
+    # --- plumbing ---
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on the reading thread."""
         if self._executor is None:
             raise StoreError(f"SQLite store {self.path} is not open")
         loop = asyncio.get_running_loop()
@@ -68,82 +71,30 @@ class SqliteStore:
         return self._conn
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
-        return self._db().execute(sql, params).fetchall()
+        if self._reader is None:
+            raise StoreError(f"SQLite store {self.path} is not open")
+        return self._reader.execute(sql, params).fetchall()
 
-    def _tx_group(self, fns: list[Tx[Any]]) -> list[tuple[bool, Any]]:
-        """One transaction: each write in a savepoint; (True, result) or (False, exception)."""
+    async def _write(self, fn: Tx[T]) -> T:
+        """Run ``fn`` in a transaction of its own; returns once it is committed. Anything ``fn``
+        raises rolls the transaction back and reaches the caller (a SQLite error as
+        StoreError)."""
+        try:
+            return self._tx(fn)
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+
+    def _tx(self, fn: Tx[T]) -> T:
         conn = self._db()
         conn.execute("BEGIN IMMEDIATE")
-        outcomes: list[tuple[bool, Any]] = []
         try:
-            for fn in fns:
-                conn.execute("SAVEPOINT write")
-                try:
-                    outcomes.append((True, fn(conn)))
-                except Exception as exc:
-                    conn.execute("ROLLBACK TO write")
-                    if isinstance(exc, sqlite3.Error):
-                        exc = StoreError(f"SQLite store {self.path}: {exc}")
-                    outcomes.append((False, exc))
-                conn.execute("RELEASE write")
+            result = fn(conn)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return outcomes
-
-    async def _write(self, fn: Tx[T]) -> T:
-        """Run ``fn`` in a transaction; returns once it is committed (with others, maybe)."""
-        if self._executor is None:
-            raise StoreError(f"SQLite store {self.path} is not open")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._writes.append((fn, future))
-        if not self._committing:
-            self._commit_group()
-        return await future
-
-    def _commit_group(self) -> None:
-        """Hand the waiting writes to the worker thread as one transaction. The thread calls
-        back into the loop with the outcome (one hop; no task in between), and the next group
-        starts from there."""
-        assert self._executor is not None
-        group, self._writes = self._writes, []
-        self._committing = True
-        self._idle.clear()
-        loop = asyncio.get_running_loop()
-        fns = [fn for fn, _ in group]
-
-        def work() -> None:
-            try:
-                result: tuple[bool, Any] = (True, self._guarded(self._tx_group, (fns,)))
-            except BaseException as exc:  # no commit: every write of the group failed
-                result = (False, exc)
-            loop.call_soon_threadsafe(self._group_done, group, result)
-
-        self._executor.submit(work)
-
-    def _group_done(
-        self, group: list[tuple[Tx[Any], asyncio.Future[Any]]], result: tuple[bool, Any]
-    ) -> None:
-        ok, value = result
-        if ok:
-            outcomes: list[tuple[bool, Any]] = value
-        else:
-            failure = value if isinstance(value, Exception) else StoreError(f"{value!r}")
-            outcomes = [(False, failure)] * len(group)
-        for (_, future), (done, outcome) in zip(group, outcomes, strict=True):
-            if future.done():  # its caller was cancelled; the write stands
-                continue
-            if done:
-                future.set_result(outcome)
-            else:
-                future.set_exception(outcome)
-        if self._writes and self._executor is not None:
-            self._commit_group()
-        else:
-            self._committing = False
-            self._idle.set()
+        return result
 
     async def _query(self, sql: str, *params: object) -> list[Any]:
         return await self._run(self._read, sql, params)
@@ -154,35 +105,11 @@ class SqliteStore:
     # --- lifecycle ---
 
     async def open(self) -> None:
-        if self._executor is not None:
+        if self._conn is not None:
             return
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotline-sqlite")
+        conn = self._connect()
         try:
-            await self._run(self._open)
-        except BaseException:
-            self._executor.shutdown(wait=True)
-            self._executor = None
-            raise
-        self._checkpointer = WalCheckpointer(self.path)
-        self._checkpointer.start()
-
-    def _open(self) -> None:
-        if not self.path.parent.is_dir():
-            raise StoreError(
-                f"cannot open SQLite store {self.path}: no directory {self.path.parent}"
-            )
-        try:
-            conn = sqlite3.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from exc
-        try:
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreError(f"SQLite store {self.path}: journal_mode is {mode}, need wal")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA wal_autocheckpoint=0")  # the WalCheckpointer's thread does it
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=5000")
+            _configure(conn, self.path)
             _migrate(conn, self.path)
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -190,32 +117,51 @@ class SqliteStore:
         except BaseException:
             conn.close()
             raise
-        self._conn = conn
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotline-sqlite")
+        try:
+            reader = await asyncio.get_running_loop().run_in_executor(executor, self._connect)
+        except BaseException:
+            executor.shutdown(wait=True)
+            conn.close()
+            raise
+        self._conn, self._reader, self._executor = conn, reader, executor
+        self._checkpointer = WalCheckpointer(self.path)
+        self._checkpointer.start()
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.path.parent.is_dir():
+            raise StoreError(
+                f"cannot open SQLite store {self.path}: no directory {self.path.parent}"
+            )
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout=5000")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from exc
+        return conn
 
     async def close(self) -> None:
-        if self._executor is None:
+        if self._conn is None:
             return
-        await self._idle.wait()  # the writes already made are committed first
         if self._checkpointer is not None:
             await asyncio.to_thread(self._checkpointer.stop)
             self._checkpointer = None
-        try:
-            await self._run(self._close)
-        finally:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        self._conn.close()
+        self._conn = None
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.submit(self._close_reader).result()
+            executor.shutdown(wait=True)
 
-    def _close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     async def durability(self) -> dict[str, str]:
         """The settings that make writes durable, as the connection reports them."""
-        rows = await self._query(
-            "SELECT * FROM pragma_journal_mode, pragma_synchronous, pragma_foreign_keys"
-        )
-        journal, sync, fks = rows[0]
+        sql = "SELECT * FROM pragma_journal_mode, pragma_synchronous, pragma_foreign_keys"
+        journal, sync, fks = self._guarded(lambda: self._db().execute(sql).fetchone(), ())
         names = {0: "off", 1: "normal", 2: "full", 3: "extra"}
         return {
             "journal_mode": str(journal).lower(),
@@ -404,6 +350,16 @@ class SqliteStore:
 
     async def set_meta(self, key: str, value: str) -> None:
         await self._exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value)
+
+
+def _configure(conn: sqlite3.Connection, path: object) -> None:
+    """The writing connection: WAL, fsync at every commit, foreign keys, no auto-checkpoint."""
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise StoreError(f"SQLite store {path}: journal_mode is {mode}, need wal")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")  # the WalCheckpointer's thread does it
+    conn.execute("PRAGMA foreign_keys=ON")
 
 
 _CHECKPOINT_SELECT = "SELECT origin, size, root, note, stored_ms FROM checkpoints"

@@ -43,10 +43,19 @@ class Entry:
     show the notice without encoding it again)."""
 
 
-def encode_entry(origin: str, index: int, prev: bytes, notice: Notice) -> Entry:
-    """Build the entry at ``index`` of ``origin`` whose predecessor has leaf hash ``prev``."""
+def notice_text(notice: Notice) -> bytes:
+    """The notice's RFC 8785 text, as an entry holds it."""
+    return canonical_json(notice_to_json(notice))
+
+
+def encode_entry(
+    origin: str, index: int, prev: bytes, notice: Notice, text: bytes | None = None
+) -> Entry:
+    """Build the entry at ``index`` of ``origin`` whose predecessor has leaf hash ``prev``.
+    ``text`` is ``notice_text(notice)`` when the caller made it already (a writer can encode
+    notices ahead of knowing their place in the feed)."""
     _check_position(index, prev)
-    notice_json = canonical_json(notice_to_json(notice))
+    notice_json = notice_text(notice) if text is None else text
     # The canonical object, member by member: keys in RFC 8785 order (index, notice, origin,
     # prev, v), each value in its canonical form.
     head = _head(index)
