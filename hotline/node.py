@@ -26,7 +26,7 @@ from .events import EventHub
 from .feeds.index import Delivery, FeedIndex
 from .feeds.replica import Replica
 from .feeds.rules import check_notice
-from .feeds.sequencer import Appended, OwnFeed, Sequencer
+from .feeds.sequencer import Appended, OnAppended, OwnFeed, Sequencer
 from .feeds.tail import Tail
 from .feeds.views import appended_event
 from .jsontext import JsonText
@@ -153,10 +153,13 @@ class Node:
         return None
 
     # writing -------------------------------------------------------------------------------
-    async def append_notice(self, notice: Notice, ref_key: str | None = None) -> Appended:
-        """Append a notice to the own feed; returns once the entry is durable."""
+    async def append_notice(
+        self, notice: Notice, ref_key: str | None = None, on_appended: OnAppended | None = None
+    ) -> Appended:
+        """Append a notice to the own feed; returns once the entry is durable (``on_appended``:
+        see :meth:`Sequencer.append`)."""
         assert self.sequencer is not None, "node not started"
-        return await self.sequencer.append(notice, ref_key)
+        return await self.sequencer.append(notice, ref_key, on_appended)
 
     def _validate(self, notice: Notice, claimed: set[tuple[str, int]]) -> None:
         peer = self.peer.name if self.peer is not None else None

@@ -56,6 +56,7 @@ class _Item:
     text: bytes = field(compare=False)  # the notice's canonical text, made before its turn
     ref_key: str | None = field(compare=False)
     future: asyncio.Future[Appended] = field(compare=False)
+    on_appended: OnAppended | None = field(compare=False)
 
 
 class OwnFeed:
@@ -77,6 +78,9 @@ class OwnFeed:
 # Checks a notice against the feeds; ``claimed`` holds what earlier posts of the same batch
 # cancelled or superseded. Raises RuleError or ProtocolError.
 Validator = Callable[[Notice, set[tuple[str, int]]], None]
+# Told of an append at once, in the turn of the loop that made it durable (a waiting coroutine
+# would only run a turn later): how a stream answers ``posted`` without that extra turn.
+OnAppended = Callable[[Appended], None]
 Committed = Callable[[list[Entry], bytes, int], None]  # entries, checkpoint note, time ms
 
 
@@ -130,8 +134,12 @@ class Sequencer:
     def queued(self) -> int:
         return len(self._heap)
 
-    async def append(self, notice: Notice, ref_key: str | None = None) -> Appended:
-        """Queue a notice; returns once its entry is durable (or raises why it was refused)."""
+    async def append(
+        self, notice: Notice, ref_key: str | None = None, on_appended: OnAppended | None = None
+    ) -> Appended:
+        """Queue a notice; returns once its entry is durable (or raises why it was refused).
+        ``on_appended`` is called with the new entry as soon as it is durable (not for a
+        replayed idempotency key: that one only returns)."""
         if ref_key is not None:
             earlier = await self._earlier(ref_key)
             if earlier is not None:
@@ -139,7 +147,8 @@ class Sequencer:
         text = notice_text(notice)  # here, so that the batch's turn is short
         fut: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
         rank = PRECEDENCE_RANK[notice.precedence.value]
-        heapq.heappush(self._heap, _Item(rank, next(self._seq), notice, text, ref_key, fut))
+        item = _Item(rank, next(self._seq), notice, text, ref_key, fut, on_appended)
+        heapq.heappush(self._heap, item)
         self._wake.set()
         if rank == 0:
             self._flash_wake.set()
@@ -263,7 +272,13 @@ class Sequencer:
         self._committed(entries, note, now)
         for item, entry in accepted:
             if not item.future.done():
-                item.future.set_result(Appended(entry, checkpoint=note))
+                appended = Appended(entry, checkpoint=note)
+                if item.on_appended is not None:
+                    try:
+                        item.on_appended(appended)
+                    except Exception:
+                        log.exception("on_appended of entry %d failed", entry.index)
+                item.future.set_result(appended)
 
     async def _take_in_stored(self) -> None:
         """After a failed write, take in what the store holds beyond the feed here: a write can

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from hotline_protocol.entries import Entry
@@ -33,20 +33,30 @@ def entry_result(entry: Entry, side: str) -> dict[str, Any]:
     }
 
 
+# Told of the result of a post, ack or cancel at once (before the post's coroutine resumes).
+OnPosted = Callable[[dict[str, Any]], None]
+
+
 class NoticeService:
     def __init__(self, node: Node) -> None:
         self.node = node
 
     async def post(
-        self, user: UserRecord, body: Mapping[str, Any], client_ref: str | None
+        self,
+        user: UserRecord,
+        body: Mapping[str, Any],
+        client_ref: str | None,
+        on_posted: OnPosted | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """Append a notice for the own side; (result, replayed)."""
+        """Append a notice for the own side; (result, replayed). ``on_posted`` gets the result
+        as soon as the entry is durable (not for a replay, which only returns)."""
         node = self.node
         notice = complete_notice(body, user, node.settings, node.clock_ms())
         ref_key = f"{user.name}:{client_ref}" if client_ref else None
-        appended = await node.append_notice(notice, ref_key)
-        entry = appended.entry
-        return entry_result(entry, node.own.name), appended.replayed
+        side = node.own.name
+        hook = None if on_posted is None else (lambda a: on_posted(entry_result(a.entry, side)))
+        appended = await node.append_notice(notice, ref_key, hook)
+        return entry_result(appended.entry, side), appended.replayed
 
     async def ack(
         self,
@@ -58,13 +68,13 @@ class NoticeService:
         remark: str | None,
         precedence: str | None,
         client_ref: str | None,
+        on_posted: OnPosted | None = None,
     ) -> tuple[dict[str, Any], bool]:
         target = self._early(side, index) or self._record(side, index)
         if side == self.node.own.name:
             raise RuleError("wrong_side", "acknowledge the other side's notices, not your own", 403)
-        return await self.post(
-            user, ack_body(target, response, reason, remark, precedence), client_ref
-        )
+        body = ack_body(target, response, reason, remark, precedence)
+        return await self.post(user, body, client_ref, on_posted)
 
     async def cancel(
         self,
@@ -75,11 +85,13 @@ class NoticeService:
         remark: str | None,
         precedence: str | None,
         client_ref: str | None,
+        on_posted: OnPosted | None = None,
     ) -> tuple[dict[str, Any], bool]:
         target = self._record(side, index)
         if side != self.node.own.name:
             raise RuleError("wrong_side", "only the own side's notices can be cancelled", 403)
-        return await self.post(user, cancel_body(target, reason, remark, precedence), client_ref)
+        body = cancel_body(target, reason, remark, precedence)
+        return await self.post(user, body, client_ref, on_posted)
 
     async def get(self, side: str, index: int) -> dict[str, Any]:
         early = self._early(side, index)

@@ -2,7 +2,10 @@
 
 The reader takes frames as they come and answers each message; posts (and acks, cancels) run
 concurrently, each awaiting its own durable append, so one client can keep up to
-``MAX_IN_FLIGHT`` of them in flight and the sequencer can commit them together. The writer is the
+``MAX_IN_FLIGHT`` of them in flight and the sequencer can commit them together. A FLASH one is
+handled by the reader itself, so it reaches the sequencer in the turn of the event loop that read
+its frame (the connection's next frame waits for its append). The ``posted`` reply is queued by
+the sequencer's commit itself, not a turn later when the post's coroutine resumes. The writer is the
 only task that writes to the socket: replies first, then the subscription's events. A slow
 socket therefore only ever slows its own connection: the hub never waits, and a subscription
 whose bounded queue overflows is dropped by the hub; the writer then sends what it still has and
@@ -15,7 +18,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -48,6 +51,12 @@ MAX_IN_FLIGHT = 256  # posts per connection handled concurrently; the next frame
 REPLY_BACKLOG = 256  # replies waiting for the socket before the node stops reading frames
 SEND_TIMEOUT = 30.0  # seconds one frame may take to be written before the client counts as gone
 CLOSE_TIMEOUT = 5.0  # seconds for the close frame (and the writer to finish after a close)
+
+
+def _flash(msg: m.Post | m.Ack | m.Cancel) -> bool:
+    if isinstance(msg, m.Post):
+        return msg.notice.get("precedence") == "FLASH"
+    return msg.precedence == "FLASH"
 
 
 class _Gone(Exception):  # noqa: N818 - the client went away: nothing more can be sent
@@ -186,6 +195,9 @@ class StreamSession:
             if not allowed(self.user.role, "post"):
                 raise StreamError("forbidden", f"role {self.user.role} may not post")
             await self._slots.acquire()
+            if _flash(msg):  # at once: no turn of the loop between the frame and the sequencer
+                await self._append(msg)
+                return
             task = asyncio.create_task(self._append(msg))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -199,11 +211,20 @@ class StreamSession:
             raise StreamError("already_authenticated", "this connection is authenticated")
 
     async def _append(self, msg: m.Post | m.Ack | m.Cancel) -> None:
+        """Post, ack or cancel; the ``posted`` reply goes out in the turn of the loop that made
+        the entry durable (``on_posted``), an error or a replay when the call returns."""
         assert self.user is not None
         user, service = self.user, self._service
+        replied = False
+
+        def on_posted(result: dict[str, Any]) -> None:
+            nonlocal replied
+            replied = True
+            self._reply(m.posted(msg.id, result, False))
+
         try:
             if isinstance(msg, m.Post):
-                result, replayed = await service.post(user, msg.notice, msg.client_ref)
+                result, replayed = await service.post(user, msg.notice, msg.client_ref, on_posted)
             elif isinstance(msg, m.Ack):
                 result, replayed = await service.ack(
                     user,
@@ -214,6 +235,7 @@ class StreamSession:
                     msg.remark,
                     msg.precedence,
                     msg.client_ref,
+                    on_posted,
                 )
             else:
                 result, replayed = await service.cancel(
@@ -224,11 +246,13 @@ class StreamSession:
                     msg.remark,
                     msg.precedence,
                     msg.client_ref,
+                    on_posted,
                 )
         except Exception as exc:
             self._reply(self._error_reply(msg.id, exc))
         else:
-            self._reply(m.posted(msg.id, result, replayed))
+            if not replied:
+                self._reply(m.posted(msg.id, result, replayed))
         finally:
             self._slots.release()
 

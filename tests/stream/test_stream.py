@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import socket
@@ -144,6 +145,33 @@ async def test_pipelined_posts_all_answered(server: NodeServer, connect_client: 
     assert server.size() == 200
     assert server.node.sequencer is not None
     assert server.node.sequencer.batches - batches_before < 200  # posts shared commits
+
+
+async def test_a_flash_post_is_answered_before_its_connections_next_frame(
+    server: NodeServer, connect_client: Connect
+) -> None:
+    """The reader hands a FLASH post to the sequencer itself and reads on once it is durable;
+    a ROUTINE post runs beside the frames that follow it."""
+    client = await connect_client(server)
+    answered: list[str] = []
+    for precedence in ("FLASH", "ROUTINE"):
+        post = await client.submit(
+            {"type": "post", "notice": liaison(precedence, precedence=precedence)}
+        )
+        ping = await client.submit({"type": "ping"})
+        for fut, what in ((post, f"posted {precedence}"), (ping, f"pong after {precedence}")):
+            fut.add_done_callback(functools.partial(_note, answered, what))
+        async with asyncio.timeout(TIMEOUT):
+            reply, pong = await asyncio.gather(post, ping)
+        assert reply["type"] == "posted" and pong["type"] == "pong"
+        assert reply["entry"]["notice"]["precedence"] == precedence
+    assert answered[:2] == ["posted FLASH", "pong after FLASH"]
+    assert sorted(answered[2:]) == ["pong after ROUTINE", "posted ROUTINE"]
+    assert server.size() == 2
+
+
+def _note(log: list[str], what: str, _: object) -> None:
+    log.append(what)
 
 
 async def test_client_ref_retry_appends_once(server: NodeServer, connect_client: Connect) -> None:
