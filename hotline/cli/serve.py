@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 import socket
@@ -26,6 +25,7 @@ from fastapi import FastAPI
 
 from hotline_protocol.errors import ProtocolError
 
+from .. import gc_tuning
 from ..app import create_app
 from ..keys import load_keys
 from ..peering.manager import MAX_FRAME as PEER_MAX_FRAME
@@ -37,7 +37,6 @@ from .init import port_number
 log = logging.getLogger("hotline.serve")
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 GRACEFUL_SECONDS = 10
-GC_YOUNG_THRESHOLD = 10_000  # allocations between collections of the youngest generation
 
 DESCRIPTION = """\
 Run the node: REST and WebSocket API (and the console) on the configured address, with TLS when
@@ -172,22 +171,15 @@ async def _serve(
     app: FastAPI, server: uvicorn.Server, sock: socket.socket, settings: Settings
 ) -> None:
     async with app.router.lifespan_context(app):  # the node starts: store, feeds, sequencer
-        _tune_gc()
+        gc_tuning.tune()
+        freezer = asyncio.create_task(gc_tuning.keep_frozen(), name="gc-freeze")
         host, port = sock.getsockname()[:2]
         scheme = "https" if settings.server.tls_cert else "http"
         log.info(
             "node %s (%s) serving on %s://%s:%d", settings.side, settings.origin, scheme, host, port
         )
-        await server.serve(sockets=[sock])
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            freezer.cancel()
         log.info("node %s stopping", settings.side)
-
-
-def _tune_gc() -> None:
-    """Collect once and freeze what start-up built (modules, the feeds' index), so the cyclic
-    collector stops walking it, and collect the youngest generation less often. With CPython's
-    default (700 allocations) the objects of the posts in flight survive into the oldest
-    generation and set off a full collection every thousand posts or so: a pause of the event
-    loop that grows with the feeds (tens to hundreds of ms at 20,000 entries)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
