@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from hotline.acks import deadlines as deadlines_module
 from hotline.settings import Deadlines
 
-from .conftest import TIMEOUT, LiveNode, Nodes, wait_until
+from .conftest import TIMEOUT, EventLog, LiveNode, Nodes, wait_until
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "protocol" / "examples"
 
@@ -217,3 +219,25 @@ async def test_a_webhook_that_hangs_does_not_hold_up_the_flash_repeats(nodes: No
         for writer in accepted:
             writer.close()
         server.close()
+
+
+async def test_deadlines_of_many_new_notices_are_taken_in_slice_by_slice(
+    nodes: Nodes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick takes in the records added since the last one a few at a time (the event loop
+    runs in between), and misses none: every notice past its deadline is announced once."""
+    monkeypatch.setattr(deadlines_module, "TAKE_IN_SLICE", 3)
+    alpha, _bravo = await nodes.pair(deadlines=Deadlines(IMMEDIATE=0.3))
+    log = EventLog(alpha.node)
+    try:
+        posted = await asyncio.gather(
+            *(alpha.post(example("downed_pilot", precedence="IMMEDIATE")) for _ in range(10))
+        )
+        indexes = sorted(p["index"] for p in posted)
+        await wait_until(
+            lambda: len(log.of("overdue", side="alpha")) >= 10, "10 overdue events", TIMEOUT
+        )
+        await asyncio.sleep(1.5)  # another tick or more: nothing is announced twice
+        assert sorted(e["index"] for e in log.of("overdue", side="alpha")) == indexes
+    finally:
+        log.close()
