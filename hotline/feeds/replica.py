@@ -6,9 +6,10 @@ checkpoint covers them. Then, in this order: the log signature is checked agains
 size as the checkpoint cosigned before with another root is a fork), the entries' chain (origin,
 index, prev hashes, notices) is checked, the Merkle root of the feed with them must equal the
 checkpoint's, and the witness rules must accept the checkpoint against the last one this node
-cosigned. Only then are the entries and the checkpoint written (one durable write), the witness
-state moved (compare-and-set) and the cosignature made, stored and returned: the delivery
-receipt. Anything that fails is refused with a reason and changes nothing.
+cosigned. Only then is the cosignature made, and the entries, the checkpoint with the
+cosignature, the witness state (compare-and-set) and the cosignature record written in one
+durable write; the cosignature is then returned: the delivery receipt. Anything that fails is
+refused with a reason and changes nothing.
 
 A FLASH entry pushed ahead of the backlog is verified on its own (log signature, inclusion
 proof); the checkpoint it came with is kept, and when the ordered entries reach that size their
@@ -261,21 +262,39 @@ class Replica:
                 )
 
     async def _store(self, entries: list[Entry], start: int, note: bytes, cp: Checkpoint) -> str:
+        """Entries, checkpoint (cosigned), witness state and cosignature in one durable write,
+        then the entries published and the receipt returned."""
         node, store = self.node, self.node.store
+        if not entries:
+            await store.put_checkpoint(
+                CheckpointRecord(self.origin, cp.size, cp.root, note, node.clock_ms())
+            )
+            await store.set_witness_state(self.origin, self.witness, (cp.size, cp.root))
+            self.witness = (cp.size, cp.root)
+            return await self._cosign(note, cp, node.clock_ms())
+        await asyncio.sleep(0)  # verified: a FLASH waiting may go before the write
         now = node.clock_ms()
-        record = CheckpointRecord(self.origin, cp.size, cp.root, note, now)
-        if entries:
-            await store.append(self.origin, start, [(e.raw, e.leaf_hash) for e in entries], record)
-        else:
-            await store.put_checkpoint(record)
-        await store.set_witness_state(self.origin, self.witness, (cp.size, cp.root))
+        signer = node.keys.witness
+        sig = cosign(cp.body(), signer, now // 1000)
+        cosigned = add_signatures(note, [sig])
+        await store.append_cosigned(
+            self.origin,
+            start,
+            [(e.raw, e.leaf_hash) for e in entries],
+            CheckpointRecord(self.origin, cp.size, cp.root, cosigned, now),
+            (self.witness, (cp.size, cp.root)),
+            CosignatureRecord(self.origin, cp.size, signer.name, now // 1000, now),
+        )
         self.witness = (cp.size, cp.root)
+        self.last_line = sig.line().rstrip("\n")
+        await asyncio.sleep(0)
         for n, entry in enumerate(entries, 1):
             early = self.early.pop(entry.index, None)
             node.record_entry(self.side, entry, now, alarm=early is None)
             if n % PUBLISH_SLICE == 0:
                 await asyncio.sleep(0)
-        return await self._cosign(note, cp, now)
+        node.record_delivery(self.side, cp.size, signer.name, now)
+        return self.last_line
 
     async def _cosign(self, note: bytes, cp: Checkpoint, now: int) -> str:
         node = self.node

@@ -90,6 +90,21 @@ class Store(Protocol):
         """
         ...
 
+    async def append_cosigned(
+        self,
+        origin: str,
+        start: int,
+        entries: Sequence[tuple[bytes, bytes]],
+        checkpoint: CheckpointRecord,  # its note already carries the cosignature
+        witness: tuple[tuple[int, bytes] | None, tuple[int, bytes]],  # (old, new)
+        cosignature: CosignatureRecord,
+    ) -> None:
+        """A verified run of the peer's feed and its cosignature in one atomic durable write:
+        the entries and checkpoint as :meth:`append`, the witness state moved from ``old`` to
+        ``new`` (StoreConflict, and nothing written, if it is not ``old``) and the cosignature
+        recorded."""
+        ...
+
     async def size(self, origin: str) -> int: ...
     async def entries(self, origin: str, start: int, end: int) -> list[bytes]:
         """Entries ``[start, end)``; ``end`` is clamped to the size, an empty range gives ``[]``."""

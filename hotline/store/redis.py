@@ -37,6 +37,7 @@ from hotline.store.base import (
 from .redis_scripts import (
     _ADD_USER,
     _APPEND,
+    _APPEND_COSIGNED,
     _COSIGN,
     _REVOKE,
     _WITNESS_CAS,
@@ -169,6 +170,39 @@ class RedisStore:
             taken = [_s(k) for k in result[1]]
             raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
 
+    async def append_cosigned(
+        self,
+        origin: str,
+        start: int,
+        entries: Sequence[tuple[bytes, bytes]],
+        checkpoint: CheckpointRecord,
+        witness: tuple[tuple[int, bytes] | None, tuple[int, bytes]],
+        cosignature: CosignatureRecord,
+    ) -> None:
+        check_append(origin, start, entries, checkpoint, None)
+        old, new = witness
+        cp = checkpoint
+        keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata", "witness")]
+        args: list[Any] = [start, len(entries), cp.size, cp.root, cp.note, cp.stored_ms]
+        args += [0, 0, b""] if old is None else [1, old[0], old[1]]
+        args += [*new, *_cosignature_field(cosignature)]
+        args += [e for e, _ in entries] + [h for _, h in entries]
+        result = await self._eval(_APPEND_COSIGNED, [*keys, self._k("cosig", origin)], args)
+        kind = _s(result[0])
+        if kind == "size":
+            found = int(result[1])
+            msg = f"append to {origin!r} at {start}, but its size is {found}"
+            raise StoreConflict(msg, expected=start, found=found)
+        if kind == "witness":
+            was = None if result[1] is None else (int(result[1]), bytes(result[2]))
+            raise StoreConflict(f"witness state of {origin!r} changed", expected=old, found=was)
+        if kind == "root":
+            raise StoreConflict(
+                f"checkpoint of {origin!r} at size {cp.size} is stored with another root",
+                expected=bytes(result[1]),
+                found=cp.root,
+            )
+
     async def _batch(
         self,
         origin: str,
@@ -230,8 +264,7 @@ class RedisStore:
 
     async def add_cosignature(self, record: CosignatureRecord, note: bytes) -> None:
         keys = [self._k("cpdata", record.origin), self._k("cosig", record.origin)]
-        field = f"{record.size} {record.witness}"
-        value = f"{record.timestamp} {record.received_ms}"
+        field, value = _cosignature_field(record)
         if not await self._eval(_COSIGN, keys, [record.size, note, field, value]):
             raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
 
@@ -320,3 +353,8 @@ class RedisStore:
 
     async def set_meta(self, key: str, value: str) -> None:
         await self._do(self._r.hset(self._k("meta"), key, value))
+
+
+def _cosignature_field(record: CosignatureRecord) -> tuple[str, str]:
+    """A cosignature as its field and value in the cosignatures hash."""
+    return f"{record.size} {record.witness}", f"{record.timestamp} {record.received_ms}"

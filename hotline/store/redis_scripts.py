@@ -40,6 +40,33 @@ end
 for i = 8 + 2 * n, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
 return {'ok', size + n}
 """
+# A replica run and its cosignature (see Store.append_cosigned).
+# KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), witness state,
+#       cosignatures
+# ARGV: start, n, cp size, root, note, stored_ms, has old witness, old size, old root, new size,
+#       new root, cosignature field, cosignature value, then n entries, n leaf hashes
+_APPEND_COSIGNED = """
+local n = tonumber(ARGV[2])
+local size = redis.call('LLEN', KEYS[1])
+if tonumber(ARGV[1]) ~= size then return {'size', size} end
+local cur = redis.call('HMGET', KEYS[5], 'size', 'root')
+local same
+if ARGV[7] == '0' then same = not cur[1] else same = cur[1] == ARGV[8] and cur[2] == ARGV[9] end
+if not same then return {'witness', cur[1], cur[2]} end
+local s = ARGV[3]
+local root = redis.call('HGET', KEYS[4], 'root:' .. s)
+if root and root ~= ARGV[4] then return {'root', root} end
+for i = 14, 13 + n, 1000 do
+  local j = math.min(i + 999, 13 + n)
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, i + n, j + n))
+end
+redis.call('ZADD', KEYS[3], s, s)
+redis.call('HSET', KEYS[4], 'root:' .. s, ARGV[4], 'note:' .. s, ARGV[5], 'ms:' .. s, ARGV[6])
+redis.call('HSET', KEYS[5], 'size', ARGV[10], 'root', ARGV[11])
+redis.call('HSET', KEYS[6], ARGV[12], ARGV[13])
+return {'ok', size + n}
+"""
 # KEYS: checkpoint data, cosignatures; ARGV: size, note, field, value
 _COSIGN = """
 if redis.call('HEXISTS', KEYS[1], 'note:' .. ARGV[1]) == 0 then return 0 end

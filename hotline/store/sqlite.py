@@ -181,34 +181,23 @@ class SqliteStore:
         refs: Mapping[str, int] | None = None,
     ) -> None:
         check_append(origin, start, entries, checkpoint, refs)
+        await self._write(lambda conn: _append(conn, origin, start, entries, checkpoint, refs))
+
+    async def append_cosigned(
+        self,
+        origin: str,
+        start: int,
+        entries: Sequence[tuple[bytes, bytes]],
+        checkpoint: CheckpointRecord,
+        witness: tuple[tuple[int, bytes] | None, tuple[int, bytes]],
+        cosignature: CosignatureRecord,
+    ) -> None:
+        check_append(origin, start, entries, checkpoint, None)
 
         def tx(conn: sqlite3.Connection) -> None:
-            row = conn.execute("SELECT size FROM feeds WHERE origin = ?", (origin,)).fetchone()
-            size = row[0] if row else 0
-            if size != start:
-                raise StoreConflict(
-                    f"append to {origin!r} at {start}, but its size is {size}",
-                    expected=start,
-                    found=size,
-                )
-            taken = [k for k in refs or {} if _exists(conn, "refs", "key", k)]
-            if taken:
-                raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
-            conn.execute(
-                "INSERT INTO feeds (origin, size) VALUES (?, ?)"
-                " ON CONFLICT (origin) DO UPDATE SET size = excluded.size",
-                (origin, start + len(entries)),
-            )
-            conn.executemany(
-                "INSERT INTO entries (origin, idx, entry, leaf_hash) VALUES (?, ?, ?, ?)",
-                ((origin, start + i, e, h) for i, (e, h) in enumerate(entries)),
-            )
-            if checkpoint is not None:
-                _put_checkpoint(conn, checkpoint)
-            conn.executemany(
-                "INSERT INTO refs (key, origin, idx) VALUES (?, ?, ?)",
-                ((k, origin, i) for k, i in (refs or {}).items()),
-            )
+            _set_witness(conn, origin, *witness)
+            _append(conn, origin, start, entries, checkpoint, None)
+            _add_cosignature(conn, cosignature, checkpoint.note)
 
         await self._write(tx)
 
@@ -241,20 +230,7 @@ class SqliteStore:
         return _checkpoint(rows[0]) if rows else None
 
     async def add_cosignature(self, record: CosignatureRecord, note: bytes) -> None:
-        def tx(conn: sqlite3.Connection) -> None:
-            cur = conn.execute(
-                "UPDATE checkpoints SET note = ? WHERE origin = ? AND size = ?",
-                (note, record.origin, record.size),
-            )
-            if cur.rowcount != 1:
-                raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
-            conn.execute(
-                "INSERT OR REPLACE INTO cosignatures"
-                " (origin, size, witness, timestamp, received_ms) VALUES (?, ?, ?, ?, ?)",
-                (record.origin, record.size, record.witness, record.timestamp, record.received_ms),
-            )
-
-        await self._write(tx)
+        await self._write(lambda conn: _add_cosignature(conn, record, note))
 
     async def cosignatures(self, origin: str) -> list[CosignatureRecord]:
         sql = (
@@ -272,22 +248,7 @@ class SqliteStore:
     async def set_witness_state(
         self, origin: str, old: tuple[int, bytes] | None, new: tuple[int, bytes]
     ) -> None:
-        def tx(conn: sqlite3.Connection) -> None:
-            row = conn.execute(
-                "SELECT size, root FROM witness_state WHERE origin = ?", (origin,)
-            ).fetchone()
-            found = (int(row[0]), bytes(row[1])) if row else None
-            if found != old:
-                raise StoreConflict(
-                    f"witness state of {origin!r} changed", expected=old, found=found
-                )
-            conn.execute(
-                "INSERT INTO witness_state (origin, size, root) VALUES (?, ?, ?)"
-                " ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root",
-                (origin, *new),
-            )
-
-        await self._write(tx)
+        await self._write(lambda conn: _set_witness(conn, origin, old, new))
 
     async def lookup_ref(self, key: str) -> tuple[str, int] | None:
         rows = await self._query("SELECT origin, idx FROM refs WHERE key = ?", key)
@@ -364,6 +325,70 @@ def _configure(conn: sqlite3.Connection, path: object) -> None:
 
 _CHECKPOINT_SELECT = "SELECT origin, size, root, note, stored_ms FROM checkpoints"
 _USER_SELECT = "SELECT name, role, token_hash, created_ms, revoked_ms FROM users"
+
+
+def _append(
+    conn: sqlite3.Connection,
+    origin: str,
+    start: int,
+    entries: Sequence[tuple[bytes, bytes]],
+    checkpoint: CheckpointRecord | None,
+    refs: Mapping[str, int] | None,
+) -> None:
+    row = conn.execute("SELECT size FROM feeds WHERE origin = ?", (origin,)).fetchone()
+    size = row[0] if row else 0
+    if size != start:
+        raise StoreConflict(
+            f"append to {origin!r} at {start}, but its size is {size}", expected=start, found=size
+        )
+    taken = [k for k in refs or {} if _exists(conn, "refs", "key", k)]
+    if taken:
+        raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
+    conn.execute(
+        "INSERT INTO feeds (origin, size) VALUES (?, ?)"
+        " ON CONFLICT (origin) DO UPDATE SET size = excluded.size",
+        (origin, start + len(entries)),
+    )
+    conn.executemany(
+        "INSERT INTO entries (origin, idx, entry, leaf_hash) VALUES (?, ?, ?, ?)",
+        ((origin, start + i, e, h) for i, (e, h) in enumerate(entries)),
+    )
+    if checkpoint is not None:
+        _put_checkpoint(conn, checkpoint)
+    conn.executemany(
+        "INSERT INTO refs (key, origin, idx) VALUES (?, ?, ?)",
+        ((k, origin, i) for k, i in (refs or {}).items()),
+    )
+
+
+def _add_cosignature(conn: sqlite3.Connection, record: CosignatureRecord, note: bytes) -> None:
+    cur = conn.execute(
+        "UPDATE checkpoints SET note = ? WHERE origin = ? AND size = ?",
+        (note, record.origin, record.size),
+    )
+    if cur.rowcount != 1:
+        raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
+    conn.execute(
+        "INSERT OR REPLACE INTO cosignatures"
+        " (origin, size, witness, timestamp, received_ms) VALUES (?, ?, ?, ?, ?)",
+        (record.origin, record.size, record.witness, record.timestamp, record.received_ms),
+    )
+
+
+def _set_witness(
+    conn: sqlite3.Connection, origin: str, old: tuple[int, bytes] | None, new: tuple[int, bytes]
+) -> None:
+    row = conn.execute(
+        "SELECT size, root FROM witness_state WHERE origin = ?", (origin,)
+    ).fetchone()
+    found = (int(row[0]), bytes(row[1])) if row else None
+    if found != old:
+        raise StoreConflict(f"witness state of {origin!r} changed", expected=old, found=found)
+    conn.execute(
+        "INSERT INTO witness_state (origin, size, root) VALUES (?, ?, ?)"
+        " ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root",
+        (origin, *new),
+    )
 
 
 def _exists(conn: sqlite3.Connection, table: str, column: str, value: object) -> bool:

@@ -48,6 +48,10 @@ def cp(
     return CheckpointRecord(origin, size, root or bytes([size % 256]) * 32, note, 1000 + size)
 
 
+def cosig(origin: str, size: int) -> CosignatureRecord:
+    return CosignatureRecord(origin, size, "witness-a", 1000 + size, 2000 + size)
+
+
 def user(name: str, token: str = "") -> UserRecord:
     return UserRecord(name, "operator", token or f"hash-{name}", 5000)
 
@@ -159,6 +163,53 @@ async def test_writes_made_together_each_succeed_or_fail_alone(store: Store) -> 
     assert await store.cosignatures(A) == [CosignatureRecord(A, 2, "witness-b", 1, 2)]
     assert await store.witness_state(B) == (3, b"r3")
     assert await store.get_meta("k") == "v"
+
+
+async def test_a_cosigned_run_stores_entries_checkpoint_witness_and_cosignature_at_once(
+    store: Store,
+) -> None:
+    await store.append_cosigned(
+        B, 0, batch(0, 3), cp(B, 3, note=b"note+w"), (None, (3, b"r3")), cosig(B, 3)
+    )
+    await store.append_cosigned(
+        B, 3, batch(3, 2), cp(B, 5, note=b"note5+w"), ((3, b"r3"), (5, b"r5")), cosig(B, 5)
+    )
+    await store.close()
+    await store.open()
+    assert await store.entries(B, 0, 9) == [e for e, _ in batch(0, 5)]
+    assert await store.leaf_hashes(B) == [h for _, h in batch(0, 5)]
+    assert [(c.size, c.note) for c in await store.checkpoints(B)] == [
+        (3, b"note+w"),
+        (5, b"note5+w"),
+    ]
+    assert await store.witness_state(B) == (5, b"r5")
+    assert await store.cosignatures(B) == [cosig(B, 3), cosig(B, 5)]
+
+
+@pytest.mark.parametrize("wrong", ["stale_witness", "no_witness_expected", "wrong_start", "fork"])
+async def test_a_cosigned_run_that_conflicts_writes_nothing(store: Store, wrong: str) -> None:
+    await store.append_cosigned(
+        B, 0, batch(0, 3), cp(B, 3, note=b"note+w"), (None, (3, b"r3")), cosig(B, 3)
+    )
+    witness: tuple[tuple[int, bytes] | None, tuple[int, bytes]] = ((3, b"r3"), (5, b"r5"))
+    start, checkpoint = 3, cp(B, 5, note=b"n5")
+    if wrong == "stale_witness":
+        witness = ((2, b"r2"), (5, b"r5"))
+    elif wrong == "no_witness_expected":
+        witness = (None, (5, b"r5"))
+    elif wrong == "wrong_start":
+        start = 2
+    else:  # the checkpoint of size 3 again, with another root
+        start, checkpoint = 3, CheckpointRecord(B, 3, b"other", b"n3", 7)
+    with pytest.raises(StoreConflict):
+        await store.append_cosigned(
+            B, start, batch(start, 5 - start, b"-x"), checkpoint, witness, cosig(B, 5)
+        )
+    assert await store.size(B) == 3
+    assert await store.entries(B, 0, 9) == [e for e, _ in batch(0, 3)]
+    assert [(c.size, c.root) for c in await store.checkpoints(B)] == [(3, cp(B, 3).root)]
+    assert await store.witness_state(B) == (3, b"r3")
+    assert await store.cosignatures(B) == [cosig(B, 3)]
 
 
 async def test_a_large_batch_is_one_append(store: Store) -> None:
