@@ -5,7 +5,8 @@ Posts that arrive while a write is in flight queue up and go together into the n
 commit: one fsync and one checkpoint signature for the whole batch). The queue is ordered by
 precedence, so a FLASH post overtakes queued ROUTINE ones, and FLASH posts are written in a batch
 of their own: a FLASH waits for the write in flight, never for the encoding and writing of a
-backlog queued beside it. Under load, writes without FLASH are paced: one at most every
+backlog queued beside it; a FLASH that comes while a batch is being answered is written before
+the batch's answers go out. Under load, writes without FLASH are paced: one at most every
 ``commit_interval`` seconds (fewer, larger writes cost the node less, and the store is more often
 free when a FLASH comes); a FLASH cuts the wait short. An idempotency key (``client_ref``) makes a
 retried post return the original entry instead of appending twice.
@@ -171,18 +172,20 @@ class Sequencer:
             self._wake.clear()
             while self._heap:
                 await self._pace()
-                batch = self._next_batch()
-                try:
-                    if self._unsure:
-                        await self._take_in_stored()
-                    await self._commit(batch)
-                except Exception as exc:  # the store failed: every post in the batch fails
-                    log.exception("durable write failed")
-                    self._unsure = True  # the write may have been stored all the same
-                    err = RuleError("store_unavailable", f"durable write failed: {exc}", 503)
-                    for item in batch:
-                        if not item.future.done():
-                            item.future.set_exception(err)
+                await self._commit_batch(self._next_batch())
+
+    async def _commit_batch(self, batch: list[_Item]) -> None:
+        try:
+            if self._unsure:
+                await self._take_in_stored()
+            await self._commit(batch)
+        except Exception as exc:  # the store failed: every post in the batch fails
+            log.exception("durable write failed")
+            self._unsure = True  # the write may have been stored all the same
+            err = RuleError("store_unavailable", f"durable write failed: {exc}", 503)
+            for item in batch:
+                if not item.future.done():
+                    item.future.set_exception(err)
 
     async def _pace(self) -> None:
         """Wait until ``commit_interval`` after the previous batch was taken, unless a FLASH
@@ -270,6 +273,12 @@ class Sequencer:
         self.batches += 1
         self.appended += len(entries)
         self._committed(entries, note, now)
+        if accepted[0][0].rank > 0:
+            # Durable and published; the answers wait one turn of the loop, and a FLASH read in
+            # that turn is written before them.
+            await asyncio.sleep(0)
+            if self._heap and self._heap[0].rank == 0:
+                await self._commit_batch(self._next_batch())
         for item, entry in accepted:
             if not item.future.done():
                 appended = Appended(entry, checkpoint=note)

@@ -51,6 +51,7 @@ MAX_IN_FLIGHT = 256  # posts per connection handled concurrently; the next frame
 REPLY_BACKLOG = 256  # replies waiting for the socket before the node stops reading frames
 SEND_TIMEOUT = 30.0  # seconds one frame may take to be written before the client counts as gone
 CLOSE_TIMEOUT = 5.0  # seconds for the close frame (and the writer to finish after a close)
+WRITE_SLICE = 16  # frames the writer sends in one turn of the event loop, at most
 
 
 def _flash(msg: m.Post | m.Ack | m.Cancel) -> bool:
@@ -306,11 +307,16 @@ class StreamSession:
         self._wake.set()
 
     async def _write_loop(self) -> None:
+        sent = 0  # frames written since the loop last turned (a socket write rarely waits)
         try:
             while True:
                 if self._close is not None:
                     await self._send_close(self._close)
                     return
+                sent += 1
+                if sent > WRITE_SLICE:  # a long backlog goes out between other work
+                    sent = 0
+                    await asyncio.sleep(0)
                 if self._replies:
                     message = self._replies.popleft()
                     self._room.set()
@@ -333,6 +339,7 @@ class StreamSession:
                         await self._send_close(Close(CLOSE_SLOW_CONSUMER, "slow_consumer"))
                         return
                 self._wake.clear()
+                sent = 0
                 await self._wake.wait()
         except _Gone:
             return

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import pytest
+
+from hotline.feeds.posting import complete_notice
+from hotline.feeds.sequencer import Appended
+from hotline_protocol.entries import Entry
+from hotline_protocol.notices import Notice
 
 from .conftest import LIAISON, NodeApp
 
@@ -90,3 +96,51 @@ async def test_under_load_writes_are_paced_and_a_flash_cuts_the_wait_short(
         results = await asyncio.gather(*routine)
     assert sorted(r["index"] for r in results) == list(range(2, 12))
     assert writes == [(0, 1), (1, 1), (2, 10)]  # the waiting posts in one write
+
+
+async def test_a_flash_that_comes_while_a_batch_is_answered_is_written_first(
+    node_app: NodeApp,
+) -> None:
+    """The batch is durable and published; before its answers go out the loop turns once, and a
+    FLASH queued in that turn is written and answered first."""
+    node = node_app.node
+    sequencer = node.sequencer
+    assert sequencer is not None
+    await node_app.token("operator")
+    user = await node.store.get_user("operator1")
+    assert user is not None
+
+    def notice(text: str, precedence: str = "ROUTINE") -> Notice:
+        body = {**LIAISON, "text": text, "precedence": precedence}
+        return complete_notice(body, user, node.settings, node.clock_ms())
+
+    told: list[tuple[str, int]] = []
+    flash_task: list[asyncio.Task[Appended]] = []
+    real_committed = sequencer._committed
+
+    def committed(entries: list[Entry], note: bytes, now: int) -> None:
+        real_committed(entries, note, now)
+        if not flash_task:  # the FLASH is queued while the ROUTINE batch is being answered
+            flash = notice("flash", "FLASH")
+            told_flash = functools.partial(_tell, told, "flash")
+            flash_task.append(asyncio.create_task(sequencer.append(flash, None, told_flash)))
+
+    sequencer._committed = committed
+    routine = [
+        asyncio.create_task(
+            sequencer.append(notice(f"r{i}"), None, functools.partial(_tell, told, f"r{i}"))
+        )
+        for i in range(5)
+    ]
+    async with asyncio.timeout(30):
+        done = await asyncio.gather(*routine)
+        flash = await flash_task[0]
+    assert sorted(a.entry.index for a in done) == [0, 1, 2, 3, 4]  # one batch
+    assert flash.entry.index == 5
+    assert told[0] == ("flash", 5)  # answered before the batch it came behind
+    assert sorted(told[1:]) == [(f"r{i}", i) for i in range(5)]
+    assert node.index.size(node.own.name) == 6
+
+
+def _tell(told: list[tuple[str, int]], name: str, appended: Appended) -> None:
+    told.append((name, appended.entry.index))
