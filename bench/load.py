@@ -20,6 +20,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from hotline import gc_tuning
 from hotline_protocol.notices import notice_to_json
 
 from .bench_protocol import sample_notice
@@ -408,9 +409,20 @@ def summary(samples_ms: list[float]) -> dict[str, float]:
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
-    """Run the load generator on uvloop when it is installed (it is with uvicorn[standard])."""
+    """Run the load generator on uvloop when it is installed (it is with uvicorn[standard]),
+    with the node's collector settings: the ledger of every post grows like a node's feeds, and
+    a pause of the collector here would count as latency of the nodes."""
+
+    async def tuned() -> T:
+        gc_tuning.tune()
+        freezer = asyncio.create_task(gc_tuning.keep_frozen())
+        try:
+            return await main
+        finally:
+            freezer.cancel()
+
     try:
         import uvloop
     except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)
+        return asyncio.run(tuned())
+    return uvloop.run(tuned())
