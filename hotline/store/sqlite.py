@@ -1,17 +1,18 @@
 """SQLite store: the embedded default, one file per node.
 
-The file runs in WAL mode with ``synchronous=FULL`` and foreign keys on. Writes run on the
-event loop's own thread, one ``BEGIN IMMEDIATE ... COMMIT`` transaction each: a write returns
-once its transaction is committed, i.e. the WAL is fsynced (a whole append batch, with its
-checkpoint and refs, is one commit). Reads run on a worker thread of their own, on a second
-connection (WAL readers never wait for the writer, nor block it).
+The file runs in WAL mode with ``synchronous=FULL`` and foreign keys on. Every write is one
+``BEGIN IMMEDIATE ... COMMIT`` transaction and returns once it is committed, i.e. the WAL is
+fsynced (a whole append batch, with its checkpoint and refs, is one commit). Writes go one at a
+time: a small one (at most ``LOOP_WRITE_ROWS`` entries, and everything but appends) on the event
+loop's own thread, a bigger append on a writer thread. Reads run on a thread of their own, on a
+second connection (WAL readers never wait for the writer, nor block it).
 
-Why writes do not go to a thread: the sqlite3 module releases the GIL around every call into
-SQLite, and a thread that wants it back while the event loop runs Python code waits up to the
-interpreter's switch interval (5 ms) each time. A commit of one entry makes about ten such calls,
-so on a busy node a FLASH post's write took up to 10-20 ms in a worker thread for 0.3 ms of
-work; on the loop's thread it takes the 0.3 ms. The loop stands still for that time: callers
-keep writes few and batched (the sequencer's group commit, one write per checkpoint run).
+Why small writes stay on the loop's thread: the sqlite3 module releases the GIL around every
+call into SQLite, and a thread that wants it back while the event loop runs Python code waits up
+to the interpreter's switch interval (5 ms) each time. A commit of one entry makes about ten such
+calls, so on a busy node a FLASH post's write took up to 10-20 ms in a thread for 0.3 ms of work;
+on the loop's thread it takes the 0.3 ms. A big batch (a node at capacity, a catch-up run) goes
+to the writer thread instead, so that the loop goes on while it is written and fsynced.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .sqlite_wal import WalCheckpointer
 
 T = TypeVar("T")
 Tx = Callable[[sqlite3.Connection], T]
+LOOP_WRITE_ROWS = 64  # appends of more entries are written on the writer thread
 
 
 class SqliteStore:
@@ -45,9 +47,11 @@ class SqliteStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = sqlite_path(url)
-        self._conn: sqlite3.Connection | None = None  # writes, on the event loop's thread
+        self._conn: sqlite3.Connection | None = None  # writes, one at a time
         self._reader: sqlite3.Connection | None = None  # reads, on the worker thread
         self._executor: ThreadPoolExecutor | None = None  # the one worker thread for reads
+        self._writer: ThreadPoolExecutor | None = None  # the thread for big writes
+        self._writing: asyncio.Future[Any] | None = None  # a write on the writer thread
         self._checkpointer: WalCheckpointer | None = None
 
     # --- plumbing ---
@@ -75,14 +79,29 @@ class SqliteStore:
             raise StoreError(f"SQLite store {self.path} is not open")
         return self._reader.execute(sql, params).fetchall()
 
-    async def _write(self, fn: Tx[T]) -> T:
+    async def _write(self, fn: Tx[T], rows: int = 0) -> T:
         """Run ``fn`` in a transaction of its own; returns once it is committed. Anything ``fn``
         raises rolls the transaction back and reaches the caller (a SQLite error as
-        StoreError)."""
-        try:
+        StoreError). ``rows`` above LOOP_WRITE_ROWS: on the writer thread."""
+        while self._writing is not None:  # the connection is the writer thread's until done
+            await asyncio.wait([self._writing])
+
+        def tx() -> T:
             return self._tx(fn)
-        except sqlite3.Error as exc:
-            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+
+        if rows <= LOOP_WRITE_ROWS or self._writer is None:
+            return self._guarded(tx, ())
+        loop = asyncio.get_running_loop()
+        writing: asyncio.Future[T] = loop.run_in_executor(self._writer, self._guarded, tx, ())
+        self._writing = writing
+        writing.add_done_callback(self._written)
+        return await asyncio.shield(writing)  # the write stands if the caller goes
+
+    def _written(self, writing: asyncio.Future[Any]) -> None:
+        if self._writing is writing:
+            self._writing = None
+        if not writing.cancelled():
+            writing.exception()  # its caller may be gone: the outcome counts as seen
 
     def _tx(self, fn: Tx[T]) -> T:
         conn = self._db()
@@ -107,7 +126,7 @@ class SqliteStore:
     async def open(self) -> None:
         if self._conn is not None:
             return
-        conn = self._connect()
+        conn = self._connect(check_same_thread=False)  # the writer thread takes turns with it
         try:
             _configure(conn, self.path)
             _migrate(conn, self.path)
@@ -125,16 +144,19 @@ class SqliteStore:
             conn.close()
             raise
         self._conn, self._reader, self._executor = conn, reader, executor
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotline-sqlite-w")
         self._checkpointer = WalCheckpointer(self.path)
         self._checkpointer.start()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, check_same_thread: bool = True) -> sqlite3.Connection:
         if not self.path.parent.is_dir():
             raise StoreError(
                 f"cannot open SQLite store {self.path}: no directory {self.path.parent}"
             )
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None)
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=check_same_thread
+            )
             conn.execute("PRAGMA busy_timeout=5000")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from exc
@@ -143,6 +165,11 @@ class SqliteStore:
     async def close(self) -> None:
         if self._conn is None:
             return
+        while self._writing is not None:  # a big write is committed first
+            await asyncio.wait([self._writing])
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
         if self._checkpointer is not None:
             await asyncio.to_thread(self._checkpointer.stop)
             self._checkpointer = None
@@ -181,7 +208,9 @@ class SqliteStore:
         refs: Mapping[str, int] | None = None,
     ) -> None:
         check_append(origin, start, entries, checkpoint, refs)
-        await self._write(lambda conn: _append(conn, origin, start, entries, checkpoint, refs))
+        await self._write(
+            lambda conn: _append(conn, origin, start, entries, checkpoint, refs), len(entries)
+        )
 
     async def append_cosigned(
         self,
@@ -199,7 +228,7 @@ class SqliteStore:
             _append(conn, origin, start, entries, checkpoint, None)
             _add_cosignature(conn, cosignature, checkpoint.note)
 
-        await self._write(tx)
+        await self._write(tx, len(entries))
 
     async def size(self, origin: str) -> int:
         rows = await self._query("SELECT size FROM feeds WHERE origin = ?", origin)

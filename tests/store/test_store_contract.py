@@ -32,6 +32,7 @@ from hotline.store import (
     open_store,
 )
 from hotline.store.redis import redact
+from hotline.store.sqlite import LOOP_WRITE_ROWS
 from tests.helpers.redis_server import RedisServer
 
 A, B = "a.example/hotline", "b.example/hotline"
@@ -497,6 +498,33 @@ async def test_sqlite_file_is_wal_with_full_synchronous(tmp_path: Path) -> None:
         plain.close()
     finally:
         await store.close()
+
+
+async def test_sqlite_small_writes_wait_for_a_big_write_on_the_writer_thread(
+    tmp_path: Path,
+) -> None:
+    """A big append goes to the writer thread; writes made meanwhile take their turn after it
+    (the connection is never used by two threads at once), in the order they were made."""
+    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
+    await store.open()
+    try:
+        big = LOOP_WRITE_ROWS * 4
+        results = await asyncio.gather(
+            store.append(A, 0, batch(0, big), cp(A, big)),
+            store.append(A, big, batch(big, 1), cp(A, big + 1)),  # needs the big one first
+            store.set_meta("k", "v"),
+            store.append(B, 0, batch(0, big), cp(B, big)),
+            return_exceptions=True,
+        )
+        assert list(results) == [None, None, None, None]
+        assert await store.size(A) == big + 1 and await store.size(B) == big
+        assert [c.size for c in await store.checkpoints(A)] == [big, big + 1]
+        assert await store.get_meta("k") == "v"
+    finally:
+        await store.close()
+    with sqlite3.connect(tmp_path / "node.db") as plain:
+        assert plain.execute("SELECT COUNT(*) FROM entries").fetchone() == (2 * big + 1,)
+    plain.close()
 
 
 async def test_sqlite_wal_is_checkpointed_by_its_own_thread_not_by_commits(tmp_path: Path) -> None:
