@@ -5,8 +5,9 @@ Posts that arrive while a write is in flight queue up and go together into the n
 commit: one fsync and one checkpoint signature for the whole batch). The queue is ordered by
 precedence, so a FLASH post overtakes queued ROUTINE ones, and FLASH posts are written in a batch
 of their own: a FLASH waits for the write in flight, never for the encoding and writing of a
-backlog queued beside it; a FLASH that comes while a batch is being answered is written before
-the batch's answers go out. Under load, writes without FLASH are paced: one at most every
+backlog queued beside it. The loop turns between encoding a batch and writing it, and again
+before its answers go out: a FLASH read then is written right after the batch, ahead of its
+answers. Under load, writes without FLASH are paced: one at most every
 ``commit_interval`` seconds (fewer, larger writes cost the node less, and the store is more often
 free when a FLASH comes); a FLASH cuts the wait short. An idempotency key (``client_ref``) makes a
 retried post return the original entry instead of appending twice.
@@ -243,6 +244,8 @@ class Sequencer:
             if item.ref_key is not None:
                 refs[item.ref_key] = entry.index
         if accepted:
+            if batch[0].rank > 0:
+                await asyncio.sleep(0)  # encoded: the loop turns (a FLASH frame is read) first
             await self._write(start, accepted, refs)
         for item, index in replays:
             if not item.future.done():

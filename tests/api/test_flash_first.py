@@ -144,3 +144,46 @@ async def test_a_flash_that_comes_while_a_batch_is_answered_is_written_first(
 
 def _tell(told: list[tuple[str, int]], name: str, appended: Appended) -> None:
     told.append((name, appended.entry.index))
+
+
+async def test_a_flash_read_while_a_batch_is_encoded_waits_only_for_its_write(
+    node_app: NodeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between encoding a batch and writing it the loop turns once: a FLASH post that comes
+    then is queued before the batch's write, and written right after it."""
+    node = node_app.node
+    sequencer = node.sequencer
+    assert sequencer is not None
+    await node_app.token("operator")
+    user = await node.store.get_user("operator1")
+    assert user is not None
+
+    def notice(text: str, precedence: str = "ROUTINE") -> Notice:
+        body = {**LIAISON, "text": text, "precedence": precedence}
+        return complete_notice(body, user, node.settings, node.clock_ms())
+
+    flash_task: list[asyncio.Task[Appended]] = []
+    real_validate = sequencer._validate
+
+    def validate(n: Notice, claimed: set[tuple[str, int]]) -> None:
+        real_validate(n, claimed)
+        if not flash_task:  # the batch is being encoded: a FLASH post comes
+            flash_task.append(asyncio.create_task(sequencer.append(notice("flash", "FLASH"))))
+
+    queued_at_write: list[tuple[int, int]] = []  # (entries written, FLASH posts queued)
+    real_append = node.store.append
+
+    async def append(origin: str, start: int, entries: Any, *args: Any, **kwargs: Any) -> Any:
+        flash_queued = sum(1 for item in sequencer._heap if item.rank == 0)
+        queued_at_write.append((len(entries), flash_queued))
+        return await real_append(origin, start, entries, *args, **kwargs)
+
+    monkeypatch.setattr(sequencer, "_validate", validate)
+    monkeypatch.setattr(node.store, "append", append)
+    routine = [asyncio.create_task(sequencer.append(notice(f"r{i}"))) for i in range(5)]
+    async with asyncio.timeout(30):
+        done = await asyncio.gather(*routine)
+        flash = await flash_task[0]
+    assert sorted(a.entry.index for a in done) == [0, 1, 2, 3, 4]
+    assert flash.entry.index == 5
+    assert queued_at_write == [(5, 1), (1, 0)]  # queued before the batch was written
