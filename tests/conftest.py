@@ -10,7 +10,6 @@ import pytest
 
 from tests.helpers.redis_server import RedisServer, redis_server_binary
 
-
 # hypothesis is imported here, before any test starts a thread: its pytest plugin would
 # otherwise import it in the terminal summary, and CPython 3.11.7 can fail to compile a module
 # ("AST constructor recursion depth mismatch", a counter shared between threads) when a thread
