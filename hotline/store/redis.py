@@ -160,15 +160,7 @@ class RedisStore:
         check_append(origin, start, entries, checkpoint, refs)
         ref_args = [a for k, i in (refs or {}).items() for a in (k, f"{i}:{origin}")]
         entry_args = [e for e, _ in entries] + [h for _, h in entries]
-        result = await self._batch(origin, str(start), entry_args, checkpoint, ref_args)
-        kind = _s(result[0])
-        if kind == "size":
-            found = int(result[1])
-            msg = f"append to {origin!r} at {start}, but its size is {found}"
-            raise StoreConflict(msg, expected=start, found=found)
-        if kind == "refs":
-            taken = [_s(k) for k in result[1]]
-            raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
+        await self._batch(origin, str(start), entry_args, checkpoint, ref_args)
 
     async def append_cosigned(
         self,
@@ -188,20 +180,7 @@ class RedisStore:
         args += [*new, *_cosignature_field(cosignature)]
         args += [e for e, _ in entries] + [h for _, h in entries]
         result = await self._eval(_APPEND_COSIGNED, [*keys, self._k("cosig", origin)], args)
-        kind = _s(result[0])
-        if kind == "size":
-            found = int(result[1])
-            msg = f"append to {origin!r} at {start}, but its size is {found}"
-            raise StoreConflict(msg, expected=start, found=found)
-        if kind == "witness":
-            was = None if result[1] is None else (int(result[1]), bytes(result[2]))
-            raise StoreConflict(f"witness state of {origin!r} changed", expected=old, found=was)
-        if kind == "root":
-            raise StoreConflict(
-                f"checkpoint of {origin!r} at size {cp.size} is stored with another root",
-                expected=bytes(result[1]),
-                found=cp.root,
-            )
+        _refuse(result, origin, start, cp, old)
 
     async def _batch(
         self,
@@ -210,18 +189,13 @@ class RedisStore:
         entry_args: list[bytes],
         cp: CheckpointRecord | None,
         ref_args: list[str],
-    ) -> Any:
+    ) -> None:
+        """Entries, checkpoint and refs in one script; StoreConflict as the script refuses."""
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata")]
         head: list[Any] = [start, len(entry_args) // 2]
         head += [1, cp.size, cp.root, cp.note, cp.stored_ms] if cp else [0, 0, b"", b"", 0]
         result = await self._eval(_APPEND, [*keys, self._k("refs")], head + entry_args + ref_args)
-        if _s(result[0]) == "root" and cp is not None:
-            raise StoreConflict(
-                f"checkpoint of {origin!r} at size {cp.size} is stored with another root",
-                expected=bytes(result[1]),
-                found=cp.root,
-            )
-        return result
+        _refuse(result, origin, int(start) if start != "*" else -1, cp)
 
     async def size(self, origin: str) -> int:
         return await self._do(self._r.llen(self._k("entries", origin)))
@@ -358,3 +332,30 @@ class RedisStore:
 def _cosignature_field(record: CosignatureRecord) -> tuple[str, str]:
     """A cosignature as its field and value in the cosignatures hash."""
     return f"{record.size} {record.witness}", f"{record.timestamp} {record.received_ms}"
+
+
+def _refuse(
+    result: Any,
+    origin: str,
+    start: int,
+    cp: CheckpointRecord | None = None,
+    old: tuple[int, bytes] | None = None,
+) -> None:
+    """Raise the StoreConflict an append script answered with (nothing for ``ok``)."""
+    kind = _s(result[0])
+    if kind == "size":
+        found = int(result[1])
+        msg = f"append to {origin!r} at {start}, but its size is {found}"
+        raise StoreConflict(msg, expected=start, found=found)
+    if kind == "refs":
+        taken = [_s(k) for k in result[1]]
+        raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
+    if kind == "witness":
+        was = None if result[1] is None else (int(result[1]), bytes(result[2]))
+        raise StoreConflict(f"witness state of {origin!r} changed", expected=old, found=was)
+    if kind == "root" and cp is not None:
+        raise StoreConflict(
+            f"checkpoint of {origin!r} at size {cp.size} is stored with another root",
+            expected=bytes(result[1]),
+            found=cp.root,
+        )

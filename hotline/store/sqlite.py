@@ -34,6 +34,7 @@ from hotline.store.base import (
 )
 
 from .sqlite_schema import SCHEMA_VERSION, _migrate, sqlite_path
+from .sqlite_tx import exists, write_append, write_checkpoint, write_cosignature, write_witness
 from .sqlite_wal import WalCheckpointer
 
 T = TypeVar("T")
@@ -209,7 +210,7 @@ class SqliteStore:
     ) -> None:
         check_append(origin, start, entries, checkpoint, refs)
         await self._write(
-            lambda conn: _append(conn, origin, start, entries, checkpoint, refs), len(entries)
+            lambda conn: write_append(conn, origin, start, entries, checkpoint, refs), len(entries)
         )
 
     async def append_cosigned(
@@ -224,9 +225,9 @@ class SqliteStore:
         check_append(origin, start, entries, checkpoint, None)
 
         def tx(conn: sqlite3.Connection) -> None:
-            _set_witness(conn, origin, *witness)
-            _append(conn, origin, start, entries, checkpoint, None)
-            _add_cosignature(conn, cosignature, checkpoint.note)
+            write_witness(conn, origin, *witness)
+            write_append(conn, origin, start, entries, checkpoint, None)
+            write_cosignature(conn, cosignature, checkpoint.note)
 
         await self._write(tx, len(entries))
 
@@ -247,7 +248,7 @@ class SqliteStore:
     # --- checkpoints and cosignatures ---
 
     async def put_checkpoint(self, record: CheckpointRecord) -> None:
-        await self._write(lambda conn: _put_checkpoint(conn, record))
+        await self._write(lambda conn: write_checkpoint(conn, record))
 
     async def checkpoints(self, origin: str) -> list[CheckpointRecord]:
         sql = f"{_CHECKPOINT_SELECT} WHERE origin = ? ORDER BY size"
@@ -259,7 +260,7 @@ class SqliteStore:
         return _checkpoint(rows[0]) if rows else None
 
     async def add_cosignature(self, record: CosignatureRecord, note: bytes) -> None:
-        await self._write(lambda conn: _add_cosignature(conn, record, note))
+        await self._write(lambda conn: write_cosignature(conn, record, note))
 
     async def cosignatures(self, origin: str) -> list[CosignatureRecord]:
         sql = (
@@ -277,7 +278,7 @@ class SqliteStore:
     async def set_witness_state(
         self, origin: str, old: tuple[int, bytes] | None, new: tuple[int, bytes]
     ) -> None:
-        await self._write(lambda conn: _set_witness(conn, origin, old, new))
+        await self._write(lambda conn: write_witness(conn, origin, old, new))
 
     async def lookup_ref(self, key: str) -> tuple[str, int] | None:
         rows = await self._query("SELECT origin, idx FROM refs WHERE key = ?", key)
@@ -288,7 +289,7 @@ class SqliteStore:
     async def add_user(self, user: UserRecord) -> None:
         def tx(conn: sqlite3.Connection) -> None:
             for column, value in (("name", user.name), ("token_hash", user.token_hash)):
-                if _exists(conn, "users", column, value):
+                if exists(conn, "users", column, value):
                     raise StoreConflict(f"a user with this {column} exists", found=column)
             conn.execute(
                 "INSERT INTO users (name, role, token_hash, created_ms, revoked_ms)"
@@ -356,93 +357,6 @@ _CHECKPOINT_SELECT = "SELECT origin, size, root, note, stored_ms FROM checkpoint
 _USER_SELECT = "SELECT name, role, token_hash, created_ms, revoked_ms FROM users"
 
 
-def _append(
-    conn: sqlite3.Connection,
-    origin: str,
-    start: int,
-    entries: Sequence[tuple[bytes, bytes]],
-    checkpoint: CheckpointRecord | None,
-    refs: Mapping[str, int] | None,
-) -> None:
-    row = conn.execute("SELECT size FROM feeds WHERE origin = ?", (origin,)).fetchone()
-    size = row[0] if row else 0
-    if size != start:
-        raise StoreConflict(
-            f"append to {origin!r} at {start}, but its size is {size}", expected=start, found=size
-        )
-    taken = [k for k in refs or {} if _exists(conn, "refs", "key", k)]
-    if taken:
-        raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
-    conn.execute(
-        "INSERT INTO feeds (origin, size) VALUES (?, ?)"
-        " ON CONFLICT (origin) DO UPDATE SET size = excluded.size",
-        (origin, start + len(entries)),
-    )
-    conn.executemany(
-        "INSERT INTO entries (origin, idx, entry, leaf_hash) VALUES (?, ?, ?, ?)",
-        ((origin, start + i, e, h) for i, (e, h) in enumerate(entries)),
-    )
-    if checkpoint is not None:
-        _put_checkpoint(conn, checkpoint)
-    conn.executemany(
-        "INSERT INTO refs (key, origin, idx) VALUES (?, ?, ?)",
-        ((k, origin, i) for k, i in (refs or {}).items()),
-    )
-
-
-def _add_cosignature(conn: sqlite3.Connection, record: CosignatureRecord, note: bytes) -> None:
-    cur = conn.execute(
-        "UPDATE checkpoints SET note = ? WHERE origin = ? AND size = ?",
-        (note, record.origin, record.size),
-    )
-    if cur.rowcount != 1:
-        raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
-    conn.execute(
-        "INSERT OR REPLACE INTO cosignatures"
-        " (origin, size, witness, timestamp, received_ms) VALUES (?, ?, ?, ?, ?)",
-        (record.origin, record.size, record.witness, record.timestamp, record.received_ms),
-    )
-
-
-def _set_witness(
-    conn: sqlite3.Connection, origin: str, old: tuple[int, bytes] | None, new: tuple[int, bytes]
-) -> None:
-    row = conn.execute(
-        "SELECT size, root FROM witness_state WHERE origin = ?", (origin,)
-    ).fetchone()
-    found = (int(row[0]), bytes(row[1])) if row else None
-    if found != old:
-        raise StoreConflict(f"witness state of {origin!r} changed", expected=old, found=found)
-    conn.execute(
-        "INSERT INTO witness_state (origin, size, root) VALUES (?, ?, ?)"
-        " ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root",
-        (origin, *new),
-    )
-
-
-def _exists(conn: sqlite3.Connection, table: str, column: str, value: object) -> bool:
-    sql = f"SELECT 1 FROM {table} WHERE {column} = ?"
-    return conn.execute(sql, (value,)).fetchone() is not None
-
-
 def _checkpoint(row: Sequence[Any]) -> CheckpointRecord:
     origin, size, root, note, stored_ms = row
     return CheckpointRecord(origin, size, bytes(root), bytes(note), stored_ms)
-
-
-def _put_checkpoint(conn: sqlite3.Connection, cp: CheckpointRecord) -> None:
-    row = conn.execute(
-        "SELECT root FROM checkpoints WHERE origin = ? AND size = ?", (cp.origin, cp.size)
-    ).fetchone()
-    if row is not None and bytes(row[0]) != cp.root:
-        raise StoreConflict(
-            f"checkpoint of {cp.origin!r} at size {cp.size} is stored with another root",
-            expected=bytes(row[0]),
-            found=cp.root,
-        )
-    conn.execute(
-        "INSERT INTO checkpoints (origin, size, root, note, stored_ms) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (origin, size) DO UPDATE SET note = excluded.note,"
-        " stored_ms = excluded.stored_ms",
-        (cp.origin, cp.size, cp.root, cp.note, cp.stored_ms),
-    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -106,13 +107,7 @@ async def test_a_flash_that_comes_while_a_batch_is_answered_is_written_first(
     node = node_app.node
     sequencer = node.sequencer
     assert sequencer is not None
-    await node_app.token("operator")
-    user = await node.store.get_user("operator1")
-    assert user is not None
-
-    def notice(text: str, precedence: str = "ROUTINE") -> Notice:
-        body = {**LIAISON, "text": text, "precedence": precedence}
-        return complete_notice(body, user, node.settings, node.clock_ms())
+    notice = await _notices(node_app)
 
     told: list[tuple[str, int]] = []
     flash_task: list[asyncio.Task[Appended]] = []
@@ -142,6 +137,20 @@ async def test_a_flash_that_comes_while_a_batch_is_answered_is_written_first(
     assert node.index.size(node.own.name) == 6
 
 
+async def _notices(node_app: NodeApp) -> Callable[..., Notice]:
+    """Makes liaison notices by an operator, as a post would (text, precedence)."""
+    node = node_app.node
+    await node_app.token("operator")
+    user = await node.store.get_user("operator1")
+    assert user is not None
+
+    def notice(text: str, precedence: str = "ROUTINE") -> Notice:
+        body = {**LIAISON, "text": text, "precedence": precedence}
+        return complete_notice(body, user, node.settings, node.clock_ms())
+
+    return notice
+
+
 def _tell(told: list[tuple[str, int]], name: str, appended: Appended) -> None:
     told.append((name, appended.entry.index))
 
@@ -154,13 +163,7 @@ async def test_a_flash_read_while_a_batch_is_encoded_waits_only_for_its_write(
     node = node_app.node
     sequencer = node.sequencer
     assert sequencer is not None
-    await node_app.token("operator")
-    user = await node.store.get_user("operator1")
-    assert user is not None
-
-    def notice(text: str, precedence: str = "ROUTINE") -> Notice:
-        body = {**LIAISON, "text": text, "precedence": precedence}
-        return complete_notice(body, user, node.settings, node.clock_ms())
+    notice = await _notices(node_app)
 
     flash_task: list[asyncio.Task[Appended]] = []
     real_validate = sequencer._validate

@@ -1,0 +1,97 @@
+"""The SQLite store's writes, as functions of a connection inside a transaction: each checks
+before it writes and raises StoreConflict (or StoreError) for the caller's transaction to roll
+back."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+
+from .base import CheckpointRecord, CosignatureRecord, StoreConflict, StoreError
+
+
+def write_append(
+    conn: sqlite3.Connection,
+    origin: str,
+    start: int,
+    entries: Sequence[tuple[bytes, bytes]],
+    checkpoint: CheckpointRecord | None,
+    refs: Mapping[str, int] | None,
+) -> None:
+    row = conn.execute("SELECT size FROM feeds WHERE origin = ?", (origin,)).fetchone()
+    size = row[0] if row else 0
+    if size != start:
+        raise StoreConflict(
+            f"append to {origin!r} at {start}, but its size is {size}", expected=start, found=size
+        )
+    taken = [k for k in refs or {} if exists(conn, "refs", "key", k)]
+    if taken:
+        raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
+    conn.execute(
+        "INSERT INTO feeds (origin, size) VALUES (?, ?)"
+        " ON CONFLICT (origin) DO UPDATE SET size = excluded.size",
+        (origin, start + len(entries)),
+    )
+    conn.executemany(
+        "INSERT INTO entries (origin, idx, entry, leaf_hash) VALUES (?, ?, ?, ?)",
+        ((origin, start + i, e, h) for i, (e, h) in enumerate(entries)),
+    )
+    if checkpoint is not None:
+        write_checkpoint(conn, checkpoint)
+    conn.executemany(
+        "INSERT INTO refs (key, origin, idx) VALUES (?, ?, ?)",
+        ((k, origin, i) for k, i in (refs or {}).items()),
+    )
+
+
+def write_cosignature(conn: sqlite3.Connection, record: CosignatureRecord, note: bytes) -> None:
+    cur = conn.execute(
+        "UPDATE checkpoints SET note = ? WHERE origin = ? AND size = ?",
+        (note, record.origin, record.size),
+    )
+    if cur.rowcount != 1:
+        raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
+    conn.execute(
+        "INSERT OR REPLACE INTO cosignatures"
+        " (origin, size, witness, timestamp, received_ms) VALUES (?, ?, ?, ?, ?)",
+        (record.origin, record.size, record.witness, record.timestamp, record.received_ms),
+    )
+
+
+def write_witness(
+    conn: sqlite3.Connection, origin: str, old: tuple[int, bytes] | None, new: tuple[int, bytes]
+) -> None:
+    row = conn.execute(
+        "SELECT size, root FROM witness_state WHERE origin = ?", (origin,)
+    ).fetchone()
+    found = (int(row[0]), bytes(row[1])) if row else None
+    if found != old:
+        raise StoreConflict(f"witness state of {origin!r} changed", expected=old, found=found)
+    conn.execute(
+        "INSERT INTO witness_state (origin, size, root) VALUES (?, ?, ?)"
+        " ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root",
+        (origin, *new),
+    )
+
+
+def exists(conn: sqlite3.Connection, table: str, column: str, value: object) -> bool:
+    sql = f"SELECT 1 FROM {table} WHERE {column} = ?"
+    return conn.execute(sql, (value,)).fetchone() is not None
+
+
+def write_checkpoint(conn: sqlite3.Connection, cp: CheckpointRecord) -> None:
+    row = conn.execute(
+        "SELECT root FROM checkpoints WHERE origin = ? AND size = ?", (cp.origin, cp.size)
+    ).fetchone()
+    if row is not None and bytes(row[0]) != cp.root:
+        raise StoreConflict(
+            f"checkpoint of {cp.origin!r} at size {cp.size} is stored with another root",
+            expected=bytes(row[0]),
+            found=cp.root,
+        )
+    conn.execute(
+        "INSERT INTO checkpoints (origin, size, root, note, stored_ms) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (origin, size) DO UPDATE SET note = excluded.note,"
+        " stored_ms = excluded.stored_ms",
+        (cp.origin, cp.size, cp.root, cp.note, cp.stored_ms),
+    )
