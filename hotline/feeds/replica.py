@@ -274,39 +274,44 @@ class Replica:
             return await self._cosign(note, cp, node.clock_ms())
         await asyncio.sleep(0)  # verified: a FLASH waiting may go before the write
         now = node.clock_ms()
-        signer = node.keys.witness
-        sig = cosign(cp.body(), signer, now // 1000)
-        cosigned = add_signatures(note, [sig])
+        cosigned, record, line = self._cosignature(note, cp, now)
         await store.append_cosigned(
             self.origin,
             start,
             [(e.raw, e.leaf_hash) for e in entries],
             CheckpointRecord(self.origin, cp.size, cp.root, cosigned, now),
             (self.witness, (cp.size, cp.root)),
-            CosignatureRecord(self.origin, cp.size, signer.name, now // 1000, now),
+            record,
         )
         self.witness = (cp.size, cp.root)
-        self.last_line = sig.line().rstrip("\n")
         await asyncio.sleep(0)
         for n, entry in enumerate(entries, 1):
             early = self.early.pop(entry.index, None)
             node.record_entry(self.side, entry, now, alarm=early is None)
             if n % PUBLISH_SLICE == 0:
                 await asyncio.sleep(0)
-        node.record_delivery(self.side, cp.size, signer.name, now)
-        return self.last_line
+        return self._cosigned(record, line)
 
     async def _cosign(self, note: bytes, cp: Checkpoint, now: int) -> str:
-        node = self.node
-        signer = node.keys.witness
+        """Cosign a checkpoint already stored, and store the cosignature."""
+        cosigned, record, line = self._cosignature(note, cp, now)
+        await self.node.store.add_cosignature(record, cosigned)
+        return self._cosigned(record, line)
+
+    def _cosignature(
+        self, note: bytes, cp: Checkpoint, now: int
+    ) -> tuple[bytes, CosignatureRecord, str]:
+        """This node's cosignature of ``cp``: the note with it, its record, its line."""
+        signer = self.node.keys.witness
         sig = cosign(cp.body(), signer, now // 1000)
-        await node.store.add_cosignature(
-            CosignatureRecord(self.origin, cp.size, signer.name, now // 1000, now),
-            add_signatures(note, [sig]),
-        )
-        self.last_line = sig.line().rstrip("\n")
-        node.record_delivery(self.side, cp.size, signer.name, now)
-        return self.last_line
+        record = CosignatureRecord(self.origin, cp.size, signer.name, now // 1000, now)
+        return add_signatures(note, [sig]), record, sig.line().rstrip("\n")
+
+    def _cosigned(self, record: CosignatureRecord, line: str) -> str:
+        """The cosignature is stored: it is the latest receipt, and the delivery is shown."""
+        self.last_line = line
+        self.node.record_delivery(self.side, record.size, record.witness, record.received_ms)
+        return line
 
     async def flash(
         self, index: int, raw: bytes, note: bytes, proof: list[bytes], raw_msg: bytes

@@ -19,6 +19,7 @@ from .views import Filters, notice_view, state_of
 
 if TYPE_CHECKING:
     from ..node import Node
+    from .sequencer import Appended
 
 
 def entry_result(entry: Entry, side: str) -> dict[str, Any]:
@@ -54,9 +55,17 @@ class NoticeService:
         notice = complete_notice(body, user, node.settings, node.clock_ms())
         ref_key = f"{user.name}:{client_ref}" if client_ref else None
         side = node.own.name
-        hook = None if on_posted is None else (lambda a: on_posted(entry_result(a.entry, side)))
-        appended = await node.append_notice(notice, ref_key, hook)
-        return entry_result(appended.entry, side), appended.replayed
+        told: dict[str, Any] | None = None
+
+        def tell(appended: Appended) -> None:
+            nonlocal told
+            told = entry_result(appended.entry, side)
+            assert on_posted is not None
+            on_posted(told)
+
+        appended = await node.append_notice(notice, ref_key, tell if on_posted else None)
+        result = told if told is not None else entry_result(appended.entry, side)
+        return result, appended.replayed
 
     async def ack(
         self,

@@ -124,9 +124,6 @@ class Link:
         self._published: dict[str, int] | None = None
         self._published_at = 0.0
 
-    async def _send(self, text: str) -> None:
-        self._send_now(text)
-
     def _send_now(self, text: str) -> None:
         """Queue a control message: it goes before any bulk message still waiting."""
         self._control.append(text)
@@ -163,9 +160,9 @@ class Link:
         replica = self.node.replica
         assert replica is not None
         self._pending = replica.pending()
-        await self._send(self._status())
+        self._send_now(self._status())
         if replica.last_line is not None:  # resend the latest receipt: it may have been lost
-            await self._send(m.encode("cosignature", size=replica.cosigned, line=replica.last_line))
+            self._send_now(m.encode("cosignature", size=replica.cosigned, line=replica.last_line))
         worker = asyncio.create_task(self._checkpoints(), name="peer-checkpoints")
         tasks = [
             asyncio.create_task(self._writer(), name="peer-writer"),
@@ -206,7 +203,7 @@ class Link:
             )
             line = await asyncio.shield(self._busy)
             self._busy = None
-            await self._send(m.encode("cosignature", size=replica.cosigned, line=line))
+            self._send_now(m.encode("cosignature", size=replica.cosigned, line=line))
 
     async def _handle(self, text: str, tasks: list[asyncio.Task[None]]) -> None:
         node, replica, pending = self.node, self.node.replica, self._pending
@@ -275,7 +272,7 @@ class Link:
             now = time.monotonic()
             if now - last_status >= STATUS_SECONDS:
                 last_status = now
-                await self._send(self._status())
+                self._send_now(self._status())
             lag = self.lag()
             if lag != self._published and (
                 now - self._published_at >= LAG_EVENT_SECONDS or self._caught_up_or_behind(lag)

@@ -144,25 +144,31 @@ class Sender:
         return len(self._uncosigned) < MAX_UNCOSIGNED_RUNS
 
     async def _drain_flash(self) -> None:
+        """Push every queued FLASH entry, reading from the store those the tail no longer
+        holds."""
         while self._flash:
-            index = self._flash.pop(0)
-            if index not in self._flashed:
-                self._flashed.add(index)
-                self._send_flash(index, (await self._raws(index, index + 1))[0])
+            self._push_flash_in_memory()
+            if self._flash:
+                index = self._flash[0]
+                self._push_flash(index, (await self._raws(index, index + 1))[0])
 
     def _push_flash_in_memory(self) -> None:
-        """Push the queued FLASH entries whose bytes the feed's tail holds (an older one waits
-        for the sender's turn, which reads it from the store)."""
+        """Push the queued FLASH entries whose bytes the feed's tail holds, up to the first it
+        does not (that one waits for the sender's turn, which reads it from the store)."""
         tail = self.node.own_tail
         while self._flash:
             index = self._flash[0]
             raws = tail.get(index, index + 1)
             if raws is None:
                 return
-            self._flash.pop(0)
-            if index not in self._flashed:
-                self._flashed.add(index)
-                self._send_flash(index, raws[0])
+            self._push_flash(index, raws[0])
+
+    def _push_flash(self, index: int, raw: bytes) -> None:
+        """Take the first queued FLASH index off the queue and send it, unless sent already."""
+        self._flash.pop(0)
+        if index not in self._flashed:
+            self._flashed.add(index)
+            self._send_flash(index, raw)
 
     async def _raws(self, start: int, end: int) -> list[bytes]:
         """Own entries [start, end): from the in-memory tail, or the store if older."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -33,14 +33,7 @@ async def test_a_flash_is_written_alone_ahead_of_the_queued_posts(
         return await real_append(origin, start, entries, *args, **kwargs)
 
     monkeypatch.setattr(store, "append", append)
-    headers = await node_app.headers("operator")
-
-    async def post(text: str, precedence: str = "ROUTINE") -> dict[str, Any]:
-        body = {**LIAISON, "text": text, "precedence": precedence}
-        r = await node_app.client.post("/v1/notices", json=body, headers=headers)
-        assert r.status_code == 201, r.text
-        result: dict[str, Any] = r.json()
-        return result
+    post = await _poster(node_app)
 
     first = asyncio.create_task(post("in flight"))
     while not writes:
@@ -77,14 +70,7 @@ async def test_under_load_writes_are_paced_and_a_flash_cuts_the_wait_short(
         return await real_append(origin, start, entries, *args, **kwargs)
 
     monkeypatch.setattr(store, "append", append)
-    headers = await node_app.headers("operator")
-
-    async def post(text: str, precedence: str = "ROUTINE") -> dict[str, Any]:
-        body = {**LIAISON, "text": text, "precedence": precedence}
-        r = await node_app.client.post("/v1/notices", json=body, headers=headers)
-        assert r.status_code == 201, r.text
-        result: dict[str, Any] = r.json()
-        return result
+    post = await _poster(node_app)
 
     assert (await post("first"))["index"] == 0  # nothing written before: it goes at once
     routine = [asyncio.create_task(post(f"routine {i}")) for i in range(10)]
@@ -135,6 +121,20 @@ async def test_a_flash_that_comes_while_a_batch_is_answered_is_written_first(
     assert told[0] == ("flash", 5)  # answered before the batch it came behind
     assert sorted(told[1:]) == [(f"r{i}", i) for i in range(5)]
     assert node.index.size(node.own.name) == 6
+
+
+async def _poster(node_app: NodeApp) -> Callable[..., Coroutine[Any, Any, dict[str, Any]]]:
+    """Posts a liaison notice over REST as an operator (text, precedence); its result."""
+    headers = await node_app.headers("operator")
+
+    async def post(text: str, precedence: str = "ROUTINE") -> dict[str, Any]:
+        body = {**LIAISON, "text": text, "precedence": precedence}
+        r = await node_app.client.post("/v1/notices", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        result: dict[str, Any] = r.json()
+        return result
+
+    return post
 
 
 async def _notices(node_app: NodeApp) -> Callable[..., Notice]:
