@@ -159,7 +159,11 @@ class Node:
         """Append a notice to the own feed; returns once the entry is durable (``on_appended``:
         see :meth:`Sequencer.append`)."""
         assert self.sequencer is not None, "node not started"
-        return await self.sequencer.append(notice, ref_key, on_appended)
+        appended = await self.sequencer.append(notice, ref_key, on_appended)
+        link = self.peering.link if self.peering is not None else None
+        if link is not None and notice.precedence.value == "FLASH" and not appended.replayed:
+            await link.flush()  # the FLASH entry leaves for the peer in this turn of the loop
+        return appended
 
     def _validate(self, notice: Notice, claimed: set[tuple[str, int]]) -> None:
         peer = self.peer.name if self.peer is not None else None

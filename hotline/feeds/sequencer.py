@@ -5,7 +5,9 @@ Posts that arrive while a write is in flight queue up and go together into the n
 commit: one fsync and one checkpoint signature for the whole batch). The queue is ordered by
 precedence, so a FLASH post overtakes queued ROUTINE ones, and FLASH posts are written in a batch
 of their own: a FLASH waits for the write in flight, never for the encoding and writing of a
-backlog queued beside it. The loop turns between encoding a batch and writing it, and again
+backlog queued beside it. When no batch is being written, a FLASH post is written by its caller
+at once, in the caller's turn of the event loop (waking the sequencer's task would cost a turn).
+The loop turns between encoding a batch and writing it, and again
 before its answers go out: a FLASH read then is written right after the batch, ahead of its
 answers. Under load, writes without FLASH are paced: one at most every
 ``commit_interval`` seconds (fewer, larger writes cost the node less, and the store is more often
@@ -109,6 +111,7 @@ class Sequencer:
         self._commit_interval = commit_interval
         self._last_write = float("-inf")  # loop time the previous batch was taken
         self._flash_wake = asyncio.Event()
+        self._writing = asyncio.Lock()  # one batch at a time: the sequencer's, or a FLASH's
         self._heap: list[_Item] = []
         self._seq = itertools.count()
         self._wake = asyncio.Event()
@@ -151,9 +154,20 @@ class Sequencer:
         rank = PRECEDENCE_RANK[notice.precedence.value]
         item = _Item(rank, next(self._seq), notice, text, ref_key, fut, on_appended)
         heapq.heappush(self._heap, item)
-        self._wake.set()
-        if rank == 0:
-            self._flash_wake.set()
+        if rank == 0 and not self._writing.locked():
+            # written here and now, in the caller's turn of the loop: waking the sequencer's
+            # task would cost a turn, and under load a turn of the loop is milliseconds
+            try:
+                async with self._writing:
+                    await self._commit_batch(self._next_batch())
+            except asyncio.CancelledError:
+                if fut.done() and not fut.cancelled():
+                    fut.exception()  # answered 503 by _fail; the caller is gone, not told
+                raise
+        else:
+            self._wake.set()
+            if rank == 0:
+                self._flash_wake.set()
         return await fut
 
     async def _earlier(self, ref_key: str) -> Appended | None:
@@ -173,7 +187,9 @@ class Sequencer:
             self._wake.clear()
             while self._heap:
                 await self._pace()
-                await self._commit_batch(self._next_batch())
+                async with self._writing:
+                    if self._heap:  # a FLASH caller may have written what was queued
+                        await self._commit_batch(self._next_batch())
 
     async def _commit_batch(self, batch: list[_Item]) -> None:
         try:
@@ -182,11 +198,20 @@ class Sequencer:
             await self._commit(batch)
         except Exception as exc:  # the store failed: every post in the batch fails
             log.exception("durable write failed")
-            self._unsure = True  # the write may have been stored all the same
-            err = RuleError("store_unavailable", f"durable write failed: {exc}", 503)
-            for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(err)
+            self._fail(batch, f"durable write failed: {exc}")
+        except asyncio.CancelledError:  # the writing task was cancelled (its client went)
+            self._fail(batch, "the write was interrupted")
+            raise
+
+    def _fail(self, batch: list[_Item], why: str) -> None:
+        """The batch's write failed or was cut short. It may have been stored all the same:
+        the next write first takes in what the store holds. Its posts not yet told are answered
+        503; a retry with the same ``client_ref`` finds the entry if it was stored."""
+        self._unsure = True
+        err = RuleError("store_unavailable", why, 503)
+        for item in batch:
+            if not item.future.done():
+                item.future.set_exception(err)
 
     async def _pace(self) -> None:
         """Wait until ``commit_interval`` after the previous batch was taken, unless a FLASH

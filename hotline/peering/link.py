@@ -115,6 +115,7 @@ class Link:
         self._control: deque[str] = deque()
         self._bulk: asyncio.Queue[str] = asyncio.Queue(maxsize=4)
         self._ready = asyncio.Event()
+        self._sending = False  # a message is being written (by the writer or flush())
         self._pending: Pending | None = None
         self._busy: asyncio.Task[str] | None = None
         # checkpoint runs taken off the pending entries, waiting to be verified and stored
@@ -133,8 +134,29 @@ class Link:
         await self._bulk.put(text)
         self._ready.set()
 
+    async def flush(self) -> None:
+        """Send the queued control messages from the caller's task, unless the writer is in the
+        middle of a send (then the writer sends them, in order): a FLASH entry appended in this
+        turn of the loop leaves in it, not a turn later when the writer wakes. A failed send
+        ends here: the writer meets the same closed link and the link closes."""
+        if self._sending:
+            return
+        self._sending = True
+        try:
+            while self._control:
+                await self.t.send(self._control.popleft())
+        except Closed:
+            pass
+        finally:
+            self._sending = False
+            self._ready.set()
+
     async def _writer(self) -> None:
         while True:
+            if self._sending:  # flush() is sending; it wakes the writer after
+                self._ready.clear()
+                await self._ready.wait()
+                continue
             if self._control:
                 text = self._control.popleft()
             elif not self._bulk.empty():
@@ -143,7 +165,11 @@ class Link:
                 self._ready.clear()
                 await self._ready.wait()
                 continue
-            await self.t.send(text)
+            self._sending = True
+            try:
+                await self.t.send(text)
+            finally:
+                self._sending = False
 
     def _status(self) -> str:
         node, replica = self.node, self.node.replica

@@ -80,6 +80,7 @@ class StreamSession:
         self._feed: EventFeed | None = None
         self._last_cursor = ""  # of the last event sent (or the subscription's start)
         self._close: Close | None = None  # requested by the reader
+        self._sending = False  # a frame is being written (by the writer or the reader)
 
     # lifecycle -----------------------------------------------------------------------------
     async def run(self) -> None:
@@ -196,8 +197,9 @@ class StreamSession:
             if not allowed(self.user.role, "post"):
                 raise StreamError("forbidden", f"role {self.user.role} may not post")
             await self._slots.acquire()
-            if _flash(msg):  # at once: no turn of the loop between the frame and the sequencer
+            if _flash(msg):  # at once: no turn of the loop between the frame and its answer
                 await self._append(msg)
+                await self._send_replies()
                 return
             task = asyncio.create_task(self._append(msg))
             self._tasks.add(task)
@@ -306,6 +308,23 @@ class StreamSession:
         self._replies.append(message)
         self._wake.set()
 
+    async def _send_replies(self) -> None:
+        """The queued replies, sent by the reader itself unless the writer is in the middle of
+        a send (then the writer sends them, in order): a FLASH's answer then leaves in the turn
+        of the loop that made its entry durable, not a turn later when the writer wakes."""
+        if self._sending:
+            return
+        self._sending = True
+        try:
+            while self._replies and self._close is None:
+                await self._send(self._replies.popleft())
+        except _Gone:
+            pass  # the writer finds the client gone too, and ends the session
+        finally:
+            self._sending = False
+            self._room.set()
+            self._wake.set()
+
     async def _write_loop(self) -> None:
         sent = 0  # frames written since the loop last turned (a socket write rarely waits)
         try:
@@ -317,10 +336,14 @@ class StreamSession:
                 if sent > WRITE_SLICE:  # a long backlog goes out between other work
                     sent = 0
                     await asyncio.sleep(0)
+                if self._sending:  # the reader is sending replies; it wakes the writer after
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
                 if self._replies:
                     message = self._replies.popleft()
                     self._room.set()
-                    await self._send(message)
+                    await self._sending_turn(message)
                     continue
                 feed = self._feed
                 if feed is not None:
@@ -328,7 +351,7 @@ class StreamSession:
                     if ev is not None:
                         if self._feed is feed:
                             self._last_cursor = ev["cursor"]
-                            await self._send(m.event(ev))
+                            await self._sending_turn(m.event(ev))
                         continue
                     if feed.dropped:
                         self._feed = None
@@ -346,6 +369,14 @@ class StreamSession:
         except Exception:
             log.exception("stream writer failed")
             await self._send_close(Close(CLOSE_INTERNAL, "internal_error"))
+
+    async def _sending_turn(self, message: m.Outgoing) -> None:
+        """The writer's send; the reader does not send meanwhile (frames stay in order)."""
+        self._sending = True
+        try:
+            await self._send(message)
+        finally:
+            self._sending = False
 
     async def _send(self, message: m.Outgoing) -> None:
         await self._bounded(self.ws.send_text(m.encode(message)), SEND_TIMEOUT)

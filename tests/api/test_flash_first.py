@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from hotline.feeds.posting import complete_notice
 from hotline.feeds.sequencer import Appended
+from hotline.store.sqlite import SqliteStore
 from hotline_protocol.entries import Entry
 from hotline_protocol.notices import Notice
 
@@ -190,3 +192,108 @@ async def test_a_flash_read_while_a_batch_is_encoded_waits_only_for_its_write(
     assert sorted(a.entry.index for a in done) == [0, 1, 2, 3, 4]
     assert flash.entry.index == 5
     assert queued_at_write == [(5, 1), (1, 0)]  # queued before the batch was written
+
+
+async def test_a_flash_is_written_by_its_caller_without_a_turn_of_the_loop(
+    node_app: NodeApp,
+) -> None:
+    """With no batch being written, a FLASH append is durable when it returns, and no other
+    callback ran meanwhile: the sequencer's task is not woken for it. A ROUTINE one is."""
+    node = node_app.node
+    sequencer = node.sequencer
+    assert sequencer is not None
+    notice = await _notices(node_app)
+    loop = asyncio.get_running_loop()
+
+    turned: list[str] = []
+    loop.call_soon(turned.append, "flash")
+    flash = await sequencer.append(notice("flash", "FLASH"))
+    assert turned == []  # no turn of the loop between the call and the durable entry
+    assert isinstance(node.store, SqliteStore)
+    with sqlite3.connect(node.store.path) as plain:  # another connection: it is committed
+        assert plain.execute("SELECT count(*) FROM entries").fetchone() == (1,)
+    assert flash.entry.index == 0
+
+    loop.call_soon(turned.append, "routine")
+    routine = await sequencer.append(notice("routine"))
+    assert turned == ["flash", "routine"]  # a ROUTINE post waits for the sequencer's turn
+    assert routine.entry.index == 1
+
+
+async def test_a_flash_whose_caller_is_cancelled_mid_write_leaves_the_feed_consistent(
+    node_app: NodeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller writes a FLASH itself; if it is cancelled while the store is busy (here a big
+    write of another feed holds it), the FLASH is not appended, nothing is half done, and the
+    next posts continue the feed."""
+    node, store = node_app.node, node_app.node.store
+    sequencer = node.sequencer
+    assert sequencer is not None
+    notice = await _notices(node_app)
+    await sequencer.append(notice("before"))
+
+    held = asyncio.Event()
+    entered = asyncio.Event()
+    real_append = store.append
+
+    async def append(origin: str, start: int, entries: Any, *args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        await held.wait()  # the store is busy
+        return await real_append(origin, start, entries, *args, **kwargs)
+
+    monkeypatch.setattr(store, "append", append)
+    flash = asyncio.create_task(sequencer.append(notice("flash", "FLASH")))
+    async with asyncio.timeout(30):
+        await entered.wait()
+    flash.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await flash
+    monkeypatch.setattr(store, "append", real_append)
+    held.set()
+
+    async with asyncio.timeout(30):
+        after = await sequencer.append(notice("after", "FLASH"))
+        routine = await sequencer.append(notice("routine"))
+    assert (after.entry.index, routine.entry.index) == (1, 2)
+    assert await store.size(node.own.origin) == 3
+    assert node.index.size(node.own.name) == 3
+    raws = await store.entries(node.own.origin, 0, 3)
+    assert [b'"text":"before"' in raws[0], b'"text":"after"' in raws[1]] == [True, True]
+    assert b'"text":"routine"' in raws[2]
+
+
+async def test_a_flash_stored_but_cancelled_before_the_reply_is_taken_in_by_the_next_write(
+    node_app: NodeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As with a networked store whose reply is lost: the FLASH is durable, its caller is
+    cancelled before the store answers. The next write takes the stored entry in first (it is
+    published, nothing is appended twice) and continues after it."""
+    node, store = node_app.node, node_app.node.store
+    sequencer = node.sequencer
+    assert sequencer is not None
+    notice = await _notices(node_app)
+
+    stored = asyncio.Event()
+    real_append = store.append
+
+    async def append(origin: str, start: int, entries: Any, *args: Any, **kwargs: Any) -> Any:
+        await real_append(origin, start, entries, *args, **kwargs)
+        stored.set()
+        await asyncio.Event().wait()  # the reply never comes
+
+    monkeypatch.setattr(store, "append", append)
+    flash = asyncio.create_task(sequencer.append(notice("flash", "FLASH")))
+    async with asyncio.timeout(30):
+        await stored.wait()
+    flash.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await flash
+    monkeypatch.setattr(store, "append", real_append)
+    assert node.index.size(node.own.name) == 0  # not published while unsure
+
+    async with asyncio.timeout(30):
+        after = await sequencer.append(notice("after"))
+    assert after.entry.index == 1
+    assert node.index.size(node.own.name) == 2  # the stored FLASH was taken in
+    raws = await store.entries(node.own.origin, 0, 2)
+    assert b'"text":"flash"' in raws[0] and b'"text":"after"' in raws[1]
