@@ -3,9 +3,10 @@
 After the handshake each side sends ``status`` (its own feed's size, what it holds of the other's
 and the size it last cosigned) and, if it has one, its latest receipt again. Each side's
 :class:`~hotline.peering.sender.Sender` then pushes its feed from the size the other holds. One
-writer task owns the socket: control messages (receipts, FLASH entries, status) go before bulk
-replication, and the receive loop never waits on the socket, so two busy nodes cannot block
-each other. Anything the authenticated peer sends that does not verify raises a
+writer task sends (and :meth:`Link.flush`, from the task that appended a FLASH entry, when the
+writer is not in the middle of a send): control messages (receipts, FLASH entries, status) go
+before bulk replication, and the receive loop never waits on the socket, so two busy nodes
+cannot block each other. Anything the authenticated peer sends that does not verify raises a
 :class:`~hotline.peering.errors.Refusal`: the manager keeps it as evidence, tells the peer and
 closes the link.
 """
