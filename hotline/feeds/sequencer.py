@@ -7,11 +7,11 @@ precedence, so a FLASH post overtakes queued ROUTINE ones, and FLASH posts are w
 of their own: a FLASH waits for the write in flight, never for the encoding and writing of a
 backlog queued beside it. When no batch is being written, a FLASH post is written by its caller
 at once, in the caller's turn of the event loop (waking the sequencer's task would cost a turn).
-The loop turns between encoding a batch and writing it, and again
-before its answers go out: a FLASH read then is written right after the batch, ahead of its
-answers. Under load, writes without FLASH are paced: one at most every
-``commit_interval`` seconds (fewer, larger writes cost the node less, and the store is more often
-free when a FLASH comes); a FLASH cuts the wait short. An idempotency key (``client_ref``) makes a
+The loop turns between encoding a batch and writing it, and again before its answers go out: a
+FLASH read then is written right after the batch, ahead of its answers. Under load, writes
+without FLASH are paced: one at most every ``commit_interval`` seconds (fewer, larger writes
+cost the node less, and the store is more often free when a FLASH comes); a FLASH cuts the wait
+short. An idempotency key (``client_ref``) makes a
 retried post return the original entry instead of appending twice.
 """
 

@@ -8,10 +8,10 @@ its frame (the connection's next frame waits for its append). The ``posted`` rep
 the sequencer's commit itself, not a turn later when the post's coroutine resumes, and after a
 FLASH the reader sends the queued replies itself unless the writer is in the middle of a send.
 Otherwise the writer is the only task that writes to the socket: replies first, then the
-subscription's events. A slow
-socket therefore only ever slows its own connection: the hub never waits, and a subscription
-whose bounded queue overflows is dropped by the hub; the writer then sends what it still has and
-closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received.
+subscription's events. A slow socket therefore only ever slows its own connection: the hub never
+waits, and a subscription whose bounded queue overflows is dropped by the hub; the writer then
+sends what it still has and closes with 4008 ``slow_consumer``. The client resumes from the
+last cursor it received.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hotline.feeds.posting import complete_notice
-from hotline.feeds.sequencer import Appended
+from hotline.feeds.sequencer import Appended, Sequencer
 from hotline.store.sqlite import SqliteStore
 from hotline_protocol.entries import Entry
 from hotline_protocol.notices import Notice
@@ -223,33 +223,16 @@ async def test_a_flash_is_written_by_its_caller_without_a_turn_of_the_loop(
 async def test_a_flash_whose_caller_is_cancelled_mid_write_leaves_the_feed_consistent(
     node_app: NodeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The caller writes a FLASH itself; if it is cancelled while the store is busy (here a big
-    write of another feed holds it), the FLASH is not appended, nothing is half done, and the
-    next posts continue the feed."""
+    """The caller writes a FLASH itself; if it is cancelled while the store is busy (its write
+    has not begun), the FLASH is not appended, nothing is half done, and the next posts
+    continue the feed."""
     node, store = node_app.node, node_app.node.store
     sequencer = node.sequencer
     assert sequencer is not None
     notice = await _notices(node_app)
     await sequencer.append(notice("before"))
 
-    held = asyncio.Event()
-    entered = asyncio.Event()
-    real_append = store.append
-
-    async def append(origin: str, start: int, entries: Any, *args: Any, **kwargs: Any) -> Any:
-        entered.set()
-        await held.wait()  # the store is busy
-        return await real_append(origin, start, entries, *args, **kwargs)
-
-    monkeypatch.setattr(store, "append", append)
-    flash = asyncio.create_task(sequencer.append(notice("flash", "FLASH")))
-    async with asyncio.timeout(30):
-        await entered.wait()
-    flash.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await flash
-    monkeypatch.setattr(store, "append", real_append)
-    held.set()
+    await _cancel_a_flash_in_the_store(sequencer, monkeypatch, notice, stored=False)
 
     async with asyncio.timeout(30):
         after = await sequencer.append(notice("after", "FLASH"))
@@ -273,22 +256,7 @@ async def test_a_flash_stored_but_cancelled_before_the_reply_is_taken_in_by_the_
     assert sequencer is not None
     notice = await _notices(node_app)
 
-    stored = asyncio.Event()
-    real_append = store.append
-
-    async def append(origin: str, start: int, entries: Any, *args: Any, **kwargs: Any) -> Any:
-        await real_append(origin, start, entries, *args, **kwargs)
-        stored.set()
-        await asyncio.Event().wait()  # the reply never comes
-
-    monkeypatch.setattr(store, "append", append)
-    flash = asyncio.create_task(sequencer.append(notice("flash", "FLASH")))
-    async with asyncio.timeout(30):
-        await stored.wait()
-    flash.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await flash
-    monkeypatch.setattr(store, "append", real_append)
+    await _cancel_a_flash_in_the_store(sequencer, monkeypatch, notice, stored=True)
     assert node.index.size(node.own.name) == 0  # not published while unsure
 
     async with asyncio.timeout(30):
@@ -297,3 +265,32 @@ async def test_a_flash_stored_but_cancelled_before_the_reply_is_taken_in_by_the_
     assert node.index.size(node.own.name) == 2  # the stored FLASH was taken in
     raws = await store.entries(node.own.origin, 0, 2)
     assert b'"text":"flash"' in raws[0] and b'"text":"after"' in raws[1]
+
+
+async def _cancel_a_flash_in_the_store(
+    sequencer: Sequencer,
+    monkeypatch: pytest.MonkeyPatch,
+    notice: Callable[..., Notice],
+    *,
+    stored: bool,
+) -> None:
+    """Appends a FLASH whose store write never returns (after writing it if ``stored``: a lost
+    reply; else a busy store), cancels its caller there, and puts the real write back."""
+    store = sequencer._store
+    real_append = store.append
+    reached = asyncio.Event()
+
+    async def append(origin: str, start: int, entries: Any, *args: Any, **kwargs: Any) -> Any:
+        if stored:
+            await real_append(origin, start, entries, *args, **kwargs)
+        reached.set()
+        await asyncio.Event().wait()  # the store is busy, or its reply never comes
+
+    monkeypatch.setattr(store, "append", append)
+    flash = asyncio.create_task(sequencer.append(notice("flash", "FLASH")))
+    async with asyncio.timeout(30):
+        await reached.wait()
+    flash.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await flash
+    monkeypatch.setattr(store, "append", real_append)
