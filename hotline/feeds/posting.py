@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from hotline_protocol.notices import Notice, parse_notice
+from hotline_protocol.notices import Notice, parse_notice, validate_notice
 
 from ..settings import Settings
 from ..store.base import UserRecord
@@ -20,9 +20,16 @@ from .rules import RuleError
 
 
 def complete_notice(
-    body: Mapping[str, Any], user: UserRecord, settings: Settings, now_ms: int
+    body: Mapping[str, Any],
+    user: UserRecord,
+    settings: Settings,
+    now_ms: int,
+    *,
+    no_null: bool = False,
 ) -> Notice:
-    """Fill id, time and author, then validate (NoticeError lists every problem)."""
+    """Fill id, time and author, then validate (NoticeError lists every problem). ``no_null``:
+    the caller knows that ``body`` holds no ``null`` (the text it was parsed from has none, or
+    the node made it), so validation need not search it for one."""
     data = dict(body)
     data.setdefault("id", str(uuid.uuid4()))
     data.setdefault("time", now_ms)
@@ -42,7 +49,7 @@ def complete_notice(
         author.setdefault("unit", settings.unit or None)
         author.setdefault("nation", settings.nation or None)
         data["author"] = {k: v for k, v in author.items() if v is not None}
-    return parse_notice(data)
+    return validate_notice(data) if no_null else parse_notice(data)
 
 
 def ack_body(

@@ -48,11 +48,14 @@ class NoticeService:
         body: Mapping[str, Any],
         client_ref: str | None,
         on_posted: OnPosted | None = None,
+        *,
+        no_null: bool = False,
     ) -> tuple[dict[str, Any], bool]:
         """Append a notice for the own side; (result, replayed). ``on_posted`` gets the result
-        as soon as the entry is durable (not for a replay, which only returns)."""
+        as soon as the entry is durable (not for a replay, which only returns). ``no_null``: the
+        caller knows that ``body`` holds no ``null`` (see :func:`complete_notice`)."""
         node = self.node
-        notice = complete_notice(body, user, node.settings, node.clock_ms())
+        notice = complete_notice(body, user, node.settings, node.clock_ms(), no_null=no_null)
         ref_key = f"{user.name}:{client_ref}" if client_ref else None
         side = node.own.name
         told: dict[str, Any] | None = None
@@ -83,7 +86,7 @@ class NoticeService:
         if side == self.node.own.name:
             raise RuleError("wrong_side", "acknowledge the other side's notices, not your own", 403)
         body = ack_body(target, response, reason, remark, precedence)
-        return await self.post(user, body, client_ref, on_posted)
+        return await self.post(user, body, client_ref, on_posted, no_null=True)
 
     async def cancel(
         self,
@@ -100,7 +103,7 @@ class NoticeService:
         if side != self.node.own.name:
             raise RuleError("wrong_side", "only the own side's notices can be cancelled", 403)
         body = cancel_body(target, reason, remark, precedence)
-        return await self.post(user, body, client_ref, on_posted)
+        return await self.post(user, body, client_ref, on_posted, no_null=True)
 
     async def get(self, side: str, index: int) -> dict[str, Any]:
         early = self._early(side, index)

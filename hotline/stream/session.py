@@ -184,7 +184,7 @@ class StreamSession:
                 self._reply(m.error(exc.id, exc.code, exc.detail))
                 continue
             try:
-                await self._dispatch(msg)
+                await self._dispatch(msg, "null" not in text)
             except StreamError as exc:
                 self._reply(m.error(msg.id, exc.code, exc.detail))
             except Exception:
@@ -193,17 +193,18 @@ class StreamSession:
                 self._wake.set()
                 return
 
-    async def _dispatch(self, msg: m.ClientMessage) -> None:
+    async def _dispatch(self, msg: m.ClientMessage, no_null: bool = False) -> None:
+        """Act on one message; ``no_null``: its text holds no ``null`` (nor then its notice)."""
         assert self.user is not None
         if isinstance(msg, m.Post | m.Ack | m.Cancel):
             if not allowed(self.user.role, "post"):
                 raise StreamError("forbidden", f"role {self.user.role} may not post")
             await self._slots.acquire()
             if _flash(msg):  # at once: no turn of the loop between the frame and its answer
-                await self._append(msg)
+                await self._append(msg, no_null)
                 await self._send_replies()
                 return
-            task = asyncio.create_task(self._append(msg))
+            task = asyncio.create_task(self._append(msg, no_null))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         elif isinstance(msg, m.Subscribe):
@@ -215,7 +216,7 @@ class StreamSession:
         else:
             raise StreamError("already_authenticated", "this connection is authenticated")
 
-    async def _append(self, msg: m.Post | m.Ack | m.Cancel) -> None:
+    async def _append(self, msg: m.Post | m.Ack | m.Cancel, no_null: bool) -> None:
         """Post, ack or cancel; the ``posted`` reply goes out in the turn of the loop that made
         the entry durable (``on_posted``), an error or a replay when the call returns."""
         assert self.user is not None
@@ -229,7 +230,9 @@ class StreamSession:
 
         try:
             if isinstance(msg, m.Post):
-                result, replayed = await service.post(user, msg.notice, msg.client_ref, on_posted)
+                result, replayed = await service.post(
+                    user, msg.notice, msg.client_ref, on_posted, no_null=no_null
+                )
             elif isinstance(msg, m.Ack):
                 result, replayed = await service.ack(
                     user,

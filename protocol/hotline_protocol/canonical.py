@@ -17,11 +17,19 @@ String escaping of orjson (as of ``json.dumps(ensure_ascii=False)``) matches ECM
 ``"`` and ``\\`` escaped, control characters as ``\\b \\f \\n \\r \\t`` or lower-case ``\\u00xx``,
 everything else literal. The test suite checks both paths against the RFC 8785 vectors and
 against the reference implementation on random values.
+
+A value known to hold only JSON types (``plain=True``, e.g. pydantic's ``model_dump(mode="json")``)
+skips the copy: orjson writes it as it is (refusing integers beyond ±(2**53 - 1)), and the bytes
+are taken when they show that the value was inside the fast path anyway: ASCII only, so every
+key is ASCII; no ``null`` (orjson writes NaN and Infinity so); no integral float such as
+``2.0``; no exponent; no float under 1e-4. A string that merely looks like such a number sends
+the value down the general path, which gives the same bytes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -31,6 +39,12 @@ from .errors import EntryError
 
 MAX_SAFE_INTEGER = 2**53 - 1
 _SORTED = orjson.OPT_SORT_KEYS
+_PLAIN = _SORTED | orjson.OPT_STRICT_INTEGER  # an integer over 2**53 - 1 is an error
+# In orjson's output, what shows a number outside the fast path: an integral float (2.0, -0.0),
+# a float under 1e-4 written out (0.00005) or an exponent (orjson writes its sign: 1e-7, 1e+16).
+# Each pattern begins with a literal, so that the search skips along the bytes.
+_INTEGRAL_OR_TINY = re.compile(rb"\.0(?:000|(?![0-9]))")
+_EXPONENT = re.compile(rb"e[+-](?<=[0-9]e[+-])")
 
 
 class _SlowPathError(Exception):
@@ -66,8 +80,17 @@ def _prepare(value: Any) -> Any:
     raise _SlowPathError
 
 
-def canonical_json(value: Any) -> bytes:
-    """RFC 8785 canonical bytes of a JSON value; EntryError if it has no JSON form."""
+def canonical_json(value: Any, *, plain: bool = False) -> bytes:
+    """RFC 8785 canonical bytes of a JSON value; EntryError if it has no JSON form. ``plain``:
+    the value holds only dict (str keys), list, str, int, float, bool and None."""
+    if plain:
+        try:
+            out = orjson.dumps(value, option=_PLAIN)
+        except orjson.JSONEncodeError:
+            pass  # the general path decides
+        else:
+            if _inside_fast_path(out):
+                return out
     try:
         return orjson.dumps(_prepare(value), option=_SORTED)
     except (_SlowPathError, orjson.JSONEncodeError):  # e.g. a lone surrogate: the reference
@@ -78,6 +101,17 @@ def canonical_json(value: Any) -> bytes:
         raise EntryError(
             f"value cannot be canonicalised: {exc}", code="not_canonicalisable"
         ) from exc
+
+
+def _inside_fast_path(out: bytes) -> bool:
+    """Whether orjson's bytes show every key ASCII and every number inside the fast path (a
+    string that only looks like such a number makes this False: the general path then runs)."""
+    return (
+        out.isascii()
+        and b"null" not in out  # orjson writes NaN and Infinity as null
+        and _INTEGRAL_OR_TINY.search(out) is None
+        and _EXPONENT.search(out) is None
+    )
 
 
 def reference_canonical_json(value: Any) -> bytes:

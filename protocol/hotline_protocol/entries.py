@@ -45,7 +45,7 @@ class Entry:
 
 def notice_text(notice: Notice) -> bytes:
     """The notice's RFC 8785 text, as an entry holds it."""
-    return canonical_json(notice_to_json(notice))
+    return canonical_json(notice_to_json(notice), plain=True)
 
 
 def encode_entry(

@@ -476,8 +476,23 @@ async def test_stream_refuses_bad_messages_and_stays_usable(world: World) -> Non
     na, w = world.na, world
     token = world.headers["Authorization"]
     m = json.dumps
+
+    def compact(value: Any) -> str:  # the text a client library writes without spaces
+        return json.dumps(value, separators=(",", ":"))
+
     frames: list[tuple[str | bytes, str, str]] = [
         ("{not json", "malformed_json", "not JSON"),
+        ('{"type":"ping","id":1,"id":2}', "malformed_json", "duplicate key"),
+        (
+            compact({"type": "post", "id": 1, "notice": liaison(language=None)}),
+            "invalid_notice",
+            "null is not allowed",
+        ),
+        (
+            m({"type": "post", "id": 1, "notice": liaison(language=None)}),
+            "invalid_notice",
+            "null is not allowed",
+        ),
         (b'{"type": "ping", "id": 1}', "malformed_json", "text frames"),
         ('["post"]', "invalid_request", "JSON object"),
         (m({"type": "launch", "id": 1}), "unknown_type", "launch"),
@@ -532,6 +547,11 @@ async def test_stream_refuses_bad_messages_and_stays_usable(world: World) -> Non
             posted = await send(ws, m({"type": "post", "id": 2, "notice": liaison()}))
             assert posted["type"] == "posted", posted
             assert posted["entry"]["index"] == before.sizes["alpha"]
+            # the word null inside a string is text, not a null
+            wordy = compact({"type": "post", "id": 3, "notice": liaison(text="null and void")})
+            posted = await send(ws, wordy)
+            assert posted["type"] == "posted", posted
+            assert posted["entry"]["notice"]["text"] == "null and void"
 
 
 async def test_stream_frame_over_the_limit_closes_1009(world: World) -> None:

@@ -79,3 +79,43 @@ def test_fast_path_agrees_with_reference_on_random_values(value: Any) -> None:
             canonical_json(value)
         return
     assert canonical_json(value) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values)
+def test_plain_values_take_the_same_bytes_as_the_reference(value: Any) -> None:
+    try:
+        expected = reference_canonical_json(value)
+    except Exception:
+        with pytest.raises(EntryError):
+            canonical_json(value, plain=True)
+        return
+    assert canonical_json(value, plain=True) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_plain_floats_of_every_magnitude_match_the_reference(value: float) -> None:
+    assert canonical_json([value], plain=True) == reference_canonical_json([value])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2.0, -0.0, 15.0, 1e21, 1e-7, 0.00005, 0.0001, 1e16, 1e15 + 0.5, 2**53 - 1, -(2**53 - 1)],
+    ids=repr,
+)
+def test_plain_numbers_at_the_edges_of_the_fast_path_match_the_reference(value: float) -> None:
+    assert canonical_json({"n": value}, plain=True) == reference_canonical_json({"n": value})
+
+
+@pytest.mark.parametrize("text", ["v2.0, then 3.0}", "1e-7 and 5e+3", "0.00001", "é"])
+def test_plain_strings_that_look_like_numbers_keep_their_canonical_form(text: str) -> None:
+    value = {"remark": text, "n": 1.5}
+    assert canonical_json(value, plain=True) == reference_canonical_json(value)
+
+
+@pytest.mark.parametrize("bad", [2**53, -(2**53), 2**64, math.nan, math.inf], ids=repr)
+def test_plain_values_without_a_json_form_are_refused(bad: Any) -> None:
+    with pytest.raises(EntryError) as err:
+        canonical_json({"x": bad}, plain=True)
+    assert err.value.code == "not_canonicalisable"

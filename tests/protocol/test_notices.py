@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from hotline_protocol.entries import notice_text
 from hotline_protocol.errors import NoticeError
 from hotline_protocol.notices import (
     ACK_REQUIRED_KINDS,
@@ -144,6 +145,24 @@ def test_integral_float_survives_canonical_bytes_where_it_is_written_as_integer(
     raw = rfc8785.dumps(notice_to_json(notice))
     assert b'"air_to_air_frequency_mhz":250,' in raw
     assert parse_notice(raw) == notice
+
+
+def test_whole_distances_and_frequencies_are_written_as_json_integers() -> None:
+    data = example("planned_operation")
+    data["air_to_air_frequency_mhz"] = 250.0
+    notice = parse_notice(data)
+    assert isinstance(notice.air_to_air_frequency_mhz, float)
+    assert isinstance(notice.areas[1].half_width.value, float)
+    written = notice_to_json(notice)
+    assert type(written["air_to_air_frequency_mhz"]) is int
+    assert type(written["areas"][1]["half_width"]["value"]) is int
+    assert notice_text(notice) == rfc8785.dumps(written)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_notice_text_is_the_reference_canonical_form(kind: str) -> None:
+    notice = parse_notice(example(kind))
+    assert notice_text(notice) == rfc8785.dumps(notice_to_json(notice))
 
 
 def test_a_notice_built_in_python_round_trips() -> None:

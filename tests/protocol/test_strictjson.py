@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotline_protocol.strictjson import MAX_DEPTH, depth, loads_strict
 
@@ -46,3 +48,60 @@ def test_duplicate_keys_and_non_numbers_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         loads_strict(text)
     json.loads(text)  # which the standard parser would have taken
+
+
+@pytest.mark.parametrize(
+    "text", ['{"a":1,"a":2}', '{"x":{"k":1,"k":1}}', '[{"b":[],"c":1,"b":[]}]', '{"a":1,"a":1}']
+)
+def test_compact_text_with_a_repeated_key_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="duplicate key"):
+        loads_strict(text)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    text = json.dumps({"remark": "[" * (MAX_DEPTH + 5) + "{" * 3})
+    assert loads_strict(text, max_depth=MAX_DEPTH) == json.loads(text)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values, st.booleans(), st.booleans())
+def test_any_json_text_parses_as_the_standard_parser_reads_it(
+    value: Any, compact: bool, ascii_only: bool
+) -> None:
+    separators = (",", ":") if compact else (", ", ": ")
+    text = json.dumps(value, separators=separators, ensure_ascii=ascii_only)
+    parsed = loads_strict(text)
+    expected = json.loads(text)
+    assert parsed == expected
+    assert _types(parsed) == _types(expected)  # 1.0 stays a float, 1 an int
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), json_values, min_size=1, max_size=5))
+def test_any_object_with_a_key_written_twice_is_refused(value: dict[str, Any]) -> None:
+    key = next(iter(value))
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    twice = text[:-1] + "," + json.dumps(key, ensure_ascii=False) + ":0}"
+    with pytest.raises(ValueError, match="duplicate key"):
+        loads_strict(twice)
+
+
+def _types(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _types(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_types(v) for v in value]
+    return type(value).__name__

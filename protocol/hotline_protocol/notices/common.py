@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    PlainSerializer,
     ValidationInfo,
     field_validator,
 )
@@ -85,6 +86,16 @@ def _unique(items: tuple[Any, ...]) -> tuple[Any, ...]:
     return items
 
 
+def _json_number(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+JSON_NUMBER = PlainSerializer(_json_number, when_used="json")
+"""A float field written in JSON as JSON writes a number: ``15``, not ``15.0`` (as RFC 8785 does).
+Used where whole values are usual (distances, frequencies), so that such notices take the fast
+path of :func:`~hotline_protocol.canonical.canonical_json`; coordinates stay plain floats (a
+whole-degree position is rarer, and a call per coordinate would cost more than it saves)."""
+
 UnixMs = Annotated[int, Field(strict=True, ge=0, le=MAX_TIME_MS)]
 """A point in time: integer milliseconds since 1970-01-01T00:00:00Z (UTC)."""
 Label64 = Annotated[str, _line(64)]
@@ -106,7 +117,7 @@ AircraftType = Annotated[
     str, pattern(r"^[A-Z0-9]{2,4}$", "an ICAO type designator: 2-4 upper-case letters or digits")
 ]
 """ICAO Doc 8643 type designator (e.g. ``F16``, ``KC35``; ``ZZZZ`` when none is assigned)."""
-FrequencyMHz = Annotated[float, Field(strict=True, ge=2, le=400, allow_inf_nan=False)]
+FrequencyMHz = Annotated[float, Field(strict=True, ge=2, le=400, allow_inf_nan=False), JSON_NUMBER]
 """A radio frequency in MHz, 2 to 400 (HF, VHF and UHF)."""
 UniqueItems = _UniqueItems()
 

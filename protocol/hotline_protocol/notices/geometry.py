@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from .common import Frozen, UnixMs
+from .common import JSON_NUMBER, Frozen, UnixMs
 
 MAX_WINDOW_MS = 31 * 24 * 3600 * 1000
 """Longest time window: 31 days. Longer activity is announced again."""
@@ -57,7 +57,7 @@ _METRES_PER = {DistanceUnit.NM: 1852.0, DistanceUnit.KM: 1000.0, DistanceUnit.M:
 class Distance(Frozen):
     """A horizontal distance: a positive value and its unit (NM, km or m), at most 1000 km."""
 
-    value: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+    value: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False), JSON_NUMBER]
     unit: DistanceUnit
 
     @property
@@ -80,9 +80,11 @@ class Polygon(Frozen):
     @field_validator("points")
     @classmethod
     def _closed_ring(cls, points: tuple[Position, ...]) -> tuple[Position, ...]:
-        if points[0] != points[-1]:
+        # compared as (lat, lon) pairs: hashing the models themselves is several times slower
+        first, last = points[0], points[-1]
+        if (first.lat, first.lon) != (last.lat, last.lon):
             raise ValueError("polygon must be closed: the last point must equal the first")
-        if len(set(points)) < 3:
+        if len({(p.lat, p.lon) for p in points}) < 3:
             raise ValueError("polygon must have at least 3 distinct points")
         return points
 
