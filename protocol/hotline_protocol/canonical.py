@@ -41,10 +41,11 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _SORTED = orjson.OPT_SORT_KEYS
 _PLAIN = _SORTED | orjson.OPT_STRICT_INTEGER  # an integer over 2**53 - 1 is an error
 # In orjson's output, what shows a number outside the fast path: an integral float (2.0, -0.0),
-# a float under 1e-4 written out (0.00005) or an exponent (orjson writes its sign: 1e-7, 1e+16).
-# Each pattern begins with a literal, so that the search skips along the bytes.
+# a float under 1e-4 written out (0.00005) or an exponent (orjson writes its sign: 1e-7, 1e+16),
+# which ends the number (not so a UUID's "...4e-4d5..."). Each pattern begins with a literal, so
+# that the search skips along the bytes.
 _INTEGRAL_OR_TINY = re.compile(rb"\.0(?:000|(?![0-9]))")
-_EXPONENT = re.compile(rb"e[+-](?<=[0-9]e[+-])")
+_EXPONENT = re.compile(rb"e[+-](?<=[0-9]e[+-])[0-9]+(?:[,}\]]|$)")
 
 
 class _SlowPathError(Exception):
@@ -120,13 +121,22 @@ def reference_canonical_json(value: Any) -> bytes:
 
 
 def loads_checked(raw: bytes) -> tuple[Any, bool, bool]:
-    """Parse JSON bytes; return (value, is_canonical, has_null).
+    """Parse JSON bytes; return (value, is_canonical, has_null); ``has_null``: some object
+    member is ``null``.
 
     ``is_canonical`` tells whether ``raw`` is exactly the RFC 8785 form of the value. The common
-    case is decided in one pass of the C parser plus one orjson encode; values outside the fast path
-    (non-ASCII keys, unusual numbers, duplicate keys) are re-encoded by :func:`canonical_json`.
+    case is decided by orjson alone: ``raw`` is canonical when orjson writes its value back as
+    ``raw`` and the bytes show the fast path (see :func:`canonical_json` with ``plain``). Other
+    text is parsed by the standard library, which notes duplicate keys, ``null`` and numbers
+    outside the fast path; such values are re-encoded by :func:`canonical_json`.
     Raises ValueError (or UnicodeDecodeError) for text that is not JSON.
     """
+    try:  # canonical text inside the fast path: orjson reads it and writes it back unchanged
+        value = orjson.loads(raw)
+        if orjson.dumps(value, option=_PLAIN) == raw and _inside_fast_path(raw):
+            return value, True, False
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        pass
     slow = False
     has_null = False
 

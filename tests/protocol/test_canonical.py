@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline_protocol.canonical import canonical_json, reference_canonical_json
+from hotline_protocol.canonical import canonical_json, loads_checked, reference_canonical_json
 from hotline_protocol.errors import EntryError
 
 VECTORS = Path(__file__).parent / "vectors" / "json-canonicalization" / "testdata"
@@ -119,3 +119,71 @@ def test_plain_values_without_a_json_form_are_refused(bad: Any) -> None:
     with pytest.raises(EntryError) as err:
         canonical_json({"x": bad}, plain=True)
     assert err.value.code == "not_canonicalisable"
+
+
+def _member_null(value: Any) -> bool:
+    """Whether some object member, at any depth, is null."""
+    if isinstance(value, dict):
+        return any(v is None or _member_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_member_null(v) for v in value)
+    return False
+
+
+def _unsafe_integer(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_unsafe_integer(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_unsafe_integer(v) for v in value)
+    return type(value) is int and abs(value) > 2**53 - 1
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values)
+def test_canonical_bytes_are_recognised_and_read_back(value: Any) -> None:
+    try:
+        raw = reference_canonical_json(value)
+    except Exception:
+        with pytest.raises(EntryError):
+            canonical_json(value)
+        return
+    parsed, canonical, has_null = loads_checked(raw)
+    # a whole number written beyond 2**53 - 1 (2.0**53 is written 9007199254740992) reads back
+    # as an integer outside JSON's safe range: such text is not taken as canonical
+    assert canonical != _unsafe_integer(json.loads(raw))
+    assert parsed == json.loads(raw)
+    assert has_null == _member_null(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a":2,"b":1}',
+        b'{"b":1,"a":2}',
+        b'{"a": 2}',
+        b'{"a":2.0}',
+        b'{"a":2}',
+        b"[0.00001]",
+        b"[1e-5]",
+        b"[1e-7]",
+        b"[1E-7]",
+        b"[1e+16]",
+        b"[10000000000000000]",
+        b"[1e+21]",
+        b"[5e-324]",
+        b'{"a":1,"a":1}',
+        b'{"a":null}',
+        b'["\\u00e9"]',
+        '["é"]'.encode(),
+        b'["\\/"]',
+        b'{"id":"0f3c1b4e-4d5a-4b6c-8e-1","n":1.5}',
+    ],
+    ids=lambda t: t.decode(),
+)
+def test_canonical_is_decided_as_the_reference_decides(text: bytes) -> None:
+    try:
+        expected = reference_canonical_json(json.loads(text)) == text
+    except Exception:  # no JSON form under RFC 8785 (an integer beyond 2**53 - 1)
+        expected = False
+    _, canonical, _ = loads_checked(text)
+    assert canonical == expected
