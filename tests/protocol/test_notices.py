@@ -26,6 +26,7 @@ from hotline_protocol.notices import (
     AltitudeUnit,
     Author,
     Cancel,
+    Corridor,
     Kind,
     Liaison,
     Notice,
@@ -151,8 +152,11 @@ def test_whole_distances_and_frequencies_are_written_as_json_integers() -> None:
     data = example("planned_operation")
     data["air_to_air_frequency_mhz"] = 250.0
     notice = parse_notice(data)
+    assert isinstance(notice, PlannedOperation)
+    corridor = notice.areas[1]
+    assert isinstance(corridor, Corridor)
     assert isinstance(notice.air_to_air_frequency_mhz, float)
-    assert isinstance(notice.areas[1].half_width.value, float)
+    assert isinstance(corridor.half_width.value, float)
     written = notice_to_json(notice)
     assert type(written["air_to_air_frequency_mhz"]) is int
     assert type(written["areas"][1]["half_width"]["value"]) is int
