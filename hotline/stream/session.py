@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from hotline_protocol.notices import NOTICE_TYPES
+
 from ..auth import allowed
 from ..auth.users import authenticate
 from ..events import Cursor
@@ -56,9 +58,18 @@ CLOSE_TIMEOUT = 5.0  # seconds for the close frame (and the writer to finish aft
 WRITE_SLICE = 16  # frames the writer sends in one turn of the event loop, at most
 
 
+# a kind's precedence when a notice leaves it out (aircraft in distress, downed pilot: FLASH)
+_KIND_PRECEDENCE = {
+    kind.value: str(model.model_fields["precedence"].default)
+    for kind, model in NOTICE_TYPES.items()
+}
+
+
 def _flash(msg: m.Post | m.Ack | m.Cancel) -> bool:
     if isinstance(msg, m.Post):
-        return msg.notice.get("precedence") == "FLASH"
+        kind = msg.notice.get("kind")
+        default = _KIND_PRECEDENCE.get(kind) if isinstance(kind, str) else None
+        return msg.notice.get("precedence", default) == "FLASH"
     return msg.precedence == "FLASH"
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotline_protocol.strictjson import MAX_DEPTH, depth, loads_strict
+from tests.helpers.json_values import json_values as json_values_of
 
 
 @pytest.mark.parametrize(
@@ -63,17 +64,7 @@ def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
     assert loads_strict(text, max_depth=MAX_DEPTH) == json.loads(text)
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda children: (
-        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
-    ),
-    max_leaves=20,
-)
+json_values = json_values_of()
 
 
 @settings(max_examples=400, deadline=None)

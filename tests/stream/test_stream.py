@@ -7,6 +7,7 @@ import functools
 import itertools
 import json
 import socket
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +24,8 @@ from hotline_protocol.note import Signer
 from hotline_protocol.notices import parse_notice
 
 from .conftest import TIMEOUT, Connect, NodeServer, Serve, liaison, wait_until
+
+EXAMPLES = Path(__file__).parents[1] / "protocol" / "examples"
 
 
 async def closed_with(ws: ClientConnection) -> tuple[int, str]:
@@ -168,6 +171,27 @@ async def test_a_flash_post_is_answered_before_its_connections_next_frame(
     assert answered[:2] == ["posted FLASH", "pong after FLASH"]
     assert sorted(answered[2:]) == ["pong after ROUTINE", "posted ROUTINE"]
     assert server.size() == 2
+
+
+async def test_a_notice_flash_by_its_kind_is_answered_before_the_next_frame(
+    server: NodeServer, connect_client: Connect
+) -> None:
+    """An aircraft-in-distress notice that leaves its precedence out is FLASH by its kind: the
+    reader hands it to the sequencer itself, as it does a notice that says FLASH."""
+    body = json.loads((EXAMPLES / "aircraft_in_distress.json").read_text())
+    for key in ("id", "time", "author", "precedence"):
+        body.pop(key)
+    client = await connect_client(server)
+    answered: list[str] = []
+    post = await client.submit({"type": "post", "notice": body})
+    ping = await client.submit({"type": "ping"})
+    for fut, what in ((post, "posted"), (ping, "pong")):
+        fut.add_done_callback(functools.partial(_note, answered, what))
+    async with asyncio.timeout(TIMEOUT):
+        posted, pong = await asyncio.gather(post, ping)
+    assert (posted["type"], pong["type"]) == ("posted", "pong")
+    assert posted["entry"]["notice"]["precedence"] == "FLASH"
+    assert answered == ["posted", "pong"]
 
 
 def _note(log: list[str], what: str, _: object) -> None:
