@@ -23,6 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from hotline import gc_tuning
+from hotline.stream.coalesce import CoalescingTransport
 from hotline_protocol.notices import notice_to_json
 
 from .bench_protocol import sample_notice
@@ -166,6 +167,10 @@ class StreamClient:
             proxy=None,
             ping_interval=None,
         )
+        # the frames this process sends in one turn of its loop leave in one write, as the
+        # node's own are: the load generator shares the machine's cores with the nodes
+        coalescing = CoalescingTransport(self.ws.transport, asyncio.get_running_loop())
+        self.ws.transport = coalescing  # type: ignore[assignment]
         self._task = asyncio.create_task(self._read())
         return self
 

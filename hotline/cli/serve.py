@@ -31,6 +31,7 @@ from ..keys import load_keys
 from ..peering.manager import MAX_FRAME as PEER_MAX_FRAME
 from ..settings import Settings, load_settings
 from ..store import open_store
+from ..stream.coalesce import CoalescingWebSocketProtocol
 from .common import CliError, add_command, add_dir
 from .init import port_number
 
@@ -120,6 +121,7 @@ def _uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
         port=settings.server.port,
         lifespan="off",  # _serve runs the app's lifespan itself, so start-up errors surface here
         log_config=None,
+        ws=CoalescingWebSocketProtocol,  # frames of one turn of the loop in one write
         # the peer link carries up to MAX_FRAME per message; client streams check their own,
         # smaller limit (limits.max_request_bytes) and close with 1009 above it
         ws_max_size=max(settings.limits.max_request_bytes, PEER_MAX_FRAME),

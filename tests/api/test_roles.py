@@ -37,6 +37,7 @@ from websockets.exceptions import ConnectionClosed
 
 from hotline.auth import ROLES
 from hotline.auth.users import add_user
+from hotline.stream.coalesce import CoalescingWebSocketProtocol
 from tests.api.conftest import LIAISON, NodeApp
 
 TIMEOUT = 15.0
@@ -262,7 +263,7 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
-        app, lifespan="off", log_config=None, access_log=False, ws="websockets-sansio"
+        app, lifespan="off", log_config=None, access_log=False, ws=CoalescingWebSocketProtocol
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))

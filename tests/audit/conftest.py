@@ -26,6 +26,7 @@ from hotline.auth.users import add_user
 from hotline.keys import generate_keys, load_keys
 from hotline.node import Node
 from hotline.settings import PeerSettings, Settings
+from hotline.stream.coalesce import CoalescingWebSocketProtocol
 from tests.audit.builders import FeedBuilder, TwoSides, build_two_sides
 
 
@@ -133,7 +134,11 @@ async def peered_nodes(tmp_path: Path) -> AsyncIterator[dict[str, PeeredNode]]:
             )
             app = create_app(settings[side].model_copy(update={"peer": card}))
             config = uvicorn.Config(
-                app, log_config=None, lifespan="on", ws="websockets-sansio", access_log=False
+                app,
+                log_config=None,
+                lifespan="on",
+                ws=CoalescingWebSocketProtocol,
+                access_log=False,
             )
             server = uvicorn.Server(config)
             task = asyncio.create_task(server.serve(sockets=[socks[side]]))

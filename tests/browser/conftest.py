@@ -35,6 +35,7 @@ from hotline.auth.users import add_user
 from hotline.keys import generate_keys, load_keys
 from hotline.node import Node
 from hotline.settings import Deadlines, PeerSettings, Settings
+from hotline.stream.coalesce import CoalescingWebSocketProtocol
 
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -162,7 +163,7 @@ class _Servers:
                 app,
                 log_config=None,
                 lifespan="on",
-                ws="websockets-sansio",
+                ws=CoalescingWebSocketProtocol,
                 access_log=False,
                 ws_max_size=4 * 1024 * 1024,
             )

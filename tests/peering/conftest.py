@@ -27,6 +27,7 @@ from hotline.events import Event, Subscription
 from hotline.keys import NodeKeys, generate_keys
 from hotline.node import Node
 from hotline.settings import PeerSettings, ServerSettings, Settings
+from hotline.stream.coalesce import CoalescingWebSocketProtocol
 from tests.helpers.fake_peer import FakePeer
 from tests.helpers.tls import self_signed
 
@@ -182,7 +183,7 @@ class LiveNode:
             self.app,
             log_config=None,
             lifespan="on",
-            ws="websockets-sansio",
+            ws=CoalescingWebSocketProtocol,
             access_log=False,
             ssl_certfile=str(self.settings.path(cert)) if cert else None,
             ssl_keyfile=str(self.settings.path(key)) if key else None,

@@ -22,6 +22,7 @@ from hotline.auth.users import add_user
 from hotline.keys import generate_keys
 from hotline.node import Node
 from hotline.settings import Limits, PeerSettings, Settings
+from hotline.stream.coalesce import CoalescingWebSocketProtocol
 
 TIMEOUT = 15.0
 
@@ -160,7 +161,11 @@ async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.bind(("127.0.0.1", 0))
             config = uvicorn.Config(
-                app, log_config=None, lifespan="on", ws="websockets-sansio", access_log=False
+                app,
+                log_config=None,
+                lifespan="on",
+                ws=CoalescingWebSocketProtocol,
+                access_log=False,
             )
             server = uvicorn.Server(config)
             task = asyncio.create_task(server.serve(sockets=[sock]))
