@@ -93,16 +93,20 @@ class EventHub:
         return len(self._subs)
 
     def publish(self, event: Event) -> Event:
-        """Stamp the event with the cursor after it and hand it to every subscriber."""
+        """Hand the event to every subscriber that takes it, stamped with the cursor after it
+        (made only when some subscriber takes the event)."""
         etype = event["type"]
         if etype == "appended":
             self._sizes[event["side"]] = event["index"] + 1
         elif etype == "delivered":
             self._delivered[event["side"]] = max(self._delivered[event["side"]], event["size"])
-        event["cursor"] = self.cursor().encode()
+        stamped = False
         for sub in list(self._subs):
             if not sub.accept(event):
                 continue
+            if not stamped:
+                event["cursor"] = self.cursor().encode()
+                stamped = True
             try:
                 sub.queue.put_nowait(event)
             except asyncio.QueueFull:

@@ -134,8 +134,9 @@ class FeedIndex:
             ref = notice.supersedes
             self._link(rec, (ref.origin, ref.index, ref.leaf_hash), "supersedes")
         # references that arrived before this entry (e.g. an ack of an early FLASH)
-        for waiting, how in self._pending.pop((rec.origin, index, _b64(leaf_hash)), []):
-            self._attach(waiting, rec, how)
+        if self._pending:
+            for waiting, how in self._pending.pop((rec.origin, index, _b64(leaf_hash)), []):
+                self._attach(waiting, rec, how)
         return rec
 
     def _link(self, rec: NoticeRecord, ref: tuple[str, int, str], how: str) -> None:
