@@ -165,6 +165,15 @@ class Node:
             await link.flush()  # the FLASH entry leaves for the peer in this turn of the loop
         return appended
 
+    def submit_notice(
+        self, notice: Notice, on_appended: OnAppended | None = None
+    ) -> asyncio.Future[Appended]:
+        """Queue a notice without an idempotency key for the own feed and return at once: the
+        future gets its entry once durable (see :meth:`Sequencer.enqueue`). For callers that do
+        not wait (the stream); a FLASH goes through :meth:`append_notice`, written at once."""
+        assert self.sequencer is not None, "node not started"
+        return self.sequencer.enqueue(notice, on_appended)
+
     def _validate(self, notice: Notice, claimed: set[tuple[str, int]]) -> None:
         peer = self.peer.name if self.peer is not None else None
         check_notice(notice, self.index, self.own.name, peer, claimed, self._is_early)

@@ -149,11 +149,7 @@ class Sequencer:
             earlier = await self._earlier(ref_key)
             if earlier is not None:
                 return earlier
-        text = notice_text(notice)  # here, so that the batch's turn is short
-        fut: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
-        rank = PRECEDENCE_RANK[notice.precedence.value]
-        item = _Item(rank, next(self._seq), notice, text, ref_key, fut, on_appended)
-        heapq.heappush(self._heap, item)
+        fut, rank = self._queue(notice, ref_key, on_appended)
         if rank == 0 and not self._writing.locked():
             # written here and now, in the caller's turn of the loop: waking the sequencer's
             # task would cost a turn, and under load a turn of the loop is milliseconds
@@ -165,10 +161,35 @@ class Sequencer:
                     fut.exception()  # answered 503 by _fail; the caller is gone, not told
                 raise
         else:
-            self._wake.set()
-            if rank == 0:
-                self._flash_wake.set()
+            self._wake_for(rank)
         return await fut
+
+    def enqueue(
+        self, notice: Notice, on_appended: OnAppended | None = None
+    ) -> asyncio.Future[Appended]:
+        """Queue a notice without an idempotency key for the sequencer's next batch, without
+        waiting: the future gets its entry once durable (or why it was refused). A key needs
+        :meth:`append`, which looks for an earlier entry first. A FLASH queued here is written
+        by the sequencer's task (or the next FLASH caller); :meth:`append` writes it at once."""
+        fut, rank = self._queue(notice, None, on_appended)
+        self._wake_for(rank)
+        return fut
+
+    def _queue(
+        self, notice: Notice, ref_key: str | None, on_appended: OnAppended | None
+    ) -> tuple[asyncio.Future[Appended], int]:
+        text = notice_text(notice)  # here, so that the batch's turn is short
+        fut: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
+        rank = PRECEDENCE_RANK[notice.precedence.value]
+        heapq.heappush(
+            self._heap, _Item(rank, next(self._seq), notice, text, ref_key, fut, on_appended)
+        )
+        return fut, rank
+
+    def _wake_for(self, rank: int) -> None:
+        self._wake.set()
+        if rank == 0:
+            self._flash_wake.set()
 
     async def _earlier(self, ref_key: str) -> Appended | None:
         index = self._refs.get(ref_key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Callable, Mapping
@@ -69,6 +70,22 @@ class NoticeService:
         appended = await node.append_notice(notice, ref_key, tell if on_posted else None)
         result = told if told is not None else entry_result(appended.entry, side)
         return result, appended.replayed
+
+    def submit(
+        self, user: UserRecord, body: Mapping[str, Any], on_posted: OnPosted, *, no_null: bool
+    ) -> asyncio.Future[Appended]:
+        """A post without an idempotency key, for a caller that does not wait (the stream):
+        the notice is completed and validated now (NoticeError, RuleError raised here) and
+        queued; ``on_posted`` gets the result once the entry is durable, and the returned future
+        the entry or why it was refused. Not for FLASH notices: :meth:`post` writes them at once."""
+        node = self.node
+        notice = complete_notice(body, user, node.settings, node.clock_ms(), no_null=no_null)
+        side = node.own.name
+
+        def tell(appended: Appended) -> None:
+            on_posted(entry_result(appended.entry, side))
+
+        return node.submit_notice(notice, tell)
 
     async def ack(
         self,

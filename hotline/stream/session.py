@@ -1,8 +1,11 @@
 """One client's stream connection: authentication, then a reader and a writer.
 
 The reader takes frames as they come and answers each message; posts (and acks, cancels) run
-concurrently, each awaiting its own durable append, so one client can keep up to
-``MAX_IN_FLIGHT`` of them in flight and the sequencer can commit them together. A FLASH one is
+concurrently, each waiting for its own durable append, so one client can keep up to
+``MAX_IN_FLIGHT`` of them in flight and the sequencer can commit them together. A post without
+``client_ref`` (the common case) is validated and queued by the reader itself, with no task of
+its own: a callback on its future answers it; one with ``client_ref`` (whose idempotency check
+may read the store), an ack or a cancel runs as a task. A FLASH one is
 handled by the reader itself, so it reaches the sequencer in the turn of the event loop that read
 its frame (the connection's next frame waits for its append). The ``posted`` reply is queued by
 the sequencer's commit itself, not a turn later when the post's coroutine resumes, and after a
@@ -20,6 +23,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -46,6 +50,7 @@ from .errors import (
 from .replay import EventFeed
 
 if TYPE_CHECKING:
+    from ..feeds.sequencer import Appended
     from ..node import Node
 
 log = logging.getLogger("hotline.stream")
@@ -55,6 +60,7 @@ MAX_IN_FLIGHT = 256  # posts per connection handled concurrently; the next frame
 REPLY_BACKLOG = 256  # replies waiting for the socket before the node stops reading frames
 SEND_TIMEOUT = 30.0  # seconds one frame may take to be written before the client counts as gone
 CLOSE_TIMEOUT = 5.0  # seconds for the close frame (and the writer to finish after a close)
+WATCH_SECONDS = 1.0  # how often a connection's write in progress is checked against its deadline
 WRITE_SLICE = 16  # frames the writer sends in one turn of the event loop, at most
 
 
@@ -94,9 +100,21 @@ class StreamSession:
         self._last_cursor = ""  # of the last event sent (or the subscription's start)
         self._close: Close | None = None  # requested by the reader
         self._sending = False  # a frame is being written (by the writer or the reader)
+        self._loop = asyncio.get_running_loop()
+        # the write in progress: when it is due and the task writing it (see _watch)
+        self._deadline: tuple[float, asyncio.Task[Any]] | None = None
+        self._timed_out: asyncio.Task[Any] | None = None  # the task whose write _watch cut
 
     # lifecycle -----------------------------------------------------------------------------
     async def run(self) -> None:
+        watchdog = asyncio.create_task(self._watch(), name="stream-watchdog")
+        try:
+            await self._run()
+        finally:
+            watchdog.cancel()
+            await asyncio.gather(watchdog, return_exceptions=True)
+
+    async def _run(self) -> None:
         await self.ws.accept()
         try:
             self.user = await self._authenticate()
@@ -215,6 +233,9 @@ class StreamSession:
                 await self._append(msg, no_null)
                 await self._send_replies()
                 return
+            if isinstance(msg, m.Post) and msg.client_ref is None:
+                self._submit(msg, no_null)
+                return
             task = asyncio.create_task(self._append(msg, no_null))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -275,8 +296,35 @@ class StreamSession:
         finally:
             self._slots.release()
 
-    def _error_reply(self, mid: str | int | None, exc: Exception) -> m.Outgoing:
-        described = describe(exc)
+    def _submit(self, msg: m.Post, no_null: bool) -> None:
+        """A post without ``client_ref``: validated and queued in the reader's turn, with no
+        task of its own. The ``posted`` reply is queued by the sequencer's commit, an error
+        here or by the future's callback; either frees the post's slot."""
+        assert self.user is not None
+        mid = msg.id
+
+        def on_posted(result: dict[str, Any]) -> None:
+            self._reply(m.posted(mid, result, False))
+
+        try:
+            fut = self._service.submit(self.user, msg.notice, on_posted, no_null=no_null)
+        except Exception as exc:
+            self._slots.release()
+            self._reply(self._error_reply(mid, exc))
+            return
+        fut.add_done_callback(partial(self._submitted, mid))
+
+    def _submitted(self, mid: str | int | None, fut: asyncio.Future[Appended]) -> None:
+        self._slots.release()
+        if fut.cancelled():
+            self._reply(m.error(mid, "store_unavailable", "the write was interrupted"))
+            return
+        exc = fut.exception()
+        if exc is not None:
+            self._reply(self._error_reply(mid, exc))
+
+    def _error_reply(self, mid: str | int | None, exc: BaseException) -> m.Outgoing:
+        described = describe(exc) if isinstance(exc, Exception) else None
         if described is None:
             log.error("stream message %r failed", mid, exc_info=exc)
             return m.error(mid, "internal_error", "the node failed to handle the message")
@@ -404,9 +452,30 @@ class StreamSession:
             pass
 
     async def _bounded(self, write: Awaitable[None], timeout: float) -> None:
-        """A socket write; _Gone if the client is gone or does not take it within ``timeout``."""
+        """A socket write; _Gone if the client is gone or does not take it within ``timeout``
+        (to a second: :meth:`_watch` checks the deadline, no timer is armed per frame)."""
+        task = asyncio.current_task(self._loop)
+        assert task is not None
+        self._deadline = (self._loop.time() + timeout, task)
         try:
-            async with asyncio.timeout(timeout):
-                await write
-        except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError) as exc:
+            await write
+        except asyncio.CancelledError:
+            if self._timed_out is task and task.uncancel() == 0:  # _watch cut it, no one else
+                self._timed_out = None
+                raise _Gone from None
+            raise
+        except (WebSocketDisconnect, RuntimeError, OSError) as exc:
             raise _Gone from exc
+        finally:
+            self._deadline = None
+
+    async def _watch(self) -> None:
+        """Cut a write that is past its deadline: the task writing sees the client as gone.
+        One check a second per connection instead of a timer armed and cancelled per frame
+        (~5 µs a frame, a reply per post and an event per entry)."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            pending = self._deadline
+            if pending is not None and self._loop.time() >= pending[0]:
+                self._timed_out = pending[1]
+                pending[1].cancel()

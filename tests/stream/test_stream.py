@@ -150,6 +150,32 @@ async def test_pipelined_posts_all_answered(server: NodeServer, connect_client: 
     assert server.node.sequencer.batches - batches_before < 200  # posts shared commits
 
 
+async def test_posts_refused_at_commit_are_answered_and_free_their_slots(
+    server: NodeServer, connect_client: Connect
+) -> None:
+    client = await connect_client(server)
+    first = (await client.post(liaison("v1")))["entry"]
+    ref = {k: first[k] for k in ("origin", "index", "leaf_hash")}
+    # more updates of the same notice than a connection has slots: all but one are refused
+    # by the sequencer's checks at commit time, after validation passed
+    futures = [
+        await client.submit({"type": "post", "notice": liaison(f"v{i}", supersedes=ref)})
+        for i in range(2, 2 + session.MAX_IN_FLIGHT + 44)
+    ]
+    async with asyncio.timeout(TIMEOUT):
+        replies = await asyncio.gather(*futures)
+    posted = [r for r in replies if r["type"] == "posted"]
+    refused = [r for r in replies if r["type"] == "error"]
+    assert len(posted) == 1, replies[:3]
+    assert len(refused) == len(replies) - 1
+    assert {r["error"] for r in refused} == {"already_superseded"}
+    assert server.size() == 2
+    # every slot came back: the connection still reads and posts
+    assert (await client.request({"type": "ping"}))["type"] == "pong"
+    await client.post(liaison("after"))
+    assert server.size() == 3
+
+
 async def test_a_flash_post_is_answered_before_its_connections_next_frame(
     server: NodeServer, connect_client: Connect
 ) -> None:
@@ -464,6 +490,54 @@ async def test_acks_cancels_and_deliveries_replayed(serve: Serve, connect_client
     await mid.request({"type": "subscribe", "cursor": live[3]["cursor"]})
     assert [await mid.next_event() for _ in range(2)] == live[4:]
     assert mid.events.empty() and replayer.events.empty()
+
+
+async def test_a_client_that_stops_reading_is_cut_off_after_the_send_timeout(
+    serve: Serve, connect_client: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session, "SEND_TIMEOUT", 0.5)
+    # a queue too long to overflow here: the session ends by the send timeout, not as slow
+    server = await serve(limits=Limits(stream_queue=100_000))
+    token = server.tokens["operator"]
+    # a client with a tiny receive window that subscribes and then never reads again
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, ("127.0.0.1", server.port))
+    handshake = (
+        f"GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n"
+    )
+    await loop.sock_sendall(sock, handshake.encode())
+    async with asyncio.timeout(TIMEOUT):
+        response = b""
+        while b"\r\n\r\n" not in response:
+            response += await loop.sock_recv(sock, 1)  # the 101 answer, and no more
+    assert response.startswith(b"HTTP/1.1 101"), response
+    subscribe = json.dumps({"type": "subscribe", "id": "s"}).encode()
+    frame = bytes([0x81, 0x80 | len(subscribe)]) + b"\0\0\0\0" + subscribe  # masked, zero key
+    await loop.sock_sendall(sock, frame)
+    await wait_until(lambda: server.node.hub.subscribers == 1, what="subscribed")
+    poster = await connect_client(server)
+    long_text = "x" * 3990
+    try:
+        # ~6 MB of events for a client that takes none of it: more than the socket buffers
+        # (up to 4 MB on Linux) and the transport's own hold
+        futures = [
+            await poster.submit({"type": "post", "notice": liaison(f"{i:04d} {long_text}")})
+            for i in range(1500)
+        ]
+        async with asyncio.timeout(TIMEOUT):
+            replies = await asyncio.gather(*futures)
+        assert all(r["type"] == "posted" for r in replies)
+        # its session ends (and leaves the hub) once a frame has waited SEND_TIMEOUT
+        await wait_until(lambda: server.node.hub.subscribers == 0, what="the reader cut off")
+        assert server.node.hub.dropped == 0  # not for a full queue
+        assert (await poster.request({"type": "ping"}))["type"] == "pong"
+    finally:
+        sock.close()
 
 
 async def test_slow_consumer_is_cut_off_and_resumes(serve: Serve, connect_client: Connect) -> None:
