@@ -26,6 +26,7 @@ log = logging.getLogger("hotline.peering")
 MAX_FRAME = 2 * 1024 * 1024
 BACKOFF_MIN, BACKOFF_MAX = 0.2, 15.0
 REPLACE_SECONDS = 10.0  # for a replaced link to end before its successor starts
+_JITTER = random.Random()  # a generator of its own: the global one's state is others'
 
 
 class PeerManager:
@@ -117,7 +118,7 @@ class PeerManager:
                 self.last_error = f"{type(exc).__name__}: {exc}"
             if link is not None and link.healthy():
                 delay = BACKOFF_MIN  # it worked for a while: a fresh failure retries quickly
-            await asyncio.sleep(delay * (0.5 + random.random()))
+            await asyncio.sleep(delay * (0.5 + _JITTER.random()))
             delay = min(BACKOFF_MAX, delay * 2)
 
     async def _wait_down(self) -> None:

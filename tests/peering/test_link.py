@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+
 from hotline_protocol.checkpoint import open_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.note import Verifier
@@ -58,3 +61,20 @@ async def test_tls_peer_that_is_not_trusted_gets_no_link(nodes: Nodes) -> None:
         lambda: "CERTIFICATE_VERIFY_FAILED" in (peering.last_error or ""), "a refused certificate"
     )
     assert not alpha.connected() and not bravo.connected()
+
+
+async def test_redialling_leaves_the_global_random_state_alone(nodes: Nodes) -> None:
+    """The dialer's backoff jitter comes from a generator of its own: a node retrying in the
+    background (beside other code in the same process) never moves the global one's state."""
+    a, b = nodes.prepare("alpha"), nodes.prepare("bravo")  # bravo is never started
+    try:
+        state = random.getstate()
+        alpha = await nodes.start(a, b.card(dial=True))
+        peering = alpha.node.peering
+        assert peering is not None
+        await wait_until(lambda: peering.last_error is not None, "a failed dial")
+        await asyncio.sleep(1.5)  # several more dials, each after a jittered backoff
+        assert not alpha.connected()
+        assert random.getstate() == state
+    finally:
+        b.sock.close()  # bound, never listening: every dial is refused
