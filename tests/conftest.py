@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,25 @@ from tests.helpers.redis_server import RedisServer, redis_server_binary
 # otherwise import it in the terminal summary, and CPython 3.11.7 can fail to compile a module
 # ("AST constructor recursion depth mismatch", a counter shared between threads) when a thread
 # left over from the tests touches the AST at the same moment.
+
+
+NODE_THREAD = "nodes"  # the browser tests' two nodes, served on a loop in this thread
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A Hypothesis test never runs beside the browser tests' node thread.
+
+    The nodes' keepalive pings draw from the global random; Hypothesis reports a strategy that
+    moves that state as a flaky failure of whatever test happens to be drawing.
+    """
+    test = getattr(item, "obj", None)
+    if getattr(test, "is_hypothesis_test", False) and any(
+        t.name == NODE_THREAD and t.is_alive() for t in threading.enumerate()
+    ):
+        pytest.fail(
+            f"{item.nodeid}: a Hypothesis test started while the browser tests' nodes still run",
+            pytrace=False,
+        )
 
 
 @pytest.fixture
