@@ -7,8 +7,9 @@ precedence, so a FLASH post overtakes queued ROUTINE ones, and FLASH posts are w
 of their own: a FLASH waits for the write in flight, never for the encoding and writing of a
 backlog queued beside it. When no batch is being written, a FLASH post is written by its caller
 at once, in the caller's turn of the event loop (waking the sequencer's task would cost a turn).
-The loop turns between encoding a batch and writing it, and again before its answers go out: a
-FLASH read then is written right after the batch, ahead of its answers. Under load, writes
+The loop turns between encoding a batch and writing it: a FLASH read then is written right after
+the batch, in the same turn and ahead of the batch's answers. Without one, the loop turns again
+before the answers go out, and a FLASH read in that turn is written first. Under load, writes
 without FLASH are paced: one at most every ``commit_interval`` seconds (fewer, larger writes
 cost the node less, and the store is more often free when a FLASH comes); a FLASH cuts the wait
 short. An idempotency key (``client_ref``) makes a
@@ -323,9 +324,11 @@ class Sequencer:
         self.appended += len(entries)
         self._committed(entries, note, now)
         if accepted[0][0].rank > 0:
-            # Durable and published; the answers wait one turn of the loop, and a FLASH read in
-            # that turn is written before them.
-            await asyncio.sleep(0)
+            # Durable and published; a FLASH read while this batch was encoded is written now,
+            # before its answers. Without one, the answers wait one turn of the loop, and a
+            # FLASH read in that turn is written before them.
+            if not (self._heap and self._heap[0].rank == 0):
+                await asyncio.sleep(0)
             if self._heap and self._heap[0].rank == 0:
                 await self._commit_batch(self._next_batch())
         for item, entry in accepted:

@@ -194,6 +194,55 @@ async def test_a_flash_read_while_a_batch_is_encoded_waits_only_for_its_write(
     assert queued_at_write == [(5, 1), (1, 0)]  # queued before the batch was written
 
 
+async def test_a_flash_queued_before_a_batch_is_written_follows_its_write_without_a_turn(
+    node_app: NodeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FLASH already queued when the batch ahead of it is durable is written at once, ahead of
+    the batch's answers: the loop does not turn between the two writes."""
+    node = node_app.node
+    sequencer = node.sequencer
+    assert sequencer is not None
+    notice = await _notices(node_app)
+    loop = asyncio.get_running_loop()
+
+    told: list[tuple[str, int]] = []
+    flash_task: list[asyncio.Task[Appended]] = []
+    real_validate = sequencer._validate
+
+    def validate(n: Notice, claimed: set[tuple[str, int]]) -> None:
+        real_validate(n, claimed)
+        if not flash_task:  # the batch is being encoded: a FLASH post comes
+            told_flash = functools.partial(_tell, told, "flash")
+            flash = notice("flash", "FLASH")
+            flash_task.append(asyncio.create_task(sequencer.append(flash, None, told_flash)))
+
+    turned: list[str] = []
+    turns_seen_at_write: list[list[str]] = []
+    real_append = node.store.append
+
+    async def append(origin: str, start: int, entries: Any, *args: Any, **kwargs: Any) -> Any:
+        turns_seen_at_write.append(list(turned))
+        await real_append(origin, start, entries, *args, **kwargs)
+        loop.call_soon(turned.append, f"after write of {len(entries)}")
+
+    monkeypatch.setattr(sequencer, "_validate", validate)
+    monkeypatch.setattr(node.store, "append", append)
+    routine = [
+        asyncio.create_task(
+            sequencer.append(notice(f"r{i}"), None, functools.partial(_tell, told, f"r{i}"))
+        )
+        for i in range(5)
+    ]
+    async with asyncio.timeout(30):
+        done = await asyncio.gather(*routine)
+        flash = await flash_task[0]
+    assert sorted(a.entry.index for a in done) == [0, 1, 2, 3, 4]
+    assert flash.entry.index == 5
+    assert turns_seen_at_write == [[], []]  # the FLASH write came in the batch's own turn
+    assert told[0] == ("flash", 5)
+    assert sorted(told[1:]) == [(f"r{i}", i) for i in range(5)]
+
+
 async def test_a_flash_is_written_by_its_caller_without_a_turn_of_the_loop(
     node_app: NodeApp,
 ) -> None:
