@@ -3,16 +3,19 @@
 The file runs in WAL mode with ``synchronous=FULL`` and foreign keys on. Every write is one
 ``BEGIN IMMEDIATE ... COMMIT`` transaction and returns once it is committed, i.e. the WAL is
 fsynced (a whole append batch, with its checkpoint and refs, is one commit). Writes go one at a
-time: a small one (at most ``LOOP_WRITE_ROWS`` entries, and everything but appends) on the event
-loop's own thread, a bigger append on a writer thread. Reads run on a thread of their own, on a
+time: on the event loop's own thread (everything but appends of more than ``LOOP_WRITE_ROWS``
+entries), or a bigger append on a writer thread. Reads run on a thread of their own, on a
 second connection (WAL readers never wait for the writer, nor block it).
 
-Why small writes stay on the loop's thread: the sqlite3 module releases the GIL around every
-call into SQLite, and a thread that wants it back while the event loop runs Python code waits up
-to the interpreter's switch interval (5 ms) each time. A commit of one entry makes about ten such
-calls, so on a busy node a FLASH post's write took up to 10-20 ms in a thread for 0.3 ms of work;
-on the loop's thread it takes the 0.3 ms. A big batch (a node at capacity, a catch-up run) goes
-to the writer thread instead, so that the loop goes on while it is written and fsynced.
+Why writes stay on the loop's thread: the sqlite3 module releases the GIL around every call into
+SQLite (a row of an ``executemany`` is one), and a thread that wants it back while the event loop
+runs Python code waits up to the interpreter's switch interval (5 ms) each time. A commit of one
+entry makes about ten such calls, so on a busy node a FLASH post's write took up to 10-20 ms in a
+thread for 0.3 ms of work, and a batch of 80 entries 17 ms for 1 ms; on the loop's thread they
+take the 0.3 and 1 ms (a full sequencer batch of 512 entries about 3 ms). A FLASH waits for the
+write ahead of it either way, and the GIL's back-and-forth also cost the loop CPU. Only what is
+bigger than a sequencer's batch (a catch-up run of up to 4,096 entries from the peer) goes to the
+writer thread, so that the loop goes on while it is written and fsynced.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from .sqlite_wal import WalCheckpointer
 
 T = TypeVar("T")
 Tx = Callable[[sqlite3.Connection], T]
-LOOP_WRITE_ROWS = 64  # appends of more entries are written on the writer thread
+LOOP_WRITE_ROWS = 512  # appends of more entries (not a sequencer batch) go to the writer thread
 
 
 class SqliteStore:

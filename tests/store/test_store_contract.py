@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from hotline.settings import Limits
 from hotline.store import (
     CheckpointRecord,
     CosignatureRecord,
@@ -496,6 +497,35 @@ async def test_sqlite_file_is_wal_with_full_synchronous(tmp_path: Path) -> None:
             assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)
             assert plain.execute("SELECT value FROM store_info").fetchone() == ("1",)
         plain.close()
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("rows", [1, Limits().batch_max])
+async def test_sqlite_an_append_up_to_a_sequencer_batch_is_written_without_a_turn_of_the_loop(
+    tmp_path: Path, rows: int
+) -> None:
+    """A FLASH post and a full sequencer batch are written on the loop's own thread: committed
+    when the call returns, and nothing else ran meanwhile. One row more goes to the writer
+    thread, and the loop turns while it is written."""
+    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
+    await store.open()
+    loop = asyncio.get_running_loop()
+    try:
+        turned: list[int] = []
+        loop.call_soon(turned.append, rows)
+        await store.append(A, 0, batch(0, rows), cp(A, rows))
+        assert turned == []
+        with sqlite3.connect(tmp_path / "node.db") as plain:  # another connection sees it
+            assert plain.execute("SELECT COUNT(*) FROM entries").fetchone() == (rows,)
+        plain.close()
+        await asyncio.sleep(0)
+        assert turned == [rows]
+        big = LOOP_WRITE_ROWS + 1
+        loop.call_soon(turned.append, big)
+        await store.append(A, rows, batch(rows, big), cp(A, rows + big))
+        assert turned == [rows, big]
+        assert await store.size(A) == rows + big
     finally:
         await store.close()
 
