@@ -187,6 +187,9 @@ class Sequencer:
         )
         return fut, rank
 
+    def _flash_queued(self) -> bool:
+        return bool(self._heap) and self._heap[0].rank == 0
+
     def _wake_for(self, rank: int) -> None:
         self._wake.set()
         if rank == 0:
@@ -327,9 +330,9 @@ class Sequencer:
             # Durable and published; a FLASH read while this batch was encoded is written now,
             # before its answers. Without one, the answers wait one turn of the loop, and a
             # FLASH read in that turn is written before them.
-            if not (self._heap and self._heap[0].rank == 0):
+            if not self._flash_queued():
                 await asyncio.sleep(0)
-            if self._heap and self._heap[0].rank == 0:
+            if self._flash_queued():
                 await self._commit_batch(self._next_batch())
         for item, entry in accepted:
             if not item.future.done():

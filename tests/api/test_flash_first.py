@@ -104,24 +104,10 @@ async def test_a_flash_that_comes_while_a_batch_is_answered_is_written_first(
     def committed(entries: list[Entry], note: bytes, now: int) -> None:
         real_committed(entries, note, now)
         if not flash_task:  # the FLASH is queued while the ROUTINE batch is being answered
-            flash = notice("flash", "FLASH")
-            told_flash = functools.partial(_tell, told, "flash")
-            flash_task.append(asyncio.create_task(sequencer.append(flash, None, told_flash)))
+            _queue_flash(sequencer, notice, told, flash_task)
 
     sequencer._committed = committed
-    routine = [
-        asyncio.create_task(
-            sequencer.append(notice(f"r{i}"), None, functools.partial(_tell, told, f"r{i}"))
-        )
-        for i in range(5)
-    ]
-    async with asyncio.timeout(30):
-        done = await asyncio.gather(*routine)
-        flash = await flash_task[0]
-    assert sorted(a.entry.index for a in done) == [0, 1, 2, 3, 4]  # one batch
-    assert flash.entry.index == 5
-    assert told[0] == ("flash", 5)  # answered before the batch it came behind
-    assert sorted(told[1:]) == [(f"r{i}", i) for i in range(5)]
+    await _five_routine_then_flash_answered_first(sequencer, notice, told, flash_task)
     assert node.index.size(node.own.name) == 6
 
 
@@ -155,6 +141,41 @@ async def _notices(node_app: NodeApp) -> Callable[..., Notice]:
 
 def _tell(told: list[tuple[str, int]], name: str, appended: Appended) -> None:
     told.append((name, appended.entry.index))
+
+
+def _queue_flash(
+    sequencer: Sequencer,
+    notice: Callable[..., Notice],
+    told: list[tuple[str, int]],
+    flash_task: list[asyncio.Task[Appended]],
+) -> None:
+    """A FLASH post comes (from a task of its own); it tells ``told`` when durable."""
+    flash = notice("flash", "FLASH")
+    told_flash = functools.partial(_tell, told, "flash")
+    flash_task.append(asyncio.create_task(sequencer.append(flash, None, told_flash)))
+
+
+async def _five_routine_then_flash_answered_first(
+    sequencer: Sequencer,
+    notice: Callable[..., Notice],
+    told: list[tuple[str, int]],
+    flash_task: list[asyncio.Task[Appended]],
+) -> None:
+    """Posts five ROUTINE notices (one batch), during which a hook queues the FLASH: the batch is
+    entries 0-4, the FLASH entry 5, answered before the batch it came behind."""
+    routine = [
+        asyncio.create_task(
+            sequencer.append(notice(f"r{i}"), None, functools.partial(_tell, told, f"r{i}"))
+        )
+        for i in range(5)
+    ]
+    async with asyncio.timeout(30):
+        done = await asyncio.gather(*routine)
+        flash = await flash_task[0]
+    assert sorted(a.entry.index for a in done) == [0, 1, 2, 3, 4]  # one batch
+    assert flash.entry.index == 5
+    assert told[0] == ("flash", 5)  # answered before the batch it came behind
+    assert sorted(told[1:]) == [(f"r{i}", i) for i in range(5)]
 
 
 async def test_a_flash_read_while_a_batch_is_encoded_waits_only_for_its_write(
@@ -212,9 +233,7 @@ async def test_a_flash_queued_before_a_batch_is_written_follows_its_write_withou
     def validate(n: Notice, claimed: set[tuple[str, int]]) -> None:
         real_validate(n, claimed)
         if not flash_task:  # the batch is being encoded: a FLASH post comes
-            told_flash = functools.partial(_tell, told, "flash")
-            flash = notice("flash", "FLASH")
-            flash_task.append(asyncio.create_task(sequencer.append(flash, None, told_flash)))
+            _queue_flash(sequencer, notice, told, flash_task)
 
     turned: list[str] = []
     turns_seen_at_write: list[list[str]] = []
@@ -227,20 +246,8 @@ async def test_a_flash_queued_before_a_batch_is_written_follows_its_write_withou
 
     monkeypatch.setattr(sequencer, "_validate", validate)
     monkeypatch.setattr(node.store, "append", append)
-    routine = [
-        asyncio.create_task(
-            sequencer.append(notice(f"r{i}"), None, functools.partial(_tell, told, f"r{i}"))
-        )
-        for i in range(5)
-    ]
-    async with asyncio.timeout(30):
-        done = await asyncio.gather(*routine)
-        flash = await flash_task[0]
-    assert sorted(a.entry.index for a in done) == [0, 1, 2, 3, 4]
-    assert flash.entry.index == 5
+    await _five_routine_then_flash_answered_first(sequencer, notice, told, flash_task)
     assert turns_seen_at_write == [[], []]  # the FLASH write came in the batch's own turn
-    assert told[0] == ("flash", 5)
-    assert sorted(told[1:]) == [(f"r{i}", i) for i in range(5)]
 
 
 async def test_a_flash_is_written_by_its_caller_without_a_turn_of_the_loop(
