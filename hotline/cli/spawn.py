@@ -17,6 +17,8 @@ from typing import Self
 
 import httpx
 
+from ..settings import read_config
+
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 
@@ -88,6 +90,10 @@ class NodeRunner:
         return self
 
     def wait_healthy(self, timeout: float = START_TIMEOUT) -> None:
+        """Wait until this node answers ``/healthz``: an answer from another node on the port
+        (one whose origin is not in this directory's configuration) does not count, and this
+        node then exits, unable to listen."""
+        origin = self._origin()
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0, verify=self.verify) as client:
             while time.monotonic() < deadline:
@@ -98,9 +104,12 @@ class NodeRunner:
                         f"hotline serve {self.directory} exited ({code}):\n{self.log_tail()}"
                     )
                 try:
-                    if client.get(f"{self.url}/healthz").status_code == 200:
+                    answer = client.get(f"{self.url}/healthz")
+                    if answer.status_code == 200 and (
+                        origin is None or answer.json().get("origin") == origin
+                    ):
                         return
-                except httpx.HTTPError:
+                except (httpx.HTTPError, ValueError):
                     pass
                 time.sleep(0.05)
         self.kill()
@@ -108,6 +117,18 @@ class NodeRunner:
             f"hotline serve {self.directory} did not answer /healthz in {timeout}s:\n"
             f"{self.log_tail()}"
         )
+
+    def _origin(self) -> str | None:
+        """The origin the node reports in ``/healthz``: ``HOTLINE_ORIGIN`` in its environment,
+        else its configuration's; None if neither can be read (then any answer counts)."""
+        env = os.environ if self.env is None else self.env
+        if env.get("HOTLINE_ORIGIN"):
+            return env["HOTLINE_ORIGIN"]
+        try:
+            origin = read_config(self.directory).get("origin")
+        except (OSError, ValueError):
+            return None
+        return origin if isinstance(origin, str) else None
 
     def log_tail(self, lines: int = 30) -> str:
         if not self.log_path.exists():

@@ -195,3 +195,16 @@ def test_serve_runs_on_a_durable_redis(tmp_path: Path, redis_server: RedisServer
     directory, _ = make_node_dir(tmp_path, "alpha", "hotline.example/alpha", redis_server.url)
     with NodeProcess(directory) as node:
         assert httpx.get(f"{node.url}/healthz").json()["sizes"] == {"alpha": 0}
+
+
+def test_node_process_does_not_take_another_node_on_its_port_for_its_own(
+    tmp_path: Path, running_node: NodeProcess
+) -> None:
+    # bravo is configured on the port alpha listens on: alpha answers /healthz there at once,
+    # but bravo cannot listen and exits, and starting it must say so
+    bravo, _ = make_node_dir(tmp_path / "other", "bravo", "hotline.example/bravo")
+    node = NodeProcess(bravo, running_node.port)
+    with pytest.raises(NodeStartError, match=f"cannot listen on 127.0.0.1:{running_node.port}"):
+        node.start()
+    assert not node.running
+    assert httpx.get(f"{running_node.url}/healthz").json()["origin"] == "hotline.example/alpha"
