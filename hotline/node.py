@@ -122,6 +122,7 @@ class Node:
             clock_ms=self.clock_ms,
             batch_max=self.settings.limits.batch_max,
             commit_interval=self.settings.limits.commit_interval_ms / 1000,
+            urgent=self._flush_link,
         )
         self.hub.set_positions(
             {s: self.index.size(s) for s in self.sides()},
@@ -159,11 +160,7 @@ class Node:
         """Append a notice to the own feed; returns once the entry is durable (``on_appended``:
         see :meth:`Sequencer.append`)."""
         assert self.sequencer is not None, "node not started"
-        appended = await self.sequencer.append(notice, ref_key, on_appended)
-        link = self.peering.link if self.peering is not None else None
-        if link is not None and notice.precedence.value == "FLASH" and not appended.replayed:
-            await link.flush()  # the FLASH entry leaves for the peer in this turn of the loop
-        return appended
+        return await self.sequencer.append(notice, ref_key, on_appended)
 
     def submit_notice(
         self, notice: Notice, on_appended: OnAppended | None = None
@@ -196,6 +193,14 @@ class Node:
         link = self.peering.link if self.peering is not None else None
         if link is not None:
             link.sender.notify([e.index for e in entries if e.notice.precedence.value == "FLASH"])
+
+    async def _flush_link(self) -> None:
+        """Send what a FLASH's commit queued for the peer (its entry with an inclusion proof),
+        in the turn of the loop that made it durable: not a turn later, when the link's writer
+        or the poster's task runs again (under load, a turn of the loop is milliseconds)."""
+        link = self.peering.link if self.peering is not None else None
+        if link is not None:
+            await link.flush()
 
     def record_entry(self, side: str, entry: Entry, now_ms: int, alarm: bool = True) -> None:
         """Index a durable entry and publish its events (own feed or replica); a FLASH from

@@ -9,7 +9,9 @@ backlog queued beside it. When no batch is being written, a FLASH post is writte
 at once, in the caller's turn of the event loop (waking the sequencer's task would cost a turn).
 The loop turns between encoding a batch and writing it: a FLASH read then is written right after
 the batch, in the same turn and ahead of the batch's answers. Without one, the loop turns again
-before the answers go out, and a FLASH read in that turn is written first. Under load, writes
+before the answers go out, and a FLASH read in that turn is written first. Once a FLASH is
+durable, the ``urgent`` hook sends it on to the peer in the same turn, before its answers. Under
+load, writes
 without FLASH are paced: one at most every ``commit_interval`` seconds (fewer, larger writes
 cost the node less, and the store is more often free when a FLASH comes); a FLASH cuts the wait
 short. An idempotency key (``client_ref``) makes a
@@ -22,7 +24,7 @@ import asyncio
 import heapq
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
@@ -87,6 +89,9 @@ Validator = Callable[[Notice, set[tuple[str, int]]], None]
 # would only run a turn later): how a stream answers ``posted`` without that extra turn.
 OnAppended = Callable[[Appended], None]
 Committed = Callable[[list[Entry], bytes, int], None]  # entries, checkpoint note, time ms
+# Awaited in the turn of the loop that made a FLASH durable, after ``committed`` and before the
+# answers: the node sends the FLASH on to the peer there, not a turn later.
+Urgent = Callable[[], Awaitable[None]]
 
 
 class Sequencer:
@@ -101,6 +106,7 @@ class Sequencer:
         clock_ms: Callable[[], int],
         batch_max: int = 512,
         commit_interval: float = 0.0,
+        urgent: Urgent | None = None,
     ) -> None:
         self.feed = feed
         self._signer = signer
@@ -110,6 +116,7 @@ class Sequencer:
         self._clock_ms = clock_ms
         self._batch_max = batch_max
         self._commit_interval = commit_interval
+        self._urgent = urgent
         self._last_write = float("-inf")  # loop time the previous batch was taken
         self._flash_wake = asyncio.Event()
         self._writing = asyncio.Lock()  # one batch at a time: the sequencer's, or a FLASH's
@@ -326,7 +333,9 @@ class Sequencer:
         self.batches += 1
         self.appended += len(entries)
         self._committed(entries, note, now)
-        if accepted[0][0].rank > 0:
+        if accepted[0][0].rank == 0:
+            await self._send_urgent()
+        else:
             # Durable and published; a FLASH read while this batch was encoded is written now,
             # before its answers. Without one, the answers wait one turn of the loop, and a
             # FLASH read in that turn is written before them.
@@ -343,6 +352,14 @@ class Sequencer:
                     except Exception:
                         log.exception("on_appended of entry %d failed", entry.index)
                 item.future.set_result(appended)
+
+    async def _send_urgent(self) -> None:
+        if self._urgent is None:
+            return
+        try:
+            await self._urgent()
+        except Exception:  # the entries are durable: their posts succeed all the same
+            log.exception("sending a FLASH on at once failed")
 
     async def _take_in_stored(self) -> None:
         """After a failed write, take in what the store holds beyond the feed here: a write can

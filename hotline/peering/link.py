@@ -152,6 +152,11 @@ class Link:
             self._sending = False
             self._ready.set()
 
+    @property
+    def quiet(self) -> bool:
+        """Nothing is being written to the peer, nor queued to go."""
+        return not self._sending and not self._control and self._bulk.empty()
+
     async def _writer(self) -> None:
         while True:
             if self._sending:  # flush() is sending; it wakes the writer after

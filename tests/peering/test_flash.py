@@ -4,9 +4,17 @@ with the feed when the ordered entries reach it."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import httpx
 
+from hotline.feeds.posting import complete_notice
+from hotline.feeds.sequencer import Appended
+from hotline.peering.transport import Transport
+from hotline.store.base import UserRecord
 from hotline_protocol.merkle import Tree
+from hotline_protocol.notices import notice_to_json
 from tests.helpers.fake_peer import FakeLink, FakePeer, b64
 
 from .conftest import LiveNode, Nodes, wait_until
@@ -165,3 +173,51 @@ async def test_an_early_flash_can_be_acknowledged_before_its_backlog_arrives(
     await events.wait_for("appended", side="alpha", index=flash.index)
     record = bravo.node.index.get("alpha", flash.index)
     assert record is not None and [a.response for a in record.acks] == ["WILCO"]
+
+
+class _Recorded:
+    """A link transport that records what it sends, and sends it."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.sent: list[dict[str, Any]] = []
+
+    async def send(self, text: str) -> None:
+        self.sent.append(json.loads(text))  # handed over to be written
+        await self.inner.send(text)
+
+    async def recv(self) -> str:
+        return await self.inner.recv()
+
+    async def close(self, code: int, reason: str) -> None:
+        await self.inner.close(code, reason)
+
+
+async def test_a_flash_leaves_for_the_peer_in_the_turn_that_made_it_durable(
+    nodes: Nodes,
+) -> None:
+    """By the time the poster is told the FLASH is durable (in that same turn of the loop), its
+    entry is already on the link to the peer: it does not wait for another task to run."""
+    alpha, bravo = await nodes.pair()
+    await wait_until(lambda: alpha.connected() and bravo.connected(), "link up")
+    node = alpha.node
+    assert node.peering is not None and node.peering.link is not None
+    link = node.peering.link
+    recorded = _Recorded(link.t)
+    link.t = recorded
+    body = notice_to_json(FakePeer().distress())
+    for key in ("id", "author", "time"):
+        body.pop(key)
+    user = UserRecord("automation-1", "automation", "", 0)
+    flashes_sent_when_told: list[list[int]] = []
+
+    def told(appended: Appended) -> None:
+        flashes_sent_when_told.append([m["index"] for m in recorded.sent if m["type"] == "flash"])
+
+    notice = complete_notice(body, user, node.settings, node.clock_ms())
+    # posted when nothing else is on its way (a message being written goes first, and the FLASH
+    # then leaves right after it, from the link's writer)
+    await wait_until(lambda: link.quiet, "the link idle")
+    flash = await node.append_notice(notice, on_appended=told)
+    assert flashes_sent_when_told == [[flash.entry.index]]
+    await nodes.events(bravo).wait_for("flash", index=flash.entry.index)
