@@ -1,21 +1,20 @@
 """The sequencer: the single writer of the node's own feed.
 
-Append = validate → entry bytes → Merkle update → signed checkpoint → one durable write → publish.
-Posts that arrive while a write is in flight queue up and go together into the next write (group
-commit: one fsync and one checkpoint signature for the whole batch). The queue is ordered by
-precedence, so a FLASH post overtakes queued ROUTINE ones, and FLASH posts are written in a batch
-of their own: a FLASH waits for the write in flight, never for the encoding and writing of a
-backlog queued beside it. When no batch is being written, a FLASH post is written by its caller
-at once, in the caller's turn of the event loop (waking the sequencer's task would cost a turn).
-The loop turns between encoding a batch and writing it: a FLASH read then is written right after
-the batch, in the same turn and ahead of the batch's answers. Without one, the loop turns again
-before the answers go out, and a FLASH read in that turn is written first. Once a FLASH is
-durable, the ``urgent`` hook sends it on to the peer in the same turn, before its answers. Under
-load, writes
-without FLASH are paced: one at most every ``commit_interval`` seconds (fewer, larger writes
-cost the node less, and the store is more often free when a FLASH comes); a FLASH cuts the wait
-short. An idempotency key (``client_ref``) makes a
-retried post return the original entry instead of appending twice.
+Append = validate → entry bytes → Merkle update → signed checkpoint → one durable write →
+publish. Posts that arrive while a write is in flight queue up and go together into the next
+write (group commit: one fsync and one checkpoint signature for the whole batch). The queue is
+ordered by precedence, so a FLASH post overtakes queued ROUTINE ones, and FLASH posts are
+written in a batch of their own: a FLASH waits for the write in flight, never for the encoding
+and writing of a backlog queued beside it. When no batch is being written, a FLASH post is
+written by its caller at once, in the caller's turn of the event loop (waking the sequencer's
+task would cost a turn). The loop turns between encoding a batch and writing it: a FLASH read
+then is written right after the batch, in the same turn and ahead of the batch's answers.
+Without one, the loop turns again before the answers go out, and a FLASH read in that turn is
+written first. Once a FLASH is durable, the ``urgent`` hook sends it on to the peer in the same
+turn, before its answers. Under load, writes without FLASH are paced: one at most every
+``commit_interval`` seconds (fewer, larger writes cost the node less, and the store is more
+often free when a FLASH comes); a FLASH cuts the wait short. An idempotency key (``client_ref``)
+makes a retried post return the original entry instead of appending twice.
 """
 
 from __future__ import annotations
