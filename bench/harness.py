@@ -21,28 +21,13 @@ from typing import Any
 
 import httpx
 
-from hotline.cli.spawn import NodeRunner
+from hotline.cli.spawn import NodeRunner, free_port
 from hotline.settings import read_config, write_config
 
 ORIGINS = {"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"}
 NATIONS = {"alpha": "XAA", "bravo": "XBB"}
 UNIT = "JOC"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-_GIVEN: set[int] = set()  # ports handed out by this process: never twice
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listened on a moment ago and that this process has not
-    handed out before (the kernel can offer a port again before the first taker listens)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        if port not in _GIVEN:
-            _GIVEN.add(port)
-            return port
 
 
 def cli(*args: str | Path, env: dict[str, str] | None = None) -> str:

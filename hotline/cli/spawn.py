@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -21,6 +22,20 @@ from ..settings import read_config
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
+_GIVEN: set[int] = set()  # ports handed out by free_port in this process: never twice
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listened on a moment ago and that this process has
+    not handed out before: the kernel can offer a port again before its first taker listens (a
+    node's port, then its Redis's, both chosen before either starts)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 class NodeStartError(RuntimeError):

@@ -208,3 +208,9 @@ def test_node_process_does_not_take_another_node_on_its_port_for_its_own(
         node.start()
     assert not node.running
     assert httpx.get(f"{running_node.url}/healthz").json()["origin"] == "hotline.example/alpha"
+
+
+def test_free_port_never_hands_out_a_port_twice() -> None:
+    # ports chosen one after the other before anything listens on them (a node's, its Redis's)
+    ports = [free_port() for _ in range(300)]
+    assert len(set(ports)) == len(ports)

@@ -17,15 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
+from hotline.cli.spawn import free_port
+
+__all__ = ["free_port"]
+
 START_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listened on a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def redis_server_binary() -> str:
