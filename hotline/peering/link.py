@@ -137,14 +137,15 @@ class Link:
 
     async def flush(self) -> None:
         """Send the queued control messages from the caller's task, unless the writer is in the
-        middle of a send (then the writer sends them, in order): a FLASH entry appended in this
-        turn of the loop leaves in it, not a turn later when the writer wakes. A failed send
-        ends here: the writer meets the same closed link and the link closes."""
+        middle of a send or the socket is congested (then the writer sends them, in order): a
+        FLASH entry appended in this turn of the loop leaves in it, not a turn later when the
+        writer wakes, and the caller never waits for the peer to read. A failed send ends here:
+        the writer meets the same closed link and the link closes."""
         if self._sending:
             return
         self._sending = True
         try:
-            while self._control:
+            while self._control and not self.t.congested():
                 await self.t.send(self._control.popleft())
         except Closed:
             pass

@@ -1,15 +1,21 @@
 """One interface over both ends of a WebSocket: the listener's (Starlette) and the dialer's
 (``websockets`` client). Frames are JSON text of at most ``max_bytes``; a bigger one is refused
-(its first :data:`EVIDENCE_BYTES` kept as evidence)."""
+(its first :data:`EVIDENCE_BYTES` kept as evidence).
+
+``congested()`` says whether a send now might wait for the peer to read (the socket's buffers
+are full): the sequencer sends a FLASH on at once only when it would not, so that a peer that
+stops reading can never hold up the node's own writes."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
+from ..stream.coalesce import WRITABLE
 from .errors import Refusal
 
 EVIDENCE_BYTES = 64 * 1024
@@ -21,6 +27,7 @@ class Closed(Exception):  # noqa: N818
 
 class Transport(Protocol):
     async def send(self, text: str) -> None: ...
+    def congested(self) -> bool: ...
     async def recv(self) -> str: ...
     async def close(self, code: int, reason: str) -> None: ...
 
@@ -35,6 +42,12 @@ class ServerTransport:
             await self.ws.send_text(text)
         except (WebSocketDisconnect, RuntimeError) as exc:
             raise Closed(str(exc)) from exc
+
+    def congested(self) -> bool:
+        """The node's WebSocket protocol waits before a write while its transport is paused,
+        and says so in the scope; a server that does not: always congested."""
+        writable = self.ws.scope.get("extensions", {}).get(WRITABLE)
+        return not isinstance(writable, asyncio.Event) or not writable.is_set()
 
     async def recv(self) -> str:
         try:
@@ -66,6 +79,12 @@ class ClientTransport:
             await self.conn.send(text)
         except ConnectionClosed as exc:
             raise Closed(str(exc)) from exc
+
+    def congested(self) -> bool:
+        """Bytes wait in the connection's transport (the socket took no more): a send would
+        wait for them to drain."""
+        transport = getattr(self.conn, "transport", None)
+        return transport is None or transport.get_write_buffer_size() > 0
 
     async def recv(self) -> str:
         try:

@@ -20,6 +20,7 @@ import asyncio
 from typing import Any, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
 
 
 class CoalescingTransport:
@@ -64,10 +65,22 @@ class CoalescingTransport:
         return getattr(self._transport, name)
 
 
+WRITABLE = "hotline.writable"
+"""The ASGI scope's extension holding the protocol's ``writable`` event: clear while its
+transport is paused (the peer reads slower than the node writes), when a send would wait."""
+
+
 class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's sans-I/O WebSocket protocol on a :class:`CoalescingTransport`."""
+    """uvicorn's sans-I/O WebSocket protocol on a :class:`CoalescingTransport`, which tells the
+    app whether a send would wait (the :data:`WRITABLE` extension)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports have the asyncio.Transport methods without subclassing it
         real = cast(asyncio.Transport, transport)
         super().connection_made(cast(asyncio.Transport, CoalescingTransport(real, self.loop)))
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # none if the handshake was refused
+        if scope is not None:  # the app runs a turn later: it sees the extension
+            scope["extensions"][WRITABLE] = self.writable

@@ -241,6 +241,19 @@ class FakeLink:
     async def close(self) -> None:
         await self.ws.close()
 
+    def stop_reading(self) -> None:
+        """Take nothing more off the socket: what the node sends backs up in its buffers."""
+        self.ws.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self.ws.transport.resume_reading()
+
+    async def abort(self) -> None:
+        """Drop the connection without a closing handshake (which a backed-up link would only
+        finish after every byte queued before it)."""
+        self.ws.transport.abort()
+        await self.ws.wait_closed()
+
 
 class FakeListener:
     """A fake peer that a node dials: it answers the handshake as the listener, optionally with

@@ -4,7 +4,10 @@ with the feed when the ordered entries reach it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import secrets
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
@@ -175,6 +178,14 @@ async def test_an_early_flash_can_be_acknowledged_before_its_backlog_arrives(
     assert record is not None and [a.response for a in record.acks] == ["WILCO"]
 
 
+def _distress_body() -> dict[str, Any]:
+    """An aircraft in distress (FLASH) as a client posts it: no id, author or time."""
+    body = notice_to_json(FakePeer().distress())
+    for key in ("id", "author", "time"):
+        body.pop(key)
+    return body
+
+
 class _Recorded:
     """A link transport that records what it sends, and sends it."""
 
@@ -185,6 +196,9 @@ class _Recorded:
     async def send(self, text: str) -> None:
         self.sent.append(json.loads(text))  # handed over to be written
         await self.inner.send(text)
+
+    def congested(self) -> bool:
+        return self.inner.congested()
 
     async def recv(self) -> str:
         return await self.inner.recv()
@@ -205,9 +219,7 @@ async def test_a_flash_leaves_for_the_peer_in_the_turn_that_made_it_durable(
     link = node.peering.link
     recorded = _Recorded(link.t)
     link.t = recorded
-    body = notice_to_json(FakePeer().distress())
-    for key in ("id", "author", "time"):
-        body.pop(key)
+    body = _distress_body()
     user = UserRecord("automation-1", "automation", "", 0)
     flashes_sent_when_told: list[list[int]] = []
 
@@ -218,6 +230,51 @@ async def test_a_flash_leaves_for_the_peer_in_the_turn_that_made_it_durable(
     # posted when nothing else is on its way (a message being written goes first, and the FLASH
     # then leaves right after it, from the link's writer)
     await wait_until(lambda: link.quiet, "the link idle")
+    listener = bravo.node.peering.link if bravo.node.peering is not None else None
+    assert listener is not None
+    assert not link.t.congested() and not listener.t.congested()  # both ends: dialer, listener
     flash = await node.append_notice(notice, on_appended=told)
     assert flashes_sent_when_told == [[flash.entry.index]]
     await nodes.events(bravo).wait_for("flash", index=flash.entry.index)
+
+
+async def test_a_flash_is_written_and_answered_while_the_peer_does_not_read(
+    nodes: Nodes,
+) -> None:
+    """A peer that stops reading backs the link's socket up: a FLASH is durable and answered all
+    the same (it waits in the link's queue, never holding up the node's writes), and so is the
+    next post; the FLASH reaches the peer once it reads again."""
+    fake = FakePeer()
+    bravo = await nodes.facing(fake)
+    node = bravo.node
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
+    link.stop_reading()
+    peering = node.peering
+    assert peering is not None
+    await wait_until(lambda: peering.link is not None and peering.link.quiet, "the link idle")
+    ours = peering.link
+    assert ours is not None
+    # the socket backs up with what the node sends (~1 MB at a time, which no compression of
+    # the link makes smaller), while the link's own writer has nothing to send
+    padding = json.dumps({"type": "padding", "text": secrets.token_urlsafe(750_000)})
+    for _ in range(100):
+        if ours.t.congested():
+            break
+        await ours.t.send(padding)
+        await asyncio.sleep(0.01)
+    assert ours.t.congested() and ours.quiet
+    user = UserRecord("automation-1", "automation", "", 0)
+
+    def post(body: dict[str, Any]) -> Awaitable[Appended]:
+        return node.append_notice(complete_notice(body, user, node.settings, node.clock_ms()))
+
+    try:
+        flash = await asyncio.wait_for(post(_distress_body()), 10)
+        after = await asyncio.wait_for(post(_distress_body()), 10)
+        assert after.entry.index == flash.entry.index + 1 == node.index.size("bravo") - 1
+        assert ours.t.congested()  # nothing was read meanwhile
+        link.resume_reading()
+        shown = await link.expect("flash", timeout=30)
+        assert shown["index"] == flash.entry.index
+    finally:
+        await link.abort()

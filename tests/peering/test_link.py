@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import random
+import re
+from typing import cast
 
+from websockets.asyncio.client import connect
+
+from hotline.peering.manager import MAX_FRAME
+from hotline.peering.transport import ClientTransport
 from hotline_protocol.checkpoint import open_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.note import Verifier
@@ -78,3 +86,44 @@ async def test_redialling_leaves_the_global_random_state_alone(nodes: Nodes) -> 
         assert random.getstate() == state
     finally:
         b.sock.close()  # bound, never listening: every dial is refused
+
+
+async def test_a_dialled_link_is_congested_while_the_peer_does_not_read() -> None:
+    stop = asyncio.Event()
+
+    async def accept_then_read_nothing(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        """A WebSocket handshake answered, then nothing more taken off the socket."""
+        request = await r.readuntil(b"\r\n\r\n")
+        key = re.search(rb"(?i)sec-websocket-key: *(\S+)", request)
+        assert key is not None
+        digest = hashlib.sha1(key.group(1) + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()
+        w.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + base64.b64encode(digest) + b"\r\n\r\n"
+        )
+        cast(asyncio.Transport, w.transport).pause_reading()
+        await stop.wait()
+        w.transport.abort()
+
+    server = await asyncio.start_server(accept_then_read_nothing, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    conn = await connect(f"ws://127.0.0.1:{port}", max_size=None)
+    t = ClientTransport(conn, MAX_FRAME)
+    assert not t.congested()
+    await t.send("a small message")
+    assert not t.congested()
+
+    async def fill() -> None:
+        while True:  # until a send waits for the socket to drain
+            await t.send("x" * 100_000)
+
+    sending = asyncio.create_task(fill())
+    try:
+        await wait_until(t.congested, "the socket backed up")
+        assert not sending.done()  # the send waits: it would have held up its caller
+    finally:
+        sending.cancel()
+        conn.transport.abort()
+        stop.set()
+        server.close()
+        await server.wait_closed()
