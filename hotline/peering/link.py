@@ -145,7 +145,7 @@ class Link:
             return
         self._sending = True
         try:
-            while self._control and not self.t.congested():
+            while self._control and not self.t.congested(len(self._control[0])):
                 await self.t.send(self._control.popleft())
         except Closed:
             pass

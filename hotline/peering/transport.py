@@ -27,7 +27,7 @@ class Closed(Exception):  # noqa: N818
 
 class Transport(Protocol):
     async def send(self, text: str) -> None: ...
-    def congested(self) -> bool: ...
+    def congested(self, size: int = 0) -> bool: ...
     async def recv(self) -> str: ...
     async def close(self, code: int, reason: str) -> None: ...
 
@@ -43,9 +43,9 @@ class ServerTransport:
         except (WebSocketDisconnect, RuntimeError) as exc:
             raise Closed(str(exc)) from exc
 
-    def congested(self) -> bool:
-        """The node's WebSocket protocol waits before a write while its transport is paused,
-        and says so in the scope; a server that does not: always congested."""
+    def congested(self, size: int = 0) -> bool:
+        """The node's WebSocket protocol waits before a write (of any ``size``) while its
+        transport is paused, and says so in the scope; a server that does not: congested."""
         writable = self.ws.scope.get("extensions", {}).get(WRITABLE)
         return not isinstance(writable, asyncio.Event) or not writable.is_set()
 
@@ -80,11 +80,12 @@ class ClientTransport:
         except ConnectionClosed as exc:
             raise Closed(str(exc)) from exc
 
-    def congested(self) -> bool:
-        """Bytes wait in the connection's transport (the socket took no more): a send would
-        wait for them to drain."""
-        transport = getattr(self.conn, "transport", None)
-        return transport is None or transport.get_write_buffer_size() > 0
+    def congested(self, size: int = 0) -> bool:
+        """Bytes wait in the connection's transport (the socket took no more), or a message of
+        ``size`` bytes could fill it past its limit: a send would wait for it to drain."""
+        transport: asyncio.WriteTransport = self.conn.transport
+        high: int = transport.get_write_buffer_limits()[1]
+        return transport.get_write_buffer_size() > 0 or size > high
 
     async def recv(self) -> str:
         try:

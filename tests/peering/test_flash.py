@@ -197,8 +197,8 @@ class _Recorded:
         self.sent.append(json.loads(text))  # handed over to be written
         await self.inner.send(text)
 
-    def congested(self) -> bool:
-        return self.inner.congested()
+    def congested(self, size: int = 0) -> bool:
+        return self.inner.congested(size)
 
     async def recv(self) -> str:
         return await self.inner.recv()
