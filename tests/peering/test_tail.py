@@ -29,3 +29,16 @@ def test_a_gap_starts_the_tail_afresh() -> None:
     assert (tail.start, tail.end) == (7, 9)
     assert tail.get(0, 3) is None
     assert tail.get(7, 9) == raws(7, 9)
+
+
+def test_the_tail_keeps_the_last_entries_through_many_appends() -> None:
+    tail = Tail(limit=10)
+    for start in range(0, 200, 7):  # batches of 7: the front is dropped again and again
+        tail.extend(start, raws(start, start + 7))
+        end = start + 7
+        assert (tail.start, tail.end) == (max(0, end - 10), end)
+        assert tail.get(tail.start, end) == raws(tail.start, end)
+        assert tail.get(end - 3, end - 1) == raws(end - 3, end - 1)
+    tail.extend(203, raws(203, 230))  # one batch bigger than the limit
+    assert (tail.start, tail.end) == (220, 230)
+    assert tail.get(220, 230) == raws(220, 230)
