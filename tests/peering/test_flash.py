@@ -120,15 +120,9 @@ async def test_flash_from_a_live_link_overtakes_a_routine_flood(nodes: Nodes) ->
     await wait_until(lambda: alpha.connected() and bravo.connected(), "link up")
     events = nodes.events(bravo)
     node = alpha.node
-    from hotline_protocol.notices import notice_to_json
 
     def liaison(i: int) -> dict[str, object]:
         return {"kind": "liaison", "status": "exercise", "text": f"flood {i}", "language": "en"}
-
-    import asyncio
-
-    from hotline.feeds.posting import complete_notice
-    from hotline.store.base import UserRecord
 
     user = UserRecord("automation-1", "automation", "", 0)
     posts = [
@@ -137,9 +131,7 @@ async def test_flash_from_a_live_link_overtakes_a_routine_flood(nodes: Nodes) ->
     ]
     flood = asyncio.gather(*posts)
     await wait_until(lambda: node.index.size("alpha") >= 2000, "flood under way")
-    body = notice_to_json(FakePeer().distress())
-    for key in ("id", "author", "time"):
-        body.pop(key)
+    body = _distress_body()
     flash = await node.append_notice(complete_notice(body, user, node.settings, node.clock_ms()))
     await flood
     index = flash.entry.index
