@@ -114,6 +114,7 @@ class Phase:
             "errors": dict(self.ledger.errors),
             "mean_batch": self.batch_mean,
             "cpu_cores": self.meter.result,
+            "machine_cores": self.meter.machine,
             "cpu_us_per_notice": {
                 name: round(cores * 1e6 / rate) for name, cores in self.meter.result.items()
             }
@@ -213,6 +214,9 @@ def line(r: dict[str, Any]) -> str:
     cpu = " ".join(f"{k} {v:.2f}" for k, v in r["cpu_cores"].items())
     per = r["cpu_us_per_notice"].get("node_alpha")
     cpu += f" (node {per} us/notice)" if per else ""
+    machine = r.get("machine_cores")
+    if machine:
+        cpu += f"; machine busy {machine['busy']:.2f} stolen {machine['stolen']:.2f}"
     text = (
         f"{r['notices_per_s']:8,.0f}/s  p50 {lat.get('median', 0):6.1f} ms  "
         f"p99 {lat.get('p99', 0):6.1f} ms  batch {r['mean_batch'] or '-'}  cores: {cpu}"

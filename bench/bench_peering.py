@@ -231,6 +231,7 @@ class Bench:
             "legs_ms": legs([p for p in posted if p.error is None], watch),
             "errors": dict(ledger.errors),
             "cpu_cores": meter.result,
+            "machine_cores": meter.machine,
         }
 
     async def start_probe(self) -> FlashProbe:
@@ -294,6 +295,7 @@ class Bench:
             "flash_not_seen_at_b": len(ok) - len(alarm),
             "errors": errors,
             "cpu_cores": meter.result,
+            "machine_cores": meter.machine,
         }
         if flood_rate > 0:
             delivered = self.watch.delivered_by(end) - self.watch.delivered_by(start)
@@ -396,7 +398,11 @@ def print_legs(legs_ms: dict[str, dict[str, float]], indent: str = "    ") -> No
 
 
 def cores(result: dict[str, Any]) -> str:
-    return " ".join(f"{k}={v:.2f}" for k, v in result["cpu_cores"].items())
+    text = " ".join(f"{k}={v:.2f}" for k, v in result["cpu_cores"].items())
+    machine = result.get("machine_cores")
+    if machine:
+        text += f"; machine busy={machine['busy']:.2f} stolen={machine['stolen']:.2f}"
+    return text
 
 
 def print_capacity(r: dict[str, Any]) -> None:

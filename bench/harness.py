@@ -48,6 +48,21 @@ def process_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def machine_cpu() -> dict[str, float] | None:
+    """CPU seconds the whole machine has spent so far: ``busy`` (user, system and interrupts,
+    every process) and ``stolen`` (a virtual machine's CPUs kept waiting by the host); None off
+    Linux."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields)
+    except (OSError, ValueError):
+        return None
+    return {
+        "busy": (user + nice + system + irq + softirq) / CLOCK_TICKS,
+        "stolen": steal / CLOCK_TICKS,
+    }
+
+
 def own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -200,12 +215,16 @@ def wait_linked(node: BenchNode, timeout: float = 30.0) -> None:
 @dataclass
 class CpuMeter:
     """CPU seconds used by named processes (and this one) between :meth:`start` and
-    :meth:`stop`, as cores busy on average over the wall time."""
+    :meth:`stop`, as cores busy on average over the wall time; ``machine``: the same for the
+    whole machine (``busy`` by every process, ``stolen`` by the host of a virtual machine), so
+    a saturated or shared machine shows beside the figures."""
 
     pids: dict[str, int | None]
     _start: dict[str, float] = field(default_factory=dict)
+    _machine: dict[str, float] | None = None
     _t0: float = 0.0
     result: dict[str, float] = field(default_factory=dict)
+    machine: dict[str, float] = field(default_factory=dict)
 
     def _sample(self) -> dict[str, float]:
         out = {"loadgen": own_cpu()}
@@ -218,6 +237,7 @@ class CpuMeter:
     def start(self) -> None:
         self._t0 = time.perf_counter()
         self._start = self._sample()
+        self._machine = machine_cpu()
 
     def stop(self) -> dict[str, float]:
         wall = time.perf_counter() - self._t0
@@ -227,6 +247,12 @@ class CpuMeter:
             for name in end
             if name in self._start
         }
+        end_machine = machine_cpu()
+        if self._machine is not None and end_machine is not None:
+            self.machine = {
+                key: round((end_machine[key] - self._machine[key]) / wall, 3)
+                for key in end_machine
+            }
         return self.result
 
 
@@ -239,9 +265,41 @@ def cpu_pids(nodes: Sequence[BenchNode]) -> dict[str, int | None]:
     return pids
 
 
+# A child that answers every byte it reads: the wake-up probe's other end.
+_ECHO = "import os\nwhile b := os.read(0, 1):\n    os.write(1, b)\n"
+
+
+def wakeup(samples: int = 300, gap: float = 0.002) -> dict[str, float]:
+    """Round trips (ms) of one byte to a child process asleep on a pipe, ``gap`` seconds apart
+    (so both ends sleep in between): the least a hop between two idle processes costs on this
+    machine, where every FLASH hop (client -> alpha -> bravo -> client) is one."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _ECHO], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
+    )
+    assert child.stdin is not None and child.stdout is not None
+    out, into = child.stdin.fileno(), child.stdout.fileno()
+    times = []
+    try:
+        for _ in range(samples):
+            time.sleep(gap)
+            t = time.perf_counter()
+            os.write(out, b"x")
+            os.read(into, 1)
+            times.append((time.perf_counter() - t) * 1000)
+    finally:
+        child.stdin.close()
+        child.wait(timeout=10)
+    times.sort()
+    return {
+        "median": round(times[len(times) // 2], 3),
+        "p99": round(times[int(len(times) * 0.99)], 3),
+    }
+
+
 def conditions(directory: Path, writes: int = 200) -> dict[str, Any]:
-    """How busy the machine is: the load average, and the latency of a 4 KB write + fsync in
-    ``directory`` (what every durable commit waits for)."""
+    """How busy the machine is: the load average, the latency of a 4 KB write + fsync in
+    ``directory`` (what every durable commit waits for), and of a wake-up round trip to an
+    idle process (see :func:`wakeup`)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "fsync-probe"
     samples = []
@@ -260,12 +318,14 @@ def conditions(directory: Path, writes: int = 200) -> dict[str, Any]:
             "median": round(samples[len(samples) // 2], 3),
             "p99": round(samples[int(len(samples) * 0.99)], 3),
         },
+        "wakeup_ms": wakeup(),
     }
 
 
 def describe(cond: dict[str, Any]) -> str:
-    fsync = cond["fsync_ms"]
+    fsync, wake = cond["fsync_ms"], cond["wakeup_ms"]
     return (
         f"load average {cond['loadavg_1m']:.2f}, 4 KB write + fsync median "
-        f"{fsync['median']:.2f} ms, p99 {fsync['p99']:.2f} ms"
+        f"{fsync['median']:.2f} ms, p99 {fsync['p99']:.2f} ms; wake-up round trip median "
+        f"{wake['median']:.2f} ms, p99 {wake['p99']:.2f} ms"
     )
