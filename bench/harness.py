@@ -250,8 +250,7 @@ class CpuMeter:
         end_machine = machine_cpu()
         if self._machine is not None and end_machine is not None:
             self.machine = {
-                key: round((end_machine[key] - self._machine[key]) / wall, 3)
-                for key in end_machine
+                key: round((end_machine[key] - self._machine[key]) / wall, 3) for key in end_machine
             }
         return self.result
 
