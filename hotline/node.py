@@ -155,21 +155,25 @@ class Node:
 
     # writing -------------------------------------------------------------------------------
     async def append_notice(
-        self, notice: Notice, ref_key: str | None = None, on_appended: OnAppended | None = None
+        self,
+        notice: Notice,
+        ref_key: str | None = None,
+        on_appended: OnAppended | None = None,
+        text: bytes | None = None,
     ) -> Appended:
-        """Append a notice to the own feed; returns once the entry is durable (``on_appended``:
-        see :meth:`Sequencer.append`)."""
+        """Append a notice to the own feed; returns once the entry is durable (``on_appended``
+        and ``text``: see :meth:`Sequencer.append`)."""
         assert self.sequencer is not None, "node not started"
-        return await self.sequencer.append(notice, ref_key, on_appended)
+        return await self.sequencer.append(notice, ref_key, on_appended, text)
 
     def submit_notice(
-        self, notice: Notice, on_appended: OnAppended | None = None
+        self, notice: Notice, on_appended: OnAppended | None = None, text: bytes | None = None
     ) -> asyncio.Future[Appended]:
         """Queue a notice without an idempotency key for the own feed and return at once: the
         future gets its entry once durable (see :meth:`Sequencer.enqueue`). For callers that do
         not wait (the stream); a FLASH goes through :meth:`append_notice`, written at once."""
         assert self.sequencer is not None, "node not started"
-        return self.sequencer.enqueue(notice, on_appended)
+        return self.sequencer.enqueue(notice, on_appended, text)
 
     def _validate(self, notice: Notice, claimed: set[tuple[str, int]]) -> None:
         peer = self.peer.name if self.peer is not None else None

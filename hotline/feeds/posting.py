@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from hotline_protocol.entries import notice_text_of
 from hotline_protocol.notices import Notice, parse_notice, validate_notice
 
 from ..settings import Settings
@@ -30,6 +31,29 @@ def complete_notice(
     """Fill id, time and author, then validate (NoticeError lists every problem). ``no_null``:
     the caller knows that ``body`` holds no ``null`` (the text it was parsed from has none, or
     the node made it), so validation need not search it for one."""
+    data = _filled(body, user, settings, now_ms)
+    return validate_notice(data) if no_null else parse_notice(data)
+
+
+def complete_posting(
+    body: Mapping[str, Any],
+    user: UserRecord,
+    settings: Settings,
+    now_ms: int,
+    *,
+    no_null: bool = False,
+) -> tuple[Notice, bytes]:
+    """:func:`complete_notice`, and the notice's canonical text for its entry, made from the
+    completed body when that already is the notice's JSON form (see ``notice_text_of``)."""
+    data = _filled(body, user, settings, now_ms)
+    notice = validate_notice(data) if no_null else parse_notice(data)
+    return notice, notice_text_of(data, notice)
+
+
+def _filled(
+    body: Mapping[str, Any], user: UserRecord, settings: Settings, now_ms: int
+) -> dict[str, Any]:
+    """``body`` with id, time and author filled in (RuleError when no author can be)."""
     data = dict(body)
     if "id" not in data:
         data["id"] = fresh_id()
@@ -50,7 +74,7 @@ def complete_notice(
         author.setdefault("unit", settings.unit or None)
         author.setdefault("nation", settings.nation or None)
         data["author"] = {k: v for k, v in author.items() if v is not None}
-    return validate_notice(data) if no_null else parse_notice(data)
+    return data
 
 
 _RANDOM = bytearray()  # random bytes not yet used by fresh_id

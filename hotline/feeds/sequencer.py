@@ -147,16 +147,21 @@ class Sequencer:
         return len(self._heap)
 
     async def append(
-        self, notice: Notice, ref_key: str | None = None, on_appended: OnAppended | None = None
+        self,
+        notice: Notice,
+        ref_key: str | None = None,
+        on_appended: OnAppended | None = None,
+        text: bytes | None = None,
     ) -> Appended:
         """Queue a notice; returns once its entry is durable (or raises why it was refused).
         ``on_appended`` is called with the new entry as soon as it is durable (not for a
-        replayed idempotency key: that one only returns)."""
+        replayed idempotency key: that one only returns). ``text``: ``notice_text(notice)``,
+        when the caller has it already (made from what the notice was validated from)."""
         if ref_key is not None:
             earlier = await self._earlier(ref_key)
             if earlier is not None:
                 return earlier
-        fut, rank = self._queue(notice, ref_key, on_appended)
+        fut, rank = self._queue(notice, ref_key, on_appended, text)
         if rank == 0 and not self._writing.locked():
             # written here and now, in the caller's turn of the loop: waking the sequencer's
             # task would cost a turn, and under load a turn of the loop is milliseconds
@@ -172,20 +177,25 @@ class Sequencer:
         return await fut
 
     def enqueue(
-        self, notice: Notice, on_appended: OnAppended | None = None
+        self, notice: Notice, on_appended: OnAppended | None = None, text: bytes | None = None
     ) -> asyncio.Future[Appended]:
         """Queue a notice without an idempotency key for the sequencer's next batch, without
         waiting: the future gets its entry once durable (or why it was refused). A key needs
         :meth:`append`, which looks for an earlier entry first. A FLASH queued here is written
         by the sequencer's task (or the next FLASH caller); :meth:`append` writes it at once."""
-        fut, rank = self._queue(notice, None, on_appended)
+        fut, rank = self._queue(notice, None, on_appended, text)
         self._wake_for(rank)
         return fut
 
     def _queue(
-        self, notice: Notice, ref_key: str | None, on_appended: OnAppended | None
+        self,
+        notice: Notice,
+        ref_key: str | None,
+        on_appended: OnAppended | None,
+        text: bytes | None,
     ) -> tuple[asyncio.Future[Appended], int]:
-        text = notice_text(notice)  # here, so that the batch's turn is short
+        if text is None:
+            text = notice_text(notice)  # here, so that the batch's turn is short
         fut: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
         rank = PRECEDENCE_RANK[notice.precedence.value]
         heapq.heappush(

@@ -14,7 +14,7 @@ from hotline_protocol.notices import notice_to_json, requires_ack
 from ..jsontext import JsonText
 from ..store.base import UserRecord
 from .index import NoticeRecord
-from .posting import ack_body, cancel_body, complete_notice
+from .posting import ack_body, cancel_body, complete_posting
 from .rules import RuleError
 from .views import Filters, notice_view, state_of
 
@@ -56,7 +56,7 @@ class NoticeService:
         as soon as the entry is durable (not for a replay, which only returns). ``no_null``: the
         caller knows that ``body`` holds no ``null`` (see :func:`complete_notice`)."""
         node = self.node
-        notice = complete_notice(body, user, node.settings, node.clock_ms(), no_null=no_null)
+        notice, text = complete_posting(body, user, node.settings, node.clock_ms(), no_null=no_null)
         ref_key = f"{user.name}:{client_ref}" if client_ref else None
         side = node.own.name
         told: dict[str, Any] | None = None
@@ -67,7 +67,7 @@ class NoticeService:
             assert on_posted is not None
             on_posted(told)
 
-        appended = await node.append_notice(notice, ref_key, tell if on_posted else None)
+        appended = await node.append_notice(notice, ref_key, tell if on_posted else None, text)
         result = told if told is not None else entry_result(appended.entry, side)
         return result, appended.replayed
 
@@ -79,13 +79,13 @@ class NoticeService:
         queued; ``on_posted`` gets the result once the entry is durable, and the returned future
         the entry or why it was refused. Not for FLASH notices: :meth:`post` writes them at once."""
         node = self.node
-        notice = complete_notice(body, user, node.settings, node.clock_ms(), no_null=no_null)
+        notice, text = complete_posting(body, user, node.settings, node.clock_ms(), no_null=no_null)
         side = node.own.name
 
         def tell(appended: Appended) -> None:
             on_posted(entry_result(appended.entry, side))
 
-        return node.submit_notice(notice, tell)
+        return node.submit_notice(notice, tell, text)
 
     async def ack(
         self,

@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .canonical import canonical_json, loads_checked
 from .errors import EntryError, NoticeError
 from .merkle import leaf_hash
-from .notices import Notice, notice_to_json, parse_notice, validate_notice
+from .notices import Notice, is_json_form, notice_to_json, parse_notice, validate_notice
 
 ENTRY_VERSION = 1
 MAX_ENTRY_BYTES = 64 * 1024 - 1  # tlog-tiles entry bundles prefix each entry with a 2-byte length
@@ -46,6 +47,19 @@ class Entry:
 def notice_text(notice: Notice) -> bytes:
     """The notice's RFC 8785 text, as an entry holds it."""
     return canonical_json(notice_to_json(notice), plain=True)
+
+
+def notice_text_of(data: Mapping[str, Any], notice: Notice) -> bytes:
+    """``notice_text(notice)`` for a notice just validated from the JSON object ``data``: made
+    from ``data`` itself when that is already the notice's JSON form (:func:`is_json_form`),
+    which spares writing the validated notice out again (pydantic's dump was a tenth of a busy
+    node's time). RFC 8785 writes a number by its value, so the bytes are the same."""
+    if is_json_form(data, notice):
+        try:
+            return canonical_json(data, plain=True)
+        except EntryError:  # e.g. an integer beyond 2**53 given for a number: written out
+            pass
+    return notice_text(notice)
 
 
 def encode_entry(

@@ -32,6 +32,7 @@ from hotline.demo.duty import DutyOfficer, needs_ack
 from hotline.demo.profiles import PROFILES
 from hotline.demo.scenario import Scenario
 from hotline.demo.summary import LAST_LINE
+from hotline_protocol.entries import notice_text, notice_text_of
 from hotline_protocol.notices import notice_to_json, parse_notice
 from tests.helpers.node_process import run_cli
 from tests.helpers.redis_server import free_port
@@ -326,10 +327,13 @@ def test_demo_wants_traffic_for_rate_and_seed() -> None:
 
 
 def complete(body: dict[str, Any], side: str, now: int) -> dict[str, Any]:
-    """What the node does to a posted body: fill id, time and author; then validate."""
+    """What the node does to a posted body: fill id, time and author; validate; make the
+    entry's text from what was validated (the same as writing the notice out)."""
     profile = PROFILES[side]
     author = {"id": "planner", "unit": profile.unit, "nation": profile.nation}
-    notice = parse_notice({"id": str(uuid.uuid4()), "time": now, "author": author, **body})
+    data = {"id": str(uuid.uuid4()), "time": now, "author": author, **body}
+    notice = parse_notice(data)
+    assert notice_text_of(data, notice) == notice_text(notice)
     return notice_to_json(notice)
 
 

@@ -99,6 +99,40 @@ def notice_to_json(notice: Notice) -> dict[str, Any]:
     return out
 
 
+def _defaulted(model: type[NoticeBase]) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, info in model.model_fields.items()
+        if not info.is_required() and info.default is not None
+    )
+
+
+_DEFAULTED: dict[type[NoticeBase], tuple[str, ...]] = {
+    model: _defaulted(model) for model in NOTICE_TYPES.values()
+}
+# Kinds with a default deeper inside (a crew member's injuries): never taken as written.
+_DEFAULTS_INSIDE: frozenset[type[NoticeBase]] = frozenset({DownedPilot})
+
+
+def is_json_form(data: Mapping[str, Any], notice: Notice) -> bool:
+    """Whether ``data``, the JSON object ``notice`` was just validated from, is already
+    :func:`notice_to_json` of it, numbers compared by value (``5`` and ``5.0`` are one number).
+
+    It is when it names every field that has a default (``kind``, ``precedence``) and writes
+    ``id`` as a UUID is written (lower case, with hyphens). Nothing else can differ: every other
+    field is a string, number, boolean, enumeration value or list that validation takes as it
+    is, no field has an alias, validators check values without changing them, and a default
+    inside a notice is a union's tag (which the input must name), except in the kinds of
+    ``_DEFAULTS_INSIDE``, which this never takes. The test suite holds every model to this.
+    """
+    kind = type(notice)
+    return (
+        kind not in _DEFAULTS_INSIDE
+        and all(name in data for name in _DEFAULTED[kind])
+        and data.get("id") == str(notice.id)
+    )
+
+
 def requires_ack(notice: Notice) -> bool:
     """Whether the other side must acknowledge ``notice`` (by kind, or because it is an update)."""
     return notice.kind in ACK_REQUIRED_KINDS or notice.supersedes is not None
