@@ -54,3 +54,31 @@ def test_tune_freezes_start_up_and_spaces_young_collections() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+class _Cycle:
+    """Garbage only the cyclic collector can reclaim: an object that refers to itself."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+async def test_a_cycle_that_died_before_a_freeze_is_collected_not_frozen() -> None:
+    thresholds = gc.get_threshold()
+    gc.set_threshold(10**9)  # no collection of its own: only the freezer's
+    freezer = asyncio.create_task(gc_tuning.keep_frozen(0.05))
+    try:
+        cycle = _Cycle()
+        ref = weakref.ref(cycle)
+        del cycle  # unreachable, but alive until a collection finds it
+        assert ref() is not None
+        frozen_before = gc.get_freeze_count()
+        async with asyncio.timeout(10):
+            while gc.get_freeze_count() <= frozen_before:
+                await asyncio.sleep(0.01)
+        assert ref() is None
+    finally:
+        freezer.cancel()
+        await asyncio.gather(freezer, return_exceptions=True)
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
