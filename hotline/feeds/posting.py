@@ -20,21 +20,6 @@ from .index import NoticeRecord
 from .rules import RuleError
 
 
-def complete_notice(
-    body: Mapping[str, Any],
-    user: UserRecord,
-    settings: Settings,
-    now_ms: int,
-    *,
-    no_null: bool = False,
-) -> Notice:
-    """Fill id, time and author, then validate (NoticeError lists every problem). ``no_null``:
-    the caller knows that ``body`` holds no ``null`` (the text it was parsed from has none, or
-    the node made it), so validation need not search it for one."""
-    data = _filled(body, user, settings, now_ms)
-    return validate_notice(data) if no_null else parse_notice(data)
-
-
 def complete_posting(
     body: Mapping[str, Any],
     user: UserRecord,
@@ -43,8 +28,11 @@ def complete_posting(
     *,
     no_null: bool = False,
 ) -> tuple[Notice, bytes]:
-    """:func:`complete_notice`, and the notice's canonical text for its entry, made from the
-    completed body when that already is the notice's JSON form (see ``notice_text_of``)."""
+    """Fill id, time and author, then validate (NoticeError lists every problem); the notice
+    and its canonical text for its entry, made from the completed body when that already is the
+    notice's JSON form (see ``notice_text_of``). ``no_null``: the caller knows that ``body``
+    holds no ``null`` (the text it was parsed from has none, or the node made it), so validation
+    need not search it for one."""
     data = _filled(body, user, settings, now_ms)
     notice = validate_notice(data) if no_null else parse_notice(data)
     return notice, notice_text_of(data, notice)

@@ -54,7 +54,7 @@ class NoticeService:
     ) -> tuple[dict[str, Any], bool]:
         """Append a notice for the own side; (result, replayed). ``on_posted`` gets the result
         as soon as the entry is durable (not for a replay, which only returns). ``no_null``: the
-        caller knows that ``body`` holds no ``null`` (see :func:`complete_notice`)."""
+        caller knows that ``body`` holds no ``null`` (see :func:`complete_posting`)."""
         node = self.node
         notice, text = complete_posting(body, user, node.settings, node.clock_ms(), no_null=no_null)
         ref_key = f"{user.name}:{client_ref}" if client_ref else None

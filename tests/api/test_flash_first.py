@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hotline.feeds.posting import complete_notice
+from hotline.feeds.posting import complete_posting
 from hotline.feeds.sequencer import Appended, Sequencer
 from hotline.store.sqlite import SqliteStore
 from hotline_protocol.entries import Entry
@@ -134,7 +134,7 @@ async def _notices(node_app: NodeApp) -> Callable[..., Notice]:
 
     def notice(text: str, precedence: str = "ROUTINE") -> Notice:
         body = {**LIAISON, "text": text, "precedence": precedence}
-        return complete_notice(body, user, node.settings, node.clock_ms())
+        return complete_posting(body, user, node.settings, node.clock_ms())[0]
 
     return notice
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from hotline.feeds.posting import complete_notice
+from hotline.feeds.posting import complete_posting
 from hotline.feeds.sequencer import Appended
 from hotline.peering.transport import Transport
 from hotline.store.base import UserRecord
@@ -126,13 +126,15 @@ async def test_flash_from_a_live_link_overtakes_a_routine_flood(nodes: Nodes) ->
 
     user = UserRecord("automation-1", "automation", "", 0)
     posts = [
-        node.append_notice(complete_notice(liaison(i), user, node.settings, node.clock_ms()))
+        node.append_notice(complete_posting(liaison(i), user, node.settings, node.clock_ms())[0])
         for i in range(3000)
     ]
     flood = asyncio.gather(*posts)
     await wait_until(lambda: node.index.size("alpha") >= 2000, "flood under way")
     body = _distress_body()
-    flash = await node.append_notice(complete_notice(body, user, node.settings, node.clock_ms()))
+    flash = await node.append_notice(
+        complete_posting(body, user, node.settings, node.clock_ms())[0]
+    )
     await flood
     index = flash.entry.index
     shown = await events.wait_for("flash", index=index)
@@ -218,7 +220,7 @@ async def test_a_flash_leaves_for_the_peer_in_the_turn_that_made_it_durable(
     def told(appended: Appended) -> None:
         flashes_sent_when_told.append([m["index"] for m in recorded.sent if m["type"] == "flash"])
 
-    notice = complete_notice(body, user, node.settings, node.clock_ms())
+    notice = complete_posting(body, user, node.settings, node.clock_ms())[0]
     # posted when nothing else is on its way (a message being written goes first, and the FLASH
     # then leaves right after it, from the link's writer)
     await wait_until(lambda: link.quiet, "the link idle")
@@ -258,7 +260,7 @@ async def test_a_flash_is_written_and_answered_while_the_peer_does_not_read(
     user = UserRecord("automation-1", "automation", "", 0)
 
     def post(body: dict[str, Any]) -> Awaitable[Appended]:
-        return node.append_notice(complete_notice(body, user, node.settings, node.clock_ms()))
+        return node.append_notice(complete_posting(body, user, node.settings, node.clock_ms())[0])
 
     try:
         flash = await asyncio.wait_for(post(_distress_body()), 10)
