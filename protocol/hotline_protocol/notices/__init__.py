@@ -9,7 +9,9 @@ WILCO, UNABLE, NEGATIVE), FL and NM, and the vertical references SFC, AMSL, AGL,
 
 - :func:`parse_notice` turns a mapping or JSON text into a notice, or raises
   :class:`~hotline_protocol.errors.NoticeError` listing every problem;
-- :func:`notice_to_json` gives the JSON object that goes into entry bytes;
+- :func:`notice_to_json` gives the JSON object that goes into entry bytes, and
+  :func:`is_json_form` tells when the object a notice was validated from already is that
+  object (validators check values and never change them: keep it so);
 - :func:`requires_ack` and :func:`reference_of` tell the node how notices relate.
 """
 
