@@ -34,7 +34,15 @@ from typing import Any
 import httpx
 
 from .common import machine, write_result
-from .harness import BenchNode, CpuMeter, conditions, cpu_pids, describe, make_node
+from .harness import (
+    BenchNode,
+    CpuMeter,
+    conditions,
+    cpu_pids,
+    describe,
+    machine_text,
+    make_node,
+)
 from .load import (
     Ledger,
     close_all,
@@ -214,9 +222,7 @@ def line(r: dict[str, Any]) -> str:
     cpu = " ".join(f"{k} {v:.2f}" for k, v in r["cpu_cores"].items())
     per = r["cpu_us_per_notice"].get("node_alpha")
     cpu += f" (node {per} us/notice)" if per else ""
-    machine = r.get("machine_cores")
-    if machine:
-        cpu += f"; machine busy {machine['busy']:.2f} stolen {machine['stolen']:.2f}"
+    cpu += machine_text(r, " ")
     text = (
         f"{r['notices_per_s']:8,.0f}/s  p50 {lat.get('median', 0):6.1f} ms  "
         f"p99 {lat.get('p99', 0):6.1f} ms  batch {r['mean_batch'] or '-'}  cores: {cpu}"

@@ -59,6 +59,7 @@ from .harness import (
     conditions,
     cpu_pids,
     describe,
+    machine_text,
     make_node,
     pair,
     wait_linked,
@@ -398,11 +399,7 @@ def print_legs(legs_ms: dict[str, dict[str, float]], indent: str = "    ") -> No
 
 
 def cores(result: dict[str, Any]) -> str:
-    text = " ".join(f"{k}={v:.2f}" for k, v in result["cpu_cores"].items())
-    machine = result.get("machine_cores")
-    if machine:
-        text += f"; machine busy={machine['busy']:.2f} stolen={machine['stolen']:.2f}"
-    return text
+    return " ".join(f"{k}={v:.2f}" for k, v in result["cpu_cores"].items()) + machine_text(result)
 
 
 def print_capacity(r: dict[str, Any]) -> None:

@@ -24,6 +24,8 @@ import httpx
 from hotline.cli.spawn import NodeRunner, free_port
 from hotline.settings import read_config, write_config
 
+from .common import percentiles
+
 ORIGINS = {"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"}
 NATIONS = {"alpha": "XAA", "bravo": "XBB"}
 UNIT = "JOC"
@@ -255,6 +257,14 @@ class CpuMeter:
         return self.result
 
 
+def machine_text(result: dict[str, Any], sep: str = "=") -> str:
+    """``; machine busy=1.77 stolen=0.00`` for a phase's result (empty off Linux)."""
+    machine = result.get("machine_cores")
+    if not machine:
+        return ""
+    return f"; machine busy{sep}{machine['busy']:.2f} stolen{sep}{machine['stolen']:.2f}"
+
+
 def cpu_pids(nodes: Sequence[BenchNode]) -> dict[str, int | None]:
     pids: dict[str, int | None] = {}
     for node in nodes:
@@ -288,11 +298,12 @@ def wakeup(samples: int = 300, gap: float = 0.002) -> dict[str, float]:
     finally:
         child.stdin.close()
         child.wait(timeout=10)
-    times.sort()
-    return {
-        "median": round(times[len(times) // 2], 3),
-        "p99": round(times[int(len(times) * 0.99)], 3),
-    }
+    return _median_p99(times)
+
+
+def _median_p99(samples_ms: list[float]) -> dict[str, float]:
+    summary = percentiles(samples_ms)
+    return {"median": round(summary["median"], 3), "p99": round(summary["p99"], 3)}
 
 
 def conditions(directory: Path, writes: int = 200) -> dict[str, Any]:
@@ -310,13 +321,9 @@ def conditions(directory: Path, writes: int = 200) -> dict[str, Any]:
             os.fsync(fh.fileno())
             samples.append((time.perf_counter() - t) * 1000)
     path.unlink()
-    samples.sort()
     return {
         "loadavg_1m": round(os.getloadavg()[0], 2),
-        "fsync_ms": {
-            "median": round(samples[len(samples) // 2], 3),
-            "p99": round(samples[int(len(samples) * 0.99)], 3),
-        },
+        "fsync_ms": _median_p99(samples),
         "wakeup_ms": wakeup(),
     }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from hotline import gc_tuning
 
@@ -18,10 +20,22 @@ def _walked(obj: object) -> bool:
     return any(o is obj for o in gc.get_objects())
 
 
-async def test_what_lives_past_an_interval_is_frozen_and_freed_all_the_same() -> None:
+@asynccontextmanager
+async def _freezer(interval: float = 0.05) -> AsyncIterator[None]:
+    """``keep_frozen`` running; afterwards nothing frozen and the thresholds as they were."""
     thresholds = gc.get_threshold()
-    freezer = asyncio.create_task(gc_tuning.keep_frozen(0.05))
+    freezer = asyncio.create_task(gc_tuning.keep_frozen(interval))
     try:
+        yield
+    finally:
+        freezer.cancel()
+        await asyncio.gather(freezer, return_exceptions=True)
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+async def test_what_lives_past_an_interval_is_frozen_and_freed_all_the_same() -> None:
+    async with _freezer():
         kept = _Record()
         assert _walked(kept)
         frozen_before = gc.get_freeze_count()
@@ -37,11 +51,6 @@ async def test_what_lives_past_an_interval_is_frozen_and_freed_all_the_same() ->
         assert not _walked(gone)
         del gone  # a frozen object with no references left is freed at once
         assert ref() is None
-    finally:
-        freezer.cancel()
-        await asyncio.gather(freezer, return_exceptions=True)
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
 
 
 def test_tune_freezes_start_up_and_spaces_young_collections() -> None:
@@ -64,10 +73,8 @@ class _Cycle:
 
 
 async def test_a_cycle_that_died_before_a_freeze_is_collected_not_frozen() -> None:
-    thresholds = gc.get_threshold()
-    gc.set_threshold(10**9)  # no collection of its own: only the freezer's
-    freezer = asyncio.create_task(gc_tuning.keep_frozen(0.05))
-    try:
+    async with _freezer():
+        gc.set_threshold(10**9)  # no collection of its own: only the freezer's
         cycle = _Cycle()
         ref = weakref.ref(cycle)
         del cycle  # unreachable, but alive until a collection finds it
@@ -77,8 +84,3 @@ async def test_a_cycle_that_died_before_a_freeze_is_collected_not_frozen() -> No
             while gc.get_freeze_count() <= frozen_before:
                 await asyncio.sleep(0.01)
         assert ref() is None
-    finally:
-        freezer.cancel()
-        await asyncio.gather(freezer, return_exceptions=True)
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
