@@ -36,12 +36,11 @@ import httpx
 from .common import machine, write_result
 from .harness import (
     BenchNode,
-    CpuMeter,
     conditions,
-    cpu_pids,
     describe,
     machine_text,
     make_node,
+    phase_meter,
 )
 from .load import (
     Ledger,
@@ -88,7 +87,7 @@ class Phase:
         self.warmup = warmup
         self.seconds = seconds
         self.ledger = Ledger()
-        self.meter = CpuMeter(cpu_pids([node]))
+        self.meter = phase_meter([node])
 
     async def measure(self, load: Any) -> tuple[float, float]:
         """Run the ``load`` coroutine; (start, end) of the measured window."""
@@ -123,6 +122,7 @@ class Phase:
             "mean_batch": self.batch_mean,
             "cpu_cores": self.meter.result,
             "machine_cores": self.meter.machine,
+            "redis_aof_rewrites": self.meter.rewrites,
             "cpu_us_per_notice": {
                 name: round(cores * 1e6 / rate) for name, cores in self.meter.result.items()
             }

@@ -57,11 +57,11 @@ from .harness import (
     BenchNode,
     CpuMeter,
     conditions,
-    cpu_pids,
     describe,
     machine_text,
     make_node,
     pair,
+    phase_meter,
     wait_linked,
 )
 from .load import (
@@ -187,7 +187,7 @@ class Bench:
         await asyncio.sleep(0.2)  # the last stream events
 
     def meter(self) -> CpuMeter:
-        return CpuMeter(cpu_pids([self.alpha, self.bravo]))
+        return phase_meter([self.alpha, self.bravo])
 
     async def capacity(self) -> dict[str, Any]:
         args, watch = self.args, self.watch
@@ -233,6 +233,7 @@ class Bench:
             "errors": dict(ledger.errors),
             "cpu_cores": meter.result,
             "machine_cores": meter.machine,
+            "redis_aof_rewrites": meter.rewrites,
         }
 
     async def start_probe(self) -> FlashProbe:
@@ -248,7 +249,7 @@ class Bench:
         flood = await open_clients(self.alpha.ws_url, self.alpha.token, args.flood_clients, ledger)
         probe = await self.start_probe()
         seconds = args.warmup + args.seconds
-        meter = CpuMeter({**cpu_pids([self.alpha, self.bravo]), "probe": probe.pid})
+        meter = phase_meter([self.alpha, self.bravo], probe=probe.pid)
         try:
             probe.go()
             task = None
@@ -297,6 +298,7 @@ class Bench:
             "errors": errors,
             "cpu_cores": meter.result,
             "machine_cores": meter.machine,
+            "redis_aof_rewrites": meter.rewrites,
         }
         if flood_rate > 0:
             delivered = self.watch.delivered_by(end) - self.watch.delivered_by(start)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 
 from hotline.cli.spawn import NodeRunner, free_port
 from hotline.settings import read_config, write_config
@@ -30,6 +31,7 @@ ORIGINS = {"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"}
 NATIONS = {"alpha": "XAA", "bravo": "XBB"}
 UNIT = "JOC"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+REDIS_CONF = Path(__file__).parents[1] / "deploy" / "redis" / "redis.conf"
 
 
 def cli(*args: str | Path, env: dict[str, str] | None = None) -> str:
@@ -71,7 +73,9 @@ def own_cpu() -> float:
 
 
 class RedisProcess:
-    """A ``redis-server`` as production runs it: append-only file, fsync on every write."""
+    """A ``redis-server`` as production runs it: the shipped ``deploy/redis/redis.conf``
+    (append-only file, fsync on every write, no automatic rewrites), on a port and in a
+    directory of its own."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -87,9 +91,8 @@ class RedisProcess:
         if binary is None:
             raise RuntimeError("redis-server is not on PATH (apt-get install redis-server)")
         self.directory.mkdir(parents=True, exist_ok=True)
-        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        args = [binary, str(REDIS_CONF), "--port", str(self.port), "--bind", "127.0.0.1"]
         args += ["--dir", str(self.directory), "--logfile", str(self.directory / "redis.log")]
-        args += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
         self.process = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -106,6 +109,14 @@ class RedisProcess:
                 pass
             time.sleep(0.02)
         raise RuntimeError("redis-server did not answer PING in 10 s")
+
+    def aof_rewrites(self) -> int | None:
+        """How many times this server has rewritten its append-only file since it started."""
+        if self.process is None or self.process.poll() is not None:
+            return None
+        with redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5) as client:
+            info: dict[str, Any] = client.info("persistence")
+        return int(info["aof_rewrites"])
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -222,11 +233,14 @@ class CpuMeter:
     a saturated or shared machine shows beside the figures."""
 
     pids: dict[str, int | None]
+    redis: dict[str, RedisProcess] = field(default_factory=dict)  # side -> its Redis
     _start: dict[str, float] = field(default_factory=dict)
     _machine: dict[str, float] | None = None
+    _rewrites: dict[str, int | None] = field(default_factory=dict)
     _t0: float = 0.0
     result: dict[str, float] = field(default_factory=dict)
     machine: dict[str, float] = field(default_factory=dict)
+    rewrites: dict[str, int] = field(default_factory=dict)  # AOF rewrites while measuring
 
     def _sample(self) -> dict[str, float]:
         out = {"loadgen": own_cpu()}
@@ -240,6 +254,7 @@ class CpuMeter:
         self._t0 = time.perf_counter()
         self._start = self._sample()
         self._machine = machine_cpu()
+        self._rewrites = {side: r.aof_rewrites() for side, r in self.redis.items()}
 
     def stop(self) -> dict[str, float]:
         wall = time.perf_counter() - self._t0
@@ -254,15 +269,31 @@ class CpuMeter:
             self.machine = {
                 key: round((end_machine[key] - self._machine[key]) / wall, 3) for key in end_machine
             }
+        for side, r in self.redis.items():
+            before, after = self._rewrites.get(side), r.aof_rewrites()
+            if before is not None and after is not None:
+                self.rewrites[side] = after - before
         return self.result
 
 
 def machine_text(result: dict[str, Any], sep: str = "=") -> str:
-    """``; machine busy=1.77 stolen=0.00`` for a phase's result (empty off Linux)."""
+    """``; machine busy=1.77 stolen=0.00`` for a phase's result (empty off Linux), then
+    ``; AOF rewrites alpha=0 bravo=0`` on Redis: each rewrite writes the whole data set again,
+    and the node's writes wait behind it."""
+    text = ""
     machine = result.get("machine_cores")
-    if not machine:
-        return ""
-    return f"; machine busy{sep}{machine['busy']:.2f} stolen{sep}{machine['stolen']:.2f}"
+    if machine:
+        text = f"; machine busy{sep}{machine['busy']:.2f} stolen{sep}{machine['stolen']:.2f}"
+    rewrites = result.get("redis_aof_rewrites")
+    if rewrites:
+        text += "; AOF rewrites " + " ".join(f"{k}{sep}{v}" for k, v in rewrites.items())
+    return text
+
+
+def phase_meter(nodes: Sequence[BenchNode], **more: int | None) -> CpuMeter:
+    """A meter of the nodes, their Redis servers and ``more`` named processes."""
+    redis_of = {node.side: node.redis for node in nodes if node.redis is not None}
+    return CpuMeter({**cpu_pids(nodes), **more}, redis=redis_of)
 
 
 def cpu_pids(nodes: Sequence[BenchNode]) -> dict[str, int | None]:
