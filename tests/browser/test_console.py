@@ -9,6 +9,7 @@ import base64
 import contextlib
 import io
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,34 @@ def test_the_nodes_validation_error_is_shown_at_its_field(
     expect(form.locator("[data-path='last_position.lon'] .field-error")).to_be_hidden()
     expect(form.locator(".form-status")).to_contain_text("The node refused the notice")
     page.screenshot(path=artifacts / "compose-field-error.png", full_page=True)
+
+
+def test_what_the_operator_typed_survives_the_console_routing_again(pair: Pair, page: Page) -> None:
+    """The console routes again when the notices have loaded after sign-in, possibly after the
+    operator has begun to type: a form typed in is kept (also across a look at the board), and
+    only sending it starts the next one empty."""
+    login(page, pair.alpha)
+    form = open_compose(page, "quick_distress")
+    callsign, lat = form.get_by_label("Callsign"), form.get_by_label("Latitude")
+    callsign.fill("HAWK 31")
+    lat.fill("46 54.72 N")
+    page.evaluate("window.dispatchEvent(new HashChangeEvent('hashchange'))")  # as a late load does
+    expect(callsign).to_have_value("HAWK 31")
+    expect(lat).to_have_value("46 54.72 N")
+
+    page.get_by_role("link", name="Board").click()
+    form = open_compose(page, "quick_distress")
+    callsign, lat = form.get_by_label("Callsign"), form.get_by_label("Latitude")
+    expect(callsign).to_have_value("HAWK 31")
+    expect(lat).to_have_value("46 54.72 N")
+
+    form.get_by_label("Longitude").fill("030 25.08 W")
+    form.get_by_label("engine failure").check()
+    form.get_by_role("button", name="Send notice").click()
+    expect(page).to_have_url(re.compile(r"#board/alpha/\d+$"))
+    form = open_compose(page, "quick_distress")
+    expect(form.get_by_label("Callsign")).to_have_value("")
+    expect(form.get_by_label("Latitude")).to_have_value("")
 
 
 def test_russian_renders_the_notice_from_its_fields(

@@ -30,13 +30,19 @@ export class Compose {
     this.target = null; // key of the notice updated or cancelled
     this.key = actionKey();
     this.positionFormat = 'DD';
+    this.dirty = false; // the operator has typed in the form shown
   }
 
-  /** Show a form: route is [choice] or ['update'|'cancel', side, index]. */
+  /** Show a form: route is [choice] or ['update'|'cancel', side, index]. The form shown already,
+   * once the operator has typed in it, is kept as it is: the console routes again when the
+   * notices have loaded after sign-in, and that must not throw away what was typed. */
   show(route) {
     const [choice = this.choice, side, index] = route;
-    this.choice = CHOICES.includes(choice) ? choice : 'quick_distress';
-    this.target = side !== undefined && index !== undefined ? keyOf(side, Number(index)) : null;
+    const next = CHOICES.includes(choice) ? choice : 'quick_distress';
+    const target = side !== undefined && index !== undefined ? keyOf(side, Number(index)) : null;
+    if (this.dirty && next === this.choice && target === this.target && this.panel?.isConnected) return;
+    this.choice = next;
+    this.target = target;
     this.render();
   }
 
@@ -65,6 +71,7 @@ export class Compose {
         ),
       ),
     );
+    this.dirty = false; // nothing typed in the form about to be shown
     this.panel = h('section', { class: 'compose-form', 'aria-labelledby': 'compose-heading' });
     replace(this.root, h('div', { class: 'compose' }, nav, this.panel));
     if (this.choice === 'cancel') this.renderCancel();
@@ -122,7 +129,13 @@ export class Compose {
     const send = h('button', { type: 'submit', class: ['primary', spec.kind === 'aircraft_in_distress' && 'urgent'] }, t('compose.send'));
     const el = h(
       'form',
-      { class: ['notice-form', `form-${name}`], novalidate: true, 'data-form': name, onsubmit: (e) => { e.preventDefault(); this.submit(status, send); } },
+      {
+        class: ['notice-form', `form-${name}`],
+        novalidate: true,
+        'data-form': name,
+        oninput: () => { this.dirty = true; },
+        onsubmit: (e) => { e.preventDefault(); this.submit(status, send); },
+      },
       h('h2', { id: 'compose-heading' }, updating ? `${t('compose.update')}: ${title(updating)}` : t(spec.title)),
       spec.hint ? h('p', { class: 'hint' }, t(spec.hint)) : null,
       updating ? h('p', { class: 'notice-banner' }, t('compose.updating', { ref: refText(store, updating) })) : null,
@@ -169,6 +182,7 @@ export class Compose {
     try {
       const result = await postNotice(this.ctx.api, notice, this.key);
       this.key = actionKey();
+      this.dirty = false; // sent: composing again starts from an empty form
       const key = `${result.side}/${result.index}`;
       if (!store.items.has(key)) store.put({ ...result, kind: result.notice.kind, precedence: result.notice.precedence, state: store.localState(result.notice) });
       store.refresh(key);
@@ -226,6 +240,7 @@ export class Compose {
           class: 'notice-form form-cancel',
           novalidate: true,
           'data-form': 'cancel',
+          oninput: () => { this.dirty = true; },
           onsubmit: async (e) => {
             e.preventDefault();
             form.clear();
@@ -236,6 +251,7 @@ export class Compose {
             try {
               await cancelNotice(this.ctx.api, item, values.reason, values.remark, this.key);
               this.key = actionKey();
+              this.dirty = false;
               this.ctx.toast(t('compose.sent', { ref: `${tEnum('Kind', 'cancel')} ${refText(store, item)}` }));
               this.ctx.navigate(`#board/${item.side}/${item.index}`);
             } catch (exc) {
