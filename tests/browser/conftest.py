@@ -282,3 +282,5 @@ def login(page: Page, node: RunningNode, role: str = "operator") -> None:
     page.get_by_role("button", name="Sign in").click()
     pw_expect(page.locator("#app")).to_be_visible()
     pw_expect(page.locator("[data-stream='live']")).to_be_visible()
+    # routed once the notices have loaded: nothing is drawn again under the test's first clicks
+    pw_expect(page.locator("#app[data-route]")).to_be_attached()

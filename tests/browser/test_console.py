@@ -57,6 +57,9 @@ def delivered(node: RunningNode) -> bool:
 def open_compose(page: Page, choice: str) -> Any:
     page.get_by_role("link", name="Compose").click()
     page.locator(f"a[data-choice='{choice}']").click()
+    # the form for "compose" alone is already there: wait until the choice's own route is shown,
+    # or it could be drawn again under the first keystrokes
+    expect(page.locator("#app")).to_have_attribute("data-route", f"compose/{choice}")
     form = page.locator(f"form[data-form='{choice}']")
     expect(form).to_be_visible()
     return form

@@ -69,6 +69,7 @@ function endSession(messageKey) {
     app = null;
   }
   sessionStorage.removeItem(SESSION_KEY);
+  delete $('app').dataset.route;
   for (const id of ['view-board', 'view-compose', 'view-map', 'view-audit', 'alarms']) replace($(id));
   $('token').value = '';
   showLogin(messageKey, messageKey !== 'login.logged_out');
@@ -99,6 +100,7 @@ function route() {
   else if (view === 'compose') app.compose.show(rest);
   else if (view === 'map') app.map.show(rest);
   else if (view === 'audit') app.audit.show(rest);
+  $('app').dataset.route = [view, ...rest].join('/'); // what is shown now (scripts wait for it)
 }
 
 function header(session) {
