@@ -336,6 +336,7 @@ def test_keyboard_only_liaison(pair: Pair, page: Page, page_b: Page) -> None:
     page.keyboard.type(pair.alpha.tokens["operator"])
     page.keyboard.press("Enter")
     expect(page.locator("[data-stream='live']")).to_be_visible()
+    expect(page.locator("#app[data-route]")).to_be_attached()  # the notices have loaded
 
     tab_to(page, "a[data-view='compose']")
     page.keyboard.press("Enter")
