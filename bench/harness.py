@@ -230,7 +230,8 @@ class CpuMeter:
     """CPU seconds used by named processes (and this one) between :meth:`start` and
     :meth:`stop`, as cores busy on average over the wall time; ``machine``: the same for the
     whole machine (``busy`` by every process, ``stolen`` by the host of a virtual machine), so
-    a saturated or shared machine shows beside the figures."""
+    a saturated or shared machine shows beside the figures; ``rewrites``: the append-only file
+    rewrites each Redis made meanwhile (they stall the node's writes)."""
 
     pids: dict[str, int | None]
     redis: dict[str, RedisProcess] = field(default_factory=dict)  # side -> its Redis
@@ -292,17 +293,14 @@ def machine_text(result: dict[str, Any], sep: str = "=") -> str:
 
 def phase_meter(nodes: Sequence[BenchNode], **more: int | None) -> CpuMeter:
     """A meter of the nodes, their Redis servers and ``more`` named processes."""
-    redis_of = {node.side: node.redis for node in nodes if node.redis is not None}
-    return CpuMeter({**cpu_pids(nodes), **more}, redis=redis_of)
-
-
-def cpu_pids(nodes: Sequence[BenchNode]) -> dict[str, int | None]:
     pids: dict[str, int | None] = {}
+    redis_of: dict[str, RedisProcess] = {}
     for node in nodes:
         pids[f"node_{node.side}"] = node.pid
         if node.redis is not None and node.redis.process is not None:
             pids[f"redis_{node.side}"] = node.redis.process.pid
-    return pids
+            redis_of[node.side] = node.redis
+    return CpuMeter({**pids, **more}, redis=redis_of)
 
 
 # A child that answers every byte it reads: the wake-up probe's other end.

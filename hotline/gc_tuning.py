@@ -7,12 +7,13 @@ few hundred thousand, and the middle generation, full of the last seconds' recor
 under load. A FLASH arriving then waits that long.
 
 So the node freezes (``gc.freeze``) what start-up built, and from then on every
-``FREEZE_SECONDS`` what has lived that long: frozen objects are still freed as soon as nothing
-refers to them, but the collector no longer walks them, so it only ever looks at the last second's
-objects. What freezing gives up is reclaiming reference cycles that die after being frozen; the
-records the node keeps are never garbage, and the young generation is collected just before each
-freeze, so that the cycles that died since the last one (a few a second under load) are
-reclaimed rather than frozen.
+``FREEZE_SECONDS`` every object alive at that moment (the records kept, and the work in flight
+then): frozen objects are still freed as soon as nothing refers to them, but the collector no
+longer walks them, so it only ever looks at objects made since the last freeze. What freezing
+gives up is reclaiming reference cycles that die after being frozen; the records the node keeps
+are never garbage, and the young generation is collected just before each freeze, so that the
+cycles that died since the last one (a few a second under load) are reclaimed rather than
+frozen.
 
 The youngest generation is collected every ``YOUNG_THRESHOLD`` allocations (net of the objects
 freed) instead of 700. What is alive at a collection is mostly the work in flight: the notices of
@@ -41,8 +42,8 @@ def tune() -> None:
 
 
 async def keep_frozen(interval: float = FREEZE_SECONDS) -> None:
-    """Freeze what has lived ``interval`` seconds, every ``interval`` seconds, until cancelled;
-    the young generation's garbage is collected first (frozen, it would never be)."""
+    """Freeze every object alive, every ``interval`` seconds, until cancelled; the young
+    generation's garbage is collected first (frozen, it would never be)."""
     while True:
         await asyncio.sleep(interval)
         gc.collect(0)

@@ -3,7 +3,7 @@
 By default it runs as production should (``appendonly yes``, ``appendfsync always``, no RDB
 snapshots), so data survives :meth:`RedisServer.stop` and :meth:`RedisServer.kill` through the
 append-only file. Pass other settings (or ``extra_args`` such as ``--rename-command``) to see a
-store refuse them.
+store refuse them, or ``config`` to run it with a ``redis.conf`` (the shipped one) instead.
 """
 
 from __future__ import annotations
@@ -43,11 +43,13 @@ class RedisServer:
         appendonly: str = "yes",
         appendfsync: str = "always",
         extra_args: Sequence[str] = (),
+        config: str | Path | None = None,
     ) -> None:
         self.directory = directory
         self.appendonly = appendonly
         self.appendfsync = appendfsync
         self.extra_args = list(extra_args)
+        self.config = config  # a redis.conf to run with instead of the settings above
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -64,10 +66,13 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             return self
         self.directory.mkdir(parents=True, exist_ok=True)
-        args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
+        args = [redis_server_binary()] + ([str(self.config)] if self.config else [])
+        args += ["--port", str(self.port), "--bind", "127.0.0.1"]
         args += ["--dir", str(self.directory), "--logfile", str(self.log_file)]
-        args += ["--appendonly", self.appendonly, "--appendfsync", self.appendfsync]
-        args += ["--save", "", "--daemonize", "no", *self.extra_args]
+        if self.config is None:
+            args += ["--appendonly", self.appendonly, "--appendfsync", self.appendfsync]
+            args += ["--save", ""]
+        args += ["--daemonize", "no", *self.extra_args]
         self.process = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
