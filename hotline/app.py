@@ -1,4 +1,9 @@
-"""``create_app(settings)``: builds the node and its API; nothing happens at import time."""
+"""``create_app(settings)``: builds the node and its API; nothing happens at import time.
+
+With :mod:`hotline.node` this is the top of the node: it wires the node's parts into the API's
+context (:class:`~hotline.api.context.ApiContext`) and the ASGI app; nothing imports it but the
+command line and the tests.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .api import audit, bundles, errors, keys, logs, notices, peer, stream, system, users
+from .api.context import ApiContext
 from .api.limits import BodyLimit
 from .console import mount_console
 from .keys import NodeKeys, load_keys
 from .metrics import Metrics
-from .node import Clock, Node
+from .node import Node
 from .settings import Settings
 from .store import open_store
 from .store.base import Store
+from .stream.session import StreamParts
+from .types import Clock
 
 log = logging.getLogger("hotline.app")
 
@@ -47,7 +55,29 @@ def create_app(
         node_keys if node_keys is not None else load_keys(settings),
         clock_ms,
     )
-    metrics = Metrics(node)
+    metrics = Metrics(node.index, node.hub, node.sequencer, node.peering, node.evidence)
+    limits = settings.limits
+    api = ApiContext(
+        sides=node.sides,
+        settings=settings,
+        store=node.store,
+        clock_ms=clock_ms,
+        trees=node.trees,
+        notices=node.notices,
+        logs=node.logs,
+        stream=StreamParts(
+            sides=node.sides,
+            service=node.notices,
+            hub=node.hub,
+            index=node.index,
+            store=node.store,
+            clock_ms=clock_ms,
+            max_bytes=limits.max_request_bytes,
+            queue_size=limits.stream_queue,
+        ),
+        peering=node.peering,
+        metrics=metrics,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -63,8 +93,8 @@ def create_app(
         summary="Signed, logged and acknowledged notices between two sides sharing an airspace",
         lifespan=lifespan,
     )
-    app.state.node = node
-    app.state.metrics = metrics
+    app.state.node = node  # for tests and tools that look inside a running node
+    app.state.api = api
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_request_bytes)
     errors.install(app)
     for router in (

@@ -1,14 +1,22 @@
-"""In-process event hub: what the node tells stream subscribers, in order.
+"""Every event the node tells its subscribers, as typed values with one JSON encoding.
 
-Events: ``appended`` (an entry in either feed), ``acknowledged`` (an ack entry refers to a notice),
-``delivered`` (the other side cosigned a checkpoint: entries below ``size`` are delivered),
-``overdue`` (an acknowledgement deadline passed), ``link`` (peer link state), ``alarm``
-(refused input, FLASH from the other side).
+=============== ================================================================================
+``appended``     an entry in either feed (live, and replayed from a cursor)
+``acknowledged`` an ack entry refers to a notice (live and replayed)
+``delivered``    the other side cosigned a checkpoint: entries below ``size`` are delivered
+``overdue``      an acknowledgement deadline passed (live only)
+``announced``    an overdue own FLASH was pushed to the peer again (live only)
+``flash``        a FLASH entry of the peer arrived ahead of its backlog (live only)
+``link``         the peer link came up, went down or its lag changed (live only)
+``alarm``        refused input, a FLASH from the other side, ... (live only)
+=============== ================================================================================
 
-Each event carries a ``cursor``: the positions (feed sizes and delivered sizes per side) after it.
-A subscriber that reconnects with a cursor gets everything after it replayed from the feeds, so a
-slow consumer can be cut off without losing anything. Publishing never blocks: every subscription
-has a bounded queue, and one that overflows is closed with the reason ``slow_consumer``.
+The live hub and the replay build the same classes, and :func:`encode_event` is the only
+encoding, so a replayed event is byte for byte the live one. Each published event carries a
+``cursor``: the positions (feed sizes and delivered sizes per side) after it. A subscriber that
+reconnects with a cursor gets everything after it replayed from the feeds, so a slow consumer
+can be cut off without losing anything. Publishing never blocks: every subscription has a
+bounded queue, and one that overflows is closed with the reason ``slow_consumer``.
 """
 
 from __future__ import annotations
@@ -16,9 +24,222 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
-Event = dict[str, Any]
+from .jsontext import JsonText
+
+Notice = JsonText | dict[str, Any]  # a notice as its canonical text, or parsed
+
+
+@dataclass(frozen=True, slots=True)
+class AppendedEvent:
+    TYPE: ClassVar[str] = "appended"
+    side: str
+    origin: str
+    index: int
+    leaf_hash: str  # base64
+    id: str
+    kind: str
+    precedence: str
+    notice: Notice
+    time: int  # the notice's claimed time (not encoded twice: it is inside the notice)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "side": self.side,
+            "origin": self.origin,
+            "index": self.index,
+            "leaf_hash": self.leaf_hash,
+            "id": self.id,
+            "kind": self.kind,
+            "precedence": self.precedence,
+            "notice": self.notice,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgedEvent:
+    TYPE: ClassVar[str] = "acknowledged"
+    side: str  # the acknowledged notice
+    index: int
+    response: str | None
+    by: str  # side/author of the ack
+    at: int
+    ack_side: str
+    ack_index: int
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "side": self.side,
+            "index": self.index,
+            "response": self.response,
+            "by": self.by,
+            "at": self.at,
+            "ack": {"side": self.ack_side, "index": self.ack_index},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveredEvent:
+    TYPE: ClassVar[str] = "delivered"
+    side: str
+    size: int
+    by: str  # the witness key's name
+    at: int
+
+    def fields(self) -> dict[str, Any]:
+        return {"side": self.side, "size": self.size, "by": self.by, "at": self.at}
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueEvent:
+    TYPE: ClassVar[str] = "overdue"
+    side: str
+    index: int
+    kind: str
+    precedence: str
+    deadline: int | None
+    at: int
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "side": self.side,
+            "index": self.index,
+            "kind": self.kind,
+            "precedence": self.precedence,
+            "deadline": self.deadline,
+            "at": self.at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncedEvent:
+    TYPE: ClassVar[str] = "announced"
+    side: str
+    index: int
+    at: int
+
+    def fields(self) -> dict[str, Any]:
+        return {"side": self.side, "index": self.index, "at": self.at}
+
+
+@dataclass(frozen=True, slots=True)
+class FlashEvent:
+    TYPE: ClassVar[str] = "flash"
+    side: str
+    index: int
+    origin: str
+    kind: str
+    id: str
+    notice: Notice
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "side": self.side,
+            "index": self.index,
+            "early": True,
+            "origin": self.origin,
+            "kind": self.kind,
+            "id": self.id,
+            "notice": self.notice,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """The peer link as ``GET /v1/link`` and the ``link`` event show it."""
+
+    peer: str
+    peer_origin: str
+    connected: bool
+    since: int | None
+    dialed_by: str | None
+    lag: dict[str, int] | None
+    own_delivered_size: int
+    peer_size_held: int
+    peer_cosigned_size: int
+    last_error: str | None
+    connects: int
+    refused: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEvent:
+    TYPE: ClassVar[str] = "link"
+    change: str  # up, down or lag
+    at: int
+    state: LinkState
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "change": self.change,
+            "state": "up" if self.state.connected else "down",
+            "at": self.at,
+            **self.state.as_dict(),
+        }
+
+
+_ALARM_FIELDS = ("side", "index", "kind", "early", "code", "detail", "evidence", "repeated")
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmEvent:
+    """``reason``: ``flash`` and ``flash_repeated`` (side, index, kind, early), ``refused``
+    (code, detail, evidence, repeated), ``refused_by_peer`` (code, detail)."""
+
+    TYPE: ClassVar[str] = "alarm"
+    reason: str
+    at: int
+    side: str | None = None
+    index: int | None = None
+    kind: str | None = None
+    early: bool | None = None
+    code: str | None = None
+    detail: str | None = None
+    evidence: int | None = None
+    repeated: bool | None = None
+
+    def fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"reason": self.reason, "at": self.at}
+        for name in _ALARM_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+Event = (
+    AppendedEvent
+    | AcknowledgedEvent
+    | DeliveredEvent
+    | OverdueEvent
+    | AnnouncedEvent
+    | FlashEvent
+    | LinkEvent
+    | AlarmEvent
+)
+Publish = Callable[[Event], None]
+
+
+def encode_event(event: Event, cursor: str | None = None) -> dict[str, Any]:
+    """The one JSON form of an event (``notice`` values stay JsonText: see :mod:`.jsontext`)."""
+    out: dict[str, Any] = {"type": event.TYPE, **event.fields()}
+    if cursor is not None:
+        out["cursor"] = cursor
+    return out
+
+
+class Published(NamedTuple):
+    """An event as a subscriber gets it: with the cursor after it."""
+
+    event: Event
+    cursor: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return encode_event(self.event, self.cursor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +277,7 @@ class Cursor:
 
 @dataclass(eq=False)
 class Subscription:
-    queue: asyncio.Queue[Event]
+    queue: asyncio.Queue[Published]
     accept: Callable[[Event], bool]
     closed: str | None = None  # the reason, once the hub dropped it
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
@@ -92,26 +313,23 @@ class EventHub:
     def subscribers(self) -> int:
         return len(self._subs)
 
-    def publish(self, event: Event) -> Event:
-        """Hand the event to every subscriber that takes it, stamped with the cursor after it
-        (made only when some subscriber takes the event)."""
-        etype = event["type"]
-        if etype == "appended":
-            self._sizes[event["side"]] = event["index"] + 1
-        elif etype == "delivered":
-            self._delivered[event["side"]] = max(self._delivered[event["side"]], event["size"])
-        stamped = False
+    def publish(self, event: Event) -> None:
+        """Hand the event to every subscriber that takes it, with the cursor after it (made
+        only when some subscriber takes the event)."""
+        if isinstance(event, AppendedEvent):
+            self._sizes[event.side] = event.index + 1
+        elif isinstance(event, DeliveredEvent):
+            self._delivered[event.side] = max(self._delivered[event.side], event.size)
+        published: Published | None = None
         for sub in list(self._subs):
             if not sub.accept(event):
                 continue
-            if not stamped:
-                event["cursor"] = self.cursor().encode()
-                stamped = True
+            if published is None:
+                published = Published(event, self.cursor().encode())
             try:
-                sub.queue.put_nowait(event)
+                sub.queue.put_nowait(published)
             except asyncio.QueueFull:
                 sub.closed = "slow_consumer"
                 self._subs.discard(sub)
                 self.dropped += 1
             sub.wakeup.set()
-        return event

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-if TYPE_CHECKING:
-    from .node import Node
+from .events import EventHub
+from .feeds.index import FeedIndex
+from .feeds.sequencer import Sequencer
+from .peering.evidence import Evidence
+from .peering.manager import PeerManager
 
 
 class Metrics:
-    def __init__(self, node: Node) -> None:
+    def __init__(
+        self,
+        index: FeedIndex,
+        hub: EventHub,
+        sequencer: Sequencer,
+        peering: PeerManager | None,
+        evidence: Evidence,
+    ) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.posts = Counter("hotline_posts", "Notices posted", ["result"], registry=r)
@@ -25,7 +34,8 @@ class Metrics:
             buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
         )
         self.refused = Counter("hotline_refused", "Inputs refused", ["reason"], registry=r)
-        r.register(PeerCollector(node))
+        if peering is not None:
+            r.register(PeerCollector(peering, evidence))
         feed_size = Gauge("hotline_feed_size", "Entries per feed", ["side"], registry=r)
         delivered = Gauge(
             "hotline_delivered_size", "Entries cosigned by the receiver", ["side"], registry=r
@@ -33,12 +43,12 @@ class Metrics:
         subscribers = Gauge("hotline_stream_subscribers", "Open stream subscriptions", registry=r)
         queued = Gauge("hotline_sequencer_queue", "Posts waiting for the sequencer", registry=r)
         batches = Gauge("hotline_sequencer_batches", "Group-commit batches written", registry=r)
-        for side in node.sides():
-            feed_size.labels(side).set_function(_bind(node.index.size, side))
-            delivered.labels(side).set_function(_bind(node.index.delivered_size, side))
-        subscribers.set_function(lambda: node.hub.subscribers)
-        queued.set_function(lambda: node.sequencer.queued if node.sequencer else 0)
-        batches.set_function(lambda: node.sequencer.batches if node.sequencer else 0)
+        for side in index.sides:
+            feed_size.labels(side).set_function(_bind(index.size, side))
+            delivered.labels(side).set_function(_bind(index.delivered_size, side))
+        subscribers.set_function(lambda: hub.subscribers)
+        queued.set_function(lambda: sequencer.queued)
+        batches.set_function(lambda: sequencer.batches)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -52,22 +62,20 @@ class PeerCollector(Collector):
     """The peer link's state, read when scraped: up or not, since when, lag each way, the last
     cosigned sizes, connections made and peer input refused (by reason)."""
 
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, peering: PeerManager, evidence: Evidence) -> None:
+        self.peering = peering
+        self.evidence = evidence
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
-        peering = self.node.peering
-        if peering is None:
-            return
-        state = peering.state()
-        lag = state["lag"] or {"out": 0, "in": 0}
+        state = self.peering.state()
+        lag = state.lag or {"out": 0, "in": 0}
         yield GaugeMetricFamily(
-            "hotline_peer_connected", "1 while the peer link is up", value=int(state["connected"])
+            "hotline_peer_connected", "1 while the peer link is up", value=int(state.connected)
         )
         yield GaugeMetricFamily(
             "hotline_peer_link_since_seconds",
             "Unix time the current peer link came up (0 when down)",
-            value=(state["since"] or 0) / 1000,
+            value=(state.since or 0) / 1000,
         )
         lag_family = GaugeMetricFamily(
             "hotline_peer_lag_entries",
@@ -84,15 +92,15 @@ class PeerCollector(Collector):
             "feed=peer (cosigned here)",
             labels=["feed"],
         )
-        cosigned.add_metric(["own"], state["own_delivered_size"])
-        cosigned.add_metric(["peer"], state["peer_cosigned_size"])
+        cosigned.add_metric(["own"], state.own_delivered_size)
+        cosigned.add_metric(["peer"], state.peer_cosigned_size)
         yield cosigned
         yield CounterMetricFamily(
-            "hotline_peer_connects", "Peer links established", value=state["connects"]
+            "hotline_peer_connects", "Peer links established", value=state.connects
         )
         refused = CounterMetricFamily(
             "hotline_peer_refused", "Peer input refused and kept as evidence", labels=["reason"]
         )
-        for reason, count in sorted(self.node.refusals.items()):
+        for reason, count in sorted(self.evidence.refusals.items()):
             refused.add_metric([reason], count)
         yield refused

@@ -5,8 +5,9 @@ event for each (once per node run; a restarted node announces what is still over
 keeps the deadlines in a heap, taking in the records added since its last tick, so a tick costs
 what is new or due, not a scan of both feeds; under load that is thousands of records a second,
 taken in ``TAKE_IN_SLICE`` at a time between turns of the event loop.
-Peering adds the repeated announcement of FLASH notices to the peer and the optional webhook
-through the ``on_overdue`` hooks.
+Overdue own FLASH notices are announced to the peer again (``announce``) every
+``deadlines.flash_repeat`` seconds while the link is up; the optional webhook comes in through
+the ``hooks``. The watcher is built from (index, deadlines, clock, publish, announce) alone.
 """
 
 from __future__ import annotations
@@ -15,23 +16,38 @@ import asyncio
 import heapq
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
-from ..feeds.index import NoticeRecord
+from ..events import AnnouncedEvent, OverdueEvent, Publish
+from ..feeds.index import FeedIndex, NoticeRecord
 from ..feeds.views import deadline_ms, is_overdue
 from ..settings import Deadlines
-
-if TYPE_CHECKING:
-    from ..node import Node
+from ..types import Clock
 
 log = logging.getLogger("hotline.acks")
 Hook = Callable[[NoticeRecord], Awaitable[None]]
+# Push an own FLASH entry to the peer again; False while the link is down (nothing announced).
+Announce = Callable[[int], bool]
 TAKE_IN_SLICE = 256  # records taken into the heap between two turns of the loop (~0.5 ms)
 
 
 class DeadlineWatcher:
-    def __init__(self, node: Node, interval: float = 1.0) -> None:
-        self._node = node
+    def __init__(
+        self,
+        index: FeedIndex,
+        deadlines: Deadlines,
+        clock_ms: Clock,
+        publish: Publish,
+        *,
+        own_side: str,
+        announce: Announce = lambda _index: False,
+        interval: float = 1.0,
+    ) -> None:
+        self._index = index
+        self._deadlines = deadlines
+        self._clock_ms = clock_ms
+        self._publish = publish
+        self._own = own_side
+        self._announce = announce
         self._interval = interval
         self._due: list[tuple[int, str, int]] = []  # heap of (deadline ms, side, index)
         self._seen: dict[str, int] = {}  # records taken into the heap, per side
@@ -62,33 +78,26 @@ class DeadlineWatcher:
         """Publish an overdue event for every newly overdue notice, and announce overdue own
         FLASH notices to the peer again every ``deadlines.flash_repeat`` seconds; returns the
         newly overdue."""
-        node = self._node
-        now = node.clock_ms()
-        deadlines = node.settings.deadlines
+        now = self._clock_ms()
+        deadlines = self._deadlines
         await self._take_in(deadlines)
         fresh: list[NoticeRecord] = []
         while self._due and self._due[0][0] <= now:
             _, side, index = heapq.heappop(self._due)
-            rec = node.index.get(side, index)
+            rec = self._index.get(side, index)
             # acked, cancelled or superseded before its deadline: never overdue (entries stay)
             if rec is not None and is_overdue(rec, deadlines, now):
                 fresh.append(rec)
-                if rec.side == node.own.name and rec.precedence == "FLASH":
+                if rec.side == self._own and rec.precedence == "FLASH":
                     self._overdue_flash[rec.index] = rec
         overdue = [r for r in self._overdue_flash.values() if is_overdue(r, deadlines, now)]
         self._overdue_flash = {r.index: r for r in overdue}
         self._repeat_flash(overdue, now)
         for rec in fresh:
-            node.hub.publish(
-                {
-                    "type": "overdue",
-                    "side": rec.side,
-                    "index": rec.index,
-                    "kind": rec.kind,
-                    "precedence": rec.precedence,
-                    "deadline": deadline_ms(rec, deadlines),
-                    "at": now,
-                }
+            self._publish(
+                OverdueEvent(
+                    rec.side, rec.index, rec.kind, rec.precedence, deadline_ms(rec, deadlines), now
+                )
             )
             if self.hooks:  # in the background: a slow webhook must not hold up the ticks
                 task = asyncio.create_task(self._run_hooks(rec), name="overdue-hooks")
@@ -106,7 +115,7 @@ class DeadlineWatcher:
     async def _take_in(self, deadlines: Deadlines) -> None:
         """Push the deadline of every record added since the last tick (a deadline depends on
         the notice alone, so it is known when the record is)."""
-        for side, recs in self._node.index.records.items():
+        for side, recs in self._index.records.items():
             while (start := self._seen.get(side, 0)) < len(recs):
                 end = min(len(recs), start + TAKE_IN_SLICE)
                 for rec in recs[start:end]:
@@ -118,23 +127,11 @@ class DeadlineWatcher:
                     await asyncio.sleep(0)
 
     def _repeat_flash(self, overdue: list[NoticeRecord], now: int) -> None:
-        node = self._node
-        link = node.peering.link if node.peering is not None else None
-        if link is None:
-            return
-        every = int(node.settings.deadlines.flash_repeat * 1000)
+        every = int(self._deadlines.flash_repeat * 1000)
         for rec in overdue:
-            if rec.side != node.own.name or rec.precedence != "FLASH":
+            if rec.side != self._own or rec.precedence != "FLASH":
                 continue
             last = self._repeated.get(rec.index)
-            if last is None or now - last >= every:
+            if (last is None or now - last >= every) and self._announce(rec.index):
                 self._repeated[rec.index] = now
-                link.sender.announce(rec.index)
-                node.hub.publish(
-                    {
-                        "type": "announced",
-                        "side": rec.side,
-                        "index": rec.index,
-                        "at": now,
-                    }
-                )
+                self._publish(AnnouncedEvent(rec.side, rec.index, now))

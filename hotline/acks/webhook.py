@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import httpx
 
 from ..feeds.index import NoticeRecord
 from ..feeds.views import deadline_ms
+from ..settings import Deadlines
 from .deadlines import Hook
-
-if TYPE_CHECKING:
-    from ..node import Node
 
 log = logging.getLogger("hotline.acks")
 
 
-def overdue_webhook(node: Node, url: str) -> Hook:
+def overdue_webhook(own_side: str, deadlines: Deadlines, url: str) -> Hook:
     """A deadline hook that posts ``{"event": "overdue", ...}`` to ``url`` (5 s timeout)."""
 
     async def hook(rec: NoticeRecord) -> None:
         body = {
             "event": "overdue",
-            "node": node.own.name,
+            "node": own_side,
             "side": rec.side,
             "index": rec.index,
             "id": rec.id,
             "kind": rec.kind,
             "precedence": rec.precedence,
-            "deadline": deadline_ms(rec, node.settings.deadlines),
+            "deadline": deadline_ms(rec, deadlines),
         }
         async with httpx.AsyncClient(timeout=5.0) as client:
             response = await client.post(url, json=body)

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from ..audit.export import export_node
-from .deps import Exporter, NodeDep
+from .deps import Api, Exporter
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -16,12 +16,12 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
     summary="Download the audit export (hotline-audit-export/v1) of both feeds",
     description="Both sides' pinned keys, every entry, every checkpoint with its cosignatures "
     "and the refused-input evidence, as a JSON file. Verify it offline with "
-    "`hotline.audit.verify_export` or any implementation of the format.",
+    "`hotline audit verify` or any implementation of the format.",
     response_class=StreamingResponse,
     responses={200: {"content": {"application/json": {}}}},
 )
-async def export(node: NodeDep, _: Exporter) -> StreamingResponse:
-    snap = await export_node(node)
+async def export(api: Api, _: Exporter) -> StreamingResponse:
+    snap = await export_node(api.store, api.sides, api.clock_ms())
     return StreamingResponse(
         snap.chunks(),
         media_type="application/json",

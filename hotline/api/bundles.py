@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from hotline_protocol.merkle import leaf_hash
 from hotline_protocol.proof import write_bundle
 
-from .deps import Exporter, NodeDep, Reader
+from .deps import Api, Exporter, Reader
 from .errors import ApiError
 
 router = APIRouter(tags=["audit"])
@@ -40,20 +40,20 @@ def _b64(data: bytes) -> str:
 async def notice_proof(
     side: str,
     index: int,
-    node: NodeDep,
+    api: Api,
     _: Reader,
     download: Annotated[bool, Query(description="answer as a file to save")] = False,
 ) -> JSONResponse:
-    info = node.side_info(side)
+    info = api.sides.info(side)
     if info is None:
         raise ApiError(404, "unknown_side", f"no side {side!r}")
-    tree = node.trees[side]
+    tree = api.trees[side]
     if not 0 <= index < tree.size:
         raise ApiError(404, "unknown_entry", f"{side} has no entry {index}")
-    covering = [c for c in await node.store.checkpoints(info.origin) if index < c.size <= tree.size]
+    covering = [c for c in await api.store.checkpoints(info.origin) if index < c.size <= tree.size]
     if not covering:
         raise ApiError(409, "not_checkpointed", f"no checkpoint of {side} covers entry {index} yet")
-    cosigned = {c.size for c in await node.store.cosignatures(info.origin)}
+    cosigned = {c.size for c in await api.store.cosignatures(info.origin)}
     chosen = next((c for c in reversed(covering) if c.size in cosigned), covering[-1])
     if tree.root(chosen.size) != chosen.root:
         raise ApiError(
@@ -61,7 +61,7 @@ async def notice_proof(
             "checkpoint_mismatch",
             f"the stored checkpoint of size {chosen.size} does not match the feed",
         )
-    entry = (await node.store.entries(info.origin, index, index + 1))[0]
+    entry = (await api.store.entries(info.origin, index, index + 1))[0]
     bundle = write_bundle(
         index=index, proof=tree.inclusion_proof(index, chosen.size), checkpoint_note=chosen.note
     )
@@ -89,11 +89,11 @@ async def notice_proof(
     "every byte.",
 )
 async def list_evidence(
-    node: NodeDep,
+    api: Api,
     _: Exporter,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    records = sorted(await node.store.list_evidence(), key=lambda r: r.id, reverse=True)
+    records = sorted(await api.store.list_evidence(), key=lambda r: r.id, reverse=True)
     return {
         "total": len(records),
         "evidence": [

@@ -1,4 +1,5 @@
-"""Dependencies shared by the routers: the node and the authenticated user with a permission."""
+"""Dependencies shared by the routers: the API's context and the authenticated user with a
+permission."""
 
 from __future__ import annotations
 
@@ -9,18 +10,18 @@ from fastapi import Depends, Request
 
 from ..auth import allowed
 from ..auth.users import authenticate
-from ..node import Node
 from ..store.base import UserRecord
+from .context import ApiContext
 from .errors import ApiError
 
 
-async def get_node(request: Request) -> Node:
-    """The node (async: FastAPI runs a plain ``def`` dependency in a worker thread)."""
-    node: Node = request.app.state.node
-    return node
+async def get_api(request: Request) -> ApiContext:
+    """The API's context (async: FastAPI runs a plain ``def`` dependency in a worker thread)."""
+    api: ApiContext = request.app.state.api
+    return api
 
 
-NodeDep = Annotated[Node, Depends(get_node)]
+Api = Annotated[ApiContext, Depends(get_api)]
 
 
 def bearer_token(request: Request) -> str:
@@ -37,8 +38,8 @@ def bearer_token(request: Request) -> str:
 
 
 def require(permission: str) -> Callable[..., Awaitable[UserRecord]]:
-    async def dependency(request: Request, node: NodeDep) -> UserRecord:
-        user = await authenticate(node.store, bearer_token(request))
+    async def dependency(request: Request, api: Api) -> UserRecord:
+        user = await authenticate(api.store, bearer_token(request))
         if user is None:
             raise ApiError(
                 401,

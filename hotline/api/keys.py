@@ -6,16 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from .deps import NodeDep, Reader
+from .deps import Api, Reader
 
 router = APIRouter(prefix="/v1", tags=["keys"])
 
 
 @router.get("/keys", summary="Both sides' origins and vkeys")
-async def get_keys(node: NodeDep, _: Reader) -> dict[str, Any]:
-    sides = [node.own] + ([node.peer] if node.peer is not None else [])
+async def get_keys(api: Api, _: Reader) -> dict[str, Any]:
+    sides = api.sides.all()
     return {
-        "own": node.own.name,
+        "own": api.sides.own.name,
         "sides": {
             s.name: {"origin": s.origin, "log_vkey": s.log_vkey, "witness_vkey": s.witness_vkey}
             for s in sides

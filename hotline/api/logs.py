@@ -12,8 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from ..feeds.logs import LogReader
-from .deps import NodeDep, Reader
+from .deps import Api, Reader
 
 router = APIRouter(prefix="/v1/logs", tags=["logs"])
 
@@ -29,19 +28,19 @@ Size = Annotated[int | None, Query(description="tree size; default: the publishe
     response_class=PlainTextResponse,
     summary="The latest checkpoint (C2SP signed note) with every signature and cosignature",
 )
-async def get_checkpoint(side: str, node: NodeDep, _: Reader) -> Response:
-    note = await LogReader(node).checkpoint(side)
+async def get_checkpoint(side: str, api: Api, _: Reader) -> Response:
+    note = await api.logs.checkpoint(side)
     return Response(note, media_type=CHECKPOINT_TYPE, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/{side}/checkpoints", summary="Stored checkpoints from a size on, for auditors")
 async def list_checkpoints(
     side: str,
-    node: NodeDep,
+    api: Api,
     _: Reader,
     since: Annotated[int, Query(description="smallest tree size to list")] = 0,
 ) -> dict[str, Any]:
-    return await LogReader(node).checkpoints(side, since)
+    return await api.logs.checkpoints(side, since)
 
 
 @router.get(
@@ -52,34 +51,34 @@ async def list_checkpoints(
 )
 async def get_entries(
     side: str,
-    node: NodeDep,
+    api: Api,
     _: Reader,
     start: Annotated[int, Query(description="first index")] = 0,
     end: Annotated[int | None, Query(description="end index, exclusive; default: the size")] = None,
 ) -> dict[str, Any]:
-    return await LogReader(node).entries(side, start, end)
+    return await api.logs.entries(side, start, end)
 
 
 @router.get("/{side}/proof/inclusion", summary="Inclusion proof of entry `index` in tree `size`")
 async def get_inclusion_proof(
     side: str,
-    node: NodeDep,
+    api: Api,
     _: Reader,
     index: Annotated[int, Query()],
     size: Size = None,
 ) -> dict[str, Any]:
-    return await LogReader(node).inclusion(side, index, size)
+    return await api.logs.inclusion(side, index, size)
 
 
 @router.get("/{side}/proof/consistency", summary="Consistency proof from tree `old` to `size`")
 async def get_consistency_proof(
     side: str,
-    node: NodeDep,
+    api: Api,
     _: Reader,
     old: Annotated[int, Query()],
     size: Size = None,
 ) -> dict[str, Any]:
-    return await LogReader(node).consistency(side, old, size)
+    return await api.logs.consistency(side, old, size)
 
 
 @router.get(
@@ -88,6 +87,6 @@ async def get_consistency_proof(
     summary="C2SP tlog-tiles: hash tiles tile/<L>/<N>[.p/<W>], entry bundles "
     "tile/entries/<N>[.p/<W>]",
 )
-async def get_tile(side: str, path: str, node: NodeDep, _: Reader) -> Response:
-    _ref, data = await LogReader(node).tile(side, f"tile/{path}")
+async def get_tile(side: str, path: str, api: Api, _: Reader) -> Response:
+    _ref, data = await api.logs.tile(side, f"tile/{path}")
     return Response(data, media_type=TILE_TYPE, headers={"Cache-Control": IMMUTABLE})

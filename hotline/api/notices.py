@@ -10,10 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from hotline_protocol.errors import NoticeError
 from hotline_protocol.strictjson import MAX_DEPTH, loads_strict
 
-from ..feeds.service import NoticeService
 from ..feeds.views import Filters
 from ..jsontext import dumps
-from .deps import NodeDep, Poster, Reader
+from .deps import Api, Poster, Reader
 from .errors import ApiError
 
 router = APIRouter(prefix="/v1/notices", tags=["notices"])
@@ -84,18 +83,18 @@ async def _json_object(request: Request) -> dict[str, Any]:
 )
 async def post_notice(
     request: Request,
-    node: NodeDep,
+    api: Api,
     user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     body = await _json_object(request)
-    result, replayed = await NoticeService(node).post(user, body, idempotency_key)
+    result, replayed = await api.notices.post(user, body, idempotency_key)
     return _entry(result, 200 if replayed else 201, replayed)
 
 
 @router.get("", summary="List notices of both feeds, newest first, with their state")
 async def list_notices(
-    node: NodeDep,
+    api: Api,
     _: Reader,
     kind: str | None = None,
     side: str | None = None,
@@ -106,12 +105,12 @@ async def list_notices(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     filters = Filters(kind, side, precedence, state, since)
-    return await NoticeService(node).list_notices(filters, cursor, limit)
+    return await api.notices.list_notices(filters, cursor, limit)
 
 
 @router.get("/{side}/{index}", summary="One notice with its state")
-async def get_notice(side: str, index: int, node: NodeDep, _: Reader) -> dict[str, Any]:
-    return await NoticeService(node).get(side, index)
+async def get_notice(side: str, index: int, api: Api, _: Reader) -> dict[str, Any]:
+    return await api.notices.get(side, index)
 
 
 @router.post(
@@ -123,11 +122,11 @@ async def ack_notice(
     side: str,
     index: int,
     body: Annotated[AckRequest, Body()],
-    node: NodeDep,
+    api: Api,
     user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    result, _ = await NoticeService(node).ack(
+    result, _ = await api.notices.ack(
         user,
         side,
         index,
@@ -149,11 +148,11 @@ async def cancel_notice(
     side: str,
     index: int,
     body: Annotated[CancelRequest, Body()],
-    node: NodeDep,
+    api: Api,
     user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    result, _ = await NoticeService(node).cancel(
+    result, _ = await api.notices.cancel(
         user, side, index, body.reason, body.remark, body.precedence, idempotency_key
     )
     return _entry(result, 201)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, WebSocket
 
 from ..peering.manager import MAX_FRAME
 from ..peering.transport import ServerTransport
-from .deps import NodeDep, Reader
+from .deps import Api, Reader
 
 router = APIRouter(tags=["peering"])
 
@@ -16,16 +16,16 @@ router = APIRouter(tags=["peering"])
 @router.websocket("/v1/peer")
 async def peer_link(ws: WebSocket) -> None:
     """The other node's end of the peer link (authenticated by log keys, not tokens)."""
-    node = ws.app.state.node
+    peering = ws.app.state.api.peering
     await ws.accept()
-    if node.peering is None:
+    if peering is None:
         await ws.close(4404, "this node is not paired")
         return
-    await node.peering.accept(ServerTransport(ws, MAX_FRAME))
+    await peering.accept(ServerTransport(ws, MAX_FRAME))
 
 
 @router.get("/v1/link", summary="Peer link state: connected, since, lag, cosigned sizes")
-async def link_state(node: NodeDep, _: Reader) -> dict[str, Any]:
-    if node.peering is None:
+async def link_state(api: Api, _: Reader) -> dict[str, Any]:
+    if api.peering is None:
         return {"paired": False, "connected": False}
-    return {"paired": True, **node.peering.state()}
+    return {"paired": True, **api.peering.state().as_dict()}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket
 
-from ..node import Node
 from ..stream import StreamSession
 
 router = APIRouter(tags=["stream"])
@@ -13,5 +12,4 @@ router = APIRouter(tags=["stream"])
 @router.websocket("/v1/stream")
 async def stream(websocket: WebSocket) -> None:
     """Post, acknowledge and cancel notices and subscribe to events; PROTOCOL.md, *Stream*."""
-    node: Node = websocket.app.state.node
-    await StreamSession(node, websocket).run()
+    await StreamSession(websocket.app.state.api.stream, websocket).run()

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from .deps import MetricsReader, NodeDep
+from .deps import Api, MetricsReader
 
 router = APIRouter(tags=["system"])
 
 
 @router.get("/healthz", summary="Liveness and feed sizes (no token needed)")
-async def healthz(node: NodeDep) -> dict[str, Any]:
+async def healthz(api: Api) -> dict[str, Any]:
     return {
         "status": "ok",
-        "side": node.own.name,
-        "origin": node.own.origin,
-        "sizes": {side: node.index.size(side) for side in node.sides()},
+        "side": api.sides.own.name,
+        "origin": api.sides.own.origin,
+        "sizes": {side: api.notices.size(side) for side in api.sides.names()},
     }
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(request: Request, _: MetricsReader) -> Response:
-    body = request.app.state.metrics.render()
+async def metrics(api: Api, _: MetricsReader) -> Response:
+    body = api.metrics.render()
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

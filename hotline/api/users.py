@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..auth import Role
 from ..auth.users import add_user
-from .deps import Admin, NodeDep
+from .deps import Admin, Api
 from .errors import ApiError
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
@@ -22,8 +22,8 @@ class NewUser(BaseModel):
 
 
 @router.get("", summary="List users (never their tokens)")
-async def list_users(node: NodeDep, _: Admin) -> dict[str, Any]:
-    users = await node.store.list_users()
+async def list_users(api: Api, _: Admin) -> dict[str, Any]:
+    users = await api.store.list_users()
     return {
         "users": [
             {"name": u.name, "role": u.role, "created": u.created_ms, "revoked": u.revoked_ms}
@@ -33,13 +33,13 @@ async def list_users(node: NodeDep, _: Admin) -> dict[str, Any]:
 
 
 @router.post("", status_code=201, summary="Add a user; the token is shown once")
-async def create_user(body: NewUser, node: NodeDep, _: Admin) -> dict[str, Any]:
-    user, token = await add_user(node.store, body.name, body.role, node.clock_ms())
+async def create_user(body: NewUser, api: Api, _: Admin) -> dict[str, Any]:
+    user, token = await add_user(api.store, body.name, body.role, api.clock_ms())
     return {"name": user.name, "role": user.role, "token": token}
 
 
 @router.delete("/{name}", summary="Revoke a user's token")
-async def revoke_user(name: str, node: NodeDep, _: Admin) -> dict[str, Any]:
-    if not await node.store.revoke_user(name, node.clock_ms()):
+async def revoke_user(name: str, api: Api, _: Admin) -> dict[str, Any]:
+    if not await api.store.revoke_user(name, api.clock_ms()):
         raise ApiError(404, "unknown_user", f"no active user {name!r}")
     return {"name": name, "revoked": True}

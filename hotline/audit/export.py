@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..node import Node, Side
 from ..store.base import CheckpointRecord, EvidenceRecord, Store
+from ..types import Side, Sides
 from .load import FORMAT
 
 CHUNK = 1000  # entries read from the store at a time
@@ -93,10 +93,9 @@ async def snapshot(
     return Export(store, exported_by, now_ms, snaps, evidence, chunk)
 
 
-async def export_node(node: Node, chunk: int = CHUNK) -> Export:
-    """The node's export: its own feed first, then the peer's replica when a peer is pinned."""
-    sides = [node.own] + ([node.peer] if node.peer is not None else [])
-    return await snapshot(node.store, sides, node.own.name, node.clock_ms(), chunk)
+async def export_node(store: Store, sides: Sides, now_ms: int, chunk: int = CHUNK) -> Export:
+    """A node's export: its own feed first, then the peer's replica when a peer is pinned."""
+    return await snapshot(store, sides.all(), sides.own.name, now_ms, chunk)
 
 
 def _side_head(snap: SideSnapshot) -> str:

@@ -23,7 +23,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from ..api.deps import NodeDep, Reader
+from ..api.deps import Api, Reader
 from ..auth import PERMISSIONS
 
 STATIC = Path(__file__).parent / "static"
@@ -96,20 +96,20 @@ async def index() -> Response:
 
 
 @router.get("/console/session", summary="The console's session: the user, this node and its peer")
-async def session(node: NodeDep, user: Reader) -> dict[str, Any]:
-    settings = node.settings
-    peer = node.peer
+async def session(api: Api, user: Reader) -> dict[str, Any]:
+    settings = api.settings
+    peer = api.sides.peer
     return {
         "user": user.name,
         "role": user.role,
         "permissions": sorted(PERMISSIONS.get(user.role, frozenset())),
-        "side": node.own.name,
-        "origin": node.own.origin,
+        "side": api.sides.own.name,
+        "origin": api.sides.own.origin,
         "unit": settings.unit,
         "nation": settings.nation,
         "peer": None if peer is None else {"side": peer.name, "origin": peer.origin},
         "deadlines": settings.deadlines.model_dump(),
-        "now": node.clock_ms(),
+        "now": api.clock_ms(),
     }
 
 

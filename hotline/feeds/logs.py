@@ -19,15 +19,13 @@ import base64
 import re
 import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hotline_protocol.merkle import Tree
 
-from ..store.base import CheckpointRecord
+from ..store.base import CheckpointRecord, Store
+from ..types import Sides
 from .rules import RuleError
-
-if TYPE_CHECKING:
-    from ..node import Node
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT  # hashes (or entries) in a full tile
@@ -125,14 +123,17 @@ class LogView:
 class LogReader:
     """Read-only access to both feeds as logs; the service behind ``/v1/logs``."""
 
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, sides: Sides, trees: dict[str, Tree], store: Store, page_max: int) -> None:
+        self._sides = sides
+        self._trees = trees
+        self._store = store
+        self._page_max = page_max
 
     async def view(self, side: str) -> LogView:
-        info = self.node.side_info(side)
+        info = self._sides.info(side)
         if info is None:
             raise LogError("unknown_side", f"no side {side!r}", 404)
-        store, tree = self.node.store, self.node.trees[side]
+        store, tree = self._store, self._trees[side]
         record = await store.latest_checkpoint(info.origin)
         if record is not None and record.size > tree.size:  # the tree lags: an earlier one
             covered = [c for c in await store.checkpoints(info.origin) if c.size <= tree.size]
@@ -157,8 +158,8 @@ class LogReader:
         view = await self.view(side)
         if since < 0:
             raise LogError("bad_range", f"since must be >= 0, got {since}", 400)
-        page_max = self.node.settings.limits.page_max
-        stored = await self.node.store.checkpoints(view.origin)
+        page_max = self._page_max
+        stored = await self._store.checkpoints(view.origin)
         records = [c for c in stored if since <= c.size <= view.size]
         page = records[:page_max]
         return {
@@ -187,8 +188,8 @@ class LogReader:
             raise LogError(
                 "beyond_size", f"{asked} beyond the published log of size {view.size}", 416
             )
-        stop = min(view.size if end is None else end, start + self.node.settings.limits.page_max)
-        raws = await self.node.store.entries(view.origin, start, stop)
+        stop = min(view.size if end is None else end, start + self._page_max)
+        raws = await self._store.entries(view.origin, start, stop)
         return {
             "side": side,
             "origin": view.origin,
@@ -256,7 +257,7 @@ class LogReader:
             height = TILE_HEIGHT * ref.level
             data = b"".join(view.tree.subtree_hash(height, first + i) for i in range(ref.width))
             return ref, data
-        raws = await self.node.store.entries(view.origin, first, first + ref.width)
+        raws = await self._store.entries(view.origin, first, first + ref.width)
         if len(raws) != ref.width:
             raise LogError("store_incomplete", f"the store is missing entries of {path}", 500)
         return ref, bundle(raws)

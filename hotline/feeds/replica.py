@@ -23,21 +23,21 @@ import base64
 import binascii
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from hotline_protocol.checkpoint import Checkpoint, open_checkpoint
-from hotline_protocol.cosignature import cosign
+from hotline_protocol.cosignature import CosignatureSigner, cosign
 from hotline_protocol.entries import MAX_ENTRY_BYTES, Entry, decode_chain, decode_entry, peek_entry
 from hotline_protocol.errors import ProofError, ProtocolError
-from hotline_protocol.merkle import leaf_hash, verify_inclusion
+from hotline_protocol.merkle import Tree, leaf_hash, verify_inclusion
 from hotline_protocol.note import Verifier, add_signatures, split_note
+from hotline_protocol.notices import requires_ack
 from hotline_protocol.witness import check_checkpoint
 
 from ..peering.errors import LinkError, Refusal
-from ..store.base import CheckpointRecord, CosignatureRecord
-
-if TYPE_CHECKING:
-    from ..node import Node, Side
+from ..store.base import CheckpointRecord, CosignatureRecord, Store
+from ..types import Clock, Side
+from .index import NoticeRecord
+from .record import Recorder
 
 log = logging.getLogger("hotline.replica")
 MAX_PENDING = 20_000  # entries waiting for a checkpoint
@@ -93,12 +93,28 @@ class Early:
 
 
 class Replica:
-    def __init__(self, node: Node, peer: Side) -> None:
-        self.node = node
+    """The peer's feed held here (see the module's docstring), built from its collaborators:
+    the peer's pinned side, the tree loaded from the store, the store, this node's witness key,
+    the clock and the recorder that indexes and publishes what is stored."""
+
+    def __init__(
+        self,
+        peer: Side,
+        *,
+        tree: Tree,
+        store: Store,
+        witness: CosignatureSigner,
+        clock_ms: Clock,
+        recorder: Recorder,
+    ) -> None:
         self.side = peer.name
         self.origin = peer.origin
         self.log = Verifier.from_vkey(peer.log_vkey)
-        self.tree = node.trees[peer.name]
+        self.tree = tree
+        self._db = store
+        self._witness_key = witness
+        self._clock_ms = clock_ms
+        self._recorder = recorder
         self.witness: tuple[int, bytes] | None = None  # last (size, root) this node cosigned
         self.last_line: str | None = None  # that cosignature, to resend after an outage
         self.early: dict[int, Early] = {}  # FLASH entries received ahead of the backlog
@@ -112,6 +128,34 @@ class Replica:
     def cosigned(self) -> int:
         return self.witness[0] if self.witness else 0
 
+    def is_early(self, origin: str, index: int, leaf_hash_b64: str) -> bool:
+        """Whether a reference names an early FLASH of the peer (held, not yet in order)."""
+        early = self.early.get(index) if origin == self.origin else None
+        return early is not None and base64.b64encode(early.entry.leaf_hash).decode() == (
+            leaf_hash_b64
+        )
+
+    def early_record(self, index: int) -> NoticeRecord | None:
+        """An early FLASH (verified, not yet in the replica) as a detached record."""
+        early = self.early.get(index) if index >= self.have else None
+        if early is None:
+            return None
+        notice = early.entry.notice
+        return NoticeRecord(
+            side=self.side,
+            origin=self.origin,
+            index=index,
+            leaf_hash=early.entry.leaf_hash,
+            id=str(notice.id),
+            kind=notice.kind,
+            precedence=notice.precedence.value,
+            status=notice.status.value,
+            time_ms=notice.time,
+            author=notice.author.id,
+            appended_ms=early.received_ms,
+            needs_ack=requires_ack(notice),
+        )
+
     def pending(self) -> Pending:
         """A new run of entries for a link, starting at the size held."""
         return Pending(self.have)
@@ -120,7 +164,7 @@ class Replica:
         """Read the witness state and the last receipt, and finish a cosignature that a crash
         interrupted (entries stored but the witness state not moved, or moved but the
         cosignature not stored): the checkpoint was verified before it was stored."""
-        store = self.node.store
+        store = self._db
         self.witness = await store.witness_state(self.origin)
         latest = await store.latest_checkpoint(self.origin)
         if latest is None or latest.size != self.have:
@@ -134,7 +178,7 @@ class Replica:
                 await self._finish(latest)
 
     def _own_line(self, note: bytes) -> str | None:
-        own = self.node.keys.witness
+        own = self._witness_key
         for sig in split_note(note)[1]:
             if (sig.name, sig.key_id) == (own.name, own.key_id):
                 return sig.line().rstrip("\n")
@@ -157,9 +201,9 @@ class Replica:
             return
         log.info("replica of %s: finishing the cosignature of size %d", self.side, size)
         if self.witness is None or self.witness[0] != size:
-            await self.node.store.set_witness_state(self.origin, self.witness, (size, cp.root))
+            await self._db.set_witness_state(self.origin, self.witness, (size, cp.root))
             self.witness = (size, cp.root)
-        await self._cosign(record.note, cp, self.node.clock_ms())
+        await self._cosign(record.note, cp, self._clock_ms())
 
     async def checkpoint(
         self, pending: Pending, note: bytes, old: int, proof: list[bytes], raw_msg: bytes
@@ -244,7 +288,7 @@ class Replica:
                 )
             except ProtocolError as exc:
                 raise Refusal(exc.code, str(exc), raw_msg) from exc
-            return await self._store(entries, start, note, cp)
+            return await self._store_run(entries, start, note, cp)
         except BaseException:
             self.tree.truncate(start)
             raise
@@ -261,19 +305,21 @@ class Replica:
                     evidence + b"\n" + early.note,
                 )
 
-    async def _store(self, entries: list[Entry], start: int, note: bytes, cp: Checkpoint) -> str:
+    async def _store_run(
+        self, entries: list[Entry], start: int, note: bytes, cp: Checkpoint
+    ) -> str:
         """Entries, checkpoint (cosigned), witness state and cosignature in one durable write,
         then the entries published and the receipt returned."""
-        node, store = self.node, self.node.store
+        store = self._db
         if not entries:
             await store.put_checkpoint(
-                CheckpointRecord(self.origin, cp.size, cp.root, note, node.clock_ms())
+                CheckpointRecord(self.origin, cp.size, cp.root, note, self._clock_ms())
             )
             await store.set_witness_state(self.origin, self.witness, (cp.size, cp.root))
             self.witness = (cp.size, cp.root)
-            return await self._cosign(note, cp, node.clock_ms())
+            return await self._cosign(note, cp, self._clock_ms())
         await asyncio.sleep(0)  # verified: a FLASH waiting may go before the write
-        now = node.clock_ms()
+        now = self._clock_ms()
         cosigned, record, line = self._cosignature(note, cp, now)
         await store.append_cosigned(
             self.origin,
@@ -287,7 +333,7 @@ class Replica:
         await asyncio.sleep(0)
         for n, entry in enumerate(entries, 1):
             early = self.early.pop(entry.index, None)
-            node.record_entry(self.side, entry, now, alarm=early is None)
+            self._recorder.entry(self.side, entry, now, alarm=early is None)
             if n % PUBLISH_SLICE == 0:
                 await asyncio.sleep(0)
         return self._cosigned(record, line)
@@ -295,14 +341,14 @@ class Replica:
     async def _cosign(self, note: bytes, cp: Checkpoint, now: int) -> str:
         """Cosign a checkpoint already stored, and store the cosignature."""
         cosigned, record, line = self._cosignature(note, cp, now)
-        await self.node.store.add_cosignature(record, cosigned)
+        await self._db.add_cosignature(record, cosigned)
         return self._cosigned(record, line)
 
     def _cosignature(
         self, note: bytes, cp: Checkpoint, now: int
     ) -> tuple[bytes, CosignatureRecord, str]:
         """This node's cosignature of ``cp``: the note with it, its record, its line."""
-        signer = self.node.keys.witness
+        signer = self._witness_key
         sig = cosign(cp.body(), signer, now // 1000)
         record = CosignatureRecord(self.origin, cp.size, signer.name, now // 1000, now)
         return add_signatures(note, [sig]), record, sig.line().rstrip("\n")
@@ -310,7 +356,7 @@ class Replica:
     def _cosigned(self, record: CosignatureRecord, line: str) -> str:
         """The cosignature is stored: it is the latest receipt, and the delivery is shown."""
         self.last_line = line
-        self.node.record_delivery(self.side, record.size, record.witness, record.received_ms)
+        self._recorder.delivery(self.side, record.size, record.witness, record.received_ms)
         return line
 
     async def flash(
@@ -337,7 +383,7 @@ class Replica:
             )
         if index < self.have:
             return None
-        self.early[index] = Early(entry, cp, note, self.node.clock_ms())
+        self.early[index] = Early(entry, cp, note, self._clock_ms())
         return entry
 
 

@@ -87,3 +87,22 @@ def _not_closed(rec: NoticeRecord, claimed: set[tuple[str, int]]) -> None:
         raise RuleError(
             "already_superseded", f"{rec.side} #{rec.index} was already updated or cancelled", 409
         )
+
+
+# Checks a notice against the feeds; ``claimed`` holds what earlier posts of the same batch
+# cancelled or superseded. Raises RuleError (or ProtocolError).
+Validator = Callable[[Notice, set[tuple[str, int]]], None]
+
+
+def validator(
+    index: FeedIndex,
+    own: str,
+    peer: str | None,
+    early: Callable[[str, int, str], bool] = lambda _o, _i, _h: False,
+) -> Validator:
+    """The sequencer's check of each notice against the feeds (see :func:`check_notice`)."""
+
+    def validate(notice: Notice, claimed: set[tuple[str, int]]) -> None:
+        check_notice(notice, index, own, peer, claimed, early)
+
+    return validate

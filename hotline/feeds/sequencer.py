@@ -35,12 +35,12 @@ from hotline_protocol.entries import (
     notice_text,
 )
 from hotline_protocol.errors import ProtocolError
-from hotline_protocol.merkle import Tree
 from hotline_protocol.note import Signer
 from hotline_protocol.notices import Notice
 
 from ..store.base import CheckpointRecord, Store, StoreError
-from .rules import RuleError
+from .own import OwnFeed
+from .rules import RuleError, Validator
 
 log = logging.getLogger("hotline.sequencer")
 
@@ -65,25 +65,6 @@ class _Item:
     on_appended: OnAppended | None = field(compare=False)
 
 
-class OwnFeed:
-    """The own feed's durable-state mirror: tree, last leaf hash, latest signed checkpoint."""
-
-    def __init__(self, origin: str, tree: Tree, checkpoint: bytes) -> None:
-        self.origin = origin
-        self.tree = tree
-        self.checkpoint = checkpoint
-
-    @property
-    def size(self) -> int:
-        return self.tree.size
-
-    def prev(self) -> bytes:
-        return self.tree.leaf(self.tree.size - 1) if self.tree.size else b""
-
-
-# Checks a notice against the feeds; ``claimed`` holds what earlier posts of the same batch
-# cancelled or superseded. Raises RuleError or ProtocolError.
-Validator = Callable[[Notice, set[tuple[str, int]]], None]
 # Told of an append at once, in the turn of the loop that made it durable (a waiting coroutine
 # would only run a turn later): how a stream answers ``posted`` without that extra turn.
 OnAppended = Callable[[Appended], None]

@@ -6,21 +6,21 @@ import asyncio
 import base64
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hotline_protocol.entries import Entry
-from hotline_protocol.notices import notice_to_json, requires_ack
+from hotline_protocol.notices import notice_to_json
 
 from ..jsontext import JsonText
-from ..store.base import UserRecord
-from .index import NoticeRecord
+from ..settings import Settings
+from ..store.base import Store, UserRecord
+from ..types import Clock, Sides
+from .index import FeedIndex, NoticeRecord
 from .posting import ack_body, cancel_body, complete_posting
+from .replica import Replica
 from .rules import RuleError
+from .sequencer import Appended, Sequencer
 from .views import Filters, notice_view, state_of
-
-if TYPE_CHECKING:
-    from ..node import Node
-    from .sequencer import Appended
 
 
 def entry_result(entry: Entry, side: str) -> dict[str, Any]:
@@ -40,8 +40,28 @@ OnPosted = Callable[[dict[str, Any]], None]
 
 
 class NoticeService:
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    """Built from the sides, the index, the store (entry bytes), the settings (default
+    author, deadlines), the clock, the sequencer (appends) and the replica (early FLASH
+    entries of the peer, if paired)."""
+
+    def __init__(
+        self,
+        sides: Sides,
+        *,
+        index: FeedIndex,
+        store: Store,
+        settings: Settings,
+        clock_ms: Clock,
+        sequencer: Sequencer,
+        replica: Replica | None,
+    ) -> None:
+        self._sides = sides
+        self._index = index
+        self._store = store
+        self._settings = settings
+        self._clock_ms = clock_ms
+        self._sequencer = sequencer
+        self._replica = replica
 
     async def post(
         self,
@@ -55,10 +75,11 @@ class NoticeService:
         """Append a notice for the own side; (result, replayed). ``on_posted`` gets the result
         as soon as the entry is durable (not for a replay, which only returns). ``no_null``: the
         caller knows that ``body`` holds no ``null`` (see :func:`complete_posting`)."""
-        node = self.node
-        notice, text = complete_posting(body, user, node.settings, node.clock_ms(), no_null=no_null)
+        notice, text = complete_posting(
+            body, user, self._settings, self._clock_ms(), no_null=no_null
+        )
         ref_key = f"{user.name}:{client_ref}" if client_ref else None
-        side = node.own.name
+        side = self._sides.own.name
         told: dict[str, Any] | None = None
 
         def tell(appended: Appended) -> None:
@@ -67,7 +88,7 @@ class NoticeService:
             assert on_posted is not None
             on_posted(told)
 
-        appended = await node.append_notice(notice, ref_key, tell if on_posted else None, text)
+        appended = await self._sequencer.append(notice, ref_key, tell if on_posted else None, text)
         result = told if told is not None else entry_result(appended.entry, side)
         return result, appended.replayed
 
@@ -78,14 +99,15 @@ class NoticeService:
         the notice is completed and validated now (NoticeError, RuleError raised here) and
         queued; ``on_posted`` gets the result once the entry is durable, and the returned future
         the entry or why it was refused. Not for FLASH notices: :meth:`post` writes them at once."""
-        node = self.node
-        notice, text = complete_posting(body, user, node.settings, node.clock_ms(), no_null=no_null)
-        side = node.own.name
+        notice, text = complete_posting(
+            body, user, self._settings, self._clock_ms(), no_null=no_null
+        )
+        side = self._sides.own.name
 
         def tell(appended: Appended) -> None:
             on_posted(entry_result(appended.entry, side))
 
-        return node.submit_notice(notice, tell, text)
+        return self._sequencer.enqueue(notice, tell, text)
 
     async def ack(
         self,
@@ -100,7 +122,7 @@ class NoticeService:
         on_posted: OnPosted | None = None,
     ) -> tuple[dict[str, Any], bool]:
         target = self._early(side, index) or self._record(side, index)
-        if side == self.node.own.name:
+        if side == self._sides.own.name:
             raise RuleError("wrong_side", "acknowledge the other side's notices, not your own", 403)
         body = ack_body(target, response, reason, remark, precedence)
         return await self.post(user, body, client_ref, on_posted, no_null=True)
@@ -117,20 +139,22 @@ class NoticeService:
         on_posted: OnPosted | None = None,
     ) -> tuple[dict[str, Any], bool]:
         target = self._record(side, index)
-        if side != self.node.own.name:
+        if side != self._sides.own.name:
             raise RuleError("wrong_side", "only the own side's notices can be cancelled", 403)
         body = cancel_body(target, reason, remark, precedence)
         return await self.post(user, body, client_ref, on_posted, no_null=True)
 
+    def size(self, side: str) -> int:
+        """The number of durable entries of ``side`` held here."""
+        return self._index.size(side)
+
     async def get(self, side: str, index: int) -> dict[str, Any]:
         early = self._early(side, index)
         if early is not None:  # a FLASH shown ahead of its backlog: state "early"
-            replica = self.node.replica
+            replica = self._replica
             assert replica is not None
             notice = notice_to_json(replica.early[index].entry.notice)
-            state = state_of(
-                early, self.node.index, self.node.settings.deadlines, self.node.clock_ms()
-            )
+            state = state_of(early, self._index, self._settings.deadlines, self._clock_ms())
             return notice_view(early, notice, {**state, "status": "early", "early": True})
         rec = self._record(side, index)
         return (await self._views([rec]))[0]
@@ -139,20 +163,18 @@ class NoticeService:
         self, filters: Filters, cursor: str | None, limit: int
     ) -> dict[str, Any]:
         """Newest first across both feeds (by notice time); ``cursor`` continues a listing."""
-        node = self.node
-        if filters.side is not None and node.side_info(filters.side) is None:
+        index = self._index
+        if filters.side is not None and self._sides.info(filters.side) is None:
             raise RuleError("unknown_side", f"no side {filters.side!r}", 404)
         after = _decode_cursor(cursor)
-        now = node.clock_ms()
-        deadlines = node.settings.deadlines
-        recs = sorted(
-            node.index.iter_all(), key=lambda r: (r.time_ms, r.side, r.index), reverse=True
-        )
+        now = self._clock_ms()
+        deadlines = self._settings.deadlines
+        recs = sorted(index.iter_all(), key=lambda r: (r.time_ms, r.side, r.index), reverse=True)
         page: list[NoticeRecord] = []
         for rec in recs:
             if after is not None and (rec.time_ms, rec.side, rec.index) >= after:
                 continue
-            status = state_of(rec, node.index, deadlines, now)["status"]
+            status = state_of(rec, index, deadlines, now)["status"]
             if filters.match(rec, status):
                 page.append(rec)
                 if len(page) > limit:
@@ -165,46 +187,27 @@ class NoticeService:
 
     def _early(self, side: str, index: int) -> NoticeRecord | None:
         """An early FLASH of the peer (verified, not yet in the replica) as a detached record."""
-        replica, peer = self.node.replica, self.node.peer
-        if replica is None or peer is None or side != peer.name or index < replica.have:
+        replica = self._replica
+        if replica is None or side != replica.side:
             return None
-        early = replica.early.get(index)
-        if early is None:
-            return None
-        notice = early.entry.notice
-        return NoticeRecord(
-            side=side,
-            origin=peer.origin,
-            index=index,
-            leaf_hash=early.entry.leaf_hash,
-            id=str(notice.id),
-            kind=notice.kind,
-            precedence=notice.precedence.value,
-            status=notice.status.value,
-            time_ms=notice.time,
-            author=notice.author.id,
-            appended_ms=early.received_ms,
-            needs_ack=requires_ack(notice),
-        )
+        return replica.early_record(index)
 
     def _record(self, side: str, index: int) -> NoticeRecord:
-        if self.node.side_info(side) is None:
+        if self._sides.info(side) is None:
             raise RuleError("unknown_side", f"no side {side!r}", 404)
-        rec = self.node.index.get(side, index)
+        rec = self._index.get(side, index)
         if rec is None:
             raise RuleError("unknown_entry", f"{side} has no entry {index}", 404)
         return rec
 
     async def _views(self, recs: list[NoticeRecord]) -> list[dict[str, Any]]:
-        node = self.node
-        now = node.clock_ms()
+        now = self._clock_ms()
+        deadlines = self._settings.deadlines
         out = []
         for rec in recs:
-            raw = (await node.store.entries(rec.origin, rec.index, rec.index + 1))[0]
+            raw = (await self._store.entries(rec.origin, rec.index, rec.index + 1))[0]
             notice = json.loads(raw)["notice"]
-            out.append(
-                notice_view(rec, notice, state_of(rec, node.index, node.settings.deadlines, now))
-            )
+            out.append(notice_view(rec, notice, state_of(rec, self._index, deadlines, now)))
         return out
 
 

@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from ..jsontext import JsonText
+from ..events import AppendedEvent, Event
 from ..settings import Deadlines
 from .index import FeedIndex, NoticeRecord
 
@@ -90,21 +90,6 @@ def notice_view(rec: NoticeRecord, notice: dict[str, Any], state: dict[str, Any]
     }
 
 
-def appended_event(rec: NoticeRecord, notice: JsonText | dict[str, Any]) -> dict[str, Any]:
-    """The ``appended`` event of an entry (``notice``: its notice, as text or parsed)."""
-    return {
-        "type": "appended",
-        "side": rec.side,
-        "origin": rec.origin,
-        "index": rec.index,
-        "leaf_hash": base64.b64encode(rec.leaf_hash).decode(),
-        "id": rec.id,
-        "kind": rec.kind,
-        "precedence": rec.precedence,
-        "notice": notice,
-    }
-
-
 @dataclass(frozen=True)
 class Filters:
     kind: str | None = None
@@ -122,16 +107,16 @@ class Filters:
             and (self.since is None or rec.time_ms >= self.since)
         )
 
-    def match_event(self, event: dict[str, Any]) -> bool:
+    def match_event(self, event: Event) -> bool:
         """For stream subscriptions: filters apply to appended events; others pass by side."""
-        if self.side is not None and event.get("side") not in (None, self.side):
+        if self.side is not None and getattr(event, "side", None) not in (None, self.side):
             return False
-        if event.get("type") != "appended":
+        if not isinstance(event, AppendedEvent):
             return True
         return (
-            (self.kind is None or event["kind"] == self.kind)
-            and (self.precedence is None or event["precedence"] == self.precedence)
-            and (self.since is None or event["notice"]["time"] >= self.since)
+            (self.kind is None or event.kind == self.kind)
+            and (self.precedence is None or event.precedence == self.precedence)
+            and (self.since is None or event.time >= self.since)
         )
 
 

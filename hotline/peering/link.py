@@ -3,8 +3,8 @@
 After the handshake each side sends ``status`` (its own feed's size, what it holds of the other's
 and the size it last cosigned) and, if it has one, its latest receipt again. Each side's
 :class:`~hotline.peering.sender.Sender` then pushes its feed from the size the other holds. One
-writer task sends (and :meth:`Link.flush`, from the task that appended a FLASH entry, when the
-writer is not in the middle of a send): control messages (receipts, FLASH entries, status) go
+outbox writes (:class:`~hotline.outbox.Outbox`: its writer task, and :meth:`Link.flush` from the
+task that appended a FLASH entry): control messages (receipts, FLASH entries, status) go
 before bulk replication, and the receive loop never waits on the socket, so two busy nodes
 cannot block each other. Anything the authenticated peer sends that does not verify raises a
 :class:`~hotline.peering.errors.Refusal`: the manager keeps it as evidence, tells the peer and
@@ -16,21 +16,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.note import Signer, Verifier
 
+from ..feeds.own import FeedReader
+from ..feeds.record import Recorder
+from ..feeds.replica import Pending, Replica
+from ..outbox import Outbox
+from ..types import Clock
 from . import auth
 from . import messages as m
 from .errors import LinkError, Refusal
 from .sender import Sender
 from .transport import Closed, Transport
-
-if TYPE_CHECKING:
-    from ..feeds.replica import Pending
-    from ..node import Node
 
 log = logging.getLogger("hotline.peering")
 HANDSHAKE_SECONDS = 10.0
@@ -100,23 +102,51 @@ async def cancel_all(tasks: Sequence[asyncio.Task[Any]]) -> None:
                 log.error("peer link task %s failed", task.get_name(), exc_info=exc)
 
 
+@dataclass(frozen=True)
+class LinkParts:
+    """What every link of a node works with: the own feed's read port, the replica, the
+    peer's pinned witness key (its receipts), the recorder (FLASH news and alarms), the clock
+    and the pacing of replication runs."""
+
+    feed: FeedReader
+    replica: Replica
+    witness: CosignatureVerifier
+    recorder: Recorder
+    clock_ms: Clock
+    run_interval: float = 0.0
+
+
 class Link:
-    def __init__(self, node: Node, transport: Transport, dialer: str) -> None:
-        self.node = node
+    def __init__(
+        self,
+        parts: LinkParts,
+        transport: Transport,
+        dialer: str,
+        on_lag: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.parts = parts
+        self.feed = parts.feed
+        self.replica = parts.replica
         self.t = transport
         self.dialer = dialer  # origin of the node that dialed
-        self.sender = Sender(node, self._send_bulk, self._send_now)
+        self._on_lag = on_lag
+        self._bulk: asyncio.Queue[str] = asyncio.Queue(maxsize=4)
+        self.outbox: Outbox[str] = Outbox(
+            self._write,
+            bulk=self._next_bulk,
+            congested=lambda text: self.t.congested(len(text)),
+            write_errors=(Closed,),
+        )
+        self.sender = Sender(
+            parts.feed, parts.witness, self._send_bulk, self._send_now, parts.run_interval
+        )
         self.peer_size = 0  # the peer's own feed size, as it last said or sent
-        self.since_ms = node.clock_ms()
+        self.since_ms = parts.clock_ms()
         self.started = time.monotonic()
         self.refused_by_peer = False  # the peer sent ``refused``: back off before dialing again
         self.receipts = 0  # valid receipts received on this link
         self.failure: str | None = None  # why this side closed it, if it did
         self.done = asyncio.Event()  # run() has returned
-        self._control: deque[str] = deque()
-        self._bulk: asyncio.Queue[str] = asyncio.Queue(maxsize=4)
-        self._ready = asyncio.Event()
-        self._sending = False  # a message is being written (by the writer or flush())
         self._pending: Pending | None = None
         self._busy: asyncio.Task[str] | None = None
         # checkpoint runs taken off the pending entries, waiting to be verified and stored
@@ -126,79 +156,51 @@ class Link:
         self._published: dict[str, int] | None = None
         self._published_at = 0.0
 
+    async def _write(self, text: str) -> None:
+        await self.t.send(text)
+
     def _send_now(self, text: str) -> None:
         """Queue a control message: it goes before any bulk message still waiting."""
-        self._control.append(text)
-        self._ready.set()
+        self.outbox.put_urgent(text)
 
     async def _send_bulk(self, text: str) -> None:
         await self._bulk.put(text)
-        self._ready.set()
+        self.outbox.wake()
+
+    async def _next_bulk(self) -> str | None:
+        return None if self._bulk.empty() else self._bulk.get_nowait()
 
     async def flush(self) -> None:
-        """Send the queued control messages from the caller's task, unless the writer is in the
-        middle of a send or the socket is congested (then the writer sends them, in order): a
-        FLASH entry appended in this turn of the loop leaves in it, not a turn later when the
-        writer wakes, and the caller never waits for the peer to read. A failed send ends here:
-        the writer meets the same closed link and the link closes."""
-        if self._sending:
-            return
-        self._sending = True
-        try:
-            while self._control and not self.t.congested(len(self._control[0])):
-                await self.t.send(self._control.popleft())
-        except Closed:
-            pass
-        finally:
-            self._sending = False
-            self._ready.set()
+        """Send the queued control messages from the caller's task unless the writer is in
+        the middle of a send or the socket is congested (then the writer sends them, in
+        order): a FLASH entry appended in this turn of the loop leaves in it, and the caller
+        never waits for the peer to read."""
+        await self.outbox.flush()
 
     @property
     def quiet(self) -> bool:
         """Nothing is being written to the peer, nor queued to go."""
-        return not self._sending and not self._control and self._bulk.empty()
-
-    async def _writer(self) -> None:
-        while True:
-            if self._sending:  # flush() is sending; it wakes the writer after
-                self._ready.clear()
-                await self._ready.wait()
-                continue
-            if self._control:
-                text = self._control.popleft()
-            elif not self._bulk.empty():
-                text = self._bulk.get_nowait()
-            else:
-                self._ready.clear()
-                await self._ready.wait()
-                continue
-            self._sending = True
-            try:
-                await self.t.send(text)
-            finally:
-                self._sending = False
+        return not self.outbox.sending and not self.outbox.urgent and self._bulk.empty()
 
     def _status(self) -> str:
-        node, replica = self.node, self.node.replica
-        assert replica is not None
+        replica = self.replica
         return m.encode(
             "status",
-            size=node.index.size(node.own.name),
+            size=self.feed.durable_size,
             have=replica.have,
             cosigned=replica.cosigned,
         )
 
     async def run(self) -> None:
         """Exchange feeds until the link breaks; raises LinkError/Closed with the reason."""
-        replica = self.node.replica
-        assert replica is not None
+        replica = self.replica
         self._pending = replica.pending()
         self._send_now(self._status())
         if replica.last_line is not None:  # resend the latest receipt: it may have been lost
             self._send_now(m.encode("cosignature", size=replica.cosigned, line=replica.last_line))
         worker = asyncio.create_task(self._checkpoints(), name="peer-checkpoints")
         tasks = [
-            asyncio.create_task(self._writer(), name="peer-writer"),
+            asyncio.create_task(self.outbox.run(), name="peer-writer"),
             asyncio.create_task(self._ticker(), name="peer-ticker"),
             worker,
         ]
@@ -226,8 +228,7 @@ class Link:
 
     async def _checkpoints(self) -> None:
         """Verify, store and cosign runs in order, while the link goes on reading."""
-        replica = self.node.replica
-        assert replica is not None
+        replica = self.replica
         while True:
             start, raws, note, old, proof, raw = await self._runs.get()
             # its own task: closing the link must not interrupt a durable write half done
@@ -239,8 +240,8 @@ class Link:
             self._send_now(m.encode("cosignature", size=replica.cosigned, line=line))
 
     async def _handle(self, text: str, tasks: list[asyncio.Task[None]]) -> None:
-        node, replica, pending = self.node, self.node.replica, self._pending
-        assert replica is not None and pending is not None
+        replica, pending = self.replica, self._pending
+        assert pending is not None
         raw = text.encode()
         raws: list[bytes] = []  # entry bytes of ``entries`` (or the one of ``flash``)
         proof: list[bytes] = []
@@ -259,7 +260,7 @@ class Link:
             raise Refusal(exc.reason, exc.detail, raw) from exc
         if kind == "status":
             self.peer_size = msg["size"]
-            own_size = node.index.size(node.own.name)
+            own_size = self.feed.durable_size
             if msg["have"] > own_size:
                 raise Refusal("peer_ahead", f"peer claims {msg['have']} of our {own_size}", raw)
             if msg["cosigned"] > msg["have"]:
@@ -281,11 +282,16 @@ class Link:
         elif kind == "flash":
             entry = await replica.flash(msg["index"], raws[0], msg["note"].encode(), proof, raw)
             self.peer_size = max(self.peer_size, msg["index"] + 1)
-            node.flash_received(msg["index"], entry)
+            if entry is not None:
+                self.parts.recorder.early_flash(replica.side, entry)
+            else:  # announced again, already held in order
+                self.parts.recorder.flash_repeated(replica.side, msg["index"])
         elif kind == "refused":
             self.refused_by_peer = True
             log.warning("the peer refused our input: %s: %s", msg["reason"], msg["detail"])
-            node.alarm("refused_by_peer", code=msg["reason"], detail=msg["detail"][:500])
+            self.parts.recorder.alarm(
+                "refused_by_peer", code=msg["reason"], detail=msg["detail"][:500]
+            )
         else:
             raise Refusal("bad_message", f"unexpected {kind} after the handshake", raw)
 
@@ -311,7 +317,7 @@ class Link:
                 now - self._published_at >= LAG_EVENT_SECONDS or self._caught_up_or_behind(lag)
             ):
                 self._published, self._published_at = lag, now
-                self.node.link_event("lag")
+                self._on_lag()
 
     def _caught_up_or_behind(self, lag: dict[str, int]) -> bool:
         """A direction reached 0 or left 0 since the last lag event: worth telling at once."""
@@ -339,10 +345,8 @@ class Link:
     def lag(self) -> dict[str, int]:
         """Entries of the own feed the peer has not cosigned yet (``out``) and entries of the
         peer's feed it has and this node does not hold yet (``in``)."""
-        node = self.node
-        replica = node.replica
-        assert replica is not None
-        own_size = node.index.size(node.own.name)
+        replica = self.replica
+        own_size = self.feed.durable_size
         return {
             "out": max(0, own_size - self.sender.peer_cosigned),
             "in": max(0, self.peer_size - replica.have),

@@ -9,18 +9,19 @@ import asyncio
 import logging
 import random
 import ssl
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
 
 from websockets.asyncio.client import connect
 
-from hotline_protocol.note import Verifier
+from hotline_protocol.entries import Entry
+from hotline_protocol.note import Signer, Verifier
 
+from ..events import LinkEvent, LinkState, Publish
+from ..settings import PeerSettings
+from ..types import Side
 from .errors import LinkError, Refusal
-from .link import Link, cancel_all, handshake_dialer, handshake_listener
+from .link import Link, LinkParts, cancel_all, handshake_dialer, handshake_listener
 from .transport import ClientTransport, Closed, Transport
-
-if TYPE_CHECKING:
-    from ..node import Node
 
 log = logging.getLogger("hotline.peering")
 MAX_FRAME = 2 * 1024 * 1024
@@ -30,11 +31,31 @@ _JITTER = random.Random()  # a generator of its own: the global one's state is o
 
 
 class PeerManager:
-    def __init__(self, node: Node) -> None:
-        assert node.peer is not None and node.settings.peer is not None
-        self.node = node
-        self.peer = node.peer
-        self.settings = node.settings.peer
+    """Built from: the own side and the pinned ``peer``, the peer settings (URL, whether to
+    dial, CA file resolved by ``tls_ca``), this node's log key (the handshake), the parts every
+    link works with, ``publish`` (link events) and ``refused`` (keeps refused input as
+    evidence and raises the alarm)."""
+
+    def __init__(
+        self,
+        own: Side,
+        peer: Side,
+        settings: PeerSettings,
+        *,
+        log_key: Signer,
+        parts: LinkParts,
+        publish: Publish,
+        refused: Callable[[Refusal], Awaitable[None]],
+        tls_ca: str | None = None,
+    ) -> None:
+        self.own = own
+        self.peer = peer
+        self.settings = settings
+        self.parts = parts
+        self._log_key = log_key
+        self._publish = publish
+        self._refused = refused
+        self._tls_ca = tls_ca
         self.verifier = Verifier.from_vkey(self.peer.log_vkey)
         self.link: Link | None = None
         self.last_error: str | None = None
@@ -60,28 +81,53 @@ class PeerManager:
             except TimeoutError:
                 log.warning("peer link: did not end in time at stop")
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> LinkState:
         link = self.link
-        replica = self.node.replica
-        return {
-            "peer": self.peer.name,
-            "peer_origin": self.peer.origin,
-            "connected": link is not None,
-            "since": link.since_ms if link else None,
-            "dialed_by": link.dialer if link else None,
-            "lag": link.lag() if link else None,
-            "own_delivered_size": self.node.index.delivered_size(self.node.own.name),
-            "peer_size_held": replica.have if replica else 0,
-            "peer_cosigned_size": replica.cosigned if replica else 0,
-            "last_error": self.last_error,
-            "connects": self.connects,
-            "refused": self.refused,
-        }
+        replica = self.parts.replica
+        return LinkState(
+            peer=self.peer.name,
+            peer_origin=self.peer.origin,
+            connected=link is not None,
+            since=link.since_ms if link else None,
+            dialed_by=link.dialer if link else None,
+            lag=link.lag() if link else None,
+            own_delivered_size=self.parts.feed.delivered_size,
+            peer_size_held=replica.have,
+            peer_cosigned_size=replica.cosigned,
+            last_error=self.last_error,
+            connects=self.connects,
+            refused=self.refused,
+        )
+
+    def link_event(self, change: str) -> None:
+        """Publish the link state: ``change`` is ``up``, ``down`` or ``lag`` (lag changed)."""
+        self._publish(LinkEvent(change, self.parts.clock_ms(), self.state()))
+
+    def committed(self, entries: list[Entry]) -> None:
+        """The own feed made ``entries`` durable: a FLASH among them is pushed at once."""
+        link = self.link
+        if link is not None:
+            link.sender.notify([e.index for e in entries if e.notice.precedence.value == "FLASH"])
+
+    def announce(self, index: int) -> bool:
+        """Push an own FLASH entry to the peer again (its acknowledgement is overdue); False
+        while the link is down."""
+        link = self.link
+        if link is None:
+            return False
+        link.sender.announce(index)
+        return True
+
+    async def flush(self) -> None:
+        """Send what a FLASH's commit queued for the peer, from the caller's task."""
+        link = self.link
+        if link is not None:
+            await link.flush()
 
     async def accept(self, transport: Transport) -> None:
         """Serve a link the peer dialed (the listener end)."""
         try:
-            await handshake_listener(transport, self.node.keys.log, self.verifier, self.peer.origin)
+            await handshake_listener(transport, self._log_key, self.verifier, self.peer.origin)
         except LinkError as exc:
             await self._fail(transport, exc)
             return
@@ -107,9 +153,9 @@ class PeerManager:
                 ) as conn:
                     transport = ClientTransport(conn, MAX_FRAME)
                     await handshake_dialer(
-                        transport, self.node.keys.log, self.verifier, self.peer.origin
+                        transport, self._log_key, self.verifier, self.peer.origin
                     )
-                    link = await self._serve(transport, dialer=self.node.own.origin)
+                    link = await self._serve(transport, dialer=self.own.origin)
             except asyncio.CancelledError:
                 raise
             except LinkError as exc:
@@ -142,16 +188,16 @@ class PeerManager:
                     await asyncio.wait_for(current.done.wait(), REPLACE_SECONDS)
                 except TimeoutError:
                     log.warning("peer link: the replaced link did not end in time")
-            link = Link(self.node, transport, dialer)
+            link = Link(self.parts, transport, dialer, on_lag=lambda: self.link_event("lag"))
             self.link = link
             self.connects += 1
             self.last_error = None
-            self.node.link_event("up")
+            self.link_event("up")
         try:
             await link.run()
         except Refusal as exc:
             self.refused += 1
-            await self.node.refused(exc)  # evidence first: durable before the peer hears of it
+            await self._refused(exc)  # evidence first: durable before the peer hears of it
             await link.refuse(exc)
             await self._fail(transport, exc, link)
         except LinkError as exc:
@@ -162,7 +208,7 @@ class PeerManager:
         finally:
             if self.link is link:
                 self.link = None
-                self.node.link_event("down")
+                self.link_event("down")
         return link
 
     async def _fail(self, transport: Transport, exc: LinkError, link: Link | None = None) -> None:
@@ -179,6 +225,6 @@ class PeerManager:
         if not url.startswith("wss:"):
             return None
         ctx = ssl.create_default_context()
-        if self.settings.tls_ca:
-            ctx.load_verify_locations(self.node.settings.path(self.settings.tls_ca))
+        if self._tls_ca:
+            ctx.load_verify_locations(self._tls_ca)
         return ctx

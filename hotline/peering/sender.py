@@ -13,22 +13,16 @@ entries); new entries travel from an in-memory tail of the feed rather than from
 from __future__ import annotations
 
 import asyncio
-import bisect
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
-from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
 from hotline_protocol.errors import ProtocolError
-from hotline_protocol.note import Signature, add_signatures, split_note
+from hotline_protocol.note import Signature, split_note
 
-from ..store.base import CheckpointRecord, CosignatureRecord
+from ..feeds.own import FeedReader
 from . import messages as m
 from .errors import Refusal
-
-if TYPE_CHECKING:
-    from ..node import Node
 
 MAX_MESSAGE_BYTES = 1024 * 1024  # base64 entry bytes per ``entries`` message
 # Entries per message sent (the receiver takes up to messages.MAX_ENTRIES_PER_MESSAGE): each
@@ -42,34 +36,21 @@ MAX_RUN = 4096  # entries covered by one checkpoint at most
 MAX_UNCOSIGNED_RUNS = 2
 
 
-class OwnCheckpoints:
-    """The own feed's signed checkpoints, by size (every one is stored)."""
-
-    def __init__(self) -> None:
-        self.sizes: list[int] = []
-        self.notes: dict[int, bytes] = {}
-
-    def add(self, size: int, note: bytes) -> None:
-        if size not in self.notes:
-            bisect.insort(self.sizes, size)
-        self.notes[size] = note
-
-    def best(self, after: int, limit: int) -> int | None:
-        """The largest size in (after, after + limit], if any."""
-        pos = bisect.bisect_right(self.sizes, after + limit)
-        if pos and self.sizes[pos - 1] > after:
-            return self.sizes[pos - 1]
-        return None
-
-
 class Sender:
+    """Follows the own feed through its read port (``feed``) and pushes it to the peer:
+    ``send`` queues a bulk message (and may wait for room), ``send_urgent`` one that goes first;
+    receipts are verified with the peer's pinned ``witness`` key."""
+
     def __init__(
         self,
-        node: Node,
+        feed: FeedReader,
+        witness: CosignatureVerifier,
         send: Callable[[str], Awaitable[None]],
         send_urgent: Callable[[str], None],
+        run_interval: float = 0.0,
     ) -> None:
-        self.node = node
+        self.feed = feed
+        self.witness = witness
         self._send = send
         self._send_urgent = send_urgent
         self.sent = 0  # next index to send in order
@@ -79,12 +60,10 @@ class Sender:
         self._wake = asyncio.Event()
         self._flash: list[int] = []
         self._flashed: set[int] = set()
-        self._run_interval = node.settings.limits.run_interval_ms / 1000
+        self._run_interval = run_interval
         self._last_run = float("-inf")  # loop time the previous run went
         self._timer: asyncio.TimerHandle | None = None
         self._uncosigned: deque[int] = deque()  # sizes of the runs sent, not yet cosigned
-        assert node.peer is not None
-        self.witness = CosignatureVerifier.from_vkey(node.peer.witness_vkey)
 
     def start_from(self, have: int, cosigned: int) -> None:
         """Resume at the peer's size; FLASH entries beyond it go first."""
@@ -92,13 +71,7 @@ class Sender:
         self.sent = have
         self.peer_cosigned = cosigned
         self.checkpointed = cosigned
-        index = self.node.index
-        own = self.node.own.name
-        self._flash = [
-            i
-            for i in range(have, index.size(own))
-            if (rec := index.get(own, i)) is not None and rec.precedence == "FLASH"
-        ]
+        self._flash = self.feed.flash_indexes(have, self.feed.durable_size)
         self._wake.set()
 
     def notify(self, flash_indexes: list[int]) -> None:
@@ -150,15 +123,14 @@ class Sender:
             self._push_flash_in_memory()
             if self._flash:
                 index = self._flash[0]
-                self._push_flash(index, (await self._raws(index, index + 1))[0])
+                self._push_flash(index, (await self.feed.entries(index, index + 1))[0])
 
     def _push_flash_in_memory(self) -> None:
         """Push the queued FLASH entries whose bytes the feed's tail holds, up to the first it
         does not (that one waits for the sender's turn, which reads it from the store)."""
-        tail = self.node.own_tail
         while self._flash:
             index = self._flash[0]
-            raws = tail.get(index, index + 1)
+            raws = self.feed.tail_entries(index, index + 1)
             if raws is None:
                 return
             self._push_flash(index, raws[0])
@@ -170,34 +142,15 @@ class Sender:
             self._flashed.add(index)
             self._send_flash(index, raw)
 
-    async def _raws(self, start: int, end: int) -> list[bytes]:
-        """Own entries [start, end): from the in-memory tail, or the store if older."""
-        node = self.node
-        raws = node.own_tail.get(start, end)
-        if raws is None:
-            raws = await node.store.entries(node.own.origin, start, end)
-        return raws
-
     def _durable(self) -> int:
         """The own feed's durable size (the tree may hold entries still being written)."""
-        return self.node.index.size(self.node.own.name)
+        return self.feed.durable_size
 
     async def _send_run(self) -> None:
-        node = self.node
-        own = node.own
-        tree = node.trees[own.name]
-        cps = node.own_checkpoints
-        target = cps.best(self.sent, MAX_RUN)
-        if target is None:  # a long run with no stored checkpoint inside: sign one
-            target = min(self._durable(), self.sent + MAX_RUN)
-            cp = Checkpoint(own.origin, target, tree.root(target))
-            note = sign_checkpoint(cp, node.keys.log)
-            await node.store.put_checkpoint(
-                CheckpointRecord(own.origin, target, cp.root, note, node.clock_ms())
-            )
-            cps.add(target, note)
+        feed = self.feed
+        target = await feed.checkpoint_for_run(self.sent, MAX_RUN)
         start = self.sent
-        raws = await self._raws(start, target)
+        raws = await feed.entries(start, target)
         batch: list[str] = []
         batch_start, batch_bytes = start, 0
         for offset, raw in enumerate(raws):
@@ -214,11 +167,13 @@ class Sender:
         if batch:
             await self._send(m.encode("entries", start=batch_start, entries=batch))
         old = self.checkpointed
-        proof = tree.consistency_proof(old, target) if 0 < old < target else []
+        proof = feed.consistency_proof(old, target) if 0 < old < target else []
+        note = feed.note(target)
+        assert note is not None
         await self._send(
             m.encode(
                 "checkpoint",
-                note=cps.notes[target].decode(),
+                note=note.decode(),
                 old=old,
                 proof=[m.b64(h) for h in proof],
             )
@@ -227,26 +182,23 @@ class Sender:
         self._uncosigned.append(target)
 
     def _send_flash(self, index: int, raw: bytes) -> None:
-        node = self.node
-        tree = node.trees[node.own.name]
-        size = node.own_checkpoints.sizes[-1]
+        size, note = self.feed.latest()
         if index >= size:
             return
-        proof = tree.inclusion_proof(index, size)
+        proof = self.feed.inclusion_proof(index, size)
         self._send_urgent(
             m.encode(
                 "flash",
                 index=index,
                 entry=m.b64(raw),
-                note=node.own_checkpoints.notes[size].decode(),
+                note=note.decode(),
                 proof=[m.b64(h) for h in proof],
             )
         )
 
     async def on_cosignature(self, size: int, line: str, raw_msg: bytes) -> None:
-        """Verify and store the peer's cosignature of our checkpoint of ``size``."""
-        node = self.node
-        note = node.own_checkpoints.notes.get(size)
+        """Verify the peer's cosignature of our checkpoint of ``size``; the feed keeps it."""
+        note = self.feed.note(size)
         if note is None:
             raise Refusal("unknown_checkpoint", f"no checkpoint of size {size} here", raw_msg)
         try:
@@ -255,17 +207,6 @@ class Sender:
             timestamp = verify_cosignature(body, sig, self.witness)
         except ProtocolError as exc:
             raise Refusal(exc.code, str(exc), raw_msg) from exc
-        if any(s.line() == sig.line() for s in split_note(note)[1]):
-            self.peer_cosigned = max(self.peer_cosigned, size)
-            self._wake.set()  # room for another run
-            node.record_delivery(node.own.name, size, sig.name, node.clock_ms())
-            return
-        now = node.clock_ms()
-        new_note = add_signatures(note, [sig])
-        await node.store.add_cosignature(
-            CosignatureRecord(node.own.origin, size, sig.name, timestamp, now), new_note
-        )
-        node.own_checkpoints.add(size, new_note)
+        await self.feed.add_cosignature(size, sig, timestamp)
         self.peer_cosigned = max(self.peer_cosigned, size)
         self._wake.set()  # room for another run
-        node.record_delivery(node.own.name, size, sig.name, now)

@@ -10,7 +10,9 @@ the :class:`EventFeed` then yields
 2. then the queued live events, skipping any that ``end`` already covers.
 
 ``overdue``, ``link`` and ``alarm`` are live notifications about the present and are not replayed.
-Replayed events carry the same fields as the live ones. Within a side they come in index order,
+Replayed events are built by the same functions as the live ones, as the same typed values
+(:mod:`hotline.events`), each notice as its stored canonical text: encoded, they are byte for
+byte the live events. Within a side they come in index order,
 and a ``delivered`` event after the entries it covers; between the sides, and between entries and
 deliveries, the order is that of the millisecond times the node recorded (ties: entries first,
 then the sides in the node's order), so it can differ from the live order only among events
@@ -20,16 +22,23 @@ recorded in the same millisecond. Every replayed cursor is a valid resume point.
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
-from ..events import Cursor, Event, Subscription
-from ..feeds.index import Delivery, NoticeRecord
-from ..feeds.views import appended_event
+from hotline_protocol.entries import entry_notice_text
 
-if TYPE_CHECKING:
-    from ..node import Node
+from ..events import (
+    AcknowledgedEvent,
+    AppendedEvent,
+    Cursor,
+    DeliveredEvent,
+    Event,
+    Published,
+    Subscription,
+)
+from ..feeds.index import Delivery, FeedIndex, NoticeRecord
+from ..feeds.record import acknowledged_event, appended_event
+from ..jsontext import JsonText
+from ..store.base import Store
 
 CHUNK = 256  # entries read from the store at a time
 _Item = tuple[int, str, NoticeRecord | Delivery]  # (time ms, side, what happened)
@@ -38,18 +47,19 @@ _Item = tuple[int, str, NoticeRecord | Delivery]  # (time ms, side, what happene
 class Replay:
     """The events after ``start`` up to ``end``, built lazily, ``CHUNK`` entries at a time."""
 
-    def __init__(self, node: Node, start: Cursor, end: Cursor) -> None:
-        self._node = node
+    def __init__(self, index: FeedIndex, store: Store, start: Cursor, end: Cursor) -> None:
+        self._index = index
+        self._store = store
         self._end = end
         self._sizes = dict(start.sizes)
         self._delivered = dict(start.delivered)
         self._items: Iterator[_Item] = heapq.merge(
-            *(self._side_items(side, start, end) for side in node.sides()), key=lambda it: it[0]
+            *(self._side_items(side, start, end) for side in index.sides), key=lambda it: it[0]
         )
         self._chunks: dict[str, tuple[int, list[bytes]]] = {}
-        self._next: Event | None = None  # an acknowledged event owed after its ack's appended
+        self._next: Published | None = None  # an acknowledged event owed after its appended
 
-    async def next(self) -> Event | None:
+    async def next(self) -> Published | None:
         """The next replayed event, or None when the replay is complete."""
         if self._next is not None:
             ev, self._next = self._next, None
@@ -60,46 +70,28 @@ class Replay:
         _, side, what = item
         if isinstance(what, Delivery):
             self._delivered[side] = max(self._delivered[side], what.size)
-            return self._stamp(
-                {
-                    "type": "delivered",
-                    "side": side,
-                    "size": what.size,
-                    "by": what.witness,
-                    "at": what.time_ms,
-                }
-            )
+            return self._stamp(DeliveredEvent(side, what.size, what.witness, what.time_ms))
         return await self._appended(side, what)
 
-    async def _appended(self, side: str, rec: NoticeRecord) -> Event:
+    async def _appended(self, side: str, rec: NoticeRecord) -> Published:
         raw = await self._raw(side, rec.index)
         self._sizes[side] = rec.index + 1
-        ev = self._stamp(appended_event(rec, json.loads(raw)["notice"]))
-        target = self._node.index.get(*rec.target) if rec.target is not None else None
+        ev = self._stamp(appended_event(rec, JsonText(entry_notice_text(raw, rec.index))))
+        target = self._index.get(*rec.target) if rec.target is not None else None
         if rec.kind == "ack" and target is not None:
-            self._next = self._stamp(
-                {  # as Node.record_entry publishes it
-                    "type": "acknowledged",
-                    "side": target.side,
-                    "index": target.index,
-                    "response": rec.response,
-                    "by": f"{side}/{rec.author}",
-                    "at": rec.appended_ms,
-                    "ack": {"side": side, "index": rec.index},
-                }
-            )
+            self._next = self._stamp(acknowledged_event(rec, target))
         return ev
 
-    def _stamp(self, ev: Event) -> Event:
-        ev["cursor"] = Cursor(tuple(self._sizes.items()), tuple(self._delivered.items())).encode()
-        return ev
+    def _stamp(self, ev: Event) -> Published:
+        cursor = Cursor(tuple(self._sizes.items()), tuple(self._delivered.items())).encode()
+        return Published(ev, cursor)
 
     async def _raw(self, side: str, index: int) -> bytes:
         first, raws = self._chunks.get(side, (0, []))
         if not first <= index < first + len(raws):
-            origin = self._node.index.sides[side]
+            origin = self._index.sides[side]
             stop = min(self._end.size(side), index + CHUNK)
-            raws = await self._node.store.entries(origin, index, stop)
+            raws = await self._store.entries(origin, index, stop)
             first = index
             self._chunks[side] = (first, raws)
         return raws[index - first]
@@ -107,7 +99,7 @@ class Replay:
     def _side_items(self, side: str, start: Cursor, end: Cursor) -> Iterator[_Item]:
         """One side's entries and deliveries in order; a delivery of size N comes after entry
         N - 1 and after the entries recorded before it or in the same millisecond."""
-        index = self._node.index
+        index = self._index
         lo, hi = start.delivered_size(side), end.delivered_size(side)
         deliveries = [d for d in index.deliveries[side] if lo < d.size <= hi]
         pending = iter(deliveries)
@@ -129,7 +121,8 @@ class EventFeed:
 
     def __init__(
         self,
-        node: Node,
+        index: FeedIndex,
+        store: Store,
         sub: Subscription,
         start: Cursor,
         end: Cursor,
@@ -138,20 +131,20 @@ class EventFeed:
         self.sub = sub
         self._end = end
         self._accept = accept
-        self._replay: Replay | None = Replay(node, start, end) if start != end else None
+        self._replay: Replay | None = Replay(index, store, start, end) if start != end else None
 
     @property
     def dropped(self) -> bool:
         """The hub dropped the subscription and everything it had queued has been taken."""
         return self._replay is None and self.sub.closed is not None and self.sub.queue.empty()
 
-    async def next(self) -> Event | None:
+    async def next(self) -> Published | None:
         """The next event to send, or None if there is none right now."""
         while self._replay is not None:
             ev = await self._replay.next()
             if ev is None:
                 self._replay = None
-            elif self._accept(ev):
+            elif self._accept(ev.event):
                 return ev
         queue = self.sub.queue
         while not queue.empty():
@@ -160,14 +153,13 @@ class EventFeed:
                 return ev
         return None
 
-    def _covered(self, ev: Event) -> bool:
+    def _covered(self, published: Published) -> bool:
         """Whether the replay up to ``end`` already sent this live event."""
-        end = self._end
-        etype = ev["type"]
-        if etype == "appended":
-            return bool(ev["index"] < end.size(ev["side"]))
-        if etype == "acknowledged":
-            return bool(ev["ack"]["index"] < end.size(ev["ack"]["side"]))
-        if etype == "delivered":
-            return bool(ev["size"] <= end.delivered_size(ev["side"]))
+        end, ev = self._end, published.event
+        if isinstance(ev, AppendedEvent):
+            return ev.index < end.size(ev.side)
+        if isinstance(ev, AcknowledgedEvent):
+            return ev.ack_index < end.size(ev.ack_side)
+        if isinstance(ev, DeliveredEvent):
+            return ev.size <= end.delivered_size(ev.side)
         return False

@@ -9,22 +9,22 @@ may read the store), an ack or a cancel runs as a task. A FLASH one is
 handled by the reader itself, so it reaches the sequencer in the turn of the event loop that read
 its frame (the connection's next frame waits for its append). The ``posted`` reply is queued by
 the sequencer's commit itself, not a turn later when the post's coroutine resumes, and after a
-FLASH the reader sends the queued replies itself unless the writer is in the middle of a send.
+FLASH the reader flushes the queued replies itself unless the writer is in the middle of a send.
 Otherwise the writer is the only task that writes to the socket: replies first, then the
-subscription's events. A slow socket therefore only ever slows its own connection: the hub never
-waits, and a subscription whose bounded queue overflows is dropped by the hub; the writer then
-sends what it still has and closes with 4008 ``slow_consumer``. The client resumes from the
-last cursor it received.
+subscription's events (one :class:`~hotline.outbox.Outbox`, as the peer link has). A slow socket
+therefore only ever slows its own connection: the hub never waits, and a subscription whose
+bounded queue overflows is dropped by the hub; the writer then sends what it still has and
+closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -32,10 +32,14 @@ from hotline_protocol.notices import NOTICE_TYPES
 
 from ..auth import allowed
 from ..auth.users import authenticate
-from ..events import Cursor
+from ..events import Cursor, EventHub
+from ..feeds.index import FeedIndex
+from ..feeds.sequencer import Appended
 from ..feeds.service import NoticeService
 from ..feeds.views import Filters
-from ..store.base import StoreError, UserRecord
+from ..outbox import Outbox
+from ..store.base import Store, StoreError, UserRecord
+from ..types import Clock, Sides
 from . import messages as m
 from .errors import (
     CLOSE_FORBIDDEN,
@@ -49,10 +53,6 @@ from .errors import (
 )
 from .replay import EventFeed
 
-if TYPE_CHECKING:
-    from ..feeds.sequencer import Appended
-    from ..node import Node
-
 log = logging.getLogger("hotline.stream")
 
 AUTH_TIMEOUT = 5.0  # seconds for the first message when there is no Authorization header
@@ -61,7 +61,6 @@ REPLY_BACKLOG = 256  # replies waiting for the socket before the node stops read
 SEND_TIMEOUT = 30.0  # seconds one frame may take to be written before the client counts as gone
 CLOSE_TIMEOUT = 5.0  # seconds for the close frame (and the writer to finish after a close)
 WATCH_SECONDS = 1.0  # how often a connection's write in progress is checked against its deadline
-WRITE_SLICE = 16  # frames the writer sends in one turn of the event loop, at most
 
 
 # a kind's precedence when a notice leaves it out (aircraft in distress, downed pilot: FLASH)
@@ -83,23 +82,41 @@ class _Gone(Exception):  # noqa: N818 - the client went away: nothing more can b
     pass
 
 
+@dataclass(frozen=True)
+class StreamParts:
+    """What every stream session works with."""
+
+    sides: Sides
+    service: NoticeService
+    hub: EventHub
+    index: FeedIndex  # the replay's records
+    store: Store  # tokens, and the replay's entry bytes
+    clock_ms: Clock
+    max_bytes: int  # frame limit
+    queue_size: int  # a subscription's live events waiting, at most
+
+
 class StreamSession:
-    def __init__(self, node: Node, ws: WebSocket, *, auth_timeout: float | None = None) -> None:
-        self.node = node
+    def __init__(
+        self, parts: StreamParts, ws: WebSocket, *, auth_timeout: float | None = None
+    ) -> None:
+        self.parts = parts
         self.ws = ws
         self.user: UserRecord | None = None
         self._auth_timeout = AUTH_TIMEOUT if auth_timeout is None else auth_timeout
-        self._max_bytes = node.settings.limits.max_request_bytes
-        self._service = NoticeService(node)
-        self._replies: deque[m.Outgoing] = deque()
-        self._wake = asyncio.Event()  # something for the writer
-        self._room = asyncio.Event()  # the writer took replies: the reader may read again
+        self._max_bytes = parts.max_bytes
+        self._service = parts.service
+        self._outbox: Outbox[m.Outgoing] = Outbox(
+            self._send,
+            bulk=self._next_event,
+            halted=lambda: self._close is not None,
+            write_errors=(_Gone,),
+        )
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._tasks: set[asyncio.Task[None]] = set()
         self._feed: EventFeed | None = None
         self._last_cursor = ""  # of the last event sent (or the subscription's start)
         self._close: Close | None = None  # requested by the reader
-        self._sending = False  # a frame is being written (by the writer or the reader)
         self._loop = asyncio.get_running_loop()
         # the write in progress: when it is due and the task writing it (see _watch)
         self._deadline: tuple[float, asyncio.Task[Any]] | None = None
@@ -139,7 +156,7 @@ class StreamSession:
                 task.cancel()
             await asyncio.gather(reader, writer, return_exceptions=True)
             if self._feed is not None:
-                self.node.hub.unsubscribe(self._feed.sub)
+                self.parts.hub.unsubscribe(self._feed.sub)
                 self._feed = None
         if self.user is not None:
             log.info("stream closed for %s", self.user.name)
@@ -167,7 +184,7 @@ class StreamSession:
             if not isinstance(first, m.Auth):
                 raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
             token, mid = first.token, first.id
-        user = await authenticate(self.node.store, token)
+        user = await authenticate(self.parts.store, token)
         if user is None:
             raise Close(CLOSE_UNAUTHENTICATED, "bad_token")
         if not allowed(user.role, "read"):
@@ -192,17 +209,18 @@ class StreamSession:
         return text
 
     async def _read_loop(self) -> None:
+        outbox = self._outbox
         while True:
-            while len(self._replies) >= REPLY_BACKLOG:
-                self._room.clear()
-                await self._room.wait()
+            while len(outbox.urgent) >= REPLY_BACKLOG:
+                outbox.room.clear()
+                await outbox.room.wait()
             try:
                 text = await self._receive()
             except _Gone:
                 return
             except Close as close:
                 self._close = close
-                self._wake.set()
+                outbox.wake()
                 return
             if text is None:
                 self._reply(m.error(None, "malformed_json", "messages are JSON in text frames"))
@@ -219,7 +237,7 @@ class StreamSession:
             except Exception:
                 log.exception("stream reader failed")
                 self._close = Close(CLOSE_INTERNAL, "internal_error")
-                self._wake.set()
+                outbox.wake()
                 return
 
     async def _dispatch(self, msg: m.ClientMessage, no_null: bool = False) -> None:
@@ -231,7 +249,7 @@ class StreamSession:
             await self._slots.acquire()
             if _flash(msg):  # at once: no turn of the loop between the frame and its answer
                 await self._append(msg, no_null)
-                await self._send_replies()
+                await self._outbox.flush()
                 return
             if isinstance(msg, m.Post) and msg.client_ref is None:
                 self._submit(msg, no_null)
@@ -244,7 +262,7 @@ class StreamSession:
         elif isinstance(msg, m.Unsubscribe):
             self._unsubscribe(msg)
         elif isinstance(msg, m.Ping):
-            self._reply({"type": "pong", "id": msg.id, "time": self.node.clock_ms()})
+            self._reply({"type": "pong", "id": msg.id, "time": self.parts.clock_ms()})
         else:
             raise StreamError("already_authenticated", "this connection is authenticated")
 
@@ -331,116 +349,78 @@ class StreamSession:
         return m.error(mid, *described)
 
     def _subscribe(self, msg: m.Subscribe) -> None:
-        node = self.node
+        parts, hub = self.parts, self.parts.hub
         if self._feed is not None:
             raise StreamError("already_subscribed", "unsubscribe before subscribing again")
         f = msg.filters
-        if f.side is not None and node.side_info(f.side) is None:
+        if f.side is not None and parts.sides.info(f.side) is None:
             raise StreamError("unknown_side", f"no side {f.side!r}")
         filters = Filters(kind=f.kind, side=f.side, precedence=f.precedence, since=f.since)
+        names = parts.sides.names()
         start: Cursor | None = None
         if msg.cursor is not None:
             try:
-                start = Cursor.decode(msg.cursor, node.sides())
+                start = Cursor.decode(msg.cursor, names)
             except ValueError as exc:
                 raise StreamError("bad_cursor", str(exc)) from exc
         # no await from here on: live events queue from the instant ``end`` is taken
-        sub = node.hub.subscribe(node.settings.limits.stream_queue, filters.match_event)
-        sub.wakeup = self._wake  # the hub wakes this session's writer
-        end = node.hub.cursor()
+        sub = hub.subscribe(parts.queue_size, filters.match_event)
+        sub.wakeup = self._outbox.wakeup  # the hub wakes this session's writer
+        end = hub.cursor()
         if start is None:
             start = end
         elif any(
             start.size(s) > end.size(s) or start.delivered_size(s) > end.delivered_size(s)
-            for s in node.sides()
+            for s in names
         ):
-            node.hub.unsubscribe(sub)
+            hub.unsubscribe(sub)
             raise StreamError("bad_cursor", f"the cursor is ahead of this node ({end.encode()})")
         self._last_cursor = start.encode()
         self._reply({"type": "subscribed", "id": msg.id, "cursor": self._last_cursor})
-        self._feed = EventFeed(node, sub, start, end, filters.match_event)
+        self._feed = EventFeed(parts.index, parts.store, sub, start, end, filters.match_event)
 
     def _unsubscribe(self, msg: m.Unsubscribe) -> None:
         if self._feed is None:
             raise StreamError("not_subscribed", "there is no subscription")
-        self.node.hub.unsubscribe(self._feed.sub)
+        self.parts.hub.unsubscribe(self._feed.sub)
         self._feed = None
         self._reply({"type": "unsubscribed", "id": msg.id, "cursor": self._last_cursor})
 
     # writing -------------------------------------------------------------------------------
     def _reply(self, message: m.Outgoing) -> None:
-        self._replies.append(message)
-        self._wake.set()
+        self._outbox.put_urgent(message)
 
-    async def _send_replies(self) -> None:
-        """The queued replies, sent by the reader itself unless the writer is in the middle of
-        a send (then the writer sends them, in order): a FLASH's answer then leaves in the turn
-        of the loop that made its entry durable, not a turn later when the writer wakes."""
-        if self._sending:
-            return
-        self._sending = True
-        try:
-            while self._replies and self._close is None:
-                await self._send(self._replies.popleft())
-        except _Gone:
-            pass  # the writer finds the client gone too, and ends the session
-        finally:
-            self._sending = False
-            self._room.set()
-            self._wake.set()
+    async def _next_event(self) -> m.Outgoing | None:
+        """The subscription's next event as a message for the outbox; None if there is none
+        now (a subscription the hub dropped for being slow asks for the close)."""
+        while (feed := self._feed) is not None:
+            published = await feed.next()
+            if published is not None:
+                if self._feed is not feed:  # unsubscribed meanwhile
+                    continue
+                self._last_cursor = published.cursor
+                return m.event(published.as_dict())
+            if feed.dropped:
+                self._feed = None
+                log.warning(
+                    "stream subscriber %s dropped: slow_consumer",
+                    self.user.name if self.user else "?",
+                )
+                self._close = Close(CLOSE_SLOW_CONSUMER, "slow_consumer")
+            return None
+        return None
 
     async def _write_loop(self) -> None:
-        sent = 0  # frames written since the loop last turned (a socket write rarely waits)
         try:
-            while True:
-                if self._close is not None:
-                    await self._send_close(self._close)
-                    return
-                sent += 1
-                if sent > WRITE_SLICE:  # a long backlog goes out between other work
-                    sent = 0
-                    await asyncio.sleep(0)
-                if self._sending:  # the reader is sending replies; it wakes the writer after
-                    self._wake.clear()
-                    await self._wake.wait()
-                    continue
-                if self._replies:
-                    message = self._replies.popleft()
-                    self._room.set()
-                    await self._sending_turn(message)
-                    continue
-                feed = self._feed
-                if feed is not None:
-                    ev = await feed.next()
-                    if ev is not None:
-                        if self._feed is feed:
-                            self._last_cursor = ev["cursor"]
-                            await self._sending_turn(m.event(ev))
-                        continue
-                    if feed.dropped:
-                        self._feed = None
-                        log.warning(
-                            "stream subscriber %s dropped: slow_consumer",
-                            self.user.name if self.user else "?",
-                        )
-                        await self._send_close(Close(CLOSE_SLOW_CONSUMER, "slow_consumer"))
-                        return
-                self._wake.clear()
-                sent = 0
-                await self._wake.wait()
+            await self._outbox.run()
         except _Gone:
             return
         except Exception:
             log.exception("stream writer failed")
             await self._send_close(Close(CLOSE_INTERNAL, "internal_error"))
-
-    async def _sending_turn(self, message: m.Outgoing) -> None:
-        """The writer's send; the reader does not send meanwhile (frames stay in order)."""
-        self._sending = True
-        try:
-            await self._send(message)
-        finally:
-            self._sending = False
+            return
+        if self._close is not None:
+            await self._send_close(self._close)
 
     async def _send(self, message: m.Outgoing) -> None:
         await self._bounded(self.ws.send_text(m.encode(message)), SEND_TIMEOUT)

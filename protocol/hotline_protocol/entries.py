@@ -152,6 +152,17 @@ def decode_entry(raw: bytes, *, origin: str, index: int, prev: bytes) -> Entry:
     return Entry(origin, index, prev, notice, raw, leaf_hash(raw), notice_json)
 
 
+def entry_notice_text(raw: bytes, index: int) -> bytes:
+    """The notice's canonical text inside entry bytes already verified (stored) at ``index``:
+    what lies between the entry's leading members and ``,"origin":`` (the last such member
+    name: inside the notice it can only be a nested key, which comes before)."""
+    head = _head(index)
+    end = raw.rfind(b',"origin":')
+    if not raw.startswith(head) or end < len(head):
+        raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
+    return raw[len(head) : end]
+
+
 def peek_entry(raw: bytes) -> dict[str, Any]:
     """Parse entry bytes without chain checks (for display and evidence); EntryError if not JSON."""
     try:

@@ -458,7 +458,7 @@ async def test_an_entry_over_64_kib_never_reaches_the_store(world: World) -> Non
     )
     before = await state(na)
     with pytest.raises(ProtocolError) as refused:
-        await na.node.append_notice(notice)
+        await na.node.sequencer.append(notice)
     assert refused.value.code == "entry_too_large"
     assert describe(refused.value) == (413, "entry_too_large", refused.value.to_dict())
     await assert_unchanged_and_healthy(na, before)

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from hotline.feeds.rules import RuleError
-from hotline.feeds.service import NoticeService
 from hotline.store.sqlite import SqliteStore
 
 from .conftest import LIAISON, NodeApp
@@ -19,7 +18,7 @@ async def test_the_result_is_told_once_durable_before_the_post_returns(node_app:
     await node_app.token("operator")
     user = await node.store.get_user("operator1")
     assert user is not None and isinstance(node.store, SqliteStore)
-    service = NoticeService(node)
+    service = node.notices
     told: list[tuple[str, Any]] = []
 
     def on_posted(result: dict[str, Any]) -> None:
@@ -49,7 +48,7 @@ async def test_a_refused_post_is_not_told(node_app: NodeApp) -> None:
     ref = {"origin": "bravo.example", "index": 7, "leaf_hash": "A" * 43 + "="}
     body = {"kind": "ack", "status": "exercise", "response": "WILCO", "ref": ref}
     with pytest.raises(RuleError) as refused:  # the ack names no entry of the other feed
-        await NoticeService(node).post(user, body, None, told.append)
+        await node.notices.post(user, body, None, told.append)
     assert refused.value.code == "unknown_reference"
     assert told == []
     assert node.index.size(node.own.name) == 0

@@ -340,7 +340,7 @@ def test_restart_keeps_everything(pair: Pair, posted: dict[str, dict[str, Any]])
         sizes = alpha.sizes()
         notices = alpha.ok("/v1/notices", limit=500)["notices"]
         for n in notices:  # when this node appended an entry is not kept: after a restart it
-            n["state"].pop("appended_at")  # is the notice's time (hotline.node._load_feed)
+            n["state"].pop("appended_at")  # is the notice's time (hotline.feeds.load.load_feed)
             if n["state"]["acknowledged"] is not None:
                 n["state"]["acknowledged"].pop("at")
         entries = alpha.ok("/v1/logs/alpha/entries")["entries"]

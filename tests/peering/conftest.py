@@ -23,7 +23,7 @@ from fastapi import FastAPI
 
 from hotline.app import create_app
 from hotline.auth.users import add_user
-from hotline.events import Event, Subscription
+from hotline.events import Subscription
 from hotline.keys import NodeKeys, generate_keys
 from hotline.node import Node
 from hotline.settings import PeerSettings, ServerSettings, Settings
@@ -51,22 +51,22 @@ class EventLog:
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        self.events: list[Event] = []
+        self.events: list[dict[str, Any]] = []
         self._sub: Subscription = node.hub.subscribe(1_000_000)
         self._task = asyncio.create_task(self._pump())
 
     async def _pump(self) -> None:
         while True:
-            self.events.append(await self._sub.queue.get())
+            self.events.append((await self._sub.queue.get()).as_dict())
 
-    def of(self, etype: str, **fields: Any) -> list[Event]:
+    def of(self, etype: str, **fields: Any) -> list[dict[str, Any]]:
         return [
             e
             for e in self.events
             if e["type"] == etype and all(e.get(k) == v for k, v in fields.items())
         ]
 
-    async def wait_for(self, etype: str, timeout: float = TIMEOUT, **fields: Any) -> Event:
+    async def wait_for(self, etype: str, timeout: float = TIMEOUT, **fields: Any) -> dict[str, Any]:
         await wait_until(lambda: bool(self.of(etype, **fields)), f"{etype} {fields}", timeout)
         return self.of(etype, **fields)[0]
 

@@ -126,13 +126,13 @@ async def test_flash_from_a_live_link_overtakes_a_routine_flood(nodes: Nodes) ->
 
     user = UserRecord("automation-1", "automation", "", 0)
     posts = [
-        node.append_notice(complete_posting(liaison(i), user, node.settings, node.clock_ms())[0])
+        node.sequencer.append(complete_posting(liaison(i), user, node.settings, node.clock_ms())[0])
         for i in range(3000)
     ]
     flood = asyncio.gather(*posts)
     await wait_until(lambda: node.index.size("alpha") >= 2000, "flood under way")
     body = _distress_body()
-    flash = await node.append_notice(
+    flash = await node.sequencer.append(
         complete_posting(body, user, node.settings, node.clock_ms())[0]
     )
     await flood
@@ -227,7 +227,7 @@ async def test_a_flash_leaves_for_the_peer_in_the_turn_that_made_it_durable(
     listener = bravo.node.peering.link if bravo.node.peering is not None else None
     assert listener is not None
     assert not link.t.congested() and not listener.t.congested()  # both ends: dialer, listener
-    flash = await node.append_notice(notice, on_appended=told)
+    flash = await node.sequencer.append(notice, on_appended=told)
     assert flashes_sent_when_told == [[flash.entry.index]]
     await nodes.events(bravo).wait_for("flash", index=flash.entry.index)
 
@@ -260,7 +260,8 @@ async def test_a_flash_is_written_and_answered_while_the_peer_does_not_read(
     user = UserRecord("automation-1", "automation", "", 0)
 
     def post(body: dict[str, Any]) -> Awaitable[Appended]:
-        return node.append_notice(complete_posting(body, user, node.settings, node.clock_ms())[0])
+        notice = complete_posting(body, user, node.settings, node.clock_ms())[0]
+        return node.sequencer.append(notice)
 
     try:
         flash = await asyncio.wait_for(post(_distress_body()), 10)

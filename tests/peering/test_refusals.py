@@ -41,7 +41,7 @@ class Scene:
 async def snapshot(bravo: LiveNode) -> dict[str, Any]:
     node = bravo.node
     return {
-        "sizes": {s: node.index.size(s) for s in node.sides()},
+        "sizes": {s: node.index.size(s) for s in node.sides.names()},
         "alpha_checkpoint": await bravo.get("/v1/logs/alpha/checkpoint"),
         "bravo_checkpoint": await bravo.get("/v1/logs/bravo/checkpoint"),
         "alpha_entries": (await bravo.get("/v1/logs/alpha/entries"))["entries"],

@@ -443,7 +443,7 @@ async def test_acks_cancels_and_deliveries_replayed(serve: Serve, connect_client
     entry = encode_entry("bravo.hotline.example", 0, b"", notice)
     await node.store.append("bravo.hotline.example", 0, [(entry.raw, entry.leaf_hash)])
     node.trees["bravo"].append(entry.leaf_hash)
-    node.record_entry("bravo", entry, node.clock_ms())
+    node.recorder.entry("bravo", entry, node.clock_ms())
 
     operator = await connect_client(server)
     own = await operator.post(liaison("ours"))
@@ -465,7 +465,7 @@ async def test_acks_cancels_and_deliveries_replayed(serve: Serve, connect_client
         {"type": "cancel", "side": "alpha", "index": 0, "reason": "issued_in_error"}
     )
     assert cancel["type"] == "posted" and cancel["entry"]["notice"]["kind"] == "cancel"
-    node.record_delivery("alpha", 2, bravo.witness.name, node.clock_ms())
+    node.recorder.delivery("alpha", 2, bravo.witness.name, node.clock_ms())
 
     live = await always.events_until(lambda e: e["type"] == "delivered")
     assert [e["type"] for e in live] == [

@@ -1,0 +1,35 @@
+"""What the API's routes work with, handed to them by the composition root.
+
+The routes never see the node: :func:`hotline.app.create_app` builds an :class:`ApiContext`
+from the node's parts and puts it in ``app.state.api``; each route takes it through
+:data:`hotline.api.deps.Api` and uses the part it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline_protocol.merkle import Tree
+
+from ..feeds.logs import LogReader
+from ..feeds.service import NoticeService
+from ..metrics import Metrics
+from ..peering.manager import PeerManager
+from ..settings import Settings
+from ..store.base import Store
+from ..stream.session import StreamParts
+from ..types import Clock, Sides
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    sides: Sides
+    settings: Settings
+    store: Store
+    clock_ms: Clock
+    trees: dict[str, Tree]  # each side's Merkle tree: its size and proofs
+    notices: NoticeService
+    logs: LogReader
+    stream: StreamParts
+    peering: PeerManager | None
+    metrics: Metrics
