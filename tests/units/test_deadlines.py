@@ -1,0 +1,84 @@
+"""The deadline watcher built from (index, deadlines, clock, publish, announce) alone."""
+
+from __future__ import annotations
+
+from hotline.acks.deadlines import DeadlineWatcher
+from hotline.events import AnnouncedEvent, Event, OverdueEvent
+from hotline.settings import Deadlines
+from tests.helpers.fake_peer import FakePeer
+
+from .conftest import T0, Parts
+
+
+def feeds(parts: Parts) -> None:
+    """Alpha #0: a FLASH (own); bravo #0: a ROUTINE liaison that needs no ack, #1 a FLASH."""
+    alpha = FakePeer(side="alpha", origin=parts.alpha.origin, nation="XAA")
+    bravo = FakePeer(side="bravo", origin=parts.bravo.origin, nation="XBB")
+    for side, peer, makers in (
+        ("alpha", alpha, [alpha.distress]),
+        ("bravo", bravo, [bravo.notice, bravo.distress]),
+    ):
+        for make in makers:
+            notice = make()  # its time: T0 + 1 s for each entry before it
+            entry = peer.append(notice)
+            parts.index.add(side, entry.index, entry.leaf_hash, notice, T0)
+
+
+async def test_overdue_notices_are_published_once_and_own_flash_announced_again(
+    parts: Parts,
+) -> None:
+    feeds(parts)
+    published: list[Event] = []
+    announced: list[int] = []
+
+    def announce(index: int) -> bool:
+        announced.append(index)
+        return True
+
+    watcher = DeadlineWatcher(
+        parts.index,
+        Deadlines(FLASH=60, flash_repeat=30),
+        parts.clock,
+        published.append,
+        own_side="alpha",
+        announce=announce,
+    )
+    parts.clock.now = T0 + 59_000
+    assert await watcher.check() == [] and published == []
+    parts.clock.now = T0 + 60_500  # the FLASH notices' time is T0 and T0 + 1 s
+    fresh = await watcher.check()
+    assert sorted((r.side, r.index) for r in fresh) == [("alpha", 0)]
+    parts.clock.now = T0 + 61_000
+    fresh = await watcher.check()
+    assert [(r.side, r.index) for r in fresh] == [("bravo", 1)]
+    overdue = [e for e in published if isinstance(e, OverdueEvent)]
+    assert [(e.side, e.index, e.precedence) for e in overdue] == [
+        ("alpha", 0, "FLASH"),
+        ("bravo", 1, "FLASH"),
+    ]
+    assert announced == [0]  # only the own FLASH goes to the peer again
+    parts.clock.now = T0 + 60_500 + 29_999
+    await watcher.check()
+    assert announced == [0]
+    parts.clock.now = T0 + 60_500 + 30_000
+    await watcher.check()
+    assert announced == [0, 0]
+    assert [e.index for e in published if isinstance(e, AnnouncedEvent)] == [0, 0]
+    assert len([e for e in published if isinstance(e, OverdueEvent)]) == 2
+
+
+async def test_nothing_is_announced_while_the_link_is_down(parts: Parts) -> None:
+    feeds(parts)
+    published: list[Event] = []
+    watcher = DeadlineWatcher(
+        parts.index,
+        Deadlines(FLASH=60),
+        parts.clock,
+        published.append,
+        own_side="alpha",
+        announce=lambda _index: False,
+    )
+    parts.clock.now = T0 + 120_000
+    await watcher.check()
+    assert not [e for e in published if isinstance(e, AnnouncedEvent)]
+    assert len([e for e in published if isinstance(e, OverdueEvent)]) == 2
