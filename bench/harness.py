@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import redis
 
-from hotline.cli.spawn import NodeRunner, free_port
+from hotline.provision.runner import NodeRunner, free_port
 from hotline.settings import read_config, write_config
 
 from .common import percentiles

@@ -10,22 +10,14 @@ Exit codes, for every command:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import ssl
 import sys
-import tempfile
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import httpx
-
-from ..settings import CONFIG_NAME, write_config
-
-T = TypeVar("T")
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -78,29 +70,6 @@ def need_token(token: str | None) -> str:
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion; in a thread of its own when an event loop already runs here
-    (the CLI called from async code, as tests do)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
-def write_config_atomic(directory: Path, data: dict[str, Any]) -> None:
-    """Replace ``DIR/hotline.toml`` in one rename, so a crash leaves the old or the new file."""
-    tmp = Path(tempfile.mkdtemp(prefix=".hotline-", dir=directory))
-    try:
-        write_config(tmp, data)
-        os.replace(tmp / CONFIG_NAME, directory / CONFIG_NAME)
-    finally:
-        for leftover in tmp.iterdir():
-            leftover.unlink()
-        tmp.rmdir()
 
 
 # HTTP to a node ------------------------------------------------------------------------------

@@ -1,36 +1,20 @@
 """``hotline demo``: both sides on localhost, peered, optionally with simulated traffic.
 
-Set-up (node directories, users, pairing, start, link) is synchronous; then an event loop runs
-until Ctrl-C, SIGTERM or ``--duration``: it watches both node processes and, with ``--traffic``,
-runs the generator of :mod:`hotline.demo.traffic`. Stopping stops the traffic first, then both
-nodes at once, then removes the temporary directory.
+The demo itself is :func:`hotline.demo.session.run_demo`; this command checks the arguments and
+turns the demo's errors into the command's messages and exit codes.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import random
-import shutil
-import signal
-import tempfile
-import time
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-import httpx
-
-from ..demo import nodes as demo_nodes
-from ..demo.actions import ActionLog
-from ..demo.errors import DemoError
-from ..demo.nodes import SHOWN_USERS, SIDES, TRAFFIC_USERS, DemoNode
-from ..demo.sample import sample_operation
-from ..demo.summary import print_summary
-from ..demo.traffic import Traffic, TrafficConfig, TrafficSide
+from ..demo.errors import DemoError, InUseError, NodeExitedError, SampleError
+from ..demo.session import DEFAULT_BASE_PORT, DEFAULT_RATE, MAX_RATE, DemoOptions, run_demo
+from ..provision.errors import NodeStartError
 from .common import EXIT_FAILED, CliError, add_command, refusal
 from .init import port_number
-from .spawn import NodeStartError
 
 DESCRIPTION = """\
 Run both sides on this machine: nodes alpha and bravo on 127.0.0.1 (ports BASE and BASE+1) with
@@ -46,10 +30,6 @@ examples:
   hotline demo --traffic --rate 60 --seed 7 --duration 300
   hotline demo --dir demo-nodes --base-port 8500
 """
-
-WATCH_SECONDS = 0.5
-DEFAULT_RATE = 12.0
-MAX_RATE = 1200.0
 
 
 def positive(text: str) -> float:
@@ -68,8 +48,8 @@ def add_parser(subparsers: Any) -> None:
         "--base-port",
         type=port_number,
         metavar="PORT",
-        default=8400,
-        help="alpha's port; bravo gets the next one (default 8400)",
+        default=DEFAULT_BASE_PORT,
+        help=f"alpha's port; bravo gets the next one (default {DEFAULT_BASE_PORT})",
     )
     p.add_argument(
         "--dir",
@@ -105,109 +85,26 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--rate and --seed go with --traffic")
     if args.rate is not None and args.rate > MAX_RATE:
         raise CliError(f"--rate is at most {MAX_RATE:g} notices a minute")
-    rate: float = args.rate if args.rate is not None else DEFAULT_RATE
-    temporary = args.dir is None
-    root: Path = Path(tempfile.mkdtemp(prefix="hotline-demo-")) if temporary else args.dir
-    handled = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.getsignal(sig) for sig in handled}
-    nodes: list[DemoNode] = []
+    options = DemoOptions(
+        base_port=args.base_port,
+        directory=args.dir,
+        traffic=args.traffic,
+        rate=args.rate if args.rate is not None else DEFAULT_RATE,
+        seed=args.seed,
+        duration=args.duration,
+    )
     try:
-        demo_nodes.check_free(root, args.base_port)
-        signal.signal(signal.SIGTERM, _interrupt)  # set-up ends like Ctrl-C
-        users = [*SHOWN_USERS, *(TRAFFIC_USERS if args.traffic else ())]
-        for i, spec in enumerate(SIDES):
-            nodes.append(demo_nodes.set_up(root, spec, args.base_port + i, users))
-        demo_nodes.pair(nodes)
-        demo_nodes.start(nodes)
-        demo_nodes.wait_linked(nodes)
-        entry = _post_sample(nodes[0])
-        seed = args.seed if args.seed is not None else random.randrange(1_000_000)
-        print_summary(root, nodes, entry, temporary, traffic=args.traffic, rate=rate, seed=seed)
-        asyncio.run(_until_stopped(nodes, args.traffic, rate, seed, args.duration))
-        return 0
-    except KeyboardInterrupt:
-        return 0
+        run_demo(options)
+    except InUseError as exc:
+        raise CliError(str(exc)) from exc
     except NodeStartError as exc:
         raise CliError(f"a demo node did not start: {exc}", EXIT_FAILED) from exc
+    except NodeExitedError as exc:
+        raise CliError(str(exc), EXIT_FAILED) from exc
+    except SampleError as exc:
+        if exc.response is not None:
+            raise refusal(exc.response) from exc
+        raise CliError(str(exc), EXIT_FAILED) from exc
     except DemoError as exc:
         raise CliError(f"the demo failed: {exc}", EXIT_FAILED) from exc
-    finally:
-        for sig in handled:  # a second Ctrl-C must not cut the shutdown short
-            signal.signal(sig, signal.SIG_IGN)
-        if nodes:
-            print("stopping both nodes", flush=True)
-        demo_nodes.stop(nodes)
-        if temporary:
-            shutil.rmtree(root, ignore_errors=True)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-def _post_sample(node: DemoNode) -> dict[str, Any]:
-    body = sample_operation(time.time_ns() // 1_000_000)
-    headers = {"Authorization": f"Bearer {node.tokens['operator']}"}
-    try:
-        response = httpx.post(f"{node.url}/v1/notices", json=body, headers=headers, timeout=30.0)
-    except httpx.HTTPError as exc:
-        raise CliError(f"cannot post the sample notice: {exc}", EXIT_FAILED) from exc
-    if not response.is_success:
-        raise refusal(response)
-    entry: dict[str, Any] = response.json()
-    return entry
-
-
-async def _until_stopped(
-    nodes: list[DemoNode], traffic_on: bool, rate: float, seed: int, duration: float | None
-) -> None:
-    """Run until a signal, the duration or a node's exit (CliError); traffic if asked."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    traffic: asyncio.Task[Any] | None = None
-    if traffic_on:
-        sides = [
-            TrafficSide(
-                node.side,
-                other.side,
-                node.url,
-                node.tokens["planner"],
-                node.tokens["duty-officer"],
-            )
-            for node, other in zip(nodes, reversed(nodes), strict=True)
-        ]
-        generator = Traffic(sides, TrafficConfig(rate=rate, seed=seed), ActionLog())
-        traffic = asyncio.create_task(generator.run(stop))
-    watch = asyncio.create_task(_watch(nodes))
-    stopped = asyncio.create_task(stop.wait())
-    waiting = {watch, stopped, *([traffic] if traffic else [])}
-    try:
-        done, _ = await asyncio.wait(waiting, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
-        if not done:
-            print(f"{duration:g}s passed", flush=True)
-        stop.set()
-        if traffic is not None:
-            stats = await traffic  # an unexpected failure of the generator is raised here
-            print(f"traffic: {stats.posted} notices posted, {stats.acked} acknowledged", flush=True)
-        if watch.done():
-            node = watch.result()
-            raise CliError(f"node {node.side} exited:\n{node.runner.log_tail()}", EXIT_FAILED)
-    finally:
-        for task in waiting:
-            task.cancel()
-        await asyncio.gather(*waiting, return_exceptions=True)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-
-
-async def _watch(nodes: list[DemoNode]) -> DemoNode:
-    """The first node whose process exits."""
-    while True:
-        node = demo_nodes.dead(nodes)
-        if node is not None:
-            return node
-        await asyncio.sleep(WATCH_SECONDS)
+    return 0

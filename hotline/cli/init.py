@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from ..keys import generate_keys
-from ..settings import CONFIG_NAME, Settings, write_config
-from .card import Card, own_card
-from .common import CliError, add_command, add_dir
-
-CARD_NAME = "card.txt"
-DEFAULT_PORT = 8400
-DEFAULT_STORE = "sqlite:///hotline.db"
+from ..provision.card import CARD_NAME
+from ..provision.init import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_STORE, init_node
+from ..settings import CONFIG_NAME
+from .common import add_command, add_dir
 
 DESCRIPTION = f"""\
 Create a node directory: the log and witness keys (keys/, owner-only), {CONFIG_NAME} and
@@ -57,7 +50,7 @@ def add_parser(subparsers: Any) -> None:
         default=DEFAULT_STORE,
         help=f"store URL (default: {DEFAULT_STORE}, in the node directory)",
     )
-    p.add_argument("--host", default="127.0.0.1", help="listen address (default: 127.0.0.1)")
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"listen address (default: {DEFAULT_HOST})")
     p.add_argument(
         "--port",
         type=port_number,
@@ -86,58 +79,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"  card:   {directory / CARD_NAME}  (fingerprint {card.fingerprint()})")
     print(f"next: hotline users add {directory} NAME --role operator; hotline serve {directory}")
     return 0
-
-
-def init_node(
-    directory: Path,
-    *,
-    side: str,
-    origin: str,
-    url: str | None = None,
-    unit: str = "",
-    nation: str = "",
-    store: str = DEFAULT_STORE,
-    host: str = "127.0.0.1",
-    port: int = DEFAULT_PORT,
-) -> tuple[Settings, Card]:
-    """Create the node directory; CliError (and nothing left behind) when it cannot."""
-    for name in (CONFIG_NAME, "keys", CARD_NAME):
-        if (directory / name).exists():
-            raise CliError(f"{directory} already holds a node ({name} exists); not overwriting it")
-    if directory.exists() and not directory.is_dir():
-        raise CliError(f"{directory} exists and is not a directory")
-    data: dict[str, Any] = {
-        "side": side,
-        "origin": origin,
-        "url": url or f"http://{host}:{port}",
-        "store": store,
-        "server": {"host": host, "port": port},
-    }
-    if unit:
-        data["unit"] = unit
-    if nation:
-        data["nation"] = nation
-    settings = _settings(directory, data)
-    created = not directory.exists()
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        keys = generate_keys(settings)
-        write_config(directory, data)
-        card = own_card(settings, keys)
-        (directory / CARD_NAME).write_text(card.text())
-    except BaseException:
-        if created:
-            shutil.rmtree(directory, ignore_errors=True)
-        raise
-    return settings, card
-
-
-def _settings(directory: Path, data: dict[str, Any]) -> Settings:
-    try:
-        return Settings(dir=directory.resolve(), **data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise CliError(f"invalid node settings: {problems}") from exc

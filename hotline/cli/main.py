@@ -14,6 +14,7 @@ from pathlib import Path
 from hotline_protocol.errors import ProtocolError
 
 from ..auth.users import UserError
+from ..provision.errors import ProvisionError
 from ..settings import ConfigError
 from ..store.base import StoreError
 from . import audit, demo, init, pair, send, serve, users
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except CliError as exc:
         return _fail(exc.message, exc.code)
-    except (ConfigError, StoreError) as exc:
+    except (ConfigError, StoreError, ProvisionError) as exc:
         return _fail(str(exc))
     except UserError as exc:
         return _fail(f"{exc.code}: {exc.detail}")

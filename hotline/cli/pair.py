@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..settings import CONFIG_NAME, load_settings, read_config
-from .card import Card, CardError, parse_card
-from .common import CliError, add_command, add_dir, write_config_atomic
+from ..provision.card import Card, parse_card
+from ..provision.errors import CardError
+from ..provision.pair import pin_card
+from ..settings import CONFIG_NAME, load_settings
+from .common import CliError, add_command, add_dir
 
 DESCRIPTION = f"""\
 Check the other side's card (format, both verifier keys, the log key named by the origin) and pin
@@ -43,37 +45,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  replaced the card of {replaced!r}; its replica stays in the store")
     print("restart the node (hotline serve) for the pairing to take effect")
     return 0
-
-
-def pin_card(directory: Path, card: Card, *, replace: bool = False) -> str | bool | None:
-    """Pin ``card`` as the node's [peer]. Returns False if it was pinned already (nothing
-    written), the replaced peer's side name, or None for a first pairing. CliError, and
-    nothing written, when the card is this node's own or another card is pinned (without
-    ``replace``)."""
-    settings = load_settings(directory)
-    if card.origin == settings.origin:
-        raise CliError(
-            f"this is this node's own card (origin {card.origin!r}): pair with the "
-            "other side's card"
-        )
-    if card.side == settings.side:
-        raise CliError(
-            f"the card's side {card.side!r} is this node's own side name; the two "
-            "sides need different names"
-        )
-    config = read_config(directory)
-    pinned = config.get("peer")
-    wanted = card.peer_config()
-    if isinstance(pinned, dict) and {k: pinned.get(k) for k in wanted} == wanted:
-        return False
-    if isinstance(pinned, dict) and not replace:
-        raise CliError(
-            f"already paired with {pinned.get('side')!r} ({pinned.get('origin')!r}); "
-            "pass --replace to pin this card instead"
-        )
-    config["peer"] = {**(pinned if isinstance(pinned, dict) else {}), **wanted}
-    write_config_atomic(directory, config)
-    return str(pinned.get("side")) if isinstance(pinned, dict) else None
 
 
 def _read_card(path: Path) -> Card:

@@ -1,26 +1,16 @@
-"""``hotline users add|list|revoke DIR``: manage the node's users in its store directly.
-
-Works whether or not the node runs: the store is opened for the one operation (SQLite waits for
-the node's writes; Redis serves both). A revoked token is refused by the next request.
-"""
+"""``hotline users add|list|revoke DIR``: manage the node's users in its store directly
+(:mod:`hotline.provision.users`), whether or not the node runs."""
 
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from ..auth import ROLES
-from ..auth.users import add_user
-from ..settings import load_settings
-from ..store import open_store
-from ..store.base import Store, UserRecord
-from .common import CliError, add_command, add_dir, run_async
-
-T = TypeVar("T")
+from ..provision.users import create_user, list_users, revoke_user
+from ..store.base import UserRecord
+from .common import add_command, add_dir
 
 DESCRIPTION = """\
 Add, list and revoke the users of a node. Roles: operator and automation (read, post), auditor
@@ -68,44 +58,13 @@ def add_parser(subparsers: Any) -> None:
     rev.set_defaults(func=run_revoke)
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-def with_store(directory: Path, work: Callable[[Store], Awaitable[T]]) -> T:
-    """Open the node's store, run ``work`` on it and close it."""
-    settings = load_settings(directory)
-
-    async def go() -> T:
-        store = open_store(
-            settings.store_url, allow_unsafe=settings.store_unsafe, key_prefix=settings.store_prefix
-        )
-        await store.open()
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    return run_async(go())
-
-
-def create_user(directory: Path, name: str, role: str) -> str:
-    """Add a user to the node's store; its one-time token."""
-
-    async def work(store: Store) -> str:
-        _, token = await add_user(store, name, role, now_ms())
-        return token
-
-    return with_store(directory, work)
-
-
 def run_add(args: argparse.Namespace) -> int:
     print(create_user(args.dir, args.name, args.role))
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    users = with_store(args.dir, lambda store: store.list_users())
+    users = list_users(args.dir)
     rows = [("NAME", "ROLE", "CREATED", "REVOKED")] + [_row(u) for u in users]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
@@ -114,13 +73,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    async def work(store: Store) -> tuple[bool, UserRecord | None]:
-        revoked = await store.revoke_user(args.name, now_ms())
-        return revoked, await store.get_user(args.name)
-
-    revoked, user = with_store(args.dir, work)
-    if user is None:
-        raise CliError(f"no user {args.name!r}")
+    revoked, user = revoke_user(args.dir, args.name)
     if revoked:
         print(f"revoked {user.name} ({user.role})")
     else:

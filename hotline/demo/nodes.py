@@ -16,14 +16,12 @@ from pathlib import Path
 
 import httpx
 
-from ..cli.card import parse_card
-from ..cli.common import CliError, write_config_atomic
-from ..cli.init import CARD_NAME, init_node
-from ..cli.pair import pin_card
-from ..cli.spawn import NodeRunner
-from ..cli.users import create_user
-from ..settings import read_config
-from .errors import LinkError
+from ..provision.card import node_card
+from ..provision.init import init_node
+from ..provision.pair import pin_card, set_dial
+from ..provision.runner import NodeRunner
+from ..provision.users import create_user
+from .errors import InUseError, LinkError
 
 LINK_TIMEOUT = 30.0
 HOST = "127.0.0.1"
@@ -63,13 +61,13 @@ class DemoNode:
 
 
 def check_free(root: Path, base_port: int) -> None:
-    """CliError when a side's directory exists under ``root`` or a demo port is taken."""
+    """InUseError when a side's directory exists under ``root`` or a demo port is taken."""
     for i, spec in enumerate(SIDES):
         if (root / spec.side).exists():
-            raise CliError(f"{root / spec.side} exists: remove it or pick another --dir")
+            raise InUseError(f"{root / spec.side} exists: remove it or pick another --dir")
         port = base_port + i
         if port > 65535 or not _port_free(port):
-            raise CliError(f"port {port} on {HOST} is not free: pick another --base-port")
+            raise InUseError(f"port {port} on {HOST} is not free: pick another --base-port")
 
 
 def _port_free(port: int) -> bool:
@@ -111,10 +109,8 @@ def pair(nodes: Sequence[DemoNode]) -> None:
         for other in nodes:
             if other is node:
                 continue
-            pin_card(node.directory, parse_card((other.directory / CARD_NAME).read_bytes()))
-            config = read_config(node.directory)
-            config["peer"]["dial"] = node.spec.dial
-            write_config_atomic(node.directory, config)
+            pin_card(node.directory, node_card(other.directory))
+            set_dial(node.directory, node.spec.dial)
 
 
 def start(nodes: Sequence[DemoNode]) -> None:

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..cli.card import parse_card
-from ..cli.init import CARD_NAME
+from ..provision.card import node_card
 from .nodes import DemoNode
 from .region import SHARED_AREA
 
@@ -20,7 +19,7 @@ LAST_LINE = "Ctrl-C stops both nodes."
 def side_block(node: DemoNode) -> list[str]:
     url = node.url
     spec = node.spec
-    card = parse_card((node.directory / CARD_NAME).read_bytes())
+    card = node_card(node.directory)
     return [
         f"  {spec.side}  {spec.origin}  {spec.unit} ({spec.nation})",
         f"    console:         {url}/",

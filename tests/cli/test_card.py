@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.cli.card import Card, CardError, parse_card
 from hotline.keys import witness_name
+from hotline.provision.card import Card, parse_card
+from hotline.provision.errors import CardError
 from hotline_protocol.cosignature import CosignatureSigner
 from hotline_protocol.note import Signer
 

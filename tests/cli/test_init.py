@@ -5,8 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from hotline.cli.card import parse_card
 from hotline.keys import load_keys
+from hotline.provision.card import parse_card
 from hotline.settings import load_settings
 from tests.helpers.node_process import run_cli
 

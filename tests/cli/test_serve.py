@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hotline.cli.spawn import NodeStartError
+from hotline.provision.errors import NodeStartError
 from hotline.settings import read_config, write_config
 from tests.helpers.node_process import NodeProcess, make_node_dir, run_cli
 from tests.helpers.redis_server import RedisServer, free_port

@@ -20,7 +20,7 @@ from types import TracebackType
 
 from hotline.auth import ROLES
 from hotline.cli.main import main
-from hotline.cli.spawn import NodeRunner
+from hotline.provision.runner import NodeRunner
 from hotline.settings import load_settings
 from tests.helpers.redis_server import free_port
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from hotline.cli.spawn import free_port as free_port  # re-exported: the tests take it here
+from hotline.provision.runner import free_port as free_port  # re-exported: the tests take it here
 
 START_TIMEOUT = 10.0
 

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from hotline.audit.verify import verify_export
-from hotline.cli.card import Card, parse_card
+from hotline.provision.card import Card, parse_card
 from hotline.settings import load_settings
 from hotline_protocol.checkpoint import open_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hotline_protocol.cosignature import CosignatureVerifier
@@ -30,17 +31,15 @@ from hotline_protocol.note import Verifier, verifier_from_vkey
 
 from ..keys import NodeKeys, witness_name
 from ..settings import Settings
+from .errors import CardError
 
+CARD_NAME = "card.txt"  # a node directory's own card
 HEADER = "hotline-card v1"
 KEYS = ("side", "origin", "log-vkey", "witness-vkey", "url")
 SIDE_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")  # as Settings.side
 ORIGIN_RE = re.compile(r"^[^\s+]{1,200}$")  # as Settings.origin
 URL_RE = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 MAX_CARD_BYTES = 4096
-
-
-class CardError(Exception):
-    """The card is malformed or its keys do not match what it claims."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +74,11 @@ class Card:
 def own_card(settings: Settings, keys: NodeKeys) -> Card:
     url = settings.url or f"http://{settings.server.host}:{settings.server.port}"
     return Card(settings.side, settings.origin, keys.log.vkey, keys.witness.vkey, url)
+
+
+def node_card(directory: Path) -> Card:
+    """The card ``hotline init`` wrote in the node directory, parsed and checked."""
+    return parse_card((directory / CARD_NAME).read_bytes())
 
 
 def parse_card(data: bytes) -> Card:

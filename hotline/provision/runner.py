@@ -1,7 +1,8 @@
-"""Run ``hotline serve DIR`` as a child process and wait until it answers ``/healthz``.
+"""The node runner: ``hotline serve DIR`` as a child process, started and waited for until it
+answers ``/healthz``, then stopped (SIGTERM) or killed (SIGKILL, as in a crash).
 
-Used by ``hotline demo`` (and by the test harness): each node is a real process, so stopping one
-(SIGTERM) or crashing one (SIGKILL) is what it would be in production.
+Used by the two-node demo, the test harness and the benchmarks: each node is a real process, so
+stopping or crashing one is what it would be in production.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Self
 import httpx
 
 from ..settings import read_config
+from .errors import NodeStartError
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
@@ -36,10 +38,6 @@ def free_port() -> int:
         if port not in _GIVEN:
             _GIVEN.add(port)
             return port
-
-
-class NodeStartError(RuntimeError):
-    """The node exited or did not answer ``/healthz`` in time; the message has its log tail."""
 
 
 class NodeRunner:

@@ -1,0 +1,44 @@
+"""Errors of the provisioning package: each says, in ``str(exc)``, what is wrong, in one line
+fit to show an operator (the runner's carries the node's log tail after it). A step that raises
+has changed nothing on disk.
+
+ProvisionError             setting up or running a node directory cannot go on
+├── NodeExistsError        init: the directory already holds a node, or is not a directory
+├── InvalidSettingsError   init: the side, origin, URL, store or address do not make a node
+├── CardError              a card is malformed, or its keys do not match what it claims
+├── PairingError           pair: this node's own card or side name, or another card is pinned
+├── UnknownUserError       users: no user of that name
+└── NodeStartError         the runner: ``hotline serve`` exited, or did not answer in time
+"""
+
+from __future__ import annotations
+
+
+class ProvisionError(Exception):
+    """Setting up or running a node directory cannot go on; ``str(exc)`` says why."""
+
+
+class NodeExistsError(ProvisionError):
+    """The directory already holds a node (``hotline.toml``, ``keys/`` or the card), or it is a
+    file; nothing is overwritten."""
+
+
+class InvalidSettingsError(ProvisionError):
+    """The values given for a new node do not pass the node's settings' checks."""
+
+
+class CardError(ProvisionError):
+    """The card is malformed or its keys do not match what it claims."""
+
+
+class PairingError(ProvisionError):
+    """The card cannot be pinned: it is this node's own, it has this node's side name, or
+    another side's card is pinned and replacing it was not asked for."""
+
+
+class UnknownUserError(ProvisionError):
+    """The store has no user of that name."""
+
+
+class NodeStartError(ProvisionError):
+    """The node exited or did not answer ``/healthz`` in time; the message has its log tail."""

@@ -1,0 +1,81 @@
+"""A new node directory: both private keys, ``hotline.toml`` and the public card.
+
+:func:`init_node` checks everything before it writes, and removes what it created when a step
+fails, so a refused or failed ``init`` leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..keys import generate_keys
+from ..settings import CONFIG_NAME, Settings, write_config
+from .card import CARD_NAME, Card, own_card
+from .errors import InvalidSettingsError, NodeExistsError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8400
+DEFAULT_STORE = "sqlite:///hotline.db"
+
+
+def init_node(
+    directory: Path,
+    *,
+    side: str,
+    origin: str,
+    url: str | None = None,
+    unit: str = "",
+    nation: str = "",
+    store: str = DEFAULT_STORE,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+) -> tuple[Settings, Card]:
+    """Create the node directory (mode 0700) with its keys, configuration and card; the node's
+    settings and card. NodeExistsError or InvalidSettingsError, and nothing written, when it
+    cannot."""
+    for name in (CONFIG_NAME, "keys", CARD_NAME):
+        if (directory / name).exists():
+            raise NodeExistsError(
+                f"{directory} already holds a node ({name} exists); not overwriting it"
+            )
+    if directory.exists() and not directory.is_dir():
+        raise NodeExistsError(f"{directory} exists and is not a directory")
+    data: dict[str, Any] = {
+        "side": side,
+        "origin": origin,
+        "url": url or f"http://{host}:{port}",
+        "store": store,
+        "server": {"host": host, "port": port},
+    }
+    if unit:
+        data["unit"] = unit
+    if nation:
+        data["nation"] = nation
+    settings = _settings(directory, data)
+    created = not directory.exists()
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        keys = generate_keys(settings)
+        write_config(directory, data)
+        card = own_card(settings, keys)
+        (directory / CARD_NAME).write_text(card.text())
+    except BaseException:
+        if created:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return settings, card
+
+
+def _settings(directory: Path, data: dict[str, Any]) -> Settings:
+    try:
+        return Settings(dir=directory.resolve(), **data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise InvalidSettingsError(f"invalid node settings: {problems}") from exc
