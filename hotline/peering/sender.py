@@ -18,20 +18,20 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from hotline_protocol import peer as m
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Signature, add_signatures, split_note
 
 from ..store.base import CheckpointRecord, CosignatureRecord
-from . import messages as m
 from .errors import Refusal
 
 if TYPE_CHECKING:
     from ..node import Node
 
 MAX_MESSAGE_BYTES = 1024 * 1024  # base64 entry bytes per ``entries`` message
-# Entries per message sent (the receiver takes up to messages.MAX_ENTRIES_PER_MESSAGE): each
+# Entries per message sent (the receiver takes up to peer.MAX_ENTRIES_PER_MESSAGE): each
 # message is encoded, sent, received and decoded in one go, so small ones keep the event loops
 # at both ends free for a FLASH in between.
 SEND_ENTRIES = 64

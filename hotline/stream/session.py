@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from hotline_protocol import stream as m
+from hotline_protocol.errors import MessageError
 from hotline_protocol.notices import NOTICE_TYPES
 
 from ..auth import allowed
@@ -35,8 +37,8 @@ from ..auth.users import authenticate
 from ..events import Cursor
 from ..feeds.service import NoticeService
 from ..feeds.views import Filters
+from ..jsontext import dumps_text
 from ..store.base import StoreError, UserRecord
-from . import messages as m
 from .errors import (
     CLOSE_FORBIDDEN,
     CLOSE_INTERNAL,
@@ -162,7 +164,7 @@ class StreamSession:
                 raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
             try:
                 first = m.parse_message(text)
-            except m.MessageError:
+            except MessageError:
                 raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated") from None
             if not isinstance(first, m.Auth):
                 raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
@@ -209,7 +211,7 @@ class StreamSession:
                 continue
             try:
                 msg = m.parse_message(text)
-            except m.MessageError as exc:
+            except MessageError as exc:
                 self._reply(m.error(exc.id, exc.code, exc.detail))
                 continue
             try:
@@ -443,7 +445,7 @@ class StreamSession:
             self._sending = False
 
     async def _send(self, message: m.Outgoing) -> None:
-        await self._bounded(self.ws.send_text(m.encode(message)), SEND_TIMEOUT)
+        await self._bounded(self.ws.send_text(dumps_text(message)), SEND_TIMEOUT)
 
     async def _send_close(self, close: Close) -> None:
         try:
