@@ -16,7 +16,8 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
     summary="Download the audit export (hotline-audit-export/v1) of both feeds",
     description="Both sides' pinned keys, every entry, every checkpoint with its cosignatures "
     "and the refused-input evidence, as a JSON file. Verify it offline with "
-    "`hotline audit verify` or any implementation of the format.",
+    "`python -m hotline_protocol.audit verify` (`hotline audit verify`) or any implementation "
+    "of the format.",
     response_class=StreamingResponse,
     responses={200: {"content": {"application/json": {}}}},
 )

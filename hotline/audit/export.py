@@ -2,7 +2,8 @@
 
 The export is one JSON document: both sides' pinned keys, every entry (base64 of its bytes, in
 order), every checkpoint as its signed note (with all cosignatures), and the refused-input
-evidence. ``protocol/doc-drafts/audit-export.md`` defines it.
+evidence. ``protocol/PROTOCOL.md`` (*Audit export*) defines it and :mod:`hotline_protocol.export`
+reads it.
 
 :func:`snapshot` fixes what the export holds (checkpoints, then feed sizes, then evidence) before
 a byte is written; :meth:`Export.chunks` then streams the document, reading entries from the
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from hotline_protocol.export import FORMAT
+
 from ..store.base import CheckpointRecord, EvidenceRecord, Store
 from ..types import Side, Sides
-from .load import FORMAT
 
 CHUNK = 1000  # entries read from the store at a time
 

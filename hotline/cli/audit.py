@@ -1,22 +1,23 @@
 """``hotline audit export|verify``: fetch a node's audit export; verify one offline.
 
-Verification runs :func:`hotline.audit.verify.verify_export` on the export's bytes and needs no
-node, no store and no key files: everything it checks against is in the export and the pinned
-keys it carries.
+Verification is the protocol library's (:mod:`hotline_protocol.audit.command`, also run as
+``python -m hotline_protocol.audit verify``): the same report and exit codes. It needs no node,
+no store and no key files: everything it checks against is in the export and the pinned keys it
+carries.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, cast
+from typing import Any, BinaryIO
 
 import httpx
+
+from hotline_protocol.audit.command import read_export, verify_and_print
 
 from ..settings import load_settings
 from .common import (
@@ -39,16 +40,6 @@ examples:
   hotline audit export alpha --token "$AUDITOR_TOKEN" -o alpha-export.json
   hotline audit verify alpha-export.json
 """
-
-
-class Report(Protocol):
-    """What :func:`hotline.audit.verify.verify_export` returns."""
-
-    @property
-    def ok(self) -> bool: ...
-
-
-Verify = Callable[[bytes], Report]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -123,28 +114,7 @@ def _download(client: httpx.Client, out: BinaryIO) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     try:
-        data = sys.stdin.buffer.read() if str(args.export) == "-" else args.export.read_bytes()
+        data = read_export(args.export)
     except OSError as exc:
         raise CliError(f"cannot read {args.export}: {exc.strerror or exc}") from exc
-    report = _verifier()(data)
-    print(render(report))
-    return 0 if report.ok else EXIT_FAILED
-
-
-def render(report: Report) -> str:
-    renderer = getattr(report, "render", None)
-    if callable(renderer):
-        return str(renderer())
-    lines = getattr(report, "lines", None)
-    if lines is not None:
-        return "\n".join(str(line) for line in lines)
-    return "OK" if report.ok else "FAILED"
-
-
-def _verifier() -> Verify:
-    """The verifier, imported when needed (it is optional for every other command)."""
-    try:
-        module = importlib.import_module("hotline.audit.verify")
-    except ImportError as exc:
-        raise CliError(f"the audit verifier is not available: {exc}") from exc
-    return cast(Verify, module.verify_export)
+    return verify_and_print(data)

@@ -20,7 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hotline_protocol import peer as m
 from hotline_protocol.cosignature import CosignatureVerifier
+from hotline_protocol.errors import MessageError
 from hotline_protocol.note import Signer, Verifier
 
 from ..feeds.own import FeedReader
@@ -28,9 +30,7 @@ from ..feeds.record import Recorder
 from ..feeds.replica import Pending, Replica
 from ..outbox import Outbox
 from ..types import Clock
-from . import auth
-from . import messages as m
-from .errors import LinkError, Refusal
+from .errors import LinkError, Refusal, link_errors
 from .sender import Sender
 from .transport import Closed, Transport
 
@@ -43,34 +43,34 @@ LAG_EVENT_SECONDS = 5.0  # a changed lag is published this often (reaching or le
 
 
 async def handshake_listener(t: Transport, key: Signer, peer: Verifier, peer_origin: str) -> None:
-    nonce = auth.new_nonce()
+    nonce = m.new_nonce()
     await t.send(m.encode("hello", origin=key.name, nonce=nonce))
     msg = await _expect(t, "auth")
     if msg["origin"] != peer_origin:
         raise LinkError("unknown_peer", f"origin {msg['origin']!r} is not the pinned peer", 4403)
-    auth.check("dialer", peer, key.name, nonce, msg["nonce"], msg["sig"])
-    await t.send(
-        m.encode("welcome", sig=auth.sign("listener", key, peer_origin, msg["nonce"], nonce))
-    )
+    with link_errors():
+        m.check("dialer", peer, key.name, nonce, msg["nonce"], msg["sig"])
+    await t.send(m.encode("welcome", sig=m.sign("listener", key, peer_origin, msg["nonce"], nonce)))
 
 
 async def handshake_dialer(t: Transport, key: Signer, peer: Verifier, peer_origin: str) -> None:
     hello = await _expect(t, "hello")
     if hello["origin"] != peer_origin:
         raise LinkError("unknown_peer", f"origin {hello['origin']!r} is not the pinned peer", 4403)
-    nonce = auth.new_nonce()
-    if len(m.unb64(hello["nonce"], "nonce")) != auth.NONCE_BYTES:
-        raise LinkError("bad_auth", "nonce must be 32 bytes", 4401)
+    nonce = m.new_nonce()
+    with link_errors():
+        m.check_nonce(hello["nonce"])
     await t.send(
         m.encode(
             "auth",
             origin=key.name,
             nonce=nonce,
-            sig=auth.sign("dialer", key, peer_origin, hello["nonce"], nonce),
+            sig=m.sign("dialer", key, peer_origin, hello["nonce"], nonce),
         )
     )
     welcome = await _expect(t, "welcome")
-    auth.check("listener", peer, key.name, nonce, hello["nonce"], welcome["sig"])
+    with link_errors():
+        m.check("listener", peer, key.name, nonce, hello["nonce"], welcome["sig"])
 
 
 async def _expect(t: Transport, kind: str) -> dict[str, Any]:
@@ -80,7 +80,8 @@ async def _expect(t: Transport, kind: str) -> dict[str, Any]:
         raise LinkError(
             "handshake_timeout", f"no {kind} in {HANDSHAKE_SECONDS:.0f} s", 4408
         ) from exc
-    msg = m.decode(text)
+    with link_errors():
+        msg = m.decode(text)
     if msg["type"] != kind:
         raise LinkError("bad_handshake", f"expected {kind}, got {msg['type']}", 4401)
     return msg
@@ -254,10 +255,8 @@ class Link:
                 raws = [m.unb64(msg["entry"], "entry")]
             if kind in ("checkpoint", "flash"):
                 proof = m.hashes(msg["proof"], "proof")
-        except Refusal:
-            raise
-        except LinkError as exc:  # malformed input from the authenticated peer is evidence too
-            raise Refusal(exc.reason, exc.detail, raw) from exc
+        except MessageError as exc:  # malformed input from the authenticated peer is evidence too
+            raise Refusal(exc.code, str(exc.detail), raw) from exc
         if kind == "status":
             self.peer_size = msg["size"]
             own_size = self.feed.durable_size

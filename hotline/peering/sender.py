@@ -16,16 +16,16 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+from hotline_protocol import peer as m
 from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Signature, split_note
 
 from ..feeds.own import FeedReader
-from . import messages as m
 from .errors import Refusal
 
 MAX_MESSAGE_BYTES = 1024 * 1024  # base64 entry bytes per ``entries`` message
-# Entries per message sent (the receiver takes up to messages.MAX_ENTRIES_PER_MESSAGE): each
+# Entries per message sent (the receiver takes up to peer.MAX_ENTRIES_PER_MESSAGE): each
 # message is encoded, sent, received and decoded in one go, so small ones keep the event loops
 # at both ends free for a FLASH in between.
 SEND_ENTRIES = 64

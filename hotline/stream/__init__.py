@@ -1,6 +1,6 @@
-"""The ``/v1/stream`` WebSocket: messages, sessions, replay from a cursor.
+"""The ``/v1/stream`` WebSocket: sessions, replay from a cursor. The messages (what clients send,
+parsed and checked, and what the node sends) are :mod:`hotline_protocol.stream`.
 
-messages.py   what clients send (parsed and checked) and what the node sends
 session.py    one connection: authentication, reader, writer, pipelined posts
 replay.py     a subscription's events: replayed after a cursor, then live, without a gap
 errors.py     StreamError, Close and the close codes; errors described as REST does

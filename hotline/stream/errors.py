@@ -1,10 +1,13 @@
 """Errors of the stream, and how any error becomes a message the client can act on.
 
     StreamError             a client message is refused; the connection stays open
-    └── (codes)             malformed_json, invalid_request, unknown_type, forbidden,
-                            bad_cursor, already_subscribed, not_subscribed, ...
+    └── (codes)             forbidden, bad_cursor, already_subscribed, not_subscribed, ...
 
     Close                   the session must end with a WebSocket close code and a reason
+
+A frame that is not a client message raises the protocol library's MessageError
+(``malformed_json``, ``invalid_request``, ``unknown_type``); the session answers it with an
+``error`` message of that code and detail, or, before authentication, closes with 4401.
 
 Errors raised by the services a message reaches (NoticeError, ProtocolError, RuleError,
 UserError, StoreError) are described with the same codes and details as the REST API gives.

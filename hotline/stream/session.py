@@ -28,6 +28,8 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from hotline_protocol import stream as m
+from hotline_protocol.errors import MessageError
 from hotline_protocol.notices import NOTICE_TYPES
 
 from ..auth import allowed
@@ -37,10 +39,10 @@ from ..feeds.index import FeedIndex
 from ..feeds.sequencer import Appended
 from ..feeds.service import NoticeService
 from ..feeds.views import Filters
+from ..jsontext import dumps_text
 from ..outbox import Outbox
 from ..store.base import Store, StoreError, UserRecord
 from ..types import Clock, Sides
-from . import messages as m
 from .errors import (
     CLOSE_FORBIDDEN,
     CLOSE_INTERNAL,
@@ -179,7 +181,7 @@ class StreamSession:
                 raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
             try:
                 first = m.parse_message(text)
-            except m.MessageError:
+            except MessageError:
                 raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated") from None
             if not isinstance(first, m.Auth):
                 raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
@@ -227,7 +229,7 @@ class StreamSession:
                 continue
             try:
                 msg = m.parse_message(text)
-            except m.MessageError as exc:
+            except MessageError as exc:
                 self._reply(m.error(exc.id, exc.code, exc.detail))
                 continue
             try:
@@ -423,7 +425,7 @@ class StreamSession:
             await self._send_close(self._close)
 
     async def _send(self, message: m.Outgoing) -> None:
-        await self._bounded(self.ws.send_text(m.encode(message)), SEND_TIMEOUT)
+        await self._bounded(self.ws.send_text(dumps_text(message)), SEND_TIMEOUT)
 
     async def _send_close(self, close: Close) -> None:
         try:

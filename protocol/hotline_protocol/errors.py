@@ -11,7 +11,10 @@ carries a stable machine-readable ``code``, a human ``message`` and, where a com
     ├── NoteError                   a signed note is malformed, or no known key verifies it
     ├── CheckpointError             a checkpoint body is malformed or names the wrong origin
     ├── WitnessError                the witness rules refuse to cosign; ``code`` says why
-    └── BundleError                 a proof bundle is malformed or does not verify
+    ├── BundleError                 a proof bundle is malformed or does not verify
+    ├── MessageError                a client-stream or peer-link message is malformed; ``code``
+    │                               and ``detail`` say why, as the stream or link reports it
+    └── HandshakeError              a peer-link handshake nonce or signature does not verify
 """
 
 from __future__ import annotations
@@ -97,6 +100,42 @@ class WitnessError(ProtocolError):
 
 class BundleError(ProtocolError):
     code = "invalid_bundle"
+
+
+class MessageError(ProtocolError):
+    """A message that is not one the stream or the peer link defines. ``code`` is what the
+    receiver reports (the stream: ``malformed_json``, ``invalid_request``, ``unknown_type``; the
+    peer link: ``bad_message``); ``detail`` is a string, or for ``invalid_request`` the list of
+    ``{"path", "reason"}`` problems; ``id`` is the stream message's id when it could be read."""
+
+    code = "invalid_message"
+
+    def __init__(self, code: str, detail: Any, mid: str | int | None = None) -> None:
+        super().__init__(_describe(detail), code=code)
+        self.detail = detail
+        self.id = mid
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["detail"] = self.detail
+        return out
+
+
+class HandshakeError(ProtocolError):
+    """The peer-link handshake does not verify: a nonce of the wrong length or a transcript
+    signature the pinned log key did not make."""
+
+    code = "bad_auth"
+
+
+def _describe(detail: Any) -> str:
+    if isinstance(detail, list):
+        parts = [
+            f"{p.get('path') or '<root>'}: {p.get('reason')}" if isinstance(p, dict) else str(p)
+            for p in detail
+        ]
+        return "; ".join(parts) or "invalid message"
+    return str(detail)
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Fixtures for the audit tests: the built two-sided export, and an in-process node.
+"""Fixtures for the tests of the node's audit export: an in-process node, and two peered nodes.
 
 ``audit_node`` runs a node in process (SQLite store in ``tmp_path``) with bravo pinned as its
 peer but unreachable, so the export holds both sides, bravo's replica empty; ``lone_node`` has no
@@ -27,7 +27,7 @@ from hotline.keys import generate_keys, load_keys
 from hotline.node import Node
 from hotline.settings import PeerSettings, Settings
 from hotline.stream.coalesce import CoalescingWebSocketProtocol
-from tests.audit.builders import FeedBuilder, TwoSides, build_two_sides
+from tests.protocol.audit.builders import FeedBuilder
 
 
 @dataclass
@@ -48,11 +48,6 @@ class AuditNode:
         assert r.status_code == 201, r.text
         result: dict[str, Any] = r.json()
         return result
-
-
-@pytest.fixture
-def two_sides() -> TwoSides:
-    return build_two_sides()
 
 
 async def _run_node(directory: Path, peer: FeedBuilder | None) -> AsyncIterator[AuditNode]:

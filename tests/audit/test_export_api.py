@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from hotline.audit import verify_export
 from hotline.audit.export import snapshot
 from hotline.store.base import EvidenceRecord
-from tests.audit.builders import EXAMPLES
+from hotline_protocol.audit import verify_export
 from tests.audit.conftest import AuditNode
+from tests.protocol.audit.builders import EXAMPLES
 
 LIAISON: dict[str, Any] = {"kind": "liaison", "status": "exercise", "language": "en"}
 

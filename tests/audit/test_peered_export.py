@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from hotline.audit import verify_export
+from hotline_protocol.audit import verify_export
 from tests.audit.conftest import PeeredNode
 
 LIAISON: dict[str, Any] = {"kind": "liaison", "status": "exercise", "language": "en"}

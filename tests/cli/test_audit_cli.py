@@ -1,9 +1,12 @@
-"""``hotline audit export`` from a real node, then ``hotline audit verify`` offline."""
+"""``hotline audit export`` from a real node, then ``hotline audit verify`` offline (and the
+protocol library's ``python -m hotline_protocol.audit verify``, which prints the same)."""
 
 from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,7 +47,8 @@ def test_audit_export_then_verify_passes(export_file: Path) -> None:
     assert "Hotline audit report" in r.out
 
 
-def test_audit_verify_fails_a_tampered_export(export_file: Path, tmp_path: Path) -> None:
+def tamper(export_file: Path, tmp_path: Path) -> Path:
+    """A copy of the export with the first entry's text changed."""
     export = json.loads(export_file.read_bytes())
     entries = export["sides"][0]["entries"]
     entry = json.loads(base64.b64decode(entries[0]))
@@ -52,6 +56,11 @@ def test_audit_verify_fails_a_tampered_export(export_file: Path, tmp_path: Path)
     entries[0] = base64.b64encode(json.dumps(entry).encode()).decode()
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(export))
+    return tampered
+
+
+def test_audit_verify_fails_a_tampered_export(export_file: Path, tmp_path: Path) -> None:
+    tampered = tamper(export_file, tmp_path)
     r = run_cli("audit", "verify", tampered)
     assert r.code == 1
     assert "FAIL" in r.out
@@ -63,6 +72,29 @@ def test_audit_verify_fails_what_is_not_an_export(tmp_path: Path) -> None:
     r = run_cli("audit", "verify", junk)
     assert r.code == 1
     assert "FAIL" in r.out
+
+
+def test_the_protocol_library_verifies_with_the_same_report_and_exit_code(
+    export_file: Path, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.json"
+    junk.write_text("[]")
+    missing = tmp_path / "none.json"
+    cases = [(export_file, 0), (tamper(export_file, tmp_path), 1), (junk, 1), (missing, 2)]
+    for path, code in cases:
+        node = run_cli("audit", "verify", path)
+        protocol = subprocess.run(
+            [sys.executable, "-m", "hotline_protocol.audit", "verify", str(path)],
+            capture_output=True,
+            encoding="utf-8",
+            timeout=60,
+        )
+        assert (node.code, protocol.returncode) == (code, code), protocol.stderr
+        assert protocol.stdout == node.out
+        if code == 2:
+            assert "cannot read" in node.err and "cannot read" in protocol.stderr
+        else:
+            assert "Hotline audit report" in protocol.stdout
 
 
 def test_audit_export_needs_an_auditor(

@@ -23,12 +23,12 @@ import httpx
 import pytest
 
 from hotline.app import create_app
-from hotline.audit.verify import verify_export
 from hotline.auth.users import add_user
 from hotline.keys import generate_keys
 from hotline.settings import Settings
 from hotline.store.base import CheckpointRecord, StoreError
 from hotline.store.redis import RedisStore
+from hotline_protocol.audit import verify_export
 from tests.helpers.node_process import NodeProcess, make_node_dir
 from tests.helpers.redis_server import RedisServer
 from tests.integration.test_crash_sqlite import ORIGIN, Posted, post_until_failure, read_feed

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hotline.audit.verify import verify_export
+from hotline_protocol.audit import verify_export
 from hotline_protocol.entries import decode_entry
 from tests.helpers.node_process import NodeProcess, make_node_dir
 

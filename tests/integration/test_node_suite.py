@@ -23,9 +23,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from hotline.audit.verify import verify_export
 from hotline.provision.card import Card, parse_card
 from hotline.settings import load_settings
+from hotline_protocol.audit import verify_export
 from hotline_protocol.checkpoint import open_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.merkle import leaf_hash, verify_consistency, verify_inclusion

@@ -1,18 +1,11 @@
-"""Reading JSON strictly, and typed member access that lists every problem with its path."""
+"""Typed member access to parsed JSON that lists every problem with its path."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from hotline_protocol.strictjson import loads_strict
-
 MAX_INT = 2**53 - 1  # what every JSON implementation represents exactly
 T = TypeVar("T")
-
-
-def parse_json(data: bytes) -> Any:
-    """UTF-8 JSON without duplicate member names, NaN or Infinity; ValueError otherwise."""
-    return loads_strict(data)
 
 
 class Shape:

@@ -2,8 +2,8 @@
 are in :mod:`.history`, references in :mod:`.references`).
 
 Each check takes a :class:`Feed` (one side of the export, with what earlier checks found out),
-returns one :class:`~hotline.audit.report.Check` and records on the feed what later checks need.
-Only :mod:`hotline_protocol` is used: the checks run offline, without a node.
+returns one :class:`~hotline_protocol.audit.report.Check` and records on the feed what later
+checks need. They run offline: nothing but the export is needed.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from hotline_protocol.checkpoint import open_checkpoint
-from hotline_protocol.cosignature import verify_cosignature
-from hotline_protocol.entries import decode_entry
-from hotline_protocol.errors import ProtocolError
-from hotline_protocol.merkle import Tree, leaf_hash
-from hotline_protocol.note import Signature, Verifier, split_note
-from hotline_protocol.notices import Notice, Reference, reference_of
-
-from .load import SideData
+from ..checkpoint import open_checkpoint
+from ..cosignature import verify_cosignature
+from ..entries import decode_entry
+from ..errors import ProtocolError
+from ..export import SideData
+from ..merkle import Tree, leaf_hash
+from ..note import Signature, Verifier, split_note
+from ..notices import Notice, Reference, reference_of
 from .report import Check, b64, count, sizes
 
 

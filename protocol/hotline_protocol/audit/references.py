@@ -7,8 +7,7 @@ bytes as exported) is the one named.
 
 from __future__ import annotations
 
-from hotline_protocol.notices import Reference
-
+from ..notices import Reference
 from .checks import Feed
 from .report import Check, b64, count
 

@@ -1,4 +1,5 @@
-"""Reading an audit export (``hotline-audit-export/v1``) into typed values, shape-checked.
+"""The audit export format (``hotline-audit-export/v1``): reading an export into typed values,
+shape-checked. :mod:`hotline_protocol.audit` verifies what this reads.
 
 Nothing here verifies a signature or an entry; it only checks that the JSON has the keys and
 types the format requires and that the pinned keys are well-formed vkeys. Every problem is
@@ -10,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from hotline_protocol.cosignature import CosignatureVerifier
-from hotline_protocol.errors import NoteError
-from hotline_protocol.note import Verifier, b64decode_strict, verifier_from_vkey
-
-from .shape import Shape, is_unicode, kind_of, parse_json
+from .cosignature import CosignatureVerifier
+from .errors import NoteError
+from .note import Verifier, b64decode_strict, verifier_from_vkey
+from .shape import Shape, is_unicode, kind_of
+from .strictjson import loads_strict
 
 FORMAT = "hotline-audit-export/v1"
 MAX_SIDES = 2
@@ -62,9 +63,11 @@ class Loaded:
 
 
 def load_export(data: bytes) -> Loaded:
+    """The export's sides, keys, entries, checkpoints and evidence, and every problem of shape.
+    Strict JSON (no duplicate member names, NaN or Infinity) or a fatal problem."""
     out = Loaded()
     try:
-        doc = parse_json(data)
+        doc = loads_strict(data)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         out.problems.append(f"not JSON: {exc}")
         out.fatal = True

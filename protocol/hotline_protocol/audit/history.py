@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import pairwise
 
-from hotline_protocol.errors import ProofError
-from hotline_protocol.merkle import verify_consistency
-
+from ..errors import ProofError
+from ..merkle import verify_consistency
 from .checks import Feed
 from .report import Check, b64, count, sizes
 

@@ -24,7 +24,7 @@ from hotline_protocol.notices import Notice, parse_notice
 
 FORMAT = "hotline-audit-export/v1"
 T0 = 1_767_261_600_000  # 2026-01-01T10:00:00Z, unix ms
-EXAMPLES = Path(__file__).resolve().parent.parent / "protocol" / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def b64(raw: bytes) -> str:

@@ -1,6 +1,6 @@
 """Verify an audit export offline: ``verify_export(data) -> Report``.
 
-Uses :mod:`hotline_protocol` only, so an auditor needs neither a node nor its store. The checks,
+Needs nothing but the export's bytes: no node, no store, no network, no private key. The checks,
 in the order the report lists them:
 
 1. ``format``        the JSON has the shape of ``hotline-audit-export/v1``;
@@ -24,9 +24,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from ..export import FORMAT, EvidenceData, Loaded, load_export
 from .checks import Feed, check_checkpoints, check_cosignatures, check_entries
 from .history import check_consistency, check_forks
-from .load import FORMAT, EvidenceData, Loaded, load_export
 from .references import check_references
 from .report import Check, Report, SideSummary, count, when
 

@@ -1,5 +1,6 @@
-"""Peer-link message validation: every message is a JSON object of a known type with exactly
-its fields, of the right types; binary values are canonical base64."""
+"""Peer-link messages and handshake: every message is a JSON object of a known type with exactly
+its fields, of the right types; binary values are canonical base64; the handshake transcript is
+signed by the log key and checked against the pinned one."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from hotline.peering import messages as m
-from hotline.peering.auth import check, new_nonce, sign, transcript
-from hotline.peering.errors import LinkError
+from hotline_protocol import peer as m
+from hotline_protocol.errors import HandshakeError, MessageError, ProtocolError
 from hotline_protocol.note import Signer
+from hotline_protocol.peer import check, check_nonce, new_nonce, sign, transcript
 
 GOOD: dict[str, dict[str, Any]] = {
     "hello": {"origin": "a.example", "nonce": "AA=="},
@@ -51,22 +52,24 @@ def test_every_message_round_trips(kind: str) -> None:
     ],
 )
 def test_malformed_messages_are_refused(text: str, detail: str) -> None:
-    with pytest.raises(LinkError) as info:
+    with pytest.raises(MessageError) as info:
         m.decode(text)
-    assert info.value.reason == "bad_message"
+    assert info.value.code == "bad_message"
     assert detail in info.value.detail
+    assert isinstance(info.value, ProtocolError)
 
 
 def test_base64_and_hashes() -> None:
     assert m.unb64(m.b64(b"\x00\xff"), "x") == b"\x00\xff"
     for bad in ("not base64!", "AA=", 5, None):
-        with pytest.raises(LinkError):
+        with pytest.raises(MessageError) as info:
             m.unb64(bad, "x")
+        assert info.value.code == "bad_message"
     h = m.b64(bytes(32))
     assert m.hashes([h, h], "proof") == [bytes(32)] * 2
-    with pytest.raises(LinkError, match="not 32 bytes"):
+    with pytest.raises(MessageError, match="not 32 bytes"):
         m.hashes([m.b64(bytes(31))], "proof")
-    with pytest.raises(LinkError, match="more than 64"):
+    with pytest.raises(MessageError, match="more than 64"):
         m.hashes([h] * 65, "proof")
 
 
@@ -84,8 +87,24 @@ def test_auth_transcript_bytes_and_checks() -> None:
         ("dialer", "charlie.hotline.example", theirs),  # addressed to someone else
         ("dialer", "bravo.hotline.example", new_nonce()),  # another challenge
     ]:
-        with pytest.raises(LinkError) as info:
+        with pytest.raises(HandshakeError) as info:
             check(role, key.verifier(), origin, nonce, mine, sig)
-        assert (info.value.reason, info.value.close_code) == ("bad_auth", 4401)
-    with pytest.raises(LinkError, match="32 bytes"):
+        assert info.value.code == "bad_auth"
+        assert info.value.message == "signature does not verify with the pinned log key"
+    with pytest.raises(HandshakeError, match="32 bytes"):
         check("dialer", key.verifier(), "bravo.hotline.example", theirs, m.b64(b"short"), sig)
+    with pytest.raises(MessageError, match="nonce is not base64"):
+        check("dialer", key.verifier(), "bravo.hotline.example", theirs, "not base64!", sig)
+    with pytest.raises(MessageError, match="sig is not base64"):
+        check("dialer", key.verifier(), "bravo.hotline.example", theirs, mine, "AA=")
+
+
+def test_nonces_are_fresh_32_bytes() -> None:
+    nonces = {new_nonce() for _ in range(8)}
+    assert len(nonces) == 8
+    for nonce in nonces:
+        assert len(m.unb64(nonce, "nonce")) == 32
+        check_nonce(nonce)
+    with pytest.raises(HandshakeError) as info:
+        check_nonce(m.b64(bytes(31)))
+    assert (info.value.code, info.value.message) == ("bad_auth", "nonce must be 32 bytes")

@@ -1,7 +1,11 @@
-"""The stream's messages: what a client sends (parsed and checked here) and what the node sends.
+"""The client stream's messages: what a client sends (parsed and checked here) and the replies
+and events a node sends.
 
 Every message is one JSON object in one text frame with a ``type``. Client messages carry an
 ``id`` (a string of at most 128 characters or an integer) that the node echoes in its reply.
+:func:`parse_message` raises :class:`~hotline_protocol.errors.MessageError` with the code the
+stream answers (``malformed_json``, ``invalid_request`` or ``unknown_type``). Encoding the
+outgoing messages is left to the sender (any compact JSON encoder).
 """
 
 from __future__ import annotations
@@ -10,10 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
-from hotline_protocol.strictjson import MAX_DEPTH, loads_strict
-
-from ..jsontext import dumps_text
-from .errors import StreamError
+from .errors import MessageError
+from .strictjson import MAX_DEPTH, loads_strict
 
 MessageId = Annotated[StrictStr, Field(max_length=128)] | StrictInt
 ClientRef = Annotated[StrictStr, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
@@ -94,14 +96,6 @@ MODELS: dict[str, type[ClientMessage]] = {
 }
 
 
-class MessageError(StreamError):
-    """A frame that is not a valid client message; ``id`` is the message's id when readable."""
-
-    def __init__(self, code: str, detail: Any, mid: str | int | None = None) -> None:
-        super().__init__(code, detail)
-        self.id = mid
-
-
 def parse_message(text: str) -> ClientMessage:
     """Parse one text frame; MessageError with ``malformed_json``, ``invalid_request`` (the
     problems with their paths) or ``unknown_type``."""
@@ -155,7 +149,3 @@ def posted(mid: str | int, entry: dict[str, Any], replayed: bool) -> Outgoing:
 
 def event(ev: dict[str, Any]) -> Outgoing:
     return {"type": "event", "event": ev}
-
-
-def encode(message: Outgoing) -> str:
-    return dumps_text(message)

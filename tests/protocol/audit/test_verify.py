@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from hotline.audit import Report, verify_export
+from hotline_protocol.audit import Report, verify_export
 from hotline_protocol.cosignature import CosignatureSigner, cosign
 from hotline_protocol.merkle import Tree, leaf_hash
 from hotline_protocol.note import Signature, Signer, add_signatures, sign_note, split_note
-from tests.audit.builders import (
+from tests.protocol.audit.builders import (
     T0,
     FeedBuilder,
     TwoSides,
@@ -560,10 +560,11 @@ def test_the_verifier_runs_without_the_node() -> None:
     """An auditor's machine needs hotline_protocol and the verifier, not the node's stack."""
     code = (
         "import sys\n"
-        "from hotline.audit import verify_export\n"
+        "from hotline_protocol.audit import verify_export\n"
         "assert not verify_export(b'{}').ok\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('fastapi', 'starlette', 'redis', 'hotline'))\n"
+        "('fastapi', 'starlette', 'redis', 'hotline', 'uvicorn', 'websockets', 'httpx') "
+        "or m.startswith(('hotline_protocol.audit', 'hotline_protocol.export')))\n"
         "print(' '.join(loaded))\n"
     )
     out = subprocess.run(
@@ -571,13 +572,11 @@ def test_the_verifier_runs_without_the_node() -> None:
     ).stdout.split()
 
     assert out == [
-        "hotline",
-        "hotline.audit",
-        "hotline.audit.checks",
-        "hotline.audit.history",
-        "hotline.audit.load",
-        "hotline.audit.references",
-        "hotline.audit.report",
-        "hotline.audit.shape",
-        "hotline.audit.verify",
+        "hotline_protocol.audit",
+        "hotline_protocol.audit.checks",
+        "hotline_protocol.audit.history",
+        "hotline_protocol.audit.references",
+        "hotline_protocol.audit.report",
+        "hotline_protocol.audit.verify",
+        "hotline_protocol.export",
     ]
