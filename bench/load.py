@@ -23,7 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from hotline import gc_tuning
-from hotline.stream.coalesce import CoalescingTransport
+from hotline.wsserver import CoalescingTransport
 from hotline_protocol.notices import notice_to_json
 
 from .bench_protocol import sample_notice

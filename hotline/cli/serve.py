@@ -31,7 +31,7 @@ from ..keys import load_keys
 from ..peering.manager import MAX_FRAME as PEER_MAX_FRAME
 from ..settings import Settings, load_settings
 from ..store import open_store
-from ..stream.coalesce import CoalescingWebSocketProtocol
+from ..wsserver import CoalescingWebSocketProtocol
 from .common import CliError, add_command, add_dir
 from .init import port_number
 

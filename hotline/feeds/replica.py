@@ -136,8 +136,11 @@ class Replica:
         )
 
     def early_record(self, index: int) -> NoticeRecord | None:
-        """An early FLASH (verified, not yet in the replica) as a detached record."""
-        early = self.early.get(index) if index >= self.have else None
+        """An early FLASH (verified, not yet recorded in order) as a detached record. It stays
+        early until its ordered entry is recorded, not merely verified: the tree holds a run
+        while it is written, before its records exist, and the FLASH must stay readable and
+        acknowledgeable meanwhile."""
+        early = self.early.get(index)
         if early is None:
             return None
         notice = early.entry.notice

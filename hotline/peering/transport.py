@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from ..stream.coalesce import WRITABLE
+from ..wsserver import WRITABLE
 from .errors import Refusal
 
 EVIDENCE_BYTES = 64 * 1024

@@ -37,7 +37,7 @@ from websockets.exceptions import ConnectionClosed
 
 from hotline.auth import ROLES
 from hotline.auth.users import add_user
-from hotline.stream.coalesce import CoalescingWebSocketProtocol
+from hotline.wsserver import CoalescingWebSocketProtocol
 from tests.api.conftest import LIAISON, NodeApp
 
 TIMEOUT = 15.0

@@ -26,7 +26,7 @@ from hotline.auth.users import add_user
 from hotline.keys import generate_keys, load_keys
 from hotline.node import Node
 from hotline.settings import PeerSettings, Settings
-from hotline.stream.coalesce import CoalescingWebSocketProtocol
+from hotline.wsserver import CoalescingWebSocketProtocol
 from tests.protocol.audit.builders import FeedBuilder
 
 

@@ -35,7 +35,7 @@ from hotline.auth.users import add_user
 from hotline.keys import generate_keys, load_keys
 from hotline.node import Node
 from hotline.settings import Deadlines, PeerSettings, Settings
-from hotline.stream.coalesce import CoalescingWebSocketProtocol
+from hotline.wsserver import CoalescingWebSocketProtocol
 
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -27,7 +27,7 @@ from hotline.events import Subscription
 from hotline.keys import NodeKeys, generate_keys
 from hotline.node import Node
 from hotline.settings import PeerSettings, ServerSettings, Settings
-from hotline.stream.coalesce import CoalescingWebSocketProtocol
+from hotline.wsserver import CoalescingWebSocketProtocol
 from tests.helpers.fake_peer import FakePeer
 from tests.helpers.tls import self_signed
 

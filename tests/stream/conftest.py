@@ -22,7 +22,7 @@ from hotline.auth.users import add_user
 from hotline.keys import generate_keys
 from hotline.node import Node
 from hotline.settings import Limits, PeerSettings, Settings
-from hotline.stream.coalesce import CoalescingWebSocketProtocol
+from hotline.wsserver import CoalescingWebSocketProtocol
 
 TIMEOUT = 15.0
 

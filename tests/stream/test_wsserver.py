@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import uvloop
 
-from hotline.stream.coalesce import CoalescingTransport
+from hotline.wsserver import CoalescingTransport
 
 from .conftest import TIMEOUT
 
