@@ -14,7 +14,8 @@ from hotline_protocol.cosignature import CosignatureSigner
 from hotline_protocol.errors import NoteError
 from hotline_protocol.note import Signer
 
-from .settings import ConfigError, Settings
+from .errors import ConfigError
+from .settings import Settings
 
 
 def witness_name(origin: str) -> str:

@@ -21,12 +21,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from .errors import ConfigError
+
 CONFIG_NAME = "hotline.toml"
 _toml_path: contextvars.ContextVar[Path | None] = contextvars.ContextVar("toml", default=None)
-
-
-class ConfigError(Exception):
-    """The node directory, its configuration or its key files are missing or invalid."""
 
 
 class ServerSettings(BaseModel):

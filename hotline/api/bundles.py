@@ -18,8 +18,8 @@ from fastapi.responses import JSONResponse
 from hotline_protocol.merkle import leaf_hash
 from hotline_protocol.proof import write_bundle
 
+from ..errors import Broken, Conflict, NotFound
 from .deps import Api, Exporter, Reader
-from .errors import ApiError
 
 router = APIRouter(tags=["audit"])
 
@@ -46,18 +46,17 @@ async def notice_proof(
 ) -> JSONResponse:
     info = api.sides.info(side)
     if info is None:
-        raise ApiError(404, "unknown_side", f"no side {side!r}")
+        raise NotFound("unknown_side", f"no side {side!r}")
     tree = api.trees[side]
     if not 0 <= index < tree.size:
-        raise ApiError(404, "unknown_entry", f"{side} has no entry {index}")
+        raise NotFound("unknown_entry", f"{side} has no entry {index}")
     covering = [c for c in await api.store.checkpoints(info.origin) if index < c.size <= tree.size]
     if not covering:
-        raise ApiError(409, "not_checkpointed", f"no checkpoint of {side} covers entry {index} yet")
+        raise Conflict("not_checkpointed", f"no checkpoint of {side} covers entry {index} yet")
     cosigned = {c.size for c in await api.store.cosignatures(info.origin)}
     chosen = next((c for c in reversed(covering) if c.size in cosigned), covering[-1])
     if tree.root(chosen.size) != chosen.root:
-        raise ApiError(
-            500,
+        raise Broken(
             "checkpoint_mismatch",
             f"the stored checkpoint of size {chosen.size} does not match the feed",
         )

@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 
 from ..auth import allowed
 from ..auth.users import authenticate
+from ..errors import Forbidden, Unauthenticated
 from ..store.base import UserRecord
 from .context import ApiContext
-from .errors import ApiError
 
 
 async def get_api(request: Request) -> ApiContext:
@@ -28,12 +28,7 @@ def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise ApiError(
-            401,
-            "unauthenticated",
-            "a bearer token is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise Unauthenticated("unauthenticated", "a bearer token is required")
     return token.strip()
 
 
@@ -41,14 +36,9 @@ def require(permission: str) -> Callable[..., Awaitable[UserRecord]]:
     async def dependency(request: Request, api: Api) -> UserRecord:
         user = await authenticate(api.store, bearer_token(request))
         if user is None:
-            raise ApiError(
-                401,
-                "bad_token",
-                "the token is unknown or revoked",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise Unauthenticated("bad_token", "the token is unknown or revoked")
         if not allowed(user.role, permission):
-            raise ApiError(403, "forbidden", f"role {user.role} may not {permission}")
+            raise Forbidden("forbidden", f"role {user.role} may not {permission}")
         request.state.user = user.name
         return user
 

@@ -1,4 +1,9 @@
-"""JSON errors: every refusal answers ``{"error": code, "detail": ...}`` with a 4xx/5xx status."""
+"""JSON errors: every refusal answers ``{"error": code, "detail": ...}`` with a 4xx/5xx status.
+
+The status of an error is its class's in :data:`STATUSES` (the first class of its MRO found
+there); code and detail are the ones :func:`hotline.errors.explain` gives, as the stream reports
+them too. An error whose class has no status here is a bug, answered as one (500).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,55 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import SERVICE_ERRORS, describe
+from hotline_protocol.errors import ProtocolError
+
+from ..errors import (
+    AlreadyClosed,
+    BadRequest,
+    Broken,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    OutOfRange,
+    Unauthenticated,
+    Unavailable,
+    UnknownReference,
+    explain,
+)
+
+# the HTTP status of each error class (a subclass listed has its own)
+STATUSES: dict[type[Exception], int] = {
+    BadRequest: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    UnknownReference: 404,
+    Conflict: 409,
+    AlreadyClosed: 409,
+    OutOfRange: 416,
+    Invalid: 422,
+    ProtocolError: 422,
+    Broken: 500,
+    Unavailable: 503,
+}
+# a protocol error whose code is a size limit, not a fault of the bytes
+PROTOCOL_STATUSES = {"entry_too_large": 413}
 
 
-class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, detail: Any, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.status = status
-        self.code = code
-        self.detail = detail
-        self.headers = headers
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status of an error, or None if it is not one the API answers (a bug)."""
+    if isinstance(exc, ProtocolError) and exc.code in PROTOCOL_STATUSES:
+        return PROTOCOL_STATUSES[exc.code]
+    return next((STATUSES[c] for c in type(exc).__mro__ if c in STATUSES), None)
+
+
+def describe(exc: BaseException) -> tuple[int, str, Any] | None:
+    """``(status, code, detail)`` of an error the API answers; None for anything else."""
+    status, explained = status_of(exc), explain(exc)
+    if status is None or explained is None:
+        return None
+    return status, *explained
 
 
 def error_body(code: str, detail: Any) -> dict[str, Any]:
@@ -28,18 +70,15 @@ def error_body(code: str, detail: Any) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.detail), exc.status, headers=exc.headers)
-
-    async def _service(_: Request, exc: Exception) -> JSONResponse:
+    async def _error(_: Request, exc: Exception) -> JSONResponse:
         described = describe(exc)
         assert described is not None
         status, code, detail = described
-        return JSONResponse(error_body(code, detail), status)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse(error_body(code, detail), status, headers=headers)
 
-    for cls in SERVICE_ERRORS:
-        app.add_exception_handler(cls, _service)
+    for cls in STATUSES:
+        app.add_exception_handler(cls, _error)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

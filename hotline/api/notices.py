@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from hotline_protocol.errors import NoticeError
 from hotline_protocol.strictjson import MAX_DEPTH, loads_strict
 
+from ..errors import BadRequest
 from ..feeds.views import Filters
 from ..jsontext import dumps
 from .deps import Api, Poster, Reader
-from .errors import ApiError
 
 router = APIRouter(prefix="/v1/notices", tags=["notices"])
 
@@ -58,7 +58,7 @@ async def _json_object(request: Request) -> dict[str, Any]:
     try:
         body = loads_strict(raw, max_depth=MAX_DEPTH)
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, too deep
-        raise ApiError(400, "malformed_json", f"the body is not JSON: {exc}") from exc
+        raise BadRequest("malformed_json", f"the body is not JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise NoticeError([("", "a notice must be a JSON object")])
     return body

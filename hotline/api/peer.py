@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 
 from ..peering.manager import MAX_FRAME
-from ..peering.transport import ServerTransport
+from ..peering.transport import CLOSE_NOT_PAIRED, ServerTransport
 from .deps import Api, Reader
 
 router = APIRouter(tags=["peering"])
@@ -19,7 +19,7 @@ async def peer_link(ws: WebSocket) -> None:
     peering = ws.app.state.api.peering
     await ws.accept()
     if peering is None:
-        await ws.close(4404, "this node is not paired")
+        await ws.close(CLOSE_NOT_PAIRED, "this node is not paired")
         return
     await peering.accept(ServerTransport(ws, MAX_FRAME))
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..auth import Role
 from ..auth.users import add_user
+from ..errors import NotFound
 from .deps import Admin, Api
-from .errors import ApiError
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
@@ -41,5 +41,5 @@ async def create_user(body: NewUser, api: Api, _: Admin) -> dict[str, Any]:
 @router.delete("/{name}", summary="Revoke a user's token")
 async def revoke_user(name: str, api: Api, _: Admin) -> dict[str, Any]:
     if not await api.store.revoke_user(name, api.clock_ms()):
-        raise ApiError(404, "unknown_user", f"no active user {name!r}")
+        raise NotFound("unknown_user", f"no active user {name!r}")
     return {"name": name, "revoked": True}

@@ -19,17 +19,23 @@ from typing import Any, NoReturn
 
 import httpx
 
+from ..errors import HotlineError
+
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-class CliError(Exception):
-    """An expected failure: printed as ``hotline: error: <message>``, then exit ``code``."""
+class CliError(HotlineError):
+    """An expected failure: printed as ``hotline: error: <message>``, then exit
+    ``exit_code``."""
 
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__("command_failed", message)
         self.message = message
-        self.code = code
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class Parser(argparse.ArgumentParser):
@@ -109,8 +115,8 @@ def refusal(response: httpx.Response) -> CliError:
         message = f"{response.status_code} {body['error']}: {shown}"
     else:
         message = f"{response.status_code} {response.reason_phrase}: {response.text[:500]}"
-    code = EXIT_FAILED if response.status_code >= 500 else EXIT_USAGE
-    return CliError(f"the node refused: {message}", code)
+    exit_code = EXIT_FAILED if response.status_code >= 500 else EXIT_USAGE
+    return CliError(f"the node refused: {message}", exit_code)
 
 
 def _detail(detail: Any) -> str:

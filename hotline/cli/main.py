@@ -13,10 +13,8 @@ from pathlib import Path
 
 from hotline_protocol.errors import ProtocolError
 
-from ..auth.users import UserError
+from ..errors import ConfigError, Conflict, Invalid, StoreError
 from ..provision.errors import ProvisionError
-from ..settings import ConfigError
-from ..store.base import StoreError
 from . import audit, demo, init, pair, send, serve, users
 from .common import EXIT_USAGE, CliError, Parser
 
@@ -56,11 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except CliError as exc:
-        return _fail(exc.message, exc.code)
-    except (ConfigError, StoreError, ProvisionError) as exc:
-        return _fail(str(exc))
-    except UserError as exc:
-        return _fail(f"{exc.code}: {exc.detail}")
+        return _fail(exc.message, exc.exit_code)
+    except (ConfigError, StoreError, ProvisionError, Invalid, Conflict) as exc:
+        return _fail(str(exc))  # a user's name, role or clash: "code: detail"
     except ProtocolError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

@@ -21,7 +21,7 @@ from ..provision.init import init_node
 from ..provision.pair import pin_card, set_dial
 from ..provision.runner import NodeRunner
 from ..provision.users import create_user
-from .errors import InUseError, LinkError
+from .errors import InUseError, NotLinkedError
 
 LINK_TIMEOUT = 30.0
 HOST = "127.0.0.1"
@@ -120,7 +120,7 @@ def start(nodes: Sequence[DemoNode]) -> None:
 
 
 def wait_linked(nodes: Sequence[DemoNode], timeout: float = LINK_TIMEOUT) -> None:
-    """Poll ``GET /v1/link`` at every node until all say ``connected``; LinkError if not."""
+    """Poll ``GET /v1/link`` at every node until all say ``connected``; NotLinkedError if not."""
     deadline = time.monotonic() + timeout
     states: dict[str, object] = {}
     with httpx.Client(timeout=2.0) as client:
@@ -138,7 +138,7 @@ def wait_linked(nodes: Sequence[DemoNode], timeout: float = LINK_TIMEOUT) -> Non
                 break
             time.sleep(0.1)
     shown = "; ".join(f"{side}: {state}" for side, state in states.items())
-    raise LinkError(f"the peer link did not come up within {timeout:.0f}s ({shown})")
+    raise NotLinkedError(f"the peer link did not come up within {timeout:.0f}s ({shown})")
 
 
 def stop(nodes: Sequence[DemoNode]) -> None:

@@ -23,9 +23,9 @@ from typing import Any
 
 from hotline_protocol.merkle import Tree
 
+from ..errors import BadRequest, Broken, NotFound, OutOfRange
 from ..store.base import CheckpointRecord, Store
 from ..types import Sides
-from .rules import RuleError
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT  # hashes (or entries) in a full tile
@@ -35,10 +35,6 @@ _TILE_PATH = re.compile(
     r"tile/(?P<level>entries|0|[1-9][0-9]?)/(?P<index>(?:x[0-9]{3}/)*[0-9]{3})"
     r"(?:\.p/(?P<width>[1-9][0-9]{0,2}))?"
 )
-
-
-class LogError(RuleError):
-    """A log read that cannot be answered: ``code``, ``detail`` and the HTTP ``status``."""
 
 
 def _b64(data: bytes) -> str:
@@ -97,11 +93,10 @@ def parse_tile_path(path: str) -> TileRef:
             ref = TileRef(level, index, width)
             if ref.path == path:  # refuses x000 prefixes and .p/256
                 return ref
-    raise LogError(
+    raise BadRequest(
         "bad_tile_path",
         f"{path!r} is not a tile path: tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>], "
         "L 0..63, N in 3-digit groups like x001/x234/067, W 1..255",
-        400,
     )
 
 
@@ -132,17 +127,16 @@ class LogReader:
     async def view(self, side: str) -> LogView:
         info = self._sides.info(side)
         if info is None:
-            raise LogError("unknown_side", f"no side {side!r}", 404)
+            raise NotFound("unknown_side", f"no side {side!r}")
         store, tree = self._store, self._trees[side]
         record = await store.latest_checkpoint(info.origin)
         if record is not None and record.size > tree.size:  # the tree lags: an earlier one
             covered = [c for c in await store.checkpoints(info.origin) if c.size <= tree.size]
             record = covered[-1] if covered else None
         if record is not None and tree.root(record.size) != record.root:
-            raise LogError(
+            raise Broken(
                 "checkpoint_mismatch",
                 f"the stored checkpoint of size {record.size} does not match the feed",
-                500,
             )
         return LogView(side, info.origin, tree, record)
 
@@ -150,14 +144,14 @@ class LogReader:
         """The latest checkpoint note with every signature and cosignature it has."""
         view = await self.view(side)
         if view.checkpoint is None:
-            raise LogError("no_checkpoint", f"no checkpoint of {side} is held yet", 404)
+            raise NotFound("no_checkpoint", f"no checkpoint of {side} is held yet")
         return view.checkpoint.note
 
     async def checkpoints(self, side: str, since: int) -> dict[str, Any]:
         """Stored checkpoints of size >= ``since``, ascending, at most ``page_max``."""
         view = await self.view(side)
         if since < 0:
-            raise LogError("bad_range", f"since must be >= 0, got {since}", 400)
+            raise BadRequest("bad_range", f"since must be >= 0, got {since}")
         page_max = self._page_max
         stored = await self._store.checkpoints(view.origin)
         records = [c for c in stored if since <= c.size <= view.size]
@@ -182,12 +176,10 @@ class LogReader:
         """Entries ``[start, end)``; the page stops after ``page_max`` entries."""
         view = await self.view(side)
         if start < 0 or (end is not None and end <= start):
-            raise LogError("bad_range", f"want 0 <= start < end, got start {start}, end {end}", 400)
+            raise BadRequest("bad_range", f"want 0 <= start < end, got start {start}, end {end}")
         if start >= view.size or (end is not None and end > view.size):
             asked = f"entries [{start}, {end})" if end is not None else f"entry {start}"
-            raise LogError(
-                "beyond_size", f"{asked} beyond the published log of size {view.size}", 416
-            )
+            raise OutOfRange("beyond_size", f"{asked} beyond the published log of size {view.size}")
         stop = min(view.size if end is None else end, start + self._page_max)
         raws = await self._store.entries(view.origin, start, stop)
         return {
@@ -202,7 +194,7 @@ class LogReader:
         view = await self.view(side)
         size = self._size(view, size)
         if not 0 <= index < size:
-            raise LogError("bad_range", f"want 0 <= index < size {size}, got index {index}", 400)
+            raise BadRequest("bad_range", f"want 0 <= index < size {size}, got index {index}")
         return {
             "side": side,
             "origin": view.origin,
@@ -217,7 +209,7 @@ class LogReader:
         view = await self.view(side)
         size = self._size(view, size)
         if not 1 <= old <= size:
-            raise LogError("bad_range", f"want 1 <= old <= size {size}, got old {old}", 400)
+            raise BadRequest("bad_range", f"want 1 <= old <= size {size}, got old {old}")
         return {
             "side": side,
             "origin": view.origin,
@@ -233,25 +225,22 @@ class LogReader:
         if size is None:
             size = view.size
         if size > view.size:
-            raise LogError(
-                "beyond_size", f"size {size} is beyond the published size {view.size}", 400
-            )
+            raise BadRequest("beyond_size", f"size {size} is beyond the published size {view.size}")
         if size < 1:
-            raise LogError("bad_range", f"a proof needs a tree of size >= 1, got {size}", 400)
+            raise BadRequest("bad_range", f"a proof needs a tree of size >= 1, got {size}")
         return size
 
     async def tile(self, side: str, path: str) -> tuple[TileRef, bytes]:
-        """A hash tile or an entry bundle; 404 ``no_such_tile`` beyond the published size."""
+        """A hash tile or an entry bundle; NotFound (``no_such_tile``) beyond the
+        published size."""
         ref = parse_tile_path(path)
         view = await self.view(side)
         level = 0 if ref.level is None else ref.level
         available = view.size >> (TILE_HEIGHT * level)  # complete subtrees of 256**level leaves
         first = ref.index * TILE_WIDTH
         if first + ref.width > available:
-            raise LogError(
-                "no_such_tile",
-                f"{path} is beyond the published log of size {view.size}",
-                404,
+            raise NotFound(
+                "no_such_tile", f"{path} is beyond the published log of size {view.size}"
             )
         if ref.level is not None:
             height = TILE_HEIGHT * ref.level
@@ -259,7 +248,7 @@ class LogReader:
             return ref, data
         raws = await self._store.entries(view.origin, first, first + ref.width)
         if len(raws) != ref.width:
-            raise LogError("store_incomplete", f"the store is missing entries of {path}", 500)
+            raise Broken("store_incomplete", f"the store is missing entries of {path}")
         return ref, bundle(raws)
 
 
@@ -268,10 +257,9 @@ def bundle(entries: list[bytes]) -> bytes:
     out = bytearray()
     for raw in entries:
         if len(raw) > MAX_BUNDLE_ENTRY:
-            raise LogError(
+            raise Broken(
                 "entry_too_large_for_bundle",
                 f"an entry of {len(raw)} bytes does not fit an entry bundle (max 65535)",
-                500,
             )
         out += struct.pack(">H", len(raw)) + raw
     return bytes(out)

@@ -14,10 +14,10 @@ from typing import Any
 from hotline_protocol.entries import notice_text_of
 from hotline_protocol.notices import Notice, parse_notice, validate_notice
 
+from ..errors import Forbidden, Invalid
 from ..settings import Settings
 from ..store.base import UserRecord
 from .index import NoticeRecord
-from .rules import RuleError
 
 
 def complete_posting(
@@ -41,7 +41,8 @@ def complete_posting(
 def _filled(
     body: Mapping[str, Any], user: UserRecord, settings: Settings, now_ms: int
 ) -> dict[str, Any]:
-    """``body`` with id, time and author filled in (RuleError when no author can be)."""
+    """``body`` with id, time and author filled in (Invalid when no author can be, Forbidden
+    when it is not the user)."""
     data = dict(body)
     if "id" not in data:
         data["id"] = fresh_id()
@@ -49,15 +50,15 @@ def _filled(
     author = data.get("author")
     if author is None:
         if not settings.unit or not settings.nation:
-            raise RuleError(
+            raise Invalid(
                 "author_required", "give an author (unit, nation): this node has no defaults"
             )
         data["author"] = {"id": user.name, "unit": settings.unit, "nation": settings.nation}
     elif isinstance(author, Mapping):
         author = dict(author)
         if author.setdefault("id", user.name) != user.name:
-            raise RuleError(
-                "author_mismatch", f"author.id must be the authenticated user {user.name!r}", 403
+            raise Forbidden(
+                "author_mismatch", f"author.id must be the authenticated user {user.name!r}"
             )
         author.setdefault("unit", settings.unit or None)
         author.setdefault("nation", settings.nation or None)

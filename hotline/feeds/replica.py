@@ -33,7 +33,7 @@ from hotline_protocol.note import Verifier, add_signatures, split_note
 from hotline_protocol.notices import requires_ack
 from hotline_protocol.witness import check_checkpoint
 
-from ..peering.errors import LinkError, Refusal
+from ..errors import Refusal, Superseded
 from ..store.base import CheckpointRecord, CosignatureRecord, Store
 from ..types import Clock, Side
 from .index import NoticeRecord
@@ -229,7 +229,7 @@ class Replica:
         reading while earlier runs are verified and stored, so a FLASH is never held up)."""
         async with self.lock:
             if start != self.have:  # another link moved the replica
-                raise LinkError("superseded", "the replica moved under this link", 4409)
+                raise Superseded("superseded", "the replica moved under this link")
             return await self._checkpoint(raws, note, old, proof, raw_msg)
 
     async def _checkpoint(

@@ -13,17 +13,8 @@ from collections.abc import Callable
 
 from hotline_protocol.notices import Notice, reference_of
 
+from ..errors import AlreadyClosed, Forbidden, RuleError, UnknownReference
 from .index import FeedIndex, NoticeRecord
-
-
-class RuleError(Exception):
-    """A notice breaks a feed rule; ``status`` is the HTTP status the API answers with."""
-
-    def __init__(self, code: str, detail: str, status: int = 422) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-        self.status = status
 
 
 def check_notice(
@@ -34,7 +25,8 @@ def check_notice(
     claimed: set[tuple[str, int]],
     early: Callable[[str, int, str], bool] = lambda _o, _i, _h: False,
 ) -> None:
-    """Raise RuleError when ``notice`` may not be appended to side ``own``'s feed.
+    """Raise RuleError (or Forbidden, for a notice of the wrong side) when ``notice`` may not
+    be appended to side ``own``'s feed.
 
     ``early`` tells whether a reference names a FLASH entry of the other side that arrived
     ahead of its backlog (verified by inclusion proof, not yet in the replica): it can be
@@ -46,16 +38,14 @@ def check_notice(
             return
         rec = _resolve(index, target.origin, target.index, target.leaf_hash)
         if rec.side == own or peer is None or rec.side != peer:
-            raise RuleError(
-                "wrong_side", "an ack must refer to an entry of the other side's feed", 403
-            )
+            raise Forbidden("wrong_side", "an ack must refer to an entry of the other side's feed")
         if rec.kind == "ack":
             raise RuleError("not_ackable", "an acknowledgement is not itself acknowledged")
     elif notice.kind == "cancel":
         assert target is not None
         rec = _resolve(index, target.origin, target.index, target.leaf_hash)
         if rec.side != own:
-            raise RuleError("wrong_side", "only the own side's notices can be cancelled", 403)
+            raise Forbidden("wrong_side", "only the own side's notices can be cancelled")
         if rec.kind in ("ack", "cancel"):
             raise RuleError("not_cancellable", f"a {rec.kind} cannot be cancelled")
         _not_closed(rec, claimed)
@@ -64,7 +54,7 @@ def check_notice(
         ref = notice.supersedes
         rec = _resolve(index, ref.origin, ref.index, ref.leaf_hash)
         if rec.side != own:
-            raise RuleError("wrong_side", "only the own side's notices can be updated", 403)
+            raise Forbidden("wrong_side", "only the own side's notices can be updated")
         if rec.kind != notice.kind:
             raise RuleError("kind_mismatch", f"an update of a {rec.kind} must be a {rec.kind}")
         _not_closed(rec, claimed)
@@ -74,23 +64,23 @@ def check_notice(
 def _resolve(index: FeedIndex, origin: str, i: int, leaf_hash: str) -> NoticeRecord:
     rec = index.resolve(origin, i, leaf_hash)
     if rec is None:
-        raise RuleError(
-            "unknown_reference", f"no entry {origin} #{i} with leaf hash {leaf_hash}", 404
+        raise UnknownReference(
+            "unknown_reference", f"no entry {origin} #{i} with leaf hash {leaf_hash}"
         )
     return rec
 
 
 def _not_closed(rec: NoticeRecord, claimed: set[tuple[str, int]]) -> None:
     if rec.cancelled_by is not None:
-        raise RuleError("already_cancelled", f"{rec.side} #{rec.index} is cancelled", 409)
+        raise AlreadyClosed("already_cancelled", f"{rec.side} #{rec.index} is cancelled")
     if rec.superseded_by is not None or (rec.side, rec.index) in claimed:
-        raise RuleError(
-            "already_superseded", f"{rec.side} #{rec.index} was already updated or cancelled", 409
+        raise AlreadyClosed(
+            "already_superseded", f"{rec.side} #{rec.index} was already updated or cancelled"
         )
 
 
 # Checks a notice against the feeds; ``claimed`` holds what earlier posts of the same batch
-# cancelled or superseded. Raises RuleError (or ProtocolError).
+# cancelled or superseded. Raises RuleError or Forbidden (or ProtocolError).
 Validator = Callable[[Notice, set[tuple[str, int]]], None]
 
 

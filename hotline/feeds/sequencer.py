@@ -38,9 +38,10 @@ from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Signer
 from hotline_protocol.notices import Notice
 
-from ..store.base import CheckpointRecord, Store, StoreError
+from ..errors import HotlineError, StoreError, Unavailable
+from ..store.base import CheckpointRecord, Store
 from .own import OwnFeed
-from .rules import RuleError, Validator
+from .rules import Validator
 
 log = logging.getLogger("hotline.sequencer")
 
@@ -121,7 +122,7 @@ class Sequencer:
                 pass
         for item in self._heap:
             if not item.future.done():
-                item.future.set_exception(RuleError("shutting_down", "the node is stopping", 503))
+                item.future.set_exception(Unavailable("shutting_down", "the node is stopping"))
 
     @property
     def queued(self) -> int:
@@ -151,7 +152,7 @@ class Sequencer:
                     await self._commit_batch(self._next_batch())
             except asyncio.CancelledError:
                 if fut.done() and not fut.cancelled():
-                    fut.exception()  # answered 503 by _fail; the caller is gone, not told
+                    fut.exception()  # refused by _fail (store_unavailable); the caller is gone
                 raise
         else:
             self._wake_for(rank)
@@ -227,10 +228,11 @@ class Sequencer:
 
     def _fail(self, batch: list[_Item], why: str) -> None:
         """The batch's write failed or was cut short. It may have been stored all the same:
-        the next write first takes in what the store holds. Its posts not yet told are answered
-        503; a retry with the same ``client_ref`` finds the entry if it was stored."""
+        the next write first takes in what the store holds. Its posts not yet told are refused
+        (Unavailable, store_unavailable); a retry with the same ``client_ref`` finds the entry
+        if it was stored."""
         self._unsure = True
-        err = RuleError("store_unavailable", why, 503)
+        err = Unavailable("store_unavailable", why)
         for item in batch:
             if not item.future.done():
                 item.future.set_exception(err)
@@ -282,7 +284,7 @@ class Sequencer:
                 entry = encode_entry(
                     feed.origin, start + len(accepted), prev, item.notice, item.text
                 )
-            except (ProtocolError, RuleError) as exc:
+            except (ProtocolError, HotlineError) as exc:  # the notice is refused
                 if not item.future.done():
                     item.future.set_exception(exc)
                 continue
@@ -354,8 +356,9 @@ class Sequencer:
     async def _take_in_stored(self) -> None:
         """After a failed write, take in what the store holds beyond the feed here: a write can
         be durable although its reply was lost (the connection died after the fsync). Its posts
-        were answered 503; their entries are published now, and the next append starts after
-        them instead of conflicting forever. Raises while the store is unreachable."""
+        were refused as store_unavailable; their entries are published now, and the next
+        append starts after them instead of conflicting forever. Raises while the store is
+        unreachable."""
         feed = self.feed
         size = await self._store.size(feed.origin)
         if size > feed.size:

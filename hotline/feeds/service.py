@@ -11,6 +11,7 @@ from typing import Any
 from hotline_protocol.entries import Entry
 from hotline_protocol.notices import notice_to_json
 
+from ..errors import BadRequest, Forbidden, NotFound
 from ..jsontext import JsonText
 from ..settings import Settings
 from ..store.base import Store, UserRecord
@@ -18,7 +19,6 @@ from ..types import Clock, Sides
 from .index import FeedIndex, NoticeRecord
 from .posting import ack_body, cancel_body, complete_posting
 from .replica import Replica
-from .rules import RuleError
 from .sequencer import Appended, Sequencer
 from .views import Filters, notice_view, state_of
 
@@ -96,9 +96,10 @@ class NoticeService:
         self, user: UserRecord, body: Mapping[str, Any], on_posted: OnPosted, *, no_null: bool
     ) -> asyncio.Future[Appended]:
         """A post without an idempotency key, for a caller that does not wait (the stream):
-        the notice is completed and validated now (NoticeError, RuleError raised here) and
-        queued; ``on_posted`` gets the result once the entry is durable, and the returned future
-        the entry or why it was refused. Not for FLASH notices: :meth:`post` writes them at once."""
+        the notice is completed and validated now (NoticeError, Invalid or Forbidden raised
+        here) and queued; ``on_posted`` gets the result once the entry is durable, and the
+        returned future the entry or why it was refused. Not for FLASH notices: :meth:`post`
+        writes them at once."""
         notice, text = complete_posting(
             body, user, self._settings, self._clock_ms(), no_null=no_null
         )
@@ -123,7 +124,7 @@ class NoticeService:
     ) -> tuple[dict[str, Any], bool]:
         target = self._early(side, index) or self._record(side, index)
         if side == self._sides.own.name:
-            raise RuleError("wrong_side", "acknowledge the other side's notices, not your own", 403)
+            raise Forbidden("wrong_side", "acknowledge the other side's notices, not your own")
         body = ack_body(target, response, reason, remark, precedence)
         return await self.post(user, body, client_ref, on_posted, no_null=True)
 
@@ -140,7 +141,7 @@ class NoticeService:
     ) -> tuple[dict[str, Any], bool]:
         target = self._record(side, index)
         if side != self._sides.own.name:
-            raise RuleError("wrong_side", "only the own side's notices can be cancelled", 403)
+            raise Forbidden("wrong_side", "only the own side's notices can be cancelled")
         body = cancel_body(target, reason, remark, precedence)
         return await self.post(user, body, client_ref, on_posted, no_null=True)
 
@@ -165,7 +166,7 @@ class NoticeService:
         """Newest first across both feeds (by notice time); ``cursor`` continues a listing."""
         index = self._index
         if filters.side is not None and self._sides.info(filters.side) is None:
-            raise RuleError("unknown_side", f"no side {filters.side!r}", 404)
+            raise NotFound("unknown_side", f"no side {filters.side!r}")
         after = _decode_cursor(cursor)
         now = self._clock_ms()
         deadlines = self._settings.deadlines
@@ -194,10 +195,10 @@ class NoticeService:
 
     def _record(self, side: str, index: int) -> NoticeRecord:
         if self._sides.info(side) is None:
-            raise RuleError("unknown_side", f"no side {side!r}", 404)
+            raise NotFound("unknown_side", f"no side {side!r}")
         rec = self._index.get(side, index)
         if rec is None:
-            raise RuleError("unknown_entry", f"{side} has no entry {index}", 404)
+            raise NotFound("unknown_entry", f"{side} has no entry {index}")
         return rec
 
     async def _views(self, recs: list[NoticeRecord]) -> list[dict[str, Any]]:
@@ -218,4 +219,4 @@ def _decode_cursor(cursor: str | None) -> tuple[int, str, int] | None:
         t, side, i = cursor.split(".")
         return int(t), side, int(i)
     except ValueError as exc:
-        raise RuleError("bad_cursor", "cursor is not one this node issued", 400) from exc
+        raise BadRequest("bad_cursor", "cursor is not one this node issued") from exc

@@ -1,11 +1,20 @@
-"""Errors of the peer link, and how the protocol library's errors become them.
+"""How the protocol library's errors become the peer link's.
 
-LinkError            the link must close (``code`` is the WebSocket close code)
-└── Refusal          the peer sent something that does not verify; kept as evidence
+The link's errors are a branch of the node's tree (:mod:`hotline.errors`):
 
-A malformed message (:class:`~hotline_protocol.errors.MessageError`, ``bad_message``) closes the
-link with 4400, a handshake that does not verify (:class:`~hotline_protocol.errors.HandshakeError`,
-``bad_auth``) with 4401: :func:`link_errors` turns one into the other.
+    LinkError            the link must close; ``reason`` is the close reason the peer sees
+    ├── BadMessage       a malformed message: ``bad_message``
+    ├── AuthFailed       a handshake that does not verify: ``bad_auth``, ``bad_handshake``
+    ├── UnknownPeer      the other end is not the pinned peer: ``unknown_peer``
+    ├── HandshakeTimeout the handshake took too long: ``handshake_timeout``
+    ├── Superseded       another link took over: ``superseded``
+    ├── LinkFailed       this node cannot go on: ``checkpoint_worker_stopped``
+    └── Refusal          the peer sent something that does not verify; kept as evidence
+
+A malformed message (:class:`~hotline_protocol.errors.MessageError`) becomes a BadMessage, a
+handshake that does not verify (:class:`~hotline_protocol.errors.HandshakeError`) an AuthFailed:
+:func:`link_errors` turns one into the other. Each closes the link with its class's close code
+(:data:`hotline.peering.transport.CLOSE_CODES`).
 """
 
 from __future__ import annotations
@@ -15,24 +24,7 @@ from contextlib import contextmanager
 
 from hotline_protocol.errors import HandshakeError, MessageError
 
-CLOSE_BAD_MESSAGE = 4400
-CLOSE_UNAUTHENTICATED = 4401
-
-
-class LinkError(Exception):
-    def __init__(self, reason: str, detail: str = "", close_code: int = CLOSE_BAD_MESSAGE) -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-        self.close_code = close_code
-
-
-class Refusal(LinkError):  # noqa: N818 - a refusal, not a failure
-    """Input from the peer that failed verification; ``raw`` is what was received."""
-
-    def __init__(self, reason: str, detail: str, raw: bytes) -> None:
-        super().__init__(reason, detail, 4422)
-        self.raw = raw
+from ..errors import AuthFailed, BadMessage
 
 
 @contextmanager
@@ -42,6 +34,6 @@ def link_errors() -> Iterator[None]:
     try:
         yield
     except HandshakeError as exc:
-        raise LinkError(exc.code, exc.message, CLOSE_UNAUTHENTICATED) from exc
+        raise AuthFailed(exc.code, exc.message) from exc
     except MessageError as exc:
-        raise LinkError(exc.code, str(exc.detail), CLOSE_BAD_MESSAGE) from exc
+        raise BadMessage(exc.code, str(exc.detail)) from exc

@@ -6,10 +6,10 @@ import asyncio
 import hashlib
 import logging
 
+from ..errors import Refusal
 from ..feeds.record import Recorder
 from ..store.base import EvidenceRecord, Store
 from ..types import Clock
-from .errors import Refusal
 
 log = logging.getLogger("hotline.peering")
 

@@ -7,7 +7,7 @@ outbox writes (:class:`~hotline.outbox.Outbox`: its writer task, and :meth:`Link
 task that appended a FLASH entry): control messages (receipts, FLASH entries, status) go
 before bulk replication, and the receive loop never waits on the socket, so two busy nodes
 cannot block each other. Anything the authenticated peer sends that does not verify raises a
-:class:`~hotline.peering.errors.Refusal`: the manager keeps it as evidence, tells the peer and
+:class:`~hotline.errors.Refusal`: the manager keeps it as evidence, tells the peer and
 closes the link.
 """
 
@@ -25,14 +25,15 @@ from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.errors import MessageError
 from hotline_protocol.note import Signer, Verifier
 
+from ..errors import AuthFailed, HandshakeTimeout, LinkError, LinkFailed, Refusal, UnknownPeer
 from ..feeds.own import FeedReader
 from ..feeds.record import Recorder
 from ..feeds.replica import Pending, Replica
 from ..outbox import Outbox
 from ..types import Clock
-from .errors import LinkError, Refusal, link_errors
+from .errors import link_errors
 from .sender import Sender
-from .transport import Closed, Transport
+from .transport import CLOSE_INTERNAL, Closed, Transport
 
 log = logging.getLogger("hotline.peering")
 HANDSHAKE_SECONDS = 10.0
@@ -47,7 +48,7 @@ async def handshake_listener(t: Transport, key: Signer, peer: Verifier, peer_ori
     await t.send(m.encode("hello", origin=key.name, nonce=nonce))
     msg = await _expect(t, "auth")
     if msg["origin"] != peer_origin:
-        raise LinkError("unknown_peer", f"origin {msg['origin']!r} is not the pinned peer", 4403)
+        raise UnknownPeer("unknown_peer", f"origin {msg['origin']!r} is not the pinned peer")
     with link_errors():
         m.check("dialer", peer, key.name, nonce, msg["nonce"], msg["sig"])
     await t.send(m.encode("welcome", sig=m.sign("listener", key, peer_origin, msg["nonce"], nonce)))
@@ -56,7 +57,7 @@ async def handshake_listener(t: Transport, key: Signer, peer: Verifier, peer_ori
 async def handshake_dialer(t: Transport, key: Signer, peer: Verifier, peer_origin: str) -> None:
     hello = await _expect(t, "hello")
     if hello["origin"] != peer_origin:
-        raise LinkError("unknown_peer", f"origin {hello['origin']!r} is not the pinned peer", 4403)
+        raise UnknownPeer("unknown_peer", f"origin {hello['origin']!r} is not the pinned peer")
     nonce = m.new_nonce()
     with link_errors():
         m.check_nonce(hello["nonce"])
@@ -77,13 +78,13 @@ async def _expect(t: Transport, kind: str) -> dict[str, Any]:
     try:
         text = await asyncio.wait_for(t.recv(), HANDSHAKE_SECONDS)
     except TimeoutError as exc:
-        raise LinkError(
-            "handshake_timeout", f"no {kind} in {HANDSHAKE_SECONDS:.0f} s", 4408
+        raise HandshakeTimeout(
+            "handshake_timeout", f"no {kind} in {HANDSHAKE_SECONDS:.0f} s"
         ) from exc
     with link_errors():
         msg = m.decode(text)
     if msg["type"] != kind:
-        raise LinkError("bad_handshake", f"expected {kind}, got {msg['type']}", 4401)
+        raise AuthFailed("bad_handshake", f"expected {kind}, got {msg['type']}")
     return msg
 
 
@@ -211,7 +212,7 @@ class Link:
             if not reader.done():  # a checkpoint was refused (or the store failed)
                 await cancel_all([reader])
                 worker.result()
-                raise LinkError("checkpoint_worker_stopped", "", 1011)
+                raise LinkFailed("checkpoint_worker_stopped")
             reader.result()
         finally:
             busy = self._busy
@@ -301,7 +302,7 @@ class Link:
             pass
         except Exception:
             log.exception("peer sender failed")
-            await self.t.close(1011, "sender failed")
+            await self.t.close(CLOSE_INTERNAL, "sender failed")
 
     async def _ticker(self) -> None:
         last_status = time.monotonic()

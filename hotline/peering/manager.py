@@ -16,12 +16,19 @@ from websockets.asyncio.client import connect
 from hotline_protocol.entries import Entry
 from hotline_protocol.note import Signer, Verifier
 
+from ..errors import LinkError, Refusal
 from ..events import LinkEvent, LinkState, Publish
 from ..settings import PeerSettings
 from ..types import Side
-from .errors import LinkError, Refusal
 from .link import Link, LinkParts, cancel_all, handshake_dialer, handshake_listener
-from .transport import ClientTransport, Closed, Transport
+from .transport import (
+    CLOSE_GOING_AWAY,
+    CLOSE_SUPERSEDED,
+    ClientTransport,
+    Closed,
+    Transport,
+    close_code,
+)
 
 log = logging.getLogger("hotline.peering")
 MAX_FRAME = 2 * 1024 * 1024
@@ -75,7 +82,7 @@ class PeerManager:
             await cancel_all([self._dial_task])
         link = self.link
         if link is not None:
-            await link.t.close(1001, "node stopping")
+            await link.t.close(CLOSE_GOING_AWAY, "node stopping")
             try:
                 await asyncio.wait_for(link.done.wait(), REPLACE_SECONDS)
             except TimeoutError:
@@ -175,15 +182,17 @@ class PeerManager:
         """Run a link over an authenticated transport until it ends; None if it was not kept."""
         async with self._settle:
             if self._stopping:
-                await transport.close(1001, "node stopping")
+                await transport.close(CLOSE_GOING_AWAY, "node stopping")
                 return None
             current = self.link
             if current is not None:
                 if current.dialer < dialer:
-                    await transport.close(4409, "a link dialed by the smaller origin is up")
+                    await transport.close(
+                        CLOSE_SUPERSEDED, "a link dialed by the smaller origin is up"
+                    )
                     return None
                 why = "redialed" if current.dialer == dialer else "the smaller origin dialed"
-                await current.t.close(4409, f"replaced: {why}")
+                await current.t.close(CLOSE_SUPERSEDED, f"replaced: {why}")
                 try:
                     await asyncio.wait_for(current.done.wait(), REPLACE_SECONDS)
                 except TimeoutError:
@@ -217,7 +226,7 @@ class PeerManager:
             link.failure = exc.reason
         log.warning("peer link: %s", self.last_error)
         try:
-            await transport.close(exc.close_code, exc.reason)
+            await transport.close(close_code(exc), exc.reason)
         except Exception:
             pass
 

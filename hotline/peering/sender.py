@@ -21,8 +21,8 @@ from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Signature, split_note
 
+from ..errors import Refusal
 from ..feeds.own import FeedReader
-from .errors import Refusal
 
 MAX_MESSAGE_BYTES = 1024 * 1024  # base64 entry bytes per ``entries`` message
 # Entries per message sent (the receiver takes up to peer.MAX_ENTRIES_PER_MESSAGE): each

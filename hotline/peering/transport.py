@@ -4,7 +4,11 @@
 
 ``congested()`` says whether a send now might wait for the peer to read (the socket's buffers
 are full): the sequencer sends a FLASH on at once only when it would not, so that a peer that
-stops reading can never hold up the node's own writes."""
+stops reading can never hold up the node's own writes.
+
+The peer link's close codes are all here: :data:`CLOSE_CODES` gives each
+:class:`~hotline.errors.LinkError` class its code (the close reason is the error's ``reason``),
+and a few closes that are no error have their own constant."""
 
 from __future__ import annotations
 
@@ -15,10 +19,41 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
+from ..errors import (
+    AuthFailed,
+    BadMessage,
+    HandshakeTimeout,
+    LinkError,
+    LinkFailed,
+    Refusal,
+    Superseded,
+    UnknownPeer,
+)
 from ..wsserver import WRITABLE
-from .errors import Refusal
 
 EVIDENCE_BYTES = 64 * 1024
+
+# close codes: 1xxx from RFC 6455, 4xxx private to the link (HTTP status + 4000 where one fits)
+CLOSE_GOING_AWAY = 1001  # the node is stopping
+CLOSE_INTERNAL = 1011  # this node failed
+CLOSE_NOT_PAIRED = 4404  # the listener has no peer pinned
+CLOSE_SUPERSEDED = 4409  # another link to the same peer is kept
+# the close code of each link error (a subclass listed has its own)
+CLOSE_CODES: dict[type[LinkError], int] = {
+    BadMessage: 4400,
+    AuthFailed: 4401,
+    UnknownPeer: 4403,
+    HandshakeTimeout: 4408,
+    Superseded: CLOSE_SUPERSEDED,
+    Refusal: 4422,
+    LinkFailed: CLOSE_INTERNAL,
+    LinkError: CLOSE_INTERNAL,
+}
+
+
+def close_code(exc: LinkError) -> int:
+    """The close code the link closes with for ``exc``."""
+    return next(CLOSE_CODES[c] for c in type(exc).__mro__ if c in CLOSE_CODES)
 
 
 class Closed(Exception):  # noqa: N818

@@ -1,6 +1,7 @@
-"""Errors of the provisioning package: each says, in ``str(exc)``, what is wrong, in one line
-fit to show an operator (the runner's carries the node's log tail after it). A step that raises
-has changed nothing on disk.
+"""Errors of the provisioning package, a branch of :class:`hotline.errors.HotlineError`: each
+says, in ``str(exc)`` (its ``detail``), what is wrong, in one line fit to show an operator (the
+runner's carries the node's log tail after it); ``code`` names the class. A step that raises has
+changed nothing on disk.
 
 ProvisionError             setting up or running a node directory cannot go on
 ├── NodeExistsError        init: the directory already holds a node, or is not a directory
@@ -13,32 +14,54 @@ ProvisionError             setting up or running a node directory cannot go on
 
 from __future__ import annotations
 
+from ..errors import HotlineError
 
-class ProvisionError(Exception):
+
+class ProvisionError(HotlineError):
     """Setting up or running a node directory cannot go on; ``str(exc)`` says why."""
+
+    code = "provision_failed"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(type(self).code, message)
+
+    def __str__(self) -> str:
+        return str(self.detail)
 
 
 class NodeExistsError(ProvisionError):
     """The directory already holds a node (``hotline.toml``, ``keys/`` or the card), or it is a
     file; nothing is overwritten."""
 
+    code = "node_exists"
+
 
 class InvalidSettingsError(ProvisionError):
     """The values given for a new node do not pass the node's settings' checks."""
 
+    code = "invalid_settings"
+
 
 class CardError(ProvisionError):
     """The card is malformed or its keys do not match what it claims."""
+
+    code = "bad_card"
 
 
 class PairingError(ProvisionError):
     """The card cannot be pinned: it is this node's own, it has this node's side name, or
     another side's card is pinned and replacing it was not asked for."""
 
+    code = "pairing_refused"
+
 
 class UnknownUserError(ProvisionError):
     """The store has no user of that name."""
 
+    code = "unknown_user"
+
 
 class NodeStartError(ProvisionError):
     """The node exited or did not answer ``/healthz`` in time; the message has its log tail."""
+
+    code = "node_start_failed"

@@ -10,13 +10,12 @@ Pick one by URL with :func:`open_store`, then ``await store.open()``::
 
 from __future__ import annotations
 
+from hotline.errors import StoreError
 from hotline.store.base import (
     CheckpointRecord,
     CosignatureRecord,
     EvidenceRecord,
     Store,
-    StoreConflict,
-    StoreError,
     UserRecord,
 )
 from hotline.store.redis import RedisStore, redact
@@ -29,8 +28,6 @@ __all__ = [
     "RedisStore",
     "SqliteStore",
     "Store",
-    "StoreConflict",
-    "StoreError",
     "UserRecord",
     "open_store",
 ]

@@ -6,6 +6,9 @@ method that writes returns only once the data is on disk, so callers may acknowl
 
 Feeds are identified by their origin string. Entries are opaque bytes with their leaf hash; the
 node keeps its own in-memory indexes and rebuilds them from the store at start.
+
+A store that fails raises :class:`~hotline.errors.StoreError`; a conditional write that finds
+another state, :class:`~hotline.errors.StoreConflict` (both in :mod:`hotline.errors`).
 """
 
 from __future__ import annotations
@@ -13,19 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
-
-
-class StoreError(Exception):
-    """The store is unreachable, misconfigured or refused an operation."""
-
-
-class StoreConflict(StoreError):  # noqa: N818
-    """A conditional write found another state than expected (``expected``/``found``)."""
-
-    def __init__(self, message: str, *, expected: object = None, found: object = None) -> None:
-        super().__init__(message)
-        self.expected = expected
-        self.found = found
 
 
 @dataclass(frozen=True, slots=True)

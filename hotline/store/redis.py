@@ -24,12 +24,11 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 
+from hotline.errors import StoreConflict, StoreError
 from hotline.store.base import (
     CheckpointRecord,
     CosignatureRecord,
     EvidenceRecord,
-    StoreConflict,
-    StoreError,
     UserRecord,
     check_append,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .base import StoreError
+from ..errors import StoreError
 
 # KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), refs (hash)
 # ARGV: start ('*': no entries, no size check), n, has checkpoint, cp size, root, note, stored_ms,

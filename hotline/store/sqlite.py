@@ -26,12 +26,11 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from hotline.errors import StoreConflict, StoreError
 from hotline.store.base import (
     CheckpointRecord,
     CosignatureRecord,
     EvidenceRecord,
-    StoreConflict,
-    StoreError,
     UserRecord,
     check_append,
 )

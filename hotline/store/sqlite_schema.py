@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .base import StoreError
+from ..errors import StoreError
 
 SCHEMA_VERSION = 1
 _SCHEMA = """

@@ -7,7 +7,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from .base import CheckpointRecord, CosignatureRecord, StoreConflict, StoreError
+from ..errors import StoreConflict, StoreError
+from .base import CheckpointRecord, CosignatureRecord
 
 
 def write_append(

@@ -3,7 +3,7 @@ parsed and checked, and what the node sends) are :mod:`hotline_protocol.stream`.
 
 session.py    one connection: authentication, reader, writer, pipelined posts
 replay.py     a subscription's events: replayed after a cursor, then live, without a gap
-errors.py     StreamError, Close and the close codes; errors described as REST does
+errors.py     Close and the close codes
 """
 
 from .session import StreamSession

@@ -34,6 +34,7 @@ from hotline_protocol.notices import NOTICE_TYPES
 
 from ..auth import allowed
 from ..auth.users import authenticate
+from ..errors import StoreError, StreamError, explain
 from ..events import Cursor, EventHub
 from ..feeds.index import FeedIndex
 from ..feeds.sequencer import Appended
@@ -41,7 +42,7 @@ from ..feeds.service import NoticeService
 from ..feeds.views import Filters
 from ..jsontext import dumps_text
 from ..outbox import Outbox
-from ..store.base import Store, StoreError, UserRecord
+from ..store.base import Store, UserRecord
 from ..types import Clock, Sides
 from .errors import (
     CLOSE_FORBIDDEN,
@@ -50,8 +51,6 @@ from .errors import (
     CLOSE_TOO_BIG,
     CLOSE_UNAUTHENTICATED,
     Close,
-    StreamError,
-    describe,
 )
 from .replay import EventFeed
 
@@ -344,7 +343,7 @@ class StreamSession:
             self._reply(self._error_reply(mid, exc))
 
     def _error_reply(self, mid: str | int | None, exc: BaseException) -> m.Outgoing:
-        described = describe(exc) if isinstance(exc, Exception) else None
+        described = explain(exc)
         if described is None:
             log.error("stream message %r failed", mid, exc_info=exc)
             return m.error(mid, "internal_error", "the node failed to handle the message")
@@ -429,7 +428,7 @@ class StreamSession:
 
     async def _send_close(self, close: Close) -> None:
         try:
-            await self._bounded(self.ws.close(close.code, close.reason), CLOSE_TIMEOUT)
+            await self._bounded(self.ws.close(close.close_code, close.reason), CLOSE_TIMEOUT)
         except _Gone:
             pass
 

@@ -24,8 +24,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 import hotline_protocol.entries
+from hotline.api.errors import describe
 from hotline.auth.users import add_user
-from hotline.errors import describe
 from hotline.keys import witness_name
 from hotline_protocol.cosignature import CosignatureSigner
 from hotline_protocol.entries import MAX_ENTRY_BYTES, encode_entry

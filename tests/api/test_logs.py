@@ -18,8 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
+from hotline.api.errors import status_of
+from hotline.errors import BadRequest, Broken
 from hotline.feeds.logs import bundle, encode_tile_index, parse_tile_path, tile_path
-from hotline.feeds.rules import RuleError
 from hotline.keys import generate_keys
 from hotline.settings import Settings
 from hotline.store.base import CheckpointRecord, CosignatureRecord
@@ -385,7 +386,7 @@ def test_tile_paths() -> None:
 
 def test_entry_bundles_hold_entries_up_to_65535_bytes() -> None:
     assert unbundle(bundle([b"", b"a" * 65535, b"b"])) == [b"", b"a" * 65535, b"b"]
-    with pytest.raises(RuleError) as info:
+    with pytest.raises(Broken) as info:
         bundle([b"a" * 65536])
     assert info.value.code == "entry_too_large_for_bundle"
 
@@ -411,9 +412,9 @@ def test_entry_bundles_hold_entries_up_to_65535_bytes() -> None:
     ],
 )
 def test_bad_tile_paths_are_refused(path: str) -> None:
-    with pytest.raises(RuleError) as info:
+    with pytest.raises(BadRequest) as info:
         parse_tile_path(path)
-    assert (info.value.status, info.value.code) == (400, "bad_tile_path")
+    assert (status_of(info.value), info.value.code) == (400, "bad_tile_path")
 
 
 async def test_full_and_partial_tiles(node_app: NodeApp) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hotline.feeds.rules import RuleError
+from hotline.errors import RuleError
 from hotline.store.sqlite import SqliteStore
 
 from .conftest import LIAISON, NodeApp

@@ -24,9 +24,10 @@ import pytest
 
 from hotline.app import create_app
 from hotline.auth.users import add_user
+from hotline.errors import StoreError
 from hotline.keys import generate_keys
 from hotline.settings import Settings
-from hotline.store.base import CheckpointRecord, StoreError
+from hotline.store.base import CheckpointRecord
 from hotline.store.redis import RedisStore
 from hotline_protocol.audit import verify_export
 from tests.helpers.node_process import NodeProcess, make_node_dir

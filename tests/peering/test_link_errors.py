@@ -1,11 +1,14 @@
 """The link's edge: the protocol library's message and handshake errors become the LinkError
-that closes the link, with the close code, reason and detail the peer sees."""
+that closes the link, with the close code (the transport's table), reason and detail the peer
+sees."""
 
 from __future__ import annotations
 
 import pytest
 
-from hotline.peering.errors import LinkError, Refusal, link_errors
+from hotline.errors import LinkError, Refusal
+from hotline.peering.errors import link_errors
+from hotline.peering.transport import close_code
 from hotline_protocol import peer as m
 from hotline_protocol.note import Signer
 
@@ -16,12 +19,12 @@ def test_a_handshake_that_does_not_verify_closes_with_4401() -> None:
     sig = m.sign("dialer", key, "bravo.hotline.example", theirs, mine)
     with pytest.raises(LinkError) as info, link_errors():
         m.check("listener", key.verifier(), "bravo.hotline.example", theirs, mine, sig)
-    assert (info.value.reason, info.value.close_code) == ("bad_auth", 4401)
+    assert (info.value.reason, close_code(info.value)) == ("bad_auth", 4401)
     assert str(info.value) == "bad_auth: signature does not verify with the pinned log key"
     assert not isinstance(info.value, Refusal)
     with pytest.raises(LinkError) as info, link_errors():
         m.check_nonce(m.b64(b"short"))
-    assert (info.value.reason, info.value.detail, info.value.close_code) == (
+    assert (info.value.reason, info.value.detail, close_code(info.value)) == (
         "bad_auth",
         "nonce must be 32 bytes",
         4401,
@@ -39,7 +42,7 @@ def test_a_handshake_that_does_not_verify_closes_with_4401() -> None:
 def test_a_malformed_message_closes_with_4400(text: str, detail: str) -> None:
     with pytest.raises(LinkError) as info, link_errors():
         m.decode(text)
-    assert (info.value.reason, info.value.close_code) == ("bad_message", 4400)
+    assert (info.value.reason, close_code(info.value)) == ("bad_message", 4400)
     assert detail in info.value.detail
     assert str(info.value) == f"bad_message: {info.value.detail}"
 
@@ -47,7 +50,7 @@ def test_a_malformed_message_closes_with_4400(text: str, detail: str) -> None:
 def test_a_nonce_that_is_not_base64_is_a_bad_message() -> None:
     with pytest.raises(LinkError) as info, link_errors():
         m.check_nonce("not base64!")
-    assert (info.value.reason, info.value.detail, info.value.close_code) == (
+    assert (info.value.reason, info.value.detail, close_code(info.value)) == (
         "bad_message",
         "nonce is not base64",
         4400,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from hotline.errors import StoreConflict, StoreError
 from hotline.settings import Limits
 from hotline.store import (
     CheckpointRecord,
@@ -27,8 +28,6 @@ from hotline.store import (
     RedisStore,
     SqliteStore,
     Store,
-    StoreConflict,
-    StoreError,
     UserRecord,
     open_store,
 )

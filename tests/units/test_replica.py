@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
+from hotline.errors import Refusal
 from hotline.events import AlarmEvent, AppendedEvent, DeliveredEvent
 from hotline.feeds.replica import Replica
-from hotline.peering.errors import Refusal
 from hotline_protocol.checkpoint import Checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
 from hotline_protocol.merkle import Tree

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from hotline.errors import Refusal
 from hotline.events import DeliveredEvent
 from hotline.feeds.own import OwnFeed
 from hotline.feeds.rules import validator
 from hotline.feeds.sequencer import Sequencer
-from hotline.peering.errors import Refusal
 from hotline.peering.sender import Sender
 from hotline_protocol.cosignature import CosignatureSigner, CosignatureVerifier, cosign
 from hotline_protocol.merkle import Tree
