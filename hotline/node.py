@@ -111,6 +111,8 @@ class Node:
                 own.name,
                 peer.name if peer is not None else None,
                 self.replica.is_early if self.replica is not None else lambda _o, _i, _h: False,
+                clock_ms=clock_ms,
+                time_tolerance_s=limits.time_tolerance_s,
             ),
             committed=self.own_feed.committed,
             clock_ms=clock_ms,

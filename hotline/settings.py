@@ -75,6 +75,10 @@ class Limits(BaseModel):
     # most this often; FLASH entries are pushed at once in any case.
     run_interval_ms: float = Field(default=50, ge=0, le=10_000)
     page_max: int = Field(default=500, ge=1)
+    # A posted notice's claimed ``time`` may differ from the node's clock by this much at most
+    # (seconds); a peer entry whose claimed time lies further outside its witnessed bracket is
+    # flagged.
+    time_tolerance_s: float = Field(default=300, ge=1, le=86_400)
 
 
 class Settings(BaseSettings):

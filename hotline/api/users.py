@@ -19,6 +19,8 @@ class NewUser(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     role: Role
+    nation: str | None = None  # ISO 3166-1 alpha-3; default: the node's
+    unit: str | None = None  # default: the node's
 
 
 @router.get("", summary="List users (never their tokens)")
@@ -26,7 +28,14 @@ async def list_users(api: Api, _: Admin) -> dict[str, Any]:
     users = await api.store.list_users()
     return {
         "users": [
-            {"name": u.name, "role": u.role, "created": u.created_ms, "revoked": u.revoked_ms}
+            {
+                "name": u.name,
+                "role": u.role,
+                "nation": u.nation,
+                "unit": u.unit,
+                "created": u.created_ms,
+                "revoked": u.revoked_ms,
+            }
             for u in users
         ]
     }
@@ -34,8 +43,16 @@ async def list_users(api: Api, _: Admin) -> dict[str, Any]:
 
 @router.post("", status_code=201, summary="Add a user; the token is shown once")
 async def create_user(body: NewUser, api: Api, _: Admin) -> dict[str, Any]:
-    user, token = await add_user(api.store, body.name, body.role, api.clock_ms())
-    return {"name": user.name, "role": user.role, "token": token}
+    user, token = await add_user(
+        api.store, body.name, body.role, api.clock_ms(), nation=body.nation, unit=body.unit
+    )
+    return {
+        "name": user.name,
+        "role": user.role,
+        "nation": user.nation,
+        "unit": user.unit,
+        "token": token,
+    }
 
 
 @router.delete("/{name}", summary="Revoke a user's token")

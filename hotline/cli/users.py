@@ -36,6 +36,11 @@ def add_parser(subparsers: Any) -> None:
     add_dir(add)
     add.add_argument("name", metavar="NAME", help="user name: 1-64 of a-z 0-9 . _ -")
     add.add_argument("--role", required=True, choices=ROLES, help="what the user may do")
+    add.add_argument(
+        "--nation",
+        help="the nation the user posts as (ISO 3166-1 alpha-3); default: the node's",
+    )
+    add.add_argument("--unit", help="the unit the user posts as; default: the node's")
     add.set_defaults(func=run_add)
 
     ls = add_command(
@@ -59,7 +64,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    print(create_user(args.dir, args.name, args.role))
+    print(create_user(args.dir, args.name, args.role, args.nation, args.unit))
     return 0
 
 

@@ -1,8 +1,9 @@
 """Turn what a client sends (REST body, stream message) into a complete notice.
 
 The node fills what the client may leave out: ``id`` (a fresh UUID), ``time`` (now) and the
-``author`` (the authenticated user, with the node's configured unit and nation). An author given
-by the client must name the authenticated user: nobody posts in someone else's name.
+``author`` (the authenticated user, with the user's unit and nation, or the node's configured
+ones for a user who has none). An author given by the client must be the authenticated user, of
+that unit and nation: nobody posts in someone else's name, nor as another unit or nation.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from hotline_protocol.entries import notice_text_of
+from hotline_protocol.entries import notice_text, notice_text_of
+from hotline_protocol.errors import ProtocolError
 from hotline_protocol.notices import Notice, parse_notice, validate_notice
 
-from ..errors import Forbidden, Invalid
+from ..errors import Forbidden, HotlineError, Invalid
 from ..settings import Settings
 from ..store.base import UserRecord
 from .index import NoticeRecord
@@ -38,6 +40,40 @@ def complete_posting(
     return notice, notice_text_of(data, notice)
 
 
+def check_time(claimed_ms: int, now_ms: int, tolerance_s: float) -> None:
+    """Invalid ``time_out_of_range`` when a notice's claimed time is further than the
+    tolerance from the node's clock (the detail gives the bounds, unix ms)."""
+    tolerance = int(tolerance_s * 1000)
+    if abs(claimed_ms - now_ms) > tolerance:
+        raise Invalid(
+            "time_out_of_range",
+            {
+                "time": claimed_ms,
+                "earliest": now_ms - tolerance,
+                "latest": now_ms + tolerance,
+                "reason": f"time must be within {tolerance_s:g} s of the node's clock",
+            },
+        )
+
+
+def same_posting(
+    body: Mapping[str, Any], user: UserRecord, settings: Settings, stored: Notice, text: bytes
+) -> bool:
+    """Whether ``body`` posts the notice whose canonical text is ``text``, once what it leaves
+    out (id, time, author) is taken from that notice: how a retried post with the same
+    Idempotency-Key is told from another post that reuses the key."""
+    data = dict(body)
+    data.setdefault("id", str(stored.id))
+    data.setdefault("time", stored.time)
+    if "author" not in data:
+        data["author"] = stored.author.model_dump(mode="json", exclude_none=True)
+    try:
+        notice = parse_notice(_filled(data, user, settings, stored.time))
+    except (ProtocolError, HotlineError):
+        return False
+    return notice_text(notice) == text
+
+
 def _filled(
     body: Mapping[str, Any], user: UserRecord, settings: Settings, now_ms: int
 ) -> dict[str, Any]:
@@ -48,20 +84,24 @@ def _filled(
         data["id"] = fresh_id()
     data.setdefault("time", now_ms)
     author = data.get("author")
+    unit, nation = user.unit or settings.unit or None, user.nation or settings.nation or None
     if author is None:
-        if not settings.unit or not settings.nation:
+        if not unit or not nation:
             raise Invalid(
                 "author_required", "give an author (unit, nation): this node has no defaults"
             )
-        data["author"] = {"id": user.name, "unit": settings.unit, "nation": settings.nation}
+        data["author"] = {"id": user.name, "unit": unit, "nation": nation}
     elif isinstance(author, Mapping):
         author = dict(author)
         if author.setdefault("id", user.name) != user.name:
             raise Forbidden(
                 "author_mismatch", f"author.id must be the authenticated user {user.name!r}"
             )
-        author.setdefault("unit", settings.unit or None)
-        author.setdefault("nation", settings.nation or None)
+        for field, own in (("unit", unit), ("nation", nation)):
+            if own is not None and author.setdefault(field, own) != own:
+                raise Forbidden(
+                    "author_mismatch", f"author.{field} must be {own!r}, the user's {field}"
+                )
         data["author"] = {k: v for k, v in author.items() if v is not None}
     return data
 

@@ -4,17 +4,35 @@
   is not itself an ack;
 - a ``cancel`` refers to an entry of the own feed that is not already cancelled;
 - an update (``supersedes``) refers to an entry of the own feed of the same kind, neither
-  cancelled nor already superseded (updates form a chain: update the latest version).
+  cancelled nor already superseded (updates form a chain: update the latest version);
+- a notice's ``id`` is unique in its feed (409 ``duplicate_id``);
+- a downed pilot's ``distress_ref`` names an aircraft-in-distress entry held here, of either
+  feed;
+- the claimed ``time`` lies within ``limits.time_tolerance_s`` of the node's clock
+  (``time_out_of_range``), checked when the notice is appended (a retried post found by its
+  Idempotency-Key is not checked again).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from hotline_protocol.notices import Notice, reference_of
 
-from ..errors import AlreadyClosed, Forbidden, RuleError, UnknownReference
+from ..errors import AlreadyClosed, Conflict, Forbidden, RuleError, UnknownReference
+from ..types import Clock
 from .index import FeedIndex, NoticeRecord
+from .posting import check_time
+
+
+@dataclass
+class Claims:
+    """What earlier notices of the batch being written took: the entries they cancelled or
+    superseded, and their ids."""
+
+    closed: set[tuple[str, int]] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
 
 
 def check_notice(
@@ -22,7 +40,7 @@ def check_notice(
     index: FeedIndex,
     own: str,
     peer: str | None,
-    claimed: set[tuple[str, int]],
+    claimed: Claims,
     early: Callable[[str, int, str], bool] = lambda _o, _i, _h: False,
 ) -> None:
     """Raise RuleError (or Forbidden, for a notice of the wrong side) when ``notice`` may not
@@ -31,6 +49,10 @@ def check_notice(
     ``early`` tells whether a reference names a FLASH entry of the other side that arrived
     ahead of its backlog (verified by inclusion proof, not yet in the replica): it can be
     acknowledged at once."""
+    notice_id = str(notice.id)
+    known = index.by_id(notice_id)
+    if notice_id in claimed.ids or (known is not None and known.side == own):
+        raise Conflict("duplicate_id", f"a notice with id {notice_id} is in {own}'s feed already")
     target = reference_of(notice)
     if notice.kind == "ack":
         assert target is not None
@@ -49,7 +71,7 @@ def check_notice(
         if rec.kind in ("ack", "cancel"):
             raise RuleError("not_cancellable", f"a {rec.kind} cannot be cancelled")
         _not_closed(rec, claimed)
-        claimed.add((rec.side, rec.index))
+        claimed.closed.add((rec.side, rec.index))
     if notice.supersedes is not None:
         ref = notice.supersedes
         rec = _resolve(index, ref.origin, ref.index, ref.leaf_hash)
@@ -58,7 +80,23 @@ def check_notice(
         if rec.kind != notice.kind:
             raise RuleError("kind_mismatch", f"an update of a {rec.kind} must be a {rec.kind}")
         _not_closed(rec, claimed)
-        claimed.add((rec.side, rec.index))
+        claimed.closed.add((rec.side, rec.index))
+    distress = getattr(notice, "distress_ref", None)
+    if distress is not None:
+        found = index.resolve(distress.origin, distress.index, distress.leaf_hash)
+        if found is None:
+            raise RuleError(
+                "unknown_distress_ref",
+                f"distress_ref names no entry held: {distress.origin} #{distress.index} with "
+                f"leaf hash {distress.leaf_hash}",
+            )
+        if found.kind != "aircraft_in_distress":
+            raise RuleError(
+                "bad_distress_ref",
+                f"distress_ref names {found.side} #{found.index}, a {found.kind}, "
+                "not an aircraft_in_distress",
+            )
+    claimed.ids.add(notice_id)
 
 
 def _resolve(index: FeedIndex, origin: str, i: int, leaf_hash: str) -> NoticeRecord:
@@ -70,18 +108,18 @@ def _resolve(index: FeedIndex, origin: str, i: int, leaf_hash: str) -> NoticeRec
     return rec
 
 
-def _not_closed(rec: NoticeRecord, claimed: set[tuple[str, int]]) -> None:
+def _not_closed(rec: NoticeRecord, claimed: Claims) -> None:
     if rec.cancelled_by is not None:
         raise AlreadyClosed("already_cancelled", f"{rec.side} #{rec.index} is cancelled")
-    if rec.superseded_by is not None or (rec.side, rec.index) in claimed:
+    if rec.superseded_by is not None or (rec.side, rec.index) in claimed.closed:
         raise AlreadyClosed(
             "already_superseded", f"{rec.side} #{rec.index} was already updated or cancelled"
         )
 
 
 # Checks a notice against the feeds; ``claimed`` holds what earlier posts of the same batch
-# cancelled or superseded. Raises RuleError or Forbidden (or ProtocolError).
-Validator = Callable[[Notice, set[tuple[str, int]]], None]
+# took. Raises a HotlineError (or ProtocolError).
+Validator = Callable[[Notice, Claims], None]
 
 
 def validator(
@@ -89,10 +127,16 @@ def validator(
     own: str,
     peer: str | None,
     early: Callable[[str, int, str], bool] = lambda _o, _i, _h: False,
+    *,
+    clock_ms: Clock | None = None,
+    time_tolerance_s: float = 300,
 ) -> Validator:
-    """The sequencer's check of each notice against the feeds (see :func:`check_notice`)."""
+    """The sequencer's check of each notice against the feeds (see :func:`check_notice`) and,
+    given a clock, of its claimed time against the node's."""
 
-    def validate(notice: Notice, claimed: set[tuple[str, int]]) -> None:
+    def validate(notice: Notice, claimed: Claims) -> None:
+        if clock_ms is not None:
+            check_time(notice.time, clock_ms(), time_tolerance_s)
         check_notice(notice, index, own, peer, claimed, early)
 
     return validate

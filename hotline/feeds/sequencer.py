@@ -41,7 +41,7 @@ from hotline_protocol.notices import Notice
 from ..errors import HotlineError, StoreError, Unavailable
 from ..store.base import CheckpointRecord, Store
 from .own import OwnFeed
-from .rules import Validator
+from .rules import Claims, Validator
 
 log = logging.getLogger("hotline.sequencer")
 
@@ -272,7 +272,7 @@ class Sequencer:
         refs: dict[str, int] = {}
         replays: list[tuple[_Item, int]] = []
         prev = feed.prev()
-        claimed: set[tuple[str, int]] = set()
+        claimed = Claims()
         for item in batch:
             if item.ref_key is not None:
                 known = self._refs.get(item.ref_key, refs.get(item.ref_key))

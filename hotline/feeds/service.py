@@ -11,13 +11,13 @@ from typing import Any
 from hotline_protocol.entries import Entry
 from hotline_protocol.notices import notice_to_json
 
-from ..errors import BadRequest, Forbidden, NotFound
+from ..errors import BadRequest, Forbidden, Invalid, NotFound
 from ..jsontext import JsonText
 from ..settings import Settings
 from ..store.base import Store, UserRecord
 from ..types import Clock, Sides
 from .index import FeedIndex, NoticeRecord
-from .posting import ack_body, cancel_body, complete_posting
+from .posting import ack_body, cancel_body, complete_posting, same_posting
 from .replica import Replica
 from .sequencer import Appended, Sequencer
 from .views import Filters, notice_view, state_of
@@ -89,6 +89,14 @@ class NoticeService:
             on_posted(told)
 
         appended = await self._sequencer.append(notice, ref_key, tell if on_posted else None, text)
+        if appended.replayed and not same_posting(
+            body, user, self._settings, appended.entry.notice, appended.entry.notice_json
+        ):
+            raise Invalid(
+                "idempotency_key_reused",
+                f"Idempotency-Key {client_ref!r} was used for another notice "
+                f"({side} #{appended.entry.index})",
+            )
         result = told if told is not None else entry_result(appended.entry, side)
         return result, appended.replayed
 

@@ -45,11 +45,14 @@ def with_store(directory: Path, work: Callable[[Store], Awaitable[T]]) -> T:
     return _run(go())
 
 
-def create_user(directory: Path, name: str, role: str) -> str:
-    """Add a user to the node's store; its one-time token (the store keeps only its hash)."""
+def create_user(
+    directory: Path, name: str, role: str, nation: str | None = None, unit: str | None = None
+) -> str:
+    """Add a user to the node's store, posting as ``unit`` of ``nation`` (None: the node's);
+    its one-time token (the store keeps only its hash)."""
 
     async def work(store: Store) -> str:
-        _, token = await add_user(store, name, role, now_ms())
+        _, token = await add_user(store, name, role, now_ms(), nation=nation, unit=unit)
         return token
 
     return with_store(directory, work)

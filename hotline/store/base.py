@@ -43,6 +43,8 @@ class UserRecord:
     token_hash: str  # hex SHA-256 of the bearer token
     created_ms: int
     revoked_ms: int | None = None
+    nation: str | None = None  # the nation and unit the user posts as (None: the node's)
+    unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -279,7 +279,15 @@ class RedisStore:
     async def add_user(self, user: UserRecord) -> None:
         keys = [self._k("user", user.name), self._k("users"), self._k("tokens")]
         revoked = "" if user.revoked_ms is None else user.revoked_ms
-        args = [user.name, user.role, user.token_hash, user.created_ms, revoked]
+        args = [
+            user.name,
+            user.role,
+            user.token_hash,
+            user.created_ms,
+            revoked,
+            user.nation or "",
+            user.unit or "",
+        ]
         taken = _s(await self._eval(_ADD_USER, keys, args))
         if taken != "ok":
             raise StoreConflict(f"a user with this {taken} exists", found=taken)
@@ -290,7 +298,15 @@ class RedisStore:
             return None
         f = {_s(k): _s(v) for k, v in found.items()}
         revoked = int(f["revoked_ms"]) if "revoked_ms" in f else None
-        return UserRecord(name, f["role"], f["token_hash"], int(f["created_ms"]), revoked)
+        return UserRecord(
+            name,
+            f["role"],
+            f["token_hash"],
+            int(f["created_ms"]),
+            revoked,
+            f.get("nation") or None,
+            f.get("unit") or None,
+        )
 
     async def user_by_token_hash(self, token_hash: str) -> UserRecord | None:
         name = await self._do(self._r.hget(self._k("tokens"), token_hash))

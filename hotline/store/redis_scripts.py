@@ -83,12 +83,15 @@ if not same then return {0, cur[1], cur[2]} end
 redis.call('HSET', KEYS[1], 'size', ARGV[4], 'root', ARGV[5])
 return {1}
 """
-# KEYS: user, user names (set), token hashes (hash); ARGV: name, role, token hash, created, revoked
+# KEYS: user, user names (set), token hashes (hash); ARGV: name, role, token hash, created,
+# revoked, nation, unit ("" for none)
 _ADD_USER = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'name' end
 if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1 then return 'token_hash' end
 redis.call('HSET', KEYS[1], 'role', ARGV[2], 'token_hash', ARGV[3], 'created_ms', ARGV[4])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'revoked_ms', ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'nation', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'unit', ARGV[7]) end
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
 return 'ok'

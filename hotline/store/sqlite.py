@@ -294,9 +294,17 @@ class SqliteStore:
                 if exists(conn, "users", column, value):
                     raise StoreConflict(f"a user with this {column} exists", found=column)
             conn.execute(
-                "INSERT INTO users (name, role, token_hash, created_ms, revoked_ms)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (user.name, user.role, user.token_hash, user.created_ms, user.revoked_ms),
+                "INSERT INTO users (name, role, token_hash, created_ms, revoked_ms, nation, unit)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    user.name,
+                    user.role,
+                    user.token_hash,
+                    user.created_ms,
+                    user.revoked_ms,
+                    user.nation,
+                    user.unit,
+                ),
             )
 
         await self._write(tx)
@@ -356,7 +364,7 @@ def _configure(conn: sqlite3.Connection, path: object) -> None:
 
 
 _CHECKPOINT_SELECT = "SELECT origin, size, root, note, stored_ms FROM checkpoints"
-_USER_SELECT = "SELECT name, role, token_hash, created_ms, revoked_ms FROM users"
+_USER_SELECT = "SELECT name, role, token_hash, created_ms, revoked_ms, nation, unit FROM users"
 
 
 def _checkpoint(row: Sequence[Any]) -> CheckpointRecord:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE feeds (origin TEXT PRIMARY KEY, size INTEGER NOT NULL);
@@ -28,16 +28,21 @@ CREATE TABLE refs (
     FOREIGN KEY (origin, idx) REFERENCES entries (origin, idx));
 CREATE TABLE users (
     name TEXT PRIMARY KEY, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
-    created_ms INTEGER NOT NULL, revoked_ms INTEGER);
+    created_ms INTEGER NOT NULL, revoked_ms INTEGER, nation TEXT, unit TEXT);
 CREATE TABLE evidence (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, source TEXT NOT NULL,
     reason TEXT NOT NULL, detail TEXT NOT NULL, raw BLOB NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# What takes a store of version N to version N + 1, in one transaction with the version's update.
+_UPGRADES = {
+    1: "ALTER TABLE users ADD COLUMN nation TEXT; ALTER TABLE users ADD COLUMN unit TEXT;",
+}
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Create the schema in an empty file; refuse a file of another schema or application."""
+    """Create the schema in an empty file, or upgrade an older version of it step by step;
+    refuse a file of another application or of a newer schema."""
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if not tables:
         conn.executescript(
@@ -48,9 +53,16 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     if "store_info" not in tables:
         raise StoreError(f"{path} is a SQLite file but not a Hotline store")
     row = conn.execute("SELECT value FROM store_info WHERE key = 'schema_version'").fetchone()
-    if row is None or row[0] != str(SCHEMA_VERSION):
-        found = row[0] if row else "missing"
+    found = row[0] if row else "missing"
+    version = int(found) if isinstance(found, str) and found.isdigit() else None
+    if version is None or not 1 <= version <= SCHEMA_VERSION:
         raise StoreError(f"{path}: schema version {found}, this node needs {SCHEMA_VERSION}")
+    while version < SCHEMA_VERSION:
+        conn.executescript(
+            f"BEGIN IMMEDIATE; {_UPGRADES[version]} UPDATE store_info SET value ="
+            f" '{version + 1}' WHERE key = 'schema_version'; COMMIT;"
+        )
+        version += 1
 
 
 def sqlite_path(url: str) -> Path:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from hotline.feeds.posting import complete_posting
+from hotline.feeds.rules import Claims
 from hotline.feeds.sequencer import Appended, Sequencer
 from hotline.store.sqlite import SqliteStore
 from hotline_protocol.entries import Entry
@@ -191,7 +192,7 @@ async def test_a_flash_read_while_a_batch_is_encoded_waits_only_for_its_write(
     flash_task: list[asyncio.Task[Appended]] = []
     real_validate = sequencer._validate
 
-    def validate(n: Notice, claimed: set[tuple[str, int]]) -> None:
+    def validate(n: Notice, claimed: Claims) -> None:
         real_validate(n, claimed)
         if not flash_task:  # the batch is being encoded: a FLASH post comes
             flash_task.append(asyncio.create_task(sequencer.append(notice("flash", "FLASH"))))
@@ -230,7 +231,7 @@ async def test_a_flash_queued_before_a_batch_is_written_follows_its_write_withou
     flash_task: list[asyncio.Task[Appended]] = []
     real_validate = sequencer._validate
 
-    def validate(n: Notice, claimed: set[tuple[str, int]]) -> None:
+    def validate(n: Notice, claimed: Claims) -> None:
         real_validate(n, claimed)
         if not flash_task:  # the batch is being encoded: a FLASH post comes
             _queue_flash(sequencer, notice, told, flash_task)

@@ -30,7 +30,7 @@ async def test_overdue_flash_is_announced_again(pairs: Callable[..., Pair]) -> N
     b_stream = await StreamWatch.open(bravo.url, bravo.tokens["auditor"])
     try:
         body: dict[str, Any] = json.loads((EXAMPLES / "downed_pilot.json").read_text())
-        for key in ("id", "author", "time"):
+        for key in ("id", "author", "time", "distress_ref"):
             body.pop(key)
         body["precedence"] = "FLASH"
         posted = alpha.post(body)

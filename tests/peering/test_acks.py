@@ -21,11 +21,11 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "protocol" / "examples"
 
 
 def example(kind: str, **extra: Any) -> dict[str, Any]:
-    """A protocol example without id, author and time (the node fills them), its other
-    times moved to now."""
+    """A protocol example without id, author and time (the node fills them) nor a reference to
+    an entry held nowhere here, its other times moved to now."""
     body: dict[str, Any] = json.loads((EXAMPLES / f"{kind}.json").read_text())
     shift = time.time_ns() // 1_000_000 - body.pop("time")
-    for key in ("id", "author"):
+    for key in ("id", "author", "distress_ref"):
         body.pop(key, None)
     if "expires" in body:
         body["expires"] += shift
