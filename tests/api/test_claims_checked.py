@@ -78,9 +78,9 @@ async def test_an_author_of_another_nation_or_unit_is_refused(node_app: NodeApp)
         )
         assert (status, body["error"]) == (403, "author_mismatch"), author
     # the user's own unit and nation, given or left out, are taken
-    for author in ({"id": "rcc1", "unit": "RCC North", "nation": "XAB"}, None):
-        body = {**LIAISON, "text": "me"} | ({"author": author} if author else {})
-        r = await node_app.client.post("/v1/notices", json=body, headers=headers)
+    own = {"id": "rcc1", "unit": "RCC North", "nation": "XAB"}
+    for posted in ({**LIAISON, "text": "me", "author": own}, {**LIAISON, "text": "me too"}):
+        r = await node_app.client.post("/v1/notices", json=posted, headers=headers)
         assert r.status_code == 201, r.text
         assert r.json()["notice"]["author"] == {"id": "rcc1", "unit": "RCC North", "nation": "XAB"}
 
