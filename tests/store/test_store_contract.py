@@ -355,6 +355,19 @@ async def test_users_are_added_found_and_listed_by_name(store: Store) -> None:
     assert await store.list_users() == [user("alpha"), user("zulu")]
 
 
+async def test_a_user_keeps_the_nation_and_unit_it_posts_as(store: Store) -> None:
+    rcc = UserRecord("rcc", "operator", "h-rcc", 1000, nation="XAB", unit="RCC North")
+    await store.add_user(rcc)
+    await store.add_user(user("plain"))
+    assert await store.get_user("rcc") == rcc
+    assert await store.user_by_token_hash("h-rcc") == rcc
+    assert (await store.get_user("plain")) == user("plain")
+    assert [(u.name, u.nation, u.unit) for u in await store.list_users()] == [
+        ("plain", None, None),
+        ("rcc", "XAB", "RCC North"),
+    ]
+
+
 async def test_a_taken_user_name_or_token_hash_conflicts(store: Store) -> None:
     await store.add_user(user("alpha", "t1"))
     with pytest.raises(StoreConflict):
@@ -723,3 +736,42 @@ async def test_redis_without_config_is_checked_through_info(
             await store.close()
     assert "refused CONFIG GET" in caplog.text
     assert f"aof_enabled={1 if opens else 0}" in caplog.text
+
+
+async def test_a_store_of_schema_1_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
+    """A store written before users had a nation and a unit opens, keeps every row, and its
+    users post as the node's own nation and unit."""
+    path = tmp_path / "old.db"
+    schema_1 = (
+        "CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL,"
+        " token_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL, revoked_ms INTEGER);"
+        "INSERT INTO store_info VALUES ('schema_version', '1');"
+        "INSERT INTO users VALUES ('old', 'operator', 'h-old', 5, NULL);"
+    )
+    new = SqliteStore(f"sqlite:///{tmp_path / 'new.db'}")
+    await new.open()  # the rest of the schema, as version 1 had it
+    await new.close()
+    with sqlite3.connect(tmp_path / "new.db") as fresh, sqlite3.connect(path) as conn:
+        conn.executescript(schema_1)
+        for (sql,) in fresh.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table'"
+            " AND name NOT IN ('store_info', 'users', 'sqlite_sequence')"
+        ):
+            conn.execute(sql)
+    fresh.close()
+    conn.close()
+    store = SqliteStore(f"sqlite:///{path}")
+    await store.open()
+    try:
+        assert await store.get_user("old") == UserRecord("old", "operator", "h-old", 5)
+        await store.add_user(UserRecord("new", "operator", "h-new", 6, nation="XAB", unit="U"))
+        assert (await store.get_user("new")) == UserRecord(
+            "new", "operator", "h-new", 6, nation="XAB", unit="U"
+        )
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("SELECT value FROM store_info").fetchone()[0]
+    conn.close()
+    assert version == "2"
