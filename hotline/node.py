@@ -95,6 +95,7 @@ class Node:
                 witness=keys.witness,
                 clock_ms=clock_ms,
                 recorder=self.recorder,
+                time_tolerance_ms=int(settings.limits.time_tolerance_s * 1000),
             )
             if peer is not None
             else None
@@ -159,6 +160,7 @@ class Node:
                 recorder=self.recorder,
                 clock_ms=self.clock_ms,
                 run_interval=settings.limits.run_interval_ms / 1000,
+                heartbeat=settings.limits.heartbeat_s,
             ),
             publish=self.hub.publish,
             refused=self.evidence.refused,
@@ -170,8 +172,17 @@ class Node:
     async def start(self) -> None:
         """Load both feeds from the store, then start the writer, the watcher and the link."""
         await self.store.open()
+        tolerance = int(self.settings.limits.time_tolerance_s * 1000)
         for side in self.sides.names():
-            await load_feed(self.store, self.index, side, self.trees[side])
+            witness = self.own.witness_name if side != self.own.name else None
+            await load_feed(
+                self.store,
+                self.index,
+                side,
+                self.trees[side],
+                witness=witness,
+                tolerance_ms=tolerance,
+            )
         await load_deliveries(self.store, self.index, self.sides)
         await self.own_feed.load_checkpoints()
         if self.replica is not None:

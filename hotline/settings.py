@@ -79,6 +79,10 @@ class Limits(BaseModel):
     # (seconds); a peer entry whose claimed time lies further outside its witnessed bracket is
     # flagged.
     time_tolerance_s: float = Field(default=300, ge=1, le=86_400)
+    # An idle link still has the peer cosign the own feed's latest checkpoint this often
+    # (seconds): the cosignatures' timestamps then bracket when every entry was appended and
+    # show every outage of the line.
+    heartbeat_s: float = Field(default=60, ge=0.05, le=3600)
 
 
 class Settings(BaseSettings):

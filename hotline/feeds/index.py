@@ -58,6 +58,9 @@ class NoticeRecord:
     acks: list[AckInfo] = field(default_factory=list)
     cancelled_by: Key | None = None
     superseded_by: Key | None = None
+    # for a peer entry whose claimed time lies outside the bracket this node witnessed its
+    # append in (by more than the tolerance): that bracket, (after, before) in unix ms
+    implausible: tuple[int, int] | None = None
 
     def ref(self) -> dict[str, Any]:
         return {

@@ -9,6 +9,7 @@ them); the deliveries come from the cosignatures of the other side's witness.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 
 from hotline_protocol.entries import decode_entry
 from hotline_protocol.merkle import Tree
@@ -20,8 +21,19 @@ from .index import Delivery, FeedIndex
 CHUNK = 1000  # entries read from the store at a time
 
 
-async def load_feed(store: Store, index: FeedIndex, side: str, tree: Tree) -> None:
+async def load_feed(
+    store: Store,
+    index: FeedIndex,
+    side: str,
+    tree: Tree,
+    *,
+    witness: str | None = None,
+    tolerance_ms: int = 300_000,
+) -> None:
+    """Load one feed. For the peer's, ``witness`` is this node's witness name: each entry's
+    claimed time is checked again against the bracket this node's cosignatures witnessed."""
     origin = index.sides[side]
+    bracket = await _brackets(store, origin, witness) if witness is not None else None
     size = await store.size(origin)
     stored = sorted((c.size, c.stored_ms) for c in await store.checkpoints(origin))
     sizes = [s for s, _ in stored]
@@ -33,8 +45,31 @@ async def load_feed(store: Store, index: FeedIndex, side: str, tree: Tree) -> No
             tree.append(entry.leaf_hash)
             pos = bisect.bisect_right(sizes, entry.index)
             appended = stored[pos][1] if pos < len(stored) else entry.notice.time
-            index.add(side, entry.index, entry.leaf_hash, entry.notice, appended)
+            rec = index.add(side, entry.index, entry.leaf_hash, entry.notice, appended)
+            if bracket is not None:
+                after, before = bracket(entry.index)
+                claimed = entry.notice.time
+                if claimed > before + tolerance_ms or claimed < after - tolerance_ms:
+                    rec.implausible = (after, before)
             prev = entry.leaf_hash
+
+
+async def _brackets(store: Store, origin: str, witness: str) -> Callable[[int], tuple[int, int]]:
+    """When this node witnessed entry i appended: (after, before) in unix ms, from its
+    cosignatures and heartbeats of ``origin`` (sizes only grow with time)."""
+    seen = sorted(
+        [(c.received_ms, c.size) for c in await store.cosignatures(origin) if c.witness == witness]
+        + [(h.received_ms, h.size) for h in await store.heartbeats(origin) if h.witness == witness]
+    )
+    times = [t for t, _ in seen]
+    sizes = [s for _, s in seen]
+
+    def bracket(i: int) -> tuple[int, int]:
+        covering = bisect.bisect_right(sizes, i)  # the first cosigned size above i
+        before = times[covering] if covering < len(times) else times[-1] if times else 0
+        return (times[covering - 1] if covering else 0), before
+
+    return bracket
 
 
 async def load_deliveries(store: Store, index: FeedIndex, sides: Sides) -> None:

@@ -19,7 +19,7 @@ from hotline_protocol.entries import Entry
 from hotline_protocol.merkle import Tree
 from hotline_protocol.note import Signature, Signer, add_signatures, split_note
 
-from ..store.base import CheckpointRecord, CosignatureRecord, Store
+from ..store.base import CheckpointRecord, CosignatureRecord, HeartbeatRecord, Store
 from ..types import Clock, Side
 from .index import FeedIndex
 from .record import Recorder
@@ -204,11 +204,20 @@ class OwnFeed:
         return self.tree.consistency_proof(old, new)
 
     async def add_cosignature(self, size: int, sig: Signature, timestamp: int) -> None:
-        """Keep the peer's verified cosignature of the checkpoint of ``size`` (stored once)
-        and record the delivery of every entry below it."""
+        """Keep the peer's verified cosignature of the checkpoint of ``size`` and record the
+        delivery of every entry below it. The first cosignature by a witness goes into the
+        checkpoint's note; a later one by the same witness (a heartbeat: the peer saw the feed
+        still at that size) is kept beside it, with its timestamp."""
         note = self.checkpoints.notes[size]
         now = self._clock_ms()
-        if sig.line() not in {s.line() for s in split_note(note)[1]}:
+        held = split_note(note)[1]
+        line = sig.line().rstrip("\n")
+        if any((s.name, s.key_id) == (sig.name, sig.key_id) for s in held):
+            if all(s.line() != sig.line() for s in held):
+                await self._store.add_heartbeat(
+                    HeartbeatRecord(self.origin, size, sig.name, timestamp, line, now)
+                )
+        else:
             new_note = add_signatures(note, [sig])
             await self._store.add_cosignature(
                 CosignatureRecord(self.origin, size, sig.name, timestamp, now), new_note

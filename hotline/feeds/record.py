@@ -64,11 +64,30 @@ class Recorder:
         self._own = own_side
         self._clock_ms = clock_ms
 
-    def entry(self, side: str, entry: Entry, now_ms: int, alarm: bool = True) -> NoticeRecord:
+    def entry(
+        self,
+        side: str,
+        entry: Entry,
+        now_ms: int,
+        alarm: bool = True,
+        implausible: tuple[int, int] | None = None,
+    ) -> NoticeRecord:
         """Index a durable entry and publish its events; a FLASH from the peer raises the
-        alarm unless ``alarm`` is False (it was raised when the entry came early)."""
+        alarm unless ``alarm`` is False (it was raised when the entry came early). An entry
+        whose claimed time lies outside the bracket this node witnessed (``implausible``:
+        after, before) is flagged and raises the alarm ``time_implausible``."""
         rec = self.index.add(side, entry.index, entry.leaf_hash, entry.notice, now_ms)
         self._publish(appended_event(rec, JsonText(entry.notice_json)))
+        if implausible is not None:
+            rec.implausible = implausible
+            after, before = implausible
+            self.alarm(
+                "time_implausible",
+                side=side,
+                index=rec.index,
+                kind=rec.kind,
+                detail=f"claims {rec.time_ms}, witnessed appended between {after} and {before}",
+            )
         if alarm and side != self._own and rec.precedence == "FLASH" and rec.kind != "ack":
             self.alarm("flash", side=side, index=rec.index, kind=rec.kind)
         if rec.kind == "ack" and rec.target is not None:

@@ -34,7 +34,7 @@ from hotline_protocol.notices import requires_ack
 from hotline_protocol.witness import check_checkpoint
 
 from ..errors import Refusal, Superseded
-from ..store.base import CheckpointRecord, CosignatureRecord, Store
+from ..store.base import CheckpointRecord, CosignatureRecord, HeartbeatRecord, Store
 from ..types import Clock, Side
 from .index import NoticeRecord
 from .record import Recorder
@@ -106,8 +106,10 @@ class Replica:
         witness: CosignatureSigner,
         clock_ms: Clock,
         recorder: Recorder,
+        time_tolerance_ms: int = 300_000,
     ) -> None:
         self.side = peer.name
+        self._tolerance = time_tolerance_ms
         self.origin = peer.origin
         self.log = Verifier.from_vkey(peer.log_vkey)
         self.tree = tree
@@ -117,6 +119,8 @@ class Replica:
         self._recorder = recorder
         self.witness: tuple[int, bytes] | None = None  # last (size, root) this node cosigned
         self.last_line: str | None = None  # that cosignature, to resend after an outage
+        self._last_timestamp = 0  # of the latest cosignature made here (seconds)
+        self.last_cosigned_ms = 0  # when this node last cosigned the peer's feed (unix ms)
         self.early: dict[int, Early] = {}  # FLASH entries received ahead of the backlog
         self.lock = asyncio.Lock()
 
@@ -169,6 +173,12 @@ class Replica:
         cosignature not stored): the checkpoint was verified before it was stored."""
         store = self._db
         self.witness = await store.witness_state(self.origin)
+        own = self._witness_key.name
+        self.last_cosigned_ms = max(
+            [c.received_ms for c in await store.cosignatures(self.origin) if c.witness == own]
+            + [h.received_ms for h in await store.heartbeats(self.origin) if h.witness == own]
+            + [0]
+        )
         latest = await store.latest_checkpoint(self.origin)
         if latest is None or latest.size != self.have:
             return
@@ -250,8 +260,8 @@ class Replica:
                     "cosigned before",
                     raw_msg,
                 )
-            if self.last_line is not None:  # already cosigned: resend the receipt
-                return self.last_line
+            if self.last_line is not None:  # cosigned before: a heartbeat, or a lost receipt
+                return await self._heartbeat(note, cp)
         if cp.size != size:
             raise Refusal(
                 "size_mismatch", f"checkpoint size {cp.size}, entries make {size}", evidence
@@ -334,12 +344,37 @@ class Replica:
         )
         self.witness = (cp.size, cp.root)
         await asyncio.sleep(0)
+        after = self.last_cosigned_ms
         for n, entry in enumerate(entries, 1):
             early = self.early.pop(entry.index, None)
-            self._recorder.entry(self.side, entry, now, alarm=early is None)
+            claimed = entry.notice.time
+            outside = claimed > now + self._tolerance or claimed < after - self._tolerance
+            self._recorder.entry(
+                self.side,
+                entry,
+                now,
+                alarm=early is None,
+                implausible=(after, now) if outside else None,
+            )
             if n % PUBLISH_SLICE == 0:
                 await asyncio.sleep(0)
         return self._cosigned(record, line)
+
+    async def _heartbeat(self, note: bytes, cp: Checkpoint) -> str:
+        """Cosign the checkpoint cosigned last once more, with the current time, and keep it
+        as a heartbeat: this node saw the peer's feed still at that size, now. At most one a
+        second (a peer asking more often gets the latest line again)."""
+        assert self.last_line is not None
+        now = self._clock_ms()
+        if now // 1000 <= self._last_timestamp:
+            return self.last_line
+        sig = cosign(cp.body(), self._witness_key, now // 1000)
+        line = sig.line().rstrip("\n")
+        record = HeartbeatRecord(self.origin, cp.size, sig.name, now // 1000, line, now)
+        await self._db.add_heartbeat(record)
+        self.last_line, self._last_timestamp = line, now // 1000
+        self.last_cosigned_ms = now
+        return line
 
     async def _cosign(self, note: bytes, cp: Checkpoint, now: int) -> str:
         """Cosign a checkpoint already stored, and store the cosignature."""
@@ -358,7 +393,8 @@ class Replica:
 
     def _cosigned(self, record: CosignatureRecord, line: str) -> str:
         """The cosignature is stored: it is the latest receipt, and the delivery is shown."""
-        self.last_line = line
+        self.last_line, self._last_timestamp = line, record.timestamp
+        self.last_cosigned_ms = max(self.last_cosigned_ms, record.received_ms)
         self._recorder.delivery(self.side, record.size, record.witness, record.received_ms)
         return line
 

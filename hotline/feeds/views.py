@@ -73,6 +73,9 @@ def state_of(
         "superseded_by": _key(rec.superseded_by),
         "supersedes": _key(rec.supersedes),
         "refers_to": _key(rec.target),
+        "time_implausible": None
+        if rec.implausible is None
+        else {"claimed": rec.time_ms, "after": rec.implausible[0], "before": rec.implausible[1]},
     }
 
 

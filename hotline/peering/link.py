@@ -116,6 +116,7 @@ class LinkParts:
     recorder: Recorder
     clock_ms: Clock
     run_interval: float = 0.0
+    heartbeat: float = 60.0
 
 
 class Link:
@@ -140,7 +141,12 @@ class Link:
             write_errors=(Closed,),
         )
         self.sender = Sender(
-            parts.feed, parts.witness, self._send_bulk, self._send_now, parts.run_interval
+            parts.feed,
+            parts.witness,
+            self._send_bulk,
+            self._send_now,
+            parts.run_interval,
+            parts.heartbeat,
         )
         self.peer_size = 0  # the peer's own feed size, as it last said or sent
         self.since_ms = parts.clock_ms()

@@ -48,6 +48,7 @@ class Sender:
         send: Callable[[str], Awaitable[None]],
         send_urgent: Callable[[str], None],
         run_interval: float = 0.0,
+        heartbeat: float = 60.0,
     ) -> None:
         self.feed = feed
         self.witness = witness
@@ -61,6 +62,8 @@ class Sender:
         self._flash: list[int] = []
         self._flashed: set[int] = set()
         self._run_interval = run_interval
+        self._heartbeat = heartbeat  # seconds without a checkpoint sent before one is offered
+        self._last_checkpoint = 0.0  # loop time a checkpoint last went to the peer
         self._last_run = float("-inf")  # loop time the previous run went
         self._timer: asyncio.TimerHandle | None = None
         self._uncosigned: deque[int] = deque()  # sizes of the runs sent, not yet cosigned
@@ -91,8 +94,16 @@ class Sender:
         self._wake.set()
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._last_checkpoint = loop.time()
         while True:
-            await self._wake.wait()
+            idle = self._last_checkpoint + self._heartbeat - loop.time()
+            try:
+                async with asyncio.timeout(max(idle, 0.0)):
+                    await self._wake.wait()
+            except TimeoutError:
+                await self._send_heartbeat()
+                continue
             self._wake.clear()
             await self._drain_flash()
             if self.sent < self._durable() and self._room():
@@ -105,6 +116,16 @@ class Sender:
                 self._last_run = loop.time()
                 await self._send_run()
                 self._wake.set()  # more may be waiting; flashes are checked first
+
+    async def _send_heartbeat(self) -> None:
+        """The link is idle: offer the checkpoint the peer cosigned last again, for a fresh
+        cosignature (its timestamp shows when the peer saw the feed at that size)."""
+        self._last_checkpoint = asyncio.get_running_loop().time()
+        size = self.checkpointed
+        idle = self.started and self.sent == size == self.peer_cosigned == self._durable()
+        note = self.feed.note(size)
+        if idle and note is not None and self._room() and not self._uncosigned:
+            await self._send(m.encode("checkpoint", note=note.decode(), old=size, proof=[]))
 
     def _tick(self) -> None:
         self._timer = None
@@ -180,6 +201,7 @@ class Sender:
         )
         self.sent = self.checkpointed = target
         self._uncosigned.append(target)
+        self._last_checkpoint = asyncio.get_running_loop().time()
 
     def _send_flash(self, index: int, raw: bytes) -> None:
         size, note = self.feed.latest()

@@ -37,6 +37,20 @@ class CosignatureRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class HeartbeatRecord:
+    """A cosignature of a checkpoint that was cosigned before by the same witness, made again
+    later: the witness saw the feed at that size at ``timestamp`` (seconds). ``line`` is the
+    signature line, which anyone verifies against the checkpoint's body."""
+
+    origin: str
+    size: int
+    witness: str
+    timestamp: int
+    line: str
+    received_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class UserRecord:
     name: str
     role: str
@@ -125,6 +139,15 @@ class Store(Protocol):
 
     async def cosignatures(self, origin: str) -> list[CosignatureRecord]:
         """All cosignatures of ``origin``, ascending by size, then witness name."""
+        ...
+
+    async def add_heartbeat(self, record: HeartbeatRecord) -> None:
+        """Keep a later cosignature of a checkpoint already cosigned (once per (origin, witness,
+        timestamp)). StoreError when no checkpoint of that size is stored."""
+        ...
+
+    async def heartbeats(self, origin: str) -> list[HeartbeatRecord]:
+        """All heartbeats of ``origin``, ascending by timestamp, then witness name."""
         ...
 
     # witness state: the last (size, root) this node cosigned for a peer's origin

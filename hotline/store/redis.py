@@ -29,6 +29,7 @@ from hotline.store.base import (
     CheckpointRecord,
     CosignatureRecord,
     EvidenceRecord,
+    HeartbeatRecord,
     UserRecord,
     check_append,
 )
@@ -38,6 +39,7 @@ from .redis_scripts import (
     _APPEND,
     _APPEND_COSIGNED,
     _COSIGN,
+    _HEARTBEAT,
     _REVOKE,
     _WITNESS_CAS,
     _b,
@@ -251,6 +253,24 @@ class RedisStore:
                 CosignatureRecord(origin, int(size), witness, int(timestamp), int(received))
             )
         return sorted(records, key=lambda c: (c.size, c.witness))
+
+    async def add_heartbeat(self, record: HeartbeatRecord) -> None:
+        keys = [self._k("cp", record.origin), self._k("beat", record.origin)]
+        field = f"{record.timestamp} {record.witness}"
+        value = f"{record.size} {record.received_ms} {record.line}"
+        if not await self._eval(_HEARTBEAT, keys, [record.size, field, value]):
+            raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
+
+    async def heartbeats(self, origin: str) -> list[HeartbeatRecord]:
+        found = await self._do(self._r.hgetall(self._k("beat", origin)))
+        records = []
+        for field, value in found.items():
+            timestamp, witness = _s(field).split(" ", 1)
+            size, received, line = _s(value).split(" ", 2)
+            records.append(
+                HeartbeatRecord(origin, int(size), witness, int(timestamp), line, int(received))
+            )
+        return sorted(records, key=lambda h: (h.timestamp, h.witness))
 
     # --- witness state ---
 

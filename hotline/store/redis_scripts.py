@@ -74,6 +74,12 @@ redis.call('HSET', KEYS[1], 'note:' .. ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 return 1
 """
+# KEYS: checkpoint sizes (sorted set), heartbeats (hash); ARGV: size, field, value
+_HEARTBEAT = """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
 # KEYS: witness state; ARGV: has old, old size, old root, new size, new root
 _WITNESS_CAS = """
 local cur = redis.call('HMGET', KEYS[1], 'size', 'root')

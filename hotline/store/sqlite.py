@@ -31,6 +31,7 @@ from hotline.store.base import (
     CheckpointRecord,
     CosignatureRecord,
     EvidenceRecord,
+    HeartbeatRecord,
     UserRecord,
     check_append,
 )
@@ -270,6 +271,36 @@ class SqliteStore:
             " WHERE origin = ? ORDER BY size, witness"
         )
         return [CosignatureRecord(*r) for r in await self._query(sql, origin)]
+
+    async def add_heartbeat(self, record: HeartbeatRecord) -> None:
+        def tx(conn: sqlite3.Connection) -> None:
+            if not conn.execute(
+                "SELECT 1 FROM checkpoints WHERE origin = ? AND size = ?",
+                (record.origin, record.size),
+            ).fetchone():
+                raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
+            conn.execute(
+                "INSERT OR IGNORE INTO heartbeats"
+                " (origin, size, witness, timestamp, line, received_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.origin,
+                    record.size,
+                    record.witness,
+                    record.timestamp,
+                    record.line,
+                    record.received_ms,
+                ),
+            )
+
+        await self._write(tx)
+
+    async def heartbeats(self, origin: str) -> list[HeartbeatRecord]:
+        sql = (
+            "SELECT origin, size, witness, timestamp, line, received_ms FROM heartbeats"
+            " WHERE origin = ? ORDER BY timestamp, witness"
+        )
+        return [HeartbeatRecord(*r) for r in await self._query(sql, origin)]
 
     # --- witness state ---
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE feeds (origin TEXT PRIMARY KEY, size INTEGER NOT NULL);
@@ -21,6 +21,11 @@ CREATE TABLE cosignatures (
     origin TEXT NOT NULL, size INTEGER NOT NULL, witness TEXT NOT NULL,
     timestamp INTEGER NOT NULL, received_ms INTEGER NOT NULL,
     PRIMARY KEY (origin, size, witness),
+    FOREIGN KEY (origin, size) REFERENCES checkpoints (origin, size));
+CREATE TABLE heartbeats (
+    origin TEXT NOT NULL, size INTEGER NOT NULL, witness TEXT NOT NULL,
+    timestamp INTEGER NOT NULL, line TEXT NOT NULL, received_ms INTEGER NOT NULL,
+    PRIMARY KEY (origin, witness, timestamp),
     FOREIGN KEY (origin, size) REFERENCES checkpoints (origin, size));
 CREATE TABLE witness_state (origin TEXT PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL);
 CREATE TABLE refs (
@@ -37,6 +42,11 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 # What takes a store of version N to version N + 1, in one transaction with the version's update.
 _UPGRADES = {
     1: "ALTER TABLE users ADD COLUMN nation TEXT; ALTER TABLE users ADD COLUMN unit TEXT;",
+    2: "CREATE TABLE heartbeats ("
+    " origin TEXT NOT NULL, size INTEGER NOT NULL, witness TEXT NOT NULL,"
+    " timestamp INTEGER NOT NULL, line TEXT NOT NULL, received_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (origin, witness, timestamp),"
+    " FOREIGN KEY (origin, size) REFERENCES checkpoints (origin, size));",
 }
 
 

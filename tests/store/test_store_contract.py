@@ -31,8 +31,10 @@ from hotline.store import (
     UserRecord,
     open_store,
 )
+from hotline.store.base import HeartbeatRecord
 from hotline.store.redis import redact
 from hotline.store.sqlite import LOOP_WRITE_ROWS
+from hotline.store.sqlite_schema import SCHEMA_VERSION
 from tests.helpers.redis_server import RedisServer
 
 A, B = "a.example/hotline", "b.example/hotline"
@@ -355,6 +357,21 @@ async def test_users_are_added_found_and_listed_by_name(store: Store) -> None:
     assert await store.list_users() == [user("alpha"), user("zulu")]
 
 
+async def test_heartbeats_are_kept_once_each_by_time_for_a_stored_checkpoint(
+    store: Store,
+) -> None:
+    await store.put_checkpoint(cp(A, 3))
+    later = HeartbeatRecord(A, 3, "w", 1700000060, "— w AAAA", 1700000060123)
+    earlier = HeartbeatRecord(A, 3, "w", 1700000000, "— w BBBB", 1700000000456)
+    for record in (later, earlier, later):  # a repeat is kept once
+        await store.add_heartbeat(record)
+    assert await store.heartbeats(A) == [earlier, later]
+    assert await store.heartbeats(B) == []
+    with pytest.raises(StoreError):  # no checkpoint of that size: nothing kept
+        await store.add_heartbeat(HeartbeatRecord(A, 4, "w", 1700000120, "— w CCCC", 1))
+    assert await store.heartbeats(A) == [earlier, later]
+
+
 async def test_a_user_keeps_the_nation_and_unit_it_posts_as(store: Store) -> None:
     rcc = UserRecord("rcc", "operator", "h-rcc", 1000, nation="XAB", unit="RCC North")
     await store.add_user(rcc)
@@ -507,7 +524,9 @@ async def test_sqlite_file_is_wal_with_full_synchronous(tmp_path: Path) -> None:
         assert (settings["synchronous"], settings["foreign_keys"]) == ("full", "on")
         with sqlite3.connect(tmp_path / "node.db") as plain:
             assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-            assert plain.execute("SELECT value FROM store_info").fetchone() == ("1",)
+            assert plain.execute("SELECT value FROM store_info").fetchone() == (
+                str(SCHEMA_VERSION),
+            )
         plain.close()
     finally:
         await store.close()
@@ -739,8 +758,8 @@ async def test_redis_without_config_is_checked_through_info(
 
 
 async def test_a_store_of_schema_1_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
-    """A store written before users had a nation and a unit opens, keeps every row, and its
-    users post as the node's own nation and unit."""
+    """A store written before users had a nation and a unit, and before heartbeats were kept,
+    opens, keeps every row, and its users post as the node's own nation and unit."""
     path = tmp_path / "old.db"
     schema_1 = (
         "CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -750,13 +769,13 @@ async def test_a_store_of_schema_1_is_upgraded_and_keeps_its_data(tmp_path: Path
         "INSERT INTO users VALUES ('old', 'operator', 'h-old', 5, NULL);"
     )
     new = SqliteStore(f"sqlite:///{tmp_path / 'new.db'}")
-    await new.open()  # the rest of the schema, as version 1 had it
+    await new.open()  # the rest of the schema, as version 1 had it (no heartbeats)
     await new.close()
     with sqlite3.connect(tmp_path / "new.db") as fresh, sqlite3.connect(path) as conn:
         conn.executescript(schema_1)
         for (sql,) in fresh.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'table'"
-            " AND name NOT IN ('store_info', 'users', 'sqlite_sequence')"
+            " AND name NOT IN ('store_info', 'users', 'heartbeats', 'sqlite_sequence')"
         ):
             conn.execute(sql)
     fresh.close()
@@ -766,6 +785,7 @@ async def test_a_store_of_schema_1_is_upgraded_and_keeps_its_data(tmp_path: Path
     try:
         assert await store.get_user("old") == UserRecord("old", "operator", "h-old", 5)
         await store.add_user(UserRecord("new", "operator", "h-new", 6, nation="XAB", unit="U"))
+        assert await store.heartbeats("a") == []
         assert (await store.get_user("new")) == UserRecord(
             "new", "operator", "h-new", 6, nation="XAB", unit="U"
         )
@@ -774,4 +794,4 @@ async def test_a_store_of_schema_1_is_upgraded_and_keeps_its_data(tmp_path: Path
     with sqlite3.connect(path) as conn:
         version = conn.execute("SELECT value FROM store_info").fetchone()[0]
     conn.close()
-    assert version == "2"
+    assert version == str(SCHEMA_VERSION)
