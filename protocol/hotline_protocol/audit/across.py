@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .checks import Feed
-from .describe import entry_phrase
+from .describe import entry_phrase, notice_of
 from .report import Check, b64, count, when
 from .verify import Verified
 
@@ -128,33 +128,40 @@ def check_agreement(side: str, a: tuple[Verified, Feed], b: tuple[Verified, Feed
 
 
 def _difference(side: str, i: int, a: tuple[Verified, Feed], b: tuple[Verified, Feed]) -> str:
-    """Name the first differing entry: changed, dropped from one export, or reordered."""
+    """Name the first differing entry: changed, dropped from one export, or reordered. Entries
+    are matched by their notices, so that a chain re-encoded after a drop is still seen as one."""
     (ea, fa), (eb, fb) = a, b
     la, lb = fa.leaves, fb.leaves
-
-    def at(leaves: list[bytes], j: int) -> bytes | None:
-        return leaves[j] if j < len(leaves) else None
-
     shown_a, shown_b = _entry(fa, i), _entry(fb, i)
-    if at(la, i + 1) == lb[i] and at(lb, i + 1) == la[i]:
+    if _same(fa, i, fb, i + 1) and _same(fa, i + 1, fb, i):
         return (
-            f"{side} #{i} and #{i + 1} are in another order: {ea.name} holds {shown_a} then "
-            f"{_entry(fa, i + 1)}, {eb.name} {shown_b} then {_entry(fb, i + 1)} (reordered)"
+            f"{side} #{i} and #{i + 1} are in another order (reordered): {ea.name} holds "
+            f"{shown_a} then {_entry(fa, i + 1)}, {eb.name} {shown_b} then {_entry(fb, i + 1)}"
         )
-    if at(la, i) == at(lb, i + 1):
+    if _same(fa, i, fb, i + 1):
         return (
-            f"{side} #{i} as {eb.name} holds it, {shown_b}, is missing from {ea.name}, whose "
-            f"entries from #{i} on are those of #{i + 1} on (dropped)"
+            f"{side} #{i} as {eb.name} holds it, {shown_b}, is missing from {ea.name} "
+            f"(dropped): there #{i} is what {eb.name} holds as #{i + 1}, {shown_a}"
         )
-    if at(lb, i) == at(la, i + 1):
+    if _same(fa, i + 1, fb, i):
         return (
-            f"{side} #{i} as {ea.name} holds it, {shown_a}, is missing from {eb.name}, whose "
-            f"entries from #{i} on are those of #{i + 1} on (dropped)"
+            f"{side} #{i} as {ea.name} holds it, {shown_a}, is missing from {eb.name} "
+            f"(dropped): there #{i} is what {ea.name} holds as #{i + 1}, {shown_b}"
         )
     return (
         f"{side} #{i} differs (changed): {ea.name} holds {shown_a}, leaf hash {b64(la[i])}; "
         f"{eb.name} holds {shown_b}, leaf hash {b64(lb[i])}"
     )
+
+
+def _same(fa: Feed, i: int, fb: Feed, j: int) -> bool:
+    """The same entry bytes, or the same notice (in a chain re-encoded around it)."""
+    if i >= len(fa.leaves) or j >= len(fb.leaves):
+        return False
+    if fa.leaves[i] == fb.leaves[j]:
+        return True
+    one, other = notice_of(fa.side.entries[i]), notice_of(fb.side.entries[j])
+    return one is not None and one == other
 
 
 def _entry(feed: Feed, index: int) -> str:
@@ -191,7 +198,8 @@ def check_forks_across(side: str, a: tuple[Verified, Feed], b: tuple[Verified, F
             if size <= feed.tree.size and feed.tree.root(size) != root:
                 problems.append(
                     f"size {size}: the signed root {b64(root)} is not the root of the first "
-                    f"{size} entries {export.name} holds ({b64(feed.tree.root(size))})"
+                    f"{count(size, 'entry', 'entries')} {export.name} holds "
+                    f"({b64(feed.tree.root(size))})"
                 )
     if problems:
         return Check(
@@ -226,10 +234,11 @@ def check_truncated(side: str, a: tuple[Verified, Feed], b: tuple[Verified, Feed
             problems.append(
                 f"{holder.name} holds {held} entries of {side}'s feed, but {prover.name} proves "
                 f"at least {proof.size} ({proof.how}), before {holder.name} was made (as of "
-                f"{when(as_of(holder))}): entries {held}..{proof.size - 1} are cut off"
+                f"{when(as_of(holder))}): {_range(held, proof.size)} cut off"
             )
         elif latest.size <= held:
-            fine.append(f"{holder.name} holds {held} ≥ {latest.size} proven by {prover.name}")
+            proven = f"{latest.size} proven" if latest.size else "nothing more proven"
+            fine.append(f"{holder.name} holds {held}, {proven} by {prover.name}")
         else:
             proof = latest
             notes.append(
@@ -246,6 +255,10 @@ def check_truncated(side: str, a: tuple[Verified, Feed], b: tuple[Verified, Feed
             [*problems, *notes],
         )
     return Check("truncated", side, "PASS", "; ".join(fine), notes)
+
+
+def _range(start: int, end: int) -> str:
+    return f"entry {start} is" if end == start + 1 else f"entries {start}..{end - 1} are"
 
 
 def best_proof(export: Verified, feed: Feed) -> Proof:
