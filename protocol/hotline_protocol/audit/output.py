@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from .dispute import DEADLINE_SOURCES, Dispute
+from .report import count
 
 # JSON -------------------------------------------------------------------------------------------
 
@@ -93,16 +94,17 @@ def write_text(dispute: Dispute, out: TextIO) -> None:
         pinned = {True: "pinned by its card", False: "NOT those of its card", None: "not pinned"}
         out.write(
             f"{side['name']} ({side['origin']}, keys {pinned[side['pinned']]}, fingerprint "
-            f"{side['fingerprint']}): {side['entries']} entries, told from {side['from']}; "
+            f"{side['fingerprint']}): {count(side['entries'], 'entry', 'entries')}, told from "
+            f"{side['from']}; "
             f"acknowledgement deadlines {deadlines} ({DEADLINE_SOURCES[side['deadlines_from']]}); "
             f"its entries are witnessed by {side['witnessed_by']}.\n"
         )
     out.write("\nNotices, in the order they were witnessed:\n\n")
-    count = 0
+    written = 0
     for record in dispute.notices():
         out.write(notice_sentence(record, dispute) + "\n\n")
-        count += 1
-    if not count:
+        written += 1
+    if not written:
         out.write("(none)\n\n")
     if dispute.hidden:
         out.write(f"{dispute.hidden} later entries were not yet witnessed at that time.\n\n")
@@ -183,7 +185,7 @@ def _appended(bracket: dict[str, int | None], t: Stamps) -> str:
 IN_TIME = {
     True: ", in time",
     False: ", LATE",
-    "undecided": ", in time or late: undecided (the brackets straddle the deadline)",
+    "undecided": ", in time or late: undecided, the brackets straddle the deadline",
     None: "",
 }
 
