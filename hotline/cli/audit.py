@@ -60,14 +60,14 @@ report. Without a card for every side the verdict is at best UNPINNED.
 REPORT_DESCRIPTION = f"""\
 Verify, then report per notice what was said, when it was appended (witnessed bracket),
 delivered and acknowledged, and whether in time; outages, implausible times, refused input and
-disagreements. --json for the machine-readable form (see PROTOCOL.md, Audit report).
+disagreements. --json for the machine-readable form (PROTOCOL.md: The report of a dispute).
 
 {EXIT_TEXT}
 """
 
 
 def add_parser(subparsers: Any) -> None:
-    p = add_command(subparsers, "audit", "export and verify audit records", DESCRIPTION)
+    p = add_command(subparsers, "audit", "export, verify and report audit records", DESCRIPTION)
     sub = p.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
 
     exp = add_command(

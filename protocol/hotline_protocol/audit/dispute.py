@@ -6,10 +6,11 @@ and whether it came in time, and the updates and cancels that touch it. Then the
 the entries whose claimed time lies outside their bracket, the refused input kept as evidence,
 what the exports disagree on, and the verdict (:mod:`.combined`).
 
-Each feed is told from one export, its **primary**: the one whose keys were pinned (or not
-refuted) by the cards, whose entries all decoded, that holds the most entries, the side's own
-export before the other's. Cosignatures count from every export that pins the same keys, if
-their checkpoint's root is the root of the primary's entries.
+Each feed is told from one export, its **primary**: one whose keys (the feed's, and the other
+side's witness in that export) no card refutes, whose entries all decoded, that the other side
+cosigned furthest, that holds the most entries, the side's own export before the other's.
+Cosignatures count from every export that pins the same keys, if their checkpoint's root is the
+root of the primary's entries.
 
 **In time.** An ack is due ``D`` after the acknowledged notice's witnessed append, ``D`` being the
 deadline of the notice's precedence that the notice's side pinned in its card (else stated in
@@ -425,11 +426,17 @@ def in_time(notice: Bracket, ack: Bracket, deadline: int) -> InTime:
     return "undecided"
 
 
-def _rank(side: str, export: Verified, feed: Feed) -> tuple[bool, bool, int, bool]:
-    """Sort key of the views of a feed: the best first."""
+def _rank(side: str, export: Verified, feed: Feed) -> tuple[bool, bool, bool, int, int, bool]:
+    """Sort key of the views of a feed, the best first: keys no card refutes (the feed's, and
+    the other side's witness in that export), entries that all decoded, the furthest cosigned by
+    the other side, the most entries, the side's own export."""
+    witness = next((f for f in export.feeds.values() if f is not feed), None)
+    cosigned = max((cs.size for cs in feed.cosignatures), default=0)
     return (
         feed.pinned is False,
+        witness is not None and witness.pinned is False,
         feed.undecoded > 0,
+        -cosigned,
         -len(feed.leaves),
         export.loaded.exported_by != side,
     )

@@ -10,12 +10,16 @@ not show.
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
 import pytest
 
 from hotline_protocol.audit import Audit, audit_exports, verify_export
 from hotline_protocol.audit.command import EXIT_FAILED, EXIT_UNPINNED, main
+from hotline_protocol.audit.dispute import Dispute
+from hotline_protocol.audit.output import write_json
 from hotline_protocol.card import Card
 from tests.protocol.audit.builders import (
     FORMAT,
@@ -285,3 +289,21 @@ def test_two_cards_for_one_side_fail(two_sides: TwoSides) -> None:
 
     assert a.failed == ["cards"]
     assert "two cards for bravo" in text(a, "cards")
+
+
+def test_the_report_tells_the_feeds_the_cards_and_the_other_side_vouch_for(
+    two_sides: TwoSides,
+) -> None:
+    a = audit([resigned(two_sides), two_sides.export_of("bravo")], two_sides.cards())
+    out = io.StringIO()
+    write_json(Dispute(a), out)
+    doc = json.loads(out.getvalue())
+
+    assert doc["verdict"]["result"] == "FAIL"
+    told_from = {s["name"]: (s["from"], s["pinned"]) for s in doc["sides"]}
+    assert told_from == {"alpha": ("bravo's export", True), "bravo": ("bravo's export", True)}
+    [wilco] = [n for n in doc["notices"] if (n["side"], n["index"]) == ("bravo", 0)]
+    assert wilco["fields"]["response"] == "WILCO"  # not the forged NEGATIVE
+    assert wilco["appended"]["before"] == (T0 // 1000 + 180) * 1000 + 999
+    checks = {d["check"] for d in doc["disagreements"]}
+    assert {"alpha:keys[bravo]", "both:agreement[bravo]", "both:forks[alpha]"} <= checks
