@@ -57,9 +57,10 @@ delivered and acknowledged, and whether in time.
 {EXIT_TEXT}
 
 examples:
-  {PROG} verify alpha-export.json bravo-export.json --card alpha-card.txt --card bravo-card.txt
-  {PROG} report alpha-export.json bravo-export.json --card alpha-card.txt \\
-      --card bravo-card.txt --at 2026-12-06T10:30:00Z
+  {PROG} verify alpha-export.json bravo-export.json \\
+      --card alpha-card.txt --card bravo-card.txt
+  {PROG} report alpha-export.json bravo-export.json \\
+      --card alpha-card.txt --card bravo-card.txt --at 2026-12-06T10:30:00Z
 """
 VERIFY_DESCRIPTION = f"""\
 Verify one export, or one from each side together, against the sides' cards, and print the
