@@ -35,6 +35,16 @@ class ServerSettings(BaseModel):
     tls_key: str = ""
 
 
+class PinnedDeadlines(BaseModel):
+    """The acknowledgement deadlines (seconds, by precedence) the other side's card states."""
+
+    model_config = ConfigDict(extra="forbid")
+    FLASH: float = Field(gt=0)
+    IMMEDIATE: float = Field(gt=0)
+    PRIORITY: float = Field(gt=0)
+    ROUTINE: float = Field(gt=0)
+
+
 class PeerSettings(BaseModel):
     """The other side's card, pinned by ``hotline pair``."""
 
@@ -44,6 +54,7 @@ class PeerSettings(BaseModel):
     log_vkey: str
     witness_vkey: str
     url: str = ""
+    deadlines: PinnedDeadlines | None = None  # from the card, when it states them
     dial: bool = True  # this node dials the peer's URL (either or both sides may)
     tls_ca: str = ""  # CA bundle to verify the peer's certificate (wss://), else system CAs
     # permessage-deflate on links this node dials: less traffic on a thin line, more CPU at

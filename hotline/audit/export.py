@@ -1,9 +1,9 @@
 """Building an audit export (``hotline-audit-export/v1``) from a node's store.
 
-The export is one JSON document: both sides' pinned keys, every entry (base64 of its bytes, in
-order), every checkpoint as its signed note (with all cosignatures), and the refused-input
-evidence. ``protocol/PROTOCOL.md`` (*Audit export*) defines it and :mod:`hotline_protocol.export`
-reads it.
+The export is one JSON document: both sides' pinned keys and acknowledgement deadlines, every
+entry (base64 of its bytes, in order), every checkpoint as its signed note (with all
+cosignatures), and the refused-input evidence. ``protocol/PROTOCOL.md`` (*Audit export*) defines
+it and :mod:`hotline_protocol.export` reads it.
 
 :func:`snapshot` fixes what the export holds (checkpoints, then feed sizes, then evidence) before
 a byte is written; :meth:`Export.chunks` then streams the document, reading entries from the
@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from hotline_protocol.card import PRECEDENCES, Deadlines
 from hotline_protocol.export import FORMAT
 
+from ..settings import Settings
 from ..store.base import CheckpointRecord, EvidenceRecord, Store
 from ..types import Side, Sides
 
 CHUNK = 1000  # entries read from the store at a time
+SideDeadlines = Mapping[str, Mapping[str, int | float]]  # side name -> precedence -> seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,7 @@ class SideSnapshot:
     side: Side
     size: int
     checkpoints: list[CheckpointRecord]
+    deadlines: Mapping[str, int | float] | None = None  # seconds by precedence, if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,33 +87,62 @@ class Export:
 
 
 async def snapshot(
-    store: Store, sides: Sequence[Side], exported_by: str, now_ms: int, chunk: int = CHUNK
+    store: Store,
+    sides: Sequence[Side],
+    exported_by: str,
+    now_ms: int,
+    chunk: int = CHUNK,
+    deadlines: SideDeadlines | None = None,
 ) -> Export:
     """Fix the export's content. Each feed's checkpoints are read before its size, so every
-    exported checkpoint is within the exported entries."""
+    exported checkpoint is within the exported entries. ``deadlines`` by side name, if known."""
     snaps = []
     for side in sides:
         checkpoints = await store.checkpoints(side.origin)
-        snaps.append(SideSnapshot(side, await store.size(side.origin), checkpoints))
+        known = (deadlines or {}).get(side.name)
+        snaps.append(SideSnapshot(side, await store.size(side.origin), checkpoints, known))
     evidence = await store.list_evidence()
     return Export(store, exported_by, now_ms, snaps, evidence, chunk)
 
 
-async def export_node(store: Store, sides: Sides, now_ms: int, chunk: int = CHUNK) -> Export:
+async def export_node(
+    store: Store,
+    sides: Sides,
+    now_ms: int,
+    chunk: int = CHUNK,
+    deadlines: SideDeadlines | None = None,
+) -> Export:
     """A node's export: its own feed first, then the peer's replica when a peer is pinned."""
-    return await snapshot(store, sides.all(), sides.own.name, now_ms, chunk)
+    return await snapshot(store, sides.all(), sides.own.name, now_ms, chunk, deadlines)
+
+
+def export_deadlines(settings: Settings) -> dict[str, dict[str, int | float]]:
+    """The acknowledgement deadlines the export states, by side name: the own side's from the
+    settings (as its card states them), the peer's as pinned from its card, if it stated any."""
+    own = settings.deadlines
+    out = {settings.side: _seconds({p: max(getattr(own, p), 0.001) for p in PRECEDENCES})}
+    peer = settings.peer
+    if peer is not None and peer.deadlines is not None:
+        out[peer.side] = _seconds(peer.deadlines.model_dump())
+    return out
+
+
+def _seconds(values: Mapping[str, float]) -> dict[str, int | float]:
+    return Deadlines.from_seconds(values).seconds()  # whole milliseconds, as a card states them
 
 
 def _side_head(snap: SideSnapshot) -> str:
     """The side object up to the opening of its entries list (entries come last)."""
     side = snap.side
-    head = {
+    head: dict[str, Any] = {
         "name": side.name,
         "origin": side.origin,
         "log_vkey": side.log_vkey,
         "witness_vkey": side.witness_vkey,
-        "size": snap.size,
     }
+    if snap.deadlines is not None:
+        head["deadlines"] = dict(snap.deadlines)
+    head["size"] = snap.size
     checkpoints = ",".join(
         "\n" + _dumps({"size": cp.size, "note": cp.note.decode("utf-8")}) for cp in snap.checkpoints
     )

@@ -1,9 +1,9 @@
-"""``hotline audit export|verify``: fetch a node's audit export; verify one offline.
+"""``hotline audit export|verify|report``: fetch a node's audit export; verify exports offline
+against the sides' cards; report what was said, delivered and acknowledged, and when.
 
-Verification is the protocol library's (:mod:`hotline_protocol.audit.command`, also run as
-``python -m hotline_protocol.audit verify``): the same report and exit codes. It needs no node,
-no store and no key files: everything it checks against is in the export and the pinned keys it
-carries.
+Verifying and reporting are the protocol library's (:mod:`hotline_protocol.audit.command`, also
+run as ``python -m hotline_protocol.audit verify|report``): the same arguments, output and exit
+codes. They need no node, no store and no key files: the exports and the sides' cards.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from typing import Any, BinaryIO
 
 import httpx
 
-from hotline_protocol.audit.command import read_export, verify_and_print
+from hotline_protocol.audit.command import (
+    EXIT_TEXT,
+    InputError,
+    add_report_arguments,
+    add_verify_arguments,
+    run_report,
+    run_verify,
+)
 
 from ..settings import load_settings
 from .common import (
@@ -34,16 +41,33 @@ from .common import (
 DESCRIPTION = """\
 An audit export holds both feeds, their checkpoints and cosignatures, and the evidence of refused
 input: enough for anyone to verify offline what each side said, and when the other side received
-it. 'verify' exits 0 when every check passes, 1 when one fails.
+and acknowledged it. Verify one export, or one from each side together, against both sides'
+cards (the card.txt each side handed the other); the report tells the story notice by notice.
 
 examples:
   hotline audit export alpha --token "$AUDITOR_TOKEN" -o alpha-export.json
-  hotline audit verify alpha-export.json
+  hotline audit verify alpha-export.json bravo-export.json \\
+      --card alpha-card.txt --card bravo-card.txt
+  hotline audit report alpha-export.json bravo-export.json \\
+      --card alpha-card.txt --card bravo-card.txt --at 2026-12-06T10:30:00Z
+"""
+VERIFY_DESCRIPTION = f"""\
+Verify one export, or one from each side together, against the sides' cards, and print the
+report. Without a card for every side the verdict is at best UNPINNED.
+
+{EXIT_TEXT}
+"""
+REPORT_DESCRIPTION = f"""\
+Verify, then report per notice what was said, when it was appended (witnessed bracket),
+delivered and acknowledged, and whether in time; outages, implausible times, refused input and
+disagreements. --json for the machine-readable form (PROTOCOL.md: The report of a dispute).
+
+{EXIT_TEXT}
 """
 
 
 def add_parser(subparsers: Any) -> None:
-    p = add_command(subparsers, "audit", "export and verify audit records", DESCRIPTION)
+    p = add_command(subparsers, "audit", "export, verify and report audit records", DESCRIPTION)
     sub = p.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
 
     exp = add_command(
@@ -64,11 +88,20 @@ def add_parser(subparsers: Any) -> None:
     ver = add_command(
         sub,
         "verify",
-        "verify an export offline",
-        "Verify an audit export offline and print the report.",
+        "verify one or two exports offline against the sides' cards",
+        VERIFY_DESCRIPTION,
     )
-    ver.add_argument("export", metavar="EXPORT", type=Path, help="the export file ('-': stdin)")
-    ver.set_defaults(func=run_verify)
+    add_verify_arguments(ver)
+    ver.set_defaults(func=run_verify_command)
+
+    rep = add_command(
+        sub,
+        "report",
+        "report what was said, delivered and acknowledged, and when",
+        REPORT_DESCRIPTION,
+    )
+    add_report_arguments(rep)
+    rep.set_defaults(func=run_report_command)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -112,9 +145,15 @@ def _download(client: httpx.Client, out: BinaryIO) -> int:
     return size
 
 
-def run_verify(args: argparse.Namespace) -> int:
+def run_verify_command(args: argparse.Namespace) -> int:
     try:
-        data = read_export(args.export)
-    except OSError as exc:
-        raise CliError(f"cannot read {args.export}: {exc.strerror or exc}") from exc
-    return verify_and_print(data)
+        return run_verify(args)
+    except InputError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def run_report_command(args: argparse.Namespace) -> int:
+    try:
+        return run_report(args)
+    except InputError as exc:
+        raise CliError(str(exc)) from exc

@@ -65,12 +65,14 @@ def print_summary(
         + " --kind liaison --text 'Radio check'",
         f"  curl -H 'Authorization: Bearer {second.tokens['auditor']}' {second.url}/v1/notices",
     ]
+    cards = [arg for n in nodes for arg in ("--card", n.directory / "card.txt")]
     for node in nodes:
         export = f"{node.side}-export.json"
         lines.append(
             "  "
             + _cmd("hotline", "audit", "export", node.directory, "--token", node.tokens["auditor"])
-            + f" -o {export} && hotline audit verify {export}"
+            + f" -o {export} && "
+            + _cmd("hotline", "audit", "verify", export, *cards)
         )
     lines.append("")
     if traffic:

@@ -2,7 +2,8 @@
 that starts ``hotline serve`` as a process and waits for it. Plain functions that raise
 :mod:`.errors` and print nothing; the command line and the demo call them.
 
-- :mod:`.card`: the public card (format, checks, fingerprint) and a node directory's own card;
+- :mod:`.card`: the node's own card (keys, URL, deadlines) and the ``[peer]`` table that pins
+  another's; the format, checks and fingerprint are :mod:`hotline_protocol.card`;
 - :mod:`.init`: a new node directory with both private keys, ``hotline.toml`` and the card;
 - :mod:`.pair`: pin the other side's card as ``[peer]``, whether to dial it; atomic rewrites;
 - :mod:`.users`: add, list and revoke users in the node's store;

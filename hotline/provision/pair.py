@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..settings import CONFIG_NAME, load_settings, read_config, write_config
-from .card import Card
+from .card import PEER_KEYS, Card, peer_config
 from .errors import PairingError
 
 
@@ -34,15 +34,20 @@ def pin_card(directory: Path, card: Card, *, replace: bool = False) -> str | boo
         )
     config = read_config(directory)
     pinned = config.get("peer")
-    wanted = card.peer_config()
-    if isinstance(pinned, dict) and {k: pinned.get(k) for k in wanted} == wanted:
+    wanted = peer_config(card)
+    if isinstance(pinned, dict) and {k: pinned.get(k) for k in PEER_KEYS} == {
+        k: wanted.get(k) for k in PEER_KEYS
+    }:
         return False
     if isinstance(pinned, dict) and not replace:
         raise PairingError(
             f"already paired with {pinned.get('side')!r} ({pinned.get('origin')!r}); "
             "pass --replace to pin this card instead"
         )
-    config["peer"] = {**(pinned if isinstance(pinned, dict) else {}), **wanted}
+    kept = (
+        {k: v for k, v in pinned.items() if k not in PEER_KEYS} if isinstance(pinned, dict) else {}
+    )
+    config["peer"] = {**kept, **wanted}  # dial, tls_ca, compress stay; the card's keys are new
     write_config_atomic(directory, config)
     return str(pinned.get("side")) if isinstance(pinned, dict) else None
 

@@ -1,14 +1,16 @@
 """Hotline wire protocol: notices, feed entries, Merkle proofs, signed notes, checkpoints,
 cosignatures, witness rules, proof bundles, the client stream's and the peer link's messages, and
-the audit export with its offline verifier. Pure: no I/O, no clocks, no node code (the one
-exception is the verifier's command, ``python -m hotline_protocol.audit verify EXPORT``, which
-reads the export and prints the report).
+the cards, the audit export with its offline verifier and the report of a dispute. Pure: no I/O,
+no clocks, no node code (the one exception is the verifier's command, ``python -m
+hotline_protocol.audit verify|report EXPORT [EXPORT] --card CARD ...``, which reads the exports
+and the cards and prints the report).
 
 Modules: ``notices`` (models), ``canonical`` (RFC 8785), ``entries`` (entry bytes and chain),
 ``merkle`` (RFC 6962 trees and proofs), ``note`` (C2SP signed notes), ``cosignature``,
 ``checkpoint``, ``witness`` (tlog-witness rules), ``proof`` (tlog-proof bundles), ``stream``
-(client stream messages), ``peer`` (peer-link messages and handshake), ``export`` (the audit
-export format), ``audit`` (the offline verifier and its report), ``errors``.
+(client stream messages), ``peer`` (peer-link messages and handshake), ``card`` (a side's
+public identity and deadlines), ``export`` (the audit export format), ``audit`` (the offline
+verifier and the report of a dispute), ``errors``.
 """
 
 __version__ = "0.1.0"

@@ -14,7 +14,8 @@ carries a stable machine-readable ``code``, a human ``message`` and, where a com
     ├── BundleError                 a proof bundle is malformed or does not verify
     ├── MessageError                a client-stream or peer-link message is malformed; ``code``
     │                               and ``detail`` say why, as the stream or link reports it
-    └── HandshakeError              a peer-link handshake nonce or signature does not verify
+    ├── HandshakeError              a peer-link handshake nonce or signature does not verify
+    └── CardError                   a card is malformed, or its keys do not match what it claims
 """
 
 from __future__ import annotations
@@ -126,6 +127,13 @@ class HandshakeError(ProtocolError):
     signature the pinned log key did not make."""
 
     code = "bad_auth"
+
+
+class CardError(ProtocolError):
+    """A card (a side's public identity, :mod:`hotline_protocol.card`) is malformed, or its keys
+    do not match what it claims; the message says what is wrong."""
+
+    code = "invalid_card"
 
 
 def _describe(detail: Any) -> str:

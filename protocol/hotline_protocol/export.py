@@ -2,7 +2,8 @@
 shape-checked. :mod:`hotline_protocol.audit` verifies what this reads.
 
 Nothing here verifies a signature or an entry; it only checks that the JSON has the keys and
-types the format requires and that the pinned keys are well-formed vkeys. Every problem is
+types the format requires, that the pinned keys are well-formed vkeys and that the optional
+``deadlines`` are the four precedences' acknowledgement deadlines in seconds. Every problem is
 listed with its JSON path; a side with any problem is left out (its checks are then not run).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .card import Deadlines
 from .cosignature import CosignatureVerifier
 from .errors import NoteError
 from .note import Verifier, b64decode_strict, verifier_from_vkey
@@ -39,6 +41,7 @@ class SideData:
     witness: CosignatureVerifier
     entries: list[bytes]
     checkpoints: list[CheckpointData]
+    deadlines: Deadlines | None = None  # as the exporting node holds them (own, or pinned)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,7 @@ def _load_side(raw: Any, path: str, shape: Shape) -> SideData | None:
     size = shape.get(raw, "size", int, path)
     entries_raw = shape.get(raw, "entries", list, path)
     checkpoints_raw = shape.get(raw, "checkpoints", list, path)
+    deadlines = _deadlines(raw, f"{path}.deadlines", shape)
     log = _key(log_vkey, Verifier, f"{path}.log_vkey", shape)
     witness = _key(witness_vkey, CosignatureVerifier, f"{path}.witness_vkey", shape)
     entries = [] if entries_raw is None else _entries(entries_raw, f"{path}.entries", shape)
@@ -150,7 +154,28 @@ def _load_side(raw: Any, path: str, shape: Shape) -> SideData | None:
         or witness is None
     ):
         return None
-    return SideData(name, origin, log_vkey, witness_vkey, log, witness, entries, checkpoints)
+    return SideData(
+        name, origin, log_vkey, witness_vkey, log, witness, entries, checkpoints, deadlines
+    )
+
+
+def _deadlines(raw: dict[str, Any], path: str, shape: Shape) -> Deadlines | None:
+    """The optional ``deadlines``: an object of the four precedences, seconds above 0."""
+    value = raw.get("deadlines")
+    if value is None and "deadlines" not in raw:
+        return None
+    if not isinstance(value, dict):
+        shape.fail(f"{path}: expected an object, found {kind_of(value)}")
+        return None
+    try:
+        deadlines = Deadlines.from_seconds(value)
+    except ValueError as exc:
+        shape.fail(f"{path}: {exc}")
+        return None
+    if any(abs(value[p] * 1000 - deadlines.of(p)) > 1e-6 for p in value):
+        shape.fail(f"{path}: deadlines are whole milliseconds (at most three decimals)")
+        return None
+    return deadlines
 
 
 def _key(text: str | None, cls: type[V], path: str, shape: Shape) -> V | None:

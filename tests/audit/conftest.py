@@ -2,8 +2,9 @@
 
 ``audit_node`` runs a node in process (SQLite store in ``tmp_path``) with bravo pinned as its
 peer but unreachable, so the export holds both sides, bravo's replica empty; ``lone_node`` has no
-peer; ``await n.headers(role)`` gives a bearer header of a user with that role.
-``peered_nodes`` runs alpha and bravo behind uvicorn, linked by the real peer link.
+peer; ``await n.headers(role)`` gives a bearer header of a user with that role; ``n.cards()``
+the sides' cards an auditor pins. ``peered_nodes`` runs alpha and bravo behind uvicorn, linked by
+the real peer link; each node's ``card`` is its own, as ``hotline init`` would write it.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from hotline.app import create_app
 from hotline.auth.users import add_user
 from hotline.keys import generate_keys, load_keys
 from hotline.node import Node
-from hotline.settings import PeerSettings, Settings
+from hotline.provision.card import own_card
+from hotline.settings import PeerSettings, PinnedDeadlines, Settings
 from hotline.wsserver import CoalescingWebSocketProtocol
+from hotline_protocol.card import Card
 from tests.protocol.audit.builders import FeedBuilder
 
 
@@ -35,7 +38,13 @@ class AuditNode:
     app: FastAPI
     client: httpx.AsyncClient
     node: Node
+    card: Card
+    peer: FeedBuilder | None = None
     _tokens: dict[str, str] = field(default_factory=dict)
+
+    def cards(self) -> list[Card]:
+        """The node's own card and, if it has a peer, the peer's."""
+        return [self.card] + ([self.peer.card()] if self.peer is not None else [])
 
     async def headers(self, role: str) -> dict[str, str]:
         if role not in self._tokens:
@@ -66,12 +75,12 @@ async def _run_node(directory: Path, peer: FeedBuilder | None) -> AsyncIterator[
             "witness_vkey": peer.witness.vkey,
         }
     settings = Settings(**values)
-    generate_keys(settings)
+    card = own_card(settings, generate_keys(settings))
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://alpha") as client:
-            yield AuditNode(app, client, app.state.node)
+            yield AuditNode(app, client, app.state.node, card, peer)
 
 
 @pytest.fixture
@@ -92,6 +101,7 @@ class PeeredNode:
     node: Node
     url: str
     tokens: dict[str, str]
+    card: Card
 
     def headers(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -101,7 +111,7 @@ class PeeredNode:
 async def peered_nodes(tmp_path: Path) -> AsyncIterator[dict[str, PeeredNode]]:
     """alpha and bravo behind uvicorn on real sockets, alpha dialing bravo's peer link."""
     sides = ("alpha", "bravo")
-    socks, settings = {}, {}
+    socks, settings, keys = {}, {}, {}
     for side in sides:
         directory = tmp_path / side
         directory.mkdir()
@@ -109,7 +119,7 @@ async def peered_nodes(tmp_path: Path) -> AsyncIterator[dict[str, PeeredNode]]:
         s = Settings(
             dir=directory, side=side, origin=f"{side}.hotline.example", unit="JOC", nation=nation
         )
-        generate_keys(s)
+        keys[side] = generate_keys(s)
         settings[side] = s
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
@@ -118,16 +128,19 @@ async def peered_nodes(tmp_path: Path) -> AsyncIterator[dict[str, PeeredNode]]:
     nodes: dict[str, PeeredNode] = {}
     async with AsyncExitStack() as stack:
         for side, other in (("alpha", "bravo"), ("bravo", "alpha")):
-            keys = load_keys(settings[other])
-            card = PeerSettings(
+            theirs = own_card(settings[other], load_keys(settings[other]))
+            peer = PeerSettings(
                 side=other,
                 origin=settings[other].origin,
-                log_vkey=keys.log.vkey,
-                witness_vkey=keys.witness.vkey,
+                log_vkey=theirs.log_vkey,
+                witness_vkey=theirs.witness_vkey,
                 url=urls[other],
+                deadlines=PinnedDeadlines(
+                    **settings[other].deadlines.model_dump(exclude={"flash_repeat"})
+                ),
                 dial=side == "alpha",
             )
-            app = create_app(settings[side].model_copy(update={"peer": card}))
+            app = create_app(settings[side].model_copy(update={"peer": peer}))
             config = uvicorn.Config(
                 app,
                 log_config=None,
@@ -154,7 +167,7 @@ async def peered_nodes(tmp_path: Path) -> AsyncIterator[dict[str, PeeredNode]]:
             tokens = {}
             for role in ("operator", "auditor"):
                 _, tokens[role] = await add_user(node.store, f"{role}1", role, 0)
-            nodes[side] = PeeredNode(node, urls[side], tokens)
+            nodes[side] = PeeredNode(node, urls[side], tokens, own_card(settings[side], keys[side]))
         yield nodes
     for sock in socks.values():
         sock.close()

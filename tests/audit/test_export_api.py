@@ -48,19 +48,21 @@ async def download(n: AuditNode) -> bytes:
 async def test_an_export_from_a_running_node_verifies(lone_node: AuditNode) -> None:
     await post_story(lone_node)
 
-    report = verify_export(await download(lone_node))
+    report = verify_export(await download(lone_node), lone_node.cards())
 
     assert report.ok, report.render()
     assert [(s.name, s.entries) for s in report.sides] == [("alpha", 4)]
     assert "1 cancel and 1 update" in report.check("references", "alpha").summary
     assert report.check("cosignatures", "alpha").status == "INFO"  # no other side to cosign
     assert report.render().splitlines()[-1].startswith("VERDICT: PASS")
+    # without the card the export vouches for its own keys: never a PASS
+    assert verify_export(await download(lone_node)).result == "UNPINNED"
 
 
 async def test_an_export_with_the_peer_pinned_holds_both_sides(audit_node: AuditNode) -> None:
     await post_story(audit_node)
 
-    report = verify_export(await download(audit_node))
+    report = verify_export(await download(audit_node), audit_node.cards())
 
     assert report.ok, report.render()
     assert [(s.name, s.entries) for s in report.sides] == [("alpha", 4), ("bravo", 0)]
@@ -88,6 +90,14 @@ async def test_the_export_holds_every_entry_checkpoint_and_evidence(
     assert (alpha["name"], alpha["origin"], alpha["size"]) == ("alpha", origin, 4)
     assert alpha["log_vkey"] == audit_node.node.own.log_vkey
     assert alpha["witness_vkey"] == audit_node.node.own.witness_vkey
+    # the own side's deadlines, as its card states them; bravo's card pinned none
+    assert alpha["deadlines"] == {
+        "FLASH": 300,
+        "IMMEDIATE": 1800,
+        "PRIORITY": 10800,
+        "ROUTINE": 21600,
+    }
+    assert "deadlines" not in bravo
     assert audit_node.node.peer is not None
     assert bravo["log_vkey"] == audit_node.node.peer.log_vkey
     assert [base64.b64decode(e) for e in alpha["entries"]] == await store.entries(origin, 0, 4)
@@ -103,7 +113,7 @@ async def test_the_export_holds_every_entry_checkpoint_and_evidence(
             "raw": base64.b64encode(b"\x00raw\xff").decode(),
         }
     ]
-    report = verify_export(json.dumps(doc).encode())
+    report = verify_export(json.dumps(doc).encode(), audit_node.cards())
     assert report.ok
     assert report.check("evidence").summary == "1 refused input: 1 bad_signature"
 
@@ -121,7 +131,7 @@ async def test_small_store_reads_stream_the_same_document(audit_node: AuditNode)
 
     assert b"".join(pieces) == whole
     assert len(pieces) > 6
-    assert verify_export(whole).ok
+    assert verify_export(whole, audit_node.cards()).ok
 
 
 async def test_an_auditor_downloads_the_export_as_a_json_file(audit_node: AuditNode) -> None:
@@ -133,7 +143,7 @@ async def test_an_auditor_downloads_the_export_as_a_json_file(audit_node: AuditN
     assert re.fullmatch(
         r'attachment; filename="hotline-audit-alpha-\d{8}T\d{6}Z\.json"', disposition
     )
-    assert verify_export(r.content).ok
+    assert verify_export(r.content, audit_node.cards()).ok
 
 
 @pytest.mark.parametrize("role", ["operator", "automation", "admin"])

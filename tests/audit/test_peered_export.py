@@ -52,13 +52,16 @@ async def test_exports_from_both_peered_nodes_verify_and_agree(
         )
         docs = {side: await export(c, n) for side, n in peered_nodes.items()}
 
+    cards = [alpha.card, bravo.card]
     for side, data in docs.items():
-        report = verify_export(data)
+        report = verify_export(data, cards)
         assert report.ok, report.render()
         summary = {s.name: (s.entries, s.latest_cosigned) for s in report.sides}
         assert summary == {"alpha": (3, 3), "bravo": (2, 2)}, side
         assert "1 ack resolved in alpha's feed" in report.check("references", "bravo").summary
     by_side = {side: json.loads(data) for side, data in docs.items()}
+    for doc in by_side.values():  # each states both sides' deadlines: its own, and the pinned
+        assert [s["deadlines"]["FLASH"] for s in doc["sides"]] == [300, 300]
     feeds = {(exporter, s["name"]): s for exporter, doc in by_side.items() for s in doc["sides"]}
     for side in ("alpha", "bravo"):  # each feed as its log holds it and as the peer replicates it
         own, replica = feeds[side, side], feeds["bravo" if side == "alpha" else "alpha", side]
@@ -71,5 +74,5 @@ async def test_exports_from_both_peered_nodes_verify_and_agree(
     merged = by_side["alpha"]
     for s in merged["sides"]:
         s["checkpoints"] += feeds["bravo", s["name"]]["checkpoints"]
-    report = verify_export(json.dumps(merged).encode())
+    report = verify_export(json.dumps(merged).encode(), cards)
     assert report.ok, report.render()

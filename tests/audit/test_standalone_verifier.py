@@ -1,7 +1,7 @@
 """An auditor with nothing but the protocol library: a fresh virtual environment where only
-``pip install ./protocol`` ran verifies a real node's export with ``python -m
-hotline_protocol.audit verify``, printing the report the node's own code prints, and fails a
-tampered one."""
+``pip install ./protocol`` ran verifies a real node's export against the sides' cards with
+``python -m hotline_protocol.audit verify``, printing the report the node's own code prints,
+fails a tampered one, and reports the dispute from both sides' exports."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hotline_protocol.audit import verify_export
+from hotline_protocol.audit import audit_exports
 from tests.audit.conftest import PeeredNode
 from tests.audit.test_peered_export import LIAISON, export, post, until
 
@@ -100,8 +100,16 @@ async def test_a_real_export_verifies_with_only_the_protocol_installed(
             "both feeds delivered and cosigned",
         )
         data = await export(c, alpha)
+        other = await export(c, bravo)
     good = tmp_path / "export.json"
     good.write_bytes(data)
+    (tmp_path / "bravo-export.json").write_bytes(other)
+    cards = []
+    for node in (alpha, bravo):
+        path = tmp_path / f"{node.card.side}-card.txt"
+        path.write_text(node.card.text())
+        cards += ["--card", str(path)]
+    pinned = [alpha.card, bravo.card]
     doc = json.loads(data)
     entries = doc["sides"][0]["entries"]
     entry = json.loads(base64.b64decode(entries[1]))  # the entry bravo acknowledged
@@ -110,21 +118,28 @@ async def test_a_real_export_verifies_with_only_the_protocol_installed(
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(doc))
 
-    def verify(path: Path) -> subprocess.CompletedProcess[str]:
+    def audit(command: str, *paths: Path) -> subprocess.CompletedProcess[str]:
+        names = [str(p.name) for p in paths]
         return run_auditor(
-            auditor_python, "-m", "hotline_protocol.audit", "verify", str(path), cwd=tmp_path
+            auditor_python, "-m", "hotline_protocol.audit", command, *names, *cards, cwd=tmp_path
         )
 
-    passed = await asyncio.to_thread(verify, good)
+    passed = await asyncio.to_thread(audit, "verify", good)
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert passed.stdout == verify_export(data).render() + "\n"
-    assert passed.stdout.strip().endswith("VERDICT: PASS — all 14 checks passed")
+    assert passed.stdout == audit_exports([(good.name, data)], pinned).render() + "\n"
+    assert passed.stdout.strip().endswith("all 17 checks passed, every key pinned by a card")
     assert "PASS  cosignatures[alpha]" in passed.stdout
     assert "1 ack resolved in alpha's feed" in passed.stdout
 
-    failed = await asyncio.to_thread(verify, tampered)
+    failed = await asyncio.to_thread(audit, "verify", tampered)
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert failed.stdout == verify_export(tampered.read_bytes()).render() + "\n"
+    expected = audit_exports([(tampered.name, tampered.read_bytes())], pinned)
+    assert failed.stdout == expected.render() + "\n"
     verdict = failed.stdout.strip().splitlines()[-1]
     assert verdict.startswith("VERDICT: FAIL"), verdict
     assert "entries[alpha]" in verdict and "references[bravo]" in verdict
+
+    both = await asyncio.to_thread(audit, "report", good, tmp_path / "bravo-export.json")
+    assert both.returncode == 0, both.stdout + both.stderr
+    assert "acknowledged WILCO by bravo/" in both.stdout
+    assert both.stdout.strip().splitlines()[-1].startswith("VERDICT: PASS")

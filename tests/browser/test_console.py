@@ -19,6 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from hotline.cli.main import main as hotline_main
+from hotline.keys import load_keys
+from hotline.provision.card import own_card
 from hotline_protocol.note import Verifier
 from hotline_protocol.proof import verify_bundle
 
@@ -293,9 +295,14 @@ def test_auditor_downloads_an_export_that_verifies(
     info.value.save_as(export)
     assert export.name.startswith("hotline-audit-")
     expect(page.locator("[data-exported]")).to_contain_text(export.name)
+    cards = []
+    for node in (pair.alpha, pair.bravo):  # the cards the two sides exchanged
+        card = tmp_path / f"{node.side}-card.txt"
+        card.write_text(own_card(node.settings, load_keys(node.settings)).text())
+        cards += ["--card", str(card)]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = hotline_main(["audit", "verify", str(export)])
+        code = hotline_main(["audit", "verify", str(export), *cards])
     assert code == 0, out.getvalue()
 
     with page.expect_download() as info:

@@ -1,5 +1,6 @@
-"""``hotline audit export`` from a real node, then ``hotline audit verify`` offline (and the
-protocol library's ``python -m hotline_protocol.audit verify``, which prints the same)."""
+"""``hotline audit export`` from a real node, then ``hotline audit verify`` and ``report``
+offline against the node's card (and the protocol library's ``python -m hotline_protocol.audit``,
+which prints the same)."""
 
 from __future__ import annotations
 
@@ -40,11 +41,34 @@ def export_file(node_dir: NodeDir, running_node: NodeProcess, tmp_path: Path) ->
     return out
 
 
-def test_audit_export_then_verify_passes(export_file: Path) -> None:
+def test_audit_export_then_verify_passes(export_file: Path, node_dir: NodeDir) -> None:
     json.loads(export_file.read_bytes())
-    r = run_cli("audit", "verify", export_file)
+    r = run_cli("audit", "verify", export_file, "--card", node_dir.path / "card.txt")
     assert r.code == 0, r.out + r.err
     assert "Hotline audit report" in r.out
+    assert r.out.strip().splitlines()[-1].startswith("VERDICT: PASS")
+
+
+def test_audit_verify_without_the_card_is_unpinned(export_file: Path) -> None:
+    r = run_cli("audit", "verify", export_file)
+    assert r.code == 3, r.out + r.err
+    assert r.out.strip().splitlines()[-1].startswith("VERDICT: UNPINNED")
+    assert "--card" in r.out
+
+
+def test_audit_report_tells_the_notices(export_file: Path, node_dir: NodeDir) -> None:
+    card = node_dir.path / "card.txt"
+    r = run_cli("audit", "report", export_file, "--card", card)
+    assert r.code == 0, r.out + r.err
+    assert 'alpha #0, a liaison message "one"' in r.out
+    assert 'alpha #1, a liaison message "two"' in r.out
+
+    r = run_cli("audit", "report", export_file, "--card", card, "--json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert [n["fields"]["text"] for n in doc["notices"]] == ["one", "two"]
+    assert doc["verdict"]["result"] == "PASS"
+    assert doc["sides"][0]["deadlines"]["FLASH"] == 300
 
 
 def tamper(export_file: Path, tmp_path: Path) -> Path:
@@ -59,9 +83,11 @@ def tamper(export_file: Path, tmp_path: Path) -> Path:
     return tampered
 
 
-def test_audit_verify_fails_a_tampered_export(export_file: Path, tmp_path: Path) -> None:
+def test_audit_verify_fails_a_tampered_export(
+    export_file: Path, tmp_path: Path, node_dir: NodeDir
+) -> None:
     tampered = tamper(export_file, tmp_path)
-    r = run_cli("audit", "verify", tampered)
+    r = run_cli("audit", "verify", tampered, "--card", node_dir.path / "card.txt")
     assert r.code == 1
     assert "FAIL" in r.out
 
@@ -75,16 +101,23 @@ def test_audit_verify_fails_what_is_not_an_export(tmp_path: Path) -> None:
 
 
 def test_the_protocol_library_verifies_with_the_same_report_and_exit_code(
-    export_file: Path, tmp_path: Path
+    export_file: Path, tmp_path: Path, node_dir: NodeDir
 ) -> None:
     junk = tmp_path / "junk.json"
     junk.write_text("[]")
     missing = tmp_path / "none.json"
-    cases = [(export_file, 0), (tamper(export_file, tmp_path), 1), (junk, 1), (missing, 2)]
-    for path, code in cases:
-        node = run_cli("audit", "verify", path)
+    card = ["--card", str(node_dir.path / "card.txt")]
+    cases = [
+        (export_file, card, 0),
+        (export_file, [], 3),
+        (tamper(export_file, tmp_path), card, 1),
+        (junk, card, 1),
+        (missing, card, 2),
+    ]
+    for path, extra, code in cases:
+        node = run_cli("audit", "verify", path, *extra)
         protocol = subprocess.run(
-            [sys.executable, "-m", "hotline_protocol.audit", "verify", str(path)],
+            [sys.executable, "-m", "hotline_protocol.audit", "verify", str(path), *extra],
             capture_output=True,
             encoding="utf-8",
             timeout=60,
@@ -112,3 +145,14 @@ def test_audit_verify_a_missing_file(tmp_path: Path) -> None:
     r = run_cli("audit", "verify", tmp_path / "none.json")
     assert r.code == 2
     assert "cannot read" in r.err
+
+
+def test_audit_verify_a_bad_card(export_file: Path, tmp_path: Path) -> None:
+    card = tmp_path / "card.txt"
+    card.write_text("hotline-card v1\nside alpha\n")
+    r = run_cli("audit", "verify", export_file, "--card", card)
+    assert r.code == 2
+    assert (
+        r.err == f"hotline: error: bad card {card}: the card lacks origin, log-vkey, "
+        "witness-vkey, url\n"
+    )

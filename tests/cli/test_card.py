@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from hotline.keys import witness_name
-from hotline.provision.card import Card, parse_card
+from hotline.keys import generate_keys, witness_name
+from hotline.provision.card import Card, own_card, parse_card
 from hotline.provision.errors import CardError
+from hotline.settings import Deadlines, Settings
+from hotline_protocol import card as protocol_card
 from hotline_protocol.cosignature import CosignatureSigner
 from hotline_protocol.note import Signer
 
@@ -103,3 +107,31 @@ def test_card_refuses_a_witness_key_of_another_origin() -> None:
 def test_card_refuses_bad_values(key: str, value: str, message: str) -> None:
     with pytest.raises(CardError, match=message):
         parse_card(replace_line(make_card(), key, value))
+
+
+def test_the_own_card_states_the_nodes_deadlines(tmp_path: Path) -> None:
+    settings = Settings(
+        dir=tmp_path,
+        side="alpha",
+        origin="hotline.example/alpha",
+        deadlines=Deadlines(FLASH=120, IMMEDIATE=0.3),
+    )
+    card = own_card(settings, generate_keys(settings))
+
+    assert card.deadlines is not None
+    assert card.deadlines.seconds() == {
+        "FLASH": 120,
+        "IMMEDIATE": 0.3,
+        "PRIORITY": 10800,
+        "ROUTINE": 21600,
+    }
+    assert card.text().endswith("deadlines FLASH=120 IMMEDIATE=0.3 PRIORITY=10800 ROUTINE=21600\n")
+    assert parse_card(card.text().encode()) == card
+
+
+def test_the_node_reads_cards_with_the_protocol_librarys_parser() -> None:
+    card = make_card()
+    assert protocol_card.parse_card(card.text().encode()) == parse_card(card.text().encode())
+    with pytest.raises(CardError, match="first line must be") as info:
+        parse_card(b"not a card\n")
+    assert str(info.value) == "not a card: the first line must be 'hotline-card v1'"

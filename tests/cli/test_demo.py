@@ -11,6 +11,7 @@ import os
 import queue
 import random
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -271,7 +272,10 @@ def test_demo_prints_both_sides_and_they_answer_each_other(
     out = tmp_path / "alpha-export.json"
     assert run_cli("audit", "export", root / "alpha", "--token", token, "-o", out).code == 0
     assert verify.startswith("hotline audit verify ")
-    assert run_cli("audit", "verify", out).code == 0
+    cards = shlex.split(verify)[4:]  # --card alpha/card.txt --card bravo/card.txt
+    assert cards[::2] == ["--card", "--card"]
+    assert run_cli("audit", "verify", out, *cards).code == 0
+    assert run_cli("audit", "verify", out).code == 3  # the cards pin the keys
 
     assert demo.interrupt() == 0
     assert_stopped(demo, None)

@@ -23,6 +23,7 @@ COMMANDS = [
     ["audit"],
     ["audit", "export"],
     ["audit", "verify"],
+    ["audit", "report"],
     ["demo"],
 ]
 

@@ -57,7 +57,9 @@ def test_init_card_starts_with_its_header_line(tmp_path: Path) -> None:
         "log-vkey",
         "witness-vkey",
         "url",
+        "deadlines",
     ]
+    assert lines[-1] == "deadlines FLASH=300 IMMEDIATE=1800 PRIORITY=10800 ROUTINE=21600"
 
 
 def test_init_url_flag_goes_to_config_and_card(tmp_path: Path) -> None:

@@ -38,7 +38,29 @@ def test_pair_pins_the_card_as_peer(node_dir: NodeDir, bravo: Path) -> None:
     card = dict(line.split(" ", 1) for line in card_lines(bravo)[1:])
     assert (peer.side, peer.origin, peer.url) == ("bravo", own.origin, "http://127.0.0.1:9402")
     assert (peer.log_vkey, peer.witness_vkey) == (card["log-vkey"], card["witness-vkey"])
+    assert peer.deadlines is not None  # pinned with the keys
+    assert (peer.deadlines.FLASH, peer.deadlines.ROUTINE) == (300, 21600)
     assert "fingerprint" in r.out
+
+
+def test_pair_pins_the_deadlines_the_card_states_or_none(
+    node_dir: NodeDir, bravo: Path, tmp_path: Path
+) -> None:
+    lines = [line for line in card_lines(bravo) if not line.startswith("deadlines ")]
+    card = write_card(
+        tmp_path / "card.txt",
+        [*lines, "deadlines FLASH=120 IMMEDIATE=900.5 PRIORITY=3600 ROUTINE=7200"],
+    )
+    assert run_cli("pair", node_dir.path, card).code == 0
+    peer = load_settings(node_dir.path).peer
+    assert peer is not None and peer.deadlines is not None
+    assert (peer.deadlines.FLASH, peer.deadlines.IMMEDIATE) == (120, 900.5)
+
+    bare = write_card(tmp_path / "bare.txt", lines)
+    r = run_cli("pair", node_dir.path, bare, "--replace")
+    assert r.code == 0, r.err
+    peer = load_settings(node_dir.path).peer
+    assert peer is not None and peer.deadlines is None  # the old card's deadlines are gone
 
 
 def test_pair_again_with_the_same_card_changes_nothing(node_dir: NodeDir, bravo: Path) -> None:

@@ -294,7 +294,7 @@ def test_log_verifies_with_the_cards_keys(pair: Pair, posted: dict[str, dict[str
 def test_audit_export_verifies_offline(pair: Pair, posted: dict[str, dict[str, Any]]) -> None:
     r = pair.alpha.get("/v1/audit/export")
     assert r.status_code == 200, r.text
-    report = verify_export(r.content)
+    report = verify_export(r.content, [pair.alpha.card, pair.bravo.card])
     assert report.ok, report.render()
     sides = {s["name"]: len(s["entries"]) for s in json.loads(r.content)["sides"]}
     assert sides == pair.alpha.sizes()

@@ -18,7 +18,7 @@ from ..errors import ProtocolError
 from ..export import SideData
 from ..merkle import Tree, leaf_hash
 from ..note import Signature, Verifier, split_note
-from ..notices import Notice, Reference, reference_of
+from ..notices import Ack, Notice, Reference, reference_of
 from .report import Check, b64, count, sizes
 
 
@@ -34,18 +34,44 @@ class SignedCheckpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Cosigned:
+    """A valid cosignature by the other side's witness of a signed checkpoint."""
+
+    size: int
+    root: bytes
+    timestamp: int  # seconds, as the witness signed it
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
-    """A reference an entry's notice makes: ``kind`` is ack, cancel or update."""
+    """A reference an entry's notice makes: ``kind`` is ack, cancel or update. For an ack, what
+    the report needs of it (so that no decoded notice has to be kept)."""
 
     index: int
     kind: str
     ref: Reference
+    response: str | None = None
+    author: str | None = None
+    reason: str | None = None
+    remark: str | None = None
 
 
 def links_of(index: int, notice: Notice) -> list[Link]:
     out = []
     target = reference_of(notice)
-    if target is not None:
+    if isinstance(notice, Ack):
+        out.append(
+            Link(
+                index,
+                "ack",
+                notice.ref,
+                str(notice.response),
+                notice.author.id,
+                notice.reason,
+                notice.remark,
+            )
+        )
+    elif target is not None:
         out.append(Link(index, str(notice.kind), target))
     if notice.supersedes is not None:
         out.append(Link(index, "update", notice.supersedes))
@@ -63,6 +89,8 @@ class Feed:
     undecoded: int = 0  # entries that failed the entries check
     signed: list[SignedCheckpoint] = field(default_factory=list)
     cosigned: set[int] = field(default_factory=set)  # positions with a valid cosignature
+    cosignatures: list[Cosigned] = field(default_factory=list)  # the valid ones, with times
+    pinned: bool | None = None  # keys match a card (True), differ from it (False), no card
 
     @classmethod
     def of(cls, side: SideData) -> Feed:
@@ -72,6 +100,11 @@ class Feed:
     @property
     def name(self) -> str:
         return self.side.name
+
+    @property
+    def latest_signed(self) -> int:
+        """The largest size the log key validly signed (0 if none)."""
+        return max((cp.size for cp in self.signed), default=0)
 
 
 def check_entries(feed: Feed) -> Check:
@@ -172,11 +205,12 @@ def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
                 continue  # the log's own signature: see checkpoints
             if witness is not None and (sig.name, sig.key_id) == (witness.name, witness.key_id):
                 try:
-                    verify_cosignature(cp.body, sig, witness)
+                    timestamp = verify_cosignature(cp.body, sig, witness)
                 except ProtocolError as exc:
                     problems.append(f"{where}: cosignature by {sig.name}: {exc}")
                 else:
                     feed.cosigned.add(cp.position)
+                    feed.cosignatures.append(Cosigned(cp.size, cp.root, timestamp))
             else:
                 notes.append(f"{where}: {_unpinned(sig, [log, *([witness] if witness else [])])}")
     if witness is None:

@@ -1,7 +1,13 @@
-"""The audit report: one line per check (PASS, FAIL, INFO or SKIP) with its specifics.
+"""The audit report of one export: one line per check (PASS, FAIL, WARN, INFO or SKIP) with its
+specifics.
 
 A report is plain data; :meth:`Report.render` turns it into the text an auditor reads: a header
 naming the sides, their origins, keys and sizes, then the checks in order, then the verdict.
+
+The verdict (:attr:`Report.result`) is one of three: ``FAIL`` when a check failed or could not
+run, ``UNPINNED`` when none did but a side's keys were not pinned by a card (a ``keys`` check
+that WARNs: the export vouched for its own keys, which proves nothing against the exporter), and
+``PASS`` only when every check passed against keys the auditor pinned.
 """
 
 from __future__ import annotations
@@ -12,8 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-Status = Literal["PASS", "FAIL", "INFO", "SKIP"]
+Status = Literal["PASS", "FAIL", "WARN", "INFO", "SKIP"]
+Result = Literal["PASS", "FAIL", "UNPINNED"]
 MAX_DETAILS = 25  # detail lines rendered per check; the rest are counted
+PIN_HINT = (
+    "pin each side's keys with --card CARD (the side's card.txt, exchanged out of band; "
+    "compare its fingerprint with the side)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +61,32 @@ class Report:
     exported_by: str | None = None
     sides: list[SideSummary] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    name: str | None = None  # how the auditor named the export (its file), if given
+
+    @property
+    def sound(self) -> bool:
+        """True when at least one check ran and none failed or was skipped: the export is
+        consistent with the keys it was checked against (pinned or not)."""
+        return bool(self.checks) and all(c.status in ("PASS", "INFO", "WARN") for c in self.checks)
 
     @property
     def ok(self) -> bool:
-        """True when at least one check ran and none failed or was skipped."""
-        return bool(self.checks) and all(c.status in ("PASS", "INFO") for c in self.checks)
+        """True only for a PASS: sound, and every side's keys pinned by a card."""
+        return self.result == "PASS"
+
+    @property
+    def result(self) -> Result:
+        return verdict_of(self.checks)
 
     @property
     def failed(self) -> list[str]:
         """Labels of the failed checks, e.g. ``["entries[alpha]", "checkpoints[alpha]"]``."""
         return [c.label for c in self.checks if c.status == "FAIL"]
+
+    @property
+    def unpinned(self) -> list[str]:
+        """The sides whose keys no card pinned."""
+        return [c.side or "?" for c in self.checks if c.status == "WARN" and c.name == "keys"]
 
     def check(self, name: str, side: str | None = None) -> Check:
         """The check of that name (and side); KeyError if the report has none."""
@@ -72,33 +99,70 @@ class Report:
         self.checks.append(check)
 
     def render(self) -> str:
-        lines = [f"Hotline audit report — export format {self.format or 'unknown'}"]
+        return "\n".join([*self.body(), "", verdict_line(self.checks)]) + "\n"
+
+    def body(self) -> list[str]:
+        """The header and the checks, without the verdict line."""
+        title = f"Hotline audit report — export format {self.format or 'unknown'}"
+        lines = [title + (f" — {self.name}" if self.name else "")]
         if self.exported_at is not None or self.exported_by is not None:
             lines.append(f"exported by {self.exported_by or '?'} at {when(self.exported_at)}")
         if self.sides:
             lines += ["", *_side_table(self.sides)]
-        lines += ["", "checks:"]
-        width = max((len(c.label) for c in self.checks), default=0)
-        for c in self.checks:
-            lines.append(f"  {c.status:<4}  {c.label:<{width}}  {c.summary}")
-            shown = c.details[:MAX_DETAILS]
-            lines += [f"        - {d}" for d in shown]
-            if len(c.details) > len(shown):
-                lines.append(f"        - ... and {len(c.details) - len(shown)} more")
-        lines += ["", self.verdict()]
-        return "\n".join(lines) + "\n"
+        lines += ["", "checks:", *render_checks(self.checks)]
+        return lines
 
     def verdict(self) -> str:
-        failed = self.failed
-        skipped = [c.label for c in self.checks if c.status == "SKIP"]
-        if self.ok:
-            return f"VERDICT: PASS — all {len(self.checks)} checks passed"
-        parts = []
-        if failed:
-            parts.append(f"{len(failed)} failed: {', '.join(failed)}")
-        if skipped:
-            parts.append(f"{len(skipped)} not run: {', '.join(skipped)}")
-        return f"VERDICT: FAIL — {'; '.join(parts) or 'nothing could be checked'}"
+        return verdict_line(self.checks)
+
+
+def render_checks(checks: Sequence[Check], labels: Sequence[str] | None = None) -> list[str]:
+    """One line per check, its details indented below it."""
+    labels = labels or [c.label for c in checks]
+    width = max((len(label) for label in labels), default=0)
+    lines = []
+    for c, label in zip(checks, labels, strict=True):
+        lines.append(f"  {c.status:<4}  {label:<{width}}  {c.summary}")
+        shown = c.details[:MAX_DETAILS]
+        lines += [f"        - {d}" for d in shown]
+        if len(c.details) > len(shown):
+            lines.append(f"        - ... and {len(c.details) - len(shown)} more")
+    return lines
+
+
+def verdict_of(checks: Sequence[Check]) -> Result:
+    """FAIL if a check failed or did not run (or none ran); UNPINNED if a side's keys were not
+    pinned; PASS otherwise."""
+    if not checks or any(c.status in ("FAIL", "SKIP") for c in checks):
+        return "FAIL"
+    if any(c.status == "WARN" for c in checks):
+        return "UNPINNED"
+    return "PASS"
+
+
+def verdict_line(checks: Sequence[Check], labels: Sequence[str] | None = None) -> str:
+    """``VERDICT: PASS — ...``, ``VERDICT: UNPINNED — ...`` or ``VERDICT: FAIL — ...``."""
+    labels = labels or [c.label for c in checks]
+    failed = [label for c, label in zip(checks, labels, strict=True) if c.status == "FAIL"]
+    skipped = [label for c, label in zip(checks, labels, strict=True) if c.status == "SKIP"]
+    unpinned = sorted({c.side or "?" for c in checks if c.status == "WARN"})
+    result = verdict_of(checks)
+    if result == "PASS":
+        return f"VERDICT: PASS — all {len(checks)} checks passed, every key pinned by a card"
+    if result == "UNPINNED":
+        return (
+            f"VERDICT: UNPINNED — no check failed, but the keys of {', '.join(unpinned)} were "
+            "not pinned: the export vouches for its own keys, which proves nothing against the "
+            f"side that made it; {PIN_HINT}"
+        )
+    parts = []
+    if failed:
+        parts.append(f"{len(failed)} failed: {', '.join(failed)}")
+    if skipped:
+        parts.append(f"{len(skipped)} not run: {', '.join(skipped)}")
+    if unpinned:
+        parts.append(f"keys not pinned: {', '.join(unpinned)}")
+    return f"VERDICT: FAIL — {'; '.join(parts) or 'nothing could be checked'}"
 
 
 def when(ms: int | None) -> str:

@@ -1,9 +1,10 @@
-"""Verify an audit export offline: ``verify_export(data) -> Report``.
+"""Verify an audit export offline: ``verify_export(data, cards) -> Report``.
 
-Needs nothing but the export's bytes: no node, no store, no network, no private key. The checks,
-in the order the report lists them:
+Needs nothing but the export's bytes and the sides' cards: no node, no store, no network, no
+private key. The checks, in the order the report lists them:
 
 1. ``format``        the JSON has the shape of ``hotline-audit-export/v1``;
+   ``keys``          each side's keys are those of its card (WARN when no card pins them);
 2. ``entries``       each feed decodes entry by entry: origin, index without gaps, prev hashes,
                      valid notices;
 3. ``checkpoints``   each checkpoint is signed by the side's log key (verified before the body is
@@ -21,34 +22,68 @@ exception.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..card import Card
 from ..export import FORMAT, EvidenceData, Loaded, load_export
 from .checks import Feed, check_checkpoints, check_cosignatures, check_entries
 from .history import check_consistency, check_forks
+from .pinning import card_for, check_keys
 from .references import check_references
 from .report import Check, Report, SideSummary, count, when
 
-SIDE_CHECKS = ("entries", "checkpoints", "cosignatures", "consistency", "forks", "references")
+SIDE_CHECKS = (
+    "keys",
+    "entries",
+    "checkpoints",
+    "cosignatures",
+    "consistency",
+    "forks",
+    "references",
+)
 
 
-def verify_export(data: bytes) -> Report:
-    """Check an export; the report lists every check, ``report.ok`` is True only if all pass."""
+@dataclass
+class Verified:
+    """One export, checked: its report, what it held, and what the checks learnt of each feed
+    (the combined checks and the report of a dispute go on from there)."""
+
+    report: Report
+    loaded: Loaded
+    feeds: dict[str, Feed] = field(default_factory=dict)  # by side name
+    tag: str = ""  # what labels its checks beside another export's: "alpha"
+    title: str = ""  # how sentences name it: "alpha's export"
+
+    @property
+    def name(self) -> str:
+        return self.title or self.report.name or self.loaded.exported_by or "the export"
+
+
+def verify_export(data: bytes, cards: Sequence[Card] = (), name: str | None = None) -> Report:
+    """Check an export against the sides' cards; the report lists every check, and
+    ``report.ok`` is True only if all pass with every side's keys pinned by a card."""
+    return verify_data(data, cards, name).report
+
+
+def verify_data(data: bytes, cards: Sequence[Card] = (), name: str | None = None) -> Verified:
+    """:func:`verify_export`, keeping what was loaded and learnt for the combined checks."""
     try:
         loaded = load_export(data)
     except Exception as exc:  # the auditor gets a verdict, never a traceback
         loaded = Loaded(problems=[f"unreadable: {type(exc).__name__}: {exc}"], fatal=True)
-    report = Report(loaded.format, loaded.exported_at, loaded.exported_by)
+    report = Report(loaded.format, loaded.exported_at, loaded.exported_by, name=name)
     report.add(_format_check(loaded))
     if loaded.fatal:
-        for name in (*SIDE_CHECKS, "evidence"):
-            report.add(Check(name, None, "SKIP", "not run: the export could not be read"))
-        return report
+        for check in (*SIDE_CHECKS, "evidence"):
+            report.add(Check(check, None, "SKIP", "not run: the export could not be read"))
+        return Verified(report, loaded)
 
     feeds = [Feed.of(side) for side in loaded.sides]
     others: dict[str, Feed | None] = {f.name: _other(f, feeds) for f in feeds}
     per_side: dict[str, Callable[[Feed], Check]] = {
+        "keys": lambda f: _keys(f, cards, loaded),
         "entries": check_entries,
         "checkpoints": check_checkpoints,
         "cosignatures": lambda f: check_cosignatures(f, others[f.name]),
@@ -67,7 +102,14 @@ def verify_export(data: bytes) -> Report:
             report.add(Check(name, broken, "SKIP", "not run: this side is malformed (see format)"))
     report.add(_guarded("evidence", None, _evidence_check, loaded.evidence))
     report.sides = [_summary(f) for f in feeds]
-    return report
+    return Verified(report, loaded, {f.name: f for f in feeds})
+
+
+def _keys(feed: Feed, cards: Sequence[Card], loaded: Loaded) -> Check:
+    card = card_for(feed.side, cards)
+    check = check_keys(feed.side, card, loaded.sides.index(feed.side))
+    feed.pinned = None if card is None else check.status == "PASS"
+    return check
 
 
 def _guarded(name: str, side: str | None, run: Callable[..., Check], *args: Any) -> Check:

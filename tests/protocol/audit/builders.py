@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hotline_protocol.card import Card, Deadlines
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
 from hotline_protocol.cosignature import CosignatureSigner, cosign
 from hotline_protocol.entries import Entry, encode_entry
@@ -95,16 +96,26 @@ class FeedBuilder:
     def author(self) -> dict[str, str]:
         return {"id": f"ops-{self.name}", "unit": f"CAOC {self.name}", "nation": self.nation}
 
-    def side(self) -> dict[str, Any]:
-        return {
+    def side(self, deadlines: Deadlines | None = None) -> dict[str, Any]:
+        side: dict[str, Any] = {
             "name": self.name,
             "origin": self.origin,
             "log_vkey": self.log.vkey,
             "witness_vkey": self.witness.vkey,
+        }
+        if deadlines is not None:
+            side["deadlines"] = deadlines.seconds()
+        side |= {
             "size": self.size,
             "checkpoints": list(self.checkpoints),
             "entries": [b64(e.raw) for e in self.entries],
         }
+        return side
+
+    def card(self, deadlines: Deadlines | None = None) -> Card:
+        """The side's card, as it handed it to the other side."""
+        url = f"https://{self.name}.hotline.example:8400"
+        return Card(self.name, self.origin, self.log.vkey, self.witness.vkey, url, deadlines)
 
 
 def cosign_note(note: bytes, witness: CosignatureSigner, timestamp: int) -> bytes:
@@ -120,6 +131,7 @@ class TwoSides:
     exported_at: int = T0 + 3_600_000
 
     def export(self) -> dict[str, Any]:
+        """alpha's export: its own feed, then its replica of bravo's."""
         return {
             "format": FORMAT,
             "exported_at": self.exported_at,
@@ -127,6 +139,21 @@ class TwoSides:
             "sides": [self.alpha.side(), self.bravo.side()],
             "evidence": list(self.evidence),
         }
+
+    def export_of(self, name: str, deadlines: Deadlines | None = None) -> dict[str, Any]:
+        """The export ``name``'s node makes: its own feed first (with its deadlines, when
+        given), then its replica of the other's, and the evidence it kept (alpha's only)."""
+        own, other = (self.alpha, self.bravo) if name == "alpha" else (self.bravo, self.alpha)
+        return {
+            "format": FORMAT,
+            "exported_at": self.exported_at,
+            "exported_by": name,
+            "sides": [own.side(deadlines), other.side()],
+            "evidence": list(self.evidence) if name == "alpha" else [],
+        }
+
+    def cards(self) -> list[Card]:
+        return [self.alpha.card(), self.bravo.card()]
 
 
 def to_bytes(doc: Any) -> bytes:

@@ -10,11 +10,13 @@ import copy
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from hotline_protocol.audit import Report, verify_export
+from hotline_protocol.card import Card
 from hotline_protocol.cosignature import CosignatureSigner, cosign
 from hotline_protocol.merkle import Tree, leaf_hash
 from hotline_protocol.note import Signature, Signer, add_signatures, sign_note, split_note
@@ -32,6 +34,8 @@ from tests.protocol.audit.builders import (
 
 ALL_CHECKS = [
     "format",
+    "keys[alpha]",
+    "keys[bravo]",
     "entries[alpha]",
     "entries[bravo]",
     "checkpoints[alpha]",
@@ -48,8 +52,8 @@ ALL_CHECKS = [
 ]
 
 
-def verify(doc: Any) -> Report:
-    return verify_export(to_bytes(doc))
+def verify(doc: Any, cards: Sequence[Card] = ()) -> Report:
+    return verify_export(to_bytes(doc), cards)
 
 
 def labels(report: Report) -> list[str]:
@@ -92,7 +96,7 @@ def raw_entries(side: dict[str, Any]) -> list[bytes]:
 
 
 def test_the_built_two_sided_export_verifies(two_sides: TwoSides) -> None:
-    report = verify(two_sides.export())
+    report = verify(two_sides.export(), two_sides.cards())
 
     assert report.ok, report.render()
     assert labels(report) == ALL_CHECKS
@@ -109,15 +113,15 @@ def test_the_built_two_sided_export_verifies(two_sides: TwoSides) -> None:
 
 
 def test_the_report_renders_header_checks_and_verdict(two_sides: TwoSides) -> None:
-    text = verify(two_sides.export()).render()
+    text = verify(two_sides.export(), two_sides.cards()).render()
 
     lines = text.splitlines()
     assert lines[0].startswith("Hotline audit report")
     assert "exported by alpha at 2026-01-01T11:00:00.000Z" in text
     assert any(line.split()[:4] == ["alpha", "alpha.hotline.example", "5", "4"] for line in lines)
     assert two_sides.bravo.witness.vkey in text
-    assert sum(line.lstrip().startswith("PASS") for line in lines) == 13
-    assert lines[-1] == "VERDICT: PASS — all 14 checks passed"
+    assert sum(line.lstrip().startswith("PASS") for line in lines) == 15
+    assert lines[-1] == "VERDICT: PASS — all 16 checks passed, every key pinned by a card"
 
 
 def test_an_unpinned_witness_cosignature_is_noted_not_failed(two_sides: TwoSides) -> None:
@@ -126,7 +130,7 @@ def test_an_unpinned_witness_cosignature_is_noted_not_failed(two_sides: TwoSides
     cp = alpha_side(doc)["checkpoints"][1]
     cp["note"] = cosign_note(cp["note"].encode(), neutral, T0 // 1000).decode()
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert report.ok, report.render()
     assert "signature by neutral.example/witness+" in details(report, "cosignatures", "alpha")
@@ -136,7 +140,7 @@ def test_two_notes_of_one_size_with_the_same_root_are_not_a_fork(two_sides: TwoS
     doc = two_sides.export()
     alpha_side(doc)["checkpoints"].append({"size": 5, "note": two_sides.alpha.sign().decode()})
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert report.ok, report.render()
     assert "5 signed checkpoints, one root per size" in details(report, "forks", "alpha")
@@ -155,7 +159,7 @@ def test_a_flipped_byte_in_an_entry_fails_the_chain_and_the_signed_roots(
     raws[1] = raws[1][:at] + bytes([raws[1][at] ^ 0x01]) + raws[1][at + 1 :]
     set_entries(side, raws)
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert_fails(report, "entries[alpha]", "checkpoints[alpha]")
     assert "entry at position 2: wrong_prev" in details(report, "entries", "alpha")
@@ -173,7 +177,7 @@ def test_a_flipped_byte_in_the_last_entry_is_caught_by_its_signed_root_and_the_a
     raws[4] = raws[4].replace(b"CAOC alpha", b"CAOC alphA")  # one bit: 0x61 -> 0x41
     set_entries(side, raws)
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     # the entry itself still decodes (nothing follows it to chain to it): the signature and
     # bravo's ack, which both commit to its hash, are what catch it
@@ -193,7 +197,7 @@ def test_an_entry_that_is_not_json_fails_entries(two_sides: TwoSides) -> None:
     raws[2] = bytes([raws[2][0] ^ 0xFF]) + raws[2][1:]
     set_entries(side, raws)
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert report.check("entries", "alpha").status == "FAIL"
     text = details(report, "entries", "alpha")
@@ -211,7 +215,7 @@ def test_a_removed_entry_leaves_a_gap_that_fails_entries(two_sides: TwoSides) ->
     del raws[2]
     set_entries(side, raws)
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert_fails(report, "entries[alpha]", "checkpoints[alpha]", "references[bravo]")
     assert "entry at position 2: wrong_index" in details(report, "entries", "alpha")
@@ -226,7 +230,7 @@ def test_reordered_entries_fail_entries(two_sides: TwoSides) -> None:
     raws[1], raws[2] = raws[2], raws[1]
     set_entries(side, raws)
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert "entries[alpha]" in report.failed
     assert labels(report) == ALL_CHECKS
@@ -248,7 +252,7 @@ def test_a_checkpoint_signed_by_a_wrong_key_fails_checkpoints(
     doc = two_sides.export()
     alpha_side(doc)["checkpoints"][1]["note"] = sign_note(body, [signer]).decode()
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert_fails(report, "checkpoints[alpha]")
     text = details(report, "checkpoints", "alpha")
@@ -262,7 +266,7 @@ def test_a_bad_log_signature_fails_checkpoints(two_sides: TwoSides) -> None:
     doc = two_sides.export()
     alpha_side(doc)["checkpoints"][1]["note"] = (body + b"\n" + broken.line().encode()).decode()
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert_fails(report, "checkpoints[alpha]")
     assert "checkpoint 1 (stated size 2): bad_signature" in details(report, "checkpoints", "alpha")
@@ -272,7 +276,7 @@ def test_a_stated_size_that_differs_from_the_note_fails_checkpoints(two_sides: T
     doc = two_sides.export()
     alpha_side(doc)["checkpoints"][1]["size"] = 3
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert_fails(report, "checkpoints[alpha]")
     assert "the signed note says size 2" in details(report, "checkpoints", "alpha")
@@ -287,7 +291,7 @@ def test_a_forged_cosignature_fails_cosignatures(two_sides: TwoSides) -> None:
         alpha.sign(size=1), [forged]
     ).decode()
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert_fails(report, "cosignatures[alpha]")
     text = details(report, "cosignatures", "alpha")
@@ -307,7 +311,7 @@ def test_a_cosignature_by_another_key_under_the_witness_name_is_ignored(
     doc = two_sides.export()
     alpha_side(doc)["checkpoints"][0]["note"] = note.decode()
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     # signed-note readers ignore a line whose key ID is not the pinned one: it proves nothing,
     # for or against the log, so the report shows it and does not count it as a cosignature
@@ -327,7 +331,7 @@ def test_a_fork_of_two_validly_signed_roots_for_one_size_fails_forks(
     doc = two_sides.export()
     alpha_side(doc)["checkpoints"].append({"size": 2, "note": forked.decode()})
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     # the forked root also matches no entries, and is not a prefix of the later checkpoints
     assert_fails(report, "forks[alpha]", "checkpoints[alpha]", "consistency[alpha]")
@@ -354,9 +358,10 @@ def test_a_checkpoint_inconsistent_with_an_earlier_one_fails_consistency(
     doc["sides"][1] = FeedBuilder.create("bravo", "bravo.hotline.example", "XBB").side()
     doc["sides"][1]["witness_vkey"] = two_sides.bravo.witness.vkey
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
-    assert_fails(report, "checkpoints[alpha]", "consistency[alpha]")
+    # bravo's side was replaced by another key's: its keys are not those of bravo's card
+    assert_fails(report, "keys[bravo]", "checkpoints[alpha]", "consistency[alpha]")
     assert report.check("entries", "alpha").status == "PASS"
     text = details(report, "consistency", "alpha")
     assert "size 2 (root " in text
@@ -373,7 +378,7 @@ def test_a_validly_signed_checkpoint_off_the_entries_fails_consistency_with_the_
     doc = two_sides.export()
     alpha_side(doc)["checkpoints"].append({"size": 3, "note": bogus.decode()})
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert_fails(report, "checkpoints[alpha]", "consistency[alpha]")
     text = details(report, "consistency", "alpha")
@@ -388,7 +393,7 @@ def _bravo_acks(two_sides: TwoSides, ref: dict[str, Any]) -> Report:
     bravo = two_sides.bravo
     bravo.append(ack(bravo, 9, ref))
     bravo.checkpoint(two_sides.alpha)
-    return verify(two_sides.export())
+    return verify(two_sides.export(), two_sides.cards())
 
 
 def test_an_ack_of_a_missing_entry_fails_references(two_sides: TwoSides) -> None:
@@ -425,7 +430,7 @@ def test_a_cancel_of_a_missing_entry_fails_references(two_sides: TwoSides) -> No
     alpha.append(cancel(alpha, 9, {**alpha.ref(0), "index": 7}))
     alpha.checkpoint(two_sides.bravo)
 
-    report = verify(two_sides.export())
+    report = verify(two_sides.export(), two_sides.cards())
 
     assert_fails(report, "references[alpha]")
     assert "entry 5 (cancel): refers to entry 7, not an earlier entry of this feed" in details(
@@ -438,7 +443,7 @@ def test_acks_cannot_resolve_without_the_other_side(two_sides: TwoSides) -> None
     del doc["sides"][0]
     doc["exported_by"] = "bravo"
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert report.failed == ["references[bravo]"]
     assert "the other side's feed is not in this export" in details(report, "references", "bravo")
@@ -466,7 +471,7 @@ def test_malformed_json_fails_format_and_skips_the_rest(data: bytes, problem: st
     assert not report.ok
     assert report.check("format").status == "FAIL"
     assert problem in details(report, "format")
-    assert [c.status for c in report.checks[1:]] == ["SKIP"] * 7
+    assert [c.status for c in report.checks[1:]] == ["SKIP"] * 8
     assert report.render().splitlines()[-1].startswith("VERDICT: FAIL — 1 failed: format")
 
 
@@ -498,7 +503,7 @@ def test_missing_keys_fail_format_naming_them(
         parent = parent[key]
     del parent[path[-1]]
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert not report.ok
     assert report.check("format").status == "FAIL"
@@ -510,7 +515,7 @@ def test_a_malformed_side_is_skipped_and_the_other_still_checked(two_sides: TwoS
     doc = two_sides.export()
     del alpha_side(doc)["log_vkey"]
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert report.check("format").status == "FAIL"
     assert report.check("entries", "alpha").status == "SKIP"
@@ -548,7 +553,7 @@ def test_wrong_types_and_values_fail_format(two_sides: TwoSides, change: Any, pr
     doc = copy.deepcopy(two_sides.export())
     change(doc)
 
-    report = verify(doc)
+    report = verify(doc, two_sides.cards())
 
     assert not report.ok
     assert "format" in report.failed
@@ -573,8 +578,12 @@ def test_the_verifier_runs_without_the_node() -> None:
 
     assert out == [
         "hotline_protocol.audit",
+        "hotline_protocol.audit.across",
         "hotline_protocol.audit.checks",
+        "hotline_protocol.audit.combined",
+        "hotline_protocol.audit.describe",
         "hotline_protocol.audit.history",
+        "hotline_protocol.audit.pinning",
         "hotline_protocol.audit.references",
         "hotline_protocol.audit.report",
         "hotline_protocol.audit.verify",

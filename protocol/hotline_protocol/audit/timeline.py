@@ -1,0 +1,99 @@
+"""Witnessed time: what the other side's cosignatures say about when a feed's entries appeared.
+
+A log signs checkpoints without a time; the other side's witness cosigns them with one (whole
+seconds). So an entry's append is bracketed by the witness:
+
+- ``before``: the first cosignature of a checkpoint whose size covers the entry (size > index):
+  by then the witness held the entry. A cosignature timestamp is the second it was made in, so
+  ``before`` is the last millisecond of that second (``timestamp * 1000 + 999``);
+- ``after``: the latest first-cosignature of a checkpoint whose size does not yet include it
+  (size <= index), at the first millisecond of its second (``timestamp * 1000``), or None: at
+  that time the witness had not been given the entry. (A log may hold an entry back before it
+  sends it: ``after`` bounds when the other side could have seen it, not when it was written.)
+- ``delivered``: when and by whom that first covering cosignature was made: the delivery
+  receipt.
+
+Only cosignatures of checkpoints whose root is the root of the entries reported count (a
+checkpoint of another history proves nothing about these entries). The first cosignature of each
+size counts: a witness may sign the same checkpoint again later, which says nothing new. Per
+feed the timeline keeps one number per signed size, not per entry.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .checks import Cosigned
+from .report import when
+
+
+@dataclass(frozen=True, slots=True)
+class Bracket:
+    after: int | None  # unix ms
+    before: int | None  # unix ms
+    delivered: int | None  # unix ms: the covering cosignature's timestamp (whole seconds)
+
+    def json(self) -> dict[str, int | None]:
+        return {"after": self.after, "before": self.before}
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    start: int  # unix ms: the last cosignature before the gap
+    end: int  # unix ms: the first after it, or the report's time when none came
+    ongoing: bool  # no cosignature came after the gap, up to the report's time
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start) / 1000
+
+
+class Timeline:
+    """One feed's cosignatures by the other side's witness, as brackets and gaps."""
+
+    def __init__(self, cosignatures: Iterable[Cosigned], witness: str) -> None:
+        self.witness = witness  # the witness key's name
+        first: dict[int, int] = {}
+        stamps: set[int] = set()
+        for cs in cosignatures:
+            first[cs.size] = min(first.get(cs.size, cs.timestamp), cs.timestamp)
+            stamps.add(cs.timestamp)
+        self.sizes = sorted(first)
+        self.stamps = sorted(stamps)
+        firsts = [first[s] for s in self.sizes]
+        # suffix minimum: the earliest cosignature of any size >= sizes[k]
+        self._covering: list[int] = firsts[:]
+        for k in range(len(firsts) - 2, -1, -1):
+            self._covering[k] = min(self._covering[k], self._covering[k + 1])
+        # prefix maximum: the latest cosignature of any size <= sizes[k]
+        self._without: list[int] = firsts[:]
+        for k in range(1, len(firsts)):
+            self._without[k] = max(self._without[k], self._without[k - 1])
+
+    def bracket(self, index: int) -> Bracket:
+        k = bisect.bisect_right(self.sizes, index)  # sizes[k:] > index: they cover the entry
+        covering = self._covering[k] if k < len(self.sizes) else None
+        without = self._without[k - 1] if k > 0 else None
+        return Bracket(
+            None if without is None else without * 1000,
+            None if covering is None else covering * 1000 + 999,
+            None if covering is None else covering * 1000,
+        )
+
+    def outages(self, threshold_ms: int, until: int | None) -> list[Outage]:
+        """Gaps between consecutive cosignature timestamps longer than the threshold, and the
+        gap from the last one to ``until`` (the report's time) if it is longer."""
+        out = [
+            Outage(a * 1000, b * 1000, False)
+            for a, b in zip(self.stamps, self.stamps[1:], strict=False)
+            if (b - a) * 1000 > threshold_ms
+        ]
+        if self.stamps and until is not None and until - self.stamps[-1] * 1000 > threshold_ms:
+            out.append(Outage(self.stamps[-1] * 1000, until, True))
+        return out
+
+    def __repr__(self) -> str:
+        first = when(self.stamps[0] * 1000) if self.stamps else "-"
+        return f"Timeline({self.witness}, {len(self.sizes)} sizes, from {first})"
