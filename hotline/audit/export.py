@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from hotline_protocol.card import PRECEDENCES, Deadlines
 from hotline_protocol.export import FORMAT
 
 from ..settings import Settings
-from ..store.base import CheckpointRecord, EvidenceRecord, Store
+from ..store.base import CheckpointRecord, EvidenceRecord, HeartbeatRecord, Store
 from ..types import Side, Sides
 
 CHUNK = 1000  # entries read from the store at a time
@@ -36,6 +36,7 @@ class SideSnapshot:
     side: Side
     size: int
     checkpoints: list[CheckpointRecord]
+    heartbeats: list[HeartbeatRecord] = field(default_factory=list)
     deadlines: Mapping[str, int | float] | None = None  # seconds by precedence, if known
 
 
@@ -99,8 +100,10 @@ async def snapshot(
     snaps = []
     for side in sides:
         checkpoints = await store.checkpoints(side.origin)
+        heartbeats = await store.heartbeats(side.origin)
         known = (deadlines or {}).get(side.name)
-        snaps.append(SideSnapshot(side, await store.size(side.origin), checkpoints, known))
+        size = await store.size(side.origin)
+        snaps.append(SideSnapshot(side, size, checkpoints, heartbeats, known))
     evidence = await store.list_evidence()
     return Export(store, exported_by, now_ms, snaps, evidence, chunk)
 
@@ -146,7 +149,17 @@ def _side_head(snap: SideSnapshot) -> str:
     checkpoints = ",".join(
         "\n" + _dumps({"size": cp.size, "note": cp.note.decode("utf-8")}) for cp in snap.checkpoints
     )
-    return _dumps(head)[:-1] + ',\n"checkpoints": [' + checkpoints + '],\n"entries": ['
+    heartbeats = ",".join(
+        "\n" + _dumps({"size": hb.size, "line": hb.line}) for hb in snap.heartbeats
+    )
+    return (
+        _dumps(head)[:-1]
+        + ',\n"checkpoints": ['
+        + checkpoints
+        + '],\n"heartbeats": ['
+        + heartbeats
+        + '],\n"entries": ['
+    )
 
 
 def _evidence(rec: EvidenceRecord) -> dict[str, Any]:

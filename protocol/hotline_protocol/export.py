@@ -32,6 +32,13 @@ class CheckpointData:
 
 
 @dataclass(frozen=True, slots=True)
+class HeartbeatData:
+    position: int  # in the side's "heartbeats" list
+    size: int  # the checkpoint it cosigns again
+    line: str  # the cosignature line (without its newline)
+
+
+@dataclass(frozen=True, slots=True)
 class SideData:
     name: str
     origin: str
@@ -42,6 +49,7 @@ class SideData:
     entries: list[bytes]
     checkpoints: list[CheckpointData]
     deadlines: Deadlines | None = None  # as the exporting node holds them (own, or pinned)
+    heartbeats: list[HeartbeatData] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +153,20 @@ def _load_side(raw: Any, path: str, shape: Shape) -> SideData | None:
         loaded = _checkpoint(cp, j, f"{path}.checkpoints[{j}]", shape)
         if loaded is not None:
             checkpoints.append(loaded)
+    heartbeats: list[HeartbeatData] = []
+    beats_raw = raw.get("heartbeats", [])
+    if not isinstance(beats_raw, list):
+        shape.fail(f"{path}.heartbeats: expected a list, found {kind_of(beats_raw)}")
+        beats_raw = []
+    for j, beat in enumerate(beats_raw):
+        beat_path = f"{path}.heartbeats[{j}]"
+        if not isinstance(beat, dict):
+            shape.fail(f"{beat_path}: expected an object, found {kind_of(beat)}")
+            continue
+        beat_size = shape.get(beat, "size", int, beat_path)
+        line = shape.get(beat, "line", str, beat_path)
+        if beat_size is not None and line is not None:
+            heartbeats.append(HeartbeatData(j, beat_size, line))
     if (
         name is None
         or origin is None
@@ -155,7 +177,16 @@ def _load_side(raw: Any, path: str, shape: Shape) -> SideData | None:
     ):
         return None
     return SideData(
-        name, origin, log_vkey, witness_vkey, log, witness, entries, checkpoints, deadlines
+        name,
+        origin,
+        log_vkey,
+        witness_vkey,
+        log,
+        witness,
+        entries,
+        checkpoints,
+        deadlines,
+        heartbeats,
     )
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 
+from hotline.provision.card import own_card
 from hotline.settings import Limits
+from hotline_protocol.audit import audit_exports
+from hotline_protocol.audit.dispute import Dispute
 from hotline_protocol.checkpoint import open_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
 from hotline_protocol.note import Signature, Verifier, split_note
@@ -83,3 +87,42 @@ async def test_a_peer_entry_claiming_an_implausible_time_is_flagged(nodes: Nodes
         (await bravo.get(f"/v1/notices/alpha/{i}"))["state"]["time_implausible"] for i in range(4)
     ]
     assert again == flagged
+
+
+async def test_heartbeats_are_exported_verified_and_narrow_the_brackets(nodes: Nodes) -> None:
+    alpha, bravo = await nodes.pair(limits=Limits(heartbeat_s=0.5))
+    await alpha.post(LIAISON)
+    await wait_until(lambda: alpha.node.index.delivered_size("alpha") == 1, "delivered")
+    await asyncio.sleep(2.5)  # idle: bravo cosigns size 1 again, every second at most
+    before_second = time.time_ns() // 1_000_000
+    second = await alpha.post(LIAISON)
+    await wait_until(lambda: alpha.node.index.delivered_size("alpha") == 2, "delivered")
+    raw = await alpha.get("/v1/audit/export")
+    export = json.dumps(raw).encode()
+    beats = raw["sides"][0]["heartbeats"]
+    assert beats and {b["size"] for b in beats} == {1}
+    cards = [own_card(n.settings, n.prepared.keys) for n in (alpha, bravo)]
+    audit = audit_exports([("alpha", export)], cards)
+    assert audit.ok, [(c.label, c.details) for c in audit.all_checks if c.status == "FAIL"]
+    # the second entry was appended after the last heartbeat at size 1: its bracket starts
+    # there, not at the first cosignature of size 1
+    notices = {(n["side"], n["index"]): n for n in Dispute(audit).notices()}
+    appended = notices[("alpha", second["index"])]["appended"]
+    origin = alpha.settings.origin
+    first = min(c.timestamp for c in await alpha.node.store.cosignatures(origin) if c.size == 1)
+    latest_beat = max(b.timestamp for b in await alpha.node.store.heartbeats(origin))
+    assert latest_beat > first
+    assert appended["after"] == latest_beat * 1000  # not the first cosignature of size 1
+    assert appended["after"] <= before_second <= appended["before"]
+
+    # a heartbeat whose line does not verify fails the cosignatures check
+    forged = json.loads(export)
+    line = forged["sides"][0]["heartbeats"][0]["line"]
+    forged["sides"][0]["heartbeats"][0]["line"] = (
+        line[:-6] + ("A" if line[-6] != "A" else "B") + line[-5:]
+    )
+    checked = audit_exports([("alpha", json.dumps(forged).encode())], cards)
+    assert not checked.ok
+    failed = [c for c in checked.all_checks if c.status == "FAIL"]
+    assert [c.name for c in failed] == ["cosignatures"]
+    assert "heartbeat 0" in " ".join(failed[0].details)

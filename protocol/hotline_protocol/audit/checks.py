@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..checkpoint import open_checkpoint
-from ..cosignature import verify_cosignature
+from ..cosignature import CosignatureVerifier, verify_cosignature
 from ..entries import decode_entry
 from ..errors import ProtocolError
 from ..export import SideData
@@ -193,6 +193,27 @@ def check_checkpoints(feed: Feed) -> Check:
     )
 
 
+def _heartbeats(feed: Feed, witness: CosignatureVerifier) -> list[str]:
+    """Verify the heartbeats: later cosignatures, by the other side's witness, of checkpoints
+    it cosigned before; each valid one is a witnessed time too. Problems for the others."""
+    problems = []
+    by_size = {cp.size: cp for cp in feed.signed if cp.position in feed.cosigned}
+    for beat in feed.side.heartbeats:
+        where = f"heartbeat {beat.position} (size {beat.size})"
+        cp = by_size.get(beat.size)
+        if cp is None:
+            problems.append(f"{where}: no cosigned checkpoint of that size")
+            continue
+        try:
+            sig = Signature.parse_line(beat.line)
+            timestamp = verify_cosignature(cp.body, sig, witness)
+        except ProtocolError as exc:
+            problems.append(f"{where}: {exc}")
+        else:
+            feed.cosignatures.append(Cosigned(cp.size, cp.root, timestamp))
+    return problems
+
+
 def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
     """Every cosignature by the other side's pinned witness key verifies; others are noted."""
     side, problems, notes = feed.side, [], []
@@ -213,6 +234,8 @@ def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
                     feed.cosignatures.append(Cosigned(cp.size, cp.root, timestamp))
             else:
                 notes.append(f"{where}: {_unpinned(sig, [log, *([witness] if witness else [])])}")
+    if witness is not None:
+        problems += _heartbeats(feed, witness)
     if witness is None:
         return Check(
             "cosignatures",

@@ -14,9 +14,11 @@ seconds). So an entry's append is bracketed by the witness:
   receipt.
 
 Only cosignatures of checkpoints whose root is the root of the entries reported count (a
-checkpoint of another history proves nothing about these entries). The first cosignature of each
-size counts: a witness may sign the same checkpoint again later, which says nothing new. Per
-feed the timeline keeps one number per signed size, not per entry.
+checkpoint of another history proves nothing about these entries). For ``before`` the first
+cosignature of each size counts; for ``after`` the latest: a heartbeat (the witness cosigning the
+same checkpoint again, later, while the line is idle) says that the witness was still given no
+entry beyond that size then. Per feed the timeline keeps two numbers per signed size, not per
+entry.
 """
 
 from __future__ import annotations
@@ -56,9 +58,11 @@ class Timeline:
     def __init__(self, cosignatures: Iterable[Cosigned], witness: str) -> None:
         self.witness = witness  # the witness key's name
         first: dict[int, int] = {}
+        last: dict[int, int] = {}
         stamps: set[int] = set()
         for cs in cosignatures:
             first[cs.size] = min(first.get(cs.size, cs.timestamp), cs.timestamp)
+            last[cs.size] = max(last.get(cs.size, cs.timestamp), cs.timestamp)
             stamps.add(cs.timestamp)
         self.sizes = sorted(first)
         self.stamps = sorted(stamps)
@@ -68,7 +72,7 @@ class Timeline:
         for k in range(len(firsts) - 2, -1, -1):
             self._covering[k] = min(self._covering[k], self._covering[k + 1])
         # prefix maximum: the latest cosignature of any size <= sizes[k]
-        self._without: list[int] = firsts[:]
+        self._without: list[int] = [last[s] for s in self.sizes]
         for k in range(1, len(firsts)):
             self._without[k] = max(self._without[k], self._without[k - 1])
 
