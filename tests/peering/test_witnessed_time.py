@@ -11,7 +11,7 @@ import time
 from hotline.provision.card import own_card
 from hotline.settings import Limits
 from hotline_protocol.audit import audit_exports
-from hotline_protocol.audit.dispute import Dispute
+from hotline_protocol.audit.dispute import Dispute, Options
 from hotline_protocol.checkpoint import open_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
 from hotline_protocol.note import Signature, Verifier, split_note
@@ -126,3 +126,26 @@ async def test_heartbeats_are_exported_verified_and_narrow_the_brackets(nodes: N
     failed = [c for c in checked.all_checks if c.status == "FAIL"]
     assert [c.name for c in failed] == ["cosignatures"]
     assert "heartbeat 0" in " ".join(failed[0].details)
+
+
+async def test_a_link_cut_for_a_while_shows_as_one_outage_in_the_report(nodes: Nodes) -> None:
+    """Scaled down: heartbeats every 0.5 s instead of 60 s, a cut of 4 s instead of minutes,
+    and the report's outage threshold at 2.5 s."""
+    alpha, bravo = await nodes.pair(limits=Limits(heartbeat_s=0.5))
+    await alpha.post(LIAISON)
+    await wait_until(lambda: alpha.node.index.delivered_size("alpha") == 1, "delivered")
+    await asyncio.sleep(2)  # idle, heartbeats every second
+    live = next(n for n in nodes.live if n.side == "bravo")
+    cut = time.time_ns() // 1_000_000
+    await live.stop()
+    await asyncio.sleep(4)
+    await live.start()
+    await wait_until(alpha.connected, "link up again", timeout=30)
+    await asyncio.sleep(2.5)  # heartbeats again
+    export = json.dumps(await alpha.get("/v1/audit/export")).encode()
+    cards = [own_card(n.settings, n.prepared.keys) for n in (alpha, bravo)]
+    dispute = Dispute(audit_exports([("alpha", export)], cards), Options(outage_ms=2500))
+    outages = [o for o in dispute.outages() if not o["ongoing"]]
+    assert sorted(o["feed"] for o in outages) == ["alpha", "bravo"]  # one in each direction
+    for outage in outages:
+        assert outage["from"] <= cut + 1000 and outage["seconds"] >= 3.5
