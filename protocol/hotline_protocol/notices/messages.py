@@ -23,13 +23,39 @@ LanguageTag = Annotated[
 """A BCP 47 language tag such as ``en``, ``fr-CA`` or ``sr-Latn-RS`` (syntax checked)."""
 
 
+ConflictId = Annotated[
+    str, pattern(r"^[0-9a-f]{64}$", "a conflict id: 64 lower-case hex digits", max_length=64)
+]
+"""A deconfliction conflict's id (PROTOCOL.md, *Deconfliction*)."""
+
+
 class Liaison(NoticeBase):
-    """Free text between the two headquarters, tagged with its language."""
+    """Free text between the two headquarters, tagged with its language. A liaison that names a
+    ``conflict`` and the two entries it is ``regarding`` marks that conflict handled."""
 
     kind: Literal[Kind.LIAISON] = Kind.LIAISON
     precedence: Precedence = Precedence.ROUTINE
     text: Prose4000
     language: LanguageTag
+    regarding: tuple[Reference, ...] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2,
+        description="The entries, of either feed, this message is about.",
+    )
+    conflict: ConflictId | None = Field(
+        default=None,
+        description="The conflict this message handles: its id, with its two entries in "
+        "``regarding``.",
+    )
+
+    @field_validator("conflict")
+    @classmethod
+    def _conflict_names_its_entries(cls, conflict: str | None, info: ValidationInfo) -> str | None:
+        regarding = info.data.get("regarding")
+        if conflict is not None and (regarding is None or len(regarding) != 2):
+            raise ValueError("a conflict is handled regarding its two entries")
+        return conflict
 
 
 class Response(StrEnum):
