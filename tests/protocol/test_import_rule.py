@@ -10,7 +10,16 @@ from pathlib import Path
 import hotline_protocol
 
 PACKAGE = Path(hotline_protocol.__file__).parent
-ALLOWED_THIRD_PARTY = {"pydantic", "pydantic_core", "cryptography", "rfc8785", "orjson"}
+ALLOWED_THIRD_PARTY = {
+    "pydantic",
+    "pydantic_core",
+    "cryptography",
+    "rfc8785",
+    "orjson",
+    "shapely",
+    "pyproj",
+    "numpy",
+}
 FORBIDDEN_STDLIB = {"socket", "asyncio", "subprocess", "sqlite3", "http", "urllib", "os", "io"}
 
 
@@ -56,4 +65,4 @@ def test_the_distribution_declares_only_those_dependencies() -> None:
     deps = {
         d.split(">")[0].split("=")[0].split("<")[0].strip() for d in meta["project"]["dependencies"]
     }
-    assert deps == {"pydantic", "cryptography", "rfc8785", "orjson"}
+    assert deps == {"pydantic", "cryptography", "rfc8785", "orjson", "shapely", "pyproj", "numpy"}
