@@ -14,7 +14,10 @@ carries a stable machine-readable ``code``, a human ``message`` and, where a com
     ├── BundleError                 a proof bundle is malformed or does not verify
     ├── MessageError                a client-stream or peer-link message is malformed; ``code``
     │                               and ``detail`` say why, as the stream or link reports it
-    └── HandshakeError              a peer-link handshake nonce or signature does not verify
+    ├── HandshakeError              a peer-link handshake nonce or signature does not verify
+    └── DeconflictionError          the deconfliction rule was given input it cannot use: two
+                                    entries at one position, a leaf hash that is not 32 bytes,
+                                    settings out of range
 """
 
 from __future__ import annotations
@@ -126,6 +129,13 @@ class HandshakeError(ProtocolError):
     signature the pinned log key did not make."""
 
     code = "bad_auth"
+
+
+class DeconflictionError(ProtocolError):
+    """Input the deconfliction rule cannot use. Codes: ``bad_leaf_hash`` (not 32 bytes),
+    ``duplicate_entry`` (two different entries at one side and index), ``bad_config``."""
+
+    code = "invalid_deconfliction_input"
 
 
 def _describe(detail: Any) -> str:

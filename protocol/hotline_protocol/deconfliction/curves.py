@@ -1,0 +1,117 @@
+"""Sampling curves on the ellipsoid into chords of the frame, with a bound on how far they stray.
+
+A chord is the straight segment, in the frame, between two consecutive sample points. It strays
+from the curve it stands for by at most ``SAFETY x L^2 / 8 x (k + tan(lat) / R_MIN)``: L is the
+chord's length, k the curve's geodesic curvature (1 / radius for a circle, about
+tan(width / R) / R for a curve at a constant distance from a geodesic, 0 for a geodesic) and
+tan(lat) / R_MIN the largest curvature of the frame's straight lines up to latitude ``lat``.
+The bound is used where the curve stays within ``FAST_LAT`` degrees of the equator; nearer the
+poles the straying is measured (:func:`refine`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+
+from .frame import GEOD, Floats, wrap
+
+SAFETY = 1.3
+MAX_STEP_M = 100_000.0
+FAST_LAT = 80.0
+R_MIN = 6_356_752.0
+"""The ellipsoid's polar semi-axis: its smallest radius, so the largest curvature tan(lat) / R."""
+M_PER_DEG_LAT = 110_574.0
+"""The fewest metres in a degree of latitude (at the equator): how far north a distance reaches
+at most."""
+
+Curve = Callable[[Floats], tuple[Floats, Floats]]
+
+
+@lru_cache(maxsize=1024)
+def steps(n: int) -> Floats:
+    """``n + 1`` evenly spaced parameters from 0 to 1 (read-only, shared)."""
+    t = np.linspace(0.0, 1.0, n + 1)
+    t.flags.writeable = False
+    return t
+
+
+def reach(lat: float, distance: float) -> float:
+    """The highest |latitude| a curve within ``distance`` of latitude ``lat`` can reach."""
+    return abs(lat) + distance / M_PER_DEG_LAT
+
+
+def longest_chord(tol: float, curvature: float, top: float) -> float:
+    """The longest chord that strays at most ``tol`` from a curve of that curvature."""
+    k = curvature + math.tan(math.radians(min(top, FAST_LAT))) / R_MIN
+    return MAX_STEP_M if k <= 0 else min(MAX_STEP_M, math.sqrt(8 * tol / (SAFETY * k)))
+
+
+def stray(length: float, curvature: float, top: float) -> float:
+    """The bound on how far a chord of that length strays from the curve."""
+    k = curvature + math.tan(math.radians(min(top, FAST_LAT))) / R_MIN
+    return SAFETY * length * length / 8 * k
+
+
+def fwd(lon: Floats, lat: Floats, az: Floats, dist: Floats) -> tuple[Floats, Floats, Floats]:
+    """Geodesic direct problem on arrays: end points and the azimuth back to the start."""
+    x, y, back = GEOD.fwd(lon, lat, az, dist)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float), np.asarray(back, dtype=float)
+
+
+def arc(lon: float, lat: float, radius: float, az0: float, sweep: float) -> Curve:
+    """The points ``radius`` from a centre, at azimuths ``az0 + sweep x t``."""
+
+    def curve(t: Floats) -> tuple[Floats, Floats]:
+        n = len(t)
+        x, y, _ = fwd(np.full(n, lon), np.full(n, lat), az0 + sweep * t, np.full(n, radius))
+        return x, y
+
+    return curve
+
+
+def geodesic(lon: float, lat: float, az: float, length: float) -> Curve:
+    """The geodesic from a point along azimuth ``az``, at ``length x t``."""
+
+    def curve(t: Floats) -> tuple[Floats, Floats]:
+        n = len(t)
+        x, y, _ = fwd(np.full(n, lon), np.full(n, lat), np.full(n, az), length * t)
+        return x, y
+
+    return curve
+
+
+def offset(lon: float, lat: float, az: float, length: float, width: float, turn: float) -> Curve:
+    """The points ``width`` away from a geodesic and square to it: on its left for ``turn``
+    -90, on its right for +90."""
+
+    def curve(t: Floats) -> tuple[Floats, Floats]:
+        n = len(t)
+        x, y, back = fwd(np.full(n, lon), np.full(n, lat), np.full(n, az), length * t)
+        ox, oy, _ = fwd(x, y, back + 180.0 + turn, np.full(n, width))
+        return ox, oy
+
+    return curve
+
+
+def refine(curve: Curve, t: Floats, tol: float) -> tuple[Floats, float]:
+    """Halve every chord whose midpoint lies more than ``tol`` from the curve's point at the
+    middle parameter, or that spans 90 degrees of longitude or more, until none does; return the
+    parameters and the largest straying measured."""
+    worst = 0.0
+    for _ in range(48):
+        x, y = curve(t)
+        mid = (t[:-1] + t[1:]) / 2
+        mx, my = curve(mid)
+        dlon = wrap(x[1:] - x[:-1])
+        _, _, far = GEOD.inv(x[:-1] + dlon / 2, (y[:-1] + y[1:]) / 2, mx, my)
+        far = np.asarray(far, dtype=float)
+        bad = ((far > tol) | (np.abs(dlon) >= 90.0)) & (np.diff(t) > 1e-12)
+        worst = float(far.max())
+        if not bad.any():
+            break
+        t = np.sort(np.concatenate((t, mid[bad])))
+    return t, worst
