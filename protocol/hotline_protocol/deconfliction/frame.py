@@ -5,8 +5,9 @@ A boundary is first traced as a ring of points with longitudes unwrapped (each s
 short way round, so a ring that crosses the antimeridian runs on past 180 or below -180). Then:
 
 - a ring that winds once around the earth encloses a pole: the pole of the smaller of the two
-  regions it divides the sphere into. It is closed along that pole's line (latitude +90 or -90)
-  in the plane;
+  regions it divides the sphere into. It is opened where it crosses the antimeridian nearest
+  that pole, laid out from -180 to +180 (or back), and closed along the antimeridian and the
+  pole's line (latitude +90 or -90), so the closing lines are the frame's own edges;
 - the ring's polygon is cut at the antimeridian into pieces brought back into [-180, 180], so an
   area across it is a MultiPolygon whose parts meet at +180 and -180.
 """
@@ -40,7 +41,7 @@ def unwrap_ring(lon: Floats) -> tuple[Floats, float]:
         return lon, 0.0  # every step is already the short way round
     steps = wrap(np.diff(np.append(lon, lon[0])))
     unwrapped = lon[0] + np.concatenate(([0.0], np.cumsum(steps[:-1])))
-    return unwrapped, float(np.sum(steps))
+    return unwrapped, 360.0 * round(float(np.sum(steps)) / 360.0)
 
 
 def pole_side(lon: Floats, lat: Floats, winding: float) -> float:
@@ -59,15 +60,35 @@ def ring_geometry(lon: Floats, lat: Floats, *, simple: bool) -> BaseGeometry:
     it encloses)."""
     unwrapped, winding = unwrap_ring(lon)
     xs, ys = unwrapped, lat
-    if abs(winding) > 180.0:
-        pole = pole_side(unwrapped, lat, winding)
-        end = unwrapped[0] + winding
-        xs = np.concatenate((unwrapped, [end, end, unwrapped[0]]))
-        ys = np.concatenate((lat, [lat[0], pole, pole]))
+    if winding:
+        xs, ys = _around_pole(unwrapped, lat, winding)
     polygon: BaseGeometry = shapely.Polygon(np.column_stack((xs, ys)))
     if not simple and not polygon.is_valid:
         polygon = shapely.make_valid(polygon)
     return into_frame(polygon)
+
+
+def _around_pole(lon: Floats, lat: Floats, winding: float) -> tuple[Floats, Floats]:
+    """A ring winding around a pole, opened at its crossing of the antimeridian nearest the
+    pole (no other part of the ring crosses the antimeridian between it and the pole) and
+    closed along the frame's edges."""
+    pole = pole_side(lon, lat, winding)
+    x, y = np.append(lon, lon[0] + winding), np.append(lat, lat[0])
+    turn = np.floor((x - 180.0) / 360.0)
+    crossings = np.flatnonzero(turn[:-1] != turn[1:])
+    seams = 180.0 + 360.0 * np.maximum(turn[crossings], turn[crossings + 1])
+    share = (seams - x[crossings]) / (x[crossings + 1] - x[crossings])
+    at = y[crossings] + share * (y[crossings + 1] - y[crossings])
+    pick = int(np.argmax(at) if pole > 0 else np.argmin(at))
+    i, seam, cross = int(crossings[pick]), float(seams[pick]), float(at[pick])
+    xs = np.concatenate((x[i + 1 : -1], lon[: i + 1] + winding)) - seam
+    ys = np.concatenate((y[i + 1 : -1], lat[: i + 1]))
+    first, last = (-180.0, 180.0) if winding > 0 else (180.0, -180.0)
+    xs += first
+    return (
+        np.concatenate(([first], xs, [last, last, first])),
+        np.concatenate(([cross], ys, [cross, pole, pole])),
+    )
 
 
 def into_frame(geometry: BaseGeometry) -> BaseGeometry:

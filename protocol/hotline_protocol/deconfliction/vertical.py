@@ -13,22 +13,25 @@ Values are converted exactly (ft x 0.3048, FL x 30.48, m) and compared in whole 
 equal limits are equal. P and T stand for one place and one time: two limits with the same
 reference share the unknown and compare exactly, whatever it is.
 
-Two blocks overlap where both are non-empty and share a band of positive height: with L1, U1,
-L2, U2 their limits, where ``max(L1, L2) < min(U1, U2)``. The overlap is
+A block is non-empty where its upper limit is above its lower limit; two blocks overlap where
+both are non-empty and share a band, all by at least 1 micrometre (with L1, U1, L2, U2 their
+limits: ``min(U1, U2) - max(L1, L2) >= 1 um`` and ``Ui - Li >= 1 um``). The overlap is
 
-- ``certain`` when it holds for every P and T in their ranges;
-- ``possible`` when it holds for some P and T (a linear problem in two variables, solved exactly:
-  the best point is a corner of the ranges, where a range's edge meets a line on which two limits
-  are equal, or where three limits' differences are equal);
+- ``certain`` when, for every P and T in their ranges, the blocks overlap or one of them is
+  empty there (a block from the surface to 10,000 ft AMSL has no airspace over ground higher than
+  that, and is then no conflict with anything);
+- ``possible`` when they overlap for some P and T;
 - absent otherwise. Blocks that only touch (the upper limit of one equal to the lower limit of
   the other, in the same reference) do not overlap.
+
+Both are decided exactly: each condition is a half-plane in (P, T), and the ranges a rectangle,
+clipped by those half-planes in rational arithmetic.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import combinations
 from typing import Literal
 
 from ..notices import Altitude, AltitudeUnit, VerticalBlock, VerticalReference
@@ -101,15 +104,19 @@ def envelope(b: Block, unknowns: Unknowns) -> tuple[float, float]:
 
 
 def overlap(a: Block, b: Block, unknowns: Unknowns) -> Overlap:
-    """Whether two blocks share a band of positive height: always, for some unknowns, or never."""
-    gaps = [(up.um - low.um, up.p - low.p, up.t - low.t) for up in (a.upper, b.upper)
-            for low in (a.lower, b.lower)]  # fmt: skip
-    at_corners = [min(c + p * x + t * y for c, p, t in gaps) for x, y in unknowns.corners()]
-    if min(at_corners) > 0:
+    """Whether two blocks overlap: wherever both have airspace, for some unknowns, or never."""
+    cross = [_gap(a.upper, b.lower), _gap(b.upper, a.lower)]
+    own = [_gap(a.upper, a.lower), _gap(b.upper, b.lower)]
+    corners = unknowns.corners()
+    if all(_at(g, x, y) >= 1 for g in cross + own for x, y in corners):
         return "certain"
-    if max(at_corners) > 0 or _best(gaps, unknowns) > 0:
-        return "possible"
-    return None
+    rectangle = [(Fraction(x), Fraction(y)) for x, y in _around(corners)]
+    if not _clip(rectangle, cross + own):
+        return None
+    airspace = _clip(rectangle, own)
+    if all(_at(g, x, y) >= 1 for g in cross for x, y in airspace):
+        return "certain"
+    return "possible"
 
 
 def band(a: Block, b: Block, unknowns: Unknowns) -> tuple[Altitude, Altitude]:
@@ -125,30 +132,43 @@ def band(a: Block, b: Block, unknowns: Unknowns) -> tuple[Altitude, Altitude]:
     return lower.altitude, upper.altitude
 
 
-def _best(gaps: list[tuple[int, int, int]], unknowns: Unknowns) -> Fraction:
-    """The largest, over the ranges of P and T, of the smallest gap: found exactly among the
-    corners, where two gaps are equal on an edge of the ranges, and where three are equal."""
-    xs, ys = (unknowns.p_low, unknowns.p_high), (unknowns.t_low, unknowns.t_high)
-    points: list[tuple[Fraction, Fraction]] = [
-        (Fraction(x), Fraction(y)) for x, y in unknowns.corners()
-    ]
-    for (c1, p1, t1), (c2, p2, t2) in combinations(gaps, 2):
-        dc, dp, dt = c1 - c2, p1 - p2, t1 - t2  # equal where dc + dp x + dt y == 0
-        if dp:
-            points += [(Fraction(-dc - dt * y, dp), Fraction(y)) for y in ys]
-        if dt:
-            points += [(Fraction(x), Fraction(-dc - dp * x, dt)) for x in xs]
-    for g1, g2, g3 in combinations(gaps, 3):
-        a1, a2 = (g1[1] - g2[1], g1[2] - g2[2]), (g1[1] - g3[1], g1[2] - g3[2])
-        det = a1[0] * a2[1] - a1[1] * a2[0]
-        if det:
-            r1, r2 = g2[0] - g1[0], g3[0] - g1[0]
-            points.append(
-                (Fraction(r1 * a2[1] - a1[1] * r2, det), Fraction(a1[0] * r2 - r1 * a2[0], det))
-            )
-    best = None
-    for x, y in points:
-        if xs[0] <= x <= xs[1] and ys[0] <= y <= ys[1]:
-            value = min(c + p * x + t * y for c, p, t in gaps)
-            best = value if best is None or value > best else best
-    return best if best is not None else Fraction(-1)
+Gap = tuple[int, int, int]
+"""``c + p x P + t x T`` micrometres: how far one limit is above another."""
+
+
+def _gap(upper: Limit, lower: Limit) -> Gap:
+    return (upper.um - lower.um, upper.p - lower.p, upper.t - lower.t)
+
+
+def _at(gap: Gap, x: int | Fraction, y: int | Fraction) -> int | Fraction:
+    c, p, t = gap
+    return c + p * x + t * y
+
+
+def _around(corners: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The rectangle's corners in order around it."""
+    (x0, y0), (_, y1), (x1, _), _ = corners
+    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+
+
+def _clip(
+    polygon: list[tuple[Fraction, Fraction]], gaps: list[Gap]
+) -> list[tuple[Fraction, Fraction]]:
+    """The part of a convex polygon where every gap is at least 1 um (Sutherland-Hodgman)."""
+    for gap in gaps:
+        kept: list[tuple[Fraction, Fraction]] = []
+        for i, here in enumerate(polygon):
+            there = polygon[(i + 1) % len(polygon)]
+            h, t = _at(gap, *here) - 1, _at(gap, *there) - 1
+            if h >= 0:
+                kept.append(here)
+            if (h < 0 <= t) or (t < 0 <= h):
+                if h != t:
+                    s = Fraction(h) / (h - t)
+                    kept.append(
+                        (here[0] + s * (there[0] - here[0]), here[1] + s * (there[1] - here[1]))
+                    )
+        polygon = kept
+        if not polygon:
+            break
+    return polygon
