@@ -7,13 +7,18 @@ tan(width / R) / R for a curve at a constant distance from a geodesic, 0 for a g
 tan(lat) / R_MIN the largest curvature of the frame's straight lines up to latitude ``lat``.
 The bound is used where the curve stays within ``FAST_LAT`` degrees of the equator; nearer the
 poles the straying is measured (:func:`refine`).
+
+Drawing is written as generators that ask for geodesic computations (``Ask``) and get their
+results back, so that :func:`run` can answer the questions of many drawings with one call to
+pyproj: most of a call's cost is fixed, not per point.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from functools import lru_cache
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -27,9 +32,57 @@ R_MIN = 6_356_752.0
 M_PER_DEG_LAT = 110_574.0
 """The fewest metres in a degree of latitude (at the equator): how far north a distance reaches
 at most."""
-
-Curve = Callable[[Floats], tuple[Floats, Floats]]
 SHARES = (0.2, 0.5, 0.8)
+
+T = TypeVar("T")
+Ask = tuple[Literal["fwd", "inv"], Floats, Floats, Floats, Floats]
+"""``("fwd", lon, lat, azimuth, distance)`` or ``("inv", lon1, lat1, lon2, lat2)``."""
+Answer = tuple[Floats, Floats, Floats]
+Drawing = Generator[Ask, Answer, T]
+Curve = Callable[[Floats], Drawing[tuple[Floats, Floats]]]
+
+
+def run(drawings: list[Drawing[T]]) -> list[T]:
+    """Run drawings side by side, each round's questions of a kind answered by one call."""
+    results: dict[int, T] = {}
+    asks: dict[int, Ask] = {}
+    for i, drawing in enumerate(drawings):
+        _step(i, drawing, None, asks, results)
+    while asks:
+        for kind in ("fwd", "inv"):
+            waiting = [(i, ask) for i, ask in asks.items() if ask[0] == kind]
+            if not waiting:
+                continue
+            c1, c2, c3, c4 = (np.concatenate([ask[c] for _, ask in waiting]) for c in (1, 2, 3, 4))
+            solved = GEOD.fwd(c1, c2, c3, c4) if kind == "fwd" else GEOD.inv(c1, c2, c3, c4)
+            out = [np.asarray(v, dtype=float) for v in solved]
+            at = 0
+            for i, ask in waiting:
+                n = len(ask[1])
+                del asks[i]
+                answer = (out[0][at : at + n], out[1][at : at + n], out[2][at : at + n])
+                _step(i, drawings[i], answer, asks, results)
+                at += n
+    return [results[i] for i in range(len(drawings))]
+
+
+def _step(
+    i: int, drawing: Drawing[T], answer: Answer | None, asks: dict[int, Ask], results: dict[int, T]
+) -> None:
+    try:
+        asks[i] = drawing.send(answer) if answer is not None else next(drawing)
+    except StopIteration as done:
+        results[i] = done.value
+
+
+def fwd(lon: Floats, lat: Floats, az: Floats, dist: Floats) -> Drawing[Answer]:
+    """Geodesic direct problem: end points and the azimuths back to the starts."""
+    return (yield ("fwd", lon, lat, az, dist))
+
+
+def inv(lon1: Floats, lat1: Floats, lon2: Floats, lat2: Floats) -> Drawing[Answer]:
+    """Geodesic inverse problem: forward azimuths, back azimuths and distances."""
+    return (yield ("inv", lon1, lat1, lon2, lat2))
 
 
 @lru_cache(maxsize=1024)
@@ -57,18 +110,14 @@ def stray(length: float, curvature: float, top: float) -> float:
     return SAFETY * length * length / 8 * k
 
 
-def fwd(lon: Floats, lat: Floats, az: Floats, dist: Floats) -> tuple[Floats, Floats, Floats]:
-    """Geodesic direct problem on arrays: end points and the azimuth back to the start."""
-    x, y, back = GEOD.fwd(lon, lat, az, dist)
-    return np.asarray(x, dtype=float), np.asarray(y, dtype=float), np.asarray(back, dtype=float)
-
-
 def arc(lon: float, lat: float, radius: float, az0: float, sweep: float) -> Curve:
     """The points ``radius`` from a centre, at azimuths ``az0 + sweep x t``."""
 
-    def curve(t: Floats) -> tuple[Floats, Floats]:
+    def curve(t: Floats) -> Drawing[tuple[Floats, Floats]]:
         n = len(t)
-        x, y, _ = fwd(np.full(n, lon), np.full(n, lat), az0 + sweep * t, np.full(n, radius))
+        x, y, _ = yield from fwd(
+            np.full(n, lon), np.full(n, lat), az0 + sweep * t, np.full(n, radius)
+        )
         return x, y
 
     return curve
@@ -77,9 +126,9 @@ def arc(lon: float, lat: float, radius: float, az0: float, sweep: float) -> Curv
 def geodesic(lon: float, lat: float, az: float, length: float) -> Curve:
     """The geodesic from a point along azimuth ``az``, at ``length x t``."""
 
-    def curve(t: Floats) -> tuple[Floats, Floats]:
+    def curve(t: Floats) -> Drawing[tuple[Floats, Floats]]:
         n = len(t)
-        x, y, _ = fwd(np.full(n, lon), np.full(n, lat), np.full(n, az), length * t)
+        x, y, _ = yield from fwd(np.full(n, lon), np.full(n, lat), np.full(n, az), length * t)
         return x, y
 
     return curve
@@ -89,16 +138,16 @@ def offset(lon: float, lat: float, az: float, length: float, width: float, turn:
     """The points ``width`` away from a geodesic and square to it: on its left for ``turn``
     -90, on its right for +90."""
 
-    def curve(t: Floats) -> tuple[Floats, Floats]:
+    def curve(t: Floats) -> Drawing[tuple[Floats, Floats]]:
         n = len(t)
-        x, y, back = fwd(np.full(n, lon), np.full(n, lat), np.full(n, az), length * t)
-        ox, oy, _ = fwd(x, y, back + 180.0 + turn, np.full(n, width))
+        x, y, back = yield from fwd(np.full(n, lon), np.full(n, lat), np.full(n, az), length * t)
+        ox, oy, _ = yield from fwd(x, y, back + 180.0 + turn, np.full(n, width))
         return ox, oy
 
     return curve
 
 
-def refine(curve: Curve, t: Floats, tol: float) -> tuple[Floats, float]:
+def refine(curve: Curve, t: Floats, tol: float) -> Drawing[tuple[Floats, float]]:
     """Halve every chord that strays more than ``tol`` from the curve, or that spans 90 degrees
     of longitude or more, until none does; return the parameters and the largest straying
     measured. A chord's straying is measured at a fifth, a half and four fifths of it, as the
@@ -106,13 +155,14 @@ def refine(curve: Curve, t: Floats, tol: float) -> tuple[Floats, float]:
     (at a curve's inflection the middle alone would show none)."""
     worst = 0.0
     for _ in range(48):
-        x, y = curve(t)
+        x, y = yield from curve(t)
         dt, dlon = np.diff(t), wrap(x[1:] - x[:-1])
         far = np.zeros(len(dt))
         for share in SHARES:
-            cx, cy = curve(t[:-1] + share * dt)
-            _, _, d = GEOD.inv(x[:-1] + share * dlon, y[:-1] + share * (y[1:] - y[:-1]), cx, cy)
-            far = np.maximum(far, np.asarray(d, dtype=float))
+            cx, cy = yield from curve(t[:-1] + share * dt)
+            lon = x[:-1] + share * dlon
+            _, _, d = yield from inv(lon, y[:-1] + share * (y[1:] - y[:-1]), cx, cy)
+            far = np.maximum(far, d)
         bad = ((far > tol) | (np.abs(dlon) >= 90.0)) & (dt > 1e-12)
         worst = float(far.max())
         if not bad.any():

@@ -63,8 +63,8 @@ def ring_geometry(lon: Floats, lat: Floats, *, simple: bool) -> BaseGeometry:
     if winding:
         xs, ys = _around_pole(unwrapped, lat, winding)
     polygon: BaseGeometry = shapely.Polygon(np.column_stack((xs, ys)))
-    if not simple and not polygon.is_valid:
-        polygon = shapely.make_valid(polygon)
+    if (not simple or winding) and not polygon.is_valid:  # a ring laid out around a pole may
+        polygon = shapely.make_valid(polygon)  # touch its closing lines where it meets them
     return into_frame(polygon)
 
 

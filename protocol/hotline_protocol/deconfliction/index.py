@@ -16,13 +16,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import DeconflictionError
-from ..notices import Notice
+from ..notices import Notice, PlannedOperation
+from .batch import draw_many
+from .curves import run
 from .distance import bounds_near
-from .model import DEFAULT_CONFIG, Config, Conflict, ConflictRef, FeedItem
-from .records import Emergency, Key, Operation, Record, key_of, prepare, withdrawn_by
-from .rules import emergency_conflict, operations_conflict
+from .model import DEFAULT_CONFIG, Certainty, Config, Conflict, ConflictRef, FeedItem, ordered
+from .records import (
+    Emergency,
+    Key,
+    Operation,
+    Record,
+    key_of,
+    operation,
+    prepare,
+    preparing,
+    withdrawn_by,
+)
+from .rules import emergency_conflict, operations_conflict, operations_found, positive_overlaps
 from .tables import Tables
-from .vertical import Unknowns, envelope
+from .vertical import Unknowns, envelope, overlap
 
 REBUILD_AFTER = 256
 
@@ -50,11 +62,21 @@ class ConflictIndex:
 
     def extend(self, items: Iterable[FeedItem]) -> None:
         """Take many entries, in any order, and build the spatial index once."""
-        batch = list(items)
-        gone = {key for item in batch for key in withdrawn_by(item)}
-        for item in batch:
-            if key_of(item) not in gone:
-                self._insert(item)
+        batch: dict[tuple[str, int], FeedItem] = {}
+        for item in items:
+            if self._is_new(item) and self._is_new(item, batch):
+                batch[(item.side, item.index)] = item
+        gone = {key for item in batch.values() for key in withdrawn_by(item)}
+        fresh = [item for item in batch.values() if key_of(item) not in gone]
+        ops = [(item, item.notice) for item in fresh if isinstance(item.notice, PlannedOperation)]
+        drawn = iter(draw_many([area for _, op in ops for area in op.areas]))
+        for item, op in ops:
+            pieces = [piece for _ in op.areas for piece in next(drawn)]
+            self._store(item, operation(op, _ref(item), pieces))
+        others = [item for item in fresh if not isinstance(item.notice, PlannedOperation)]
+        records = run([preparing(item.notice, _ref(item)) for item in others])
+        for item, record in zip(others, records, strict=True):
+            self._store(item, record)
         for key in gone:
             self._withdraw(key)
         self._tables.settle(0)
@@ -78,10 +100,24 @@ class ConflictIndex:
         """Every conflict among the active notices at ``at_ms``, sorted by id."""
         self._tables.settle(0)
         found: list[Conflict] = []
-        for a, b in self._tables.all_pairs(at_ms):
-            conflict = operations_conflict(self._op(a), self._op(b), self._unknowns)
-            if conflict is not None:
-                found.append(conflict)
+        kept: list[tuple[Operation, Operation, Certainty, list[tuple[int, int]]]] = []
+        for a, b, slots in self._tables.all_pairs(at_ms):
+            op_a, op_b = self._op(a), self._op(b)
+            certainty = overlap(op_a.block, op_b.block, self._unknowns)
+            if certainty is not None:
+                if ordered(op_a.ref, op_b.ref)[0] is not op_a.ref:  # the pieces in one order
+                    op_a, op_b, slots = op_b, op_a, [(y, x) for x, y in slots]
+                kept.append((op_a, op_b, certainty, slots))
+        flat = [slot for *_, slots in kept for slot in slots]
+        shared = positive_overlaps(
+            [self._tables.geometry(s) for s, _ in flat], [self._tables.geometry(s) for _, s in flat]
+        )
+        at = 0
+        for op_a, op_b, certainty, slots in kept:
+            pieces = [piece for piece in shared[at : at + len(slots)] if piece is not None]
+            at += len(slots)
+            if pieces:
+                found.append(operations_found(op_a, op_b, certainty, pieces, self._unknowns))
         for emergency in self._emergencies.values():
             found += self._of_emergency(emergency, at_ms)
         return sorted(found, key=lambda c: c.id)
@@ -100,18 +136,29 @@ class ConflictIndex:
     # -- internals
 
     def _insert(self, item: FeedItem) -> None:
-        held = self._records.get((item.side, item.index))
-        if held is not None:
-            if held.ref.leaf_hash != item.leaf_hash:
-                raise DeconflictionError(
-                    f"two entries at {item.side} #{item.index}",
-                    code="duplicate_entry",
-                    expected=held.ref.leaf_hash,
-                    found=item.leaf_hash,
-                )
-            return
-        ref = ConflictRef(item.side, item.index, item.leaf_hash, item.notice.kind.value)
-        record = prepare(item.notice, ref)
+        if self._is_new(item):
+            self._store(item, prepare(item.notice, _ref(item)))
+
+    def _is_new(self, item: FeedItem, held: dict[tuple[str, int], FeedItem] | None = None) -> bool:
+        """Whether the entry is not held yet; two different entries at one place are refused."""
+        other = (
+            self._records.get((item.side, item.index))
+            if held is None
+            else held.get((item.side, item.index))
+        )
+        if other is None:
+            return True
+        found = other.ref.leaf_hash if not isinstance(other, FeedItem) else other.leaf_hash
+        if found != item.leaf_hash:
+            raise DeconflictionError(
+                f"two entries at {item.side} #{item.index}",
+                code="duplicate_entry",
+                expected=found,
+                found=item.leaf_hash,
+            )
+        return False
+
+    def _store(self, item: FeedItem, record: Record | None) -> None:
         if record is None:
             return
         self._records[(item.side, item.index)] = record
@@ -180,3 +227,7 @@ def _near(emergency: Emergency, op: Operation, config: Config) -> bool:
                 if w <= east and e >= west and s <= north and n >= south:
                     return True
     return False
+
+
+def _ref(item: FeedItem) -> ConflictRef:
+    return ConflictRef(item.side, item.index, item.leaf_hash, item.notice.kind.value)

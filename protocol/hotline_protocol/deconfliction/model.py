@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
+
+from shapely.geometry.base import BaseGeometry
 
 from ..errors import DeconflictionError
 from ..notices import Notice
+from .geojson import geojson
 
 ConflictType = Literal["operations", "emergency"]
 Certainty = Literal["certain", "possible"]
@@ -100,16 +104,21 @@ class ConflictRef:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OperationsOverlap:
-    """What two planned operations share: the area (GeoJSON geometry, degrees), the altitude
-    band (limits in the notices' own JSON shape) and the time span [start, end) in unix ms."""
+    """What two planned operations share: the area (a GeoJSON geometry in degrees, made from
+    the intersecting ``pieces`` when first asked for), the altitude band (limits in the
+    notices' own JSON shape) and the time span [start, end) in unix ms."""
 
-    area: dict[str, Any]
+    pieces: tuple[BaseGeometry, ...] = field(compare=False, repr=False)
     lower: dict[str, Any]
     upper: dict[str, Any]
     start: int
     end: int
+
+    @cached_property
+    def area(self) -> dict[str, Any]:
+        return geojson(self.pieces)
 
     def to_json(self) -> dict[str, Any]:
         return {

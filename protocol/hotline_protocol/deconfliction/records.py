@@ -28,8 +28,9 @@ from ..notices import (
     PlannedOperation,
     Reference,
 )
+from .curves import Drawing, run
 from .model import ConflictRef, FeedItem
-from .shapes import area_geometry, circle_geometry
+from .shapes import area_drawing, circle_drawing
 from .vertical import Block, block
 
 Key = tuple[str, int | None, bytes]
@@ -105,50 +106,50 @@ def withdrawn_by(item: FeedItem) -> list[Key]:
 
 def prepare(notice: Notice, ref: ConflictRef) -> Record | None:
     """The record of a notice the rule looks at; None for the other kinds."""
+    return run([preparing(notice, ref)])[0]
+
+
+def preparing(notice: Notice, ref: ConflictRef) -> Drawing[Record | None]:
+    """:func:`prepare` as a drawing, to be run beside others (``curves.run``)."""
     if isinstance(notice, PlannedOperation):
-        return Operation(
-            ref,
-            notice.window.start,
-            notice.window.end,
-            notice.expires,
-            block(notice.vertical_block),
-            tuple(area_geometry(area) for area in notice.areas),
-        )
+        pieces: list[BaseGeometry] = []
+        for area in notice.areas:
+            pieces += yield from area_drawing(area)
+        return operation(notice, ref, pieces)
     if isinstance(notice, AircraftInDistress):
         fix = notice.last_position
-        part = Part(
-            "position", shapely.Point(fix.lon, fix.lat), fix.uncertainty_m, fix.time, NEVER, None
-        )
+        point = shapely.Point(fix.lon, fix.lat)
+        part = Part("position", point, fix.uncertainty_m, fix.time, NEVER, None)
         return Emergency(ref, notice.expires, (part,))
     if isinstance(notice, DownedPilot):
-        return Emergency(ref, notice.expires, _pilot_parts(notice))
+        return Emergency(ref, notice.expires, (yield from _pilot_parts(notice)))
     return None
 
 
-def _pilot_parts(notice: DownedPilot) -> tuple[Part, ...]:
+def operation(notice: PlannedOperation, ref: ConflictRef, pieces: list[BaseGeometry]) -> Operation:
+    """The record of a planned operation whose areas are drawn already."""
+    window = notice.window
+    vertical = block(notice.vertical_block)
+    return Operation(ref, window.start, window.end, notice.expires, vertical, tuple(pieces))
+
+
+def _pilot_parts(notice: DownedPilot) -> Drawing[tuple[Part, ...]]:
     order = sorted(
         enumerate(notice.positions), key=lambda p: (p[1].time, -p[1].uncertainty_m, p[0])
     )
     fix = order[-1][1]
-    parts = [
-        Part("position", shapely.Point(fix.lon, fix.lat), fix.uncertainty_m, fix.time, NEVER, None)
-    ]
+    point = shapely.Point(fix.lon, fix.lat)
+    parts = [Part("position", point, fix.uncertainty_m, fix.time, NEVER, None)]
     measures = notice.requested_measures
     if measures is not None and measures.sar_corridor is not None:
         sar = measures.sar_corridor
-        parts.append(
-            Part(
-                "sar_corridor",
-                area_geometry(sar.area),
-                0.0,
-                sar.window.start,
-                sar.window.end,
-                block(sar.vertical_block),
-            )
-        )
+        window, vertical = sar.window, block(sar.vertical_block)
+        for piece in (yield from area_drawing(sar.area)):
+            parts.append(Part("sar_corridor", piece, 0.0, window.start, window.end, vertical))
     if measures is not None and measures.hold_fire is not None:
         hold = measures.hold_fire
-        disc = circle_geometry(hold.centre.lon, hold.centre.lat, hold.radius.metres)
-        window = (hold.window.start, hold.window.end) if hold.window else (notice.time, NEVER)
-        parts.append(Part("hold_fire", disc, 0.0, window[0], window[1], None))
+        centre, radius = hold.centre, hold.radius.metres
+        disc = yield from circle_drawing(centre.lon, centre.lat, radius)
+        start, end = (hold.window.start, hold.window.end) if hold.window else (notice.time, NEVER)
+        parts.append(Part("hold_fire", disc, 0.0, start, end, None))
     return tuple(parts)

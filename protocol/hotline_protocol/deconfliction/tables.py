@@ -111,27 +111,48 @@ class Tables:
     def op(self, key: OpKey) -> Operation:
         return self._entries[key].op
 
-    def all_pairs(self, at_ms: int) -> list[tuple[OpKey, OpKey]]:
-        """Every pair of operations of two sides that may conflict, each pair once (the tree
-        must be settled: nothing recent)."""
+    def all_pairs(self, at_ms: int) -> list[tuple[OpKey, OpKey, list[tuple[int, int]]]]:
+        """Every pair of operations of two sides that may conflict, each pair once, with the
+        pairs of their areas' slots that intersect (the tree must be settled: nothing recent).
+        Cut down by box, side, time and vertical envelope, then tested in one vectorised call."""
         cols = self._columns
         if not len(self._owner):
             return []
-        left, right = self._tree.query(self._tree.geometries)
+        geoms = self._tree.geometries
         live = (cols["end"] > at_ms) & (cols["expires"] > at_ms) & self._alive
+        by_side = [np.flatnonzero(live & (cols["side"] == s)) for s in range(len(self._sides))]
+        lefts, rights = [], []
+        for s, mine in enumerate(by_side):  # each side's areas against a tree of each later side's
+            for theirs in by_side[s + 1 :]:
+                if len(mine) and len(theirs):
+                    i, j = shapely.STRtree(geoms[theirs]).query(geoms[mine])
+                    lefts.append(mine[i])
+                    rights.append(theirs[j])
+        if not lefts:
+            return []
+        left, right = np.concatenate(lefts), np.concatenate(rights)
         ok = (
-            live[left]
-            & live[right]
-            & (cols["side"][left] < cols["side"][right])
-            & (np.maximum(cols["start"][left], cols["start"][right])
-               < np.minimum(cols["end"][left], cols["end"][right]))
+            (np.maximum(cols["start"][left], cols["start"][right])
+             < np.minimum(cols["end"][left], cols["end"][right]))
             & (cols["low"][left] < cols["high"][right])
             & (cols["low"][right] < cols["high"][left])
         )  # fmt: skip
-        owner_id = cols["owner"]
-        pairs = np.unique(np.stack((owner_id[left[ok]], owner_id[right[ok]]), axis=1), axis=0)
+        left, right = left[ok], right[ok]
+        meets = shapely.intersects(geoms[left], geoms[right])
+        left, right = left[meets], right[meets]
+        owner = cols["owner"]
+        order = np.lexsort((right, left, owner[right], owner[left]))
+        left, right = left[order], right[order]
         keys = list(self._entries)
-        return [(keys[a], keys[b]) for a, b in pairs.tolist()]
+        pairs: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for a, b, sa, sb in zip(
+            owner[left].tolist(), owner[right].tolist(), left.tolist(), right.tolist(), strict=True
+        ):
+            pairs.setdefault((a, b), []).append((sa, sb))
+        return [(keys[a], keys[b], slots) for (a, b), slots in pairs.items()]
+
+    def geometry(self, slot: int) -> BaseGeometry:
+        return self._tree.geometries[slot]  # type: ignore[no-any-return]
 
     def _build(self) -> None:
         owner: list[OpKey] = []

@@ -24,14 +24,14 @@ limits: ``min(U1, U2) - max(L1, L2) >= 1 um`` and ``Ui - Li >= 1 um``). The over
 - absent otherwise. Blocks that only touch (the upper limit of one equal to the lower limit of
   the other, in the same reference) do not overlap.
 
-Both are decided exactly: each condition is a half-plane in (P, T), and the ranges a rectangle,
-clipped by those half-planes in rational arithmetic.
+Both are decided exactly: each condition is a half-plane in (P, T) and the ranges a rectangle,
+so it is enough to test the rectangle's corners and the points where the half-planes' edges
+meet the rectangle's edges and each other, all of which lie on a grid of half micrometres.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Literal
 
 from ..notices import Altitude, AltitudeUnit, VerticalBlock, VerticalReference
@@ -107,14 +107,15 @@ def overlap(a: Block, b: Block, unknowns: Unknowns) -> Overlap:
     """Whether two blocks overlap: wherever both have airspace, for some unknowns, or never."""
     cross = [_gap(a.upper, b.lower), _gap(b.upper, a.lower)]
     own = [_gap(a.upper, a.lower), _gap(b.upper, b.lower)]
-    corners = unknowns.corners()
-    if all(_at(g, x, y) >= 1 for g in cross + own for x, y in corners):
+    gaps = cross + own
+    corners = [(2 * x, 2 * y) for x, y in unknowns.corners()]
+    if all(_holds(g, x, y) for g in gaps for x, y in corners):
         return "certain"
-    rectangle = [(Fraction(x), Fraction(y)) for x, y in _around(corners)]
-    if not _clip(rectangle, cross + own):
+    points = corners + _vertices(gaps, unknowns)
+    if not any(all(_holds(g, x, y) for g in gaps) for x, y in points):
         return None
-    airspace = _clip(rectangle, own)
-    if all(_at(g, x, y) >= 1 for g in cross for x, y in airspace):
+    with_airspace = [(x, y) for x, y in points if _holds(own[0], x, y) and _holds(own[1], x, y)]
+    if all(_holds(g, x, y) for g in cross for x, y in with_airspace):
         return "certain"
     return "possible"
 
@@ -140,35 +141,28 @@ def _gap(upper: Limit, lower: Limit) -> Gap:
     return (upper.um - lower.um, upper.p - lower.p, upper.t - lower.t)
 
 
-def _at(gap: Gap, x: int | Fraction, y: int | Fraction) -> int | Fraction:
+def _holds(gap: Gap, x2: int, y2: int) -> bool:
+    """Whether the gap is at least 1 um at (P, T) = (x2 / 2, y2 / 2)."""
     c, p, t = gap
-    return c + p * x + t * y
+    return 2 * c + p * x2 + t * y2 >= 2
 
 
-def _around(corners: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The rectangle's corners in order around it."""
-    (x0, y0), (_, y1), (x1, _), _ = corners
-    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-
-
-def _clip(
-    polygon: list[tuple[Fraction, Fraction]], gaps: list[Gap]
-) -> list[tuple[Fraction, Fraction]]:
-    """The part of a convex polygon where every gap is at least 1 um (Sutherland-Hodgman)."""
-    for gap in gaps:
-        kept: list[tuple[Fraction, Fraction]] = []
-        for i, here in enumerate(polygon):
-            there = polygon[(i + 1) % len(polygon)]
-            h, t = _at(gap, *here) - 1, _at(gap, *there) - 1
-            if h >= 0:
-                kept.append(here)
-            if (h < 0 <= t) or (t < 0 <= h):
-                if h != t:
-                    s = Fraction(h) / (h - t)
-                    kept.append(
-                        (here[0] + s * (there[0] - here[0]), here[1] + s * (there[1] - here[1]))
-                    )
-        polygon = kept
-        if not polygon:
-            break
-    return polygon
+def _vertices(gaps: list[Gap], unknowns: Unknowns) -> list[tuple[int, int]]:
+    """Where the lines ``gap = 1 um`` meet the ranges' edges and each other, within the ranges,
+    in doubled coordinates. Every gap's coefficients are -1, 0 or 1, so these points have whole
+    or half micrometre coordinates: doubled, they are integers and the test is exact."""
+    x0, x1 = 2 * unknowns.p_low, 2 * unknowns.p_high
+    y0, y1 = 2 * unknowns.t_low, 2 * unknowns.t_high
+    out: list[tuple[int, int]] = []
+    lines = [(2 - 2 * c, p, t) for c, p, t in gaps]  # p X + t Y = r
+    for r, p, t in lines:
+        if t:
+            out += [(x, (r - p * x) // t) for x in (x0, x1)]
+        if p:
+            out += [((r - t * y) // p, y) for y in (y0, y1)]
+    for i, (r1, p1, t1) in enumerate(lines):
+        for r2, p2, t2 in lines[i + 1 :]:
+            det = p1 * t2 - p2 * t1
+            if det:
+                out.append(((r1 * t2 - t1 * r2) // det, (p1 * r2 - p2 * r1) // det))
+    return [(x, y) for x, y in out if x0 <= x <= x1 and y0 <= y <= y1]
