@@ -15,7 +15,10 @@ carries a stable machine-readable ``code``, a human ``message`` and, where a com
     ├── MessageError                a client-stream or peer-link message is malformed; ``code``
     │                               and ``detail`` say why, as the stream or link reports it
     ├── HandshakeError              a peer-link handshake nonce or signature does not verify
-    └── CardError                   a card is malformed, or its keys do not match what it claims
+    ├── CardError                   a card is malformed, or its keys do not match what it claims
+    └── DeconflictionError          the deconfliction rule was given input it cannot use: two
+                                    entries at one position, a leaf hash that is not 32 bytes,
+                                    settings out of range
 """
 
 from __future__ import annotations
@@ -134,6 +137,13 @@ class CardError(ProtocolError):
     do not match what it claims; the message says what is wrong."""
 
     code = "invalid_card"
+
+
+class DeconflictionError(ProtocolError):
+    """Input the deconfliction rule cannot use. Codes: ``bad_leaf_hash`` (not 32 bytes),
+    ``duplicate_entry`` (two different entries at one side and index), ``bad_config``."""
+
+    code = "invalid_deconfliction_input"
 
 
 def _describe(detail: Any) -> str:

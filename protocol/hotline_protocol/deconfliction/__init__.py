@@ -1,0 +1,46 @@
+"""Deconfliction: the conflict rule as a pure function of the two feeds and a time.
+
+Both nodes, and an auditor from an export, compute the same conflicts from the same entries:
+
+- :func:`conflicts` ``(feeds, at_ms, config)``: every conflict among the active notices;
+- :func:`check` ``(draft, side, feeds, at_ms, config)``: the conflicts a draft would have;
+- :class:`ConflictIndex`: the same rule kept incrementally by a node (add entries as they come,
+  ask for one entry's conflicts, or a draft's) over a shapely ``STRtree``.
+
+The rule itself is stated in PROTOCOL.md, *Deconfliction*; the modules follow it: ``records``
+(what is active), ``shapes``, ``curves`` and ``frame`` (areas as polygons, with their tolerance),
+``vertical`` (altitudes on one scale, ``certain`` against ``possible``), ``distance`` and
+``rules`` (the two rules), ``model`` (inputs, settings, conflicts and their JSON).
+No I/O, no clock: the time is always given.
+"""
+
+from .engine import check, conflicts
+from .index import ConflictIndex
+from .model import (
+    DEFAULT_CONFIG,
+    Certainty,
+    Config,
+    Conflict,
+    ConflictRef,
+    ConflictType,
+    EmergencyOverlap,
+    FeedItem,
+    OperationsOverlap,
+    conflict_id,
+)
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "Certainty",
+    "Config",
+    "Conflict",
+    "ConflictIndex",
+    "ConflictRef",
+    "ConflictType",
+    "EmergencyOverlap",
+    "FeedItem",
+    "OperationsOverlap",
+    "check",
+    "conflict_id",
+    "conflicts",
+]
