@@ -14,7 +14,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from .api import audit, bundles, errors, keys, logs, notices, peer, stream, system, users
+from .api import (
+    audit,
+    bundles,
+    conflicts,
+    errors,
+    keys,
+    logs,
+    notices,
+    peer,
+    stream,
+    system,
+    users,
+)
 from .api.context import ApiContext
 from .api.limits import BodyLimit
 from .console import mount_console
@@ -77,6 +89,7 @@ def create_app(
         ),
         peering=node.peering,
         metrics=metrics,
+        conflicts=node.conflicts,
     )
 
     @asynccontextmanager
@@ -100,6 +113,7 @@ def create_app(
     for router in (
         system.router,
         notices.router,
+        conflicts.router,
         logs.router,
         keys.router,
         audit.router,

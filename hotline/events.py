@@ -9,6 +9,8 @@
 ``flash``        a FLASH entry of the peer arrived ahead of its backlog (live only)
 ``link``         the peer link came up, went down or its lag changed (live only)
 ``alarm``        refused input, a FLASH from the other side, ... (live only)
+``conflict``     a conflict between the two sides' notices opened, changed, cleared or was
+                 handled (live only)
 =============== ================================================================================
 
 The live hub and the replay build the same classes, and :func:`encode_event` is the only
@@ -182,6 +184,19 @@ class LinkEvent:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ConflictEvent:
+    """``change``: opened, changed, cleared or handled; ``conflict``: the conflict as
+    ``GET /v1/conflicts`` shows it (its state after the change)."""
+
+    TYPE: ClassVar[str] = "conflict"
+    change: str
+    conflict: dict[str, Any]
+
+    def fields(self) -> dict[str, Any]:
+        return {"change": self.change, "conflict": self.conflict}
+
+
 _ALARM_FIELDS = ("side", "index", "kind", "early", "code", "detail", "evidence", "repeated")
 
 
@@ -220,6 +235,7 @@ Event = (
     | FlashEvent
     | LinkEvent
     | AlarmEvent
+    | ConflictEvent
 )
 Publish = Callable[[Event], None]
 

@@ -14,6 +14,7 @@ deadline watcher and the console.
 ``deadlines``   :class:`~hotline.acks.deadlines.DeadlineWatcher`: overdue acknowledgements
 ``notices``     :class:`~hotline.feeds.service.NoticeService`: post, ack, cancel, read, list
 ``logs``        :class:`~hotline.feeds.logs.LogReader`: the feeds as transparency logs
+``conflicts``   :class:`~hotline.conflicts.service.ConflictService`: deconfliction, kept current
 =============== ===============================================================================
 """
 
@@ -22,10 +23,13 @@ from __future__ import annotations
 import logging
 
 from hotline_protocol.cosignature import CosignatureVerifier
+from hotline_protocol.deconfliction import Config as ConflictConfig
+from hotline_protocol.deconfliction import ConflictIndex
 from hotline_protocol.merkle import Tree
 
 from .acks.deadlines import DeadlineWatcher
 from .acks.webhook import overdue_webhook
+from .conflicts.service import ConflictService
 from .events import EventHub
 from .feeds.index import FeedIndex
 from .feeds.load import load_deliveries, load_feed
@@ -143,6 +147,21 @@ class Node:
             replica=self.replica,
         )
         self.logs = LogReader(self.sides, self.trees, store, limits.page_max)
+        rule = settings.deconfliction
+        self.conflicts = ConflictService(
+            ConflictIndex(
+                ConflictConfig(
+                    pressure_margin_m=rule.pressure_margin_m,
+                    terrain_min_m=rule.terrain_min_m,
+                    terrain_max_m=rule.terrain_max_m,
+                    emergency_margin_m=rule.emergency_margin_nm * 1852,
+                )
+            ),
+            self.index,
+            clock_ms,
+            self.hub.publish,
+        )
+        self.recorder.listeners.append(self.conflicts.recorded)
         self.started_ms = 0
 
     def _peering(self, keys: NodeKeys) -> PeerManager:
@@ -182,7 +201,9 @@ class Node:
                 self.trees[side],
                 witness=witness,
                 tolerance_ms=tolerance,
+                on_entry=self.conflicts.loaded,
             )
+        self.conflicts.finish_loading()
         await load_deliveries(self.store, self.index, self.sides)
         await self.own_feed.load_checkpoints()
         if self.replica is not None:
@@ -194,6 +215,7 @@ class Node:
         )
         self.sequencer.start()
         self.deadlines.start()
+        self.conflicts.start()
         if self.peering is not None:
             self.peering.start()
         self.started_ms = self.clock_ms()
@@ -205,5 +227,6 @@ class Node:
         if self.peering is not None:
             await self.peering.stop()
         await self.deadlines.stop()
+        await self.conflicts.stop()
         await self.sequencer.stop()
         await self.store.close()

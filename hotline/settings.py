@@ -73,6 +73,17 @@ class Deadlines(BaseModel):
     flash_repeat: float = Field(default=60, gt=0)  # re-announce an overdue FLASH this often
 
 
+class Deconfliction(BaseModel):
+    """The deconfliction rule's settings (PROTOCOL.md, *Deconfliction*). Both sides must use
+    the same: different settings find different conflicts."""
+
+    model_config = ConfigDict(extra="forbid")
+    pressure_margin_m: float = Field(default=300, ge=0, le=3000)
+    terrain_min_m: float = Field(default=0, ge=-500, le=9000)
+    terrain_max_m: float = Field(default=8850, ge=-500, le=9000)
+    emergency_margin_nm: float = Field(default=5, ge=0, le=500)
+
+
 class Limits(BaseModel):
     model_config = ConfigDict(extra="forbid")
     max_request_bytes: int = Field(default=96 * 1024, ge=1024)  # REST bodies and WS frames
@@ -114,6 +125,7 @@ class Settings(BaseSettings):
     peer: PeerSettings | None = None
     deadlines: Deadlines = Deadlines()
     limits: Limits = Limits()
+    deconfliction: Deconfliction = Deconfliction()
     unit: str = ""  # default author unit for notices posted without an author
     nation: str = Field(default="", pattern=r"^([A-Z]{3})?$")  # default author nation
     webhook: str = ""  # optional URL called when an acknowledgement deadline passes

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from hotline_protocol.merkle import Tree
 
+from ..conflicts.service import ConflictService
 from ..feeds.logs import LogReader
 from ..feeds.service import NoticeService
 from ..metrics import Metrics
@@ -33,3 +34,4 @@ class ApiContext:
     stream: StreamParts
     peering: PeerManager | None
     metrics: Metrics
+    conflicts: ConflictService

@@ -51,7 +51,7 @@ class CancelRequest(BaseModel):
     precedence: PrecedenceName | None = None
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
+async def json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object: strict JSON (no duplicate keys, no NaN or Infinity), so what
     is appended is what the client meant; too deep a nesting is malformed too."""
     raw = await request.body()
@@ -87,7 +87,7 @@ async def post_notice(
     user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    body = await _json_object(request)
+    body = await json_object(request)
     result, replayed = await api.notices.post(user, body, idempotency_key)
     return _entry(result, 200 if replayed else 201, replayed)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 
-from hotline_protocol.entries import decode_entry
+from hotline_protocol.entries import Entry, decode_entry
 from hotline_protocol.merkle import Tree
 
 from ..store.base import Store
@@ -29,6 +29,7 @@ async def load_feed(
     *,
     witness: str | None = None,
     tolerance_ms: int = 300_000,
+    on_entry: Callable[[str, Entry], None] | None = None,
 ) -> None:
     """Load one feed. For the peer's, ``witness`` is this node's witness name: each entry's
     claimed time is checked again against the bracket this node's cosignatures witnessed."""
@@ -51,6 +52,8 @@ async def load_feed(
                 claimed = entry.notice.time
                 if claimed > before + tolerance_ms or claimed < after - tolerance_ms:
                     rec.implausible = (after, before)
+            if on_entry is not None:
+                on_entry(side, entry)
             prev = entry.leaf_hash
 
 

@@ -10,6 +10,7 @@ subscription builds its events with the same functions (:func:`appended_event`,
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 from hotline_protocol.entries import Entry
 
@@ -63,6 +64,8 @@ class Recorder:
         self._publish = publish
         self._own = own_side
         self._clock_ms = clock_ms
+        # told of every entry recorded, after its events (deconfliction follows both feeds)
+        self.listeners: list[Callable[[str, Entry], None]] = []
 
     def entry(
         self,
@@ -94,6 +97,8 @@ class Recorder:
             target = self.index.get(*rec.target)
             assert target is not None
             self._publish(acknowledged_event(rec, target))
+        for listener in self.listeners:
+            listener(side, entry)
         return rec
 
     def delivery(self, side: str, size: int, witness: str, time_ms: int) -> None:

@@ -8,6 +8,8 @@
 - a notice's ``id`` is unique in its feed (409 ``duplicate_id``);
 - a downed pilot's ``distress_ref`` names an aircraft-in-distress entry held here, of either
   feed;
+- a liaison's ``regarding`` entries are held, and the ``conflict`` it handles is the id of a
+  conflict between those two entries;
 - the claimed ``time`` lies within ``limits.time_tolerance_s`` of the node's clock
   (``time_out_of_range``), checked when the notice is appended (a retried post found by its
   Idempotency-Key is not checked again).
@@ -18,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hotline_protocol.deconfliction import ConflictType, conflict_id
 from hotline_protocol.notices import Notice, reference_of
 
 from ..errors import AlreadyClosed, Conflict, Forbidden, RuleError, UnknownReference
@@ -95,6 +98,17 @@ def check_notice(
                 "bad_distress_ref",
                 f"distress_ref names {found.side} #{found.index}, a {found.kind}, "
                 "not an aircraft_in_distress",
+            )
+    regarding = getattr(notice, "regarding", None) or ()
+    for ref in regarding:
+        _resolve(index, ref.origin, ref.index, ref.leaf_hash)
+    named = getattr(notice, "conflict", None)
+    if named is not None:
+        first, second = (r.leaf_hash_bytes for r in regarding)
+        kinds: tuple[ConflictType, ...] = ("operations", "emergency")
+        if named not in {conflict_id(first, second, kind) for kind in kinds}:
+            raise RuleError(
+                "bad_conflict_id", "conflict is not the id of a conflict between its two entries"
             )
     claimed.ids.add(notice_id)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hotline_protocol.entries import Entry
-from hotline_protocol.notices import notice_to_json
+from hotline_protocol.notices import Notice, notice_to_json
 
 from ..errors import BadRequest, Forbidden, Invalid, NotFound
 from ..jsontext import JsonText
@@ -152,6 +152,10 @@ class NoticeService:
             raise Forbidden("wrong_side", "only the own side's notices can be cancelled")
         body = cancel_body(target, reason, remark, precedence)
         return await self.post(user, body, client_ref, on_posted, no_null=True)
+
+    def draft(self, user: UserRecord, body: Mapping[str, Any]) -> Notice:
+        """A notice as :meth:`post` would append it (completed and validated), not appended."""
+        return complete_posting(body, user, self._settings, self._clock_ms())[0]
 
     def size(self, side: str) -> int:
         """The number of durable entries of ``side`` held here."""

@@ -1,0 +1,230 @@
+"""The conflicts between the two sides' notices, kept as entries are recorded and as time passes.
+
+The rule is the protocol library's (:mod:`hotline_protocol.deconfliction`, PROTOCOL.md
+*Deconfliction*): a pure function of the two feeds and a time, so both nodes, and an auditor
+from an export, find the same conflicts with the same ids. This service keeps the library's
+incremental :class:`~hotline_protocol.deconfliction.ConflictIndex` fed with every durable entry
+of both feeds (at start-up and as the recorder records them), and tells subscribers what changed:
+a ``conflict`` event when one opens, changes (an update moved its overlap), clears (a notice was
+cancelled or superseded, or its window ended) or is handled.
+
+A conflict is **handled** once either side has appended a liaison that names it (``conflict``,
+its id, and ``regarding``, its two entries): the handling is itself a signed and delivered entry,
+so both nodes mark it handled. Time is checked once a second: a conflict whose overlap ended, or
+an entry whose window opens or closes, is looked at again then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+
+from hotline_protocol.deconfliction import (
+    Conflict,
+    ConflictIndex,
+    ConflictType,
+    FeedItem,
+    conflict_id,
+)
+from hotline_protocol.entries import Entry
+from hotline_protocol.notices import Notice, Reference, reference_of
+
+from ..events import ConflictEvent, Publish
+from ..feeds.index import FeedIndex
+from ..types import Clock
+
+log = logging.getLogger("hotline.conflicts")
+Key = tuple[str, int]
+TICK_SECONDS = 1.0
+
+
+class ConflictService:
+    def __init__(
+        self, engine: ConflictIndex, index: FeedIndex, clock_ms: Clock, publish: Publish
+    ) -> None:
+        self._engine = engine
+        self.index = index
+        self._clock_ms = clock_ms
+        self._publish = publish
+        self._open: dict[str, Conflict] = {}  # id -> as last computed
+        self._by_key: dict[Key, set[str]] = {}  # entry -> ids of its open conflicts
+        self._handled: dict[str, Key] = {}  # id -> the liaison that handled it
+        self._boundaries: list[tuple[int, str, int]] = []  # (time, side, index): look again
+        self._task: asyncio.Task[None] | None = None
+        self._loading: list[FeedItem] = []
+
+    # feeding --------------------------------------------------------------------------------
+    def loaded(self, side: str, entry: Entry) -> None:
+        """An entry read at start-up (before :meth:`start`); only what the rule looks at is
+        kept."""
+        notice = entry.notice
+        if _relevant(notice):
+            self._note_handling(side, entry.index, notice)
+            self._loading.append(FeedItem(side, entry.index, entry.leaf_hash, notice))
+            self._watch(side, entry.index, notice)
+
+    def finish_loading(self) -> None:
+        """Index what start-up read, at once, and compute the open conflicts."""
+        self._engine.extend(self._loading)
+        self._loading = []
+        for conflict in self._engine.conflicts(self._clock_ms()):
+            self._set(conflict)
+
+    def recorded(self, side: str, entry: Entry) -> None:
+        """A durable entry of either feed (the recorder's listener)."""
+        notice = entry.notice
+        if not _relevant(notice):
+            return
+        affected: set[Key] = {(side, entry.index)}
+        for ref in _withdrawn(notice):
+            found = self.index.resolve(ref.origin, ref.index, ref.leaf_hash)
+            if found is not None:
+                affected.add((found.side, found.index))
+        self._engine.add(FeedItem(side, entry.index, entry.leaf_hash, notice))
+        self._watch(side, entry.index, notice)
+        handled = self._note_handling(side, entry.index, notice)
+        self._refresh(affected, self._clock_ms())
+        if handled is not None and handled in self._open:
+            self._publish(ConflictEvent("handled", self.view(self._open[handled])))
+
+    # reading --------------------------------------------------------------------------------
+    def listing(self, state: str = "open") -> list[dict[str, object]]:
+        views = [self.view(c) for c in sorted(self._open.values(), key=lambda c: c.id)]
+        if state == "all":
+            return views
+        return [v for v in views if v["state"] == state]
+
+    def check(self, draft: Notice, side: str) -> list[dict[str, object]]:
+        return [c.to_json() for c in self._engine.check(draft, side, self._clock_ms())]
+
+    def get(self, conflict_id_: str) -> Conflict | None:
+        return self._open.get(conflict_id_)
+
+    def handled_by(self, conflict_id_: str) -> Key | None:
+        """The liaison that marked the conflict handled, if one did."""
+        return self._handled.get(conflict_id_)
+
+    def view(self, conflict: Conflict) -> dict[str, object]:
+        handled = self._handled.get(conflict.id)
+        detected = [
+            rec.appended_ms
+            for ref in conflict.between
+            if ref.index is not None and (rec := self.index.get(ref.side, ref.index))
+        ]
+        return {
+            **conflict.to_json(),
+            "state": "handled" if handled is not None else "open",
+            "handled_by": None if handled is None else {"side": handled[0], "index": handled[1]},
+            "detected_at": max(detected, default=0),
+        }
+
+    # time -----------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="conflicts")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                self.tick()
+            except Exception:
+                log.exception("conflict check failed")
+
+    def tick(self) -> None:
+        """Look again at entries whose window opened or closed since the last tick, and at open
+        conflicts whose overlap ended."""
+        now = self._clock_ms()
+        due: set[Key] = set()
+        while self._boundaries and self._boundaries[0][0] <= now:
+            _, side, index = heapq.heappop(self._boundaries)
+            due.add((side, index))
+        for conflict in list(self._open.values()):
+            end = getattr(conflict.overlap, "end", None)
+            if end is not None and end <= now:
+                due.update((r.side, r.index) for r in conflict.between if r.index is not None)
+        if due:
+            self._refresh(due, now)
+
+    # internals ------------------------------------------------------------------------------
+    def _refresh(self, keys: set[Key], now: int) -> None:
+        """Recompute the conflicts of ``keys``; publish what opened, changed or cleared."""
+        before = {cid: self._open[cid] for key in keys for cid in self._by_key.get(key, ())}
+        after: dict[str, Conflict] = {}
+        for side, index in keys:
+            for conflict in self._engine.conflicts_of(side, index, now):
+                after[conflict.id] = conflict
+        for cid, conflict in after.items():
+            old = before.get(cid)
+            if old is None:
+                self._set(conflict)
+                self._publish(ConflictEvent("opened", self.view(conflict)))
+            elif old != conflict:
+                self._set(conflict)
+                self._publish(ConflictEvent("changed", self.view(conflict)))
+        for cid, conflict in before.items():
+            if cid not in after:
+                view = self.view(conflict)
+                self._unset(conflict)
+                self._publish(ConflictEvent("cleared", view))
+
+    def _set(self, conflict: Conflict) -> None:
+        self._open[conflict.id] = conflict
+        for ref in conflict.between:
+            if ref.index is not None:
+                self._by_key.setdefault((ref.side, ref.index), set()).add(conflict.id)
+
+    def _unset(self, conflict: Conflict) -> None:
+        self._open.pop(conflict.id, None)
+        for ref in conflict.between:
+            if ref.index is not None:
+                ids = self._by_key.get((ref.side, ref.index))
+                if ids is not None:
+                    ids.discard(conflict.id)
+                    if not ids:
+                        del self._by_key[(ref.side, ref.index)]
+
+    def _watch(self, side: str, index: int, notice: Notice) -> None:
+        window = getattr(notice, "window", None)
+        if window is not None:
+            for at in (window.start, window.end):
+                heapq.heappush(self._boundaries, (at, side, index))
+
+    def _note_handling(self, side: str, index: int, notice: Notice) -> str | None:
+        """A liaison that names a conflict and its two entries handles it; its id."""
+        named = getattr(notice, "conflict", None)
+        regarding = getattr(notice, "regarding", None) or ()
+        if named is None or len(regarding) != 2:
+            return None
+        first, second = (r.leaf_hash_bytes for r in regarding)
+        kinds: tuple[ConflictType, ...] = ("operations", "emergency")
+        if named not in {conflict_id(first, second, kind) for kind in kinds}:
+            return None
+        self._handled.setdefault(named, (side, index))
+        return str(named)
+
+
+def _relevant(notice: Notice) -> bool:
+    """Whether the rule, or the handling of a conflict, looks at this notice."""
+    return (
+        notice.kind in ("planned_operation", "aircraft_in_distress", "downed_pilot", "cancel")
+        or notice.supersedes is not None
+        or getattr(notice, "conflict", None) is not None
+    )
+
+
+def _withdrawn(notice: Notice) -> list[Reference]:
+    """What a notice takes out of the rule: the entry it cancels or supersedes."""
+    out: list[Reference] = []
+    if notice.kind == "cancel":
+        target = reference_of(notice)
+        if target is not None:
+            out.append(target)
+    if notice.supersedes is not None:
+        out.append(notice.supersedes)
+    return out
