@@ -20,8 +20,10 @@ import httpx
 from hotline_protocol.audit.command import (
     EXIT_TEXT,
     InputError,
+    add_conflicts_arguments,
     add_report_arguments,
     add_verify_arguments,
+    run_conflicts,
     run_report,
     run_verify,
 )
@@ -103,6 +105,17 @@ def add_parser(subparsers: Any) -> None:
     add_report_arguments(rep)
     rep.set_defaults(func=run_report_command)
 
+    con = add_command(
+        sub,
+        "conflicts",
+        "the conflicts between the two sides' notices at a time, recomputed offline",
+        "Verify, then recompute the deconfliction rule over both feeds at --at (default: when "
+        "the newest export was made), as JSON: each conflict with the id the nodes showed, its "
+        "overlap, and whether a liaison had marked it handled.\n\n" + EXIT_TEXT,
+    )
+    add_conflicts_arguments(con)
+    con.set_defaults(func=run_conflicts_command)
+
 
 def run_export(args: argparse.Namespace) -> int:
     token = need_token(args.token)
@@ -155,5 +168,12 @@ def run_verify_command(args: argparse.Namespace) -> int:
 def run_report_command(args: argparse.Namespace) -> int:
     try:
         return run_report(args)
+    except InputError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def run_conflicts_command(args: argparse.Namespace) -> int:
+    try:
+        return run_conflicts(args)
     except InputError as exc:
         raise CliError(str(exc)) from exc

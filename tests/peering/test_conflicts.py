@@ -5,12 +5,15 @@ node (a signed liaison) is handled at both."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from hotline.provision.card import own_card
 from tests.helpers.stream_client import StreamWatch
 
 from .conftest import TIMEOUT, LiveNode, Nodes, wait_until
@@ -183,3 +186,36 @@ async def test_a_downed_pilot_inside_the_other_sides_operation_is_an_emergency(
         (emergency,) = [c for c in await conflicts(node) if c["type"] == "emergency"]
         assert emergency["overlap"]["inside"] is True and emergency["overlap"]["distance_m"] == 0
         assert ("alpha", pilot["index"]) in {(r["side"], r["index"]) for r in emergency["between"]}
+
+
+async def test_an_auditor_recomputes_the_conflicts_from_an_export(
+    nodes: Nodes, tmp_path: Path
+) -> None:
+    alpha, bravo = await nodes.pair()
+    await alpha.post(operation("A-1", "XAA"))
+    await bravo.post(operation("B-1", "XBB"))
+    await wait_until(lambda: alpha.size("bravo") == 1 and bravo.size("alpha") == 1, "held")
+    (conflict,) = await conflicts(alpha)
+    before_handling = now_ms()
+    handled = await call(
+        alpha, "POST", f"/v1/conflicts/{conflict['id']}/handled", {"remark": "A-1 stays low."}
+    )
+    assert handled.status_code == 201, handled.text
+    await wait_until(lambda: bravo.size("alpha") == 2, "handling delivered")
+    export = tmp_path / "alpha-export.json"
+    export.write_text(json.dumps(await alpha.get("/v1/audit/export")))
+    cards = []
+    for node in (alpha, bravo):
+        card = tmp_path / f"{node.side}-card.txt"
+        card.write_text(own_card(node.settings, node.prepared.keys).text())
+        cards += ["--card", str(card)]
+    for at, state in ((str(before_handling), "open"), (None, "handled")):
+        args = [sys.executable, "-m", "hotline_protocol.audit", "conflicts", str(export), *cards]
+        run = subprocess.run(
+            args + (["--at", at] if at else []), capture_output=True, text=True, timeout=60
+        )
+        assert run.returncode == 0, run.stderr
+        (found,) = json.loads(run.stdout)["conflicts"]
+        assert (found["id"], found["state"]) == (conflict["id"], state)
+        assert found["between"] == conflict["between"]
+        assert found["overlap"] == conflict["overlap"]

@@ -1,9 +1,11 @@
-"""The commands ``python -m hotline_protocol.audit verify|report EXPORT [EXPORT] --card CARD ...``.
+"""The commands ``python -m hotline_protocol.audit verify|report|conflicts EXPORT [EXPORT] --card
+CARD ...``.
 
 ``verify`` checks one export, or one from each side together, against the sides' cards and
 prints the report; ``report`` tells, notice by notice, what each side said, when the other side
 received and acknowledged it (in time or not), with the line's outages, implausible times,
-refused input and what the exports disagree on. Both exit with the verdict:
+refused input and what the exports disagree on; ``conflicts`` recomputes the deconfliction rule
+over both feeds at a time, with the ids the nodes show. All exit with the verdict:
 
     0   PASS: every check passed, every side's keys pinned by a card
     1   FAIL: a check failed (the report names it)
@@ -18,6 +20,7 @@ and exit codes.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -27,6 +30,7 @@ from typing import TextIO
 from ..card import Card, parse_card
 from ..errors import CardError
 from .combined import MAX_EXPORTS, Audit, audit_exports
+from .conflicts import conflicts_at
 from .dispute import DEFAULT_OUTAGE_MS, DEFAULT_TOLERANCE_MS, Dispute, Options
 from .output import write_json, write_text
 from .report import Result
@@ -196,6 +200,32 @@ def run_report(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return EXIT_CODES[audit.result]
 
 
+def run_conflicts(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Verify, then write the conflicts at ``--at`` (default: when the newest export was made)
+    as JSON; the exit code of the verdict."""
+    audit = load_audit(args.exports, args.cards)
+    at = (
+        parse_time(args.at)
+        if args.at
+        else max((v.loaded.exported_at or 0 for v in audit.exports), default=0)
+    )
+    stream = out or sys.stdout
+    json.dump(conflicts_at(audit, at), stream, ensure_ascii=False, indent=1)
+    stream.write("\n")
+    stream.flush()
+    return EXIT_CODES[audit.result]
+
+
+def add_conflicts_arguments(parser: argparse.ArgumentParser) -> None:
+    add_verify_arguments(parser)
+    parser.add_argument(
+        "--at",
+        metavar="TIME",
+        help="the conflicts at TIME: ISO 8601 or unix milliseconds (default: when the newest "
+        "export was made)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -219,6 +249,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_report_arguments(report)
     report.set_defaults(run=run_report)
+    found = sub.add_parser(
+        "conflicts",
+        help="the conflicts between the two sides' notices at a time, as the nodes showed them",
+        description="Verify, then recompute the deconfliction rule (PROTOCOL.md, "
+        "*Deconfliction*) over both feeds at --at, as JSON: each conflict with its id, its "
+        "overlap and whether a liaison had marked it handled.\n\n" + EXIT_TEXT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_conflicts_arguments(found)
+    found.set_defaults(run=run_conflicts)
     args = parser.parse_args(argv)  # exits with EXIT_USAGE on bad usage
     try:
         code: int = args.run(args)
