@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from ..audit.export import export_deadlines, export_node
+from ..audit.report import node_report
 from .deps import Api, Exporter
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -33,3 +36,20 @@ async def export(api: Api, _: Exporter) -> StreamingResponse:
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.get(
+    "/report",
+    summary="The report of the line as this node sees it: notice by notice, witnessed times",
+    description="This node's own export, checked against the keys it pins and told notice by "
+    "notice (PROTOCOL.md, *The report of a dispute*): what, who, the claimed time and the "
+    "witnessed bracket, delivery, every acknowledgement and whether it came in time, outages, "
+    "implausible times, refused input. A neutral inquiry runs `hotline audit report` over one "
+    "export of each side and both cards.",
+)
+async def report(
+    api: Api,
+    _: Exporter,
+    at: Annotated[int | None, Query(ge=0, description="as of this time, unix ms")] = None,
+) -> dict[str, Any]:
+    return await node_report(api.store, api.sides, api.settings, api.clock_ms(), at)
