@@ -75,6 +75,11 @@ def links_of(index: int, notice: Notice) -> list[Link]:
         out.append(Link(index, str(notice.kind), target))
     if notice.supersedes is not None:
         out.append(Link(index, "update", notice.supersedes))
+    distress = getattr(notice, "distress_ref", None)
+    if distress is not None:
+        out.append(Link(index, "distress", distress))
+    for ref in getattr(notice, "regarding", None) or ():
+        out.append(Link(index, "regarding", ref))
     return out
 
 

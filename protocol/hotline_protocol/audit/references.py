@@ -1,4 +1,5 @@
-"""The reference check: acks point into the other side's feed, cancels and updates into the own.
+"""The reference check: acks point into the other side's feed, cancels and updates into the own,
+a downed pilot's ``distress_ref`` and a liaison's ``regarding`` into either.
 
 A reference names a feed by origin, an entry by index and the entry's bytes by leaf hash; it
 resolves when that feed is in the export, holds that index, and the entry's leaf hash (of the
@@ -16,11 +17,14 @@ def check_references(feed: Feed, other: Feed | None) -> Check:
     """Every ack refers to an entry of the other feed, every cancel and update (``supersedes``)
     to an earlier entry of the own feed, each with the leaf hash that entry has."""
     problems: list[str] = []
-    counts = {"ack": 0, "cancel": 0, "update": 0}
+    counts = {"ack": 0, "cancel": 0, "update": 0, "distress": 0, "regarding": 0}
     for link in feed.links:
         counts[link.kind] += 1
         if link.kind == "ack":
             problem = _resolve(link.ref, other, "the other side's feed")
+        elif link.kind in ("distress", "regarding"):
+            either = other if other is not None and link.ref.origin == other.side.origin else feed
+            problem = _resolve(link.ref, either, "the feed it names")
         else:
             problem = _resolve_own(link.ref, feed, link.index)
         if problem:
@@ -38,6 +42,11 @@ def check_references(feed: Feed, other: Feed | None) -> Check:
         f"{count(counts['ack'], 'ack')} resolved in {target}'s feed, "
         f"{count(counts['cancel'], 'cancel')} and {count(counts['update'], 'update')} to earlier "
         "entries of this feed, each by index and matching leaf hash"
+        + (
+            f"; {count(counts['distress'] + counts['regarding'], 'other reference')} resolved"
+            if counts["distress"] or counts["regarding"]
+            else ""
+        )
     )
     return Check("references", feed.name, "PASS", summary, notes)
 

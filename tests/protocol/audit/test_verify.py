@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -21,9 +22,11 @@ from hotline_protocol.cosignature import CosignatureSigner, cosign
 from hotline_protocol.merkle import Tree, leaf_hash
 from hotline_protocol.note import Signature, Signer, add_signatures, sign_note, split_note
 from tests.protocol.audit.builders import (
+    EXAMPLES,
     T0,
     FeedBuilder,
     TwoSides,
+    _notice,
     ack,
     b64,
     cancel,
@@ -589,3 +592,27 @@ def test_the_verifier_runs_without_the_node() -> None:
         "hotline_protocol.audit.verify",
         "hotline_protocol.export",
     ]
+
+
+def test_a_distress_ref_or_regarding_that_names_no_entry_fails_references() -> None:
+    """A downed pilot's distress_ref and a liaison's regarding must resolve, in either feed."""
+    a = FeedBuilder.create("alpha", "alpha.hotline.example", "XAA")
+    b = FeedBuilder.create("bravo", "bravo.hotline.example", "XBB")
+    a.append(liaison(a, 0, "first"))
+    about = {"kind": "liaison", "text": "about", "language": "en"}
+    a.append(_notice(a, 1, {**about, "regarding": [a.ref(0)]}))
+    a.append(_notice(a, 2, {**about, "regarding": [{**a.ref(0), "index": 7}]}))
+    a.checkpoint(b, timestamp=T0 // 1000 + 1)
+    pilot = json.loads((EXAMPLES / "downed_pilot.json").read_text())
+    for key in ("id", "author", "time", "expires"):
+        pilot.pop(key, None)
+    pilot["distress_ref"] = {**a.ref(1), "index": 9}
+    b.append(_notice(b, 3, pilot))
+    b.checkpoint(a, timestamp=T0 // 1000 + 2)
+    two = TwoSides(a, b)
+    report = verify(two.export(), two.cards())
+    assert_fails(report, "references[alpha]", "references[bravo]")
+    alpha_problems = report.check("references", "alpha").details
+    assert [p.split(":")[0] for p in alpha_problems] == ["entry 2 (regarding)"]
+    bravo_problems = report.check("references", "bravo").details
+    assert [p.split(":")[0] for p in bravo_problems] == ["entry 0 (distress)"]
