@@ -102,6 +102,14 @@ HTTP: dict[tuple[str, str], Row] = {
     ("GET", "/v1/link"): Row(READ, "/v1/link", 200),
     ("GET", "/v1/audit/export"): Row(EXPORT, "/v1/audit/export", 200),
     ("GET", "/v1/audit/evidence"): Row(EXPORT, "/v1/audit/evidence", 200),
+    ("GET", "/v1/audit/report"): Row(EXPORT, "/v1/audit/report", 200),
+    ("GET", "/v1/conflicts"): Row(READ, "/v1/conflicts", 200),
+    ("POST", "/v1/conflicts/check"): Row(
+        POST, "/v1/conflicts/check", 422, "invalid_notice", json={}
+    ),
+    ("POST", "/v1/conflicts/{conflict_id}/handled"): Row(
+        POST, f"/v1/conflicts/{'0' * 64}/handled", 404, "unknown_conflict", json={"remark": "x"}
+    ),
     ("GET", "/v1/users"): Row(USERS, "/v1/users", 200),
     ("POST", "/v1/users"): Row(
         USERS, "/v1/users", 422, "bad_name", json={"name": "Not A Name", "role": "operator"}
