@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -40,7 +41,7 @@ class Tables:
         self._owner: list[OpKey] = []
         self._slots: dict[OpKey, list[int]] = {}
         self._alive = np.zeros(0, dtype=bool)
-        self._columns: dict[str, NDArray[np.float64] | Ints] = {}
+        self._columns: dict[str, NDArray[Any]] = {}
         self._changes = 0
 
     def put(self, key: OpKey, op: Operation, low: float, high: float) -> None:
@@ -153,12 +154,10 @@ class Tables:
         if not lefts:
             return []
         left, right = np.concatenate(lefts), np.concatenate(rights)
-        ok = (
-            (np.maximum(cols["start"][left], cols["start"][right])
-             < np.minimum(cols["end"][left], cols["end"][right]))
-            & (cols["low"][left] < cols["high"][right])
-            & (cols["low"][right] < cols["high"][left])
-        )  # fmt: skip
+        wl, wr = cols["window"][left], cols["window"][right]  # (start, end) rows: one gather each
+        ok = np.maximum(wl[:, 0], wr[:, 0]) < np.minimum(wl[:, 1], wr[:, 1])
+        left, right = left[ok], right[ok]
+        ok = (cols["low"][left] < cols["high"][right]) & (cols["low"][right] < cols["high"][left])
         left, right = left[ok], right[ok]
         meets = shapely.intersects(geoms[left], geoms[right])
         left, right = left[meets], right[meets]
@@ -220,6 +219,7 @@ class Tables:
             "high": table[:, 5].astype(np.float64),
             "owner": table[:, 6].astype(np.int64),
         }
+        self._columns["window"] = np.column_stack((self._columns["start"], self._columns["end"]))
         self._recent = []
         self._recent_boxes = None
         self._changes = 0

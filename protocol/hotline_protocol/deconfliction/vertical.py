@@ -108,11 +108,11 @@ def overlap(a: Block, b: Block, unknowns: Unknowns) -> Overlap:
     """Whether two blocks overlap: wherever both have airspace, for some unknowns, or never."""
     cross = (_gap(a.upper, b.lower), _gap(b.upper, a.lower))
     own = (_gap(a.upper, a.lower), _gap(b.upper, b.lower))
-    return _verdict(cross, own, unknowns)
+    return verdict(cross, own, unknowns)
 
 
 @lru_cache(maxsize=65_536)
-def _verdict(cross: tuple[Gap, Gap], own: tuple[Gap, Gap], unknowns: Unknowns) -> Overlap:
+def verdict(cross: tuple[Gap, Gap], own: tuple[Gap, Gap], unknowns: Unknowns) -> Overlap:
     """The verdict for these gaps (blocks repeat: the same pairs come again and again)."""
     gaps = [*cross, *own]
     corners = [(2 * x, 2 * y) for x, y in unknowns.corners()]
