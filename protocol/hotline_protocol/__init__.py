@@ -8,7 +8,8 @@ Modules: ``notices`` (models), ``canonical`` (RFC 8785), ``entries`` (entry byte
 ``merkle`` (RFC 6962 trees and proofs), ``note`` (C2SP signed notes), ``cosignature``,
 ``checkpoint``, ``witness`` (tlog-witness rules), ``proof`` (tlog-proof bundles), ``stream``
 (client stream messages), ``peer`` (peer-link messages and handshake), ``export`` (the audit
-export format), ``audit`` (the offline verifier and its report), ``errors``.
+export format), ``audit`` (the offline verifier and its report), ``deconfliction`` (the conflict
+rule over both feeds), ``errors``.
 """
 
 __version__ = "0.1.0"
