@@ -131,7 +131,7 @@ def emergency_conflict(
     reaches = []
     for part in e.parts:
         certainty = part_applies(part, e, op, unknowns, at_ms)
-        if certainty is not None:
+        if certainty is not None and op.areas:
             metres, inside = distances(part, list(op.areas))
             reach = part_reach(part, certainty, float(metres.min()), bool(inside.any()), config)
             if reach is not None:
