@@ -10,7 +10,8 @@ Modules: ``notices`` (models), ``canonical`` (RFC 8785), ``entries`` (entry byte
 ``checkpoint``, ``witness`` (tlog-witness rules), ``proof`` (tlog-proof bundles), ``stream``
 (client stream messages), ``peer`` (peer-link messages and handshake), ``card`` (a side's
 public identity and deadlines), ``export`` (the audit export format), ``audit`` (the offline
-verifier and the report of a dispute), ``errors``.
+verifier and the report of a dispute), ``deconfliction`` (the conflict rule over both feeds),
+``errors``.
 """
 
 __version__ = "0.1.0"

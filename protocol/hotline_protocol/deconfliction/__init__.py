@@ -8,10 +8,11 @@ Both nodes, and an auditor from an export, compute the same conflicts from the s
   ask for one entry's conflicts, or a draft's) over a shapely ``STRtree``.
 
 The rule itself is stated in PROTOCOL.md, *Deconfliction*; the modules follow it: ``records``
-(what is active), ``shapes``, ``curves`` and ``frame`` (areas as polygons, with their tolerance),
-``vertical`` (altitudes on one scale, ``certain`` against ``possible``), ``distance`` and
-``rules`` (the two rules), ``model`` (inputs, settings, conflicts and their JSON).
-No I/O, no clock: the time is always given.
+(what is active), ``shapes``, ``curves`` and ``frame`` (areas as polygons, with their tolerance;
+``batch`` draws many at once for start-up), ``vertical`` (altitudes on one scale, ``certain``
+against ``possible``), ``distance`` and ``rules`` (the two rules), ``tables`` and ``index`` (the
+STRtree and the incremental index), ``model`` and ``geojson`` (inputs, settings, conflicts and
+their JSON). No I/O, no clock: the time is always given.
 """
 
 from .engine import check, conflicts

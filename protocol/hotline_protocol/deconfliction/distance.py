@@ -3,8 +3,8 @@
 The distance is 0 when the part reaches an area (a position inside or on its border, or a region
 that meets it). Otherwise it is the geodesic length between the two nearest points, found in an
 equirectangular plane scaled at the part's latitude (longitudes times the cosine of that
-latitude, at least 0.01), with the part also tried one turn east and west so that distances
-across the antimeridian are the short way round.
+latitude, at least 0.01), with a part within 30 degrees of the antimeridian also tried one turn
+east and west so that distances across it are the short way round.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import math
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from .frame import GEOD, shifted
-from .records import Operation, Part
+from .frame import GEOD, Floats, shifted
+from .records import Part
 
 
 def bounds_near(part: Part, reach_m: float) -> list[tuple[float, float, float, float]]:
@@ -40,26 +41,24 @@ def bounds_near(part: Part, reach_m: float) -> list[tuple[float, float, float, f
     return boxes
 
 
-def distance(part: Part, op: Operation) -> tuple[float, bool]:
-    """Metres from the part to the nearest of the operation's areas, and whether the part's
-    position (or region) lies in one of them."""
-    geometry = part.geometry
-    inside = any(shapely.intersects(area, geometry) for area in op.areas)
-    if inside:
-        return 0.0, True
-    return min(_apart(geometry, area) for area in op.areas), False
-
-
-def _apart(a: BaseGeometry, b: BaseGeometry) -> float:
-    lat = float(shapely.get_coordinates(a.centroid)[0, 1])
-    scale = max(0.01, math.cos(math.radians(lat)))
-    squeeze = np.array([scale, 1.0])
-    b_scaled = shapely.transform(b, lambda c: c * squeeze)
-    best = math.inf
-    for turns in (0, -1, 1):
-        a_scaled = shapely.transform(shifted(a, turns), lambda c: c * squeeze)
-        line = shapely.shortest_line(a_scaled, b_scaled)
-        (x1, y1), (x2, y2) = shapely.get_coordinates(line) / squeeze
-        _, _, d = GEOD.inv(x1, y1, x2, y2)
-        best = min(best, float(d))
-    return best
+def distances(part: Part, areas: list[BaseGeometry]) -> tuple[Floats, NDArray[np.bool_]]:
+    """Metres from the part to each area, and whether the part lies in (or meets) it."""
+    geoms = np.array(areas, dtype=object)
+    inside = np.asarray(shapely.intersects(geoms, part.geometry), dtype=bool)
+    metres = np.zeros(len(areas))
+    outside = np.flatnonzero(~inside)
+    if not len(outside):
+        return metres, inside
+    lat = float(shapely.get_coordinates(part.geometry.centroid)[0, 1])
+    squeeze = np.array([max(0.01, math.cos(math.radians(lat))), 1.0])
+    scaled = shapely.transform(geoms[outside], lambda c: c * squeeze)
+    west, _, east, _ = part.geometry.bounds
+    turns = (0, -1, 1) if west < -150.0 or east > 150.0 else (0,)
+    best = np.full(len(outside), np.inf)
+    for turn in turns:
+        mine = shapely.transform(shifted(part.geometry, turn), lambda c: c * squeeze)
+        ends = shapely.get_coordinates(shapely.shortest_line(mine, scaled)) / squeeze
+        _, _, d = GEOD.inv(ends[0::2, 0], ends[0::2, 1], ends[1::2, 0], ends[1::2, 1])
+        best = np.minimum(best, np.asarray(d, dtype=float))
+    metres[outside] = best
+    return metres, inside

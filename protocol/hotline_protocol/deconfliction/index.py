@@ -19,7 +19,7 @@ from ..errors import DeconflictionError
 from ..notices import Notice, PlannedOperation
 from .batch import draw_many
 from .curves import run
-from .distance import bounds_near
+from .distance import bounds_near, distances
 from .model import DEFAULT_CONFIG, Certainty, Config, Conflict, ConflictRef, FeedItem, ordered
 from .records import (
     Emergency,
@@ -32,7 +32,16 @@ from .records import (
     preparing,
     withdrawn_by,
 )
-from .rules import emergency_conflict, operations_conflict, operations_found, positive_overlaps
+from .rules import (
+    Reach,
+    emergency_conflict,
+    emergency_found,
+    operations_conflict,
+    operations_found,
+    part_applies,
+    part_reach,
+    positive_overlaps,
+)
 from .tables import Tables
 from .vertical import Unknowns, envelope, overlap
 
@@ -199,21 +208,37 @@ class ConflictIndex:
         return sorted(found, key=lambda c: c.id)
 
     def _of_emergency(self, emergency: Emergency, at_ms: int) -> list[Conflict]:
+        """Each part against the operations near it, their areas' distances in one call."""
         if not emergency.active(at_ms):
             return []
-        keys: set[tuple[str, int]] = set()
+        reaches: dict[tuple[str, int], list[Reach]] = {}
         for part in emergency.parts:
-            reach = self.config.emergency_margin_m + part.uncertainty_m
-            for box in bounds_near(part, reach):
-                keys.update(self._tables.in_box(box))
-        found = []
-        for key in sorted(keys):
-            op = self._op(key)
-            if op.active(at_ms):
-                conflict = emergency_conflict(emergency, op, self.config, self._unknowns, at_ms)
-                if conflict is not None:
-                    found.append(conflict)
-        return found
+            keys: set[tuple[str, int]] = set()
+            skip = None if part.either_side else emergency.ref.side
+            for box in bounds_near(part, self.config.emergency_margin_m + part.uncertainty_m):
+                keys.update(self._tables.in_box(box, (part.start, part.end), at_ms, skip))
+            facing = []
+            for key in sorted(keys):
+                op = self._op(key)
+                certainty = part_applies(part, emergency, op, self._unknowns, at_ms)
+                if certainty is not None:
+                    facing.append((key, op, certainty))
+            if not facing:
+                continue
+            areas = [area for _, op, _ in facing for area in op.areas]
+            metres, inside = distances(part, areas)
+            at = 0
+            for key, op, certainty in facing:
+                n = len(op.areas)
+                mine, within = float(metres[at : at + n].min()), bool(inside[at : at + n].any())
+                at += n
+                reach = part_reach(part, certainty, mine, within, self.config)
+                if reach is not None:
+                    reaches.setdefault(key, []).append(reach)
+        return [
+            emergency_found(emergency, self._op(key), found)
+            for key, found in sorted(reaches.items())
+        ]
 
 
 def _near(emergency: Emergency, op: Operation, config: Config) -> bool:

@@ -130,7 +130,8 @@ def operation(notice: PlannedOperation, ref: ConflictRef, pieces: list[BaseGeome
     """The record of a planned operation whose areas are drawn already."""
     window = notice.window
     vertical = block(notice.vertical_block)
-    return Operation(ref, window.start, window.end, notice.expires, vertical, tuple(pieces))
+    drawn = tuple(piece for piece in pieces if not piece.is_empty)  # a polygon without area
+    return Operation(ref, window.start, window.end, notice.expires, vertical, drawn)
 
 
 def _pilot_parts(notice: DownedPilot) -> Drawing[tuple[Part, ...]]:
@@ -145,7 +146,8 @@ def _pilot_parts(notice: DownedPilot) -> Drawing[tuple[Part, ...]]:
         sar = measures.sar_corridor
         window, vertical = sar.window, block(sar.vertical_block)
         for piece in (yield from area_drawing(sar.area)):
-            parts.append(Part("sar_corridor", piece, 0.0, window.start, window.end, vertical))
+            if not piece.is_empty:
+                parts.append(Part("sar_corridor", piece, 0.0, window.start, window.end, vertical))
     if measures is not None and measures.hold_fire is not None:
         hold = measures.hold_fire
         centre, radius = hold.centre, hold.radius.metres

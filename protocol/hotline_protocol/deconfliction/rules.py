@@ -18,11 +18,14 @@ certain, or a hold-fire circle.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .distance import distance
+from ..notices import Altitude
+from .distance import distances
 from .frame import geodesic_area_m2, polygonal
 from .model import (
     Certainty,
@@ -33,7 +36,7 @@ from .model import (
     conflict_id,
     ordered,
 )
-from .records import Emergency, Operation
+from .records import Emergency, Operation, Part
 from .vertical import Unknowns, band, overlap
 
 MIN_OVERLAP_M2 = 1.0
@@ -67,13 +70,16 @@ def positive_overlaps(
         return []
     shared = shapely.intersection(np.array(first, dtype=object), np.array(second, dtype=object))
     planar = shapely.area(shared)
+    polar = np.abs(shapely.bounds(shared)[:, [1, 3]]).max(axis=1) >= 89.99
     out: list[BaseGeometry | None] = []
-    for piece, size in zip(shared.tolist(), planar.tolist(), strict=True):
+    for piece, size, near_pole in zip(
+        shared.tolist(), planar.tolist(), polar.tolist(), strict=True
+    ):
         if size <= 0.0:
             out.append(None)
             continue
         piece = polygonal(piece)
-        big = size >= 1e-6 and abs(piece.bounds[1]) < 89.99 and abs(piece.bounds[3]) < 89.99
+        big = size >= 1e-6 and not near_pole
         out.append(piece if big or geodesic_area_m2(piece) >= MIN_OVERLAP_M2 else None)
     return out
 
@@ -97,45 +103,75 @@ def operations_found(
         between=(first, second),
         overlap=OperationsOverlap(
             pieces=tuple(pieces),
-            lower=lower.model_dump(mode="json"),
-            upper=upper.model_dump(mode="json"),
+            lower=_altitude(lower),
+            upper=_altitude(upper),
             start=max(a.start, b.start),
             end=min(a.end, b.end),
         ),
     )
 
 
+def _altitude(altitude: Altitude) -> dict[str, Any]:
+    """An altitude in the notices' JSON shape."""
+    return {
+        "value": altitude.value,
+        "unit": altitude.unit.value,
+        "reference": altitude.reference.value,
+    }
+
+
+Reach = tuple[float, bool, Certainty]
+"""How a part of an emergency reaches an operation: metres beyond its uncertainty (0 when it
+reaches the area), whether it lies in the area, and how sure that is."""
+
+
 def emergency_conflict(
     e: Emergency, op: Operation, config: Config, unknowns: Unknowns, at_ms: int
 ) -> Conflict | None:
-    margin = config.emergency_margin_m
-    found: list[tuple[float, bool, Certainty]] = []
+    reaches = []
     for part in e.parts:
-        if not part.either_side and e.ref.side == op.ref.side:
-            continue
-        if max(op.start, part.start, at_ms) >= min(op.end, part.end):
-            continue
-        certainty: Certainty | None = "certain"
-        if part.block is not None:
-            certainty = overlap(part.block, op.block, unknowns)
-            if certainty is None:
-                continue
-        metres, inside = distance(part, op)
-        if metres - part.uncertainty_m > margin:
-            continue
-        if part.what == "position" and metres + part.uncertainty_m > margin:
-            certainty = "possible"
-        found.append((max(0.0, metres - part.uncertainty_m), inside, certainty or "possible"))
-    if not found:
+        certainty = part_applies(part, e, op, unknowns, at_ms)
+        if certainty is not None and op.areas:
+            metres, inside = distances(part, list(op.areas))
+            reach = part_reach(part, certainty, float(metres.min()), bool(inside.any()), config)
+            if reach is not None:
+                reaches.append(reach)
+    return emergency_found(e, op, reaches) if reaches else None
+
+
+def part_applies(
+    part: Part, e: Emergency, op: Operation, unknowns: Unknowns, at_ms: int
+) -> Certainty | None:
+    """Whether a part of an emergency faces an operation at all: its side, the time, and the
+    vertical blocks (for a SAR corridor); with the certainty so far."""
+    if not part.either_side and e.ref.side == op.ref.side:
         return None
+    if max(op.start, part.start, at_ms) >= min(op.end, part.end):
+        return None
+    return "certain" if part.block is None else overlap(part.block, op.block, unknowns)
+
+
+def part_reach(
+    part: Part, certainty: Certainty, metres: float, inside: bool, config: Config
+) -> Reach | None:
+    """Whether a part ``metres`` from the operation's areas is within the margin."""
+    margin = config.emergency_margin_m
+    if metres - part.uncertainty_m > margin:
+        return None
+    if part.what == "position" and metres + part.uncertainty_m > margin:
+        certainty = "possible"
+    return (max(0.0, metres - part.uncertainty_m), inside, certainty)
+
+
+def emergency_found(e: Emergency, op: Operation, reaches: list[Reach]) -> Conflict:
     first, second = ordered(e.ref, op.ref)
     return Conflict(
         id=conflict_id(first.leaf_hash, second.leaf_hash, "emergency"),
         type="emergency",
-        certainty="certain" if any(c == "certain" for *_, c in found) else "possible",
+        certainty="certain" if any(c == "certain" for *_, c in reaches) else "possible",
         between=(first, second),
         overlap=EmergencyOverlap(
-            distance_m=round(min(d for d, *_ in found), 1),
-            inside=any(inside for _, inside, _ in found),
+            distance_m=round(min(d for d, *_ in reaches), 1),
+            inside=any(inside for _, inside, _ in reaches),
         ),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -34,18 +35,20 @@ class Tables:
     def __init__(self) -> None:
         self._entries: dict[OpKey, _Entry] = {}
         self._sides: dict[str, int] = {}
-        self._recent: list[tuple[OpKey, BaseGeometry, Box]] = []
+        self._recent: list[tuple[OpKey, BaseGeometry]] = []
+        self._recent_boxes: list[tuple[OpKey, Box]] | None = None
         self._tree = shapely.STRtree([])
         self._owner: list[OpKey] = []
         self._slots: dict[OpKey, list[int]] = {}
         self._alive = np.zeros(0, dtype=bool)
-        self._columns: dict[str, NDArray[np.float64] | Ints] = {}
+        self._columns: dict[str, NDArray[Any]] = {}
         self._changes = 0
 
     def put(self, key: OpKey, op: Operation, low: float, high: float) -> None:
         self._entries[key] = _Entry(op, low, high)
         self._sides.setdefault(op.ref.side, len(self._sides))
-        self._recent += [(key, area, area.bounds) for area in op.areas]
+        self._recent += [(key, area) for area in op.areas]
+        self._recent_boxes = None
         self._changes += 1
 
     def drop(self, key: OpKey) -> None:
@@ -54,6 +57,7 @@ class Tables:
         for slot in self._slots.pop(key, []):
             self._alive[slot] = False
         self._recent = [r for r in self._recent if r[0] != key]
+        self._recent_boxes = None
         self._changes += 1
 
     def settle(self, allowed: int) -> None:
@@ -82,7 +86,7 @@ class Tables:
                 seen.update(self._owner[s] for s in slots[ok])
         if self._recent:
             boxes = [area.bounds for area in op.areas]
-            for key, _, (w, s, e, n) in self._recent:
+            for key, (w, s, e, n) in self._boxes():
                 entry = self._entries[key]
                 other = entry.op
                 if (
@@ -98,13 +102,32 @@ class Tables:
                     seen.add(key)
         return iter(sorted(seen))
 
-    def in_box(self, box: Box) -> set[OpKey]:
-        """Keys of the operations with an area whose bounding box meets ``box``."""
+    def in_box(
+        self, box: Box, span: tuple[int, int], at_ms: int, skip_side: str | None
+    ) -> set[OpKey]:
+        """Keys of the operations active at ``at_ms`` whose window meets ``span`` [start, end),
+        not of ``skip_side``, with an area whose bounding box meets ``box``."""
+        start, end = max(span[0], at_ms), span[1]
         slots = self._tree.query(shapely.box(*box))
-        keys = {self._owner[s] for s in slots[self._alive[slots]]} if len(slots) else set()
+        keys: set[OpKey] = set()
+        if len(slots):
+            cols = self._columns
+            ok = (
+                self._alive[slots]
+                & (cols["side"][slots] != self._sides.get(skip_side or "", -1))
+                & (cols["start"][slots] < end)
+                & (cols["end"][slots] > start)
+                & (cols["expires"][slots] > at_ms)
+            )
+            keys = {self._owner[s] for s in slots[ok]}
         west, south, east, north = box
-        for key, _, (w, s, e, n) in self._recent:
-            if w <= east and e >= west and s <= north and n >= south:
+        for key, (w, s, e, n) in self._boxes():
+            op = self._entries[key].op
+            if (
+                w <= east and e >= west and s <= north and n >= south
+                and op.ref.side != skip_side and op.start < end and op.end > start
+                and op.active(at_ms)
+            ):  # fmt: skip
                 keys.add(key)
         return keys
 
@@ -131,12 +154,10 @@ class Tables:
         if not lefts:
             return []
         left, right = np.concatenate(lefts), np.concatenate(rights)
-        ok = (
-            (np.maximum(cols["start"][left], cols["start"][right])
-             < np.minimum(cols["end"][left], cols["end"][right]))
-            & (cols["low"][left] < cols["high"][right])
-            & (cols["low"][right] < cols["high"][left])
-        )  # fmt: skip
+        wl, wr = cols["window"][left], cols["window"][right]  # (start, end) rows: one gather each
+        ok = np.maximum(wl[:, 0], wr[:, 0]) < np.minimum(wl[:, 1], wr[:, 1])
+        left, right = left[ok], right[ok]
+        ok = (cols["low"][left] < cols["high"][right]) & (cols["low"][right] < cols["high"][left])
         left, right = left[ok], right[ok]
         meets = shapely.intersects(geoms[left], geoms[right])
         left, right = left[meets], right[meets]
@@ -153,6 +174,16 @@ class Tables:
 
     def geometry(self, slot: int) -> BaseGeometry:
         return self._tree.geometries[slot]  # type: ignore[no-any-return]
+
+    def _boxes(self) -> list[tuple[OpKey, Box]]:
+        """The recent areas' bounding boxes, found in one call when first needed."""
+        if self._recent_boxes is None:
+            boxes = shapely.bounds(np.array([area for _, area in self._recent], dtype=object))
+            self._recent_boxes = [
+                (key, (w, s, e, n))
+                for (key, _), (w, s, e, n) in zip(self._recent, boxes.tolist(), strict=True)
+            ]
+        return self._recent_boxes
 
     def _build(self) -> None:
         owner: list[OpKey] = []
@@ -188,5 +219,7 @@ class Tables:
             "high": table[:, 5].astype(np.float64),
             "owner": table[:, 6].astype(np.int64),
         }
+        self._columns["window"] = np.column_stack((self._columns["start"], self._columns["end"]))
         self._recent = []
+        self._recent_boxes = None
         self._changes = 0

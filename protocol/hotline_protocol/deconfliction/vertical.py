@@ -32,6 +32,7 @@ meet the rectangle's edges and each other, all of which lie on a grid of half mi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from ..notices import Altitude, AltitudeUnit, VerticalBlock, VerticalReference
@@ -105,9 +106,15 @@ def envelope(b: Block, unknowns: Unknowns) -> tuple[float, float]:
 
 def overlap(a: Block, b: Block, unknowns: Unknowns) -> Overlap:
     """Whether two blocks overlap: wherever both have airspace, for some unknowns, or never."""
-    cross = [_gap(a.upper, b.lower), _gap(b.upper, a.lower)]
-    own = [_gap(a.upper, a.lower), _gap(b.upper, b.lower)]
-    gaps = cross + own
+    cross = (_gap(a.upper, b.lower), _gap(b.upper, a.lower))
+    own = (_gap(a.upper, a.lower), _gap(b.upper, b.lower))
+    return verdict(cross, own, unknowns)
+
+
+@lru_cache(maxsize=65_536)
+def verdict(cross: tuple[Gap, Gap], own: tuple[Gap, Gap], unknowns: Unknowns) -> Overlap:
+    """The verdict for these gaps (blocks repeat: the same pairs come again and again)."""
+    gaps = [*cross, *own]
     corners = [(2 * x, 2 * y) for x, y in unknowns.corners()]
     if all(_holds(g, x, y) for g in gaps for x, y in corners):
         return "certain"

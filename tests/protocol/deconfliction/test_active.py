@@ -87,3 +87,16 @@ def test_two_entries_at_one_position_are_refused() -> None:
     assert caught.value.code == "duplicate_entry"
     with pytest.raises(DeconflictionError):
         FeedItem("alpha", 0, b"short", a.notice)
+
+
+def test_a_polygon_without_area_conflicts_with_nothing() -> None:
+    from .builders import polygon
+
+    alpha, bravo = Feed("alpha"), Feed("bravo")
+    flat = polygon((50.0, 19.0), (50.5, 19.0), (51.0, 19.0))  # three points on one meridian
+    alpha.add(operation(flat))
+    alpha.add(downed_pilot(50.5, 19.5, 100))
+    bravo.add(operation(AREA))
+    bravo.add(operation(flat))
+    found = conflicts([*alpha.items, *bravo.items], T0)
+    assert {tuple(sorted(r.index or 0 for r in c.between)) for c in found} == {(0, 1)}

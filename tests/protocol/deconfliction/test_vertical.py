@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotline_protocol.deconfliction import Config
 from hotline_protocol.deconfliction.vertical import Unknowns, band, block, overlap
@@ -80,3 +82,42 @@ def test_the_band_is_given_in_the_notices_own_terms() -> None:
     lower, upper = band(x, y, unknowns)
     assert lower.model_dump(mode="json") == fl(95)
     assert upper.model_dump(mode="json") == alt(10000)
+
+
+limits = st.builds(
+    lambda ref, value: (
+        alt(0, "ft", "SFC")
+        if ref == "SFC"
+        else (fl(value // 30) if ref == "STD" else alt(value, "m", ref))
+    ),
+    st.sampled_from(["SFC", "AMSL", "AGL", "STD"]),
+    st.integers(0, 60).map(lambda k: 50 * k),
+)
+
+
+def true_height(limit: dict[str, Any], p: float, t: float) -> float:
+    metres = float(limit["value"]) * {"ft": 0.3048, "FL": 30.48, "m": 1.0}[limit["unit"]]
+    return metres + {"SFC": t, "AGL": t, "STD": p, "AMSL": 0.0}[limit["reference"]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(limits, limits, limits, limits)
+def test_the_verdict_agrees_with_a_search_over_the_unknowns(
+    l1: dict[str, Any], u1: dict[str, Any], l2: dict[str, Any], u2: dict[str, Any]
+) -> None:
+    try:
+        a, b = VerticalBlock.model_validate(vb(l1, u1)), VerticalBlock.model_validate(vb(l2, u2))
+    except ValueError:
+        return  # not a valid block
+    config = Config(pressure_margin_m=300, terrain_min_m=0, terrain_max_m=1000)
+    found = overlap(block(a), block(b), Unknowns.of(config))
+    for p in range(-300, 301, 25):
+        for t in range(0, 1001, 25):
+            lo1, hi1 = true_height(l1, p, t), true_height(u1, p, t)
+            lo2, hi2 = true_height(l2, p, t), true_height(u2, p, t)
+            both = hi1 - lo1 >= 1e-6 and hi2 - lo2 >= 1e-6
+            meet = both and min(hi1, hi2) - max(lo1, lo2) >= 1e-6
+            if meet:
+                assert found is not None, (p, t)
+            if both and not meet:
+                assert found != "certain", (p, t)
