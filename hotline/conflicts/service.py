@@ -37,6 +37,7 @@ from ..types import Clock
 log = logging.getLogger("hotline.conflicts")
 Key = tuple[str, int]
 TICK_SECONDS = 1.0
+PRUNE_MS = 60_000
 
 
 class ConflictService:
@@ -53,6 +54,7 @@ class ConflictService:
         self._boundaries: list[tuple[int, str, int]] = []  # (time, side, index): look again
         self._task: asyncio.Task[None] | None = None
         self._loading: list[FeedItem] = []
+        self._pruned = 0  # when the engine last forgot what is over (unix ms)
 
     # feeding --------------------------------------------------------------------------------
     def loaded(self, side: str, entry: Entry) -> None:
@@ -150,6 +152,9 @@ class ConflictService:
                 due.update((r.side, r.index) for r in conflict.between if r.index is not None)
         if due:
             self._refresh(due, now)
+        if now - self._pruned >= PRUNE_MS:  # what can never be active again is forgotten
+            self._pruned = now
+            self._engine.prune(now)
 
     # internals ------------------------------------------------------------------------------
     def _refresh(self, keys: set[Key], now: int) -> None:
