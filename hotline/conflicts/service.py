@@ -26,6 +26,7 @@ import asyncio
 import heapq
 import logging
 from collections import deque
+from typing import Any
 
 from hotline_protocol.deconfliction import (
     Conflict,
@@ -112,14 +113,14 @@ class ConflictService:
             self._publish(ConflictEvent("handled", self.view(self._open[handled])))
 
     # reading --------------------------------------------------------------------------------
-    def listing(self, state: str = "open") -> list[dict[str, object]]:
+    def listing(self, state: str = "open") -> list[dict[str, Any]]:
         self.settle()
         views = [self.view(c) for c in sorted(self._open.values(), key=lambda c: c.id)]
         if state == "all":
             return views
         return [v for v in views if v["state"] == state]
 
-    def check(self, draft: Notice, side: str) -> list[dict[str, object]]:
+    def check(self, draft: Notice, side: str) -> list[dict[str, Any]]:
         self.settle()
         return [c.to_json() for c in self._engine.check(draft, side, self._clock_ms())]
 
@@ -131,7 +132,7 @@ class ConflictService:
         """The liaison that marked the conflict handled, if one did."""
         return self._handled.get(conflict_id_)
 
-    def view(self, conflict: Conflict) -> dict[str, object]:
+    def view(self, conflict: Conflict) -> dict[str, Any]:
         handled = self._handled.get(conflict.id)
         detected = [
             rec.appended_ms
