@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from .errors import MessageError
@@ -103,6 +104,10 @@ def parse_message(text: str) -> ClientMessage:
         obj = loads_strict(text, max_depth=MAX_DEPTH)
     except ValueError as exc:
         raise MessageError("malformed_json", f"the message is not JSON: {exc}") from exc
+    if ("\\u" in text or "\\U" in text) and _has_lone_surrogate(obj):
+        raise MessageError(
+            "malformed_json", "the message is not Unicode text: a string holds a lone surrogate"
+        )
     if not isinstance(obj, dict):
         raise MessageError("invalid_request", [_problem("", "a message must be a JSON object")])
     raw_id = obj.get("id")
@@ -123,6 +128,16 @@ def parse_message(text: str) -> ClientMessage:
             _problem(".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()
         ]
         raise MessageError("invalid_request", problems, mid) from exc
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    """Whether a string anywhere in ``value`` holds a surrogate code point (only a ``\\u``
+    escape makes one: it has no UTF-8 form, so nothing can be answered or stored with it)."""
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return True
+    return False
 
 
 def _valid_id(value: object) -> bool:

@@ -606,3 +606,21 @@ async def check_slow_consumer(
     rest = await resumed.events_until(lambda e: e["index"] == posted - 1)
     assert got + rest == fast_events
     assert server.size() == posted
+
+
+async def test_a_lone_surrogate_in_a_message_is_refused_and_the_connection_stays(
+    server: NodeServer,
+) -> None:
+    async with connect(
+        server.url, additional_headers={"Authorization": f"Bearer {server.tokens['operator']}"}
+    ) as ws:
+        for frame in (
+            '{"type": "ping", "id": "\\ud800"}',
+            '{"type": "post", "id": 5, "notice": {"kind": "liaison", "text": "\\udfff"}}',
+        ):
+            await ws.send(frame)
+            reply = json.loads(await ws.recv())
+            assert (reply["type"], reply["error"], reply["id"]) == ("error", "malformed_json", None)
+        await ws.send(json.dumps({"type": "ping", "id": "still here"}))
+        assert json.loads(await ws.recv())["id"] == "still here"
+    assert server.size() == 0
