@@ -44,14 +44,19 @@ async def subscribe_raw(server: NodeServer, cursor: str | None) -> ClientConnect
     return ws
 
 
+REPLAYED = ("appended", "acknowledged", "delivered")
+
+
 async def event_frames(ws: ClientConnection, count: int) -> list[str]:
-    """The next ``count`` event frames, as the text the node sent."""
+    """The next ``count`` frames of replayable events, as the text the node sent (live-only
+    events, such as the conflict the two operations make, are passed over)."""
     frames: list[str] = []
     async with asyncio.timeout(TIMEOUT):
         while len(frames) < count:
             text = await ws.recv()
             assert isinstance(text, str)
-            if json.loads(text)["type"] == "event":
+            msg = json.loads(text)
+            if msg["type"] == "event" and msg["event"]["type"] in REPLAYED:
                 frames.append(text)
     return frames
 
