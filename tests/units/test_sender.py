@@ -44,10 +44,14 @@ async def own_feed_with(parts: Parts, notices: int, flash_at: int | None = None)
         clock_ms=parts.clock,
     )
     author = FakePeer(side="alpha", origin=parts.alpha.origin, nation="XAA")
-    for i in range(notices):
-        notice = author.distress() if i == flash_at else author.notice(f"notice {i}")
-        author.append(notice)
-        await sequencer.append(notice)
+    sequencer.start()  # it writes the notices below FLASH
+    try:
+        for i in range(notices):
+            notice = author.distress() if i == flash_at else author.notice(f"notice {i}")
+            author.append(notice)
+            await sequencer.append(notice)
+    finally:
+        await sequencer.stop()
     return feed
 
 
