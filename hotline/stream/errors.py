@@ -1,18 +1,17 @@
-"""The stream's close codes, and how any error becomes a message the client can act on.
+"""The stream's close codes, and its errors' place in the node's tree (:mod:`hotline.errors`).
 
     StreamError             a client message is refused; the connection stays open
     └── (codes)             forbidden, bad_cursor, already_subscribed, not_subscribed, ...
 
     Close                   the session must end with a WebSocket close code and a reason
 
-Both are branches of the node's tree (:mod:`hotline.errors`). A frame that is not a client
-message raises the protocol library's MessageError (``malformed_json``, ``invalid_request``,
-``unknown_type``); the session answers it with an ``error`` message of that code and detail, or,
-before authentication, closes with 4401.
+A frame that is not a client message raises the protocol library's MessageError
+(``malformed_json``, ``invalid_request``, ``unknown_type``); the session answers it with an
+``error`` message of that code and detail, or, before authentication, closes with 4401.
 
-Errors raised by the services a message reaches (the node's and the protocol library's) are
-described by :func:`hotline.errors.explain`, with the same codes and details as the REST API
-gives.
+A StreamError, and any error of the services a message reaches (the node's and the protocol
+library's), is answered with the code and detail :func:`hotline.errors.explain` gives: the same
+as the REST API's.
 """
 
 from __future__ import annotations
