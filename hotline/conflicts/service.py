@@ -36,7 +36,7 @@ from hotline_protocol.deconfliction import (
     conflict_id,
 )
 from hotline_protocol.entries import Entry
-from hotline_protocol.notices import Notice, Reference, reference_of
+from hotline_protocol.notices import Liaison, Notice, PlannedOperation, Reference, reference_of
 
 from ..events import ConflictEvent, Publish
 from ..feeds.index import FeedIndex
@@ -235,15 +235,16 @@ class ConflictService:
                         del self._by_key[(ref.side, ref.index)]
 
     def _watch(self, side: str, index: int, notice: Notice) -> None:
-        window = getattr(notice, "window", None)
+        window = notice.window if isinstance(notice, PlannedOperation) else None
         if window is not None:
             for at in (window.start, window.end):
                 heapq.heappush(self._boundaries, (at, side, index))
 
     def _note_handling(self, side: str, index: int, notice: Notice) -> str | None:
         """A liaison that names a conflict and its two entries handles it; its id."""
-        named = getattr(notice, "conflict", None)
-        regarding = getattr(notice, "regarding", None) or ()
+        if not isinstance(notice, Liaison):
+            return None
+        named, regarding = notice.conflict, notice.regarding or ()
         if named is None or len(regarding) != 2:
             return None
         first, second = (r.leaf_hash_bytes for r in regarding)
@@ -257,13 +258,10 @@ class ConflictService:
 def _over(notice: Notice, now_ms: int) -> bool:
     """A planned operation whose window (or validity) is over can never conflict again: it is
     not taken in at all (a cancel or update of it then changes nothing)."""
-    if notice.kind != "planned_operation":
+    if not isinstance(notice, PlannedOperation):
         return False
-    window = getattr(notice, "window", None)
     expires = notice.expires
-    return (window is not None and window.end <= now_ms) or (
-        expires is not None and expires <= now_ms
-    )
+    return notice.window.end <= now_ms or (expires is not None and expires <= now_ms)
 
 
 def _relevant(notice: Notice) -> bool:
@@ -271,7 +269,7 @@ def _relevant(notice: Notice) -> bool:
     return (
         notice.kind in ("planned_operation", "aircraft_in_distress", "downed_pilot", "cancel")
         or notice.supersedes is not None
-        or getattr(notice, "conflict", None) is not None
+        or (isinstance(notice, Liaison) and notice.conflict is not None)
     )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hotline_protocol.deconfliction import ConflictType, conflict_id
-from hotline_protocol.notices import Notice, reference_of
+from hotline_protocol.notices import DownedPilot, Liaison, Notice, reference_of
 
 from ..errors import AlreadyClosed, Conflict, Forbidden, RuleError, UnknownReference
 from ..types import Clock
@@ -84,7 +84,8 @@ def check_notice(
             raise RuleError("kind_mismatch", f"an update of a {rec.kind} must be a {rec.kind}")
         _not_closed(rec, claimed)
         claimed.closed.add((rec.side, rec.index))
-    distress = getattr(notice, "distress_ref", None)
+    # by kind first: asking a pydantic model for a field it lacks raises (and costs) internally
+    distress = notice.distress_ref if isinstance(notice, DownedPilot) else None
     if distress is not None:
         found = index.resolve(distress.origin, distress.index, distress.leaf_hash)
         if found is None:
@@ -99,10 +100,11 @@ def check_notice(
                 f"distress_ref names {found.side} #{found.index}, a {found.kind}, "
                 "not an aircraft_in_distress",
             )
-    regarding = getattr(notice, "regarding", None) or ()
+    liaison = notice if isinstance(notice, Liaison) else None
+    regarding = (liaison.regarding if liaison is not None else None) or ()
     for ref in regarding:
         _resolve(index, ref.origin, ref.index, ref.leaf_hash)
-    named = getattr(notice, "conflict", None)
+    named = liaison.conflict if liaison is not None else None
     if named is not None:
         first, second = (r.leaf_hash_bytes for r in regarding)
         kinds: tuple[ConflictType, ...] = ("operations", "emergency")

@@ -18,7 +18,7 @@ from ..errors import ProtocolError
 from ..export import SideData
 from ..merkle import Tree, leaf_hash
 from ..note import Signature, Verifier, split_note
-from ..notices import Ack, Notice, Reference, reference_of
+from ..notices import Ack, DownedPilot, Liaison, Notice, Reference, reference_of
 from .report import Check, b64, count, sizes
 
 
@@ -75,11 +75,11 @@ def links_of(index: int, notice: Notice) -> list[Link]:
         out.append(Link(index, str(notice.kind), target))
     if notice.supersedes is not None:
         out.append(Link(index, "update", notice.supersedes))
-    distress = getattr(notice, "distress_ref", None)
-    if distress is not None:
-        out.append(Link(index, "distress", distress))
-    for ref in getattr(notice, "regarding", None) or ():
-        out.append(Link(index, "regarding", ref))
+    if isinstance(notice, DownedPilot) and notice.distress_ref is not None:
+        out.append(Link(index, "distress", notice.distress_ref))
+    if isinstance(notice, Liaison):
+        for ref in notice.regarding or ():
+            out.append(Link(index, "regarding", ref))
     return out
 
 

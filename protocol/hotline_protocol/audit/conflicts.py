@@ -16,6 +16,7 @@ from typing import Any
 from ..deconfliction import DEFAULT_CONFIG, Config, ConflictType, FeedItem, conflict_id, conflicts
 from ..entries import decode_entry
 from ..errors import ProtocolError
+from ..notices import Liaison
 from .combined import Audit
 
 KINDS: tuple[ConflictType, ...] = ("operations", "emergency")
@@ -47,8 +48,10 @@ def conflicts_at(audit: Audit, at_ms: int, config: Config = DEFAULT_CONFIG) -> d
     items = list(feed_items(audit, at_ms))
     handled: dict[str, dict[str, Any]] = {}
     for item in items:
-        named = getattr(item.notice, "conflict", None)
-        regarding = getattr(item.notice, "regarding", None) or ()
+        notice = item.notice
+        if not isinstance(notice, Liaison):
+            continue
+        named, regarding = notice.conflict, notice.regarding or ()
         if named is not None and len(regarding) == 2:
             first, second = (r.leaf_hash_bytes for r in regarding)
             if named in {conflict_id(first, second, kind) for kind in KINDS}:
