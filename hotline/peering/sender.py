@@ -64,6 +64,7 @@ class Sender:
         self._run_interval = run_interval
         self._heartbeat = heartbeat  # seconds without a checkpoint sent before one is offered
         self._last_checkpoint = 0.0  # loop time a checkpoint last went to the peer
+        self._beat = False  # the heartbeat timer fired: see whether the link was idle
         self._last_run = float("-inf")  # loop time the previous run went
         self._timer: asyncio.TimerHandle | None = None
         self._uncosigned: deque[int] = deque()  # sizes of the runs sent, not yet cosigned
@@ -96,26 +97,36 @@ class Sender:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         self._last_checkpoint = loop.time()
-        while True:
-            idle = self._last_checkpoint + self._heartbeat - loop.time()
-            try:
-                async with asyncio.timeout(max(idle, 0.0)):
-                    await self._wake.wait()
-            except TimeoutError:
-                await self._send_heartbeat()
-                continue
-            self._wake.clear()
-            await self._drain_flash()
-            if self.sent < self._durable() and self._room():
-                loop = asyncio.get_running_loop()
-                wait = self._last_run + self._run_interval - loop.time()
-                if wait > 0:  # paced: wake up when the next run may go (a FLASH wakes sooner)
-                    if self._timer is None:
-                        self._timer = loop.call_later(wait, self._tick)
-                    continue
-                self._last_run = loop.time()
-                await self._send_run()
-                self._wake.set()  # more may be waiting; flashes are checked first
+        beat = loop.call_later(self._heartbeat, self._beat_due)
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                if self._beat:
+                    self._beat = False
+                    if loop.time() - self._last_checkpoint >= self._heartbeat:
+                        await self._send_heartbeat()  # (it counts as a checkpoint sent)
+                    due = self._last_checkpoint + self._heartbeat - loop.time()
+                    beat = loop.call_later(max(due, 0.05), self._beat_due)
+                await self._step(loop)
+        finally:
+            beat.cancel()
+
+    def _beat_due(self) -> None:
+        self._beat = True
+        self._wake.set()
+
+    async def _step(self, loop: asyncio.AbstractEventLoop) -> None:
+        await self._drain_flash()
+        if self.sent < self._durable() and self._room():
+            wait = self._last_run + self._run_interval - loop.time()
+            if wait > 0:  # paced: wake up when the next run may go (a FLASH wakes sooner)
+                if self._timer is None:
+                    self._timer = loop.call_later(wait, self._tick)
+                return
+            self._last_run = loop.time()
+            await self._send_run()
+            self._wake.set()  # more may be waiting; flashes are checked first
 
     async def _send_heartbeat(self) -> None:
         """The link is idle: offer the checkpoint the peer cosigned last again, for a fresh
