@@ -268,7 +268,8 @@ export default {
   'map.outline_missing': 'Outline not available: grid only.',
   'map.features': 'Features on the map',
   'map.conflicts': 'Conflicts on the map',
-  'map.legend_conflict': 'conflict: shared area (hatched), operation and emergency (dashed)',
+  'map.legend_conflict': 'conflict: the shared area hatched; an emergency ringed, its operation dashed',
+  'map.legend_conflict_possible': 'possible conflict (it depends on the pressure of the day or the ground)',
 
   'conflict.title': 'Conflicts',
   'conflict.intro': 'Conflicts between the two sides’ notices, found by both nodes with the same rule: planned operations that overlap in area, altitude and time, and an emergency inside or near an active planned operation. Either side may mark a conflict handled; both sides then see it handled.',

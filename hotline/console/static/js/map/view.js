@@ -73,6 +73,7 @@ export class MapView {
       h('li', null, h('span', { class: 'swatch downed' }), t('map.legend_downed')),
       h('li', null, h('span', { class: 'swatch measure' }), t('map.legend_measure')),
       h('li', null, h('span', { class: 'swatch conflict' }), t('map.legend_conflict')),
+      h('li', null, h('span', { class: 'swatch conflict possible' }), t('map.legend_conflict_possible')),
     );
     this.svg.append(this.svgTitle, this.svgDesc);
     replace(
