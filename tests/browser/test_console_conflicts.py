@@ -1,7 +1,8 @@
 """Conflicts in the console, in real Chromium against two real nodes: the overlap of two sides'
 operations drawn on the map and badged on both cards, an emergency ringed beside the operation,
 the check before sending (Back to the form sends nothing, Send anyway sends), Mark handled from
-the conflicts list seen handled at the other side, and the Russian labels. Each test keeps to
+the conflicts list seen handled at the other side, the Russian labels, and the conflicts loaded
+again when the console resumes after losing the node. Each test keeps to
 its own patch of the map so that the conflicts of other tests never meet its own. Screenshots
 are saved to ``tests/artifacts/``."""
 
@@ -16,7 +17,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from .conftest import Pair, RunningNode, login, wait_until
-from .test_console import HOUR, card, example, now_ms, open_compose
+from .test_console import HOUR, JS, card, example, now_ms, open_compose
 
 pytestmark = pytest.mark.browser
 
@@ -389,3 +390,25 @@ def test_russian_labels_for_the_conflicts_list_and_the_warning(
     assert pair.alpha.node.index.size("alpha") == size
     missing = page.evaluate("async () => [...(await import('/console/js/i18n.js')).missing]")
     assert missing == []
+
+
+def test_a_conflict_opened_while_the_console_was_away_is_shown_once_it_resumes(
+    pair: Pair, page: Page
+) -> None:
+    """Conflict events are live only: the console loads the conflicts again after reconnecting."""
+    page.add_init_script(path=JS / "hold_stream.js")
+    login(page, pair.alpha)
+    page.evaluate("window.__holdStream = true; window.__sockets.at(-1).close()")
+    expect(page.locator("[data-stream='reconnecting']")).to_be_visible()
+    ours = pair.post(pair.alpha, operation("CF-AWAY-A", square(22.0, 32.0, 23.0, 33.0)))
+    theirs = pair.post(pair.bravo, operation("CF-AWAY-B", square(22.5, 32.5, 23.5, 33.5)))
+    cid = conflict_of(pair, f"alpha/{ours['index']}", f"bravo/{theirs['index']}")["id"]
+    page.get_by_role("link", name="Conflicts", exact=True).click()
+    entry = page.locator(f"li.conflict[data-conflict-id='{cid}']")
+    expect(entry).to_have_count(0)
+    page.evaluate("window.__holdStream = false")
+    expect(page.locator("[data-stream='live']")).to_be_visible(timeout=20_000)
+    expect(entry).to_have_attribute("data-state", "open")
+    expect(badge(page, f"bravo/{theirs['index']}")).to_have_attribute(
+        "data-conflict-badge", "certain"
+    )
