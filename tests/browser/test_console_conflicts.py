@@ -2,9 +2,9 @@
 operations drawn on the map and badged on both cards, an emergency ringed beside the operation,
 the check before sending (Back to the form sends nothing, Send anyway sends), Mark handled from
 the conflicts list seen handled at the other side, the Russian labels, and the conflicts loaded
-again when the console resumes after losing the node. Each test keeps to
-its own patch of the map so that the conflicts of other tests never meet its own. Screenshots
-are saved to ``tests/artifacts/``."""
+again when the console resumes after losing the node. Each test keeps to its own patch of the
+map so that the conflicts of other tests never meet its own. Screenshots are saved to
+``tests/artifacts/``."""
 
 from __future__ import annotations
 
