@@ -279,14 +279,14 @@ def main() -> None:
         f"(build {statistics.median(builds):.2f} s, conflicts {statistics.median(scans):.2f} s; "
         f"target <= 2 s); {counts[-1]:,} conflicts"
     )
-    for label, samples, found in (
+    for label, samples, counted in (
         ("check a new operation", check_ms, check_found),
         ("check a downed pilot with a SAR corridor", pilot_ms, pilot_found),
     ):
         p = percentiles(samples)
         print(
             f"  {label}: p50 {p['median']:.2f} ms, p99 {p['p99']:.2f} ms, max {p['max']:.2f} ms "
-            f"(n={p['n']}; {statistics.mean(found):.1f} conflicts each; target p99 <= 5 ms)"
+            f"(n={p['n']}; {statistics.mean(counted):.1f} conflicts each; target p99 <= 5 ms)"
         )
     p = percentiles(add_ms)
     print(

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FloatRect, Locator, Page, expect
 
 from .conftest import Pair, RunningNode, login, wait_until
 from .test_console import HOUR, JS, card, example, now_ms, open_compose
@@ -85,13 +85,13 @@ def badge(page: Page, key: str) -> Locator:
     return page.locator(f"li.notice[data-key='{key}'] [data-conflict-badge]")
 
 
-def box(locator: Locator) -> dict[str, float]:
+def box(locator: Locator) -> FloatRect:
     found = locator.bounding_box()
     assert found is not None
     return found
 
 
-def inside(inner: dict[str, float], outer: dict[str, float], slack: float = 3.0) -> bool:
+def inside(inner: FloatRect, outer: FloatRect, slack: float = 3.0) -> bool:
     return (
         inner["x"] >= outer["x"] - slack
         and inner["y"] >= outer["y"] - slack
