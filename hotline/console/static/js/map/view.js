@@ -372,7 +372,7 @@ export class MapView {
     }
     for (const geo of shape.points) {
       const [x, y] = this.project(geo.point.lat, geo.point.lon);
-      g.append(s('circle', { cx: x, cy: y, r: Math.max(geo.radius / DEG_M, fontSize * 1.2), class: 'conflict-ring' }));
+      g.append(s('circle', { cx: x, cy: y, r: Math.max(geo.radius / DEG_M, fontSize * 2), class: 'conflict-ring' }));
     }
     g.append(s('title', null, `${overlapLine(c)}: ${c.between.map((r) => noticeName(this.ctx.store, r)).join(' / ')}`));
     return g;
