@@ -67,6 +67,15 @@ def open_compose(page: Page, choice: str) -> Any:
     return form
 
 
+def send_anyway(form: Any, conflicting: str) -> None:
+    """Send an operation that the check finds in conflict with ``conflicting``: the warning
+    names it, and the operator sends anyway."""
+    form.get_by_role("button", name="Send notice").click()
+    warning = form.locator(".conflict-warning")
+    expect(warning).to_contain_text(conflicting)
+    warning.get_by_role("button", name="Send anyway").click()
+
+
 # the issue's scenario ----------------------------------------------------------------------
 
 
@@ -497,6 +506,9 @@ def test_served_locally_with_a_strict_policy(pair: Pair, page: Page) -> None:
 def test_compose_a_planned_operation_in_mixed_notations(
     pair: Pair, page: Page, page_b: Page, artifacts: Path
 ) -> None:
+    now = now_ms()
+    window = {"start": now, "end": now + 5 * HOUR}  # theirs, in the same airspace
+    pair.post(pair.bravo, example("planned_operation", operation_ref="MIX-B", window=window))
     login(page, pair.alpha)
     login(page_b, pair.bravo)
     form = open_compose(page, "planned_operation")
@@ -514,7 +526,7 @@ def test_compose_a_planned_operation_in_mixed_notations(
     form.locator("[data-path='window.end'] input").fill("+4h")
     form.get_by_label("Callsigns (comma-separated)").fill("texaco 41, viper 11")
     page.screenshot(path=artifacts / "compose-planned-operation.png", full_page=True)
-    form.get_by_role("button", name="Send notice").click()
+    send_anyway(form, "Planned operation MIX-B")
 
     sent = card(page, "OPS-MIX-1", "alpha")
     expect(sent).to_be_visible()
@@ -544,6 +556,8 @@ def test_update_from_the_board_supersedes_the_notice(pair: Pair, page: Page, pag
             window={"start": now + HOUR, "end": now + 2 * HOUR},
         ),
     )
+    window = {"start": now + HOUR, "end": now + 2 * HOUR}  # theirs, in the same airspace
+    pair.post(pair.bravo, example("planned_operation", operation_ref="UPD-B", window=window))
     key = f"alpha/{posted['index']}"
     login(page, pair.alpha)
     login(page_b, pair.bravo)
@@ -554,7 +568,7 @@ def test_update_from_the_board_supersedes_the_notice(pair: Pair, page: Page, pag
     expect(form.get_by_label("Precedence")).to_have_value("PRIORITY")
     expect(form.locator("[data-path='areas'] .list-item")).to_have_count(2)
     form.get_by_label("Operation reference").fill("UPD-3B")
-    form.get_by_role("button", name="Send notice").click()
+    send_anyway(form, "Planned operation UPD-B")  # the update is checked like a new one
 
     expect(card(page, "UPD-3B", "alpha")).to_be_visible()
     for p in (page, page_b):

@@ -48,7 +48,7 @@ export class MapView {
     this.timeLabel = h('output', { for: 'map-time', class: 'time-label' });
     this.activeBox = h('input', { type: 'checkbox', id: 'map-active', onchange: () => { this.onlyActive = this.activeBox.checked; this.draw(); } });
     this.list = h('ul', { class: 'feature-list' });
-    this.conflictList = h('ul', { class: 'feature-list conflict-list' });
+    this.conflictList = h('ul', { class: 'conflict-list' });
     this.conflictHeading = h('h3', null, t('map.conflicts'));
     this.note = h('p', { class: 'hint' });
     const toolbar = h(
