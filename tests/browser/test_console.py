@@ -67,6 +67,15 @@ def open_compose(page: Page, choice: str) -> Any:
     return form
 
 
+def send_anyway(form: Any, conflicting: str) -> None:
+    """Send an operation that the check finds in conflict with ``conflicting``: the warning
+    names it, and the operator sends anyway."""
+    form.get_by_role("button", name="Send notice").click()
+    warning = form.locator(".conflict-warning")
+    expect(warning).to_contain_text(conflicting)
+    warning.get_by_role("button", name="Send anyway").click()
+
+
 # the issue's scenario ----------------------------------------------------------------------
 
 
@@ -465,7 +474,7 @@ def test_tablet_width_layout(pair: Pair, browser: Browser, artifacts: Path) -> N
     assert list_box is not None and detail_box is not None
     assert detail_box["y"] >= list_box["y"] + list_box["height"] - 1  # one column
     page.screenshot(path=artifacts / "tablet-board.png", full_page=True)
-    for view in ("compose", "map", "audit"):
+    for view in ("compose", "map", "conflicts", "audit"):
         page.locator(f"a[data-view='{view}']").click()
         expect(page.locator(f"#view-{view}")).to_be_visible()
         assert page.evaluate(wide) <= 768, view
@@ -484,8 +493,8 @@ def test_served_locally_with_a_strict_policy(pair: Pair, page: Page) -> None:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     login(page, pair.alpha)
-    for view in ("Compose", "Map", "Audit", "Board"):
-        page.get_by_role("link", name=view).click()
+    for view in ("Compose", "Map", "Conflicts", "Audit", "Board"):
+        page.get_by_role("link", name=view, exact=True).click()
     expect(page.locator("#view-board")).to_be_visible()
     assert origins == {f"127.0.0.1:{pair.alpha.port}"}, origins
     assert errors == []
@@ -497,6 +506,9 @@ def test_served_locally_with_a_strict_policy(pair: Pair, page: Page) -> None:
 def test_compose_a_planned_operation_in_mixed_notations(
     pair: Pair, page: Page, page_b: Page, artifacts: Path
 ) -> None:
+    now = now_ms()
+    window = {"start": now, "end": now + 5 * HOUR}  # theirs, in the same airspace
+    pair.post(pair.bravo, example("planned_operation", operation_ref="MIX-B", window=window))
     login(page, pair.alpha)
     login(page_b, pair.bravo)
     form = open_compose(page, "planned_operation")
@@ -514,7 +526,7 @@ def test_compose_a_planned_operation_in_mixed_notations(
     form.locator("[data-path='window.end'] input").fill("+4h")
     form.get_by_label("Callsigns (comma-separated)").fill("texaco 41, viper 11")
     page.screenshot(path=artifacts / "compose-planned-operation.png", full_page=True)
-    form.get_by_role("button", name="Send notice").click()
+    send_anyway(form, "Planned operation MIX-B")
 
     sent = card(page, "OPS-MIX-1", "alpha")
     expect(sent).to_be_visible()
@@ -544,6 +556,8 @@ def test_update_from_the_board_supersedes_the_notice(pair: Pair, page: Page, pag
             window={"start": now + HOUR, "end": now + 2 * HOUR},
         ),
     )
+    window = {"start": now + HOUR, "end": now + 2 * HOUR}  # theirs, in the same airspace
+    pair.post(pair.bravo, example("planned_operation", operation_ref="UPD-B", window=window))
     key = f"alpha/{posted['index']}"
     login(page, pair.alpha)
     login(page_b, pair.bravo)
@@ -554,7 +568,7 @@ def test_update_from_the_board_supersedes_the_notice(pair: Pair, page: Page, pag
     expect(form.get_by_label("Precedence")).to_have_value("PRIORITY")
     expect(form.locator("[data-path='areas'] .list-item")).to_have_count(2)
     form.get_by_label("Operation reference").fill("UPD-3B")
-    form.get_by_role("button", name="Send notice").click()
+    send_anyway(form, "Planned operation UPD-B")  # the update is checked like a new one
 
     expect(card(page, "UPD-3B", "alpha")).to_be_visible()
     for p in (page, page_b):
@@ -593,13 +607,29 @@ CONTRAST_SELECTORS = [
     ".link-status span",
     "th",
     "td",
+    ".conflict-counter",
+    ".conflict-badge",
+    ".conflict-chip",
+    ".conflict-list button",
 ]
 
 
 def test_controls_are_labelled_and_text_has_contrast(pair: Pair, page: Page) -> None:
+    now = now_ms()
+    window = {"start": now - HOUR, "end": now + HOUR}
+    for node, ref, (lat, lon) in (
+        (pair.alpha, "CTR-A", (20, 30)),
+        (pair.bravo, "CTR-B", (20.5, 30.5)),
+    ):
+        corners = [(lat + 1, lon), (lat + 1, lon + 1), (lat, lon + 1), (lat, lon), (lat + 1, lon)]
+        area = {"shape": "polygon", "points": [{"lat": y, "lon": x} for y, x in corners]}
+        pair.post(
+            node, example("planned_operation", operation_ref=ref, areas=[area], window=window)
+        )
     pair.post(pair.bravo, example("liaison", text="Contrast check.", language="en"))
     login(page, pair.alpha)
     expect(card(page, "Contrast check.")).to_be_visible()
+    expect(card(page, "CTR-B").locator("[data-conflict-badge]")).to_be_visible()
     page.locator("li.notice h3 button").first.click()
     problems = page.evaluate(LOW_CONTRAST, CONTRAST_SELECTORS)
     assert page.evaluate(UNNAMED_CONTROLS) == []
@@ -619,9 +649,12 @@ def test_controls_are_labelled_and_text_has_contrast(pair: Pair, page: Page) -> 
             box.check()  # show the optional groups too
         assert page.evaluate(UNNAMED_CONTROLS) == [], choice
         problems += page.evaluate(LOW_CONTRAST, CONTRAST_SELECTORS)
-    for view in ("Map", "Audit"):
-        page.get_by_role("link", name=view).click()
+    for view in ("Map", "Conflicts", "Audit"):
+        page.get_by_role("link", name=view, exact=True).click()
         expect(page.locator(f"#view-{view.lower()}")).to_be_visible()
+        if view == "Conflicts":  # with the remark form of Mark handled open
+            page.locator("li.conflict[data-state='open'] button.mark-handled").first.click()
+            expect(page.locator(".handle-form textarea")).to_be_focused()
         assert page.evaluate(UNNAMED_CONTROLS) == [], view
         problems += page.evaluate(LOW_CONTRAST, CONTRAST_SELECTORS)
     assert problems == []

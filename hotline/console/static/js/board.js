@@ -1,8 +1,11 @@
 // The board: both sides' notices live, newest first, unacknowledged FLASH pinned on top, each with
-// its state; filters; one-click acknowledgement of the other side's notices; a details pane.
+// its state and a badge when it conflicts with a notice of the other side; filters; one-click
+// acknowledgement of the other side's notices; a details pane (with the notice's conflicts).
 
 import { ApiError } from './api.js';
 import { ackNotice } from './actions.js';
+import { otherRef } from './conflicts/store.js';
+import { badge, certaintyChip, noticeName, overlapLine, stateChip, typeText } from './conflicts/text.js';
 import { announce, h, replace } from './dom.js';
 import { t, tEnum } from './i18n.js';
 import { details, refText, summary, title } from './render.js';
@@ -25,6 +28,7 @@ export class Board {
     this.cards = new Map();
     this.build();
     ctx.store.subscribe((changed) => this.update(changed));
+    ctx.conflicts.subscribe((keys) => this.update(keys));
     ctx.every(() => this.tick(), 15_000);
   }
 
@@ -159,6 +163,7 @@ export class Board {
           h('span', { class: `prec prec-${item.precedence}` }, item.precedence),
           h('span', { class: `side ${own ? 'own' : 'theirs'}` }, `${item.side} · ${own ? t('board.ours') : t('board.theirs')}`),
           n.status !== 'actual' && h('span', { class: 'exercise' }, t(`notice.${n.status}`)),
+          badge(this.ctx.conflicts.of(item.key)),
           h('time', { datetime: new Date(n.time).toISOString(), class: 'dtg' }, dtg(n.time)),
         ),
         h('h3', { id: headingId, class: 'kind' }, h('button', { type: 'button', class: 'link', onclick: () => this.select(item.key) }, title(item))),
@@ -305,8 +310,52 @@ export class Board {
       h('dl', { class: 'fields' }, rows.map(([label, value]) => [h('dt', null, label), h('dd', null, value)])),
       h('h3', null, t('state.timeline')),
       h('ul', { class: 'timeline' }, timeline.map((line) => h('li', null, line))),
+      this.conflictsOf(item),
       actions,
       h('details', { class: 'raw' }, h('summary', null, t('board.raw')), h('pre', null, JSON.stringify(item.notice, null, 2))),
+    );
+  }
+
+  /** The details pane's list of the notice's conflicts, each naming the other notice. */
+  conflictsOf(item) {
+    const { store, conflicts } = this.ctx;
+    const list = conflicts.of(item.key);
+    if (item.notice.conflict) {
+      const handles = conflicts.get(item.notice.conflict);
+      return h(
+        'section',
+        { class: 'notice-conflicts', 'data-handles': item.notice.conflict },
+        h('h3', null, t('conflict.handles')),
+        h('p', null, handles ? `${typeText(handles)}: ${handles.between.map((r) => noticeName(store, r)).join(' / ')}` : t('conflict.id', { id: item.notice.conflict.slice(0, 8) }), ' ', h('button', { type: 'button', class: 'small', onclick: () => this.ctx.navigate(`#conflicts/${item.notice.conflict}`) }, t('conflict.show_list'))),
+      );
+    }
+    if (!list.length) return null;
+    return h(
+      'section',
+      { class: 'notice-conflicts' },
+      h('h3', null, t('conflict.of_notice')),
+      h(
+        'ul',
+        { class: 'conflict-lines' },
+        list.map((c) => {
+          const other = otherRef(c, item.key);
+          return h(
+            'li',
+            { 'data-conflict-id': c.id, 'data-state': c.state },
+            certaintyChip(c),
+            ' ',
+            stateChip(c),
+            ' ',
+            t('conflict.with'),
+            ' ',
+            h('button', { type: 'button', class: 'link', 'data-notice': `${other.side}/${other.index}`, onclick: () => this.ctx.navigate(`#board/${other.side}/${other.index}`) }, noticeName(store, other)),
+            h('br'),
+            h('span', { class: 'hint' }, overlapLine(c)),
+            ' ',
+            h('button', { type: 'button', class: 'small', onclick: () => this.ctx.navigate(`#conflicts/${c.id}`) }, t('conflict.show_list')),
+          );
+        }),
+      ),
     );
   }
 

@@ -1,8 +1,12 @@
 // Compose: pick what to send, fill the form, send; the node's validation errors appear at the
 // fields they name. Updates reopen a notice of the own side in its form; cancels pick a reason.
+// A planned operation (or a downed pilot asking for a SAR corridor) is checked for conflicts
+// first: the operator sees what it would conflict with, and sends it anyway or goes back.
 
 import { actionKey, ApiError } from './api.js';
 import { cancelNotice, postNotice } from './actions.js';
+import { otherRef } from './conflicts/store.js';
+import { noticeName, overlapLine } from './conflicts/text.js';
 import { announce, h, replace, uid } from './dom.js';
 import { Group, SelectField, TextField } from './forms/fields.js';
 import { ENUMS, envelope, FORMS, formOfKind } from './forms/kinds.js';
@@ -16,6 +20,11 @@ const CHOICES = ['quick_distress', 'aircraft_in_distress', 'downed_pilot', 'plan
 function changeable(item, session) {
   const st = item.state || {};
   return item.side === session.side && !['ack', 'cancel'].includes(item.kind) && !st.cancelled_by && !st.superseded_by;
+}
+
+/** Whether a notice is checked for conflicts before it is sent. */
+function checked(notice) {
+  return notice.kind === 'planned_operation' || (notice.kind === 'downed_pilot' && Boolean(notice.requested_measures?.sar_corridor));
 }
 
 function label(item, store) {
@@ -126,14 +135,19 @@ export class Compose {
     this.form = { form, spec, fctx, updating };
     if (updating) form.set(this.toForm(updating.notice));
     const status = h('div', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+    const check = h('div', { class: 'conflict-check' });
     const send = h('button', { type: 'submit', class: ['primary', spec.kind === 'aircraft_in_distress' && 'urgent'] }, t('compose.send'));
+    this.form.check = check;
     const el = h(
       'form',
       {
         class: ['notice-form', `form-${name}`],
         novalidate: true,
         'data-form': name,
-        oninput: () => { this.dirty = true; },
+        oninput: () => {
+          this.dirty = true;
+          if (check.firstChild) this.back(send, false); // the warning was about what the form said before
+        },
         onsubmit: (e) => { e.preventDefault(); this.submit(status, send); },
       },
       h('h2', { id: 'compose-heading' }, updating ? `${t('compose.update')}: ${title(updating)}` : t(spec.title)),
@@ -142,6 +156,7 @@ export class Compose {
       form.el,
       spec.note ? h('p', { class: 'hint note' }, t(spec.note)) : null,
       status,
+      check,
       h('div', { class: 'row' }, send),
     );
     replace(this.panel, el);
@@ -177,6 +192,81 @@ export class Compose {
       if (!notice.distress_ref) delete notice.distress_ref;
     }
     if (updating) notice.supersedes = { origin: updating.origin, index: updating.index, leaf_hash: updating.leaf_hash };
+    send.disabled = true;
+    const mapPath = (path) => (spec.mapPath ? spec.mapPath(path) : path);
+    if (checked(notice)) {
+      this.showStatus(status, t('conflict.checking'), false);
+      let found = [];
+      let failure = null;
+      try {
+        found = (await this.ctx.api.post('/v1/conflicts/check', notice)).conflicts;
+      } catch (exc) {
+        if (exc instanceof ApiError && (exc.problems.length || exc.status === 403)) {
+          send.disabled = false;
+          this.showApiError(exc, status, mapPath);
+          return;
+        }
+        failure = exc;
+      }
+      if (failure || found.length) {
+        replace(status);
+        this.warn(notice, found, failure, status, send);
+        return;
+      }
+    }
+    await this.post(notice, status, send);
+  }
+
+  /** What the check found (or that it failed), with Send anyway and Back to the form. */
+  warn(notice, found, failure, status, send) {
+    const { store } = this.ctx;
+    const headingId = uid('check');
+    const back = h('button', { type: 'button', class: 'primary', 'data-check': 'back', onclick: () => this.back(send, true) }, t('conflict.back'));
+    const anyway = h(
+      'button',
+      {
+        type: 'button',
+        class: 'urgent',
+        'data-check': 'send',
+        onclick: () => {
+          replace(this.form.check);
+          this.post(notice, status, send);
+        },
+      },
+      t('conflict.send_anyway'),
+    );
+    const heading = failure ? 'conflict.check_failed_heading' : notice.kind === 'planned_operation' ? 'conflict.check_operation' : 'conflict.check_notice';
+    const detail = failure instanceof ApiError ? `${failure.code}: ${typeof failure.detail === 'string' ? failure.detail : JSON.stringify(failure.detail)}` : String(failure);
+    replace(
+      this.form.check,
+      h(
+        'section',
+        { class: 'conflict-warning', role: 'alertdialog', 'aria-labelledby': headingId, 'data-conflicts': failure ? 'unchecked' : String(found.length) },
+        h('h3', { id: headingId }, `⚠ ${t(heading)}`),
+        failure
+          ? h('p', null, t('conflict.check_failed', { error: detail }))
+          : h(
+              'ul',
+              null,
+              found.map((c) => h('li', { 'data-conflict-id': c.id }, h('span', { class: 'other' }, noticeName(store, otherRef(c))), ' — ', overlapLine(c))),
+            ),
+        h('p', { class: 'hint' }, t('conflict.check_hint')),
+        h('div', { class: 'row' }, back, anyway),
+      ),
+    );
+    back.focus();
+  }
+
+  /** Close the warning and give the form back (nothing was sent). */
+  back(send, focus) {
+    replace(this.form.check);
+    send.disabled = false;
+    if (focus) send.focus();
+  }
+
+  async post(notice, status, send) {
+    const { spec } = this.form;
+    const { store } = this.ctx;
     send.disabled = true;
     this.showStatus(status, t('compose.sending'), false);
     try {

@@ -1,11 +1,15 @@
-// The console shell: sign in with a token, the views (board, compose, map, audit) behind hash
-// routes, the header (link status, UTC clock, language, logout), alarms, session expiry.
+// The console shell: sign in with a token, the views (board, compose, map, conflicts, audit)
+// behind hash routes, the header (link status, open conflicts, UTC clock, language, logout),
+// alarms, session expiry.
 
 import { Alarms, unlockAudio } from './alarms.js';
 import { Api, ApiError } from './api.js';
 import { AuditView } from './audit/view.js';
 import { Board } from './board.js';
 import { Compose } from './compose.js';
+import { ConflictStore } from './conflicts/store.js';
+import { overlapLine } from './conflicts/text.js';
+import { ConflictsView } from './conflicts/view.js';
 import { announce, h, replace } from './dom.js';
 import { applyStatic, lang, LANGUAGES, onLangChange, setLang, t, tEnum } from './i18n.js';
 import { LinkStatus } from './link.js';
@@ -17,7 +21,7 @@ import { clock, hhmmz } from './time.js';
 
 const SESSION_KEY = 'hotline.session';
 export const SESSION_HOURS = 12; // a duty shift; the token must be entered again after it
-const VIEWS = ['board', 'compose', 'map', 'audit'];
+const VIEWS = ['board', 'compose', 'map', 'conflicts', 'audit'];
 
 let app = null; // the running session's parts
 
@@ -70,7 +74,7 @@ function endSession(messageKey) {
   }
   sessionStorage.removeItem(SESSION_KEY);
   delete $('app').dataset.route;
-  for (const id of ['view-board', 'view-compose', 'view-map', 'view-audit', 'alarms']) replace($(id));
+  for (const id of ['view-board', 'view-compose', 'view-map', 'view-conflicts', 'view-audit', 'alarms', 'conflict-counter']) replace($(id));
   $('token').value = '';
   showLogin(messageKey, messageKey !== 'login.logged_out');
 }
@@ -96,9 +100,11 @@ function route() {
   }
   document.title = `${t(`nav.${view}`)} — ${t('app.title')} ${app.session.side}`;
   if (view !== 'map') app.map.hide();
+  if (view !== 'conflicts') app.conflictsView.hide();
   if (view === 'board') app.board.select(rest.length >= 2 ? `${rest[0]}/${rest[1]}` : app.board.selected);
   else if (view === 'compose') app.compose.show(rest);
   else if (view === 'map') app.map.show(rest);
+  else if (view === 'conflicts') app.conflictsView.show(rest);
   else if (view === 'audit') app.audit.show(rest);
   $('app').dataset.route = [view, ...rest].join('/'); // what is shown now (scripts wait for it)
 }
@@ -110,6 +116,16 @@ function header(session) {
   $('nav-compose').hidden = !app.canPost;
 }
 
+/** The header's counter of open conflicts (a link to the conflicts list). */
+function conflictCounter() {
+  if (!app) return;
+  const count = app.conflicts.openCount();
+  const link = $('conflict-counter');
+  link.dataset.open = String(count);
+  link.classList.toggle('some', count > 0);
+  replace(link, h('span', { 'aria-hidden': 'true' }, count ? '⚠ ' : ''), t('conflict.counter', { count }));
+}
+
 function onEvent(ev) {
   if (!app) return;
   const item = app.store.apply(ev);
@@ -118,6 +134,10 @@ function onEvent(ev) {
   }
   if (['link', 'delivered', 'appended', 'acknowledged'].includes(ev.type)) app.link.refresh();
   if (ev.type === 'alarm') app.alarms.event(ev);
+  if (ev.type === 'conflict') {
+    app.conflicts.apply(ev);
+    if (ev.change === 'opened') announce(t('conflict.new', { what: overlapLine(ev.conflict) }));
+  }
 }
 
 async function start(token, expires) {
@@ -127,20 +147,24 @@ async function start(token, expires) {
   const every = (fn, ms) => intervals.push(setInterval(fn, ms));
   const ctx = { api, session, navigate, toast, every, canPost: session.permissions.includes('post') };
   const store = new NoticeStore(api, session);
+  const conflicts = new ConflictStore(api);
   ctx.store = store;
-  app = { session, api, store, canPost: ctx.canPost, expires, intervals, unsubscribe: [] };
+  ctx.conflicts = conflicts;
+  app = { session, api, store, conflicts, canPost: ctx.canPost, expires, intervals, unsubscribe: [] };
   sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, expires }));
   app.link = new LinkStatus($('link-status'), ctx);
   app.alarms = new Alarms($('alarms'), ctx);
   app.board = new Board($('view-board'), ctx);
   app.compose = new Compose($('view-compose'), ctx);
   app.map = new MapView($('view-map'), ctx);
+  app.conflictsView = new ConflictsView($('view-conflicts'), ctx);
   app.audit = new AuditView($('view-audit'), ctx);
   ctx.proof = async (item) => toast((await app.audit.proof(item.side, item.index)).text);
   app.stream = new Stream(token, {
     onEvent,
     onStatus: (status) => app && app.link.streamStatus(status),
-    onSubscribed: () => app && store.load().catch(() => {}),
+    // conflict events are live only: the listing is loaded again after every (re)subscription
+    onSubscribed: () => app && Promise.all([store.load().catch(() => {}), conflicts.load().catch(() => {})]),
     onAuthFailed: () => endSession('login.revoked'),
   });
   $('login').hidden = true;
@@ -148,6 +172,8 @@ async function start(token, expires) {
   header(session);
   app.link.render();
   app.link.refresh();
+  app.unsubscribe.push(conflicts.subscribe(conflictCounter));
+  conflictCounter();
   app.stream.start();
   app.expiry = setTimeout(() => endSession('login.expired'), Math.max(0, expires - Date.now()));
   app.clock = setInterval(() => { $('utc-clock').textContent = clock(Date.now()); }, 1000);
@@ -160,12 +186,14 @@ async function start(token, expires) {
       app.board.relabel();
       app.compose.relabel();
       app.map.relabel();
+      app.conflictsView.relabel();
+      conflictCounter();
       app.audit.relabel();
       app.alarms.evaluate();
       route();
     }),
   );
-  await store.load();
+  await Promise.all([store.load(), conflicts.load().catch(() => {})]);
   app?.link.refresh();
   route();
 }

@@ -59,8 +59,10 @@ export function summary(item, store) {
       const statuses = [...new Set(n.crew.map((c) => tEnum('CrewStatus', c.status)))].join(', ');
       return [n.aircraft_callsign, t('notice.crew', { count: n.crew_count }), statuses, position(last)].join(' · ');
     }
-    case 'liaison':
-      return n.text.length > 140 ? `${n.text.slice(0, 139)}…` : n.text;
+    case 'liaison': {
+      const text = n.text.length > 140 ? `${n.text.slice(0, 139)}…` : n.text;
+      return n.conflict ? `${t('conflict.handled_summary', { refs: (n.regarding || []).map((r) => refText(store, r)).join(' / ') })}: ${text}` : text;
+    }
     case 'ack':
       return [tEnum('Response', n.response), t('notice.to', { ref: refText(store, n.ref) })].join(' ');
     case 'cancel':
@@ -161,7 +163,11 @@ function kindRows(n, store) {
       ];
     }
     case 'liaison':
-      return [row('field.text', freeText(n.text, n.language))];
+      return [
+        row('field.text', freeText(n.text, n.language)),
+        row('field.regarding', (n.regarding || []).map((r) => refText(store, r)).join(', ')),
+        row('field.conflict', n.conflict),
+      ];
     case 'ack':
       return [
         row('field.ref', refText(store, n.ref)),

@@ -1,12 +1,16 @@
 // The map view: an SVG lat/lon grid (equirectangular, scaled by the cosine of the centre
-// latitude) with the bundled outline, the features of both sides, the current time and a time
-// slider over the windows. Zoom with the buttons, the wheel or +/-; pan by dragging or arrows.
+// latitude) with the bundled outline, the features of both sides, the conflicts between them
+// (hatched overlaps, ringed emergencies), the current time and a time slider over the windows.
+// Zoom with the buttons, the wheel or +/-; pan by dragging or arrows; a click on a feature opens
+// its notice, on a conflict the conflicts list at that conflict.
 
+import { certaintyText, noticeName, overlapLine, typeText } from '../conflicts/text.js';
 import { h, replace, s } from '../dom.js';
 import { EARTH_RADIUS } from '../geo/coords.js';
 import { t, tEnum } from '../i18n.js';
 import { refText } from '../render.js';
 import { dtg, zulu } from '../time.js';
+import { conflictPoints, conflictShape } from './conflicts.js';
 import { activeAt, featuresOf, pointsOf } from './features.js';
 import { loadOutline } from './outline.js';
 
@@ -23,10 +27,14 @@ export class MapView {
     this.followNow = true;
     this.onlyActive = false;
     this.focusKey = null;
+    this.focusConflict = null;
+    this.features = [];
+    this.conflicts = [];
     this.outline = null;
     this.visible = false;
     this.build();
     ctx.store.subscribe(() => this.visible && this.refresh());
+    ctx.conflicts.subscribe(() => this.visible && this.refresh());
     ctx.every(() => {
       if (this.followNow && this.visible) this.setTime(Date.now(), true);
     }, 30_000);
@@ -40,6 +48,8 @@ export class MapView {
     this.timeLabel = h('output', { for: 'map-time', class: 'time-label' });
     this.activeBox = h('input', { type: 'checkbox', id: 'map-active', onchange: () => { this.onlyActive = this.activeBox.checked; this.draw(); } });
     this.list = h('ul', { class: 'feature-list' });
+    this.conflictList = h('ul', { class: 'conflict-list' });
+    this.conflictHeading = h('h3', null, t('map.conflicts'));
     this.note = h('p', { class: 'hint' });
     const toolbar = h(
       'div',
@@ -62,6 +72,8 @@ export class MapView {
       h('li', null, h('span', { class: 'swatch distress' }), t('map.legend_distress')),
       h('li', null, h('span', { class: 'swatch downed' }), t('map.legend_downed')),
       h('li', null, h('span', { class: 'swatch measure' }), t('map.legend_measure')),
+      h('li', null, h('span', { class: 'swatch conflict' }), t('map.legend_conflict')),
+      h('li', null, h('span', { class: 'swatch conflict possible' }), t('map.legend_conflict_possible')),
     );
     this.svg.append(this.svgTitle, this.svgDesc);
     replace(
@@ -71,7 +83,7 @@ export class MapView {
         { class: 'map' },
         h('h2', { class: 'sr-only' }, t('map.title')),
         toolbar,
-        h('div', { class: 'map-body' }, h('div', { class: 'map-frame' }, this.svg), h('aside', { class: 'map-side' }, legend, this.note, h('h3', null, t('map.features')), this.list)),
+        h('div', { class: 'map-body' }, h('div', { class: 'map-frame' }, this.svg), h('aside', { class: 'map-side' }, legend, this.note, this.conflictHeading, this.conflictList, h('h3', null, t('map.features')), this.list)),
       ),
     );
     this.bindPointer();
@@ -87,7 +99,8 @@ export class MapView {
   async show(route) {
     this.visible = true;
     const [side, index] = route;
-    this.focusKey = side !== undefined && index !== undefined ? `${side}/${index}` : null;
+    this.focusConflict = side === 'conflict' && index ? index : null;
+    this.focusKey = !this.focusConflict && side !== undefined && index !== undefined ? `${side}/${index}` : null;
     if (!this.outline) this.outline = (await loadOutline()) || { land: [], borders: [], missing: true };
     this.refresh(true);
   }
@@ -99,6 +112,7 @@ export class MapView {
   refresh(refit = false) {
     const own = this.ctx.session.side;
     this.features = this.ctx.store.list().flatMap((item) => featuresOf(item, own));
+    this.conflicts = this.ctx.conflicts.list().map((c) => conflictShape(c, this.ctx.store, own));
     const times = this.features.flatMap((f) => [f.from, f.to]).filter((x) => x < 8e15);
     const now = Date.now();
     const min = Math.min(now - 3_600_000, ...times);
@@ -123,7 +137,8 @@ export class MapView {
   }
 
   fit(drawAfter = true) {
-    let pts = this.features.filter((f) => !this.focusKey || f.key === this.focusKey).flatMap(pointsOf);
+    const focused = this.focusConflict && this.conflicts.find((c) => c.key === this.focusConflict);
+    let pts = focused ? conflictPoints(focused) : this.features.filter((f) => !this.focusKey || f.key === this.focusKey).flatMap(pointsOf);
     if (!pts.length) pts = this.features.flatMap(pointsOf);
     let view;
     if (!pts.length) {
@@ -182,7 +197,7 @@ export class MapView {
     let drag = null;
     svg.addEventListener('pointerdown', (e) => {
       if (e.button !== 0) return;
-      drag = { x: e.clientX, y: e.clientY, view: { ...this.view }, moved: false };
+      drag = { x: e.clientX, y: e.clientY, view: { ...this.view }, moved: false, target: e.target };
       svg.setPointerCapture(e.pointerId);
     });
     svg.addEventListener('pointermove', (e) => {
@@ -195,8 +210,9 @@ export class MapView {
       this.view = { ...drag.view, x: drag.view.x - dx, y: drag.view.y - dy };
       svg.setAttribute('viewBox', `${this.view.x} ${this.view.y} ${this.view.w} ${this.view.h}`);
     });
-    const end = () => {
+    const end = (e) => {
       if (drag && drag.moved) this.draw();
+      else if (drag && e.type === 'pointerup') this.activate(drag.target);
       drag = null;
     };
     svg.addEventListener('pointerup', end);
@@ -217,6 +233,20 @@ export class MapView {
       else return;
       e.preventDefault();
     });
+  }
+
+  /** A click (a press without a drag) on the map: a conflict opens in the conflicts list, a
+   * feature on the board. The pointer is captured for dragging, so the press's own target
+   * decides, not the element under the release. */
+  activate(target) {
+    const el = target instanceof Element ? target : null;
+    const conflict = el?.closest('[data-conflict-id]');
+    if (conflict) {
+      this.ctx.navigate(`#conflicts/${conflict.dataset.conflictId}`);
+      return;
+    }
+    const feature = el?.closest('g.feature');
+    if (feature) this.ctx.navigate(`#board/${feature.dataset.key}`);
   }
 
   // drawing ---------------------------------------------------------------------------------
@@ -307,7 +337,44 @@ export class MapView {
       g.append(s('text', { x: x + fontSize * 0.5, y: y - fontSize * 0.5, 'font-size': fontSize, class: 'feature-label' }, f.label));
     }
     g.append(s('title', null, `${tEnum('Kind', f.item.kind)} ${refText(this.ctx.store, f.item)}: ${f.label || ''} ${f.detail || ''}`));
-    g.addEventListener('click', () => this.ctx.navigate(`#board/${f.item.side}/${f.item.index}`));
+    return g;
+  }
+
+  /** The hatching of overlaps, one pattern per certainty, sized to the current zoom. */
+  hatches(fontSize) {
+    const size = fontSize * 0.9;
+    return s(
+      'defs',
+      null,
+      ['certain', 'possible'].map((certainty) =>
+        s(
+          'pattern',
+          { id: `hatch-${certainty}`, class: `hatch hatch-${certainty}`, patternUnits: 'userSpaceOnUse', width: size, height: size, patternTransform: 'rotate(45)' },
+          s('rect', { width: size, height: size, class: 'hatch-ground' }),
+          s('line', { x1: 0, y1: 0, x2: 0, y2: size, 'stroke-width': size * (certainty === 'certain' ? 0.4 : 0.25) }),
+        ),
+      ),
+    );
+  }
+
+  drawConflict(shape, fontSize) {
+    const c = shape.conflict;
+    const active = activeAt(shape, this.time);
+    const cls = ['conflict', `certainty-${c.certainty}`, `state-${c.state}`, `type-${c.type}`, active ? 'active' : 'inactive', c.id === this.focusConflict && 'selected'];
+    const g = s('g', { class: cls.filter(Boolean).join(' '), 'data-conflict-id': c.id, 'data-type': c.type, 'data-certainty': c.certainty, 'data-state': c.state, 'data-active': String(active) });
+    for (const polygon of shape.overlap) {
+      const d = polygon.map((ring) => this.path(ring, true)).join('');
+      g.append(s('path', { d, class: 'overlap', 'fill-rule': 'evenodd', fill: c.state === 'open' ? `url(#hatch-${c.certainty})` : undefined }));
+    }
+    for (const geo of shape.areas) {
+      if (geo.type === 'ring') g.append(s('path', { d: this.path(geo.points, true), class: 'conflict-op' }));
+      else if (geo.type === 'corridor') g.append(s('g', { class: 'conflict-op' }, this.corridor(geo.points, geo.halfWidth)));
+    }
+    for (const geo of shape.points) {
+      const [x, y] = this.project(geo.point.lat, geo.point.lon);
+      g.append(s('circle', { cx: x, cy: y, r: Math.max(geo.radius / DEG_M, fontSize * 2), class: 'conflict-ring' }));
+    }
+    g.append(s('title', null, `${overlapLine(c)}: ${c.between.map((r) => noticeName(this.ctx.store, r)).join(' / ')}`));
     return g;
   }
 
@@ -326,11 +393,25 @@ export class MapView {
     const order = { volume: 0, measure: 1, downed: 2, distress: 3 };
     shown.sort((a, b) => order[a.role] - order[b.role]);
     for (const f of shown) layer.append(this.drawFeature(f, fontSize));
-    this.svg.append(base, layer);
+    const conflicts = this.conflicts.filter((c) => !this.onlyActive || activeAt(c, this.time));
+    const conflictLayer = s('g', { class: 'conflicts' }, conflicts.map((c) => this.drawConflict(c, fontSize)));
+    this.svg.append(this.hatches(fontSize), base, layer, conflictLayer);
     this.timeLabel.value = `${dtg(this.time)} (${zulu(this.time)})${this.followNow ? ` · ${t('map.now')}` : ''}`;
     this.timeLabel.textContent = this.timeLabel.value;
     this.svgDesc.textContent = `${t('map.description', { count: shown.length })}${this.outline?.missing ? ` ${t('map.outline_missing')}` : ''}`;
     this.note.textContent = this.features.length ? '' : t('map.empty');
+    this.conflictHeading.hidden = conflicts.length === 0;
+    replace(
+      this.conflictList,
+      conflicts.map(({ conflict: c }) =>
+        h(
+          'li',
+          { class: [`certainty-${c.certainty}`, `state-${c.state}`], 'data-conflict-id': c.id },
+          h('button', { type: 'button', class: 'link', onclick: () => this.ctx.navigate(`#conflicts/${c.id}`) }, `⚠ ${typeText(c)} (${certaintyText(c)}, ${t(`conflict.state_${c.state}`)})`),
+          ` ${c.between.map((r) => noticeName(this.ctx.store, r)).join(' / ')}`,
+        ),
+      ),
+    );
     replace(
       this.list,
       shown.map((f) =>
