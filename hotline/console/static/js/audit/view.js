@@ -209,11 +209,12 @@ export class AuditView {
 
   async loadEntries(before) {
     const { api } = this.ctx;
+    const [body, status, older] = [this.logBody, this.logStatus, this.olderButton]; // of this drawing
     try {
       const head = await api.get(`/v1/logs/${this.side}/checkpoints`, { since: 1_000_000_000_000 });
       const size = head.size;
       if (!size) {
-        this.logStatus.textContent = t('audit.empty_log');
+        status.textContent = t('audit.empty_log');
         return;
       }
       const end = before === null ? size : before;
@@ -239,12 +240,12 @@ export class AuditView {
           ),
         );
       }
-      this.logBody.append(...rows);
-      this.oldest = start;
-      this.olderButton.hidden = start === 0;
-      this.logStatus.textContent = '';
+      body.append(...rows);
+      if (body === this.logBody) this.oldest = start;
+      older.hidden = start === 0;
+      status.textContent = '';
     } catch (exc) {
-      this.logStatus.textContent = String(exc.message || exc);
+      status.textContent = String(exc.message || exc);
     }
   }
 
