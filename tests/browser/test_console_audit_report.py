@@ -21,6 +21,22 @@ from .conftest import TIMEOUT, Pair, RunningNode, login, wait_until
 pytestmark = pytest.mark.browser
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "protocol" / "examples"
+JS = Path(__file__).resolve().parent / "js"
+UNNAMED_CONTROLS = (JS / "unnamed_controls.js").read_text()
+LOW_CONTRAST = (JS / "low_contrast.js").read_text()
+REPORT_TEXT = [
+    ".report h3",
+    ".report h4",
+    ".report label",
+    ".report button",
+    ".report .hint",
+    ".report .as-of",
+    ".verdict-result",
+    ".verdict-text",
+    ".report-sides li",
+    ".report-notices li",
+    ".report-list li",
+]
 HOUR = 3_600_000
 
 
@@ -111,6 +127,8 @@ def test_auditor_reads_the_verdict_and_the_notices_in_sentences(
     # the views below the report are still there
     expect(page.locator("[data-consistency]")).to_be_visible()
     expect(page.locator(".log-table")).to_be_visible()
+    assert page.evaluate(UNNAMED_CONTROLS) == []
+    assert page.evaluate(LOW_CONTRAST, REPORT_TEXT) == []
     page.screenshot(path=artifacts / "audit-report.png", full_page=True)
 
     # as of a time before the operation was posted: the node tells what could be proven then
@@ -132,6 +150,10 @@ def test_auditor_reads_the_verdict_and_the_notices_in_sentences(
     report.get_by_label("As of (UTC)").fill("yesterday-ish")
     report.get_by_label("As of (UTC)").press("Enter")
     expect(report.locator(".report-at .field-error")).to_contain_text("Cannot read this time")
+
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet held upright
+    expect(report.locator(f".report-notices li[data-key='bravo/{index}']")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
 
 
 # words of the Russian sentence that are not Russian: names, codes and units kept as they are
