@@ -8,6 +8,7 @@ import { t, tEnum } from '../i18n.js';
 import { dtg } from '../time.js';
 import { b64decode, b64encode, leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
 import { parseCheckpoint, parseVkey, splitNote, verifyNote } from './note.js';
+import { ReportSection } from './report.js';
 
 const PAGE = 50;
 const dec = new TextDecoder();
@@ -44,6 +45,7 @@ export class AuditView {
     this.side = ctx.session.side;
     this.keys = null;
     this.oldest = null;
+    this.report = new ReportSection(ctx); // the same while the logs are switched
   }
 
   show(route) {
@@ -54,6 +56,7 @@ export class AuditView {
   }
 
   relabel() {
+    this.report.relabel();
     this.render();
   }
 
@@ -71,7 +74,7 @@ export class AuditView {
       'div',
       { class: 'side-tabs', role: 'group', 'aria-label': t('audit.side') },
       this.sides().map((side) => h('a', { href: `#audit/${side}`, class: 'button', 'aria-current': side === this.side ? 'true' : undefined }, `${t('audit.side')} ${side}`)),
-      h('button', { type: 'button', onclick: () => this.render() }, t('audit.refresh')),
+      h('button', { type: 'button', onclick: () => { this.report.reload(); this.render(); } }, t('audit.refresh')),
     );
     this.checkpointBox = h('section', { class: 'card checkpoint', 'aria-labelledby': 'cp-heading', 'aria-busy': 'true' }, h('h3', { id: 'cp-heading' }, t('audit.checkpoint')), h('p', null, t('audit.checking')));
     this.logBody = h('tbody');
@@ -107,7 +110,7 @@ export class AuditView {
     this.proofStatus = h('p', { class: 'info', role: 'status', 'data-proof-status': '' });
     replace(
       this.root,
-      h('div', { class: 'audit' }, h('h2', null, t('audit.title')), sideButtons, h('div', { class: 'audit-grid' }, this.checkpointBox, exportBox, this.evidenceBox), this.proofStatus, logBox),
+      h('div', { class: 'audit' }, h('h2', null, t('audit.title')), this.report.section(), sideButtons, h('div', { class: 'audit-grid' }, this.checkpointBox, exportBox, this.evidenceBox), this.proofStatus, logBox),
     );
     this.load();
   }
@@ -206,11 +209,12 @@ export class AuditView {
 
   async loadEntries(before) {
     const { api } = this.ctx;
+    const [body, status, older] = [this.logBody, this.logStatus, this.olderButton]; // of this drawing
     try {
       const head = await api.get(`/v1/logs/${this.side}/checkpoints`, { since: 1_000_000_000_000 });
       const size = head.size;
       if (!size) {
-        this.logStatus.textContent = t('audit.empty_log');
+        status.textContent = t('audit.empty_log');
         return;
       }
       const end = before === null ? size : before;
@@ -236,12 +240,12 @@ export class AuditView {
           ),
         );
       }
-      this.logBody.append(...rows);
-      this.oldest = start;
-      this.olderButton.hidden = start === 0;
-      this.logStatus.textContent = '';
+      body.append(...rows);
+      if (body === this.logBody) this.oldest = start;
+      older.hidden = start === 0;
+      status.textContent = '';
     } catch (exc) {
-      this.logStatus.textContent = String(exc.message || exc);
+      status.textContent = String(exc.message || exc);
     }
   }
 
