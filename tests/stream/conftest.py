@@ -19,10 +19,12 @@ from websockets.exceptions import ConnectionClosed
 
 from hotline.app import create_app
 from hotline.auth.users import add_user
-from hotline.keys import generate_keys
+from hotline.keys import NodeKeys, generate_keys, witness_name
 from hotline.node import Node
 from hotline.settings import Limits, PeerSettings, Settings
 from hotline.wsserver import CoalescingWebSocketProtocol
+from hotline_protocol.cosignature import CosignatureSigner
+from hotline_protocol.note import Signer
 
 TIMEOUT = 15.0
 
@@ -191,6 +193,28 @@ async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
 @pytest.fixture
 async def server(serve: Serve) -> NodeServer:
     return await serve()
+
+
+async def serve_paired(serve: Serve) -> tuple[NodeServer, NodeKeys]:
+    """A node that pins a bravo whose keys the test holds (it never dials: the test records
+    bravo's entries itself), on a clock that ticks a millisecond at every reading, so that every
+    recorded time is distinct and the replay's order is exact."""
+    bravo = NodeKeys(
+        Signer.generate("bravo.hotline.example"),
+        CosignatureSigner.generate(witness_name("bravo.hotline.example")),
+    )
+    ticks = itertools.count(1767254400000)
+    server = await serve(
+        peer=PeerSettings(
+            side="bravo",
+            origin="bravo.hotline.example",
+            log_vkey=bravo.log.vkey,
+            witness_vkey=bravo.witness.vkey,
+            dial=False,
+        ),
+        clock_ms=lambda: next(ticks),
+    )
+    return server, bravo
 
 
 @pytest.fixture

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from hotline.keys import NodeKeys, witness_name
-from hotline.settings import PeerSettings
-from hotline_protocol.cosignature import CosignatureSigner
 from hotline_protocol.entries import encode_entry
-from hotline_protocol.note import Signer
 from hotline_protocol.notices import parse_notice
 
-from .conftest import TIMEOUT, Connect, NodeServer, Serve
+from .conftest import TIMEOUT, Connect, NodeServer, Serve, serve_paired
 
 EXAMPLES = Path(__file__).parents[1] / "protocol" / "examples"
 
@@ -64,21 +59,7 @@ async def event_frames(ws: ClientConnection, count: int) -> list[str]:
 async def test_live_and_replayed_events_are_the_same_bytes(
     serve: Serve, connect_client: Connect
 ) -> None:
-    bravo = NodeKeys(
-        Signer.generate("bravo.hotline.example"),
-        CosignatureSigner.generate(witness_name("bravo.hotline.example")),
-    )
-    ticks = itertools.count(1767254400000)  # every recorded time distinct: one order only
-    server = await serve(
-        peer=PeerSettings(
-            side="bravo",
-            origin="bravo.hotline.example",
-            log_vkey=bravo.log.vkey,
-            witness_vkey=bravo.witness.vkey,
-            dial=False,
-        ),
-        clock_ms=lambda: next(ticks),
-    )
+    server, bravo = await serve_paired(serve)
     node = server.node
     live = await subscribe_raw(server, None)
     # the peer's notice arrives in the replica (as the peer link records it)

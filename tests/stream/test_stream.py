@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import itertools
 import json
 import socket
 from pathlib import Path
@@ -15,15 +14,12 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from hotline.keys import NodeKeys, witness_name
-from hotline.settings import Limits, PeerSettings
+from hotline.settings import Limits
 from hotline.stream import session
-from hotline_protocol.cosignature import CosignatureSigner
 from hotline_protocol.entries import encode_entry
-from hotline_protocol.note import Signer
 from hotline_protocol.notices import parse_notice
 
-from .conftest import TIMEOUT, Connect, NodeServer, Serve, liaison, wait_until
+from .conftest import TIMEOUT, Connect, NodeServer, Serve, liaison, serve_paired, wait_until
 
 EXAMPLES = Path(__file__).parents[1] / "protocol" / "examples"
 
@@ -410,21 +406,7 @@ async def test_filters_apply_to_replay_and_live(
 
 
 async def test_acks_cancels_and_deliveries_replayed(serve: Serve, connect_client: Connect) -> None:
-    bravo = NodeKeys(
-        Signer.generate("bravo.hotline.example"),
-        CosignatureSigner.generate(witness_name("bravo.hotline.example")),
-    )
-    ticks = itertools.count(1767254400000)  # every recorded time distinct: replay order exact
-    server = await serve(
-        peer=PeerSettings(
-            side="bravo",
-            origin="bravo.hotline.example",
-            log_vkey=bravo.log.vkey,
-            witness_vkey=bravo.witness.vkey,
-            dial=False,
-        ),
-        clock_ms=lambda: next(ticks),
-    )
+    server, bravo = await serve_paired(serve)
     node = server.node
     always = await connect_client(server, "auditor")
     await always.request({"type": "subscribe"})
