@@ -155,6 +155,7 @@ class LinkState:
     peer_origin: str
     connected: bool
     since: int | None
+    down_since: int | None  # ms: when the link went down (or the node started), None while up
     dialed_by: str | None
     lag: dict[str, int] | None
     own_delivered_size: int

@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     deconfliction: Deconfliction = Deconfliction()
     unit: str = ""  # default author unit for notices posted without an author
     nation: str = Field(default="", pattern=r"^([A-Z]{3})?$")  # default author nation
+    # the voice fallback the console names while the peer link is down (a phone, a frequency)
+    fallback: str = Field(default="", max_length=300)
     webhook: str = ""  # optional URL called when an acknowledgement deadline passes
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

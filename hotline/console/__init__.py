@@ -5,7 +5,8 @@
 - ``GET /``: the console page (``static/index.html``);
 - ``GET /console/...``: its scripts, styles, pictures and map outline, from ``static/``;
 - ``GET /console/session``: who the bearer token belongs to and what this node is (side, origin,
-  default author unit and nation, peer, acknowledgement deadlines), for the console to set up.
+  default author unit and nation, peer, acknowledgement deadlines, the voice fallback to use
+  while the peer link is down), for the console to set up.
 
 Nothing is fetched from anywhere else at run time: every response carries a Content-Security-
 Policy that allows this origin only, and ``Cache-Control: no-cache`` so an upgraded node is picked
@@ -109,6 +110,7 @@ async def session(api: Api, user: Reader) -> dict[str, Any]:
         "nation": settings.nation,
         "peer": None if peer is None else {"side": peer.name, "origin": peer.origin},
         "deadlines": settings.deadlines.model_dump(),
+        "fallback": settings.fallback,
         "now": api.clock_ms(),
     }
 

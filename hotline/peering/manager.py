@@ -71,6 +71,7 @@ class PeerManager:
         self.refused = 0  # links closed because the peer's input was refused here
         self._settle = asyncio.Lock()  # one link is installed at a time
         self._stopping = False
+        self.down_since: int | None = parts.clock_ms()  # no link yet
 
     def start(self) -> None:
         if self.settings.dial and self.settings.url:
@@ -96,6 +97,7 @@ class PeerManager:
             peer_origin=self.peer.origin,
             connected=link is not None,
             since=link.since_ms if link else None,
+            down_since=None if link else self.down_since,
             dialed_by=link.dialer if link else None,
             lag=link.lag() if link else None,
             own_delivered_size=self.parts.feed.delivered_size,
@@ -201,6 +203,7 @@ class PeerManager:
             self.link = link
             self.connects += 1
             self.last_error = None
+            self.down_since = None
             self.link_event("up")
         try:
             await link.run()
@@ -217,6 +220,7 @@ class PeerManager:
         finally:
             if self.link is link:
                 self.link = None
+                self.down_since = self.parts.clock_ms()
                 self.link_event("down")
         return link
 

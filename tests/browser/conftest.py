@@ -51,6 +51,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 TIMEOUT = 20.0
 IMMEDIATE_DEADLINE = 3.0  # alpha's IMMEDIATE notices are overdue after 3 s (the overdue alarm)
+FALLBACK = "Secure phone +1 555 0100, then HF 8.992 MHz"  # alpha's voice fallback
 
 T = TypeVar("T")
 
@@ -75,6 +76,17 @@ class Pair:
     alpha: RunningNode
     bravo: RunningNode
     loop: asyncio.AbstractEventLoop
+    servers: _Servers
+
+    def stop_node(self, side: str) -> None:
+        """Stop one node (its server and its node), as a power cut would, until start_node."""
+        self.servers.stop_side(side)
+
+    def start_node(self, side: str) -> None:
+        """Start a stopped node again on its port, from its directory (a restart)."""
+        node = self.alpha if side == "alpha" else self.bravo
+        node.node = self.servers.serve(side, node.settings, _bound_socket(node.port))
+        wait_until(partial(_healthy, node.url), f"{side} serves again")
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the nodes' loop and wait for its result."""
@@ -102,17 +114,19 @@ def wait_until(cond: Callable[[], bool], what: str, timeout: float = TIMEOUT) ->
         time.sleep(0.05)
 
 
-def _bound_socket() -> socket.socket:
+def _bound_socket(port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     return sock
 
 
 def _settings(directory: Path, side: str, nation: str, port: int) -> Settings:
     directory.mkdir(parents=True)
-    deadlines = Deadlines(IMMEDIATE=IMMEDIATE_DEADLINE) if side == "alpha" else Deadlines()
+    alpha = side == "alpha"
+    deadlines = Deadlines(IMMEDIATE=IMMEDIATE_DEADLINE) if alpha else Deadlines()
     settings = Settings(
+        fallback=FALLBACK if alpha else "",
         dir=directory,
         side=side,
         origin=f"{side}.hotline.example",
@@ -131,9 +145,31 @@ class _Servers:
     def __init__(self, root: Path) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="nodes", daemon=True)
-        self.servers: list[uvicorn.Server] = []
-        self.tasks: list[Future[None]] = []
+        self.servers: dict[str, uvicorn.Server] = {}
+        self.tasks: dict[str, Future[None]] = {}
         self.root = root
+
+    def serve(self, side: str, settings: Settings, sock: socket.socket) -> Node:
+        """Build a node's app from its settings and serve it on ``sock``."""
+        app = create_app(settings)
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            lifespan="on",
+            ws=CoalescingWebSocketProtocol,
+            access_log=False,
+            ws_max_size=4 * 1024 * 1024,
+        )
+        server = uvicorn.Server(config)
+        self.servers[side] = server
+        self.tasks[side] = asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), self.loop)
+        node: Node = app.state.node
+        return node
+
+    def stop_side(self, side: str) -> None:
+        self.servers[side].should_exit = True
+        with contextlib.suppress(Exception):  # shutting down whatever happened
+            self.tasks[side].result(TIMEOUT)
 
     def start(self) -> Pair:
         self.thread.start()
@@ -158,22 +194,9 @@ class _Servers:
                     )
                 }
             )
-            app = create_app(settings)
-            config = uvicorn.Config(
-                app,
-                log_config=None,
-                lifespan="on",
-                ws=CoalescingWebSocketProtocol,
-                access_log=False,
-                ws_max_size=4 * 1024 * 1024,
-            )
-            server = uvicorn.Server(config)
-            self.servers.append(server)
-            self.tasks.append(
-                asyncio.run_coroutine_threadsafe(server.serve(sockets=[socks[side]]), self.loop)
-            )
-            running[side] = RunningNode(side, settings, app.state.node, ports[side])
-        pair = Pair(running["alpha"], running["bravo"], self.loop)
+            served = self.serve(side, settings, socks[side])
+            running[side] = RunningNode(side, settings, served, ports[side])
+        pair = Pair(running["alpha"], running["bravo"], self.loop, self)
         for node in running.values():
             wait_until(partial(_healthy, node.url), f"{node.side} serves")
             for role in ("operator", "auditor", "admin"):
@@ -183,9 +206,9 @@ class _Servers:
         return pair
 
     def stop(self) -> None:
-        for server in self.servers:
+        for server in self.servers.values():
             server.should_exit = True
-        for task in self.tasks:
+        for task in self.tasks.values():
             with contextlib.suppress(Exception):  # shutting down whatever happened
                 task.result(TIMEOUT)
         self.loop.call_soon_threadsafe(self.loop.stop)

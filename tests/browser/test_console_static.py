@@ -12,7 +12,7 @@ import pytest
 from hotline.console import CSP, STATIC
 from hotline.console.outline import SCALE, build
 
-from .conftest import Pair
+from .conftest import FALLBACK, Pair
 
 MEDIA = {
     "/": "text/html; charset=utf-8",
@@ -71,6 +71,7 @@ def test_session_tells_the_console_who_and_where(pair: Pair) -> None:
     assert (body["nation"], body["unit"]) == ("XAA", "JOC ALPHA")
     assert body["peer"] == {"side": "bravo", "origin": "bravo.hotline.example"}
     assert body["deadlines"]["FLASH"] == 300
+    assert body["fallback"] == FALLBACK  # the voice fallback named while the link is down
     assert "export" in get("auditor").json()["permissions"]
     assert get("admin").status_code == 403
 

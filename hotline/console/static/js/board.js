@@ -8,7 +8,7 @@ import { otherRef } from './conflicts/store.js';
 import { badge, certaintyChip, noticeName, overlapLine, stateChip, typeText } from './conflicts/text.js';
 import { announce, h, replace } from './dom.js';
 import { t, tEnum } from './i18n.js';
-import { details, refText, summary, title } from './render.js';
+import { details, fill, refText, responseChip, summary, title } from './render.js';
 import { awaitingAck, displayState } from './store.js';
 import { dtg, duration, hhmmz } from './time.js';
 
@@ -164,6 +164,7 @@ export class Board {
           h('span', { class: `side ${own ? 'own' : 'theirs'}` }, `${item.side} · ${own ? t('board.ours') : t('board.theirs')}`),
           n.status !== 'actual' && h('span', { class: 'exercise' }, t(`notice.${n.status}`)),
           badge(this.ctx.conflicts.of(item.key)),
+          item.kind === 'ack' && n.response && responseChip(n.response),
           h('time', { datetime: new Date(n.time).toISOString(), class: 'dtg' }, dtg(n.time)),
         ),
         h('h3', { id: headingId, class: 'kind' }, h('button', { type: 'button', class: 'link', onclick: () => this.select(item.key) }, title(item))),
@@ -179,7 +180,7 @@ export class Board {
     const state = displayState(item);
     const parts = [h('span', { class: `chip state-${state}`, 'data-state-chip': state }, t(`state.${state}`))];
     if (st.acknowledged) {
-      parts.push(' ', t('state.acknowledged_at', { response: st.acknowledged.response, by: st.acknowledged.by, time: hhmmz(st.acknowledged.at) }));
+      parts.push(' ', ...fill('state.acknowledged_at', { response: responseChip(st.acknowledged.response), by: st.acknowledged.by, time: hhmmz(st.acknowledged.at) }));
     } else if (st.delivered && state === 'delivered') {
       parts.push(' ', hhmmz(st.delivered.at));
     }
@@ -188,7 +189,31 @@ export class Board {
       const left = st.deadline - Date.now();
       parts.push(' · ', h('span', { class: left < 0 ? 'late' : 'due', 'data-deadline': st.deadline }, left < 0 ? t('board.overdue_by', { duration: duration(-left) }) : t('board.due_in', { duration: duration(left) })));
     }
-    return h('p', { class: 'state' }, parts);
+    return [h('p', { class: 'state' }, parts), this.undelivered(item)];
+  }
+
+  /** While the link is down, an own notice the other side does not hold yet says so, with the
+   * voice fallback to use meanwhile. */
+  undelivered(item) {
+    const { session, link } = this.ctx;
+    const down = link?.downSince();
+    if (!down || item.side !== session.side || item.state?.delivered || item.kind === 'ack') return null;
+    const peer = session.peer ? session.peer.side : '';
+    return h(
+      'p',
+      { class: 'undelivered', 'data-undelivered': item.key },
+      h('span', { 'aria-hidden': 'true' }, '⚠ '),
+      t('link.not_received', { side: peer, time: hhmmz(down) }),
+      session.fallback ? [' ', t('link.fallback', { fallback: session.fallback })] : '',
+    );
+  }
+
+  /** The link went up or down: redraw the own notices the other side may not hold. */
+  linkChanged() {
+    const { store, session } = this.ctx;
+    const changed = new Set();
+    for (const item of store.items.values()) if (item.side === session.side && !item.state?.delivered) changed.add(item.key);
+    if (changed.size) this.update(changed);
   }
 
   actions(item) {
@@ -282,7 +307,7 @@ export class Board {
     const timeline = [
       st.appended_at && t('state.sent_at', { time: dtg(st.appended_at) }),
       st.delivered && t('state.delivered_at', { time: dtg(st.delivered.at), by: st.delivered.by, size: st.delivered.size }),
-      st.acknowledged && t('state.acknowledged_at', { response: `${tEnum('Response', st.acknowledged.response)}`, by: st.acknowledged.by, time: dtg(st.acknowledged.at) }),
+      st.acknowledged && h('span', null, fill('state.acknowledged_at', { response: responseChip(st.acknowledged.response), by: st.acknowledged.by, time: dtg(st.acknowledged.at) }), ` — ${tEnum('ResponseMeaning', st.acknowledged.response)}`),
       st.acknowledged?.reason && h('span', null, `${t('field.reason')}: `, h('q', { class: 'as-written' }, st.acknowledged.reason)),
       st.acknowledged?.remark && h('span', null, `${t('field.remark')}: `, h('q', { class: 'as-written' }, st.acknowledged.remark)),
       awaitingAck(item) && st.deadline && t('board.deadline', { time: dtg(st.deadline) }),
@@ -306,7 +331,16 @@ export class Board {
     replace(
       this.detail,
       h('h2', null, `${title(item)} — ${refText(store, item)}`),
-      h('p', null, h('span', { class: `prec prec-${item.precedence}` }, item.precedence), ' ', h('span', { class: `chip state-${displayState(item)}` }, t(`state.${displayState(item)}`))),
+      h(
+        'p',
+        null,
+        h('span', { class: `prec prec-${item.precedence}` }, item.precedence),
+        ' ',
+        h('span', { class: `chip state-${displayState(item)}` }, t(`state.${displayState(item)}`)),
+        st.acknowledged && [' ', responseChip(st.acknowledged.response)],
+        item.kind === 'ack' && item.notice.response && [' ', responseChip(item.notice.response)],
+      ),
+      this.undelivered(item),
       h('dl', { class: 'fields' }, rows.map(([label, value]) => [h('dt', null, label), h('dd', null, value)])),
       h('h3', null, t('state.timeline')),
       h('ul', { class: 'timeline' }, timeline.map((line) => h('li', null, line))),

@@ -1,5 +1,6 @@
 // Link status, always visible: the peer link (up/down, since, lag, cosigned sizes) from
 // /v1/link, fetched again when the stream says something changed, and the console's own stream.
+// A change of up or down is told to ctx.linkChanged (the alarms and the board follow it).
 
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
@@ -25,7 +26,22 @@ export class LinkStatus {
         // keep the last known state; the stream status shows the trouble
       }
       this.render();
+      const down = this.downSince();
+      if (down !== this.told) {
+        this.told = down;
+        this.ctx.linkChanged?.();
+      }
     }, 200);
+  }
+
+  /** When the peer link went down (ms), or null while it is up (or not known yet). */
+  downSince() {
+    const st = this.state;
+    if (!st || !st.paired || st.connected) {
+      this.firstSeenDown = undefined;
+      return null;
+    }
+    return st.down_since ?? this.firstSeenDown ?? (this.firstSeenDown = Date.now());
   }
 
   streamStatus(status) {
@@ -46,6 +62,7 @@ export class LinkStatus {
         h('span', { class: 'dot', 'aria-hidden': 'true' }),
         `${up ? t('link.up') : t('link.down')} (${st.peer})`,
         up && st.since ? ` ${t('link.since', { time: hhmmz(st.since) })}` : '',
+        !up ? ` ${t('link.since', { time: hhmmz(this.downSince()) })}` : '',
         up && st.lag ? ` · ${t('link.lag', { out: st.lag.out, in: st.lag.in })}` : '',
         ` · ${t('link.cosigned', { own: st.own_delivered_size, peer: st.peer_cosigned_size })}`,
       );

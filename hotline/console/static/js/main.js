@@ -1,8 +1,8 @@
 // The console shell: sign in with a token, the views (board, compose, map, conflicts, audit)
 // behind hash routes, the header (link status, open conflicts, UTC clock, language, logout),
-// alarms, session expiry.
+// alarms (with the count of what is unanswered in the tab title and the icon), session expiry.
 
-import { Alarms, unlockAudio } from './alarms.js';
+import { Alarms, askNotifications, unlockAudio } from './alarms.js';
 import { Api, ApiError } from './api.js';
 import { AuditView } from './audit/view.js';
 import { Board } from './board.js';
@@ -26,6 +26,27 @@ const VIEWS = ['board', 'compose', 'map', 'conflicts', 'audit'];
 let app = null; // the running session's parts
 
 const $ = (id) => document.getElementById(id);
+const ICON = '/console/img/icon.svg';
+
+/** The tab's icon: the console's own, or a red disc with the count of unanswered alarms. */
+function favicon(count) {
+  const link = document.querySelector('link[rel="icon"]');
+  if (!count) {
+    link.href = ICON;
+    return;
+  }
+  const text = count > 99 ? '99+' : String(count);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="16" fill="#c8102e"/><text x="16" y="22" font-family="sans-serif" font-size="${text.length > 2 ? 12 : 17}" font-weight="700" text-anchor="middle" fill="#fff">${text}</text></svg>`;
+  link.href = `data:image/svg+xml,${encodeURIComponent(svg)}`;
+}
+
+/** The tab title: the view and the side, after the count of unanswered alarms, if any. */
+function setTitle() {
+  if (!app) return;
+  const count = app.alarmCount || 0;
+  document.title = `${count ? `(${count}) ⚠ ` : ''}${app.baseTitle || t('app.title')}`;
+  document.documentElement.dataset.alarmCount = String(count);
+}
 
 function languageSelect(id) {
   const select = $(id);
@@ -72,6 +93,9 @@ function endSession(messageKey) {
     app.unsubscribe.forEach((fn) => fn());
     app = null;
   }
+  document.title = t('app.title');
+  favicon(0);
+  delete document.documentElement.dataset.alarmCount;
   sessionStorage.removeItem(SESSION_KEY);
   delete $('app').dataset.route;
   for (const id of ['view-board', 'view-compose', 'view-map', 'view-conflicts', 'view-audit', 'alarms', 'conflict-counter']) replace($(id));
@@ -98,7 +122,8 @@ function route() {
       else tab.removeAttribute('aria-current');
     }
   }
-  document.title = `${t(`nav.${view}`)} — ${t('app.title')} ${app.session.side}`;
+  app.baseTitle = `${t(`nav.${view}`)} — ${t('app.title')} ${app.session.side}`;
+  setTitle();
   if (view !== 'map') app.map.hide();
   if (view !== 'conflicts') app.conflictsView.hide();
   if (view === 'board') app.board.select(rest.length >= 2 ? `${rest[0]}/${rest[1]}` : app.board.selected);
@@ -153,7 +178,18 @@ async function start(token, expires) {
   app = { session, api, store, conflicts, canPost: ctx.canPost, expires, intervals, unsubscribe: [] };
   sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, expires }));
   app.link = new LinkStatus($('link-status'), ctx);
-  app.alarms = new Alarms($('alarms'), ctx);
+  ctx.link = app.link;
+  ctx.linkChanged = () => {
+    app?.alarms.evaluate();
+    app?.board.linkChanged();
+  };
+  ctx.onAlarmCount = (count) => {
+    if (!app || app.alarmCount === count) return;
+    app.alarmCount = count;
+    setTitle();
+    favicon(count);
+  };
+  app.alarms = new Alarms($('alarms'), ctx, $('sound-off'));
   app.board = new Board($('view-board'), ctx);
   app.compose = new Compose($('view-compose'), ctx);
   app.map = new MapView($('view-map'), ctx);
@@ -201,6 +237,7 @@ async function start(token, expires) {
 async function login(event) {
   event.preventDefault();
   unlockAudio();
+  askNotifications();
   const token = $('token').value.trim();
   if (!token) return;
   const button = $('login-submit');
@@ -224,8 +261,12 @@ function boot() {
   $('login-form').addEventListener('submit', login);
   $('logout').addEventListener('click', () => endSession('login.logged_out'));
   window.addEventListener('hashchange', route);
+  // the board's details pane sticks below the header and the alarms, however tall they are
+  const top = $('sticky-top');
+  new ResizeObserver(() => document.documentElement.style.setProperty('--sticky-h', `${top.offsetHeight}px`)).observe(top);
   document.addEventListener('pointerdown', unlockAudio, { once: true });
   document.addEventListener('keydown', unlockAudio, { once: true });
+  document.addEventListener('pointerdown', askNotifications, { once: true });
   const previous = saved();
   if (previous && previous.expires > Date.now()) {
     start(previous.token, previous.expires).catch(() => endSession('login.revoked'));

@@ -197,3 +197,26 @@ export function details(item, store) {
   ];
   return rows.filter(Boolean);
 }
+
+/** An answer as a chip: ROGER and WILCO (they comply) apart from UNABLE and NEGATIVE (they do
+ * not), by class and colour, wherever an answer is shown. */
+export function responseChip(response) {
+  const negative = response === 'UNABLE' || response === 'NEGATIVE';
+  return h(
+    'span',
+    { class: ['chip', 'response', `response-${response}`, negative ? 'response-negative' : 'response-positive'], 'data-response-chip': response, title: tEnum('ResponseMeaning', response) },
+    negative ? `✗ ${response}` : `✓ ${response}`,
+  );
+}
+
+/** A label whose {placeholders} may be nodes: the text around them, and the nodes in place. */
+export function fill(key, params) {
+  return t(key)
+    .split(/(\{\w+\})/)
+    .filter((part) => part !== '')
+    .map((part) => {
+      const m = /^\{(\w+)\}$/.exec(part);
+      return m && m[1] in params ? params[m[1]] : part;
+    })
+    .map((v) => (typeof v === 'number' ? String(v) : v));
+}

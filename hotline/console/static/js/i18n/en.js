@@ -53,6 +53,9 @@ export default {
   'link.connecting': 'connecting…',
   'link.reconnecting': 'reconnecting…',
   'link.error': 'Last error: {error}',
+  'link.not_received': 'Not received by {side} yet: the link has been down since {time}.',
+  'link.fallback': 'Fallback: {fallback}',
+  'link.no_fallback': 'No voice fallback is set on this node.',
 
   'board.title': 'Notices',
   'board.filters': 'Filters',
@@ -376,6 +379,11 @@ export default {
   'alarm.silenced': 'silenced',
   'alarm.dismiss': 'Dismiss',
   'alarm.sound_on': 'Alarm sound on',
+  'alarm.link_down': 'Link down with {side} since {time}: nothing sent now reaches {side} until the link is back.',
+  'alarm.flash_cancel': 'FLASH cancel from {side}: {title} — for your information; acknowledge it on the board.',
+  'alarm.silence_all': 'Silence all ({count})',
+  'alarm.sound_off': 'Alarm sound off — click to enable',
+  'alarm.notification': 'FLASH — Hotline {side}',
 
   'geo.empty': 'Enter a position.',
   'geo.angle_syntax': 'Cannot read this angle: use 46.912, 46 54.72 N or 46°54′43″N.',

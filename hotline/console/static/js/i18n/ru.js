@@ -52,6 +52,9 @@ export default {
   'link.connecting': 'подключение…',
   'link.reconnecting': 'переподключение…',
   'link.error': 'Последняя ошибка: {error}',
+  'link.not_received': 'Сторона {side} ещё не получила: линия не работает с {time}.',
+  'link.fallback': 'Резервная связь: {fallback}',
+  'link.no_fallback': 'Резервная голосовая связь на этом узле не задана.',
 
   'board.title': 'Сообщения',
   'board.filters': 'Фильтры',
@@ -375,6 +378,11 @@ export default {
   'alarm.silenced': 'звук выключен',
   'alarm.dismiss': 'Скрыть',
   'alarm.sound_on': 'Звук тревоги включён',
+  'alarm.link_down': 'Линия со стороной {side} не работает с {time}: ничего из отправленного сейчас не дойдёт до стороны {side}, пока линия не восстановится.',
+  'alarm.flash_cancel': 'Отмена FLASH от стороны {side}: {title} — для сведения; подтвердите её на доске.',
+  'alarm.silence_all': 'Выключить звук всех ({count})',
+  'alarm.sound_off': 'Звук тревоги выключен — нажмите, чтобы включить',
+  'alarm.notification': 'FLASH — Hotline {side}',
 
   'geo.empty': 'Укажите местоположение.',
   'geo.angle_syntax': 'Не удаётся прочитать угол: используйте 46.912, 46 54.72 N или 46°54′43″N.',

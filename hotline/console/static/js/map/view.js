@@ -8,7 +8,7 @@ import { certaintyText, noticeName, overlapLine, typeText } from '../conflicts/t
 import { h, replace, s } from '../dom.js';
 import { EARTH_RADIUS } from '../geo/coords.js';
 import { t, tEnum } from '../i18n.js';
-import { refText } from '../render.js';
+import { refText, responseChip } from '../render.js';
 import { dtg, zulu } from '../time.js';
 import { conflictPoints, conflictShape } from './conflicts.js';
 import { activeAt, featuresOf, pointsOf } from './features.js';
@@ -420,6 +420,7 @@ export class MapView {
           { class: [f.side, activeAt(f, this.time) ? 'active' : 'inactive'] },
           h('button', { type: 'button', class: 'link', onclick: () => { this.focusKey = f.key; this.fit(); } }, `${tEnum('Kind', f.item.kind)} ${f.label || ''}`),
           ` ${refText(this.ctx.store, f.item)} · ${f.detail || ''}`,
+          f.item.state?.acknowledged && [' ', responseChip(f.item.state.acknowledged.response)],
         ),
       ),
     );
