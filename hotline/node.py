@@ -100,11 +100,12 @@ class Node:
                 clock_ms=clock_ms,
                 recorder=self.recorder,
                 time_tolerance_ms=int(settings.limits.time_tolerance_s * 1000),
+                max_early=settings.limits.early_flash_max,
             )
             if peer is not None
             else None
         )
-        self.evidence = Evidence(store, clock_ms, self.recorder)
+        self.evidence = Evidence(store, clock_ms, self.recorder, settings.limits.evidence_bytes)
         self.peering = self._peering(keys) if self.replica is not None else None
         limits = settings.limits
         self.sequencer = Sequencer(
@@ -180,6 +181,7 @@ class Node:
                 clock_ms=self.clock_ms,
                 run_interval=settings.limits.run_interval_ms / 1000,
                 heartbeat=settings.limits.heartbeat_s,
+                max_early=settings.limits.early_flash_max,
             ),
             publish=self.hub.publish,
             refused=self.evidence.refused,

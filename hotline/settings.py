@@ -105,6 +105,13 @@ class Limits(BaseModel):
     # (seconds): the cosignatures' timestamps then bracket when every entry was appended and
     # show every outage of the line.
     heartbeat_s: float = Field(default=60, ge=0.05, le=3600)
+    # Of input refused from the peer, evidence keeps this many first bytes, with the length
+    # and SHA-256 of the whole.
+    evidence_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # FLASH entries of the peer held ahead of its backlog (verified by inclusion proof), at
+    # most; one more is refused. The own FLASH entries pushed ahead of the peer's last receipt,
+    # at most (beyond, they go in order): both sides should use the same.
+    early_flash_max: int = Field(default=64, ge=1, le=10_000)
 
 
 class Settings(BaseSettings):

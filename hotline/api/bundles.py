@@ -23,7 +23,7 @@ from .deps import Api, Exporter, Reader
 
 router = APIRouter(tags=["audit"])
 
-EVIDENCE_HEAD = 1024  # bytes of each refused input shown in the listing (the export has all)
+EVIDENCE_HEAD = 1024  # bytes of each refused input shown in the listing (the export has more)
 
 
 def _b64(data: bytes) -> str:
@@ -84,8 +84,8 @@ async def notice_proof(
     "/v1/audit/evidence",
     summary="Refused input kept as evidence, newest first (auditor)",
     description="Each record: when, from where, the refusal code and reason, the size of the "
-    f"refused bytes and their first {EVIDENCE_HEAD} bytes (base64). The audit export holds "
-    "every byte.",
+    f"whole refused input, its SHA-256 (base64) and its first {EVIDENCE_HEAD} bytes (base64). "
+    "The audit export holds every byte kept (the first `limits.evidence_bytes`).",
 )
 async def list_evidence(
     api: Api,
@@ -102,7 +102,8 @@ async def list_evidence(
                 "source": r.source,
                 "reason": r.reason,
                 "detail": r.detail,
-                "size": len(r.raw),
+                "size": r.whole_size,
+                "sha256": _b64(r.whole_sha256),
                 "head": _b64(r.raw[:EVIDENCE_HEAD]),
             }
             for r in records[:limit]

@@ -170,6 +170,8 @@ def _evidence(rec: EvidenceRecord) -> dict[str, Any]:
         "reason": rec.reason,
         "detail": rec.detail,
         "raw": _b64(rec.raw),
+        "size": rec.whole_size,
+        "sha256": _b64(rec.whole_sha256),
     }
 
 

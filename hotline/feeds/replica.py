@@ -13,7 +13,10 @@ refused with a reason and changes nothing.
 
 A FLASH entry pushed ahead of the backlog is verified on its own (log signature, inclusion
 proof); the checkpoint it came with is kept, and when the ordered entries reach that size their
-root must match it, or the peer signed two views of its feed and the run is refused as a fork.
+root must match it, or the peer signed two views of its feed and the run is refused as a fork
+(as it is when the ordered entry at a FLASH's index is another one). At most ``max_early`` such
+entries ahead of the entries held are kept; one more is refused (``too_many_early_flash``) and
+not shown. An early entry is forgotten when its ordered entry is recorded.
 """
 
 from __future__ import annotations
@@ -107,8 +110,10 @@ class Replica:
         clock_ms: Clock,
         recorder: Recorder,
         time_tolerance_ms: int = 300_000,
+        max_early: int = 64,
     ) -> None:
         self.side = peer.name
+        self.max_early = max_early  # early FLASH entries held ahead of the backlog, at most
         self._tolerance = time_tolerance_ms
         self.origin = peer.origin
         self.log = Verifier.from_vkey(peer.log_vkey)
@@ -307,8 +312,15 @@ class Replica:
             raise
 
     def _check_early(self, size: int, evidence: bytes) -> None:
-        """Every FLASH checkpoint received early must be a prefix of the feed as it arrives."""
-        for early in self.early.values():
+        """Every FLASH checkpoint received early must be a prefix of the feed as it arrives, and
+        every early FLASH the entry at its index."""
+        for index, early in self.early.items():
+            if index < size and self.tree.leaf(index) != early.entry.leaf_hash:
+                raise Refusal(
+                    "fork",
+                    f"entry {index} is not the FLASH entry received early at that index",
+                    evidence + b"\n" + early.note,
+                )
             cp = early.checkpoint
             if cp.size <= size and self.tree.root(cp.size) != cp.root:
                 raise Refusal(
@@ -422,8 +434,20 @@ class Replica:
             )
         if index < self.have:
             return None
+        if index not in self.early and self.early_ahead() >= self.max_early:
+            raise Refusal(
+                "too_many_early_flash",
+                f"FLASH entry {index}: {self.max_early} FLASH entries ahead of the"
+                f" {self.have} entries held are held already, the most kept",
+                raw_msg,
+            )
         self.early[index] = Early(entry, cp, note, self._clock_ms())
         return entry
+
+    def early_ahead(self) -> int:
+        """Early FLASH entries held ahead of the entries held (verified, pinned key)."""
+        have = self.have
+        return sum(1 for index in self.early if index >= have)
 
 
 def _prev_of(raw: bytes) -> bytes:

@@ -15,8 +15,11 @@ log = logging.getLogger("hotline.peering")
 
 
 class Evidence:
-    def __init__(self, store: Store, clock_ms: Clock, recorder: Recorder) -> None:
+    def __init__(
+        self, store: Store, clock_ms: Clock, recorder: Recorder, keep_bytes: int = 64 * 1024
+    ) -> None:
         self._store = store
+        self._keep = keep_bytes  # of refused input, its first bytes kept (and its size, digest)
         self._clock_ms = clock_ms
         self._recorder = recorder
         self.refusals: dict[str, int] = {}  # peer input refused since start, by reason
@@ -24,15 +27,19 @@ class Evidence:
         self._lock = asyncio.Lock()
 
     async def refused(self, exc: Refusal) -> None:
-        """Keep what the peer sent that failed verification, and raise the alarm. The same
-        bytes refused again for the same reason (a peer retrying) are stored once."""
+        """Keep what the peer sent that failed verification (its first ``keep_bytes``, its
+        size and SHA-256), and raise the alarm. The same bytes refused again for the same reason
+        (a peer retrying) are stored once."""
         self.refusals[exc.reason] = self.refusals.get(exc.reason, 0) + 1
-        digest = hashlib.sha256(exc.reason.encode() + b"\n" + exc.raw).digest()
+        record = EvidenceRecord.of(
+            self._clock_ms(), "peer", exc.reason, exc.detail, exc.raw, self._keep
+        )
+        assert record.sha256 is not None
+        digest = hashlib.sha256(exc.reason.encode() + b"\n" + record.sha256).digest()
         async with self._lock:
             ident = self._kept.get(digest)
             repeated = ident is not None
             if ident is None:
-                record = EvidenceRecord(self._clock_ms(), "peer", exc.reason, exc.detail, exc.raw)
                 try:
                     ident = await self._store.add_evidence(record)
                     self._kept[digest] = ident

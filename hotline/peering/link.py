@@ -117,6 +117,7 @@ class LinkParts:
     clock_ms: Clock
     run_interval: float = 0.0
     heartbeat: float = 60.0
+    max_early: int = 64  # FLASH entries pushed ahead of the last receipt, at most
 
 
 class Link:
@@ -147,6 +148,7 @@ class Link:
             self._send_now,
             parts.run_interval,
             parts.heartbeat,
+            parts.max_early,
         )
         self.peer_size = 0  # the peer's own feed size, as it last said or sent
         self.since_ms = parts.clock_ms()

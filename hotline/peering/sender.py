@@ -49,6 +49,7 @@ class Sender:
         send_urgent: Callable[[str], None],
         run_interval: float = 0.0,
         heartbeat: float = 60.0,
+        max_early: int = 64,
     ) -> None:
         self.feed = feed
         self.witness = witness
@@ -61,6 +62,9 @@ class Sender:
         self._wake = asyncio.Event()
         self._flash: list[int] = []
         self._flashed: set[int] = set()
+        # FLASH entries pushed ahead of the last receipt, at most (the peer holds no more: a
+        # FLASH beyond goes in its place in the feed)
+        self._max_early = max_early
         self._run_interval = run_interval
         self._heartbeat = heartbeat  # seconds without a checkpoint sent before one is offered
         self._last_checkpoint = 0.0  # loop time a checkpoint last went to the peer
@@ -171,6 +175,10 @@ class Sender:
         """Take the first queued FLASH index off the queue and send it, unless sent already."""
         self._flash.pop(0)
         if index not in self._flashed:
+            cosigned = self.peer_cosigned
+            ahead = sum(1 for i in self._flashed if i >= cosigned)
+            if index >= cosigned and ahead >= self._max_early:
+                return  # the peer holds no more early: it goes in order
             self._flashed.add(index)
             self._send_flash(index, raw)
 
@@ -242,4 +250,5 @@ class Sender:
             raise Refusal(exc.code, str(exc), raw_msg) from exc
         await self.feed.add_cosignature(size, sig, timestamp)
         self.peer_cosigned = max(self.peer_cosigned, size)
+        self._flashed = {i for i in self._flashed if i >= self.peer_cosigned}
         self._wake.set()  # room for another run

@@ -1,6 +1,6 @@
 """One interface over both ends of a WebSocket: the listener's (Starlette) and the dialer's
 (``websockets`` client). Frames are JSON text of at most ``max_bytes``; a bigger one is refused
-(its first :data:`EVIDENCE_BYTES` kept as evidence).
+(kept as evidence, cut as all evidence is: :class:`~hotline.peering.evidence.Evidence`).
 
 ``congested()`` says whether a send now might wait for the peer to read (the socket's buffers
 are full): the sequencer sends a FLASH on at once only when it would not, so that a peer that
@@ -30,8 +30,6 @@ from ..errors import (
     UnknownPeer,
 )
 from ..wsserver import WRITABLE
-
-EVIDENCE_BYTES = 64 * 1024
 
 # close codes: 1xxx from RFC 6455, 4xxx private to the link (HTTP status + 4000 where one fits)
 CLOSE_GOING_AWAY = 1001  # the node is stopping
@@ -135,8 +133,9 @@ class ClientTransport:
 
 
 def _checked(text: str, max_bytes: int) -> str:
-    size = len(text.encode())
-    if size > max_bytes:
-        raw = text.encode()[:EVIDENCE_BYTES]
-        raise Refusal("message_too_large", f"a {size}-byte message, at most {max_bytes}", raw)
+    if len(text) > max_bytes // 4:  # a str of n characters is n to 4n bytes of UTF-8
+        raw = text.encode()
+        if len(raw) > max_bytes:
+            detail = f"a {len(raw)}-byte message, at most {max_bytes}"
+            raise Refusal("message_too_large", detail, raw)
     return text

@@ -13,6 +13,7 @@ another state, :class:`~hotline.errors.StoreConflict` (both in :mod:`hotline.err
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -63,12 +64,35 @@ class UserRecord:
 
 @dataclass(frozen=True, slots=True)
 class EvidenceRecord:
+    """Refused input. ``raw`` is what is kept of it: its first bytes (at most
+    ``limits.evidence_bytes``); ``size`` and ``sha256`` are those of the whole input. A record
+    stored before they were kept has None for both, and ``raw`` is then the whole input as
+    kept (:attr:`whole_size`, :attr:`whole_sha256` answer for either)."""
+
     time_ms: int
     source: str  # e.g. "peer", "client"
     reason: str  # a stable error code
     detail: str  # human-readable, with expected/found where known
-    raw: bytes  # the refused bytes as received
+    raw: bytes  # the refused bytes as received: the first ``size`` of them at most
     id: int = 0  # assigned by the store
+    size: int | None = None  # bytes in the whole refused input
+    sha256: bytes | None = None  # SHA-256 of the whole refused input
+
+    @classmethod
+    def of(
+        cls, time_ms: int, source: str, reason: str, detail: str, data: bytes, keep: int
+    ) -> EvidenceRecord:
+        """The record of refused ``data``: its first ``keep`` bytes, its length and digest."""
+        digest = hashlib.sha256(data).digest()
+        return cls(time_ms, source, reason, detail, data[:keep], 0, len(data), digest)
+
+    @property
+    def whole_size(self) -> int:
+        return len(self.raw) if self.size is None else self.size
+
+    @property
+    def whole_sha256(self) -> bytes:
+        return hashlib.sha256(self.raw).digest() if self.sha256 is None else self.sha256
 
 
 class Store(Protocol):
@@ -188,7 +212,7 @@ class Store(Protocol):
         ...
 
     async def list_evidence(self) -> list[EvidenceRecord]:
-        """All evidence, ascending by id, ``raw`` exactly as given."""
+        """All evidence, ascending by id, ``raw``, ``size`` and ``sha256`` exactly as given."""
         ...
 
     # small durable key/value for node bookkeeping

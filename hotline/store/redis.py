@@ -343,7 +343,9 @@ class RedisStore:
     # --- evidence and meta ---
 
     async def add_evidence(self, record: EvidenceRecord) -> int:
-        head = [record.time_ms, record.source, record.reason, record.detail]
+        head: list[object] = [record.time_ms, record.source, record.reason, record.detail]
+        if record.size is not None and record.sha256 is not None:
+            head += [record.size, record.sha256.hex()]
         item = json.dumps(head).encode() + b"\n" + record.raw
         return await self._do(self._r.rpush(self._k("evidence"), item))
 
@@ -352,8 +354,10 @@ class RedisStore:
         records = []
         for i, item in enumerate(items, start=1):
             head, _, raw = _b(item).partition(b"\n")
-            time_ms, source, reason, detail = json.loads(head)
-            records.append(EvidenceRecord(time_ms, source, reason, detail, raw, i))
+            # [time, source, reason, detail] (kept whole), then [size, sha256 hex] when cut
+            time_ms, source, reason, detail, *whole = json.loads(head)
+            size, digest = (whole[0], bytes.fromhex(whole[1])) if whole else (None, None)
+            records.append(EvidenceRecord(time_ms, source, reason, detail, raw, i, size, digest))
         return records
 
     async def get_meta(self, key: str) -> str | None:

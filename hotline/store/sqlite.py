@@ -360,9 +360,17 @@ class SqliteStore:
     async def add_evidence(self, record: EvidenceRecord) -> int:
         def tx(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
-                "INSERT INTO evidence (time_ms, source, reason, detail, raw)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (record.time_ms, record.source, record.reason, record.detail, record.raw),
+                "INSERT INTO evidence (time_ms, source, reason, detail, raw, size, sha256)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.time_ms,
+                    record.source,
+                    record.reason,
+                    record.detail,
+                    record.raw,
+                    record.size,
+                    record.sha256,
+                ),
             )
             assert cur.lastrowid is not None
             return cur.lastrowid
@@ -370,10 +378,13 @@ class SqliteStore:
         return await self._write(tx)
 
     async def list_evidence(self) -> list[EvidenceRecord]:
-        sql = "SELECT time_ms, source, reason, detail, raw, id FROM evidence ORDER BY id"
+        sql = (
+            "SELECT time_ms, source, reason, detail, raw, id, size, sha256 FROM evidence"
+            " ORDER BY id"
+        )
         return [
-            EvidenceRecord(t, s, r, d, bytes(raw), i)
-            for t, s, r, d, raw, i in await self._query(sql)
+            EvidenceRecord(t, s, r, d, bytes(raw), i, n, None if h is None else bytes(h))
+            for t, s, r, d, raw, i, n, h in await self._query(sql)
         ]
 
     async def get_meta(self, key: str) -> str | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SCHEMA = """
 CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE feeds (origin TEXT PRIMARY KEY, size INTEGER NOT NULL);
@@ -36,7 +36,7 @@ CREATE TABLE users (
     created_ms INTEGER NOT NULL, revoked_ms INTEGER, nation TEXT, unit TEXT);
 CREATE TABLE evidence (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, source TEXT NOT NULL,
-    reason TEXT NOT NULL, detail TEXT NOT NULL, raw BLOB NOT NULL);
+    reason TEXT NOT NULL, detail TEXT NOT NULL, raw BLOB NOT NULL, size INTEGER, sha256 BLOB);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 # What takes a store of version N to version N + 1, in one transaction with the version's update.
@@ -47,6 +47,8 @@ _UPGRADES = {
     " timestamp INTEGER NOT NULL, line TEXT NOT NULL, received_ms INTEGER NOT NULL,"
     " PRIMARY KEY (origin, witness, timestamp),"
     " FOREIGN KEY (origin, size) REFERENCES checkpoints (origin, size));",
+    # evidence keeps the first bytes of refused input, its length and digest (NULL: kept whole)
+    3: "ALTER TABLE evidence ADD COLUMN size INTEGER; ALTER TABLE evidence ADD COLUMN sha256 BLOB;",
 }
 
 

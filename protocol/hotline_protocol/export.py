@@ -9,6 +9,7 @@ listed with its JSON path; a side with any problem is left out (its checks are t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -54,11 +55,27 @@ class SideData:
 
 @dataclass(frozen=True, slots=True)
 class EvidenceData:
+    """A refused input: ``raw`` is what was kept of it (its first bytes), ``size`` and
+    ``sha256`` are the whole input's (an older export without them kept it whole)."""
+
     time: int
     source: str
     reason: str
     detail: str
     raw: bytes
+    size: int = -1  # -1: len(raw)
+    sha256: bytes = b""  # b"": SHA-256 of raw
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            object.__setattr__(self, "size", len(self.raw))
+        if not self.sha256:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.raw).digest())
+
+    @property
+    def whole(self) -> bool:
+        """Whether every byte of the refused input was kept."""
+        return len(self.raw) == self.size
 
 
 @dataclass
@@ -269,5 +286,31 @@ def _load_evidence(doc: dict[str, Any], shape: Shape) -> list[EvidenceData] | No
             continue
         assert time is not None and source is not None and reason is not None
         assert detail is not None and raw is not None
-        out.append(EvidenceData(time, source, reason, detail, raw))
+        whole = _evidence_whole(rec, raw, shape, path)
+        if whole is not None:
+            out.append(EvidenceData(time, source, reason, detail, raw, *whole))
     return out if len(shape.problems) == before else None
+
+
+def _evidence_whole(
+    rec: dict[str, Any], raw: bytes, shape: Shape, path: str
+) -> tuple[int, bytes] | None:
+    """The whole input's ``size`` and ``sha256`` a record states, checked against the bytes
+    kept; a record without either (an older export) kept the input whole."""
+    if "size" not in rec and "sha256" not in rec:
+        return len(raw), hashlib.sha256(raw).digest()
+    size = shape.get(rec, "size", int, path)
+    digest_b64 = shape.get(rec, "sha256", str, path)
+    digest = b64decode_strict(digest_b64) if digest_b64 is not None else None
+    if digest_b64 is not None and (digest is None or len(digest) != 32):
+        shape.fail(f"{path}.sha256: expected the canonical base64 of 32 bytes")
+        return None
+    if size is None or digest is None:
+        return None
+    if len(raw) > size:
+        shape.fail(f"{path}.raw: {len(raw)} bytes kept of an input of {size}")
+        return None
+    if len(raw) == size and hashlib.sha256(raw).digest() != digest:
+        shape.fail(f"{path}.sha256: not the SHA-256 of raw, which is the whole input")
+        return None
+    return size, digest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 from typing import Any
@@ -111,6 +112,8 @@ async def test_the_export_holds_every_entry_checkpoint_and_evidence(
             "reason": "bad_signature",
             "detail": "checkpoint 7",
             "raw": base64.b64encode(b"\x00raw\xff").decode(),
+            "size": 5,  # kept whole: its own size and digest
+            "sha256": base64.b64encode(hashlib.sha256(b"\x00raw\xff").digest()).decode(),
         }
     ]
     report = verify_export(json.dumps(doc).encode(), audit_node.cards())

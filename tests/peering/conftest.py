@@ -259,10 +259,11 @@ class Nodes:
         return alpha, bravo
 
     async def facing(
-        self, fake: FakePeer, side: str = "bravo", store: str | None = None
+        self, fake: FakePeer, side: str = "bravo", store: str | None = None, **overrides: Any
     ) -> LiveNode:
-        """A node that pins ``fake`` as its peer and does not dial it."""
-        return await self.start(self.prepare(side, store=store), fake.card())
+        """A node that pins ``fake`` as its peer and does not dial it (``overrides`` replace
+        settings, as :meth:`start`)."""
+        return await self.start(self.prepare(side, store=store), fake.card(), **overrides)
 
     def events(self, live: LiveNode) -> EventLog:
         log = EventLog(live.node)

@@ -7,6 +7,7 @@ pragmas, Redis's durability settings and its server going away.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import re
@@ -423,6 +424,26 @@ async def test_evidence_gets_increasing_ids_and_raw_bytes_stay_intact(store: Sto
     ]
 
 
+async def test_evidence_keeps_the_size_and_digest_of_the_whole_input(store: Store) -> None:
+    """A record of a large input keeps its first bytes, the whole's length and SHA-256."""
+    data = bytes(range(256)) * 1024
+    record = EvidenceRecord.of(7, "peer", "too_many_entries", "d", data, 1000)
+    assert (record.raw, record.size) == (data[:1000], len(data))
+    ident = await store.add_evidence(record)
+    [held] = await store.list_evidence()
+    assert held == EvidenceRecord(
+        7,
+        "peer",
+        "too_many_entries",
+        "d",
+        data[:1000],
+        ident,
+        len(data),
+        hashlib.sha256(data).digest(),
+    )
+    assert (held.whole_size, held.whole_sha256) == (len(data), hashlib.sha256(data).digest())
+
+
 async def test_meta_values_are_set_and_replaced(store: Store) -> None:
     assert await store.get_meta("peer.size") is None
     await store.set_meta("peer.size", "3")
@@ -767,6 +788,10 @@ async def test_a_store_of_schema_1_is_upgraded_and_keeps_its_data(tmp_path: Path
         " token_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL, revoked_ms INTEGER);"
         "INSERT INTO store_info VALUES ('schema_version', '1');"
         "INSERT INTO users VALUES ('old', 'operator', 'h-old', 5, NULL);"
+        "CREATE TABLE evidence (id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,"
+        " source TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL, raw BLOB NOT NULL);"
+        "INSERT INTO evidence (time_ms, source, reason, detail, raw)"
+        " VALUES (3, 'peer', 'gap', 'd', x'00ff');"
     )
     new = SqliteStore(f"sqlite:///{tmp_path / 'new.db'}")
     await new.open()  # the rest of the schema, as version 1 had it (no heartbeats)
@@ -775,7 +800,7 @@ async def test_a_store_of_schema_1_is_upgraded_and_keeps_its_data(tmp_path: Path
         conn.executescript(schema_1)
         for (sql,) in fresh.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'table'"
-            " AND name NOT IN ('store_info', 'users', 'heartbeats', 'sqlite_sequence')"
+            " AND name NOT IN ('store_info', 'users', 'heartbeats', 'evidence', 'sqlite_sequence')"
         ):
             conn.execute(sql)
     fresh.close()
@@ -786,6 +811,9 @@ async def test_a_store_of_schema_1_is_upgraded_and_keeps_its_data(tmp_path: Path
         assert await store.get_user("old") == UserRecord("old", "operator", "h-old", 5)
         await store.add_user(UserRecord("new", "operator", "h-new", 6, nation="XAB", unit="U"))
         assert await store.heartbeats("a") == []
+        [old] = await store.list_evidence()  # kept whole before evidence was cut
+        assert old == EvidenceRecord(3, "peer", "gap", "d", b"\x00\xff", 1)
+        assert (old.whole_size, old.whole_sha256) == (2, hashlib.sha256(b"\x00\xff").digest())
         assert (await store.get_user("new")) == UserRecord(
             "new", "operator", "h-new", 6, nation="XAB", unit="U"
         )
@@ -795,3 +823,16 @@ async def test_a_store_of_schema_1_is_upgraded_and_keeps_its_data(tmp_path: Path
         version = conn.execute("SELECT value FROM store_info").fetchone()[0]
     conn.close()
     assert version == str(SCHEMA_VERSION)
+
+
+async def test_redis_reads_evidence_kept_whole_before_it_was_cut(redis_server: RedisServer) -> None:
+    """An evidence item written before its head held the size and digest reads as kept whole."""
+    store = RedisStore(redis_server.url, key_prefix="old-evidence:")
+    await store.open()
+    try:
+        await store._r.rpush(store._k("evidence"), b'[3, "peer", "gap", "d"]\n\x00\xff')
+        [old] = await store.list_evidence()
+        assert old == EvidenceRecord(3, "peer", "gap", "d", b"\x00\xff", 1)
+        assert old.whole_size == 2
+    finally:
+        await store.close()

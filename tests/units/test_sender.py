@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Collection
 from typing import Any
 
 import pytest
@@ -23,7 +24,9 @@ from tests.helpers.fake_peer import FakePeer
 from .conftest import Parts
 
 
-async def own_feed_with(parts: Parts, notices: int, flash_at: int | None = None) -> OwnFeed:
+async def own_feed_with(
+    parts: Parts, notices: int, flash_at: int | None = None, flashes: Collection[int] = ()
+) -> OwnFeed:
     """Alpha's own feed with ``notices`` entries appended by a real sequencer."""
     feed = OwnFeed(
         parts.alpha.side,
@@ -48,7 +51,8 @@ async def own_feed_with(parts: Parts, notices: int, flash_at: int | None = None)
     try:
         async with asyncio.timeout(5):
             for i in range(notices):
-                notice = author.distress() if i == flash_at else author.notice(f"notice {i}")
+                flash = i == flash_at or i in flashes
+                notice = author.distress() if flash else author.notice(f"notice {i}")
                 author.append(notice)
                 await sequencer.append(notice)
     finally:
@@ -105,6 +109,22 @@ async def test_a_flash_beyond_the_peer_size_is_pushed_first(parts: Parts) -> Non
     sender.start_from(0, 0)
     await run_until(sender, lambda: bool(sent.urgent))
     assert [m["type"] for m in sent.urgent] == ["flash"] and sent.urgent[0]["index"] == 3
+
+
+async def test_no_more_flash_is_pushed_ahead_of_the_last_receipt_than_the_peer_holds(
+    parts: Parts,
+) -> None:
+    """Beyond ``max_early`` FLASH entries pushed ahead of the peer's last receipt, a FLASH goes
+    in its place in the feed (the peer would refuse it: ``too_many_early_flash``)."""
+    feed = await own_feed_with(parts, 8, flashes={2, 4, 5, 7})
+    sent = Sent()
+    witness = CosignatureVerifier.from_vkey(parts.bravo.witness.vkey)
+    sender = Sender(feed, witness, sent.send, sent.send_urgent, max_early=2)
+    sender.start_from(0, 0)
+    await run_until(sender, lambda: any(m["type"] == "checkpoint" for m in sent.bulk))
+    assert [m["index"] for m in sent.urgent] == [2, 4]
+    entries = [m for m in sent.bulk if m["type"] == "entries"]
+    assert sum(len(m["entries"]) for m in entries) == 8  # every entry in order, 5 and 7 too
 
 
 async def test_a_receipt_is_verified_kept_and_recorded_as_delivered(parts: Parts) -> None:

@@ -343,6 +343,8 @@ class Dispute:
                         "reason": rec.reason,
                         "detail": rec.detail,
                         "bytes": len(rec.raw),
+                        "size": rec.size,
+                        "sha256": rec.sha256.hex(),
                     }
                 )
         return sorted(out, key=lambda e: (e["time"], e["export"]))

@@ -249,8 +249,14 @@ def evidence_sentence(e: dict[str, Any]) -> str:
     t = Stamps()
     return (
         f"{t(e['time'])}, {e['export']}'s node refused input from {e['source']}: "
-        f"{e['reason']}: {e['detail']} ({e['bytes']} bytes kept)"
+        f"{e['reason']}: {e['detail']} ({_kept(e)})"
     )
+
+
+def _kept(e: dict[str, Any]) -> str:
+    if e.get("size", e["bytes"]) == e["bytes"]:
+        return f"{e['bytes']} bytes kept"
+    return f"{e['bytes']} of {e['size']} bytes kept, SHA-256 {e['sha256']}"
 
 
 def disagreement_text(d: dict[str, Any]) -> str:

@@ -144,12 +144,17 @@ def _evidence_check(evidence: list[EvidenceData] | None) -> Check:
     reasons = Counter(e.reason for e in evidence)
     by_reason = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
     details = tuple(
-        f"{when(e.time)} from {e.source}: {e.reason}: {e.detail} ({len(e.raw)} bytes kept)"
-        for e in evidence
+        f"{when(e.time)} from {e.source}: {e.reason}: {e.detail} ({_kept(e)})" for e in evidence
     )
     return Check(
         "evidence", None, "INFO", f"{count(len(evidence), 'refused input')}: {by_reason}", details
     )
+
+
+def _kept(e: EvidenceData) -> str:
+    if e.whole:
+        return f"{len(e.raw)} bytes kept"
+    return f"{len(e.raw)} of {e.size} bytes kept, SHA-256 {e.sha256.hex()}"
 
 
 def _summary(feed: Feed) -> SideSummary:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import os
 import subprocess
@@ -616,3 +617,50 @@ def test_a_distress_ref_or_regarding_that_names_no_entry_fails_references() -> N
     assert [p.split(":")[0] for p in alpha_problems] == ["entry 2 (regarding)"]
     bravo_problems = report.check("references", "bravo").details
     assert [p.split(":")[0] for p in bravo_problems] == ["entry 0 (distress)"]
+
+
+def test_evidence_cut_to_its_first_bytes_states_the_whole_size_and_digest(
+    two_sides: TwoSides,
+) -> None:
+    """A record keeps the first bytes of a large refused input with the whole's length and
+    SHA-256; a record without them (an older export) kept the input whole."""
+    whole = b'{"type": "entries", "start": 9, "entries": ["' + b"A" * 100_000 + b'"]}'
+    doc = copy.deepcopy(two_sides.export())
+    [old] = doc["evidence"]
+    cut = dict(old, raw=base64.b64encode(whole[:1024]).decode(), size=len(whole))
+    cut["sha256"] = base64.b64encode(hashlib.sha256(whole).digest()).decode()
+    doc["evidence"].append(cut)
+
+    report = verify(doc, two_sides.cards())
+
+    assert report.check("format").status == "PASS", report.render()
+    assert "2 refused inputs" in report.check("evidence").summary
+    described = details(report, "evidence")
+    assert "31 bytes kept" in described
+    assert f"1024 of {len(whole)} bytes kept, SHA-256 {hashlib.sha256(whole).hexdigest()}" in (
+        described
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            lambda r: r.update(size=3, sha256=b64(bytes(32))),
+            "evidence[0].raw: 31 bytes kept of an input of 3",
+        ),
+        (lambda r: r.update(size=31, sha256=b64(bytes(32))), "not the SHA-256 of raw"),
+        (lambda r: r.update(size=99, sha256="AAAA"), "canonical base64 of 32 bytes"),
+        (lambda r: r.update(sha256=b64(bytes(32))), "evidence[0].size: missing"),
+    ],
+)
+def test_evidence_whose_size_or_digest_disagrees_with_its_bytes_fails_format(
+    two_sides: TwoSides, change: Any, problem: str
+) -> None:
+    doc = copy.deepcopy(two_sides.export())
+    change(doc["evidence"][0])
+
+    report = verify(doc, two_sides.cards())
+
+    assert report.check("format").status == "FAIL"
+    assert problem in details(report, "format")

@@ -1,0 +1,121 @@
+"""Limits a peer hits before the node does: evidence of refused input is cut to its first bytes
+(with the length and SHA-256 of the whole), and early FLASH entries held per peer are bounded.
+A fake peer, authenticated with the pinned key, sends the input over a real socket."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import httpx
+
+from hotline.settings import Limits
+from tests.helpers.fake_peer import FakeLink, FakePeer, b64
+
+from .conftest import LiveNode, Nodes
+from .test_refusals import BASE, deliver, snapshot
+
+
+async def facing(nodes: Nodes, **limits: int) -> tuple[FakePeer, LiveNode, FakeLink]:
+    fake = FakePeer()
+    bravo = await nodes.facing(fake, limits=Limits(**limits))
+    fake.append_many(BASE)
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
+    assert (await deliver(link, fake, 0, 0))["size"] == BASE
+    return fake, bravo, link
+
+
+async def test_evidence_of_a_large_run_keeps_its_first_bytes_size_and_digest(
+    nodes: Nodes,
+) -> None:
+    """A refused run of entries is kept as its first ``limits.evidence_bytes``, the length and
+    the SHA-256 of the whole (the checkpoint message, then every entry it covered)."""
+    fake, bravo, link = await facing(nodes, evidence_bytes=1024)
+    before = await snapshot(bravo)
+    fake.append_many(20)
+    raws = [e.raw for e in fake.entries[BASE:]]
+    await link.send_entries(BASE, raws)
+    message = json.dumps(
+        {
+            "type": "checkpoint",
+            "note": fake.sign(root=bytes(32)).decode(),
+            "old": BASE,
+            "proof": [b64(bytes(32))],
+        },
+        separators=(",", ":"),
+    )
+    await link.send_raw(message)
+    assert (await link.expect("refused"))["reason"] == "root_mismatch"
+
+    whole = message.encode() + b"\n" + b"\n".join(raws)
+    assert len(whole) > 4 * 1024
+    [record] = await bravo.evidence()
+    assert base64.b64decode(record["raw"]) == whole[:1024]
+    assert record["size"] == len(whole)
+    assert record["sha256"] == base64.b64encode(hashlib.sha256(whole).digest()).decode()
+    [listed] = (await bravo.get("/v1/audit/evidence"))["evidence"]
+    assert (listed["size"], listed["sha256"]) == (record["size"], record["sha256"])
+    assert await snapshot(bravo) == before
+
+
+async def send_flash(link: FakeLink, fake: FakePeer, index: int) -> None:
+    tree = fake.tree()
+    await link.send(
+        "flash",
+        index=index,
+        entry=b64(fake.entries[index].raw),
+        note=fake.sign().decode(),
+        proof=[b64(h) for h in tree.inclusion_proof(index, tree.size)],
+    )
+
+
+async def test_early_flash_entries_beyond_the_bound_are_refused_and_never_shown(
+    nodes: Nodes,
+) -> None:
+    """With ``limits.early_flash_max`` FLASH entries held ahead of the backlog, one more is
+    refused with evidence: it is not held, not served, raises no flash alarm. When the ordered
+    entries arrive, the early ones are forgotten."""
+    fake, bravo, link = await facing(nodes, early_flash_max=2)
+    events = nodes.events(bravo)
+    replica = bravo.node.replica
+    assert replica is not None
+    fake.append_many(2)  # the backlog, then three FLASH entries
+    for _ in range(3):
+        fake.append(fake.distress())
+    first, second, third = BASE + 2, BASE + 3, BASE + 4
+    for index in (first, second):
+        await send_flash(link, fake, index)
+        await events.wait_for("alarm", reason="flash", index=index)
+    await send_flash(link, fake, first)  # the same one again counts once
+    before = await snapshot(bravo)
+    evidence_before = await bravo.evidence()
+
+    await send_flash(link, fake, third)
+
+    refused = await link.expect("refused")
+    assert refused["reason"] == "too_many_early_flash", refused
+    assert await link.closed() == (4422, "too_many_early_flash")
+    await events.wait_for("alarm", reason="refused", code="too_many_early_flash")
+    [record] = [e for e in await bravo.evidence() if e not in evidence_before]
+    assert record["reason"] == "too_many_early_flash"
+    assert sorted(replica.early) == [first, second]
+    assert await snapshot(bravo) == before
+    assert not events.of("alarm", reason="flash", index=third)
+    assert not events.of("flash", index=third)
+    async with httpx.AsyncClient(timeout=20) as client:
+        for index, status in ((first, 200), (third, 404)):
+            r = await client.get(
+                f"{bravo.http}/v1/notices/alpha/{index}", headers=bravo.headers("auditor")
+            )
+            assert r.status_code == status, r.text
+
+    # the ordered entries arrive: every early entry is forgotten, all are held in order
+    link = await fake.connect(
+        bravo.peer_ws,
+        bravo.prepared.keys.log.vkey,
+        status={"size": fake.size, "have": 0, "cosigned": 0},
+    )
+    assert (await deliver(link, fake, BASE, BASE))["size"] == fake.size
+    assert replica.early == {}
+    assert bravo.size("alpha") == fake.size
