@@ -78,15 +78,16 @@ class PeerManager:
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._dial_task is not None:
-            await cancel_all([self._dial_task])
         link = self.link
-        if link is not None:
+        if link is not None:  # closed first, so that the peer hears why (also a link dialed here)
+            self.last_error = "this node is stopping"  # the reason "peer link down" gives
             await link.t.close(CLOSE_GOING_AWAY, "node stopping")
             try:
                 await asyncio.wait_for(link.done.wait(), REPLACE_SECONDS)
             except TimeoutError:
                 log.warning("peer link: did not end in time at stop")
+        if self._dial_task is not None:
+            await cancel_all([self._dial_task])
 
     def state(self) -> LinkState:
         link = self.link
@@ -223,7 +224,7 @@ class PeerManager:
         except LinkError as exc:
             await self._fail(transport, exc, link)
         except Closed as exc:
-            if self.link is link:  # not when a successor replaced it
+            if self.link is link and not self._stopping:  # not when a successor replaced it
                 self.last_error = f"closed: {exc}"
         finally:
             if self.link is link:
