@@ -5,6 +5,8 @@ Exit codes, for every command:
     0   done
     1   the node could not be reached or failed (a retry may help), or an export did not verify
     2   bad input: usage, configuration, key files, store, or a request the node refused
+    4   serve: the node's URL is https but it has no certificate
+    5   serve: the node listens on loopback while its URL names another host
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from ..errors import HotlineError
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_NO_CERTIFICATE = 4  # serve: an https URL without [server] tls_cert
+EXIT_LOOPBACK = 5  # serve: listening on loopback while the URL names another host
 
 
 class CliError(HotlineError):

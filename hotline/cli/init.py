@@ -18,6 +18,11 @@ Create a node directory: the log and witness keys (keys/, owner-only), {CONFIG_N
 example:
   hotline init alpha --side alpha --origin hotline.example/alpha \\
       --unit "CAOC-A Current Operations" --nation XAB --port 8400
+
+with TLS (a certificate from 'hotline tls cert', for the URL's host):
+  hotline init alpha --side alpha --origin hotline.example/alpha \\
+      --host 0.0.0.0 --port 8400 --url https://alpha.example:8400 \\
+      --tls-cert alpha/tls/cert.pem --tls-key alpha/tls/key.pem
 """
 
 
@@ -57,6 +62,13 @@ def add_parser(subparsers: Any) -> None:
         default=DEFAULT_PORT,
         help=f"listen port (default: {DEFAULT_PORT})",
     )
+    p.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="FILE",
+        help="the node's TLS certificate (PEM; see 'hotline tls cert'): serve https",
+    )
+    p.add_argument("--tls-key", type=Path, metavar="FILE", help="the certificate's key (PEM)")
     p.set_defaults(func=run)
 
 
@@ -72,10 +84,20 @@ def run(args: argparse.Namespace) -> int:
         store=args.store,
         host=args.host,
         port=args.port,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
     print(f"node {settings.side} ({settings.origin}) created in {directory}")
     print(f"  keys:   {directory / settings.log_key}, {directory / settings.witness_key}")
     print(f"  config: {directory / CONFIG_NAME}")
+    if settings.server.tls_cert:
+        cert, key = settings.server.tls_cert, settings.server.tls_key
+        print(f"  tls:    {settings.path(cert)}, {settings.path(key)}")
     print(f"  card:   {directory / CARD_NAME}  (fingerprint {card.fingerprint()})")
+    if settings.url.startswith("https:") and not settings.server.tls_cert:
+        print(
+            "note: the URL is https but the node has no certificate (--tls-cert, --tls-key): "
+            "hotline serve refuses to start until [server] tls_cert and tls_key are set"
+        )
     print(f"next: hotline users add {directory} NAME --role operator; hotline serve {directory}")
     return 0

@@ -15,7 +15,7 @@ from hotline_protocol.errors import ProtocolError
 
 from ..errors import ConfigError, Conflict, Invalid, StoreError
 from ..provision.errors import ProvisionError
-from . import audit, demo, init, pair, send, serve, users
+from . import audit, demo, init, pair, send, serve, tls, users
 from .common import EXIT_USAGE, CliError, Parser
 
 DESCRIPTION = """\
@@ -40,7 +40,7 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version="hotline 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (init, pair, serve, users, send, audit, demo):
+    for module in (tls, init, pair, serve, users, send, audit, demo):
         module.add_parser(sub)
     return parser
 

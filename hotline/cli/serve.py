@@ -3,7 +3,9 @@
 Start-up checks everything that can be wrong before the node listens, and fails with one line
 (exit 2): the configuration, both key files, the TLS files, the listen address, and the store
 (opened by the node's start before uvicorn serves; a Redis that is unreachable or not durable
-is refused there).
+is refused there). Two set-ups the other side could not use have exit codes of their own: an
+https URL without a certificate (4), and a node listening on loopback only while its URL names
+another host (5; ``--allow-loopback`` when a proxy on the machine forwards to it).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import signal
 import socket
@@ -19,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from fastapi import FastAPI
@@ -32,7 +36,7 @@ from ..peering.manager import MAX_FRAME as PEER_MAX_FRAME
 from ..settings import Settings, load_settings
 from ..store import open_store
 from ..wsserver import CoalescingWebSocketProtocol
-from .common import CliError, add_command, add_dir
+from .common import EXIT_LOOPBACK, EXIT_NO_CERTIFICATE, CliError, add_command, add_dir
 from .init import port_number
 
 log = logging.getLogger("hotline.serve")
@@ -42,6 +46,11 @@ GRACEFUL_SECONDS = 10
 DESCRIPTION = """\
 Run the node: REST and WebSocket API (and the console) on the configured address, with TLS when
 server.tls_cert and server.tls_key are set. SIGTERM or Ctrl-C stops it cleanly.
+
+It refuses to start (one line on stderr) when something is wrong: exit 2 for the configuration,
+keys, TLS files, address or store; 4 when its url is https but it has no certificate; 5 when it
+listens on loopback only (127.0.0.1, ::1, localhost) while its url names another host, which the
+other side could then not reach (--allow-loopback: a proxy on this machine forwards to it).
 
 example:
   hotline serve alpha --port 8400
@@ -53,6 +62,11 @@ def add_parser(subparsers: Any) -> None:
     add_dir(p)
     p.add_argument("--host", help="listen address (default: server.host, 127.0.0.1)")
     p.add_argument("--port", type=port_number, help="listen port (default: server.port)")
+    p.add_argument(
+        "--allow-loopback",
+        action="store_true",
+        help="listen on loopback even though the url names another host (behind a local proxy)",
+    )
     p.set_defaults(func=run)
 
 
@@ -92,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         server_overrides["port"] = args.port
     overrides = {"server": server_overrides} if server_overrides else {}
     settings = load_settings(args.dir, **overrides)
+    check_reachable(settings, allow_loopback=args.allow_loopback)
     configure_logging(settings.log_level)
     keys = load_keys(settings)
     store = open_store(
@@ -109,6 +124,44 @@ def run(args: argparse.Namespace) -> int:
         r.run(_serve(app, server, sock, settings))
     log.info("node %s stopped", settings.side)
     return 0
+
+
+def check_reachable(settings: Settings, *, allow_loopback: bool = False) -> None:
+    """Refuse a node the other side could not use as its url says: https without a certificate
+    (exit 4), or listening on loopback while the url names another host (exit 5, unless
+    ``allow_loopback``)."""
+    if not settings.url:
+        return
+    url = urlsplit(settings.url)
+    if url.scheme == "https" and not settings.server.tls_cert:
+        raise CliError(
+            f"the node's url {settings.url} is https but it has no certificate: set "
+            "[server] tls_cert and tls_key (hotline tls cert; hotline init --tls-cert --tls-key)",
+            EXIT_NO_CERTIFICATE,
+        )
+    listen = settings.server.host
+    if url.hostname and is_loopback(listen) and not is_loopback(url.hostname):
+        if allow_loopback:
+            return
+        raise CliError(
+            f"the node listens on {listen} (loopback only) but its url {settings.url} names "
+            f"{url.hostname}, which the other side cannot reach there: listen on its address "
+            "(--host or [server] host), or pass --allow-loopback if a proxy on this machine "
+            "forwards to it",
+            EXIT_LOOPBACK,
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an IP address) is this machine's loopback: ``localhost``,
+    a name under it, or a loopback address. Other names are not resolved."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:

@@ -79,15 +79,16 @@ class PeerManager:
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._dial_task is not None:
-            await cancel_all([self._dial_task])
         link = self.link
-        if link is not None:
+        if link is not None:  # closed first, so that the peer hears why (also a link dialed here)
+            self.last_error = "this node is stopping"  # the reason "peer link down" gives
             await link.t.close(CLOSE_GOING_AWAY, "node stopping")
             try:
                 await asyncio.wait_for(link.done.wait(), REPLACE_SECONDS)
             except TimeoutError:
                 log.warning("peer link: did not end in time at stop")
+        if self._dial_task is not None:
+            await cancel_all([self._dial_task])
 
     def state(self) -> LinkState:
         link = self.link
@@ -168,13 +169,22 @@ class PeerManager:
             except asyncio.CancelledError:
                 raise
             except LinkError as exc:
-                self.last_error = f"{exc.reason}: {exc.detail}"
+                self._dial_failed(url, f"{exc.reason}: {exc.detail}")
             except Exception as exc:  # unreachable, refused, reset: retry with backoff
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                self._dial_failed(url, f"{type(exc).__name__}: {exc}")
             if link is not None and link.healthy():
                 delay = BACKOFF_MIN  # it worked for a while: a fresh failure retries quickly
             await asyncio.sleep(delay * (0.5 + _JITTER.random()))
             delay = min(BACKOFF_MAX, delay * 2)
+
+    def _dial_failed(self, url: str, reason: str) -> None:
+        """A dial that gave no link: logged when the reason is new (a WARNING), so a peer that
+        stays away does not fill the log at every retry."""
+        if reason != self.last_error:
+            log.warning("peer link: cannot dial %s: %s", url, reason)
+        else:
+            log.debug("peer link: cannot dial %s: %s", url, reason)
+        self.last_error = reason
 
     async def _wait_down(self) -> None:
         while self.link is not None and not self._stopping:
@@ -205,6 +215,8 @@ class PeerManager:
             self.last_error = None
             self.down_since = None
             self.link_event("up")
+            by = self.own.name if dialer == self.own.origin else self.peer.name
+            log.info("peer link up with %s (dialed by %s)", self.peer.name, by)
         try:
             await link.run()
         except Refusal as exc:
@@ -215,20 +227,22 @@ class PeerManager:
         except LinkError as exc:
             await self._fail(transport, exc, link)
         except Closed as exc:
-            if self.link is link:  # not when a successor replaced it
+            if self.link is link and not self._stopping:  # not when a successor replaced it
                 self.last_error = f"closed: {exc}"
         finally:
             if self.link is link:
                 self.link = None
                 self.down_since = self.parts.clock_ms()
                 self.link_event("down")
+                log.warning("peer link down: %s", self.last_error or "ended")
         return link
 
     async def _fail(self, transport: Transport, exc: LinkError, link: Link | None = None) -> None:
         self.last_error = f"{exc.reason}: {exc.detail}"
         if link is not None:
-            link.failure = exc.reason
-        log.warning("peer link: %s", self.last_error)
+            link.failure = exc.reason  # "peer link down" follows, with the reason
+        else:
+            log.warning("peer link refused: %s", self.last_error)
         try:
             await transport.close(close_code(exc), exc.reason)
         except Exception:

@@ -88,7 +88,8 @@ class ServerTransport:
         except (WebSocketDisconnect, RuntimeError) as exc:
             raise Closed(str(exc)) from exc
         if message["type"] == "websocket.disconnect":
-            raise Closed(f"closed {message.get('code')}")
+            reason = message.get("reason")
+            raise Closed(f"closed {message.get('code')}" + (f" ({reason})" if reason else ""))
         text = message.get("text")
         if text is None:
             raw = message.get("bytes") or b""

@@ -9,6 +9,7 @@ ProvisionError             setting up or running a node directory cannot go on
 ├── CardError              a card is malformed, or its keys do not match what it claims
 ├── PairingError           pair: this node's own card or side name, or another card is pinned
 ├── UnknownUserError       users: no user of that name
+├── TlsError               tls: a CA or certificate cannot be made, read or written
 └── NodeStartError         the runner: ``hotline serve`` exited, or did not answer in time
 """
 
@@ -59,6 +60,13 @@ class UnknownUserError(ProvisionError):
     """The store has no user of that name."""
 
     code = "unknown_user"
+
+
+class TlsError(ProvisionError):
+    """TLS material cannot be made, read or written: a missing or mismatched CA, a bad host
+    name, a file that exists already or holds no certificate."""
+
+    code = "tls_failed"
 
 
 class NodeStartError(ProvisionError):

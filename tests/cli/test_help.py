@@ -12,6 +12,9 @@ from tests.helpers.node_process import run_cli
 
 COMMANDS = [
     [],
+    ["tls"],
+    ["tls", "ca"],
+    ["tls", "cert"],
     ["init"],
     ["pair"],
     ["serve"],
@@ -38,7 +41,7 @@ def test_help_works_for_every_command(command: list[str]) -> None:
 
 def test_every_command_is_in_the_help_list() -> None:
     top = run_cli("--help").out
-    for name in ("init", "pair", "serve", "users", "send", "audit", "demo"):
+    for name in ("tls", "init", "pair", "serve", "users", "send", "audit", "demo"):
         assert f"    {name}" in top
 
 

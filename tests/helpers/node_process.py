@@ -78,7 +78,10 @@ class NodeProcess(NodeRunner):
         *,
         log_path: Path | None = None,
         env: dict[str, str] | None = None,
+        cafile: Path | None = None,
     ) -> None:
+        """``cafile``: the CA that signed the node's certificate (default: the certificate
+        itself, self-signed)."""
         server = load_settings(directory).server
         tls = server.tls_cert
         super().__init__(
@@ -87,7 +90,7 @@ class NodeProcess(NodeRunner):
             log_path=log_path or directory / "serve.log",
             env=env,
             scheme="https" if tls else "http",
-            verify=ssl.create_default_context(cafile=directory / tls) if tls else True,
+            verify=ssl.create_default_context(cafile=cafile or directory / tls) if tls else True,
         )
 
     def __enter__(self) -> NodeProcess:
