@@ -34,10 +34,11 @@ async def test_an_idle_link_has_the_feed_cosigned_again_at_every_heartbeat(
     origin = alpha.settings.origin
     witness = CosignatureVerifier.from_vkey(bravo.prepared.keys.witness.vkey)
     beats = await alpha.node.store.heartbeats(origin)
-    # kept by both nodes: the receipts at alpha, what bravo signed at bravo
-    assert [(b.size, b.line) for b in beats] == [
-        (b.size, b.line) for b in await bravo.node.store.heartbeats(origin)
-    ]
+    # kept by both nodes: the receipts at alpha, what bravo signed at bravo (bravo may hold
+    # one more, whose receipt is still on its way)
+    signed = [(b.size, b.line) for b in await bravo.node.store.heartbeats(origin)]
+    received = [(b.size, b.line) for b in beats]
+    assert signed[: len(received)] == received and len(signed) - len(received) <= 1
     assert len(beats) >= 2 and {b.size for b in beats} == {1}
     note = (await alpha.node.store.latest_checkpoint(origin)).note  # type: ignore[union-attr]
     body = split_note(note)[0]
