@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -94,7 +95,7 @@ def add_parser(subparsers: Any) -> None:
         VERIFY_DESCRIPTION,
     )
     add_verify_arguments(ver)
-    ver.set_defaults(func=run_verify_command)
+    ver.set_defaults(func=offline(run_verify))
 
     rep = add_command(
         sub,
@@ -103,7 +104,7 @@ def add_parser(subparsers: Any) -> None:
         REPORT_DESCRIPTION,
     )
     add_report_arguments(rep)
-    rep.set_defaults(func=run_report_command)
+    rep.set_defaults(func=offline(run_report))
 
     con = add_command(
         sub,
@@ -114,7 +115,7 @@ def add_parser(subparsers: Any) -> None:
         "overlap, and whether a liaison had marked it handled.\n\n" + EXIT_TEXT,
     )
     add_conflicts_arguments(con)
-    con.set_defaults(func=run_conflicts_command)
+    con.set_defaults(func=offline(run_conflicts))
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -158,22 +159,14 @@ def _download(client: httpx.Client, out: BinaryIO) -> int:
     return size
 
 
-def run_verify_command(args: argparse.Namespace) -> int:
-    try:
-        return run_verify(args)
-    except InputError as exc:
-        raise CliError(str(exc)) from exc
+def offline(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A protocol library command (verify, report, conflicts) as this command runs it: an
+    input it cannot read is the command line's usage error."""
 
+    def command(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except InputError as exc:
+            raise CliError(str(exc)) from exc
 
-def run_report_command(args: argparse.Namespace) -> int:
-    try:
-        return run_report(args)
-    except InputError as exc:
-        raise CliError(str(exc)) from exc
-
-
-def run_conflicts_command(args: argparse.Namespace) -> int:
-    try:
-        return run_conflicts(args)
-    except InputError as exc:
-        raise CliError(str(exc)) from exc
+    return command

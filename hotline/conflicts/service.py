@@ -31,12 +31,12 @@ from typing import Any
 from hotline_protocol.deconfliction import (
     Conflict,
     ConflictIndex,
-    ConflictType,
     FeedItem,
-    conflict_id,
+    handled_conflict,
+    withdrawn_by,
 )
 from hotline_protocol.entries import Entry
-from hotline_protocol.notices import Liaison, Notice, PlannedOperation, Reference, reference_of
+from hotline_protocol.notices import Liaison, Notice, PlannedOperation
 
 from ..events import ConflictEvent, Publish
 from ..feeds.index import FeedIndex
@@ -100,12 +100,10 @@ class ConflictService:
 
     def _take(self, side: str, entry: Entry) -> None:
         notice = entry.notice
+        item = FeedItem(side, entry.index, entry.leaf_hash, notice)
         affected: set[Key] = {(side, entry.index)}
-        for ref in _withdrawn(notice):
-            found = self.index.resolve(ref.origin, ref.index, ref.leaf_hash)
-            if found is not None:
-                affected.add((found.side, found.index))
-        self._engine.add(FeedItem(side, entry.index, entry.leaf_hash, notice))
+        affected.update((s, i) for s, i, _ in withdrawn_by(item) if i is not None)
+        self._engine.add(item)
         self._watch(side, entry.index, notice)
         handled = self._note_handling(side, entry.index, notice)
         self._refresh(affected, self._clock_ms())
@@ -242,17 +240,10 @@ class ConflictService:
 
     def _note_handling(self, side: str, index: int, notice: Notice) -> str | None:
         """A liaison that names a conflict and its two entries handles it; its id."""
-        if not isinstance(notice, Liaison):
-            return None
-        named, regarding = notice.conflict, notice.regarding or ()
-        if named is None or len(regarding) != 2:
-            return None
-        first, second = (r.leaf_hash_bytes for r in regarding)
-        kinds: tuple[ConflictType, ...] = ("operations", "emergency")
-        if named not in {conflict_id(first, second, kind) for kind in kinds}:
-            return None
-        self._handled.setdefault(named, (side, index))
-        return str(named)
+        named = handled_conflict(notice)
+        if named is not None:
+            self._handled.setdefault(named, (side, index))
+        return named
 
 
 def _over(notice: Notice, now_ms: int) -> bool:
@@ -271,15 +262,3 @@ def _relevant(notice: Notice) -> bool:
         or notice.supersedes is not None
         or (isinstance(notice, Liaison) and notice.conflict is not None)
     )
-
-
-def _withdrawn(notice: Notice) -> list[Reference]:
-    """What a notice takes out of the rule: the entry it cancels or supersedes."""
-    out: list[Reference] = []
-    if notice.kind == "cancel":
-        target = reference_of(notice)
-        if target is not None:
-            out.append(target)
-    if notice.supersedes is not None:
-        out.append(notice.supersedes)
-    return out

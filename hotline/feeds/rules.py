@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hotline_protocol.deconfliction import ConflictType, conflict_id
+from hotline_protocol.deconfliction import handled_conflict
 from hotline_protocol.notices import DownedPilot, Liaison, Notice, reference_of
 
 from ..errors import AlreadyClosed, Conflict, Forbidden, RuleError, UnknownReference
@@ -104,11 +104,8 @@ def check_notice(
     regarding = (liaison.regarding if liaison is not None else None) or ()
     for ref in regarding:
         _resolve(index, ref.origin, ref.index, ref.leaf_hash)
-    named = liaison.conflict if liaison is not None else None
-    if named is not None:
-        first, second = (r.leaf_hash_bytes for r in regarding)
-        kinds: tuple[ConflictType, ...] = ("operations", "emergency")
-        if named not in {conflict_id(first, second, kind) for kind in kinds}:
+    if liaison is not None and liaison.conflict is not None:
+        if handled_conflict(liaison) is None:
             raise RuleError(
                 "bad_conflict_id", "conflict is not the id of a conflict between its two entries"
             )

@@ -13,13 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..deconfliction import DEFAULT_CONFIG, Config, ConflictType, FeedItem, conflict_id, conflicts
+from ..deconfliction import DEFAULT_CONFIG, Config, FeedItem, conflicts, handled_conflict
 from ..entries import decode_entry
 from ..errors import ProtocolError
-from ..notices import Liaison
 from .combined import Audit
-
-KINDS: tuple[ConflictType, ...] = ("operations", "emergency")
 
 
 def feed_items(audit: Audit, at_ms: int) -> Iterator[FeedItem]:
@@ -48,14 +45,9 @@ def conflicts_at(audit: Audit, at_ms: int, config: Config = DEFAULT_CONFIG) -> d
     items = list(feed_items(audit, at_ms))
     handled: dict[str, dict[str, Any]] = {}
     for item in items:
-        notice = item.notice
-        if not isinstance(notice, Liaison):
-            continue
-        named, regarding = notice.conflict, notice.regarding or ()
-        if named is not None and len(regarding) == 2:
-            first, second = (r.leaf_hash_bytes for r in regarding)
-            if named in {conflict_id(first, second, kind) for kind in KINDS}:
-                handled.setdefault(named, {"side": item.side, "index": item.index})
+        named = handled_conflict(item.notice)
+        if named is not None:
+            handled.setdefault(named, {"side": item.side, "index": item.index})
     found = []
     for conflict in conflicts(items, at_ms, config):
         by = handled.get(conflict.id)

@@ -28,7 +28,9 @@ from .model import (
     FeedItem,
     OperationsOverlap,
     conflict_id,
+    handled_conflict,
 )
+from .records import withdrawn_by
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -44,4 +46,6 @@ __all__ = [
     "check",
     "conflict_id",
     "conflicts",
+    "handled_conflict",
+    "withdrawn_by",
 ]

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import DeconflictionError
-from ..notices import Notice
+from ..notices import Liaison, Notice
 from .geojson import geojson
 
 ConflictType = Literal["operations", "emergency"]
@@ -167,6 +167,19 @@ def conflict_id(first: bytes, second: bytes, kind: ConflictType) -> str:
     """Hex SHA-256 of the two leaf hashes sorted bytewise, then the conflict type in UTF-8."""
     low, high = sorted((first, second))
     return hashlib.sha256(low + high + kind.encode()).hexdigest()
+
+
+def handled_conflict(notice: Notice) -> str | None:
+    """The id of the conflict a liaison marks handled: its ``conflict``, when that is the id of
+    a conflict (of either type) between the two entries it is ``regarding``; else None."""
+    if not isinstance(notice, Liaison):
+        return None
+    named, regarding = notice.conflict, notice.regarding or ()
+    if named is None or len(regarding) != 2:
+        return None
+    first, second = (ref.leaf_hash_bytes for ref in regarding)
+    kinds: tuple[ConflictType, ...] = ("operations", "emergency")
+    return str(named) if named in {conflict_id(first, second, k) for k in kinds} else None
 
 
 def ordered(a: ConflictRef, b: ConflictRef) -> tuple[ConflictRef, ConflictRef]:
