@@ -76,7 +76,6 @@ class Node:
             else None
         )
         self.sides = Sides(own, peer)
-        self.own, self.peer = own, peer
         names = self.sides.names()
         self.index = FeedIndex(self.sides.origins())
         self.trees: dict[str, Tree] = {name: Tree() for name in names}
@@ -164,6 +163,14 @@ class Node:
         )
         self.recorder.listeners.append(self.conflicts.recorded)
         self.started_ms = 0
+
+    @property
+    def own(self) -> Side:
+        return self.sides.own
+
+    @property
+    def peer(self) -> Side | None:
+        return self.sides.peer
 
     def _peering(self, keys: NodeKeys) -> PeerManager:
         settings, peer, replica = self.settings, self.peer, self.replica

@@ -124,7 +124,6 @@ class Replica:
         self._recorder = recorder
         self.witness: tuple[int, bytes] | None = None  # last (size, root) this node cosigned
         self.last_line: str | None = None  # that cosignature, to resend after an outage
-        self._last_timestamp = 0  # of the latest cosignature made here (seconds)
         self.last_cosigned_ms = 0  # when this node last cosigned the peer's feed (unix ms)
         self.early: dict[int, Early] = {}  # FLASH entries received ahead of the backlog
         self.lock = asyncio.Lock()
@@ -378,14 +377,13 @@ class Replica:
         second (a peer asking more often gets the latest line again)."""
         assert self.last_line is not None
         now = self._clock_ms()
-        if now // 1000 <= self._last_timestamp:
+        if now // 1000 <= self.last_cosigned_ms // 1000:  # (cosignatures are in seconds)
             return self.last_line
         sig = cosign(cp.body(), self._witness_key, now // 1000)
         line = sig.line().rstrip("\n")
         record = HeartbeatRecord(self.origin, cp.size, sig.name, now // 1000, line, now)
         await self._db.add_heartbeat(record)
-        self.last_line, self._last_timestamp = line, now // 1000
-        self.last_cosigned_ms = now
+        self.last_line, self.last_cosigned_ms = line, now
         return line
 
     async def _cosign(self, note: bytes, cp: Checkpoint, now: int) -> str:
@@ -405,7 +403,7 @@ class Replica:
 
     def _cosigned(self, record: CosignatureRecord, line: str) -> str:
         """The cosignature is stored: it is the latest receipt, and the delivery is shown."""
-        self.last_line, self._last_timestamp = line, record.timestamp
+        self.last_line = line
         self.last_cosigned_ms = max(self.last_cosigned_ms, record.received_ms)
         self._recorder.delivery(self.side, record.size, record.witness, record.received_ms)
         return line
