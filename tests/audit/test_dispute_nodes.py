@@ -123,3 +123,43 @@ async def test_the_commands_verify_and_report_real_exports(
     assert "alpha #0, a planned operation A-2026-0042" in text
     assert "acknowledged ROGER by bravo/operator1 (#0)" in text
     assert text.rstrip().splitlines()[-1].startswith("VERDICT: PASS")
+
+
+async def test_real_exports_cut_short_or_altered_fail_naming_what(
+    peered_nodes: dict[str, PeeredNode],
+) -> None:
+    """The tampering the crafted exports of tests/protocol/audit show in detail, on two real
+    nodes' exports: bravo's feed cut short in alpha's export (the ack gone) fails ``truncated``
+    with the sizes; an entry changed fails, naming its feed."""
+    alpha, bravo = peered_nodes["alpha"], peered_nodes["bravo"]
+    async with httpx.AsyncClient() as c:
+        await post_and_wait(c, alpha, "/v1/notices", operation(), 1)
+        await post_and_wait(c, bravo, "/v1/notices", {**LIAISON, "text": "line check"}, 1)
+        await post_and_wait(c, bravo, "/v1/notices/alpha/0/ack", {"response": "WILCO"}, 2)
+        await until(lambda: alpha.node.index.size("bravo") == 2, "bravo's ack at alpha")
+        await until(lambda: alpha.node.index.delivered_size("alpha") >= 1, "alpha delivered")
+        exports = {side: json.loads(await export(c, n)) for side, n in peered_nodes.items()}
+    cards = [alpha.card, bravo.card]
+
+    def check(alpha_doc: dict[str, Any]) -> list[str]:
+        docs = [
+            ("alpha", json.dumps(alpha_doc).encode()),
+            ("bravo", json.dumps(exports["bravo"]).encode()),
+        ]
+        return audit_exports(docs, cards).failed
+
+    assert check(exports["alpha"]) == []  # both honest: PASS
+    cut = json.loads(json.dumps(exports["alpha"]))
+    theirs = next(s for s in cut["sides"] if s["name"] == "bravo")
+    theirs["entries"] = theirs["entries"][:1]  # the WILCO gone
+    theirs["size"] = 1
+    theirs["checkpoints"] = [cp for cp in theirs["checkpoints"] if cp["size"] <= 1]
+    theirs["heartbeats"] = [hb for hb in theirs.get("heartbeats", []) if hb["size"] <= 1]
+    assert "both:truncated[bravo]" in check(cut)
+
+    changed = json.loads(json.dumps(exports["alpha"]))
+    ours = next(s for s in changed["sides"] if s["name"] == "alpha")
+    raw = ours["entries"][0]
+    ours["entries"][0] = raw[:20] + ("A" if raw[20] != "A" else "B") + raw[21:]
+    failed = check(changed)
+    assert "alpha:entries[alpha]" in failed, failed
