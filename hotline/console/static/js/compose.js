@@ -196,11 +196,6 @@ export class Compose {
     const values = {};
     form.read(values);
     this.positionFormat = fctx.positionFormat;
-    if (fctx.problems.length) {
-      this.showStatus(status, t('compose.client_errors'), true);
-      fctx.problems[0].focus();
-      return;
-    }
     const notice = spec.toNotice ? spec.toNotice(values, fctx) : { kind: spec.kind, ...values };
     if (typeof notice.distress_ref === 'string') {
       const target = store.items.get(notice.distress_ref);
@@ -209,6 +204,14 @@ export class Compose {
     }
     if (updating) notice.supersedes = { origin: updating.origin, index: updating.index, leaf_hash: updating.leaf_hash };
     const mapPath = (path) => (spec.mapPath ? spec.mapPath(path) : path);
+    if (fctx.problems.length) {
+      // what could be read is checked too: every problem shows at once (what is missing is
+      // what could not be read, marked already)
+      this.showProblems(checkNotice(notice).filter((p) => p.code !== 'missing'), mapPath);
+      this.showStatus(status, t('compose.client_errors'), true);
+      fctx.problems[0].focus();
+      return;
+    }
     const problems = checkNotice(notice);
     if (problems.length) {
       this.showProblems(problems, mapPath);
