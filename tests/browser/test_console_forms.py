@@ -208,6 +208,30 @@ def test_a_planned_operation_drawn_on_the_map_is_previewed_and_sent(
     page_b.screenshot(path=artifacts / "compose-drawn-operation-at-bravo.png", full_page=True)
 
 
+def test_the_suggested_precedence_follows_the_start_until_the_operator_chooses(
+    pair: Pair, page: Page
+) -> None:
+    login(page, pair.alpha)  # alpha: IMMEDIATE answers are due within 3 s, PRIORITY 3 h
+    form = open_compose(page, "planned_operation")
+    precedence = form.get_by_label("Precedence")
+    hint = form.locator(".suggestion")
+    start = form.locator("[data-path='window.start'] input")
+    start.fill("+7h")
+    expect(precedence).to_have_value("ROUTINE")
+    start.fill("+4h")
+    expect(precedence).to_have_value("PRIORITY")
+    expect(hint).to_contain_text("Suggested precedence: PRIORITY")
+    start.fill("now")  # no deadline falls before a start that has come: FLASH
+    expect(precedence).to_have_value("FLASH")
+    expect(hint).to_contain_text("The window has started")
+
+    precedence.select_option("ROUTINE")  # the operator's own choice is kept
+    start.fill("+1h")
+    expect(hint).to_have_attribute("data-suggested", "IMMEDIATE")
+    expect(hint).to_contain_text("Your choice is kept.")
+    expect(precedence).to_have_value("ROUTINE")
+
+
 def test_a_latitude_of_95_is_refused_before_sending_in_russian(
     pair: Pair, page: Page, artifacts: Path
 ) -> None:

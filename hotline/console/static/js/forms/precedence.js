@@ -25,8 +25,8 @@ export function attachSuggestion(formEl, session) {
   const hint = h('p', { class: 'hint suggestion', 'aria-live': 'polite', 'data-suggested': '' });
   select.closest('.field').append(hint);
   let chosen = false;
-  select.addEventListener('change', (e) => {
-    if (e.isTrusted) chosen = true;
+  select.addEventListener('change', () => {
+    chosen = true; // only the operator changes it: the suggestion sets the value silently
     update();
   });
   function update() {
