@@ -115,6 +115,9 @@ def test_altitude_conversions_precedence_suggestions_and_durations(pair: Pair, p
     assert out["metres"] == [3048, 304.8]
     assert out["comparable"] == [True, True, False]
     assert out["suggested"] == ["FLASH", "FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE", "FLASH"]
+    one_degree = 6_371_008.8 * 3.141592653589793 / 180  # of latitude, in metres
+    assert out["distances"][0] == pytest.approx(one_degree, rel=1e-9)
+    assert out["distances"][1] == pytest.approx(55_597, rel=1e-3)  # half as much at 60°N
     assert out["durations"] == {
         "en": ["3h 00m", "4m 30s", "12s"],
         "ru": ["3 ч 00 мин", "4 мин 30 с", "12 с"],  # noqa: RUF001

@@ -4,6 +4,7 @@ async () => {
   const { suggestPrecedence } = await import('/console/js/forms/precedence.js');
   const i18n = await import('/console/js/i18n.js');
   const time = await import('/console/js/time.js');
+  const draw = await import('/console/js/map/draw.js');
   const words = { sfc: 'SFC', ft: 'ft', m: 'm', FL: 'FL' };
   const deadlines = { FLASH: 300, IMMEDIATE: 1800, PRIORITY: 10800, ROUTINE: 21600 };
   const now = Date.UTC(2026, 10, 24, 12, 0);
@@ -37,5 +38,7 @@ async () => {
       suggestPrecedence(now - 60 * min, now, deadlines), // started an hour ago
     ],
     durations,
+    // a circle drawn from its centre to its edge: the great-circle distance
+    distances: [draw.distanceM({ lat: 0, lon: 0 }, { lat: 1, lon: 0 }), draw.distanceM({ lat: 60, lon: 10 }, { lat: 60, lon: 11 })],
   };
 }
