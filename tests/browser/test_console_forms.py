@@ -291,6 +291,28 @@ def test_a_node_error_code_is_rendered_in_russian(pair: Pair, page: Page, artifa
     page.screenshot(path=artifacts / "compose-node-error-russian.png", full_page=True)
 
 
+def test_a_feed_rule_refusal_is_said_from_its_code_in_russian(pair: Pair, page: Page) -> None:
+    posted = pair.post(pair.alpha, example("liaison", text="Line check.", language="en"))
+    key = f"alpha/{posted['index']}"
+    login(page, pair.alpha)
+    page.locator("header").get_by_label("Language").select_option("ru")
+    page.goto(f"{pair.alpha.url}/#compose/update/{key}")
+    form = page.locator("form[data-form='liaison']")
+    expect(form).to_be_visible()
+    # cancelled meanwhile, from another console: the update is refused by the feed rule
+    r = httpx.post(
+        f"{pair.alpha.url}/v1/notices/{key}/cancel",
+        json={"reason": "issued_in_error"},
+        headers={"Authorization": f"Bearer {pair.alpha.tokens['operator']}"},
+    )
+    assert r.status_code == 201, r.text
+    before = listed(pair.alpha)
+    form.locator("textarea[name='text']").fill("Line check at 09:00Z.")
+    form.locator("button[type='submit']").click()
+    expect(form.locator(".form-status")).to_have_text("Это сообщение уже отменено.")
+    assert listed(pair.alpha) == before
+
+
 def test_an_actual_flash_asks_first_and_going_back_sends_nothing(
     pair: Pair, page: Page, artifacts: Path
 ) -> None:

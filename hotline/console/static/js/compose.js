@@ -10,7 +10,7 @@ import { noticeName, overlapLine } from './conflicts/text.js';
 import { announce, h, replace, uid } from './dom.js';
 import { checkNotice } from './forms/checks.js';
 import { confirmFlash, needsConfirmation } from './forms/confirm.js';
-import { problemText } from './forms/errors.js';
+import { knownCode, problemText } from './forms/errors.js';
 import { Group, SelectField, TextField } from './forms/fields.js';
 import { ENUMS, envelope, FORMS, formOfKind } from './forms/kinds.js';
 import { attachSuggestion } from './forms/precedence.js';
@@ -327,7 +327,10 @@ export class Compose {
       return;
     }
     const detail = exc instanceof ApiError ? (typeof exc.detail === 'string' ? exc.detail : JSON.stringify(exc.detail)) : String(exc);
-    this.showStatus(status, exc instanceof ApiError && exc.status === 403 ? t('error.forbidden') : t('error.generic', { code: exc.code || 'error', detail }), true);
+    let text = t('error.generic', { code: exc.code || 'error', detail });
+    if (exc instanceof ApiError && knownCode(exc.code)) text = problemText({ code: exc.code, reason: detail });
+    else if (exc instanceof ApiError && exc.status === 403) text = t('error.forbidden');
+    this.showStatus(status, text, true);
   }
 
   /** Problems {path, code, params, reason} at their fields, in the operator's language. */
