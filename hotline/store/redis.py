@@ -30,8 +30,11 @@ from hotline.store.base import (
     CosignatureRecord,
     EvidenceRecord,
     HeartbeatRecord,
+    NoticeKey,
+    NoticeQuery,
     UserRecord,
     check_append,
+    notice_facets,
 )
 
 from .redis_scripts import (
@@ -160,8 +163,9 @@ class RedisStore:
     ) -> None:
         check_append(origin, start, entries, checkpoint, refs)
         ref_args = [a for k, i in (refs or {}).items() for a in (k, f"{i}:{origin}")]
-        entry_args = [e for e, _ in entries] + [h for _, h in entries]
-        await self._batch(origin, str(start), entry_args, checkpoint, ref_args)
+        entry_args: list[Any] = [e for e, _ in entries] + [h for _, h in entries]
+        entry_args += _facet_args(origin, start, entries)
+        await self._batch(origin, str(start), len(entries), entry_args, checkpoint, ref_args)
 
     async def append_cosigned(
         self,
@@ -176,26 +180,31 @@ class RedisStore:
         old, new = witness
         cp = checkpoint
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata", "witness")]
+        keys += [self._k("cosig", origin), self._k("nx"), self._k("nx", origin)]
         args: list[Any] = [start, len(entries), cp.size, cp.root, cp.note, cp.stored_ms]
         args += [0, 0, b""] if old is None else [1, old[0], old[1]]
         args += [*new, *_cosignature_field(cosignature)]
         args += [e for e, _ in entries] + [h for _, h in entries]
-        result = await self._eval(_APPEND_COSIGNED, [*keys, self._k("cosig", origin)], args)
+        args += _facet_args(origin, start, entries)
+        result = await self._eval(_APPEND_COSIGNED, keys, args)
         _refuse(result, origin, start, cp, old)
 
     async def _batch(
         self,
         origin: str,
         start: str,
-        entry_args: list[bytes],
+        n: int,
+        entry_args: list[Any],
         cp: CheckpointRecord | None,
         ref_args: list[str],
     ) -> None:
-        """Entries, checkpoint and refs in one script; StoreConflict as the script refuses."""
+        """Entries, checkpoint and refs in one script; StoreConflict as the script refuses.
+        ``entry_args``: the n entries, their n leaf hashes and their notice facets."""
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata")]
-        head: list[Any] = [start, len(entry_args) // 2]
+        keys += [self._k("refs"), self._k("nx"), self._k("nx", origin)]
+        head: list[Any] = [start, n]
         head += [1, cp.size, cp.root, cp.note, cp.stored_ms] if cp else [0, 0, b"", b"", 0]
-        result = await self._eval(_APPEND, [*keys, self._k("refs")], head + entry_args + ref_args)
+        result = await self._eval(_APPEND, keys, head + entry_args + ref_args)
         _refuse(result, origin, int(start) if start != "*" else -1, cp)
 
     async def size(self, origin: str) -> int:
@@ -213,10 +222,19 @@ class RedisStore:
         items = await self._do(self._r.lrange(self._k("leaves", origin), 0, -1))
         return [_b(x) for x in items]
 
+    async def notice_keys(self, query: NoticeQuery, limit: int) -> list[NoticeKey]:
+        key = self._k("nx") if query.origin is None else self._k("nx", query.origin)
+        key += "" if query.kind is None else f"|k|{query.kind}"
+        key += "" if query.precedence is None else f"|p|{query.precedence}"
+        top = "+" if query.before is None else "(" + _member(query.before)
+        bottom = "-" if query.since is None else f"[{query.since:015d}"
+        found = await self._do(self._r.zrevrangebylex(key, top, bottom, 0, limit))
+        return [_notice_key(_s(m)) for m in found]
+
     # --- checkpoints and cosignatures ---
 
     async def put_checkpoint(self, record: CheckpointRecord) -> None:
-        await self._batch(record.origin, "*", [], record, [])
+        await self._batch(record.origin, "*", 0, [], record, [])
 
     async def _checkpoints(self, origin: str, first: int, last: int) -> list[CheckpointRecord]:
         found = await self._do(self._r.zrange(self._k("cp", origin), first, last))
@@ -366,6 +384,30 @@ class RedisStore:
 
     async def set_meta(self, key: str, value: str) -> None:
         await self._do(self._r.hset(self._k("meta"), key, value))
+
+
+def _member(key: NoticeKey) -> str:
+    """A notice entry in the index's sorted sets: members of equal scores sort by their bytes,
+    so time and index are zero-padded (origins hold no spaces nor control characters)."""
+    return f"{key.time_ms:015d} {key.origin} {key.index:012d}"
+
+
+def _notice_key(member: str) -> NoticeKey:
+    return NoticeKey(int(member[:15]), member[16:-13], int(member[-12:]))
+
+
+def _facet_args(origin: str, start: int, entries: Sequence[tuple[bytes, bytes]]) -> list[str]:
+    """Member, kind and precedence of each entry for the append scripts ("" for bytes that are
+    not a notice entry)."""
+    args: list[str] = []
+    for i, (entry, _) in enumerate(entries):
+        facets = notice_facets(entry)
+        if facets is None:
+            args += ["", "", ""]
+        else:
+            time_ms, kind, precedence = facets
+            args += [_member(NoticeKey(time_ms, origin, start + i)), kind, precedence]
+    return args
 
 
 def _cosignature_field(record: CosignatureRecord) -> tuple[str, str]:

@@ -32,10 +32,13 @@ from hotline.store.base import (
     CosignatureRecord,
     EvidenceRecord,
     HeartbeatRecord,
+    NoticeKey,
+    NoticeQuery,
     UserRecord,
     check_append,
 )
 
+from .sqlite_notices import notice_page_sql
 from .sqlite_schema import SCHEMA_VERSION, _migrate, sqlite_path
 from .sqlite_tx import exists, write_append, write_checkpoint, write_cosignature, write_witness
 from .sqlite_wal import WalCheckpointer
@@ -247,6 +250,10 @@ class SqliteStore:
     async def leaf_hashes(self, origin: str) -> list[bytes]:
         sql = "SELECT leaf_hash FROM entries WHERE origin = ? ORDER BY idx"
         return [bytes(r[0]) for r in await self._query(sql, origin)]
+
+    async def notice_keys(self, query: NoticeQuery, limit: int) -> list[NoticeKey]:
+        sql, params = notice_page_sql(query, limit)
+        return [NoticeKey(int(t), str(o), int(i)) for t, o, i in await self._query(sql, *params)]
 
     # --- checkpoints and cosignatures ---
 

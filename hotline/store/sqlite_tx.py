@@ -8,7 +8,8 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 
 from ..errors import StoreConflict, StoreError
-from .base import CheckpointRecord, CosignatureRecord
+from .base import CheckpointRecord, CosignatureRecord, notice_facets
+from .sqlite_schema import INSERT_NOTICE
 
 
 def write_append(
@@ -37,6 +38,8 @@ def write_append(
         "INSERT INTO entries (origin, idx, entry, leaf_hash) VALUES (?, ?, ?, ?)",
         ((origin, start + i, e, h) for i, (e, h) in enumerate(entries)),
     )
+    facets = ((start + i, notice_facets(e)) for i, (e, _) in enumerate(entries))
+    conn.executemany(INSERT_NOTICE, ((origin, i, *f) for i, f in facets if f is not None))
     if checkpoint is not None:
         write_checkpoint(conn, checkpoint)
     conn.executemany(
