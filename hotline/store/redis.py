@@ -43,6 +43,7 @@ from .redis_scripts import (
     _APPEND_COSIGNED,
     _COSIGN,
     _HEARTBEAT,
+    _INDEX_ONLY,
     _REVOKE,
     _WITNESS_CAS,
     _b,
@@ -54,6 +55,8 @@ __all__ = ["RedisStore", "redact"]
 
 log = logging.getLogger("hotline.store")
 T = TypeVar("T")
+STORE_VERSION = 2  # of the data's layout; 2: notice entries indexed (see notice_keys)
+UPGRADE_CHUNK = 1000  # entries indexed at a time by an upgrade
 
 
 class RedisStore:
@@ -107,6 +110,7 @@ class RedisStore:
             raise StoreError(f"bad Redis URL {self._where}: {exc}") from exc
         try:
             await self._check_durability()
+            await self._upgrade()
         except BaseException:
             await self.close()
             raise
@@ -150,6 +154,30 @@ class RedisStore:
         if not self.allow_unsafe:
             raise StoreError(f"{msg} (acknowledged writes could be lost in a crash)")
         log.warning("%s; running anyway because unsafe mode is allowed", msg)
+
+    async def _upgrade(self) -> None:
+        """Bring data written by an earlier version up to this one: version 2 indexes notice
+        entries (an older store's are indexed once here; the version is set when done)."""
+        found = await self._do(self._r.get(self._k("version")))
+        if found is not None and int(_s(found)) >= STORE_VERSION:
+            return
+        head = self._k("entries") + ":"
+        origins = await self._do(self._keys(_glob_escape(head) + "*"))
+        for origin in origins:
+            await self._index_stored(origin[len(head) :])
+        await self._do(self._r.set(self._k("version"), STORE_VERSION))
+
+    async def _keys(self, pattern: str) -> list[str]:
+        return [_s(key) async for key in self._r.scan_iter(match=pattern, count=1000)]
+
+    async def _index_stored(self, origin: str) -> None:
+        """Index the notice entries ``origin`` holds, a chunk at a time (adding twice is one)."""
+        size = await self.size(origin)
+        for start in range(0, size, UPGRADE_CHUNK):
+            raws = await self.entries(origin, start, start + UPGRADE_CHUNK)
+            args = _facet_args(origin, start, [(raw, b"") for raw in raws])
+            keys = [self._k("nx"), self._k("nx", origin)]
+            await self._eval(_INDEX_ONLY, keys, [len(raws), *args])
 
     # --- feeds ---
 
@@ -384,6 +412,11 @@ class RedisStore:
 
     async def set_meta(self, key: str, value: str) -> None:
         await self._do(self._r.hset(self._k("meta"), key, value))
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` matched literally by a SCAN pattern."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 def _member(key: NoticeKey) -> str:

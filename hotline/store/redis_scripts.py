@@ -67,6 +67,14 @@ for i = 8 + 5 * n, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1])
 return {'ok', size + n}
 """
 )
+# KEYS: notice index bases (both feeds, this feed); ARGV: n, then n notice facets (3 each)
+_INDEX_ONLY = (
+    _INDEX_NOTICES
+    + """
+index_notices(KEYS[1], KEYS[2], 2, tonumber(ARGV[1]))
+return 1
+"""
+)
 # A replica run and its cosignature (see Store.append_cosigned).
 # KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), witness state,
 #       cosignatures, notice index bases (both feeds, this feed)

@@ -15,6 +15,7 @@ from hotline.store import RedisStore, SqliteStore, Store
 from hotline.store.base import NoticeKey, NoticeQuery, notice_facets
 from hotline.store.sqlite_notices import notice_page_sql
 from hotline.store.sqlite_schema import _SCHEMA, SCHEMA_VERSION
+from tests.helpers.redis_server import RedisServer
 
 A, B = "a.example/hotline", "b.example/hotline"
 KINDS = ("liaison", "planned_operation", "ack")
@@ -200,3 +201,29 @@ async def test_sqlite_a_store_of_schema_4_gets_its_notices_indexed(tmp_path: Pat
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM store_info").fetchone()[0] == str(SCHEMA_VERSION)
     conn.close()
+
+
+async def test_redis_data_of_version_1_gets_its_notices_indexed_at_open(
+    redis_server: RedisServer,
+) -> None:
+    store = RedisStore(redis_server.url, key_prefix="old:*[x]:")
+    await store.open()
+    feeds = await mixed(store)
+    try:  # as version 1 left it: no notice index, no version
+        r = store._r
+        for key in [k async for k in r.scan_iter(match="old:\\*\\[x\\]:nx*")] + [
+            "old:*[x]:version"
+        ]:
+            await r.delete(key)
+        assert await store.notice_keys(NoticeQuery(), 500) == []
+    finally:
+        await store.close()
+    store = RedisStore(redis_server.url, key_prefix="old:*[x]:")
+    await store.open()
+    try:
+        assert await store.notice_keys(NoticeQuery(), 500) == feeds.expected(NoticeQuery())
+        assert await store.notice_keys(NoticeQuery(B, "ack"), 500) == feeds.expected(
+            NoticeQuery(B, "ack")
+        )
+    finally:
+        await store.close()
