@@ -185,6 +185,13 @@ class Store(Protocol):
         ...
 
     async def leaf_hashes(self, origin: str) -> list[bytes]: ...
+    async def tree_hashes(self, origin: str, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
+        """The hashes of complete subtrees of the feed's Merkle tree, in the order asked: node
+        (level, index) covers leaves [index·2^level, (index+1)·2^level), level 0 is the leaf
+        hashes. Every append stores the nodes its leaves complete. StoreError if a node is not
+        complete in the stored feed."""
+        ...
+
     async def notice_keys(self, query: NoticeQuery, limit: int) -> list[NoticeKey]:
         """At most ``limit`` keys of the notice entries ``query`` selects, newest first
         (descending :class:`NoticeKey`), read from the store's index: a page costs what it

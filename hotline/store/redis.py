@@ -50,12 +50,13 @@ from .redis_scripts import (
     _s,
     redact,
 )
+from .treenodes import completed_nodes, edge_nodes
 
 __all__ = ["RedisStore", "redact"]
 
 log = logging.getLogger("hotline.store")
 T = TypeVar("T")
-STORE_VERSION = 2  # of the data's layout; 2: notice entries indexed (see notice_keys)
+STORE_VERSION = 2  # of the data's layout; 2: notice entries indexed, tree nodes stored
 UPGRADE_CHUNK = 1000  # entries indexed at a time by an upgrade
 
 
@@ -171,13 +172,48 @@ class RedisStore:
         return [_s(key) async for key in self._r.scan_iter(match=pattern, count=1000)]
 
     async def _index_stored(self, origin: str) -> None:
-        """Index the notice entries ``origin`` holds, a chunk at a time (adding twice is one)."""
+        """Index the notice entries ``origin`` holds and store its tree's interior nodes, a
+        chunk at a time (adding twice is adding once)."""
         size = await self.size(origin)
+        keys = [self._k("nx"), self._k("nx", origin), self._k("tree", origin)]
         for start in range(0, size, UPGRADE_CHUNK):
-            raws = await self.entries(origin, start, start + UPGRADE_CHUNK)
-            args = _facet_args(origin, start, [(raw, b"") for raw in raws])
-            keys = [self._k("nx"), self._k("nx", origin)]
-            await self._eval(_INDEX_ONLY, keys, [len(raws), *args])
+            end = start + UPGRADE_CHUNK - 1
+            raws = await self.entries(origin, start, end + 1)
+            leaves = [
+                _b(h) for h in await self._do(self._r.lrange(self._k("leaves", origin), start, end))
+            ]
+            facets = _facet_args(origin, start, [(raw, b"") for raw in raws])
+            nodes = await self._new_nodes(origin, start, leaves)
+            await self._eval(_INDEX_ONLY, keys, [len(raws), len(nodes) // 2, *facets, *nodes])
+
+    async def _read_nodes(self, origin: str, nodes: Sequence[tuple[int, int]]) -> list[Any]:
+        """The hashes of tree nodes (level 0: leaf hashes), None for one not stored."""
+        pipe = self._r.pipeline(transaction=False)
+        for level, index in nodes:
+            if level == 0:
+                pipe.lindex(self._k("leaves", origin), index)
+            else:
+                pipe.hget(self._k("tree", origin), f"{level}:{index}")
+        return list(await self._do(pipe.execute())) if nodes else []
+
+    async def _new_nodes(self, origin: str, start: int, leaves: Sequence[bytes]) -> list[Any]:
+        """Field and hash of each tree node that appending ``leaves`` at ``start`` completes,
+        from the tree's right edge read first. None of them if the edge is not all stored: the
+        feed is not at ``start``, and the append script refuses."""
+        if not leaves:
+            return []
+        edge = await self._read_nodes(origin, edge_nodes(start))
+        if any(h is None for h in edge):
+            return []
+        nodes = completed_nodes(start, [_b(h) for h in edge], leaves)
+        return [a for level, index, h in nodes for a in (f"{level}:{index}", h)]
+
+    async def tree_hashes(self, origin: str, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
+        found = await self._read_nodes(origin, nodes)
+        for (level, index), h in zip(nodes, found, strict=True):
+            if h is None:
+                raise StoreError(f"no node ({level}, {index}) of the tree of {origin!r} is stored")
+        return [_b(h) for h in found]
 
     # --- feeds ---
 
@@ -193,6 +229,7 @@ class RedisStore:
         ref_args = [a for k, i in (refs or {}).items() for a in (k, f"{i}:{origin}")]
         entry_args: list[Any] = [e for e, _ in entries] + [h for _, h in entries]
         entry_args += _facet_args(origin, start, entries)
+        entry_args += await self._new_nodes(origin, start, [h for _, h in entries])
         await self._batch(origin, str(start), len(entries), entry_args, checkpoint, ref_args)
 
     async def append_cosigned(
@@ -209,11 +246,13 @@ class RedisStore:
         cp = checkpoint
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata", "witness")]
         keys += [self._k("cosig", origin), self._k("nx"), self._k("nx", origin)]
+        keys += [self._k("tree", origin)]
+        nodes = await self._new_nodes(origin, start, [h for _, h in entries])
         args: list[Any] = [start, len(entries), cp.size, cp.root, cp.note, cp.stored_ms]
         args += [0, 0, b""] if old is None else [1, old[0], old[1]]
-        args += [*new, *_cosignature_field(cosignature)]
+        args += [*new, *_cosignature_field(cosignature), len(nodes) // 2]
         args += [e for e, _ in entries] + [h for _, h in entries]
-        args += _facet_args(origin, start, entries)
+        args += _facet_args(origin, start, entries) + nodes
         result = await self._eval(_APPEND_COSIGNED, keys, args)
         _refuse(result, origin, start, cp, old)
 
@@ -227,11 +266,13 @@ class RedisStore:
         ref_args: list[str],
     ) -> None:
         """Entries, checkpoint and refs in one script; StoreConflict as the script refuses.
-        ``entry_args``: the n entries, their n leaf hashes and their notice facets."""
+        ``entry_args``: the n entries, their n leaf hashes, their notice facets and the tree
+        nodes they complete (field, hash)."""
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata")]
-        keys += [self._k("refs"), self._k("nx"), self._k("nx", origin)]
+        keys += [self._k("refs"), self._k("nx"), self._k("nx", origin), self._k("tree", origin)]
         head: list[Any] = [start, n]
         head += [1, cp.size, cp.root, cp.note, cp.stored_ms] if cp else [0, 0, b"", b"", 0]
+        head.append((len(entry_args) - 5 * n) // 2)
         result = await self._eval(_APPEND, keys, head + entry_args + ref_args)
         _refuse(result, origin, int(start) if start != "*" else -1, cp)
 

@@ -40,7 +40,14 @@ from hotline.store.base import (
 
 from .sqlite_notices import notice_page_sql
 from .sqlite_schema import SCHEMA_VERSION, _migrate, sqlite_path
-from .sqlite_tx import exists, write_append, write_checkpoint, write_cosignature, write_witness
+from .sqlite_tx import (
+    exists,
+    read_nodes,
+    write_append,
+    write_checkpoint,
+    write_cosignature,
+    write_witness,
+)
 from .sqlite_wal import WalCheckpointer
 
 T = TypeVar("T")
@@ -250,6 +257,14 @@ class SqliteStore:
     async def leaf_hashes(self, origin: str) -> list[bytes]:
         sql = "SELECT leaf_hash FROM entries WHERE origin = ? ORDER BY idx"
         return [bytes(r[0]) for r in await self._query(sql, origin)]
+
+    async def tree_hashes(self, origin: str, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
+        def read() -> list[bytes]:
+            if self._reader is None:
+                raise StoreError(f"SQLite store {self.path} is not open")
+            return read_nodes(self._reader, origin, nodes)
+
+        return await self._run(read)
 
     async def notice_keys(self, query: NoticeQuery, limit: int) -> list[NoticeKey]:
         sql, params = notice_page_sql(query, limit)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from ..errors import StoreError
 from .base import notice_facets
+from .treenodes import completed_nodes
 
 SCHEMA_VERSION = 5
-# Notice entries by notice time, newest first: one index per way a listing narrows them (all,
+# The Merkle trees' interior nodes (see hotline.store.treenodes) and notice entries by notice
+# time, newest first: one index per way a listing narrows them (all,
 # one feed, one kind, one precedence), each ending in the listing's order, so that a page is read
 # from an index in order (no sort) and continues where the previous one ended.
 _NOTICES = """
@@ -21,6 +23,9 @@ CREATE INDEX notices_by_time ON notices (time_ms, origin, idx);
 CREATE INDEX notices_by_origin ON notices (origin, time_ms, idx);
 CREATE INDEX notices_by_kind ON notices (kind, time_ms, origin, idx);
 CREATE INDEX notices_by_precedence ON notices (precedence, time_ms, origin, idx);
+CREATE TABLE tree_nodes (
+    origin TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (origin, level, idx)) WITHOUT ROWID;
 """
 _SCHEMA = (
     """
@@ -59,7 +64,8 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 def _index_notices(conn: sqlite3.Connection) -> None:
-    """Index the notice entries a store of version 4 holds (read once, a row at a time)."""
+    """Index the notice entries a store of version 4 holds and store its trees' interior nodes
+    (every entry read once, a row at a time)."""
     for statement in filter(str.strip, _NOTICES.split(";")):
         conn.execute(statement)
     rows = conn.execute("SELECT origin, idx, entry FROM entries ORDER BY origin, idx")
@@ -71,8 +77,15 @@ def _index_notices(conn: sqlite3.Connection) -> None:
                 yield origin, idx, *found
 
     conn.executemany(INSERT_NOTICE, facets())
+    for (origin,) in conn.execute("SELECT origin FROM feeds").fetchall():
+        leaves = conn.execute(
+            "SELECT leaf_hash FROM entries WHERE origin = ? ORDER BY idx", (origin,)
+        )
+        nodes = completed_nodes(0, [], (bytes(h) for (h,) in leaves))
+        conn.executemany(INSERT_NODE, ((origin, *node) for node in nodes))
 
 
+INSERT_NODE = "INSERT INTO tree_nodes (origin, level, idx, hash) VALUES (?, ?, ?, ?)"
 INSERT_NOTICE = (
     "INSERT INTO notices (origin, idx, time_ms, kind, precedence) VALUES (?, ?, ?, ?, ?)"
 )

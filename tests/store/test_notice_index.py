@@ -188,8 +188,9 @@ async def test_sqlite_a_store_of_schema_4_gets_its_notices_indexed(tmp_path: Pat
     feeds = await mixed(store)
     await store.append(A, await store.size(A), [(b"no notice", b"x")])
     await store.close()
-    with sqlite3.connect(path) as conn:  # as version 4 had it: no notice index
+    with sqlite3.connect(path) as conn:  # as version 4 had it: no notice index, no tree nodes
         conn.execute("DROP TABLE notices")
+        conn.execute("DROP TABLE tree_nodes")
         conn.execute("UPDATE store_info SET value = '4' WHERE key = 'schema_version'")
     conn.close()
     store = SqliteStore(f"sqlite:///{path}")
