@@ -247,11 +247,16 @@ class NoticeService:
         return rec
 
     async def _views(self, recs: list[NoticeRecord]) -> list[dict[str, Any]]:
+        """The records' views, their entries read at once per feed."""
         now = self._clock_ms()
         deadlines = self._settings.deadlines
+        raws: dict[tuple[str, int], bytes] = {}
+        for origin in {rec.origin for rec in recs}:
+            indexes = [rec.index for rec in recs if rec.origin == origin]
+            found = await self._store.entries_at(origin, indexes)
+            raws.update(((origin, i), raw) for i, raw in zip(indexes, found, strict=True))
         out = []
         for rec in recs:
-            raw = (await self._store.entries(rec.origin, rec.index, rec.index + 1))[0]
-            notice = json.loads(raw)["notice"]
+            notice = json.loads(raws[rec.origin, rec.index])["notice"]
             out.append(notice_view(rec, notice, state_of(rec, self._index, deadlines, now)))
         return out

@@ -184,6 +184,11 @@ class Store(Protocol):
         """Entries ``[start, end)``; ``end`` is clamped to the size, an empty range gives ``[]``."""
         ...
 
+    async def entries_at(self, origin: str, indexes: Sequence[int]) -> list[bytes]:
+        """The entries at these indexes, in the order given, read at once (a page of a
+        listing); StoreError if one is not stored."""
+        ...
+
     async def leaf_hashes(self, origin: str) -> list[bytes]: ...
     async def tree_hashes(self, origin: str, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
         """The hashes of complete subtrees of the feed's Merkle tree, in the order asked: node

@@ -287,6 +287,18 @@ class RedisStore:
         items = await self._do(self._r.lrange(self._k("entries", origin), start, end - 1))
         return [_b(x) for x in items]
 
+    async def entries_at(self, origin: str, indexes: Sequence[int]) -> list[bytes]:
+        if not indexes:
+            return []
+        pipe = self._r.pipeline(transaction=False)
+        for index in indexes:  # a negative index would count from the end: none is stored
+            pipe.lindex(self._k("entries", origin), index if index >= 0 else 2**62)
+        found = await self._do(pipe.execute())
+        for index, entry in zip(indexes, found, strict=True):
+            if entry is None:
+                raise StoreError(f"no entry {index} of {origin!r} is stored")
+        return [_b(e) for e in found]
+
     async def leaf_hashes(self, origin: str) -> list[bytes]:
         items = await self._do(self._r.lrange(self._k("leaves", origin), 0, -1))
         return [_b(x) for x in items]

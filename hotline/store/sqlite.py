@@ -254,6 +254,18 @@ class SqliteStore:
         sql = "SELECT entry FROM entries WHERE origin = ? AND idx >= ? AND idx < ? ORDER BY idx"
         return [bytes(r[0]) for r in await self._query(sql, origin, start, end)]
 
+    async def entries_at(self, origin: str, indexes: Sequence[int]) -> list[bytes]:
+        wanted = sorted(set(indexes))
+        found: dict[int, bytes] = {}
+        for first in range(0, len(wanted), 500):  # within SQLite's limit of parameters
+            chunk = wanted[first : first + 500]
+            sql = (
+                "SELECT idx, entry FROM entries WHERE origin = ?"
+                f" AND idx IN ({', '.join('?' * len(chunk))})"
+            )
+            found.update((int(i), bytes(e)) for i, e in await self._query(sql, origin, *chunk))
+        return [_at(found, origin, i) for i in indexes]
+
     async def leaf_hashes(self, origin: str) -> list[bytes]:
         sql = "SELECT leaf_hash FROM entries WHERE origin = ? ORDER BY idx"
         return [bytes(r[0]) for r in await self._query(sql, origin)]
@@ -429,6 +441,13 @@ def _configure(conn: sqlite3.Connection, path: object) -> None:
 
 _CHECKPOINT_SELECT = "SELECT origin, size, root, note, stored_ms FROM checkpoints"
 _USER_SELECT = "SELECT name, role, token_hash, created_ms, revoked_ms, nation, unit FROM users"
+
+
+def _at(found: Mapping[int, bytes], origin: str, index: int) -> bytes:
+    entry = found.get(index)
+    if entry is None:
+        raise StoreError(f"no entry {index} of {origin!r} is stored")
+    return entry
 
 
 def _checkpoint(row: Sequence[Any]) -> CheckpointRecord:

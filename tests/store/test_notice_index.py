@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from hotline.errors import StoreError
 from hotline.store import RedisStore, SqliteStore, Store
 from hotline.store.base import NoticeKey, NoticeQuery, notice_facets
 from hotline.store.sqlite_notices import notice_page_sql
@@ -228,3 +229,15 @@ async def test_redis_data_of_version_1_gets_its_notices_indexed_at_open(
         )
     finally:
         await store.close()
+
+
+async def test_entries_are_read_at_given_indexes_in_the_order_given(store: Store) -> None:
+    await store.append(A, 0, [(entry(i), b"l%d" % i) for i in range(700)])
+    indexes = [699, 3, 0, 650, 3, *range(100, 620)]
+    assert await store.entries_at(A, indexes) == [entry(i) for i in indexes]
+    assert await store.entries_at(A, []) == []
+    for missing in ([700], [5, -1], [0, 10_000]):
+        with pytest.raises(StoreError):
+            await store.entries_at(A, missing)
+    with pytest.raises(StoreError):
+        await store.entries_at(B, [0])
