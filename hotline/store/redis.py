@@ -158,7 +158,8 @@ class RedisStore:
 
     async def _upgrade(self) -> None:
         """Bring data written by an earlier version up to this one: version 2 indexes notice
-        entries (an older store's are indexed once here; the version is set when done)."""
+        entries and stores the trees' subtree hashes (an older store's feeds are read once
+        here; the version is set when done)."""
         found = await self._do(self._r.get(self._k("version")))
         if found is not None and int(_s(found)) >= STORE_VERSION:
             return
