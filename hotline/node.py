@@ -146,7 +146,7 @@ class Node:
             sequencer=self.sequencer,
             replica=self.replica,
         )
-        self.logs = LogReader(self.sides, self.trees, store, limits.page_max)
+        self.logs = LogReader(self.sides, store, limits.page_max)
         rule = settings.deconfliction
         self.conflicts = ConflictService(
             ConflictIndex(
