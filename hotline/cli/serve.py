@@ -175,8 +175,9 @@ def _uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
         lifespan="off",  # _serve runs the app's lifespan itself, so start-up errors surface here
         log_config=None,
         ws=CoalescingWebSocketProtocol,  # frames of one turn of the loop in one write
-        # the peer link carries up to MAX_FRAME per message; client streams check their own,
-        # smaller limit (limits.max_request_bytes) and close with 1009 above it
+        # each WebSocket route sets its connection's frame limit before accepting it (the
+        # pre-authentication one, then the stream's or the peer link's); this is the ceiling of
+        # a route that would not
         ws_max_size=max(settings.limits.max_request_bytes, PEER_MAX_FRAME),
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         server_header=False,
