@@ -25,7 +25,15 @@ from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.errors import MessageError
 from hotline_protocol.note import Signer, Verifier
 
-from ..errors import AuthFailed, HandshakeTimeout, LinkError, LinkFailed, Refusal, UnknownPeer
+from ..errors import (
+    AuthFailed,
+    HandshakeTimeout,
+    LinkError,
+    LinkFailed,
+    Refusal,
+    StoreError,
+    UnknownPeer,
+)
 from ..feeds.own import FeedReader
 from ..feeds.record import Recorder
 from ..feeds.replica import Pending, Replica
@@ -228,6 +236,9 @@ class Link:
                 worker.result()
                 raise LinkFailed("checkpoint_worker_stopped")
             reader.result()
+        except StoreError as exc:  # a receipt, run, FLASH or heartbeat could not be stored
+            log.error("peer link: the store failed: %s", exc)
+            raise LinkFailed("store_unavailable", str(exc)) from exc
         finally:
             busy = self._busy
             if busy is not None:  # let a run being stored finish before the link is done
@@ -314,6 +325,10 @@ class Link:
             await self.sender.run()
         except Closed:
             pass
+        except StoreError as exc:  # a checkpoint for the run could not be stored
+            log.error("peer sender: the store failed: %s", exc)
+            self.failure = "store_unavailable"
+            await self.t.close(CLOSE_INTERNAL, "store_unavailable")
         except Exception:
             log.exception("peer sender failed")
             await self.t.close(CLOSE_INTERNAL, "sender failed")

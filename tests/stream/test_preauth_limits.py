@@ -110,10 +110,9 @@ async def test_a_silent_client_is_closed_after_the_deadline_and_counts_no_more(
 
 # the peer link's endpoint ---------------------------------------------------------------------
 def pinned() -> PeerSettings:
+    from hotline.keys import witness_name
     from hotline_protocol.cosignature import CosignatureSigner
     from hotline_protocol.note import Signer
-
-    from hotline.keys import witness_name
 
     return PeerSettings(
         side="bravo",
