@@ -202,6 +202,9 @@ def make_node(root: Path, side: str, store: str, *, stream_queue: int | None = N
         raise ValueError(f"unknown store {store!r}: sqlite or redis")
     if stream_queue is not None:
         env["HOTLINE_LIMITS__STREAM_QUEUE"] = str(stream_queue)
+    # the benchmarks measure capacity: no post rate limit (one user posts everything)
+    for bucket in ("USER", "CONNECTION", "FLASH"):
+        env[f"HOTLINE_LIMITS__{bucket}_POST_RATE"] = "0"
     # users live in the store: add the user through the store the node will use
     token = cli("users", "add", directory, "bench", "--role", "automation", env=env).strip()
     return BenchNode(side, directory, port, token, env, redis=redis)

@@ -227,15 +227,11 @@ async def _serve(
     app: FastAPI, server: uvicorn.Server, sock: socket.socket, settings: Settings
 ) -> None:
     async with app.router.lifespan_context(app):  # the node starts: store, feeds, sequencer
-        gc_tuning.tune()
-        freezer = asyncio.create_task(gc_tuning.keep_frozen(), name="gc-freeze")
+        gc_tuning.tune()  # what start-up built is frozen, once
         host, port = sock.getsockname()[:2]
         scheme = "https" if settings.server.tls_cert else "http"
         log.info(
             "node %s (%s) serving on %s://%s:%d", settings.side, settings.origin, scheme, host, port
         )
-        try:
-            await server.serve(sockets=[sock])
-        finally:
-            freezer.cancel()
+        await server.serve(sockets=[sock])
         log.info("node %s stopping", settings.side)

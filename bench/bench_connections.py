@@ -1,0 +1,142 @@
+"""Memory returned: a real node's RSS and collector pauses over rounds of WebSocket connections
+opened and closed.
+
+``hotline serve`` runs one SQLite node (made with the ``hotline`` CLI, as the other benchmarks
+do); this process opens ``--per-round`` stream connections a round, ``--concurrency`` at a time:
+two in three authenticate with the bearer header and ping, one in three closes before
+authenticating. After each round it reads the node's RSS (``/proc/PID/status``) and its
+collector figures (``/metrics``: ``hotline_gc_pause_seconds`` by generation, objects frozen,
+collections). Target (issue: a node no client can wear down): RSS after 10 rounds of 2,000
+within 10 % of RSS before them.
+
+Run: ``.venv/bin/python -m bench.bench_connections [--rounds 10] [--per-round 2000]``.
+Prints a line a round and writes ``bench/results/connections.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from websockets.asyncio.client import connect
+
+from .common import write_result
+from .harness import BenchNode, make_node
+
+TARGET_GROWTH = 0.10
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def collector(node: BenchNode) -> dict[str, Any]:
+    """The node's collector figures from ``/metrics``: pauses by generation (count, total,
+    longest, and how many took over 10 ms), objects frozen, collections."""
+    text = httpx.get(
+        f"{node.url}/metrics", headers={"Authorization": f"Bearer {node.token}"}, timeout=10
+    ).text
+    out: dict[str, Any] = {"pauses": {}, "collections": {}}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            gen = sample.labels.get("generation")
+            if sample.name == "hotline_gc_pause_seconds_count":
+                out["pauses"].setdefault(gen, {})["count"] = int(sample.value)
+            elif sample.name == "hotline_gc_pause_seconds_sum":
+                out["pauses"].setdefault(gen, {})["total_ms"] = round(sample.value * 1000, 2)
+            elif sample.name == "hotline_gc_pause_seconds_bucket" and sample.labels["le"] == "0.01":
+                out["pauses"].setdefault(gen, {})["within_10ms"] = int(sample.value)
+            elif sample.name == "hotline_gc_pause_longest_seconds":
+                out["pauses"].setdefault(gen, {})["longest_ms"] = round(sample.value * 1000, 2)
+            elif sample.name == "hotline_gc_collections_total":
+                out["collections"][gen] = int(sample.value)
+            elif sample.name == "hotline_gc_frozen_objects":
+                out["frozen"] = int(sample.value)
+    return out
+
+
+async def one_connection(url: str, token: str, authenticate: bool) -> None:
+    if not authenticate:
+        async with connect(url):
+            return
+    async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        await ws.send(json.dumps({"type": "ping", "id": 1}))
+        await ws.recv()
+
+
+async def one_round(node: BenchNode, count: int, concurrency: int) -> float:
+    """Open and close ``count`` connections, ``concurrency`` at a time; seconds taken."""
+    started = time.perf_counter()
+    room = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with room:
+            await one_connection(node.ws_url, node.token, i % 3 != 2)
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return time.perf_counter() - started
+
+
+async def measure(node: BenchNode, rounds: int, per_round: int, concurrency: int) -> dict[str, Any]:
+    pid = node.pid
+    assert pid is not None
+    await asyncio.sleep(1.0)
+    before = rss_mb(pid)
+    print(f"RSS before: {before:.1f} MB")
+    per: list[dict[str, Any]] = []
+    for r in range(rounds):
+        seconds = await one_round(node, per_round, concurrency)
+        await asyncio.sleep(0.5)  # the node's closing handshakes end
+        rss = rss_mb(pid)
+        gc_figures = collector(node)
+        per.append({"round": r + 1, "seconds": round(seconds, 2), "rss_mb": round(rss, 1)})
+        longest = {g: p.get("longest_ms") for g, p in gc_figures["pauses"].items()}
+        print(f"round {r + 1}: {seconds:.1f} s, RSS {rss:.1f} MB, longest pauses {longest}")
+    after = per[-1]["rss_mb"] if per else before
+    growth = (after - before) / before
+    return {
+        "rounds": rounds,
+        "per_round": per_round,
+        "concurrency": concurrency,
+        "rss_before_mb": round(before, 1),
+        "rss_after_mb": after,
+        "growth": round(growth, 3),
+        "target_growth": TARGET_GROWTH,
+        "within_target": growth <= TARGET_GROWTH,
+        "per_round_figures": per,
+        "collector": collector(node),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--per-round", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
+        node = make_node(Path(tmp), "alpha", "sqlite").start()
+        try:
+            print(f"node pid {node.pid}")
+            result = asyncio.run(measure(node, args.rounds, args.per_round, args.concurrency))
+        finally:
+            node.stop()
+    path = write_result("connections", result)
+    print(
+        f"RSS {result['rss_before_mb']} -> {result['rss_after_mb']} MB "
+        f"({result['growth']:+.1%}, target within {TARGET_GROWTH:.0%}); wrote {path}"
+    )
+
+
+if __name__ == "__main__":
+    main()
