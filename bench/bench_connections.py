@@ -23,12 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from .common import write_result
-from .harness import BenchNode, make_node
+from .harness import BenchNode, collector_figures, make_node
 
 TARGET_GROWTH = 0.10
 
@@ -40,51 +39,33 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
-def collector(node: BenchNode) -> dict[str, Any]:
-    """The node's collector figures from ``/metrics``: pauses by generation (count, total,
-    longest, and how many took over 10 ms), objects frozen, collections."""
-    text = httpx.get(
-        f"{node.url}/metrics", headers={"Authorization": f"Bearer {node.token}"}, timeout=10
-    ).text
-    out: dict[str, Any] = {"pauses": {}, "collections": {}}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            gen = sample.labels.get("generation")
-            if sample.name == "hotline_gc_pause_seconds_count":
-                out["pauses"].setdefault(gen, {})["count"] = int(sample.value)
-            elif sample.name == "hotline_gc_pause_seconds_sum":
-                out["pauses"].setdefault(gen, {})["total_ms"] = round(sample.value * 1000, 2)
-            elif sample.name == "hotline_gc_pause_seconds_bucket" and sample.labels["le"] == "0.01":
-                out["pauses"].setdefault(gen, {})["within_10ms"] = int(sample.value)
-            elif sample.name == "hotline_gc_pause_longest_seconds":
-                out["pauses"].setdefault(gen, {})["longest_ms"] = round(sample.value * 1000, 2)
-            elif sample.name == "hotline_gc_collections_total":
-                out["collections"][gen] = int(sample.value)
-            elif sample.name == "hotline_gc_frozen_objects":
-                out["frozen"] = int(sample.value)
-    return out
+async def one_connection(url: str, token: str, authenticate: bool) -> bool:
+    """One connection opened and closed; False if it failed (counted, not fatal)."""
+    try:
+        if not authenticate:
+            async with connect(url, open_timeout=60):
+                return True
+        headers = {"Authorization": f"Bearer {token}"}
+        async with connect(url, additional_headers=headers, open_timeout=60) as ws:
+            await ws.send(json.dumps({"type": "ping", "id": 1}))
+            await ws.recv()
+        return True
+    except (OSError, TimeoutError, ConnectionClosed):
+        return False
 
 
-async def one_connection(url: str, token: str, authenticate: bool) -> None:
-    if not authenticate:
-        async with connect(url):
-            return
-    async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
-        await ws.send(json.dumps({"type": "ping", "id": 1}))
-        await ws.recv()
-
-
-async def one_round(node: BenchNode, count: int, concurrency: int) -> float:
-    """Open and close ``count`` connections, ``concurrency`` at a time; seconds taken."""
+async def one_round(node: BenchNode, count: int, concurrency: int) -> tuple[float, int]:
+    """Open and close ``count`` connections, ``concurrency`` at a time; seconds taken and
+    connections that failed."""
     started = time.perf_counter()
     room = asyncio.Semaphore(concurrency)
 
-    async def one(i: int) -> None:
+    async def one(i: int) -> bool:
         async with room:
-            await one_connection(node.ws_url, node.token, i % 3 != 2)
+            return await one_connection(node.ws_url, node.token, i % 3 != 2)
 
-    await asyncio.gather(*(one(i) for i in range(count)))
-    return time.perf_counter() - started
+    done = await asyncio.gather(*(one(i) for i in range(count)))
+    return time.perf_counter() - started, done.count(False)
 
 
 async def measure(node: BenchNode, rounds: int, per_round: int, concurrency: int) -> dict[str, Any]:
@@ -92,16 +73,27 @@ async def measure(node: BenchNode, rounds: int, per_round: int, concurrency: int
     assert pid is not None
     await asyncio.sleep(1.0)
     before = rss_mb(pid)
-    print(f"RSS before: {before:.1f} MB")
+    print(f"RSS before: {before:.1f} MB", flush=True)
     per: list[dict[str, Any]] = []
     for r in range(rounds):
-        seconds = await one_round(node, per_round, concurrency)
+        seconds, failed = await one_round(node, per_round, concurrency)
         await asyncio.sleep(0.5)  # the node's closing handshakes end
         rss = rss_mb(pid)
-        gc_figures = collector(node)
-        per.append({"round": r + 1, "seconds": round(seconds, 2), "rss_mb": round(rss, 1)})
+        gc_figures = collector_figures(node)
+        per.append(
+            {
+                "round": r + 1,
+                "seconds": round(seconds, 2),
+                "failed": failed,
+                "rss_mb": round(rss, 1),
+            }
+        )
         longest = {g: p.get("longest_ms") for g, p in gc_figures["pauses"].items()}
-        print(f"round {r + 1}: {seconds:.1f} s, RSS {rss:.1f} MB, longest pauses {longest}")
+        print(
+            f"round {r + 1}: {seconds:.1f} s ({failed} failed), RSS {rss:.1f} MB, "
+            f"longest pauses ms {longest}",
+            flush=True,
+        )
     after = per[-1]["rss_mb"] if per else before
     growth = (after - before) / before
     return {
@@ -114,7 +106,7 @@ async def measure(node: BenchNode, rounds: int, per_round: int, concurrency: int
         "target_growth": TARGET_GROWTH,
         "within_target": growth <= TARGET_GROWTH,
         "per_round_figures": per,
-        "collector": collector(node),
+        "collector": collector_figures(node),
     }
 
 

@@ -157,3 +157,33 @@ async def test_only_verified_flash_entries_ahead_of_the_feed_count_toward_the_bo
     await send_flash(link, fake, second)
     assert (await link.expect("refused"))["reason"] == "too_many_early_flash"
     assert sorted(replica.early) == [first]
+
+
+async def test_an_authenticated_peers_frame_over_2_mib_is_refused_with_evidence(
+    nodes: Nodes,
+) -> None:
+    """A frame over 2 MiB from the authenticated peer is refused as PROTOCOL.md says (reason
+    ``message_too_large``, close 4422, its first ``limits.evidence_bytes`` kept with the length
+    and SHA-256 of the whole), not closed by the server with 1009 and nothing kept; one over
+    four times that is closed 1009 ``message_too_large`` without being read."""
+    fake, bravo, link = await facing(nodes)
+    before = await snapshot(bravo)
+    frame = json.dumps({"type": "entries", "start": BASE, "entries": ["A" * (2_500_000)]})
+    await link.send_raw(frame)
+    assert (await link.expect("refused"))["reason"] == "message_too_large"
+    assert await link.closed() == (4422, "message_too_large")
+    [record] = await bravo.evidence()
+    raw = frame.encode()
+    assert record["reason"] == "message_too_large"
+    assert base64.b64decode(record["raw"]) == raw[: 64 * 1024]
+    assert record["size"] == len(raw)
+    assert record["sha256"] == base64.b64encode(hashlib.sha256(raw).digest()).decode()
+    assert await snapshot(bravo) == before
+
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
+    await link.send_raw(
+        json.dumps({"type": "entries", "start": BASE, "entries": ["A" * 9_000_000]})
+    )
+    assert await link.closed() == (1009, "message_too_large")
+    assert len(await bravo.evidence()) == 1
+    assert await snapshot(bravo) == before
