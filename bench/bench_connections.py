@@ -4,7 +4,9 @@ opened and closed.
 ``hotline serve`` runs one SQLite node (made with the ``hotline`` CLI, as the other benchmarks
 do); this process opens ``--per-round`` stream connections a round, ``--concurrency`` at a time:
 two in three authenticate with the bearer header and ping, one in three closes before
-authenticating. After each round it reads the node's RSS (``/proc/PID/status``) and its
+authenticating. After each round, and ``--settle`` seconds of quiet (longer than the node's
+interval for handing freed memory back, ``hotline.gc_tuning.TRIM_SECONDS``), it reads the node's
+RSS (``/proc/PID/status``) and its
 collector figures (``/metrics``: ``hotline_gc_pause_seconds`` by generation, objects frozen,
 collections). Target (issue: a node no client can wear down): RSS after 10 rounds of 2,000
 within 10 % of RSS before them.
@@ -25,6 +27,8 @@ from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+
+from hotline.gc_tuning import TRIM_SECONDS
 
 from .common import write_result
 from .harness import BenchNode, collector_figures, make_node
@@ -68,16 +72,19 @@ async def one_round(node: BenchNode, count: int, concurrency: int) -> tuple[floa
     return time.perf_counter() - started, done.count(False)
 
 
-async def measure(node: BenchNode, rounds: int, per_round: int, concurrency: int) -> dict[str, Any]:
+async def measure(
+    node: BenchNode, rounds: int, per_round: int, concurrency: int, settle: float
+) -> dict[str, Any]:
     pid = node.pid
     assert pid is not None
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(settle)
     before = rss_mb(pid)
     print(f"RSS before: {before:.1f} MB", flush=True)
     per: list[dict[str, Any]] = []
     for r in range(rounds):
         seconds, failed = await one_round(node, per_round, concurrency)
-        await asyncio.sleep(0.5)  # the node's closing handshakes end
+        peak = rss_mb(pid)
+        await asyncio.sleep(settle)  # closing handshakes end, freed memory is handed back
         rss = rss_mb(pid)
         gc_figures = collector_figures(node)
         per.append(
@@ -90,7 +97,8 @@ async def measure(node: BenchNode, rounds: int, per_round: int, concurrency: int
         )
         longest = {g: p.get("longest_ms") for g, p in gc_figures["pauses"].items()}
         print(
-            f"round {r + 1}: {seconds:.1f} s ({failed} failed), RSS {rss:.1f} MB, "
+            f"round {r + 1}: {seconds:.1f} s ({failed} failed), RSS {peak:.1f} MB at its end, "
+            f"{rss:.1f} MB settled, "
             f"longest pauses ms {longest}",
             flush=True,
         )
@@ -100,6 +108,7 @@ async def measure(node: BenchNode, rounds: int, per_round: int, concurrency: int
         "rounds": rounds,
         "per_round": per_round,
         "concurrency": concurrency,
+        "settle_s": settle,
         "rss_before_mb": round(before, 1),
         "rss_after_mb": after,
         "growth": round(growth, 3),
@@ -115,12 +124,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--per-round", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--settle", type=float, default=TRIM_SECONDS + 2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
         node = make_node(Path(tmp), "alpha", "sqlite").start()
         try:
             print(f"node pid {node.pid}")
-            result = asyncio.run(measure(node, args.rounds, args.per_round, args.concurrency))
+            result = asyncio.run(
+                measure(node, args.rounds, args.per_round, args.concurrency, args.settle)
+            )
         finally:
             node.stop()
     path = write_result("connections", result)

@@ -228,10 +228,14 @@ async def _serve(
 ) -> None:
     async with app.router.lifespan_context(app):  # the node starts: store, feeds, sequencer
         gc_tuning.tune()  # what start-up built is frozen, once
+        trimmer = asyncio.create_task(gc_tuning.keep_trimmed(), name="heap-trim")
         host, port = sock.getsockname()[:2]
         scheme = "https" if settings.server.tls_cert else "http"
         log.info(
             "node %s (%s) serving on %s://%s:%d", settings.side, settings.origin, scheme, host, port
         )
-        await server.serve(sockets=[sock])
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            trimmer.cancel()
         log.info("node %s stopping", settings.side)

@@ -3,9 +3,11 @@ whatever dies later in a cycle is reclaimed; every pause is measured."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +75,30 @@ def test_every_pause_is_measured_by_generation(tuned: gc_tuning.Pauses) -> None:
     after = [sum(counts) for counts in tuned.counts]
     assert after[0] >= before[0] + 1 and after[2] >= before[2] + 1
     assert tuned.longest[2] > 0 and tuned.total[2] >= tuned.longest[2]
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+async def test_freed_memory_is_handed_back_to_the_system() -> None:
+    """Where the C library can (glibc), the heap's free memory goes back every interval: the
+    holes a burst left between blocks still in use, which freeing alone keeps."""
+    if gc_tuning._malloc_trim() is None or not Path("/proc/self/status").exists():
+        pytest.skip("no malloc_trim in this C library")
+    pairs = [(bytearray(64 * 1024), bytearray(600)) for _ in range(800)]  # ~50 MB
+    kept = [small for _, small in pairs]  # each hole lies below a block still in use
+    del pairs
+    high = _rss_kb()
+    trimmer = asyncio.create_task(gc_tuning.keep_trimmed(0.01))
+    try:
+        async with asyncio.timeout(10):
+            while _rss_kb() > high - 16 * 1024:
+                assert not trimmer.done()
+                await asyncio.sleep(0.02)
+    finally:
+        trimmer.cancel()
+    assert len(kept) == 800
