@@ -99,3 +99,31 @@ async def test_a_receipt_on_a_full_disk_closes_the_link_with_store_unavailable(
     link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
     await link.send("cosignature", size=size, line=line)
     await wait_until(lambda: feed.delivered_size == 1, "the receipt taken")
+
+
+async def test_a_run_from_the_peer_on_a_full_disk_closes_the_link_and_is_not_cosigned(
+    nodes: Nodes, small_disk: Path
+) -> None:
+    """The receiving side: a run of the peer's entries that cannot be stored closes the link
+    with 1011 ``store_unavailable`` and no receipt; with room again it is stored and cosigned."""
+    db = small_disk / "bravo.db"
+    fake = FakePeer()
+    bravo = await nodes.facing(fake, store=f"sqlite:///{db}")
+    fake.append_many(3)
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
+    await link.expect("status")
+    truncate_wal(db)
+    filler = fill(small_disk)
+    await link.send_entries(0, [e.raw for e in fake.entries])
+    await link.send_checkpoint(fake.sign())
+
+    assert await link.closed() == (1011, "store_unavailable")
+    assert not [m for m in link.received if m["type"] == "cosignature"]
+    assert bravo.size("alpha") == 0
+
+    filler.unlink()
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
+    await link.send_entries(0, [e.raw for e in fake.entries])
+    await link.send_checkpoint(fake.sign())
+    receipt = await link.expect("cosignature")
+    assert receipt["size"] == 3 and bravo.size("alpha") == 3
