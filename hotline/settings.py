@@ -121,12 +121,12 @@ class Limits(BaseModel):
     # Posts (notices, acks, cancels over REST and the stream) a second, and a burst: a token
     # bucket per user and one per stream connection; 0 turns a bucket off. FLASH ones draw on a
     # bucket of their own per user, and on no other.
-    user_post_rate: float = Field(default=1000, ge=0)
-    user_post_burst: int = Field(default=5000, ge=1)
-    connection_post_rate: float = Field(default=1000, ge=0)
-    connection_post_burst: int = Field(default=2000, ge=1)
-    flash_post_rate: float = Field(default=20, ge=0)
-    flash_post_burst: int = Field(default=100, ge=1)
+    user_post_rate: float = Field(default=5000, ge=0)
+    user_post_burst: int = Field(default=20_000, ge=1)
+    connection_post_rate: float = Field(default=2500, ge=0)
+    connection_post_burst: int = Field(default=5000, ge=1)
+    flash_post_rate: float = Field(default=100, ge=0)
+    flash_post_burst: int = Field(default=1000, ge=1)
     # Stream connections open at once: per user (authenticated), and in all (before
     # authentication too).
     user_connections: int = Field(default=256, ge=1)
