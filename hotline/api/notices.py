@@ -40,6 +40,7 @@ class AckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     response: Literal["ROGER", "WILCO", "UNABLE", "NEGATIVE"]
     reason: str | None = Field(default=None, max_length=500)
+    reason_code: str | None = Field(default=None, max_length=64)
     remark: str | None = Field(default=None, max_length=500)
     precedence: PrecedenceName | None = None
 
@@ -135,6 +136,7 @@ async def ack_notice(
         body.remark,
         body.precedence,
         idempotency_key,
+        reason_code=body.reason_code,
     )
     return _entry(result, 201)
 

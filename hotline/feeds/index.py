@@ -34,6 +34,7 @@ class AckInfo:
     time_ms: int
     remark: str | None = None
     reason: str | None = None
+    reason_code: str | None = None
 
 
 @dataclass(slots=True)
@@ -55,6 +56,7 @@ class NoticeRecord:
     response: str | None = None  # for acks
     remark: str | None = None
     reason: str | None = None
+    reason_code: str | None = None
     acks: list[AckInfo] = field(default_factory=list)
     cancelled_by: Key | None = None
     superseded_by: Key | None = None
@@ -128,6 +130,8 @@ class FeedIndex:
             rec.response = str(notice.response.value)  # type: ignore[union-attr]
             rec.remark = getattr(notice, "remark", None)
             rec.reason = getattr(notice, "reason", None)
+            code = getattr(notice, "reason_code", None)
+            rec.reason_code = None if code is None else str(code.value)
         recs.append(rec)
         self._ids[rec.id] = (side, index)
         target = reference_of(notice)
@@ -167,6 +171,7 @@ class FeedIndex:
                     rec.appended_ms,
                     rec.remark,
                     rec.reason,
+                    rec.reason_code,
                 )
             )
             found.acks.sort(key=lambda a: (a.time_ms, a.side, a.index))

@@ -68,6 +68,19 @@ class Response(StrEnum):
     NEGATIVE = "NEGATIVE"
 
 
+class ReasonCode(StrEnum):
+    """Why an UNABLE or NEGATIVE: a short list both sides read in their own language; ``reason``
+    and ``remark`` carry the details as written."""
+
+    WEATHER = "weather"
+    AIRCRAFT_UNAVAILABLE = "aircraft_unavailable"
+    AIRSPACE_CONFLICT = "airspace_conflict"
+    INSUFFICIENT_INFORMATION = "insufficient_information"
+    OPERATIONAL_PRIORITY = "operational_priority"
+    OUTSIDE_AUTHORITY = "outside_authority"
+    OTHER = "other"
+
+
 class Ack(NoticeBase):
     """A person's or a system's answer to an entry of the other side's feed."""
 
@@ -84,6 +97,10 @@ class Ack(NoticeBase):
     response: Response
     reason: Prose500 | None = Field(
         default=None, validate_default=True, description="Why; required when UNABLE."
+    )
+    reason_code: ReasonCode | None = Field(
+        default=None,
+        description="Why, from a short list: meant for UNABLE and NEGATIVE.",
     )
     remark: Prose500 | None = None
 
