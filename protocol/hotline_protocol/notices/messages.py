@@ -87,7 +87,7 @@ class Ack(NoticeBase):
     model_config = ConfigDict(
         json_schema_extra={
             "if": {"properties": {"response": {"const": "UNABLE"}}, "required": ["response"]},
-            "then": {"required": ["reason"]},
+            "then": {"anyOf": [{"required": ["reason"]}, {"required": ["reason_code"]}]},
         }
     )
 
@@ -95,20 +95,23 @@ class Ack(NoticeBase):
     precedence: Precedence = Precedence.ROUTINE
     ref: Reference = Field(description="The acknowledged entry in the other side's feed.")
     response: Response
-    reason: Prose500 | None = Field(
-        default=None, validate_default=True, description="Why; required when UNABLE."
-    )
     reason_code: ReasonCode | None = Field(
         default=None,
         description="Why, from a short list: meant for UNABLE and NEGATIVE.",
+    )
+    reason: Prose500 | None = Field(
+        default=None,
+        validate_default=True,
+        description="Why, as written; UNABLE needs this or a reason_code.",
     )
     remark: Prose500 | None = None
 
     @field_validator("reason")
     @classmethod
     def _reason_when_unable(cls, reason: str | None, info: ValidationInfo) -> str | None:
-        if reason is None and info.data.get("response") == Response.UNABLE:
-            raise ValueError("a reason is required when the response is UNABLE")
+        unable = info.data.get("response") == Response.UNABLE
+        if reason is None and unable and info.data.get("reason_code") is None:
+            raise ValueError("a reason or a reason code is required when the response is UNABLE")
         return reason
 
 
