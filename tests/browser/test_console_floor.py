@@ -353,3 +353,85 @@ def test_no_text_under_13_px_in_either_language(pair: Pair, page: Page, artifact
         page.locator("#handover [data-close]").click()
         page.screenshot(path=artifacts / f"type-sizes-board-{language}.png")
     assert not found, sorted(found)
+
+
+LABEL_BOXES = """
+(svg) => [...svg.querySelectorAll('text.feature-label')].map((el) => {
+  const r = el.getBoundingClientRect();
+  return { text: el.textContent, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
+})
+"""
+
+
+def test_the_map_shows_what_applies_now_with_altitudes_in_labels_apart(
+    pair: Pair, page: Page, artifacts: Path
+) -> None:
+    from .test_console_conflicts import fl, square
+
+    now = now_ms()
+    active = {"start": now - HOUR, "end": now + 2 * HOUR}
+    block = {"lower": fl(100), "upper": fl(200)}
+    area = square(-12.0, 61.0, -11.0, 62.0)  # a corner of the map no other test draws in
+    ops = [
+        pair.post(
+            pair.bravo,
+            operation(ref, areas=[area], vertical_block=block, window=active, precedence="ROUTINE"),
+        )
+        for ref in ("MAP-LBL-1", "MAP-LBL-2", "MAP-LBL-3")
+    ]
+    later = pair.post(
+        pair.bravo,
+        operation(
+            "MAP-LATER",
+            areas=[area],
+            window={"start": now + 5 * HOUR, "end": now + 6 * HOUR},
+            precedence="ROUTINE",
+        ),
+    )
+    distress = example("aircraft_in_distress", precedence="PRIORITY")
+    distress["last_position"].update(lat=-11.5, lon=61.5, time=now - 60_000, uncertainty_m=50)
+    distress["aircraft"]["callsign"] = "MAP-DIS 1"
+    distress.pop("last_contact", None)
+    mayday = pair.post(pair.bravo, distress)
+    login(page, pair.alpha)
+
+    # opened on one operation: it is highlighted, in the list too, and framed with its neighbours
+    key = f"bravo/{ops[0]['index']}"
+    page.evaluate(f"location.hash = '#map/{key}'")
+    svg = page.locator("svg.map-svg")
+    focused = svg.locator(f"g.feature.focus[data-key='{key}']")
+    expect(focused).to_have_count(1)
+    expect(page.locator(f".feature-list li.selected[data-key='{key}']")).to_be_visible()
+    stroke = focused.locator("path.area").evaluate("(el) => getComputedStyle(el).stroke")
+    plain = svg.locator(f"g.feature[data-key='bravo/{ops[1]['index']}'] path.area")
+    assert stroke != plain.evaluate("(el) => getComputedStyle(el).stroke")
+
+    # what applies now only, by default: the later window is not drawn until asked for
+    expect(page.get_by_label("Only what applies at this time")).to_be_checked()
+    expect(svg.locator(f"g.feature[data-key='bravo/{later['index']}']")).to_have_count(0)
+
+    # labels name the block; three operations in one place: no two labels overlap
+    labels = svg.locator("text.feature-label")
+    expect(labels.filter(has_text="MAP-LBL-1 FL100\N{EN DASH}FL200")).to_have_count(1)
+    boxes = svg.evaluate(LABEL_BOXES)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = (
+                a["x1"] <= b["x0"] or b["x1"] <= a["x0"] or a["y1"] <= b["y0"] or b["y1"] <= a["y0"]
+            )
+            assert apart, (a, b)
+    hidden = svg.locator("g.feature[data-label-hidden='true']").count()
+    assert len(boxes) + hidden >= 4  # every label placed or left out, none drawn over another
+
+    # a 50 m uncertainty is still drawn around the position at this zoom
+    ring = svg.locator(f"g.feature[data-key='bravo/{mayday['index']}'] circle.uncertainty")
+    expect(ring).to_be_visible()
+    size = ring.bounding_box()
+    assert size is not None and size["width"] >= 8
+    page.screenshot(path=artifacts / "map-labels-now.png")
+
+    page.get_by_label("Only what applies at this time").uncheck()
+    expect(svg.locator(f"g.feature[data-key='bravo/{later['index']}']")).to_have_count(1)
+    expect(svg.locator(f"g.feature[data-key='bravo/{later['index']}']")).to_have_attribute(
+        "data-active", "false"
+    )
