@@ -266,6 +266,9 @@ def test_map_shows_volumes_positions_and_the_time_slider(
     expect(svg.locator("line.grid").first).to_be_attached()
     page.screenshot(path=artifacts / "map.png", full_page=True)
 
+    only_now = page.get_by_label("Only what applies at this time")
+    expect(only_now).to_be_checked()  # by default; unticked, every window is drawn
+    only_now.uncheck()
     slider = page.get_by_label("Time (UTC)")
     slider.fill(str(((now + 3 * HOUR) // 60_000) * 60_000))  # after the window
     expect(volume.first).to_have_attribute("data-active", "false")
