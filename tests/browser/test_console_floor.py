@@ -393,6 +393,8 @@ def test_the_map_shows_what_applies_now_with_altitudes_in_labels_apart(
     distress["aircraft"]["callsign"] = "MAP-DIS 1"
     distress.pop("last_contact", None)
     mayday = pair.post(pair.bravo, distress)
+    refuse = {"response": "UNABLE", "reason_code": "weather"}
+    call(pair.alpha, f"/v1/notices/bravo/{ops[1]['index']}/ack", refuse)
     login(page, pair.alpha)
 
     # opened on one operation: it is highlighted, in the list too, and framed with its neighbours
@@ -403,8 +405,17 @@ def test_the_map_shows_what_applies_now_with_altitudes_in_labels_apart(
     expect(focused).to_have_count(1)
     expect(page.locator(f".feature-list li.selected[data-key='{key}']")).to_be_visible()
     stroke = focused.locator("path.area").evaluate("(el) => getComputedStyle(el).stroke")
-    plain = svg.locator(f"g.feature[data-key='bravo/{ops[1]['index']}'] path.area")
+    plain = svg.locator(f"g.feature[data-key='bravo/{ops[2]['index']}'] path.area")
     assert stroke != plain.evaluate("(el) => getComputedStyle(el).stroke")
+
+    # a refusal reads apart on the map as on the board
+    refused = svg.locator(f"g.feature[data-key='bravo/{ops[1]['index']}']")
+    expect(refused).to_have_class(re.compile(r"\banswer-negative\b"))
+    expect(svg.locator(f"g.feature[data-key='bravo/{ops[2]['index']}']")).not_to_have_class(
+        re.compile(r"\banswer-negative\b")
+    )
+    dash = "(el) => getComputedStyle(el).strokeDasharray"
+    assert refused.locator("path.area").evaluate(dash) != plain.evaluate(dash)
 
     # what applies now only, by default: the later window is not drawn until asked for
     expect(page.get_by_label("Only what applies at this time")).to_be_checked()

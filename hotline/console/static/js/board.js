@@ -5,22 +5,22 @@
 // one-click answers to the other side's notices; a details pane (with the notice's conflicts).
 
 import { ackButtons } from './ack.js';
+import { Cards } from './cards.js';
 import { otherRef } from './conflicts/store.js';
-import { badge, certaintyChip, noticeName, overlapLine, stateChip, typeText } from './conflicts/text.js';
+import { certaintyChip, noticeName, overlapLine, stateChip, typeText } from './conflicts/text.js';
 import { h, replace } from './dom.js';
 import { Handover } from './handover.js';
 import { t, tEnum } from './i18n.js';
 import { ActionQueue } from './queue.js';
-import { details, fill, freeText, refText, responseChip, summary, title } from './render.js';
+import { details, fill, refText, responseChip, title } from './render.js';
 import { awaitingAck, displayState } from './store.js';
-import { buildThreads, refName, threadMatches } from './threads.js';
+import { buildThreads, threadMatches } from './threads.js';
 import { dtg, duration, hhmmz } from './time.js';
 
 const KINDS = ['planned_operation', 'aircraft_in_distress', 'downed_pilot', 'liaison', 'ack', 'cancel'];
 const STATES = ['appended', 'delivered', 'acknowledged', 'overdue', 'cancelled', 'superseded'];
 const PRECEDENCES = ['FLASH', 'IMMEDIATE', 'PRIORITY', 'ROUTINE'];
 const GEO_KINDS = new Set(['planned_operation', 'aircraft_in_distress', 'downed_pilot']);
-const INTERACTIVE = 'button, a, input, select, textarea, label, summary, form, details';
 
 const latest = (thread) => thread.members[thread.members.length - 1];
 
@@ -34,6 +34,7 @@ export class Board {
     this.cards = new Map(); // thread root key -> card element
     this.searchCache = new WeakMap();
     this.view = { threads: new Map(), rootOf: new Map() };
+    this.cardsView = new Cards(ctx, this);
     this.build();
     ctx.store.subscribe((changed) => this.update(changed));
     ctx.conflicts.subscribe((keys) => this.update(keys));
@@ -154,7 +155,13 @@ export class Board {
     this.empty.hidden = shown.length > 0;
     this.count.textContent = t('board.count', { shown: shown.length, total: all.length });
     this.queue.render();
-    if (this.selected && (!changed || changed.has(this.selected) || changed.size)) this.renderDetail();
+    if (this.selected && (!changed || this.threadChanged(this.selected, changed))) this.renderDetail();
+  }
+
+  /** Whether anything in the thread of `key` is among the `changed` keys. */
+  threadChanged(key, changed) {
+    const thread = this.view.threads.get(this.view.rootOf.get(key));
+    return changed.has(key) || Boolean(thread?.members.some((m) => changed.has(m.key)));
   }
 
   /** Put the cards of `threads` into `list` in order, reusing unchanged cards (keeps focus). */
@@ -167,155 +174,17 @@ export class Board {
     });
   }
 
+
+
+
+
+
   card(thread) {
     const cached = this.cards.get(thread.key);
     if (cached) return cached;
-    const el = this.renderCard(thread);
+    const el = this.cardsView.render(thread);
     this.cards.set(thread.key, el);
     return el;
-  }
-
-  renderCard(thread) {
-    const { session, store } = this.ctx;
-    const item = thread.head;
-    const own = item.side === session.side;
-    const state = displayState(item);
-    const n = item.notice;
-    const headingId = `card-${thread.root.side}-${thread.root.index}`;
-    const keys = thread.members.map((m) => m.key);
-    const selected = this.selected && keys.includes(this.selected);
-    const open = (e) => {
-      if (e.target.closest(INTERACTIVE) && e.target.closest(INTERACTIVE) !== e.currentTarget) return;
-      this.select(item.key);
-    };
-    return h(
-      'li',
-      {
-        class: ['notice', `prec-${item.precedence}`, own ? 'own' : 'theirs', `state-${state}`, selected && 'selected'],
-        'data-key': thread.key,
-        'data-head': item.key,
-        'data-keys': keys.join(' '),
-        'data-kind': item.kind,
-        'data-state': state,
-        'data-side': item.side,
-        'data-index': thread.root.index,
-        onclick: open,
-      },
-      h(
-        'article',
-        {
-          'aria-labelledby': headingId,
-          tabindex: '0',
-          onkeydown: (e) => {
-            if (e.target === e.currentTarget && (e.key === 'Enter' || e.key === ' ')) {
-              e.preventDefault();
-              this.select(item.key);
-            }
-          },
-        },
-        h(
-          'header',
-          null,
-          h('span', { class: `prec prec-${item.precedence}` }, item.precedence),
-          h('span', { class: `side ${own ? 'own' : 'theirs'}` }, `${item.side} · ${own ? t('board.ours') : t('board.theirs')}`),
-          n.status !== 'actual' && h('span', { class: 'exercise' }, t(`notice.${n.status}`)),
-          badge(this.ctx.conflicts.of(item.key)),
-          item.kind === 'ack' && n.response && responseChip(n.response),
-          h('time', { datetime: new Date(n.time).toISOString(), class: 'dtg' }, dtg(n.time)),
-        ),
-        h('h3', { id: headingId, class: 'kind' }, h('button', { type: 'button', class: 'link', onclick: () => this.select(item.key) }, title(item))),
-        h('p', { class: 'summary' }, summary(item, store)),
-        this.refsLine(item),
-        this.stateLine(item),
-        this.threadList(thread),
-        this.actions(thread),
-      ),
-    );
-  }
-
-  /** A clickable reference: the referenced notice by its operation reference or callsign. */
-  refLink(ref) {
-    const { store } = this.ctx;
-    const target = store.byRef(ref) || (ref?.side !== undefined ? store.get(ref.side, ref.index) : undefined);
-    const side = target?.side ?? ref.side ?? store.sideOfOrigin(ref.origin);
-    return h('button', { type: 'button', class: 'link ref', 'data-ref': `${side}/${ref.index}`, onclick: () => this.ctx.navigate(`#board/${side}/${ref.index}`) }, refName(store, ref));
-  }
-
-  /** The notices this one refers to (a distress followed, the entries a handled conflict names). */
-  refsLine(item) {
-    const n = item.notice;
-    const refs = [n.distress_ref, ...(n.conflict ? n.regarding || [] : [])].filter(Boolean);
-    if (!refs.length) return null;
-    return h('p', { class: 'refs' }, `${t('thread.refers_to')}: `, refs.map((r, i) => [i ? ', ' : '', this.refLink(r)]));
-  }
-
-  /** What was said about the notice, oldest first: earlier versions, acks, cancels, remarks. */
-  threadList(thread) {
-    const others = thread.members.filter((m) => m !== thread.head);
-    if (!others.length) return null;
-    return h('ol', { class: 'thread', 'aria-label': t('thread.label') }, others.map((m) => this.entry(m, thread)));
-  }
-
-  entry(m, thread) {
-    const { store } = this.ctx;
-    const n = m.notice;
-    const by = `${m.side}/${n.author?.id ?? ''}`;
-    const open = h('button', { type: 'button', class: 'link entry-open', onclick: () => this.select(m.key) }, hhmmz(n.time));
-    const target = n.ref ? store.byRef(n.ref) : null;
-    const about = target && target !== thread.head ? [' ', t('thread.to'), ' ', this.refLink(n.ref)] : null;
-    let body;
-    if (n.kind === 'ack') {
-      body = [
-        responseChip(n.response),
-        ' ',
-        by,
-        about,
-        n.reason_code && [' · ', h('span', { class: 'reason-code', 'data-reason-code': n.reason_code }, tEnum('ReasonCode', n.reason_code))],
-        n.reason && [' · ', freeText(n.reason)],
-        n.remark && [' · ', freeText(n.remark)],
-      ];
-    } else if (n.kind === 'cancel') {
-      body = [h('span', { class: 'chip state-cancelled' }, tEnum('Kind', 'cancel')), ' ', by, about, ' · ', tEnum('CancelReason', n.reason), n.remark && [' · ', freeText(n.remark)]];
-    } else if (n.kind === 'liaison') {
-      body = [h('span', { class: 'chip' }, t('thread.remark')), ' ', by, ' · ', freeText(n.text, n.language)];
-    } else {
-      const state = displayState(m);
-      body = [h('span', { class: `chip state-${state}`, 'data-entry-state': state }, t(m === thread.root ? 'thread.first' : 'thread.version')), ' ', summary(m, store)];
-    }
-    return h('li', { class: ['thread-entry', `entry-${n.kind}`], 'data-entry': m.key, 'data-entry-kind': n.kind }, open, ' ', body);
-  }
-
-  stateLine(item) {
-    const st = item.state || {};
-    const state = displayState(item);
-    const parts = [h('span', { class: `chip state-${state}`, 'data-state-chip': state }, t(`state.${state}`))];
-    if (st.acknowledged) {
-      parts.push(' ', ...fill('state.acknowledged_at', { response: responseChip(st.acknowledged.response), by: st.acknowledged.by, time: hhmmz(st.acknowledged.at) }));
-    } else if (st.delivered && state === 'delivered') {
-      parts.push(' ', hhmmz(st.delivered.at));
-    }
-    if (item.early) parts.push(' ', h('span', { class: 'note' }, t('board.early')));
-    if (awaitingAck(item) && st.deadline) {
-      const left = st.deadline - Date.now();
-      parts.push(' · ', h('span', { class: left < 0 ? 'late' : 'due', 'data-deadline': st.deadline }, left < 0 ? t('board.overdue_by', { duration: duration(-left) }) : t('board.due_in', { duration: duration(left) })));
-    }
-    return [h('p', { class: 'state' }, parts), this.undelivered(item)];
-  }
-
-  /** While the link is down, an own notice the other side does not hold yet says so, with the
-   * voice fallback to use meanwhile. */
-  undelivered(item) {
-    const { session, link } = this.ctx;
-    const down = link?.downSince();
-    if (!down || item.side !== session.side || item.state?.delivered || item.kind === 'ack') return null;
-    const peer = session.peer ? session.peer.side : '';
-    return h(
-      'p',
-      { class: 'undelivered', 'data-undelivered': item.key },
-      h('span', { 'aria-hidden': 'true' }, '⚠ '),
-      t('link.not_received', { side: peer, time: hhmmz(down) }),
-      session.fallback ? [' ', t('link.fallback', { fallback: session.fallback })] : '',
-    );
   }
 
   /** The link went up or down: redraw the own notices the other side may not hold. */
@@ -369,19 +238,6 @@ export class Board {
     );
   }
 
-  /** Answers owed in this thread: to the notice, or to the other side's cancel of it. */
-  actions(thread) {
-    const { session } = this.ctx;
-    const box = h('div', { class: 'actions' });
-    if (!this.ctx.canPost) return box;
-    for (const m of thread.members) {
-      if (m.side === session.side || m.kind === 'ack' || !awaitingAck(m)) continue;
-      const label = m.kind === 'cancel' ? `${tEnum('Kind', 'cancel')}: ${title(thread.head)}` : title(m);
-      if (m.kind === 'cancel') box.append(h('span', { class: 'hint' }, t('thread.ack_cancel')));
-      box.append(ackButtons(this.ctx, m, label));
-    }
-    return box;
-  }
 
   select(key) {
     this.selected = key;
@@ -439,7 +295,7 @@ export class Board {
         ackd && [' ', responseChip(ackd.response)],
         item.kind === 'ack' && item.notice.response && [' ', responseChip(item.notice.response)],
       ),
-      this.undelivered(item),
+      this.cardsView.undelivered(item),
       h('dl', { class: 'fields' }, rows.map(([label, value]) => [h('dt', null, label), h('dd', null, value)])),
       h('h3', null, t('state.timeline')),
       h('ul', { class: 'timeline' }, timeline.map((line) => h('li', null, line))),

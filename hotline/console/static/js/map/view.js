@@ -315,8 +315,11 @@ export class MapView {
 
   drawFeature(f, fontSize) {
     const active = activeAt(f, this.time);
-    const cls = ['feature', f.role, f.side, active ? 'active' : 'inactive', f.key === this.focusKey && 'focus'].filter(Boolean).join(' ');
-    const g = s('g', { class: cls, 'data-key': f.key, 'data-role': f.role, 'data-active': String(active) });
+    // an answer that refuses (UNABLE, NEGATIVE) reads apart on the map too: outlined dashed red
+    const answer = f.item.state?.acknowledged?.response;
+    const refused = answer === 'UNABLE' || answer === 'NEGATIVE';
+    const cls = ['feature', f.role, f.side, active ? 'active' : 'inactive', f.key === this.focusKey && 'focus', refused && 'answer-negative'].filter(Boolean).join(' ');
+    const g = s('g', { class: cls, 'data-key': f.key, 'data-role': f.role, 'data-active': String(active), 'data-answer': answer });
     const geo = f.geometry;
     let anchor;
     let radius = fontSize * 0.5; // the anchor's own size, kept clear by the label
