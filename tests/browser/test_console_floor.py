@@ -243,6 +243,17 @@ def test_a_notice_with_two_acks_an_update_and_a_cancel_is_one_card(
     page.locator("#notice-detail").focus()
     card.locator(".summary").click()
     expect(page.locator("#notice-detail h2")).to_contain_text("THREAD-1B")
+    detail = page.locator("#notice-detail")
+    # cancelled: nothing left to refuse, on the card as in the details
+    for where in (card, detail):
+        expect(where.locator("button[data-response='ROGER']").first).to_be_visible()
+        expect(where.locator("button[data-response='UNABLE']")).to_have_count(0)
+        expect(where.locator("button[data-response='NEGATIVE']")).to_have_count(0)
+    # the details name what the update replaces, and a click opens it
+    replaced = detail.locator(f"dt:text-is('Updates') + dd button.ref[data-ref='{keys[0]}']")
+    expect(replaced).to_have_attribute("title", re.compile("THREAD-1 "))
+    replaced.click()
+    expect(detail.locator("h2")).to_contain_text("THREAD-1 — bravo #")
     page.locator(f"li.notice[data-key='{keys[0]}'] > article").press("Enter")
     expect(card).to_have_class(re.compile(r"\bselected\b"))
 

@@ -256,7 +256,7 @@ export class Board {
     }
     const own = item.side === session.side;
     const st = item.state || {};
-    const rows = details(item, store);
+    const rows = details(item, store, (ref) => this.cardsView.refLink(ref, true));
     const ackd = st.acknowledged;
     const timeline = [
       st.appended_at && t('state.sent_at', { time: dtg(st.appended_at) }),

@@ -6,7 +6,7 @@ import { ackButtons } from './ack.js';
 import { badge } from './conflicts/text.js';
 import { h } from './dom.js';
 import { t, tEnum } from './i18n.js';
-import { fill, freeText, responseChip, summary, title } from './render.js';
+import { fill, freeText, refText, responseChip, summary, title } from './render.js';
 import { awaitingAck, displayState } from './store.js';
 import { refName } from './threads.js';
 import { dtg, duration, hhmmz } from './time.js';
@@ -78,12 +78,13 @@ export class Cards {
     );
   }
   /** A clickable reference: the referenced notice by its operation reference or callsign. */
-  refLink(ref) {
+  refLink(ref, short = false) {
     const { store } = this.ctx;
     const target = store.byRef(ref) || (ref?.side !== undefined ? store.get(ref.side, ref.index) : undefined);
     const side = target?.side ?? ref.side ?? store.sideOfOrigin(ref.origin);
-    return h('button', { type: 'button', class: 'link ref', 'data-ref': `${side}/${ref.index}`, onclick: () => this.ctx.navigate(`#board/${side}/${ref.index}`) }, refName(store, ref));
+    return h('button', { type: 'button', class: 'link ref', 'data-ref': `${side}/${ref.index}`, title: short ? refName(store, ref) : null, onclick: () => this.ctx.navigate(`#board/${side}/${ref.index}`) }, short ? refText(store, ref) : refName(store, ref));
   }
+
   /** The notices this one refers to (a distress followed, the entries a handled conflict names). */
   refsLine(item) {
     const n = item.notice;
