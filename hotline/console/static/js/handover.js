@@ -4,7 +4,7 @@
 // print-styled sheet over the console; "Print" prints that sheet alone (@media print).
 
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { t, tEnum } from './i18n.js';
 import { owed, dueText, isLate, waiting } from './queue.js';
 import { block, refText, title, window_ } from './render.js';
 import { displayState } from './store.js';
@@ -63,7 +63,9 @@ export class Handover {
     const volume = (item) => {
       const w = item.notice.window;
       const when = w.start <= now ? t('handover.active_now') : t('handover.starts', { time: dtg(w.start) });
-      return `${ref(item)} — ${block(item.notice.vertical_block)} · ${window_(w)} (${when})`;
+      const answer = item.state?.acknowledged;
+      const said = answer ? ` · ${answer.response}${answer.reason_code ? ` (${tEnum('ReasonCode', answer.reason_code)})` : ''}` : '';
+      return `${ref(item)} — ${block(item.notice.vertical_block)} · ${window_(w)} (${when})${said}`;
     };
     const link = document.getElementById('link-status')?.textContent || '';
         const peer = session.peer ? session.peer.side : '';
