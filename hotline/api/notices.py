@@ -41,6 +41,14 @@ class AckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     response: Literal["ROGER", "WILCO", "UNABLE", "NEGATIVE"]
     reason: str | None = Field(default=None, max_length=500)
+    reason_code: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Why, from the ack reason codes (PROTOCOL.md, Enumerations): weather, "
+        "aircraft_unavailable, airspace_conflict, insufficient_information, "
+        "operational_priority, outside_authority, other; for UNABLE and NEGATIVE. An unknown "
+        "code is refused (invalid_notice) and nothing is appended.",
+    )
     remark: str | None = Field(default=None, max_length=500)
     precedence: PrecedenceName | None = None
 
@@ -138,6 +146,7 @@ async def ack_notice(
         body.remark,
         body.precedence,
         idempotency_key,
+        reason_code=body.reason_code,
     )
     return _entry(result, 201)
 

@@ -336,6 +336,7 @@ class StreamSession:
                     msg.precedence,
                     msg.client_ref,
                     on_posted,
+                    reason_code=msg.reason_code,
                 )
             else:
                 result, replayed = await service.cancel(

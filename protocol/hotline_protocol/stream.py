@@ -48,6 +48,7 @@ class Ack(_Message):
     index: Annotated[StrictInt, Field(ge=0)]
     response: Literal["ROGER", "WILCO", "UNABLE", "NEGATIVE"]
     reason: Text500 | None = None
+    reason_code: Annotated[StrictStr, Field(max_length=64)] | None = None
     remark: Text500 | None = None
     precedence: PrecedenceName | None = None
     client_ref: ClientRef | None = None
