@@ -24,7 +24,9 @@ from fastapi.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from ..api.deps import Api, Reader
+from ..api.deps import Api, AuthFirstRoute, Reader
+from ..api.models import ConsoleSession
+from ..api.openapi import answers
 from ..auth import PERMISSIONS
 
 STATIC = Path(__file__).parent / "static"
@@ -88,7 +90,7 @@ class ConsoleFiles(StaticFiles):
         return _harden(response, Path(full_path).suffix.lower())
 
 
-router = APIRouter(tags=["console"])
+router = APIRouter(tags=["console"], route_class=AuthFirstRoute)
 
 
 @router.get("/", include_in_schema=False)
@@ -96,7 +98,11 @@ async def index() -> Response:
     return _harden(FileResponse(STATIC / "index.html"), ".html")
 
 
-@router.get("/console/session", summary="The console's session: the user, this node and its peer")
+@router.get(
+    "/console/session",
+    summary="The console's session: the user, this node and its peer",
+    responses=answers(ConsoleSession),
+)
 async def session(api: Api, user: Reader) -> dict[str, Any]:
     settings = api.settings
     peer = api.sides.peer

@@ -52,7 +52,7 @@ from .errors import (
     CLOSE_UNAUTHENTICATED,
     Close,
 )
-from .replay import EventFeed
+from .replay import EventFeed, ReplayEnd
 
 log = logging.getLogger("hotline.stream")
 
@@ -116,6 +116,7 @@ class StreamSession:
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._tasks: set[asyncio.Task[None]] = set()
         self._feed: EventFeed | None = None
+        self._subscription_id: str | int = ""  # the id of the subscribe message
         self._last_cursor = ""  # of the last event sent (or the subscription's start)
         self._close: Close | None = None  # requested by the reader
         self._loop = asyncio.get_running_loop()
@@ -378,7 +379,16 @@ class StreamSession:
             raise StreamError("bad_cursor", f"the cursor is ahead of this node ({end.encode()})")
         self._last_cursor = start.encode()
         self._reply({"type": "subscribed", "id": msg.id, "cursor": self._last_cursor})
-        self._feed = EventFeed(parts.index, parts.store, sub, start, end, filters.match_event)
+        self._feed = EventFeed(
+            parts.index,
+            parts.store,
+            sub,
+            start,
+            end,
+            filters.match_event,
+            replaying=msg.cursor is not None,
+        )
+        self._subscription_id = msg.id
 
     def _unsubscribe(self, msg: m.Unsubscribe) -> None:
         if self._feed is None:
@@ -400,6 +410,8 @@ class StreamSession:
                 if self._feed is not feed:  # unsubscribed meanwhile
                     continue
                 self._last_cursor = published.cursor
+                if isinstance(published, ReplayEnd):
+                    return m.replayed(self._subscription_id, published.cursor)
                 return m.event(published.as_dict())
             if feed.dropped:
                 self._feed = None
