@@ -126,6 +126,8 @@ def complete(op: dict[str, Any], route: APIRoute) -> None:
     point every declared model answer at its component alone."""
     responses: dict[str, Any] = op.setdefault("responses", {})
     for status, declared in route.responses.items():
+        if "content" in declared:  # as declared (FastAPI adds the route's media type)
+            responses[str(status)]["content"] = declared["content"]
         model = declared.get("model")
         if isinstance(model, type) and issubclass(model, BaseModel):
             content = responses[str(status)].setdefault("content", {})
