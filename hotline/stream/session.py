@@ -14,7 +14,9 @@ Otherwise the writer is the only task that writes to the socket: replies first, 
 subscription's events (one :class:`~hotline.outbox.Outbox`, as the peer link has). A slow socket
 therefore only ever slows its own connection: the hub never waits, and a subscription whose
 bounded queue overflows is dropped by the hub; the writer then sends what it still has and
-closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received.
+closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received. A
+subscription that gives a cursor is told when its backlog is replayed (``replayed``, with the
+cursor the replay reached: :class:`~hotline.stream.replay.ReplayEnd`).
 """
 
 from __future__ import annotations

@@ -56,11 +56,14 @@ def config(directory: Path, role: str | None) -> Path:
 
 
 def schemathesis(url: str, conf: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``schemathesis run`` against ``url`` (its exit code is 0 when no check failed)."""
+    """``schemathesis run`` against ``url`` (its exit code is 0 when no check failed), in the
+    configuration's directory (where it keeps its cache of failures to replay)."""
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(conf), "run"]
     command += [url, "--checks", ",".join(CHECKS), "--seed", "21", "--no-shrink", "--workers", "1"]
     command += ["--request-timeout", "30", "--continue-on-failure", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    return subprocess.run(
+        command, cwd=conf.parent, capture_output=True, text=True, timeout=900, check=False
+    )
 
 
 @pytest.fixture(scope="module")
