@@ -29,7 +29,7 @@ Size = Annotated[int | None, Query(description="tree size; default: the publishe
     "/{side}/checkpoint",
     response_class=PlainTextResponse,
     summary="The latest checkpoint (C2SP signed note) with every signature and cosignature",
-    responses=answers(None, 404, media=CHECKPOINT_TYPE),
+    responses=answers(None, 404, 500, media=CHECKPOINT_TYPE),
 )
 async def get_checkpoint(side: str, api: Api, _: Reader) -> Response:
     note = await api.logs.checkpoint(side)
@@ -39,7 +39,7 @@ async def get_checkpoint(side: str, api: Api, _: Reader) -> Response:
 @router.get(
     "/{side}/checkpoints",
     summary="Stored checkpoints from a size on, for auditors",
-    responses=answers(CheckpointList, 400, 404),
+    responses=answers(CheckpointList, 400, 404, 500),
 )
 async def list_checkpoints(
     side: str,
@@ -55,7 +55,7 @@ async def list_checkpoints(
     summary="Entries [start, end) as base64 entry bytes",
     description="At most `limits.page_max` entries are returned: fewer than asked is not the "
     "end of the log; continue from `start + len(entries)`.",
-    responses=answers(Entries, 400, 404, 416),
+    responses=answers(Entries, 400, 404, 416, 500),
 )
 async def get_entries(
     side: str,
@@ -70,7 +70,7 @@ async def get_entries(
 @router.get(
     "/{side}/proof/inclusion",
     summary="Inclusion proof of entry `index` in tree `size`",
-    responses=answers(InclusionProof, 400, 404),
+    responses=answers(InclusionProof, 400, 404, 500),
 )
 async def get_inclusion_proof(
     side: str,
@@ -85,7 +85,7 @@ async def get_inclusion_proof(
 @router.get(
     "/{side}/proof/consistency",
     summary="Consistency proof from tree `old` to `size`",
-    responses=answers(ConsistencyProof, 400, 404),
+    responses=answers(ConsistencyProof, 400, 404, 500),
 )
 async def get_consistency_proof(
     side: str,
@@ -102,7 +102,7 @@ async def get_consistency_proof(
     response_class=Response,
     summary="C2SP tlog-tiles: hash tiles tile/<L>/<N>[.p/<W>], entry bundles "
     "tile/entries/<N>[.p/<W>]",
-    responses=answers(None, 400, 404, media=TILE_TYPE),
+    responses=answers(None, 400, 404, 500, media=TILE_TYPE),
 )
 async def get_tile(side: str, path: str, api: Api, _: Reader) -> Response:
     _ref, data = await api.logs.tile(side, f"tile/{path}")

@@ -42,7 +42,8 @@ REFUSALS: dict[int, str] = {
     422: "A parameter or field is invalid (`invalid_request`, with the problems and their "
     "paths), or the notice breaks a rule (`invalid_notice`, `not_ackable`, `kind_mismatch`, "
     "`author_required`, ...).",
-    500: "The node's own data disagree (`checkpoint_mismatch`): a bug or a damaged store.",
+    500: "The node's own data disagree (`checkpoint_mismatch`, `store_incomplete`): a bug or a "
+    "damaged store.",
     503: "The node cannot serve now (`store_unavailable`, `shutting_down`); retry.",
 }
 REPLAYED_HEADER = {
