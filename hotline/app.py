@@ -69,7 +69,14 @@ def create_app(
         node_keys if node_keys is not None else load_keys(settings),
         clock_ms,
     )
-    metrics = Metrics(node.index, node.hub, node.sequencer, node.peering, node.evidence)
+    metrics = Metrics(
+        node.index,
+        node.hub,
+        node.sequencer,
+        node.peering,
+        node.evidence,
+        overdue=node.deadlines.overdue,
+    )
     limits = settings.limits
     api = ApiContext(
         sides=node.sides,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -23,17 +23,18 @@ class Metrics:
         sequencer: Sequencer,
         peering: PeerManager | None,
         evidence: Evidence,
+        overdue: Callable[[], dict[str, int]],
     ) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.posts = Counter("hotline_posts", "Notices posted", ["result"], registry=r)
-        self.post_seconds = Histogram(
-            "hotline_post_seconds",
-            "Time from post to durable entry",
+        store_write = Histogram(
+            "hotline_store_write_seconds",
+            "Time the store took to make a batch of own entries durable (a FLASH is a batch)",
             registry=r,
-            buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
-        self.refused = Counter("hotline_refused", "Inputs refused", ["reason"], registry=r)
+        sequencer.on_write = store_write.observe
+        r.register(OverdueCollector(overdue))
         if peering is not None:
             r.register(PeerCollector(peering, evidence))
         feed_size = Gauge("hotline_feed_size", "Entries per feed", ["side"], registry=r)
@@ -56,6 +57,25 @@ class Metrics:
 
 def _bind(fn: Callable[[str], int], side: str) -> Callable[[], float]:
     return lambda: float(fn(side))
+
+
+class OverdueCollector(Collector):
+    """Notices past their acknowledgement deadline with no acknowledgement, per side, read when
+    scraped."""
+
+    def __init__(self, overdue: Callable[[], dict[str, int]]) -> None:
+        self.overdue = overdue
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "hotline_overdue_notices",
+            "Notices past their acknowledgement deadline and not acknowledged, cancelled or "
+            "superseded: side = the side that sent them",
+            labels=["side"],
+        )
+        for side, count in sorted(self.overdue().items()):
+            family.add_metric([side], count)
+        yield family
 
 
 class PeerCollector(Collector):

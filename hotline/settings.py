@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     nation: str = Field(default="", pattern=r"^([A-Z]{3})?$")  # default author nation
     # the voice fallback the console names while the peer link is down (a phone, a frequency)
     fallback: str = Field(default="", max_length=300)
+    # "exercise": the console shows an EXERCISE banner at all times and its forms default to
+    # status "exercise" (notices still say their own status; the node accepts either)
+    mode: Literal["operational", "exercise"] = "operational"
     webhook: str = ""  # optional URL called when an acknowledgement deadline passes
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -69,6 +69,15 @@ def error_body(code: str, detail: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail}
 
 
+def _params(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A validation error's context as JSON scalars (what a client may quote)."""
+    return {
+        k: v if isinstance(v, (str, int, float, bool)) else str(v)
+        for k, v in ctx.items()
+        if k != "error"
+    }
+
+
 def install(app: FastAPI) -> None:
     async def _error(_: Request, exc: Exception) -> JSONResponse:
         described = describe(exc)
@@ -90,7 +99,12 @@ def install(app: FastAPI) -> None:
                     error_body("malformed_json", f"the body is not JSON: {reason} at {at}"), 400
                 )
         problems = [
-            {"path": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
+            {
+                "path": ".".join(str(p) for p in err["loc"]),
+                "code": err["type"],
+                "params": _params(err.get("ctx") or {}),
+                "reason": err["msg"],
+            }
             for err in exc.errors()
         ]
         return JSONResponse(error_body("invalid_request", problems), 422)

@@ -48,13 +48,20 @@ class Posted(_Message):
     replayed: bool
 
 
+class MessageProblem(_Message):
+    """A problem with a message itself (``invalid_request``): where, and why in English."""
+
+    path: str
+    reason: str
+
+
 class Error(_Message):
     """The message was refused and changed nothing; the connection stays open."""
 
     type: Literal["error"]
     id: MessageId | None
     error: str
-    detail: str | list[Problem] | dict[str, Any]
+    detail: str | list[Problem] | list[MessageProblem] | dict[str, Any]
 
 
 class Subscribed(_Message):

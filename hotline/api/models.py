@@ -25,7 +25,11 @@ class _Model(BaseModel):
 
 class Problem(_Model):
     path: str = Field(description="where, within the request (or the notice), dot-separated")
-    reason: str
+    code: str = Field(description="stable: what is wrong, for a client to say in its language")
+    params: dict[str, str | int | float | bool] = Field(
+        description="the code's parameters (a limit, the allowed values, ...)"
+    )
+    reason: str = Field(description="the same in English")
 
 
 class ProtocolProblem(BaseModel):
@@ -168,6 +172,12 @@ class AsyncApiDocument(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     asyncapi: Literal["3.0.0"]
+
+
+class NoticeSchemaFile(BaseModel):
+    """The notices' JSON Schema file (``protocol/schema/notice.schema.json``), draft 2020-12."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 class Report(BaseModel):

@@ -80,7 +80,7 @@ async def json_object(request: Request) -> dict[str, Any]:
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, too deep
         raise BadRequest("malformed_json", f"the body is not JSON: {exc}") from exc
     if not isinstance(body, dict):
-        raise NoticeError([("", "a notice must be a JSON object")])
+        raise NoticeError([("", "a notice must be a JSON object")], [("not_an_object", {})])
     return body
 
 
