@@ -306,4 +306,7 @@ class ConsoleSession(_Model):
     peer: PeerRef | None
     deadlines: dict[str, float]
     fallback: str = Field(description="the voice fallback named while the link is down")
+    mode: Literal["operational", "exercise"] = Field(
+        description="exercise: the console marks everything as an exercise"
+    )
     now: Ms
