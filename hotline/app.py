@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .api import (
+    asyncapi,
     audit,
     bundles,
     conflicts,
@@ -22,6 +23,7 @@ from .api import (
     keys,
     logs,
     notices,
+    openapi,
     peer,
     stream,
     system,
@@ -132,7 +134,9 @@ def create_app(
         users.router,
         stream.router,
         peer.router,
+        asyncapi.router,
     ):
         app.include_router(router)
     mount_console(app)
+    openapi.install(app)
     return app

@@ -8,9 +8,11 @@ from fastapi import APIRouter, WebSocket
 
 from ..peering.manager import MAX_FRAME
 from ..peering.transport import CLOSE_NOT_PAIRED, ServerTransport
-from .deps import Api, Reader
+from .deps import Api, AuthFirstRoute, Reader
+from .models import Link
+from .openapi import answers
 
-router = APIRouter(tags=["peering"])
+router = APIRouter(tags=["peering"], route_class=AuthFirstRoute)
 
 
 @router.websocket("/v1/peer")
@@ -27,7 +29,11 @@ async def peer_link(ws: WebSocket) -> None:
     await peering.accept(transport)
 
 
-@router.get("/v1/link", summary="Peer link state: connected, since, lag, cosigned sizes")
+@router.get(
+    "/v1/link",
+    summary="Peer link state: connected, since, lag, cosigned sizes",
+    responses=answers(Link),
+)
 async def link_state(api: Api, _: Reader) -> dict[str, Any]:
     if api.peering is None:
         return {"paired": False, "connected": False}

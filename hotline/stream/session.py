@@ -14,7 +14,9 @@ Otherwise the writer is the only task that writes to the socket: replies first, 
 subscription's events (one :class:`~hotline.outbox.Outbox`, as the peer link has). A slow socket
 therefore only ever slows its own connection: the hub never waits, and a subscription whose
 bounded queue overflows is dropped by the hub; the writer then sends what it still has and
-closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received.
+closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received. A
+subscription that gives a cursor is told when its backlog is replayed (``replayed``, with the
+cursor the replay reached: :class:`~hotline.stream.replay.ReplayEnd`).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from .errors import (
     CLOSE_UNAUTHENTICATED,
     Close,
 )
-from .replay import EventFeed
+from .replay import EventFeed, ReplayEnd
 
 log = logging.getLogger("hotline.stream")
 
@@ -113,6 +115,7 @@ class StreamSession:
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._tasks: set[asyncio.Task[None]] = set()
         self._feed: EventFeed | None = None
+        self._subscription_id: str | int = ""  # the id of the subscribe message
         self._last_cursor = ""  # of the last event sent (or the subscription's start)
         self._close: Close | None = None  # requested by the reader
         self._loop = asyncio.get_running_loop()
@@ -420,7 +423,16 @@ class StreamSession:
             raise StreamError("bad_cursor", f"the cursor is ahead of this node ({end.encode()})")
         self._last_cursor = start.encode()
         self._reply({"type": "subscribed", "id": msg.id, "cursor": self._last_cursor})
-        self._feed = EventFeed(parts.index, parts.store, sub, start, end, filters.match_event)
+        self._feed = EventFeed(
+            parts.index,
+            parts.store,
+            sub,
+            start,
+            end,
+            filters.match_event,
+            replaying=msg.cursor is not None,
+        )
+        self._subscription_id = msg.id
 
     def _unsubscribe(self, msg: m.Unsubscribe) -> None:
         if self._feed is None:
@@ -442,6 +454,8 @@ class StreamSession:
                 if self._feed is not feed:  # unsubscribed meanwhile
                     continue
                 self._last_cursor = published.cursor
+                if isinstance(published, ReplayEnd):
+                    return m.replayed(self._subscription_id, published.cursor)
                 return m.event(published.as_dict())
             if feed.dropped:
                 self._feed = None

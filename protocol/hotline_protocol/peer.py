@@ -47,6 +47,7 @@ _FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "flash": {"index": int, "entry": str, "note": str, "proof": list},
     "refused": {"reason": str, "detail": str},
 }
+FIELDS = _FIELDS  # each message type's fields and their JSON types, as :func:`decode` checks them
 
 
 def encode(kind: str, **fields: Any) -> str:

@@ -165,3 +165,8 @@ def posted(mid: str | int, entry: dict[str, Any], replayed: bool) -> Outgoing:
 
 def event(ev: dict[str, Any]) -> Outgoing:
     return {"type": "event", "event": ev}
+
+
+def replayed(mid: str | int, cursor: str) -> Outgoing:
+    """The backlog a subscription asked for is replayed; live events follow."""
+    return {"type": "replayed", "id": mid, "cursor": cursor}
