@@ -60,6 +60,10 @@ class PeerSettings(BaseModel):
     # permessage-deflate on links this node dials: less traffic on a thin line, more CPU at
     # both ends (entries travel as base64, which compresses poorly)
     compress: bool = False
+    # The line to the peer when it is thin, in kbit/s (0: fast or unknown). The link then keeps
+    # about a tenth of a second of it unsent in its socket and sends replication in messages
+    # of about that size, so that a FLASH overtakes all but that much ROUTINE.
+    line_kbit_s: float = Field(default=0, ge=0, le=10_000_000)
 
 
 class Deadlines(BaseModel):

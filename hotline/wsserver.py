@@ -70,9 +70,15 @@ WRITABLE = "hotline.writable"
 transport is paused (the peer reads slower than the node writes), when a send would wait."""
 
 
+TRANSPORT = "hotline.transport"
+"""The ASGI scope's extension holding the connection's transport (its socket's options, what
+it holds unsent: the peer link bounds both)."""
+
+
 class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O WebSocket protocol on a :class:`CoalescingTransport`, which tells the
-    app whether a send would wait (the :data:`WRITABLE` extension)."""
+    app whether a send would wait (the :data:`WRITABLE` extension) and names its transport
+    (:data:`TRANSPORT`)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports have the asyncio.Transport methods without subclassing it
@@ -84,3 +90,4 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)  # none if the handshake was refused
         if scope is not None:  # the app runs a turn later: it sees the extension
             scope["extensions"][WRITABLE] = self.writable
+            scope["extensions"][TRANSPORT] = self.transport

@@ -21,7 +21,7 @@ async def peer_link(ws: WebSocket) -> None:
     if peering is None:
         await ws.close(CLOSE_NOT_PAIRED, "this node is not paired")
         return
-    await peering.accept(ServerTransport(ws, MAX_FRAME))
+    await peering.accept(ServerTransport(ws, MAX_FRAME, peering.pace))
 
 
 @router.get("/v1/link", summary="Peer link state: connected, since, lag, cosigned sizes")

@@ -10,6 +10,7 @@ import logging
 import random
 import ssl
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from websockets.asyncio.client import connect
 
@@ -20,6 +21,7 @@ from ..errors import LinkError, Refusal
 from ..events import LinkEvent, LinkState, Publish
 from ..settings import PeerSettings
 from ..types import Side
+from .pacing import Pacing
 from .link import Link, LinkParts, cancel_all, handshake_dialer, handshake_listener
 from .transport import (
     CLOSE_GOING_AWAY,
@@ -58,7 +60,9 @@ class PeerManager:
         self.own = own
         self.peer = peer
         self.settings = settings
-        self.parts = parts
+        # what may wait ahead of a FLASH, from the line's stated rate (both ends of a link)
+        self.pace = Pacing.for_line(settings.line_kbit_s)
+        self.parts = replace(parts, message_bytes=self.pace.message_bytes)
         self._log_key = log_key
         self._publish = publish
         self._refused = refused
@@ -161,7 +165,7 @@ class PeerManager:
                     open_timeout=10,
                     compression="deflate" if self.settings.compress else None,
                 ) as conn:
-                    transport = ClientTransport(conn, MAX_FRAME)
+                    transport = ClientTransport(conn, MAX_FRAME, self.pace)
                     await handshake_dialer(
                         transport, self._log_key, self.verifier, self.peer.origin
                     )

@@ -1,7 +1,7 @@
 """Sending the own feed to the peer: ordered replication, FLASH overtaking, receipts.
 
 The sender starts from the size the peer says it holds and pushes entries in order, in messages
-of at most ``MAX_MESSAGE_BYTES``, each run closed by a stored signed checkpoint with a
+of at most ``message_bytes`` (``MAX_MESSAGE_BYTES``, less on a thin line), each run closed by a stored signed checkpoint with a
 consistency proof from the size the peer last cosigned. A FLASH entry appended while a backlog is
 still queued is pushed at once with an inclusion proof against the latest signed checkpoint, so
 the peer can verify it and alarm before the backlog is through. The peer answers each
@@ -50,6 +50,7 @@ class Sender:
         run_interval: float = 0.0,
         heartbeat: float = 60.0,
         max_early: int = 64,
+        message_bytes: int = MAX_MESSAGE_BYTES,
     ) -> None:
         self.feed = feed
         self.witness = witness
@@ -65,6 +66,7 @@ class Sender:
         # FLASH entries pushed ahead of the last receipt, at most (the peer holds no more: a
         # FLASH beyond goes in its place in the feed)
         self._max_early = max_early
+        self._message_bytes = message_bytes  # entry bytes per message, at most (a thin line)
         self._run_interval = run_interval
         self._heartbeat = heartbeat  # seconds without a checkpoint sent before one is offered
         self._last_checkpoint = 0.0  # loop time a checkpoint last went to the peer
@@ -196,7 +198,7 @@ class Sender:
         for offset, raw in enumerate(raws):
             text = m.b64(raw)
             if batch and (
-                batch_bytes + len(text) > MAX_MESSAGE_BYTES or len(batch) >= SEND_ENTRIES
+                batch_bytes + len(text) > self._message_bytes or len(batch) >= SEND_ENTRIES
             ):
                 await self._send(m.encode("entries", start=batch_start, entries=batch))
                 await asyncio.sleep(0)  # let the link (and a FLASH) run between messages
