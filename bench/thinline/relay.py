@@ -175,12 +175,16 @@ class Relay:
                 server.close()
             for writer in self._writers:
                 writer.close()
+            for server in self._servers:
+                await server.wait_closed()
             for task in self._tasks:
                 task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
         self._call(stop())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        self._loop.close()
 
 
 async def _pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, line: Direction) -> None:

@@ -29,7 +29,7 @@ async def post(client: httpx.AsyncClient, body: dict[str, Any]) -> int:
     """Post a notice; its index in the own feed."""
     answer = await client.post("/v1/notices", json=body)
     answer.raise_for_status()
-    index: int = answer.json()["entry"]["index"]
+    index: int = answer.json()["index"]
     return index
 
 
