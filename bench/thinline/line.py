@@ -35,7 +35,7 @@ NETWORK = 0xC6120000  # 198.18.0.0/15: 32,768 /30 subnets
 PORT = 8400
 
 
-class NetnsUnavailable(RuntimeError):
+class NetnsUnavailableError(RuntimeError):
     """``ip netns`` cannot be used here (not root, no ``ip``, no namespaces)."""
 
 
@@ -43,9 +43,9 @@ def ip(*args: str) -> str:
     try:
         done = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
     except FileNotFoundError as exc:
-        raise NetnsUnavailable("the ip command (iproute2) is not installed") from exc
+        raise NetnsUnavailableError("the ip command (iproute2) is not installed") from exc
     if done.returncode != 0:
-        raise NetnsUnavailable(f"ip {' '.join(args)}: {done.stderr.strip()}")
+        raise NetnsUnavailableError(f"ip {' '.join(args)}: {done.stderr.strip()}")
     return done.stdout
 
 
@@ -199,7 +199,7 @@ class ThinLine:
             self.relay.close()
             self.relay = None
         for made in reversed(self._made):  # a namespace's end of a veth goes with it
-            with contextlib.suppress(NetnsUnavailable):
+            with contextlib.suppress(NetnsUnavailableError):
                 if made.startswith("link:"):
                     ip("link", "del", made[5:])
                 else:
@@ -208,9 +208,9 @@ class ThinLine:
 
 
 def require_netns() -> None:
-    """Raise :class:`NetnsUnavailable` with the reason unless namespaces can be made here."""
+    """Raise :class:`NetnsUnavailableError` with the reason unless namespaces can be made here."""
     if shutil.which("ip") is None:
-        raise NetnsUnavailable("the ip command (iproute2) is not installed")
+        raise NetnsUnavailableError("the ip command (iproute2) is not installed")
     probe = f"hl-probe-{secrets.token_hex(3)}"
     ip("netns", "add", probe)
     ip("netns", "del", probe)

@@ -132,7 +132,9 @@ class Relay:
         alpha (its bytes go alpha to bravo)."""
         self._call(self._forward(listen, target, from_a))
 
-    async def _forward(self, listen: tuple[str, int], target: tuple[str, int], from_a: bool) -> None:
+    async def _forward(
+        self, listen: tuple[str, int], target: tuple[str, int], from_a: bool
+    ) -> None:
         up, down = (self.a_to_b, self.b_to_a) if from_a else (self.b_to_a, self.a_to_b)
 
         async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

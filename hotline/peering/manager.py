@@ -21,8 +21,8 @@ from ..errors import LinkError, Refusal
 from ..events import LinkEvent, LinkState, Publish
 from ..settings import PeerSettings
 from ..types import Side
-from .pacing import Pacing
 from .link import Link, LinkParts, cancel_all, handshake_dialer, handshake_listener
+from .pacing import Pacing
 from .transport import (
     CLOSE_GOING_AWAY,
     CLOSE_SUPERSEDED,

@@ -1,10 +1,11 @@
 """Sending the own feed to the peer: ordered replication, FLASH overtaking, receipts.
 
 The sender starts from the size the peer says it holds and pushes entries in order, in messages
-of at most ``message_bytes`` (``MAX_MESSAGE_BYTES``, less on a thin line), each run closed by a stored signed checkpoint with a
-consistency proof from the size the peer last cosigned. A FLASH entry appended while a backlog is
-still queued is pushed at once with an inclusion proof against the latest signed checkpoint, so
-the peer can verify it and alarm before the backlog is through. The peer answers each
+of at most ``message_bytes`` of entries (``MAX_MESSAGE_BYTES``, less on a thin line), each run
+closed by a stored signed checkpoint with a consistency proof from the size the peer last
+cosigned. A FLASH entry appended while a backlog is still queued is pushed at once with an
+inclusion proof against the latest signed checkpoint, so the peer can verify it and alarm before
+the backlog is through. The peer answers each
 checkpoint with its cosignature: the delivery receipt, verified and stored here. Under load, runs
 go at most every ``limits.run_interval_ms`` (the peer's work per checkpoint is then shared by more
 entries); new entries travel from an in-memory tail of the feed rather than from the store.

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.thinline.line import NetnsUnavailable, ThinLine, require_netns
+from bench.thinline.line import NetnsUnavailableError, ThinLine, require_netns
 from bench.thinline.relay import LineSpec
 from bench.thinline.traffic import Watcher, async_client, flash_body, post, post_many, routine_body
 
@@ -29,7 +29,7 @@ TIMEOUT = 300.0  # a line that stops moving fails the test rather than hanging i
 def line(tmp_path: Path) -> Iterator[ThinLine]:
     try:
         require_netns()
-    except NetnsUnavailable as exc:
+    except NetnsUnavailableError as exc:
         pytest.fail(f"network namespaces are needed for the thin-line tests: {exc}")
     with ThinLine(tmp_path, SPEC, peer={"line_kbit_s": SPEC.kbit_s}) as made:
         yield made
