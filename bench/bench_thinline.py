@@ -6,7 +6,7 @@ emulated line of :mod:`bench.thinline` (300 ms each way, 64 kbit/s by default). 
 a FLASH notice is posted at alpha every ``--flash-every`` seconds until bravo holds the whole
 backlog. Printed, for the link with and without permessage-deflate (``[peer] compress``):
 FLASH post to visible at bravo (p50, p99; target p99 at most the one-way delay + 500 ms), the
-catch-up time (bravo started to the backlog held in order), and bytes on the line alpha to bravo
+catch-up time (the link up to the backlog held in order at bravo), and bytes on the line alpha to bravo
 per notice (TLS records, the link's handshake, checkpoints and FLASH entries included).
 """
 
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,9 +37,12 @@ async def run_once(
             assert relay is not None
             line.start(line.alpha)
             await post_many(line.alpha, [routine_body(i) for i in range(notices)])
-            started = time.perf_counter()
             line.start(line.bravo)
             watcher = await Watcher(line.bravo, "alpha").open()
+            with line.alpha.client() as client:
+                while not (link := client.get("/v1/link").json())["connected"]:
+                    await asyncio.sleep(0.1)
+            link_up = link["since"] / 1000  # when the link came up (unix time)
             flashes: dict[int, float] = {}
             try:
                 async with async_client(line.alpha) as client:
@@ -49,7 +54,7 @@ async def run_once(
                         flashes[await post(client, flash_body(len(flashes)))] = at
                 total = notices + len(flashes)
                 await watcher.until(lambda: len(watcher.in_order) >= total, 3600)
-                caught_up = time.perf_counter() - started
+                caught_up = time.time() - link_up
                 await watcher.until(lambda: all(i in watcher.seen for i in flashes), 60)
             finally:
                 await watcher.close()
@@ -73,11 +78,13 @@ def main() -> None:
     parser.add_argument("--notices", type=int, default=2000, help="ROUTINE backlog (2,000)")
     parser.add_argument("--delay-ms", type=float, default=300, help="one way (300)")
     parser.add_argument("--kbit", type=float, default=64, help="line rate, kbit/s (64)")
-    parser.add_argument("--queue-bytes", type=int, default=4096, help="line buffer (4,096)")
+    parser.add_argument("--queue-bytes", type=int, default=16384, help="line buffer (16,384)")
     parser.add_argument("--flash-every", type=float, default=2.0, help="seconds (2)")
     parser.add_argument("--compress", default="off,on", help="phases: off,on")
     args = parser.parse_args()
     require_netns()
+    # a SIGTERM undoes the namespaces as Ctrl-C does
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     spec = LineSpec(args.delay_ms, args.kbit, args.queue_bytes)
     target = spec.delay_ms + 500
     results = []

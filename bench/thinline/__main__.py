@@ -9,6 +9,7 @@ undone on the way out.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -21,11 +22,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="two sides over an emulated thin line")
     parser.add_argument("--delay-ms", type=float, default=300, help="one way (300)")
     parser.add_argument("--kbit", type=float, default=64, help="line rate, kbit/s (64)")
-    parser.add_argument("--queue-bytes", type=int, default=4096, help="line buffer (4,096)")
+    parser.add_argument("--queue-bytes", type=int, default=16384, help="line buffer (16,384)")
     parser.add_argument("--compress", action="store_true", help="permessage-deflate on the link")
     parser.add_argument("--dir", type=Path, help="keep the node directories here")
     args = parser.parse_args()
     require_netns()
+    # a SIGTERM undoes the namespaces as Ctrl-C does
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="thinline-"))
     workdir.mkdir(parents=True, exist_ok=True)
     spec = LineSpec(args.delay_ms, args.kbit, args.queue_bytes)

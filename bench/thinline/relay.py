@@ -28,15 +28,15 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-CHUNK = 512  # bytes read and serialised at a time
-RCVBUF = 4096  # the relay's sockets' receive buffer (the kernel doubles it)
+CHUNK = 256  # bytes read and serialised at a time
+RCVBUF = 16 * 1024  # the relay's sockets' receive buffer (the kernel doubles it)
 
 
 @dataclass(frozen=True)
 class LineSpec:
     delay_ms: float = 300.0  # one way
     kbit_s: float = 64.0
-    queue_bytes: int = 4096
+    queue_bytes: int = 16 * 1024
 
     @property
     def bytes_per_s(self) -> float:

@@ -32,7 +32,7 @@ from ..feeds.replica import Pending, Replica
 from ..outbox import Outbox
 from ..types import Clock
 from .errors import link_errors
-from .sender import MAX_MESSAGE_BYTES, Sender
+from .sender import MAX_MESSAGE_BYTES, MAX_RUN, Sender
 from .transport import CLOSE_INTERNAL, Closed, Transport
 
 log = logging.getLogger("hotline.peering")
@@ -119,6 +119,7 @@ class LinkParts:
     heartbeat: float = 60.0
     max_early: int = 64  # FLASH entries pushed ahead of the last receipt, at most
     message_bytes: int = MAX_MESSAGE_BYTES  # entry bytes per replication message, at most
+    max_run: int = MAX_RUN  # entries per checkpoint (one receipt), at most
 
 
 class Link:
@@ -152,6 +153,7 @@ class Link:
             parts.heartbeat,
             parts.max_early,
             parts.message_bytes,
+            parts.max_run,
         )
         self.peer_size = 0  # the peer's own feed size, as it last said or sent
         self.since_ms = parts.clock_ms()

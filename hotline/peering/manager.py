@@ -62,7 +62,11 @@ class PeerManager:
         self.settings = settings
         # what may wait ahead of a FLASH, from the line's stated rate (both ends of a link)
         self.pace = Pacing.for_line(settings.line_kbit_s)
-        self.parts = replace(parts, message_bytes=self.pace.message_bytes)
+        compress = settings.compress
+        self._compress = settings.line_kbit_s > 0 if compress is None else compress
+        self.parts = replace(
+            parts, message_bytes=self.pace.message_bytes, max_run=self.pace.run_entries
+        )
         self._log_key = log_key
         self._publish = publish
         self._refused = refused
@@ -163,7 +167,7 @@ class PeerManager:
                     max_size=4 * MAX_FRAME,
                     ssl=self._ssl(url),
                     open_timeout=10,
-                    compression="deflate" if self.settings.compress else None,
+                    compression="deflate" if self._compress else None,
                 ) as conn:
                     transport = ClientTransport(conn, MAX_FRAME, self.pace)
                     await handshake_dialer(

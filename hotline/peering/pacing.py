@@ -8,11 +8,18 @@ rest of the message being sent (frames of two messages cannot interleave). On a 
   peer link's socket at both ends, dialing and accepting), and the writer hands it the next
   replication message only when what it holds is below that and nothing waits in the node's own
   buffers (:func:`room`; FLASH entries, receipts and status go in any case);
-- replication messages carry at most ``message_bytes`` of entries (at least one entry).
+- replication messages carry at most ``message_bytes`` of entries (at least one entry);
+- on a line of known rate the socket sends no faster than ``rate_bytes`` a second (a little
+  under the line's: ``SO_MAX_PACING_RATE``), so no queue builds up in the line's own buffers
+  (a satellite modem's), where the node could no longer put a FLASH first: the backlog waits in
+  the node instead.
 
 Both follow from the line's rate when the operator states it (``[peer] line_kbit_s``): about a
-tenth of a second of the line each. A fast or unknown line keeps large messages and a generous
-unsent limit, which cost nothing there.
+twentieth of a second of the line each. A checkpoint then covers at most ``run_entries``
+entries, about ten seconds of the line, so that a backlog is received (and receipted, which
+frees room for FLASH entries pushed ahead of it) piece by piece rather than all at its end. A
+fast or unknown line keeps large messages and runs and a generous unsent limit, which cost
+nothing there.
 """
 
 from __future__ import annotations
@@ -28,10 +35,16 @@ from typing import Any
 log = logging.getLogger("hotline.peering")
 
 SIOCOUTQNSD = 0x894B  # Linux: bytes in a TCP socket's send queue not yet sent
-LINE_SECONDS = 0.1  # of a thin line's rate, queued ahead of a FLASH by each bound
-MIN_BYTES = 512
+SO_MAX_PACING_RATE = getattr(socket, "SO_MAX_PACING_RATE", 47)  # Linux, bytes a second
+RATE_SHARE = 0.8  # of a stated line rate, the socket's pace (headers, bursts the kernel allows)
+LINE_SECONDS = 0.05  # of a thin line's rate, queued ahead of a FLASH by each bound
+MIN_BYTES = 256
+RUN_SECONDS = 10.0  # of a thin line's rate, per checkpoint
+ENTRY_BYTES = 1024  # an entry on the line, about (a ~600-byte notice, signed, base64)
+MIN_RUN = 16
 FAST_UNSENT = 128 * 1024  # a fast or unknown line
 FAST_MESSAGE = 1024 * 1024
+FAST_RUN = 4096
 POLL_SECONDS = 0.005  # how often a writer held back looks at the socket again
 
 
@@ -39,14 +52,18 @@ POLL_SECONDS = 0.005  # how often a writer held back looks at the socket again
 class Pacing:
     unsent_bytes: int = FAST_UNSENT
     message_bytes: int = FAST_MESSAGE
+    run_entries: int = FAST_RUN
+    rate_bytes: int = 0  # the socket's pace, bytes a second (0: unpaced)
 
     @classmethod
     def for_line(cls, kbit_s: float) -> Pacing:
         """The bounds for a line of ``kbit_s`` (0: fast or unknown)."""
         if kbit_s <= 0:
             return cls()
-        share = max(MIN_BYTES, int(kbit_s * 1000 / 8 * LINE_SECONDS))
-        return cls(unsent_bytes=share, message_bytes=share)
+        rate = kbit_s * 1000 / 8  # bytes a second
+        share = max(MIN_BYTES, int(rate * LINE_SECONDS))
+        run = min(FAST_RUN, max(MIN_RUN, int(rate * RUN_SECONDS / ENTRY_BYTES)))
+        return cls(share, share, run, rate_bytes=int(rate * RATE_SHARE))
 
 
 def _socket(transport: asyncio.BaseTransport) -> Any:
@@ -54,15 +71,18 @@ def _socket(transport: asyncio.BaseTransport) -> Any:
     return transport.get_extra_info("socket")
 
 
-def tune(transport: asyncio.BaseTransport, unsent_bytes: int) -> None:
-    """Bound what the transport's TCP socket may hold unsent (best effort: not TCP, not Linux)."""
+def tune(transport: asyncio.BaseTransport, pace: Pacing) -> None:
+    """Bound what the transport's TCP socket may hold unsent, and pace it (best effort: not
+    TCP, not Linux)."""
     sock = _socket(transport)
     if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
         return
     try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT, unsent_bytes)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT, pace.unsent_bytes)
+        if pace.rate_bytes:
+            sock.setsockopt(socket.SOL_SOCKET, SO_MAX_PACING_RATE, pace.rate_bytes)
     except (OSError, AttributeError) as exc:
-        log.warning("peer link: cannot bound the socket's unsent bytes: %s", exc)
+        log.warning("peer link: cannot bound or pace the socket: %s", exc)
 
 
 def unsent(transport: asyncio.BaseTransport) -> int:

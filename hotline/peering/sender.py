@@ -52,6 +52,7 @@ class Sender:
         heartbeat: float = 60.0,
         max_early: int = 64,
         message_bytes: int = MAX_MESSAGE_BYTES,
+        max_run: int = MAX_RUN,
     ) -> None:
         self.feed = feed
         self.witness = witness
@@ -68,6 +69,7 @@ class Sender:
         # FLASH beyond goes in its place in the feed)
         self._max_early = max_early
         self._message_bytes = message_bytes  # entry bytes per message, at most (a thin line)
+        self._max_run = max_run  # entries per checkpoint, at most
         self._run_interval = run_interval
         self._heartbeat = heartbeat  # seconds without a checkpoint sent before one is offered
         self._last_checkpoint = 0.0  # loop time a checkpoint last went to the peer
@@ -191,7 +193,7 @@ class Sender:
 
     async def _send_run(self) -> None:
         feed = self.feed
-        target = await feed.checkpoint_for_run(self.sent, MAX_RUN)
+        target = await feed.checkpoint_for_run(self.sent, self._max_run)
         start = self.sent
         raws = await feed.entries(start, target)
         batch: list[str] = []

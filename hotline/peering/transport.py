@@ -77,9 +77,9 @@ class ServerTransport:
         self.pace = pace or Pacing()
         transport = ws.scope.get("extensions", {}).get(TRANSPORT)
         # the node's WebSocket protocol names its transport in the scope; another server: none
-        self._transport: asyncio.WriteTransport | None = transport
+        self.transport: asyncio.WriteTransport | None = transport
         if transport is not None:
-            pacing.tune(transport, self.pace.unsent_bytes)
+            pacing.tune(transport, self.pace)
 
     async def send(self, text: str) -> None:
         try:
@@ -94,7 +94,7 @@ class ServerTransport:
         return not isinstance(writable, asyncio.Event) or not writable.is_set()
 
     def room(self) -> bool:
-        transport = self._transport
+        transport = self.transport
         if transport is None:
             return not self.congested()
         return pacing.room(transport, self.pace.unsent_bytes)
@@ -125,7 +125,7 @@ class ClientTransport:
         self.conn = conn
         self.max_bytes = max_bytes
         self.pace = pace or Pacing()
-        pacing.tune(conn.transport, self.pace.unsent_bytes)
+        pacing.tune(conn.transport, self.pace)
 
     async def send(self, text: str) -> None:
         try:
