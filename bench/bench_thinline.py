@@ -6,8 +6,8 @@ emulated line of :mod:`bench.thinline` (300 ms each way, 64 kbit/s by default). 
 a FLASH notice is posted at alpha every ``--flash-every`` seconds until bravo holds the whole
 backlog. Printed, for the link with and without permessage-deflate (``[peer] compress``):
 FLASH post to visible at bravo (p50, p99; target p99 at most the one-way delay + 500 ms), the
-catch-up time (the link up to the backlog held in order at bravo), and bytes on the line alpha to bravo
-per notice (TLS records, the link's handshake, checkpoints and FLASH entries included).
+catch-up time (the link up to the backlog held in order at bravo), and bytes on the line alpha
+to bravo per notice (TLS records, the link's handshake, checkpoints and FLASH entries included).
 """
 
 from __future__ import annotations
