@@ -4,7 +4,9 @@ Each side runs in a network namespace of its own (root needed), TLS between them
 emulated line of :mod:`bench.thinline` (300 ms each way, 64 kbit/s by default). Alpha holds
 ``--notices`` ROUTINE notices before bravo starts; once the link is up and the backlog crossing,
 a FLASH notice is posted at alpha every ``--flash-every`` seconds until bravo holds the whole
-backlog. Printed, for the link with and without permessage-deflate (``[peer] compress``):
+backlog (fewer than ``limits.early_flash_max``, 64, in all: beyond, the node sends the next
+FLASH entries in order until the peer's receipts catch up with them). Printed, for the link
+with and without permessage-deflate (``[peer] compress``):
 FLASH post to visible at bravo (p50, p99; target p99 at most the one-way delay + 500 ms), the
 catch-up time (the link up to the backlog held in order at bravo), and bytes on the line alpha
 to bravo per notice (TLS records, the link's handshake, checkpoints and FLASH entries included).
@@ -60,7 +62,7 @@ async def run_once(
                 await watcher.close()
             a_to_b, b_to_a = relay.counts()
     latencies = [(watcher.seen[i] - at) * 1000 for i, at in flashes.items()]
-    overtook = sum(1 for i in flashes if watcher.seen[i] < max(watcher.seen.values()))
+    overtook = sum(1 for i in flashes if i in watcher.early)
     return {
         "compress": compress,
         "flash_ms": percentiles(latencies),
@@ -70,6 +72,10 @@ async def run_once(
         "bytes_a_to_b": a_to_b,
         "bytes_b_to_a": b_to_a,
         "notices": total,
+        "flashes": [
+            {"index": i, "ms": (watcher.seen[i] - at) * 1000, "early": i in watcher.early}
+            for i, at in flashes.items()
+        ],
     }
 
 
@@ -79,7 +85,7 @@ def main() -> None:
     parser.add_argument("--delay-ms", type=float, default=300, help="one way (300)")
     parser.add_argument("--kbit", type=float, default=64, help="line rate, kbit/s (64)")
     parser.add_argument("--queue-bytes", type=int, default=16384, help="line buffer (16,384)")
-    parser.add_argument("--flash-every", type=float, default=2.0, help="seconds (2)")
+    parser.add_argument("--flash-every", type=float, default=4.0, help="seconds (4)")
     parser.add_argument("--compress", default="off,on", help="phases: off,on")
     args = parser.parse_args()
     require_netns()

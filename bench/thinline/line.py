@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from hotline.cli.main import main as hotline
-from hotline.provision.runner import NodeRunner
+from hotline.provision.runner import NodeRunner, free_port
 from hotline.settings import read_config, write_config
 
 from .relay import LineSpec, Relay
@@ -80,6 +80,7 @@ class Side:
     netns: str
     address: str  # in its namespace (the caller reaches it here)
     gateway: str  # the root namespace's end of its veth (the relay listens here for it)
+    dialed_at: tuple[str, int] = ("", 0)  # where the other side reaches it: the relay
     dir: Path = Path()
     ca: Path = Path()
     token: str = ""
@@ -153,26 +154,28 @@ class ThinLine:
             self.sides.append(Side(name, netns, _quad(base + 2), _quad(base + 1)))
         self.relay = Relay(self.spec).start()
         alpha, bravo = self.alpha, self.bravo
-        # each side's service, reached by the other at the relay's address on its own veth
-        self.relay.forward((bravo.gateway, PORT), (alpha.address, PORT), from_a=False)
-        self.relay.forward((alpha.gateway, PORT), (bravo.address, PORT), from_a=True)
+        # each side's service, reached by the other at the relay's address on its own veth (on
+        # a port free in the root namespace, where the relay listens)
         for side, other in ((alpha, bravo), (bravo, alpha)):
-            self._provision(side, dialed_at=other.gateway)
+            side.dialed_at = (other.gateway, free_port())
+            self.relay.forward(side.dialed_at, (side.address, PORT), from_a=side is bravo)
+            self._provision(side)
         for side, other in ((alpha, bravo), (bravo, alpha)):
             cli("pair", side.dir, other.dir / "card.txt", "--peer-ca", other.ca / "ca.pem")
             config = read_config(side.dir)
             config["peer"].update(self.peer)
             write_config(side.dir, config)
 
-    def _provision(self, side: Side, dialed_at: str) -> None:
+    def _provision(self, side: Side) -> None:
+        host, port = side.dialed_at
         side.ca, side.dir = self.workdir / f"{side.name}-ca", self.workdir / side.name
         cli("tls", "ca", side.ca, "--name", f"{side.name} CA")
-        cli("tls", "cert", side.dir, "--ca", side.ca, "--host", dialed_at, "--host", side.address)
+        cli("tls", "cert", side.dir, "--ca", side.ca, "--host", host, "--host", side.address)
         tls = side.dir / "tls"
         cli(
             "init", side.dir, "--side", side.name, "--origin", f"hotline.example/{side.name}",
             "--port", str(PORT), "--unit", f"HQ {side.name}", "--nation", "XAB",
-            "--url", f"https://{dialed_at}:{PORT}",
+            "--url", f"https://{host}:{port}",
             "--tls-cert", tls / "cert.pem", "--tls-key", tls / "key.pem",
         )  # fmt: skip
         side.token = cli("users", "add", side.dir, "ops", "--role", "operator").strip()

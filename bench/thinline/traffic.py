@@ -57,13 +57,14 @@ def async_client(side: Side) -> httpx.AsyncClient:
 class Watcher:
     """Subscribed at ``side`` to the other side's feed: ``seen[index]`` is when each of its
     entries first showed (early FLASH or in order, ``time.perf_counter()``), ``in_order`` the
-    indexes appended in order."""
+    indexes appended in order, ``early`` those shown ahead of their place."""
 
     def __init__(self, side: Side, other: str) -> None:
         self.side = side
         self.other = other
         self.seen: dict[int, float] = {}
         self.in_order: set[int] = set()
+        self.early: set[int] = set()  # shown by a ``flash`` event before their place in order
         self.changed = asyncio.Event()
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task[None] | None = None
@@ -97,6 +98,8 @@ class Watcher:
                 self.seen.setdefault(event["index"], at)
                 if event["type"] == "appended":
                     self.in_order.add(event["index"])
+                elif event["index"] not in self.in_order:
+                    self.early.add(event["index"])
                 self.changed.set()
 
     async def until(self, done: Any, timeout: float) -> None:
