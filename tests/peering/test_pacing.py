@@ -35,9 +35,9 @@ def _notsent_lowat(transport: Any) -> int:
 
 
 def test_a_stated_line_rate_gives_a_twentieth_of_a_second_of_it_to_each_bound() -> None:
-    assert Pacing.for_line(64) == Pacing(400, 400, run_entries=78, rate_bytes=7200)
-    assert Pacing.for_line(2048) == Pacing(12_800, 12_800, 2500, 230_400)
-    assert Pacing.for_line(1) == Pacing(MIN_BYTES, MIN_BYTES, MIN_RUN, 112)
+    assert Pacing.for_line(64) == Pacing(400, 400, run_entries=78, rate_bytes=6400)
+    assert Pacing.for_line(2048) == Pacing(12_800, 12_800, 2500, 204_800)
+    assert Pacing.for_line(1) == Pacing(MIN_BYTES, MIN_BYTES, MIN_RUN, 100)
     assert Pacing.for_line(0) == Pacing(FAST_UNSENT, FAST_MESSAGE, FAST_RUN)
     assert PeerSettings(side="b", origin="o", log_vkey="k", witness_vkey="w").line_kbit_s == 0
 
