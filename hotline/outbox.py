@@ -5,7 +5,10 @@ client stream (urgent: replies; bulk: the subscription's events). Only one messa
 at a time, so frames stay in order:
 
 - :meth:`Outbox.run` is the writer task: it sends the urgent messages, then asks the bulk
-  source for its next message, and sleeps when there is nothing (``wake`` rouses it);
+  source for its next message, and sleeps when there is nothing (``wake`` rouses it). A bulk
+  message is taken only when ``room`` says the connection has room for it (else the writer
+  looks again every ``poll`` seconds, or sooner for an urgent message): what waits in the
+  socket ahead of an urgent message stays bounded;
 - :meth:`Outbox.flush` sends the urgent messages from the caller's own task, unless the writer
   is in the middle of a send (it then sends them next, in order) or the transport would make
   the caller wait (``congested``). A FLASH's entry or answer appended in this turn of the event
@@ -19,6 +22,7 @@ The outbox knows nothing of sockets: ``write`` sends one message, and its errors
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
@@ -40,12 +44,16 @@ class Outbox(Generic[M]):
         congested: Callable[[M], bool] = lambda _m: False,
         halted: Callable[[], bool] = lambda: False,
         write_errors: tuple[type[BaseException], ...] = (),
+        room: Callable[[], bool] = lambda: True,
+        poll: float = 0.005,
     ) -> None:
         self._write = write
         self._bulk = bulk
         self._congested = congested
         self._halted = halted  # checked before every message: True ends run() and flush()
         self._write_errors = write_errors  # what flush() leaves for the writer to meet
+        self._room = room  # may a bulk message go now?
+        self._poll = poll
         self.urgent: deque[M] = deque()
         self.room = asyncio.Event()  # set whenever the writer takes an urgent message
         self._ready = asyncio.Event()
@@ -100,6 +108,12 @@ class Outbox(Generic[M]):
                 message = self.urgent.popleft()
                 self.room.set()
                 await self._turn(message)
+                continue
+            if not self._room():  # the connection holds enough: look again soon
+                self._ready.clear()
+                sent = 0
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._ready.wait(), self._poll)
                 continue
             bulk = await self._bulk()
             if bulk is not None:

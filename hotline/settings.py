@@ -57,9 +57,15 @@ class PeerSettings(BaseModel):
     deadlines: PinnedDeadlines | None = None  # from the card, when it states them
     dial: bool = True  # this node dials the peer's URL (either or both sides may)
     tls_ca: str = ""  # CA bundle to verify the peer's certificate (wss://), else system CAs
-    # permessage-deflate on links this node dials: less traffic on a thin line, more CPU at
-    # both ends (entries travel as base64, which compresses poorly)
-    compress: bool = False
+    # permessage-deflate on links this node dials (the listener takes what the dialer offers):
+    # on a thin line about a quarter of the bytes (and a FLASH sooner), more CPU at both ends.
+    # Unset: on when line_kbit_s states a thin line, else off.
+    compress: bool | None = None
+    # The line to the peer when it is thin, in kbit/s (0: fast or unknown). The link then keeps
+    # about a twentieth of a second of it unsent in its socket and sends replication in
+    # messages of about that size, so that a FLASH overtakes all but that much ROUTINE, and a
+    # checkpoint covers about ten seconds of it (hotline/peering/pacing.py).
+    line_kbit_s: float = Field(default=0, ge=0, le=10_000_000)
 
 
 class Deadlines(BaseModel):

@@ -109,10 +109,15 @@ class _LimitedServerProtocol(ServerProtocol):
         super().fail(code, reason)
 
 
+TRANSPORT = "hotline.transport"
+"""The ASGI scope's extension holding the connection's transport (its socket's options, what
+it holds unsent: the peer link bounds both)."""
+
+
 class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O WebSocket protocol on a :class:`CoalescingTransport`, which tells the
-    app whether a send would wait (the :data:`WRITABLE` extension) and lets it set its frame
-    limit (the :data:`FRAME_LIMIT` extension)."""
+    app whether a send would wait (the :data:`WRITABLE` extension), lets it set its frame
+    limit (the :data:`FRAME_LIMIT` extension) and names its transport (:data:`TRANSPORT`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -133,3 +138,4 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
         if scope is not None:  # the app runs a turn later: it sees the extension
             scope["extensions"][WRITABLE] = self.writable
             scope["extensions"][FRAME_LIMIT] = FrameLimit(self._limited)
+            scope["extensions"][TRANSPORT] = self.transport

@@ -21,7 +21,8 @@ async def peer_link(ws: WebSocket) -> None:
     api = ws.app.state.api
     peering = api.peering
     # frames held to the pre-authentication limit until the handshake verifies
-    transport = ServerTransport(ws, MAX_FRAME, api.settings.limits.preauth_bytes)
+    pace = None if peering is None else peering.pace
+    transport = ServerTransport(ws, MAX_FRAME, api.settings.limits.preauth_bytes, pace)
     await ws.accept()
     if peering is None:
         await ws.close(CLOSE_NOT_PAIRED, "this node is not paired")

@@ -40,7 +40,7 @@ from ..feeds.replica import Pending, Replica
 from ..outbox import Outbox
 from ..types import Clock
 from .errors import link_errors
-from .sender import Sender
+from .sender import MAX_MESSAGE_BYTES, MAX_RUN, Sender
 from .transport import CLOSE_INTERNAL, Closed, ServerTransport, Transport
 
 log = logging.getLogger("hotline.peering")
@@ -132,6 +132,8 @@ class LinkParts:
     run_interval: float = 0.0
     heartbeat: float = 60.0
     max_early: int = 64  # FLASH entries pushed ahead of the last receipt, at most
+    message_bytes: int = MAX_MESSAGE_BYTES  # entry bytes per replication message, at most
+    max_run: int = MAX_RUN  # entries per checkpoint (one receipt), at most
 
 
 class Link:
@@ -154,6 +156,7 @@ class Link:
             bulk=self._next_bulk,
             congested=lambda text: self.t.congested(len(text)),
             write_errors=(Closed,),
+            room=self.t.room,
         )
         self.sender = Sender(
             parts.feed,
@@ -163,6 +166,8 @@ class Link:
             parts.run_interval,
             parts.heartbeat,
             parts.max_early,
+            parts.message_bytes,
+            parts.max_run,
         )
         self.peer_size = 0  # the peer's own feed size, as it last said or sent
         self.since_ms = parts.clock_ms()

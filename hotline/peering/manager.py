@@ -10,6 +10,7 @@ import logging
 import random
 import ssl
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from websockets.asyncio.client import connect
 
@@ -28,6 +29,7 @@ from .link import (
     handshake_dialer,
     handshake_listener,
 )
+from .pacing import Pacing
 from .transport import (
     CLOSE_GOING_AWAY,
     CLOSE_SUPERSEDED,
@@ -66,7 +68,13 @@ class PeerManager:
         self.own = own
         self.peer = peer
         self.settings = settings
-        self.parts = parts
+        # what may wait ahead of a FLASH, from the line's stated rate (both ends of a link)
+        self.pace = Pacing.for_line(settings.line_kbit_s)
+        compress = settings.compress
+        self._compress = settings.line_kbit_s > 0 if compress is None else compress
+        self.parts = replace(
+            parts, message_bytes=self.pace.message_bytes, max_run=self.pace.run_entries
+        )
         self._log_key = log_key
         self._publish = publish
         self._refused = refused
@@ -174,9 +182,9 @@ class PeerManager:
                     max_size=4 * MAX_FRAME,
                     ssl=self._ssl(url),
                     open_timeout=10,
-                    compression="deflate" if self.settings.compress else None,
+                    compression="deflate" if self._compress else None,
                 ) as conn:
-                    transport = ClientTransport(conn, MAX_FRAME)
+                    transport = ClientTransport(conn, MAX_FRAME, self.pace)
                     await handshake_dialer(
                         transport, self._log_key, self.verifier, self.peer.origin
                     )

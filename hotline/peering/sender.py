@@ -1,10 +1,11 @@
 """Sending the own feed to the peer: ordered replication, FLASH overtaking, receipts.
 
 The sender starts from the size the peer says it holds and pushes entries in order, in messages
-of at most ``MAX_MESSAGE_BYTES``, each run closed by a stored signed checkpoint with a
-consistency proof from the size the peer last cosigned. A FLASH entry appended while a backlog is
-still queued is pushed at once with an inclusion proof against the latest signed checkpoint, so
-the peer can verify it and alarm before the backlog is through. The peer answers each
+of at most ``message_bytes`` of entries (``MAX_MESSAGE_BYTES``, less on a thin line), each run
+closed by a stored signed checkpoint with a consistency proof from the size the peer last
+cosigned. A FLASH entry appended while a backlog is still queued is pushed at once with an
+inclusion proof against the latest signed checkpoint, so the peer can verify it and alarm before
+the backlog is through. The peer answers each
 checkpoint with its cosignature: the delivery receipt, verified and stored here. Under load, runs
 go at most every ``limits.run_interval_ms`` (the peer's work per checkpoint is then shared by more
 entries); new entries travel from an in-memory tail of the feed rather than from the store.
@@ -50,6 +51,8 @@ class Sender:
         run_interval: float = 0.0,
         heartbeat: float = 60.0,
         max_early: int = 64,
+        message_bytes: int = MAX_MESSAGE_BYTES,
+        max_run: int = MAX_RUN,
     ) -> None:
         self.feed = feed
         self.witness = witness
@@ -65,6 +68,8 @@ class Sender:
         # FLASH entries pushed ahead of the last receipt, at most (the peer holds no more: a
         # FLASH beyond goes in its place in the feed)
         self._max_early = max_early
+        self._message_bytes = message_bytes  # entry bytes per message, at most (a thin line)
+        self._max_run = max_run  # entries per checkpoint, at most
         self._run_interval = run_interval
         self._heartbeat = heartbeat  # seconds without a checkpoint sent before one is offered
         self._last_checkpoint = 0.0  # loop time a checkpoint last went to the peer
@@ -188,7 +193,7 @@ class Sender:
 
     async def _send_run(self) -> None:
         feed = self.feed
-        target = await feed.checkpoint_for_run(self.sent, MAX_RUN)
+        target = await feed.checkpoint_for_run(self.sent, self._max_run)
         start = self.sent
         raws = await feed.entries(start, target)
         batch: list[str] = []
@@ -196,7 +201,7 @@ class Sender:
         for offset, raw in enumerate(raws):
             text = m.b64(raw)
             if batch and (
-                batch_bytes + len(text) > MAX_MESSAGE_BYTES or len(batch) >= SEND_ENTRIES
+                batch_bytes + len(text) > self._message_bytes or len(batch) >= SEND_ENTRIES
             ):
                 await self._send(m.encode("entries", start=batch_start, entries=batch))
                 await asyncio.sleep(0)  # let the link (and a FLASH) run between messages

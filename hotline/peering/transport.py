@@ -8,7 +8,9 @@ holds no more of the node than that.
 
 ``congested()`` says whether a send now might wait for the peer to read (the socket's buffers
 are full): the sequencer sends a FLASH on at once only when it would not, so that a peer that
-stops reading can never hold up the node's own writes.
+stops reading can never hold up the node's own writes. ``room()`` says whether the next
+replication message may go (:mod:`~hotline.peering.pacing`: little enough waits in the socket
+that a FLASH sent after it is not held up long); both ends bound their socket's unsent bytes.
 
 The peer link's close codes are all here: :data:`CLOSE_CODES` gives each
 :class:`~hotline.errors.LinkError` class its code (the close reason is the error's ``reason``),
@@ -33,7 +35,9 @@ from ..errors import (
     Superseded,
     UnknownPeer,
 )
-from ..wsserver import FRAME_LIMIT, WRITABLE, FrameLimit
+from ..wsserver import FRAME_LIMIT, TRANSPORT, WRITABLE, FrameLimit
+from . import pacing
+from .pacing import Pacing
 
 # close codes: 1xxx from RFC 6455, 4xxx private to the link (HTTP status + 4000 where one fits)
 CLOSE_GOING_AWAY = 1001  # the node is stopping
@@ -67,6 +71,7 @@ class Closed(Exception):  # noqa: N818
 class Transport(Protocol):
     async def send(self, text: str) -> None: ...
     def congested(self, size: int = 0) -> bool: ...
+    def room(self) -> bool: ...
     async def recv(self) -> str: ...
     async def close(self, code: int, reason: str) -> None: ...
 
@@ -74,11 +79,24 @@ class Transport(Protocol):
 class ServerTransport:
     """The listener's end. Built before the WebSocket is accepted: frames are held to
     ``preauth_bytes`` until :meth:`authenticated` (by the server's protocol, when it is the
-    node's: :data:`~hotline.wsserver.FRAME_LIMIT`)."""
+    node's: :data:`~hotline.wsserver.FRAME_LIMIT`); its socket is tuned by ``pace`` (when the
+    server names its transport: :data:`~hotline.wsserver.TRANSPORT`)."""
 
-    def __init__(self, ws: WebSocket, max_bytes: int, preauth_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        ws: WebSocket,
+        max_bytes: int,
+        preauth_bytes: int | None = None,
+        pace: Pacing | None = None,
+    ) -> None:
         self.ws = ws
         self.max_bytes = max_bytes
+        self.pace = pace or Pacing()
+        transport = ws.scope.get("extensions", {}).get(TRANSPORT)
+        # the node's WebSocket protocol names its transport in the scope; another server: none
+        self.transport: asyncio.WriteTransport | None = transport
+        if transport is not None:
+            pacing.tune(transport, self.pace)
         self._read_max = READ_FACTOR * max_bytes
         limit = ws.scope.get("extensions", {}).get(FRAME_LIMIT)
         self._limit = limit if isinstance(limit, FrameLimit) else None
@@ -109,6 +127,12 @@ class ServerTransport:
         writable = self.ws.scope.get("extensions", {}).get(WRITABLE)
         return not isinstance(writable, asyncio.Event) or not writable.is_set()
 
+    def room(self) -> bool:
+        transport = self.transport
+        if transport is None:
+            return not self.congested()
+        return pacing.room(transport, self.pace.unsent_bytes)
+
     async def recv(self) -> str:
         try:
             message = await self.ws.receive()
@@ -131,9 +155,11 @@ class ServerTransport:
 
 
 class ClientTransport:
-    def __init__(self, conn: ClientConnection, max_bytes: int) -> None:
+    def __init__(self, conn: ClientConnection, max_bytes: int, pace: Pacing | None = None) -> None:
         self.conn = conn
         self.max_bytes = max_bytes
+        self.pace = pace or Pacing()
+        pacing.tune(conn.transport, self.pace)
 
     async def send(self, text: str) -> None:
         try:
@@ -147,6 +173,9 @@ class ClientTransport:
         transport: asyncio.WriteTransport = self.conn.transport
         high: int = transport.get_write_buffer_limits()[1]
         return transport.get_write_buffer_size() > 0 or size > high
+
+    def room(self) -> bool:
+        return pacing.room(self.conn.transport, self.pace.unsent_bytes)
 
     async def recv(self) -> str:
         try:

@@ -194,6 +194,9 @@ class _Recorded:
     def congested(self, size: int = 0) -> bool:
         return self.inner.congested(size)
 
+    def room(self) -> bool:
+        return self.inner.room()
+
     async def recv(self) -> str:
         return await self.inner.recv()
 
