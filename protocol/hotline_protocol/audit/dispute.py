@@ -172,9 +172,8 @@ class Dispute:
     ) -> Iterator[tuple[tuple[float, str, int], dict[str, Any]]]:
         side = story.feed.side
         prev = b""
-        for index, raw in enumerate(side.entries):
+        for index, (raw, leaf) in enumerate(story.feed.tree.items()):
             bracket = story.timeline.bracket(index)
-            leaf = story.feed.leaves[index]
             if self.options.at is not None and bracket.before is None:
                 self.hidden += 1
             else:
