@@ -13,6 +13,7 @@ beyond a bounded buffer. The temporary files vanish when the spools are closed o
 
 from __future__ import annotations
 
+import heapq
 import marshal
 import os
 import struct
@@ -189,14 +190,20 @@ class Spill:
         self._pending.append(record)
         self._len += 1
         if len(self._pending) >= self._buffer:
-            if self._file is None:
-                self._file = tempfile.TemporaryFile()
-                weakref.finalize(self, _close, self._file)
-            data = marshal.dumps(self._pending)
-            self._file.write(data)
-            self._chunks.append((self._end, len(data)))
-            self._end += len(data)
-            self._pending = []
+            self.seal()
+
+    def seal(self) -> None:
+        """Write what is buffered to the file (appending may go on)."""
+        if not self._pending:
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()
+            weakref.finalize(self, _close, self._file)
+        data = marshal.dumps(self._pending)
+        self._file.write(data)
+        self._chunks.append((self._end, len(data)))
+        self._end += len(data)
+        self._pending = []
 
     def __len__(self) -> int:
         return self._len
@@ -212,3 +219,43 @@ class Spill:
 def _close(*files: IO[bytes]) -> None:
     for file in files:
         file.close()
+
+
+class SortedSpill:
+    """Records (tuples of plain values) sorted on disk: runs of at most :attr:`RUN` records
+    are sorted in memory and spilled, :attr:`FANIN` runs are merged into one, and the runs left
+    are merged as they are read back, as often as needed (holding :attr:`CHUNK` records of
+    each run)."""
+
+    RUN = 50_000  # records sorted in memory at a time
+    CHUNK = 64  # records of each run read back at a time while merging
+    FANIN = 32  # runs merged at once
+
+    def __init__(self, records: Iterable[tuple[Any, ...]]) -> None:
+        self._runs: list[Spill] = []
+        batch: list[tuple[Any, ...]] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= self.RUN:
+                self._spill(batch)
+                batch = []
+        self._spill(batch)
+
+    def _spill(self, batch: list[tuple[Any, ...]]) -> None:
+        if not batch:
+            return
+        batch.sort()
+        spill = Spill(self.CHUNK)
+        for record in batch:
+            spill.append(record)
+        spill.seal()
+        self._runs.append(spill)
+        if len(self._runs) >= self.FANIN:  # merge them into one: what a merge holds is bounded
+            merged = Spill(self.CHUNK)
+            for record in heapq.merge(*self._runs):
+                merged.append(record)
+            merged.seal()
+            self._runs = [merged]
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return heapq.merge(*self._runs)

@@ -9,9 +9,15 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from hotline_protocol.audit import verify_export
+import pytest
+
+from hotline_protocol.audit import audit_exports, verify_export
+from hotline_protocol.audit.dispute import Dispute
+from hotline_protocol.audit.output import write_json
 from hotline_protocol.audit.report import Report
 from hotline_protocol.entries import encode_entry
+from hotline_protocol import spool
+from hotline_protocol.spool import SortedSpill
 
 from .builders import T0, FeedBuilder, TwoSides, ack, b64, liaison
 
@@ -27,8 +33,8 @@ def build(n: int) -> TwoSides:
         a.append(liaison(a, i, f"Line check {i}."))
         b.append(ack(b, i, a.ref(i)))
         if (i + 1) % EVERY == 0:
-            a.checkpoint(b, timestamp=T0 // 1000 + i)
-            b.checkpoint(a, timestamp=T0 // 1000 + i)
+            a.checkpoint(b, timestamp=T0 // 1000 + i * 60 + 30)  # notice i came at minute i
+            b.checkpoint(a, timestamp=T0 // 1000 + i * 60 + 30)
     return TwoSides(a, b)
 
 
@@ -80,6 +86,63 @@ def test_verifying_four_times_the_entries_takes_no_more_memory(tmp_path: Path) -
 
     added = sum(len(e.raw) for f in (large.alpha, large.bravo) for e in f.entries[n:])
     assert added > 1_000_000  # what holding the added entries alone would cost
+    assert large_peak - small_peak < 256 * 1024, (small_peak, large_peak)
+
+
+class Counted:
+    """A text sink that keeps only how much was written and how many notices."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+        self.acks = 0
+        self.implausible = 0
+
+    def write(self, text: str) -> int:
+        self.chars += len(text)
+        self.acks += text.count('"acks": [{')
+        self.implausible += text.count('"implausible": [{')
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def peak_reporting(path: Path, two: TwoSides) -> tuple[int, Counted]:
+    """The most memory held at once while verifying the file and writing its report."""
+    out = Counted()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        with path.open("rb") as file:
+            audit = audit_exports([(None, file)], two.cards())
+        write_json(Dispute(audit), out)  # type: ignore[arg-type]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert audit.ok, audit.render()
+    return peak, out
+
+
+def test_reporting_four_times_the_entries_takes_no_more_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # small buffers, so that both sizes fill them: entries read back 64 at a time, what refers
+    # to what sorted 100 at a time, 4 sorted runs merged at once, 16 records of each read back
+    monkeypatch.setattr(spool, "BLOCK", 64)
+    for name, value in (("RUN", 100), ("FANIN", 4), ("CHUNK", 16)):
+        monkeypatch.setattr(SortedSpill, name, value)
+    n = 600
+    small, large = build(n), build(4 * n)
+    small_file = write_export(small.export(), tmp_path / "small.json")
+    large_file = write_export(large.export(), tmp_path / "large.json")
+    peak_reporting(small_file, small)  # first use: imports, caches
+
+    small_peak, _ = peak_reporting(small_file, small)
+    large_peak, written = peak_reporting(large_file, large)
+
+    assert written.acks == 4 * n  # every alpha entry was told with bravo's ack of it
+    assert written.implausible == 0
+    assert written.chars > 4_000_000  # what holding the report would cost
     assert large_peak - small_peak < 256 * 1024, (small_peak, large_peak)
 
 
