@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from hotline_protocol import spool
 from hotline_protocol.audit import audit_exports, verify_export
 from hotline_protocol.audit.dispute import Dispute
 from hotline_protocol.audit.output import write_json
 from hotline_protocol.audit.report import Report
 from hotline_protocol.entries import encode_entry
-from hotline_protocol import spool
 from hotline_protocol.spool import SortedSpill
 
 from .builders import T0, FeedBuilder, TwoSides, ack, b64, liaison
