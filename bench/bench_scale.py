@@ -11,7 +11,8 @@ version) and reused. Then, with each node a child process:
 - ``listing``: ``GET /v1/notices?limit=50`` from ``--clients`` concurrent clients for
   ``--seconds`` (closed loop), p50/p99/max in ms, while another client polls ``/healthz``
   every 50 ms (``healthz_max_ms``: the longest it was held);
-- ``export``: alpha's ``GET /v1/audit/export`` streamed to a file: seconds and size;
+- ``export``: alpha's ``GET /v1/audit/export`` streamed to a file: seconds, size, and the
+  refused-input records it holds (none: the linked nodes refused nothing of each other);
 - ``verify`` and ``report``: ``python -m hotline_protocol.audit verify|report`` of that file
   against both cards, each a child process: seconds, entries per second, peak RSS (the
   kernel's account of the child) and the exit code (0: PASS, which also proves the generated
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import ijson
 
 from hotline.provision.runner import free_port
 from hotline.settings import read_config, write_config
@@ -169,10 +171,10 @@ def export(node: BenchNode, token: str, path: Path) -> dict[str, Any]:
         r.raise_for_status()
         for chunk in r.iter_bytes():
             out.write(chunk)
-    return {
-        "seconds": round(time.perf_counter() - t0, 2),
-        "mb": round(path.stat().st_size / 2**20, 1),
-    }
+    seconds = round(time.perf_counter() - t0, 2)
+    with path.open("rb") as file:  # refused input would mean the stores were not what nodes write
+        evidence = sum(1 for _ in ijson.items(file, "evidence.item"))
+    return {"seconds": seconds, "mb": round(path.stat().st_size / 2**20, 1), "evidence": evidence}
 
 
 def audit(command: str, export_file: Path, cards: list[Path], entries: int) -> dict[str, Any]:
@@ -244,8 +246,11 @@ def main() -> None:
     result = run(args)
     path = write_result(f"scale-{args.entries}", result)
     print(f"wrote {path}")
-    if result["verify"]["exit"] != 0:
-        sys.exit("the export did not verify: the generated stores are not what nodes write")
+    sizes = result["healthz"]["sizes"]
+    if result["verify"]["exit"] != 0 or result["export"]["evidence"] or not result["linked"]:
+        sys.exit("the export did not verify, or the nodes refused input or did not link")
+    if set(sizes.values()) != {args.entries}:
+        sys.exit(f"the nodes hold {sizes}, not {args.entries} entries a side")
 
 
 if __name__ == "__main__":
