@@ -122,15 +122,20 @@ async def soak(alpha: BenchNode, bravo: BenchNode, args: argparse.Namespace) -> 
     load = asyncio.ensure_future(open_loop(posters, frames, rate, args.duration))
     samples: list[dict[str, Any]] = []
     t0 = time.monotonic()
-    next_sample, next_churn = t0, t0 + args.churn_every
+    next_sample = t0
     churned = errors_before = 0
+
+    async def churn() -> None:  # beside the sampling, which keeps its times
+        nonlocal churned
+        while not load.done():
+            await asyncio.sleep(args.churn_every)
+            await idle.churn(args.churn)
+            churned += args.churn
+
+    churning = asyncio.ensure_future(churn())
     try:
         while not load.done():
             now = time.monotonic()
-            if now >= next_churn:
-                await idle.churn(args.churn)
-                churned += args.churn
-                next_churn += args.churn_every
             if now >= next_sample:
                 done = [p for p in ledger.posts.values() if p.done]
                 errors = sum(ledger.errors.values())
@@ -152,7 +157,9 @@ async def soak(alpha: BenchNode, bravo: BenchNode, args: argparse.Namespace) -> 
                 next_sample += args.interval
             await asyncio.sleep(0.2)
         await load
+        await churning
     finally:
+        churning.cancel()
         await close_all(posters)
         await idle.close()
     return {
