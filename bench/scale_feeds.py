@@ -42,7 +42,7 @@ from hotline_protocol.merkle import CompactRange
 from hotline_protocol.note import add_signatures, split_note
 from hotline_protocol.notices import Notice, parse_notice
 
-GENERATOR_VERSION = 1  # bump when what is written changes: cached stores are made anew
+GENERATOR_VERSION = 2  # bump when what is written changes: cached stores are made anew
 BATCH = 512  # entries per append and checkpoint (a full sequencer batch)
 T0 = 1_767_261_600_000  # 2026-01-01T10:00:00Z, unix ms
 STEP_MS = 10  # between two notices of a feed

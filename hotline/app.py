@@ -67,7 +67,14 @@ def create_app(
         node_keys if node_keys is not None else load_keys(settings),
         clock_ms,
     )
-    metrics = Metrics(node.index, node.hub, node.sequencer, node.peering, node.evidence)
+    metrics = Metrics(
+        node.index,
+        node.hub,
+        node.sequencer,
+        node.peering,
+        node.evidence,
+        overdue=node.deadlines.overdue,
+    )
     limits = settings.limits
     api = ApiContext(
         sides=node.sides,
@@ -86,10 +93,14 @@ def create_app(
             clock_ms=clock_ms,
             max_bytes=limits.max_request_bytes,
             queue_size=limits.stream_queue,
+            admission=node.admission,
+            preauth_bytes=limits.preauth_bytes,
+            auth_timeout=limits.auth_timeout_s,
         ),
         peering=node.peering,
         metrics=metrics,
         conflicts=node.conflicts,
+        admission=node.admission,
     )
 
     @asynccontextmanager

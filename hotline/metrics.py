@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 from prometheus_client.registry import Collector
 
+from . import gc_tuning
 from .events import EventHub
 from .feeds.index import FeedIndex
 from .feeds.sequencer import Sequencer
@@ -23,19 +29,21 @@ class Metrics:
         sequencer: Sequencer,
         peering: PeerManager | None,
         evidence: Evidence,
+        overdue: Callable[[], dict[str, int]],
     ) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.posts = Counter("hotline_posts", "Notices posted", ["result"], registry=r)
-        self.post_seconds = Histogram(
-            "hotline_post_seconds",
-            "Time from post to durable entry",
+        store_write = Histogram(
+            "hotline_store_write_seconds",
+            "Time the store took to make a batch of own entries durable (a FLASH is a batch)",
             registry=r,
-            buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
-        self.refused = Counter("hotline_refused", "Inputs refused", ["reason"], registry=r)
+        sequencer.on_write = store_write.observe
+        r.register(OverdueCollector(overdue))
         if peering is not None:
             r.register(PeerCollector(peering, evidence))
+        r.register(GcCollector())
         feed_size = Gauge("hotline_feed_size", "Entries per feed", ["side"], registry=r)
         delivered = Gauge(
             "hotline_delivered_size", "Entries cosigned by the receiver", ["side"], registry=r
@@ -56,6 +64,25 @@ class Metrics:
 
 def _bind(fn: Callable[[str], int], side: str) -> Callable[[], float]:
     return lambda: float(fn(side))
+
+
+class OverdueCollector(Collector):
+    """Notices past their acknowledgement deadline with no acknowledgement, per side, read when
+    scraped."""
+
+    def __init__(self, overdue: Callable[[], dict[str, int]]) -> None:
+        self.overdue = overdue
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "hotline_overdue_notices",
+            "Notices past their acknowledgement deadline and not acknowledged, cancelled or "
+            "superseded: side = the side that sent them",
+            labels=["side"],
+        )
+        for side, count in sorted(self.overdue().items()):
+            family.add_metric([side], count)
+        yield family
 
 
 class PeerCollector(Collector):
@@ -104,3 +131,54 @@ class PeerCollector(Collector):
         for reason, count in sorted(self.evidence.refusals.items()):
             refused.add_metric([reason], count)
         yield refused
+
+
+class GcCollector(Collector):
+    """The cyclic collector: its pauses by generation (once the node tuned it, as ``hotline
+    serve`` does), collections and objects collected by generation, and objects frozen."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
+        pauses = gc_tuning.pauses
+        if pauses is not None:
+            family = HistogramMetricFamily(
+                "hotline_gc_pause_seconds",
+                "Pauses of the cyclic garbage collector, by generation",
+                labels=["generation"],
+            )
+            for generation in range(3):
+                running = 0
+                buckets: list[tuple[str, float]] = []
+                for bound, count in zip(
+                    (*gc_tuning.BUCKETS, float("inf")), pauses.counts[generation], strict=True
+                ):
+                    running += count
+                    buckets.append(("+Inf" if bound == float("inf") else str(bound), running))
+                family.add_metric([str(generation)], buckets, pauses.total[generation])
+            yield family
+            longest = GaugeMetricFamily(
+                "hotline_gc_pause_longest_seconds",
+                "The longest pause of the cyclic garbage collector, by generation",
+                labels=["generation"],
+            )
+            for generation in range(3):
+                longest.add_metric([str(generation)], pauses.longest[generation])
+            yield longest
+        stats = gc.get_stats()
+        collections = CounterMetricFamily(
+            "hotline_gc_collections", "Collections, by generation", labels=["generation"]
+        )
+        collected = CounterMetricFamily(
+            "hotline_gc_collected_objects",
+            "Objects the collector reclaimed, by generation",
+            labels=["generation"],
+        )
+        for generation, stat in enumerate(stats):
+            collections.add_metric([str(generation)], stat["collections"])
+            collected.add_metric([str(generation)], stat["collected"])
+        yield collections
+        yield collected
+        yield GaugeMetricFamily(
+            "hotline_gc_frozen_objects",
+            "Objects frozen out of the collector's sight (what start-up built)",
+            value=gc.get_freeze_count(),
+        )

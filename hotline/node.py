@@ -15,6 +15,7 @@ deadline watcher and the console.
 ``notices``     :class:`~hotline.feeds.service.NoticeService`: post, ack, cancel, read, list
 ``logs``        :class:`~hotline.feeds.logs.LogReader`: the feeds as transparency logs
 ``conflicts``   :class:`~hotline.conflicts.service.ConflictService`: deconfliction, kept current
+``admission``   :class:`~hotline.admission.Admission`: post rate limits, stream connection caps
 =============== ===============================================================================
 """
 
@@ -29,6 +30,7 @@ from hotline_protocol.merkle import Tree
 
 from .acks.deadlines import DeadlineWatcher
 from .acks.webhook import overdue_webhook
+from .admission import Admission
 from .conflicts.service import ConflictService
 from .events import EventHub
 from .feeds.index import FeedIndex
@@ -146,7 +148,7 @@ class Node:
             sequencer=self.sequencer,
             replica=self.replica,
         )
-        self.logs = LogReader(self.sides, self.trees, store, limits.page_max)
+        self.logs = LogReader(self.sides, store, limits.page_max)
         rule = settings.deconfliction
         self.conflicts = ConflictService(
             ConflictIndex(
@@ -162,6 +164,7 @@ class Node:
             self.hub.publish,
         )
         self.recorder.listeners.append(self.conflicts.recorded)
+        self.admission = Admission(limits)
         self.started_ms = 0
 
     @property
@@ -193,6 +196,7 @@ class Node:
             publish=self.hub.publish,
             refused=self.evidence.refused,
             tls_ca=str(settings.path(settings.peer.tls_ca)) if settings.peer.tls_ca else None,
+            handshake_timeout=settings.limits.handshake_timeout_s,
         )
         self.own_feed.listeners.append(manager.committed)
         return manager

@@ -52,6 +52,7 @@ class DeadlineWatcher:
         self._due: list[tuple[int, str, int]] = []  # heap of (deadline ms, side, index)
         self._seen: dict[str, int] = {}  # records taken into the heap, per side
         self._overdue_flash: dict[int, NoticeRecord] = {}  # own FLASH overdue, by index
+        self._overdue: dict[tuple[str, int], NoticeRecord] = {}  # overdue, until acked
         self._repeated: dict[int, int] = {}  # own FLASH index -> last announcement (ms)
         self._task: asyncio.Task[None] | None = None
         self._hook_tasks: set[asyncio.Task[None]] = set()
@@ -88,6 +89,7 @@ class DeadlineWatcher:
             # acked, cancelled or superseded before its deadline: never overdue (entries stay)
             if rec is not None and is_overdue(rec, deadlines, now):
                 fresh.append(rec)
+                self._overdue[(rec.side, rec.index)] = rec
                 if rec.side == self._own and rec.precedence == "FLASH":
                     self._overdue_flash[rec.index] = rec
         overdue = [r for r in self._overdue_flash.values() if is_overdue(r, deadlines, now)]
@@ -104,6 +106,18 @@ class DeadlineWatcher:
                 self._hook_tasks.add(task)
                 task.add_done_callback(self._hook_tasks.discard)
         return fresh
+
+    def overdue(self) -> dict[str, int]:
+        """Notices overdue now (announced, and since neither acknowledged, cancelled nor
+        superseded), per side; every side is named, with 0 when none is."""
+        now = self._clock_ms()
+        self._overdue = {
+            k: r for k, r in self._overdue.items() if is_overdue(r, self._deadlines, now)
+        }
+        counts = dict.fromkeys(self._index.records, 0)
+        for side, _ in self._overdue:
+            counts[side] = counts.get(side, 0) + 1
+        return counts
 
     async def _run_hooks(self, rec: NoticeRecord) -> None:
         for hook in self.hooks:

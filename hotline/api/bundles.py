@@ -19,6 +19,7 @@ from hotline_protocol.merkle import leaf_hash
 from hotline_protocol.proof import write_bundle
 
 from ..errors import Broken, Conflict, NotFound
+from ..feeds.stored_tree import StoredTree
 from .deps import Api, Exporter, Reader
 
 router = APIRouter(tags=["audit"])
@@ -47,22 +48,25 @@ async def notice_proof(
     info = api.sides.info(side)
     if info is None:
         raise NotFound("unknown_side", f"no side {side!r}")
-    tree = api.trees[side]
-    if not 0 <= index < tree.size:
+    held = await api.store.size(info.origin)
+    if not 0 <= index < held:
         raise NotFound("unknown_entry", f"{side} has no entry {index}")
-    covering = [c for c in await api.store.checkpoints(info.origin) if index < c.size <= tree.size]
+    tree = StoredTree(api.store, info.origin)
+    covering = [c for c in await api.store.checkpoints(info.origin) if index < c.size <= held]
     if not covering:
         raise Conflict("not_checkpointed", f"no checkpoint of {side} covers entry {index} yet")
     cosigned = {c.size for c in await api.store.cosignatures(info.origin)}
     chosen = next((c for c in reversed(covering) if c.size in cosigned), covering[-1])
-    if tree.root(chosen.size) != chosen.root:
+    if await tree.root(chosen.size) != chosen.root:
         raise Broken(
             "checkpoint_mismatch",
             f"the stored checkpoint of size {chosen.size} does not match the feed",
         )
     entry = (await api.store.entries(info.origin, index, index + 1))[0]
     bundle = write_bundle(
-        index=index, proof=tree.inclusion_proof(index, chosen.size), checkpoint_note=chosen.note
+        index=index,
+        proof=await tree.inclusion_proof(index, chosen.size),
+        checkpoint_note=chosen.note,
     )
     body: dict[str, Any] = {
         "side": side,

@@ -25,6 +25,7 @@ from ..errors import (
     Invalid,
     NotFound,
     OutOfRange,
+    RateLimited,
     Unauthenticated,
     Unavailable,
     UnknownReference,
@@ -43,6 +44,7 @@ STATUSES: dict[type[Exception], int] = {
     OutOfRange: 416,
     Invalid: 422,
     ProtocolError: 422,
+    RateLimited: 429,
     Broken: 500,
     Unavailable: 503,
 }
@@ -69,13 +71,26 @@ def error_body(code: str, detail: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail}
 
 
+def _params(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A validation error's context as JSON scalars (what a client may quote)."""
+    return {
+        k: v if isinstance(v, (str, int, float, bool)) else str(v)
+        for k, v in ctx.items()
+        if k != "error"
+    }
+
+
 def install(app: FastAPI) -> None:
     async def _error(_: Request, exc: Exception) -> JSONResponse:
         described = describe(exc)
         assert described is not None
         status, code, detail = described
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        return JSONResponse(error_body(code, detail), status, headers=headers)
+        body = error_body(code, detail)
+        if isinstance(exc, RateLimited):  # whole seconds in the header, ms in the body
+            headers = {"Retry-After": str(-(-exc.retry_after_ms // 1000))}
+            body["retry_after_ms"] = exc.retry_after_ms
+        return JSONResponse(body, status, headers=headers)
 
     for cls in STATUSES:
         app.add_exception_handler(cls, _error)
@@ -90,7 +105,12 @@ def install(app: FastAPI) -> None:
                     error_body("malformed_json", f"the body is not JSON: {reason} at {at}"), 400
                 )
         problems = [
-            {"path": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
+            {
+                "path": ".".join(str(p) for p in err["loc"]),
+                "code": err["type"],
+                "params": _params(err.get("ctx") or {}),
+                "reason": err["msg"],
+            }
             for err in exc.errors()
         ]
         return JSONResponse(error_body("invalid_request", problems), 422)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hotline_protocol.errors import NoticeError
 from hotline_protocol.strictjson import MAX_DEPTH, loads_strict
 
+from ..admission import notice_is_flash
 from ..errors import BadRequest
 from ..feeds.views import Filters
 from ..jsontext import dumps
@@ -60,7 +61,7 @@ async def json_object(request: Request) -> dict[str, Any]:
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, too deep
         raise BadRequest("malformed_json", f"the body is not JSON: {exc}") from exc
     if not isinstance(body, dict):
-        raise NoticeError([("", "a notice must be a JSON object")])
+        raise NoticeError([("", "a notice must be a JSON object")], [("not_an_object", {})])
     return body
 
 
@@ -88,6 +89,7 @@ async def post_notice(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     body = await json_object(request)
+    api.admission.post(user.name, notice_is_flash(body))
     result, replayed = await api.notices.post(user, body, idempotency_key)
     return _entry(result, 200 if replayed else 201, replayed)
 
@@ -126,6 +128,7 @@ async def ack_notice(
     user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
+    api.admission.post(user.name, body.precedence == "FLASH")
     result, _ = await api.notices.ack(
         user,
         side,
@@ -152,6 +155,7 @@ async def cancel_notice(
     user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
+    api.admission.post(user.name, body.precedence == "FLASH")
     result, _ = await api.notices.cancel(
         user, side, index, body.reason, body.remark, body.precedence, idempotency_key
     )

@@ -6,7 +6,10 @@
 - ``GET /console/...``: its scripts, styles, pictures and map outline, from ``static/``;
 - ``GET /console/session``: who the bearer token belongs to and what this node is (side, origin,
   default author unit and nation, peer, acknowledgement deadlines, the voice fallback to use
-  while the peer link is down), for the console to set up.
+  while the peer link is down, and its mode: ``operational`` or ``exercise``), for the console
+  to set up;
+- ``GET /console/schema``: the JSON Schema of notices (as ``scripts/gen_schema.py`` writes it),
+  which the console checks a notice against before sending it.
 
 Nothing is fetched from anywhere else at run time: every response carries a Content-Security-
 Policy that allows this origin only, and ``Cache-Control: no-cache`` so an upgraded node is picked
@@ -16,6 +19,7 @@ up at the next load. There is no build step: the browser loads the modules as th
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from hotline_protocol.notices.schema import notice_schemas, render_schema
 
 from ..api.deps import Api, Reader
 from ..auth import PERMISSIONS
@@ -111,8 +117,19 @@ async def session(api: Api, user: Reader) -> dict[str, Any]:
         "peer": None if peer is None else {"side": peer.name, "origin": peer.origin},
         "deadlines": settings.deadlines.model_dump(),
         "fallback": settings.fallback,
+        "mode": settings.mode,
         "now": api.clock_ms(),
     }
+
+
+@router.get("/console/schema", summary="The JSON Schema of notices, for checks before sending")
+async def schema() -> Response:
+    return _harden(Response(_notice_schema(), media_type="application/json"), ".json")
+
+
+@lru_cache(maxsize=1)
+def _notice_schema() -> str:
+    return render_schema(notice_schemas()["notice.schema.json"])
 
 
 def mount_console(app: FastAPI) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import bisect
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from hotline_protocol.notices import Notice, reference_of, requires_ack
@@ -55,7 +56,8 @@ class NoticeRecord:
     response: str | None = None  # for acks
     remark: str | None = None
     reason: str | None = None
-    acks: list[AckInfo] = field(default_factory=list)
+    # oldest first; a shared empty tuple until the first ack (most records never get one)
+    acks: tuple[AckInfo, ...] = ()
     cancelled_by: Key | None = None
     superseded_by: Key | None = None
     # for a peer entry whose claimed time lies outside the bracket this node witnessed its
@@ -109,7 +111,7 @@ class FeedIndex:
         recs = self.records[side]
         if index != len(recs):
             raise ValueError(f"index {index} out of sequence for {side} (size {len(recs)})")
-        author = notice.author.id
+        author = sys.intern(notice.author.id)  # a few authors, kinds: one string each
         rec = NoticeRecord(
             side=side,
             origin=self.sides[side],
@@ -158,18 +160,18 @@ class FeedIndex:
             return
         rec.target = (found.side, found.index)
         if rec.kind == "ack" and rec.response is not None:
-            found.acks.append(
-                AckInfo(
-                    rec.side,
-                    rec.index,
-                    rec.response,
-                    rec.author,
-                    rec.appended_ms,
-                    rec.remark,
-                    rec.reason,
-                )
+            ack = AckInfo(
+                rec.side,
+                rec.index,
+                rec.response,
+                rec.author,
+                rec.appended_ms,
+                rec.remark,
+                rec.reason,
             )
-            found.acks.sort(key=lambda a: (a.time_ms, a.side, a.index))
+            found.acks = tuple(
+                sorted((*found.acks, ack), key=lambda a: (a.time_ms, a.side, a.index))
+            )
         elif rec.kind == "cancel":
             found.cancelled_by = key
 

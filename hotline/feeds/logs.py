@@ -1,9 +1,11 @@
 """Reading a side's feed as a transparency log: checkpoints, entries, proofs and tiles.
 
 Every read is bounded by the side's **published size**: the size of its latest stored checkpoint
-that the in-memory tree covers. For the own feed that is what the sequencer last signed and made
-durable (a batch in flight is already in the tree but not yet published); for the peer's replica
-it is the peer's latest checkpoint held here. A side without a checkpoint has size 0.
+that the stored feed covers. For the own feed that is what the sequencer last signed and made
+durable (a batch in flight is not yet published); for the peer's replica it is the peer's latest
+checkpoint held here. A side without a checkpoint has size 0. Roots, proofs and hash tiles are
+read from the subtree hashes the store keeps (:class:`~hotline.feeds.stored_tree.StoredTree`):
+O(log n) of them for a proof, whatever the feed's size.
 
 The tiles follow C2SP tlog-tiles: ``tile/<L>/<N>[.p/<W>]`` holds the hashes of complete
 subtrees of ``256**L`` leaves, ``tile/entries/<N>[.p/<W>]`` the entries themselves, each
@@ -21,11 +23,10 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from hotline_protocol.merkle import Tree
-
 from ..errors import BadRequest, Broken, NotFound, OutOfRange
 from ..store.base import CheckpointRecord, Store
 from ..types import Sides
+from .stored_tree import StoredTree
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT  # hashes (or entries) in a full tile
@@ -107,7 +108,7 @@ def parse_tile_path(path: str) -> TileRef:
 class LogView:
     side: str
     origin: str
-    tree: Tree
+    tree: StoredTree
     checkpoint: CheckpointRecord | None
 
     @property
@@ -118,9 +119,8 @@ class LogView:
 class LogReader:
     """Read-only access to both feeds as logs; the service behind ``/v1/logs``."""
 
-    def __init__(self, sides: Sides, trees: dict[str, Tree], store: Store, page_max: int) -> None:
+    def __init__(self, sides: Sides, store: Store, page_max: int) -> None:
         self._sides = sides
-        self._trees = trees
         self._store = store
         self._page_max = page_max
 
@@ -128,12 +128,12 @@ class LogReader:
         info = self._sides.info(side)
         if info is None:
             raise NotFound("unknown_side", f"no side {side!r}")
-        store, tree = self._store, self._trees[side]
+        store, tree = self._store, StoredTree(self._store, info.origin)
         record = await store.latest_checkpoint(info.origin)
-        if record is not None and record.size > tree.size:  # the tree lags: an earlier one
-            covered = [c for c in await store.checkpoints(info.origin) if c.size <= tree.size]
-            record = covered[-1] if covered else None
-        if record is not None and tree.root(record.size) != record.root:
+        if record is not None and record.size > (held := await store.size(info.origin)):
+            covered = [c for c in await store.checkpoints(info.origin) if c.size <= held]
+            record = covered[-1] if covered else None  # the feed lags: an earlier one
+        if record is not None and await tree.root(record.size) != record.root:
             raise Broken(
                 "checkpoint_mismatch",
                 f"the stored checkpoint of size {record.size} does not match the feed",
@@ -200,9 +200,9 @@ class LogReader:
             "origin": view.origin,
             "index": index,
             "size": size,
-            "leaf_hash": _b64(view.tree.leaf(index)),
-            "root": _b64(view.tree.root(size)),
-            "proof": [_b64(h) for h in view.tree.inclusion_proof(index, size)],
+            "leaf_hash": _b64(await view.tree.leaf(index)),
+            "root": _b64(await view.tree.root(size)),
+            "proof": [_b64(h) for h in await view.tree.inclusion_proof(index, size)],
         }
 
     async def consistency(self, side: str, old: int, size: int | None) -> dict[str, Any]:
@@ -215,9 +215,9 @@ class LogReader:
             "origin": view.origin,
             "old": old,
             "size": size,
-            "old_root": _b64(view.tree.root(old)),
-            "root": _b64(view.tree.root(size)),
-            "proof": [_b64(h) for h in view.tree.consistency_proof(old, size)],
+            "old_root": _b64(await view.tree.root(old)),
+            "root": _b64(await view.tree.root(size)),
+            "proof": [_b64(h) for h in await view.tree.consistency_proof(old, size)],
         }
 
     @staticmethod
@@ -244,7 +244,7 @@ class LogReader:
             )
         if ref.level is not None:
             height = TILE_HEIGHT * ref.level
-            data = b"".join(view.tree.subtree_hash(height, first + i) for i in range(ref.width))
+            data = b"".join(await view.tree.subtree_hashes(height, first, ref.width))
             return ref, data
         raws = await self._store.entries(view.origin, first, first + ref.width)
         if len(raws) != ref.width:

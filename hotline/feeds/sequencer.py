@@ -23,6 +23,7 @@ import asyncio
 import heapq
 import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -109,6 +110,8 @@ class Sequencer:
         self._unsure = False  # a write failed: the store may hold more than the feed here
         self.batches = 0
         self.appended = 0
+        # told how long each batch's store append took (seconds): the metrics' store latency
+        self.on_write: Callable[[float], None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="sequencer")
@@ -314,9 +317,12 @@ class Sequencer:
             note = sign_checkpoint(cp, self._signer)
             now = self._clock_ms()
             record = CheckpointRecord(feed.origin, cp.size, cp.root, note, now)
+            began = time.perf_counter()
             await self._store.append(
                 feed.origin, start, [(e.raw, e.leaf_hash) for e in entries], record, refs
             )
+            if self.on_write is not None:
+                self.on_write(time.perf_counter() - began)
         except BaseException:
             feed.tree.truncate(start)
             raise

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from hotline_protocol.entries import Entry
@@ -14,7 +15,7 @@ from hotline_protocol.notices import Notice, notice_to_json
 from ..errors import BadRequest, Forbidden, Invalid, NotFound
 from ..jsontext import JsonText
 from ..settings import Settings
-from ..store.base import Store, UserRecord
+from ..store.base import NoticeKey, NoticeQuery, Store, UserRecord
 from ..types import Clock, Sides
 from .index import FeedIndex, NoticeRecord
 from .posting import ack_body, cancel_body, complete_posting, same_posting
@@ -34,6 +35,8 @@ def entry_result(entry: Entry, side: str) -> dict[str, Any]:
         "notice": JsonText(entry.notice_json),
     }
 
+
+STATE_BATCH = 256  # index keys read at a time when a listing also filters by state
 
 # Told of the result of a post, ack or cancel at once (before the post's coroutine resumes).
 OnPosted = Callable[[dict[str, Any]], None]
@@ -175,28 +178,58 @@ class NoticeService:
     async def list_notices(
         self, filters: Filters, cursor: str | None, limit: int
     ) -> dict[str, Any]:
-        """Newest first across both feeds (by notice time); ``cursor`` continues a listing."""
+        """Newest first across both feeds (by notice time, then origin, then index), a page at
+        a time from the store's notice index; ``cursor`` continues a listing where its page
+        ended (entries that arrive meanwhile are newer: they never shift a page)."""
         index = self._index
-        if filters.side is not None and self._sides.info(filters.side) is None:
-            raise NotFound("unknown_side", f"no side {filters.side!r}")
-        after = _decode_cursor(cursor)
+        origin = None
+        if filters.side is not None:
+            info = self._sides.info(filters.side)
+            if info is None:
+                raise NotFound("unknown_side", f"no side {filters.side!r}")
+            origin = info.origin
+        query = NoticeQuery(
+            origin, filters.kind, filters.precedence, filters.since, self._decode_cursor(cursor)
+        )
         now = self._clock_ms()
         deadlines = self._settings.deadlines
-        recs = sorted(index.iter_all(), key=lambda r: (r.time_ms, r.side, r.index), reverse=True)
+        # a state is derived, not indexed: read on in batches until the page is full
+        batch = limit + 1 if filters.state is None else max(limit + 1, STATE_BATCH)
         page: list[NoticeRecord] = []
-        for rec in recs:
-            if after is not None and (rec.time_ms, rec.side, rec.index) >= after:
-                continue
-            status = state_of(rec, index, deadlines, now)["status"]
-            if filters.match(rec, status):
-                page.append(rec)
-                if len(page) > limit:
-                    break
+        while len(page) <= limit:
+            keys = await self._store.notice_keys(query, batch)
+            for key in keys:
+                side = index.origins.get(key.origin)
+                rec = None if side is None else index.get(side, key.index)
+                if rec is None:  # stored, not yet recorded: it shows once it is
+                    continue
+                if filters.state is None or (
+                    state_of(rec, index, deadlines, now)["status"] == filters.state
+                ):
+                    page.append(rec)
+                    if len(page) > limit:
+                        break
+            if len(keys) < batch:
+                break
+            query = replace(query, before=keys[-1])
         more = len(page) > limit
         page = page[:limit]
         last = page[-1] if page else None
         next_cursor = f"{last.time_ms}.{last.side}.{last.index}" if more and last else None
         return {"notices": await self._views(page), "next": next_cursor}
+
+    def _decode_cursor(self, cursor: str | None) -> NoticeKey | None:
+        """Where a page ended: ``time.side.index`` of its last notice."""
+        if not cursor:
+            return None
+        try:
+            t, side, i = cursor.split(".")
+            info = self._sides.info(side)
+            if info is None:
+                raise ValueError(side)
+            return NoticeKey(int(t), info.origin, int(i))
+        except ValueError as exc:
+            raise BadRequest("bad_cursor", "cursor is not one this node issued") from exc
 
     def _early(self, side: str, index: int) -> NoticeRecord | None:
         """An early FLASH of the peer (verified, not yet in the replica) as a detached record."""
@@ -214,21 +247,16 @@ class NoticeService:
         return rec
 
     async def _views(self, recs: list[NoticeRecord]) -> list[dict[str, Any]]:
+        """The records' views, their entries read at once per feed."""
         now = self._clock_ms()
         deadlines = self._settings.deadlines
+        raws: dict[tuple[str, int], bytes] = {}
+        for origin in {rec.origin for rec in recs}:
+            indexes = [rec.index for rec in recs if rec.origin == origin]
+            found = await self._store.entries_at(origin, indexes)
+            raws.update(((origin, i), raw) for i, raw in zip(indexes, found, strict=True))
         out = []
         for rec in recs:
-            raw = (await self._store.entries(rec.origin, rec.index, rec.index + 1))[0]
-            notice = json.loads(raw)["notice"]
+            notice = json.loads(raws[rec.origin, rec.index])["notice"]
             out.append(notice_view(rec, notice, state_of(rec, self._index, deadlines, now)))
         return out
-
-
-def _decode_cursor(cursor: str | None) -> tuple[int, str, int] | None:
-    if not cursor:
-        return None
-    try:
-        t, side, i = cursor.split(".")
-        return int(t), side, int(i)
-    except ValueError as exc:
-        raise BadRequest("bad_cursor", "cursor is not one this node issued") from exc

@@ -4,8 +4,9 @@ Two implementations pass the same contract tests: :mod:`hotline.store.sqlite` (e
 WAL with synchronous=FULL) and :mod:`hotline.store.redis` (AOF with appendfsync always). Every
 method that writes returns only once the data is on disk, so callers may acknowledge afterwards.
 
-Feeds are identified by their origin string. Entries are opaque bytes with their leaf hash; the
-node keeps its own in-memory indexes and rebuilds them from the store at start.
+Feeds are identified by their origin string. Entries are bytes with their leaf hash; an entry that
+is a notice entry (see :func:`notice_facets`) is also indexed by its notice's time, kind and
+precedence, so that listings are read a page at a time (:meth:`Store.notice_keys`), newest first.
 
 A store that fails raises :class:`~hotline.errors.StoreError`; a conditional write that finds
 another state, :class:`~hotline.errors.StoreConflict` (both in :mod:`hotline.errors`).
@@ -17,6 +18,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+import orjson
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,47 @@ class EvidenceRecord:
         return hashlib.sha256(self.raw).digest() if self.sha256 is None else self.sha256
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class NoticeKey:
+    """Where a notice entry stands in a listing: by its notice's time, then its feed's origin,
+    then its index (listings run newest first, i.e. descending)."""
+
+    time_ms: int
+    origin: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeQuery:
+    """Which notice entries a listing shows: those of one feed (``origin``) or all, of one
+    ``kind`` and ``precedence`` or any, with a notice time of ``since`` or later, and strictly
+    before the key ``before`` (where the previous page ended)."""
+
+    origin: str | None = None
+    kind: str | None = None
+    precedence: str | None = None
+    since: int | None = None
+    before: NoticeKey | None = None
+
+
+MAX_INDEXED_TIME = 10**15 - 1  # listings write times in 15 digits (far beyond any notice time)
+
+
+def notice_facets(entry: bytes) -> tuple[int, str, str] | None:
+    """The (time, kind, precedence) of the notice a feed entry holds; None for bytes that are
+    not a notice entry (they are stored, and not listed)."""
+    try:
+        notice = orjson.loads(entry).get("notice")
+        time, kind, precedence = notice["time"], notice["kind"], notice["precedence"]
+    except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
+        return None
+    if not (isinstance(time, int) and 0 <= time <= MAX_INDEXED_TIME):
+        return None
+    if not (isinstance(kind, str) and isinstance(precedence, str)):
+        return None
+    return time, kind, precedence
+
+
 class Store(Protocol):
     """What a node keeps. All writes are atomic and durable before they return."""
 
@@ -140,7 +184,24 @@ class Store(Protocol):
         """Entries ``[start, end)``; ``end`` is clamped to the size, an empty range gives ``[]``."""
         ...
 
+    async def entries_at(self, origin: str, indexes: Sequence[int]) -> list[bytes]:
+        """The entries at these indexes, in the order given, read at once (a page of a
+        listing); StoreError if one is not stored."""
+        ...
+
     async def leaf_hashes(self, origin: str) -> list[bytes]: ...
+    async def tree_hashes(self, origin: str, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
+        """The hashes of complete subtrees of the feed's Merkle tree, in the order asked: node
+        (level, index) covers leaves [index·2^level, (index+1)·2^level), level 0 is the leaf
+        hashes. Every append stores the nodes its leaves complete. StoreError if a node is not
+        complete in the stored feed."""
+        ...
+
+    async def notice_keys(self, query: NoticeQuery, limit: int) -> list[NoticeKey]:
+        """At most ``limit`` keys of the notice entries ``query`` selects, newest first
+        (descending :class:`NoticeKey`), read from the store's index: a page costs what it
+        holds, not the size of the feeds."""
+        ...
 
     # checkpoints and cosignatures
     async def put_checkpoint(self, record: CheckpointRecord) -> None:

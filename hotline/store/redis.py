@@ -30,8 +30,11 @@ from hotline.store.base import (
     CosignatureRecord,
     EvidenceRecord,
     HeartbeatRecord,
+    NoticeKey,
+    NoticeQuery,
     UserRecord,
     check_append,
+    notice_facets,
 )
 
 from .redis_scripts import (
@@ -40,17 +43,21 @@ from .redis_scripts import (
     _APPEND_COSIGNED,
     _COSIGN,
     _HEARTBEAT,
+    _INDEX_ONLY,
     _REVOKE,
     _WITNESS_CAS,
     _b,
     _s,
     redact,
 )
+from .treenodes import completed_nodes, edge_nodes
 
 __all__ = ["RedisStore", "redact"]
 
 log = logging.getLogger("hotline.store")
 T = TypeVar("T")
+STORE_VERSION = 2  # of the data's layout; 2: notice entries indexed, tree nodes stored
+UPGRADE_CHUNK = 1000  # entries indexed at a time by an upgrade
 
 
 class RedisStore:
@@ -104,6 +111,7 @@ class RedisStore:
             raise StoreError(f"bad Redis URL {self._where}: {exc}") from exc
         try:
             await self._check_durability()
+            await self._upgrade()
         except BaseException:
             await self.close()
             raise
@@ -148,6 +156,66 @@ class RedisStore:
             raise StoreError(f"{msg} (acknowledged writes could be lost in a crash)")
         log.warning("%s; running anyway because unsafe mode is allowed", msg)
 
+    async def _upgrade(self) -> None:
+        """Bring data written by an earlier version up to this one: version 2 indexes notice
+        entries and stores the trees' subtree hashes (an older store's feeds are read once
+        here; the version is set when done)."""
+        found = await self._do(self._r.get(self._k("version")))
+        if found is not None and int(_s(found)) >= STORE_VERSION:
+            return
+        head = self._k("entries") + ":"
+        origins = await self._do(self._keys(_glob_escape(head) + "*"))
+        for origin in origins:
+            await self._index_stored(origin[len(head) :])
+        await self._do(self._r.set(self._k("version"), STORE_VERSION))
+
+    async def _keys(self, pattern: str) -> list[str]:
+        return [_s(key) async for key in self._r.scan_iter(match=pattern, count=1000)]
+
+    async def _index_stored(self, origin: str) -> None:
+        """Index the notice entries ``origin`` holds and store its tree's interior nodes, a
+        chunk at a time (adding twice is adding once)."""
+        size = await self.size(origin)
+        keys = [self._k("nx"), self._k("nx", origin), self._k("tree", origin)]
+        for start in range(0, size, UPGRADE_CHUNK):
+            end = start + UPGRADE_CHUNK - 1
+            raws = await self.entries(origin, start, end + 1)
+            leaves = [
+                _b(h) for h in await self._do(self._r.lrange(self._k("leaves", origin), start, end))
+            ]
+            facets = _facet_args(origin, start, [(raw, b"") for raw in raws])
+            nodes = await self._new_nodes(origin, start, leaves)
+            await self._eval(_INDEX_ONLY, keys, [len(raws), len(nodes) // 2, *facets, *nodes])
+
+    async def _read_nodes(self, origin: str, nodes: Sequence[tuple[int, int]]) -> list[Any]:
+        """The hashes of tree nodes (level 0: leaf hashes), None for one not stored."""
+        pipe = self._r.pipeline(transaction=False)
+        for level, index in nodes:
+            if level == 0:
+                pipe.lindex(self._k("leaves", origin), index)
+            else:
+                pipe.hget(self._k("tree", origin), f"{level}:{index}")
+        return list(await self._do(pipe.execute())) if nodes else []
+
+    async def _new_nodes(self, origin: str, start: int, leaves: Sequence[bytes]) -> list[Any]:
+        """Field and hash of each tree node that appending ``leaves`` at ``start`` completes,
+        from the tree's right edge read first. None of them if the edge is not all stored: the
+        feed is not at ``start``, and the append script refuses."""
+        if not leaves:
+            return []
+        edge = await self._read_nodes(origin, edge_nodes(start))
+        if any(h is None for h in edge):
+            return []
+        nodes = completed_nodes(start, [_b(h) for h in edge], leaves)
+        return [a for level, index, h in nodes for a in (f"{level}:{index}", h)]
+
+    async def tree_hashes(self, origin: str, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
+        found = await self._read_nodes(origin, nodes)
+        for (level, index), h in zip(nodes, found, strict=True):
+            if h is None:
+                raise StoreError(f"no node ({level}, {index}) of the tree of {origin!r} is stored")
+        return [_b(h) for h in found]
+
     # --- feeds ---
 
     async def append(
@@ -160,8 +228,10 @@ class RedisStore:
     ) -> None:
         check_append(origin, start, entries, checkpoint, refs)
         ref_args = [a for k, i in (refs or {}).items() for a in (k, f"{i}:{origin}")]
-        entry_args = [e for e, _ in entries] + [h for _, h in entries]
-        await self._batch(origin, str(start), entry_args, checkpoint, ref_args)
+        entry_args: list[Any] = [e for e, _ in entries] + [h for _, h in entries]
+        entry_args += _facet_args(origin, start, entries)
+        entry_args += await self._new_nodes(origin, start, [h for _, h in entries])
+        await self._batch(origin, str(start), len(entries), entry_args, checkpoint, ref_args)
 
     async def append_cosigned(
         self,
@@ -176,26 +246,35 @@ class RedisStore:
         old, new = witness
         cp = checkpoint
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata", "witness")]
+        keys += [self._k("cosig", origin), self._k("nx"), self._k("nx", origin)]
+        keys += [self._k("tree", origin)]
+        nodes = await self._new_nodes(origin, start, [h for _, h in entries])
         args: list[Any] = [start, len(entries), cp.size, cp.root, cp.note, cp.stored_ms]
         args += [0, 0, b""] if old is None else [1, old[0], old[1]]
-        args += [*new, *_cosignature_field(cosignature)]
+        args += [*new, *_cosignature_field(cosignature), len(nodes) // 2]
         args += [e for e, _ in entries] + [h for _, h in entries]
-        result = await self._eval(_APPEND_COSIGNED, [*keys, self._k("cosig", origin)], args)
+        args += _facet_args(origin, start, entries) + nodes
+        result = await self._eval(_APPEND_COSIGNED, keys, args)
         _refuse(result, origin, start, cp, old)
 
     async def _batch(
         self,
         origin: str,
         start: str,
-        entry_args: list[bytes],
+        n: int,
+        entry_args: list[Any],
         cp: CheckpointRecord | None,
         ref_args: list[str],
     ) -> None:
-        """Entries, checkpoint and refs in one script; StoreConflict as the script refuses."""
+        """Entries, checkpoint and refs in one script; StoreConflict as the script refuses.
+        ``entry_args``: the n entries, their n leaf hashes, their notice facets and the tree
+        nodes they complete (field, hash)."""
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata")]
-        head: list[Any] = [start, len(entry_args) // 2]
+        keys += [self._k("refs"), self._k("nx"), self._k("nx", origin), self._k("tree", origin)]
+        head: list[Any] = [start, n]
         head += [1, cp.size, cp.root, cp.note, cp.stored_ms] if cp else [0, 0, b"", b"", 0]
-        result = await self._eval(_APPEND, [*keys, self._k("refs")], head + entry_args + ref_args)
+        head.append((len(entry_args) - 5 * n) // 2)
+        result = await self._eval(_APPEND, keys, head + entry_args + ref_args)
         _refuse(result, origin, int(start) if start != "*" else -1, cp)
 
     async def size(self, origin: str) -> int:
@@ -209,14 +288,35 @@ class RedisStore:
         items = await self._do(self._r.lrange(self._k("entries", origin), start, end - 1))
         return [_b(x) for x in items]
 
+    async def entries_at(self, origin: str, indexes: Sequence[int]) -> list[bytes]:
+        if not indexes:
+            return []
+        pipe = self._r.pipeline(transaction=False)
+        for index in indexes:  # a negative index would count from the end: none is stored
+            pipe.lindex(self._k("entries", origin), index if index >= 0 else 2**62)
+        found = await self._do(pipe.execute())
+        for index, entry in zip(indexes, found, strict=True):
+            if entry is None:
+                raise StoreError(f"no entry {index} of {origin!r} is stored")
+        return [_b(e) for e in found]
+
     async def leaf_hashes(self, origin: str) -> list[bytes]:
         items = await self._do(self._r.lrange(self._k("leaves", origin), 0, -1))
         return [_b(x) for x in items]
 
+    async def notice_keys(self, query: NoticeQuery, limit: int) -> list[NoticeKey]:
+        key = self._k("nx") if query.origin is None else self._k("nx", query.origin)
+        key += "" if query.kind is None else f"|k|{query.kind}"
+        key += "" if query.precedence is None else f"|p|{query.precedence}"
+        top = "+" if query.before is None else "(" + _member(query.before)
+        bottom = "-" if query.since is None else f"[{query.since:015d}"
+        found = await self._do(self._r.zrevrangebylex(key, top, bottom, 0, limit))
+        return [_notice_key(_s(m)) for m in found]
+
     # --- checkpoints and cosignatures ---
 
     async def put_checkpoint(self, record: CheckpointRecord) -> None:
-        await self._batch(record.origin, "*", [], record, [])
+        await self._batch(record.origin, "*", 0, [], record, [])
 
     async def _checkpoints(self, origin: str, first: int, last: int) -> list[CheckpointRecord]:
         found = await self._do(self._r.zrange(self._k("cp", origin), first, last))
@@ -366,6 +466,35 @@ class RedisStore:
 
     async def set_meta(self, key: str, value: str) -> None:
         await self._do(self._r.hset(self._k("meta"), key, value))
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` matched literally by a SCAN pattern."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
+
+
+def _member(key: NoticeKey) -> str:
+    """A notice entry in the index's sorted sets: members of equal scores sort by their bytes,
+    so time and index are zero-padded (origins hold no spaces nor control characters)."""
+    return f"{key.time_ms:015d} {key.origin} {key.index:012d}"
+
+
+def _notice_key(member: str) -> NoticeKey:
+    return NoticeKey(int(member[:15]), member[16:-13], int(member[-12:]))
+
+
+def _facet_args(origin: str, start: int, entries: Sequence[tuple[bytes, bytes]]) -> list[str]:
+    """Member, kind and precedence of each entry for the append scripts ("" for bytes that are
+    not a notice entry)."""
+    args: list[str] = []
+    for i, (entry, _) in enumerate(entries):
+        facets = notice_facets(entry)
+        if facets is None:
+            args += ["", "", ""]
+        else:
+            time_ms, kind, precedence = facets
+            args += [_member(NoticeKey(time_ms, origin, start + i)), kind, precedence]
+    return args
 
 
 def _cosignature_field(record: CosignatureRecord) -> tuple[str, str]:

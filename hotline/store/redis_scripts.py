@@ -11,15 +11,52 @@ from urllib.parse import urlsplit
 
 from ..errors import StoreError
 
-# KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), refs (hash)
+# The notice index (see RedisStore.notice_keys): each notice entry's member, "time origin index"
+# (time and index zero-padded, so that members sort as the listing does), goes into sorted sets
+# of equal scores read by lex range, one per way a listing narrows: all or one feed, then any or
+# one kind, any or one precedence. ``all`` and ``own`` are the bases of both feeds' sets and of
+# this feed's; ARGV[first ...] holds member, kind, precedence for each of n entries ("" member:
+# not a notice entry, not listed).
+_INDEX_NOTICES = """
+local function index_notices(all, own, first, n)
+  for i = first, first + 3 * n - 1, 3 do
+    local m = ARGV[i]
+    if m ~= '' then
+      local k, p = '|k|' .. ARGV[i + 1], '|p|' .. ARGV[i + 2]
+      for _, base in ipairs({all, own}) do
+        redis.call('ZADD', base, 0, m)
+        redis.call('ZADD', base .. k, 0, m)
+        redis.call('ZADD', base .. p, 0, m)
+        redis.call('ZADD', base .. k .. p, 0, m)
+      end
+    end
+  end
+end
+"""
+# The Merkle tree's interior nodes (see hotline.store.treenodes): field "level:index", its hash,
+# m pairs from ARGV[first].
+_STORE_NODES = """
+local function store_nodes(key, first, m)
+  for i = first, first + 2 * m - 1, 1000 do
+    redis.call('HSET', key, unpack(ARGV, i, math.min(i + 999, first + 2 * m - 1)))
+  end
+end
+"""
+# KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), refs (hash), notice
+#       index bases (both feeds, this feed), tree nodes (hash)
 # ARGV: start ('*': no entries, no size check), n, has checkpoint, cp size, root, note, stored_ms,
-#       n entries, n leaf hashes, then ref key / "index:origin" pairs
-_APPEND = """
-local n = tonumber(ARGV[2])
+#       m, then n entries, n leaf hashes, n notice facets (3 each), m tree node field / hash
+#       pairs, then ref key / "index:origin" pairs
+_APPEND = (
+    _INDEX_NOTICES
+    + _STORE_NODES
+    + """
+local n, m = tonumber(ARGV[2]), tonumber(ARGV[8])
 local size = redis.call('LLEN', KEYS[1])
 if ARGV[1] ~= '*' and tonumber(ARGV[1]) ~= size then return {'size', size} end
+local refs = 9 + 5 * n + 2 * m
 local taken = {}
-for i = 8 + 2 * n, #ARGV, 2 do
+for i = refs, #ARGV, 2 do
   if redis.call('HEXISTS', KEYS[5], ARGV[i]) == 1 then taken[#taken + 1] = ARGV[i] end
 end
 if #taken > 0 then return {'refs', taken} end
@@ -28,25 +65,45 @@ if ARGV[3] == '1' then
   local root = redis.call('HGET', KEYS[4], 'root:' .. s)
   if root and root ~= ARGV[5] then return {'root', root} end
 end
-for i = 8, 7 + n, 1000 do
-  local j = math.min(i + 999, 7 + n)
+for i = 9, 8 + n, 1000 do
+  local j = math.min(i + 999, 8 + n)
   redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i + n, j + n))
 end
+index_notices(KEYS[6], KEYS[7], 9 + 2 * n, n)
+store_nodes(KEYS[8], 9 + 5 * n, m)
 if ARGV[3] == '1' then
   redis.call('ZADD', KEYS[3], s, s)
   redis.call('HSET', KEYS[4], 'root:' .. s, ARGV[5], 'note:' .. s, ARGV[6], 'ms:' .. s, ARGV[7])
 end
-for i = 8 + 2 * n, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
+for i = refs, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
 return {'ok', size + n}
 """
+)
+# What an upgrade adds to a feed's stored entries: their notice index and tree nodes.
+# KEYS: notice index bases (both feeds, this feed), tree nodes (hash)
+# ARGV: n, m, then n notice facets (3 each), m tree node field / hash pairs
+_INDEX_ONLY = (
+    _INDEX_NOTICES
+    + _STORE_NODES
+    + """
+local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
+index_notices(KEYS[1], KEYS[2], 3, n)
+store_nodes(KEYS[3], 3 + 3 * n, m)
+return 1
+"""
+)
 # A replica run and its cosignature (see Store.append_cosigned).
 # KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), witness state,
-#       cosignatures
+#       cosignatures, notice index bases (both feeds, this feed), tree nodes (hash)
 # ARGV: start, n, cp size, root, note, stored_ms, has old witness, old size, old root, new size,
-#       new root, cosignature field, cosignature value, then n entries, n leaf hashes
-_APPEND_COSIGNED = """
-local n = tonumber(ARGV[2])
+#       new root, cosignature field, cosignature value, m, then n entries, n leaf hashes, n
+#       notice facets (3 each), m tree node field / hash pairs
+_APPEND_COSIGNED = (
+    _INDEX_NOTICES
+    + _STORE_NODES
+    + """
+local n, m = tonumber(ARGV[2]), tonumber(ARGV[14])
 local size = redis.call('LLEN', KEYS[1])
 if tonumber(ARGV[1]) ~= size then return {'size', size} end
 local cur = redis.call('HMGET', KEYS[5], 'size', 'root')
@@ -56,17 +113,20 @@ if not same then return {'witness', cur[1], cur[2]} end
 local s = ARGV[3]
 local root = redis.call('HGET', KEYS[4], 'root:' .. s)
 if root and root ~= ARGV[4] then return {'root', root} end
-for i = 14, 13 + n, 1000 do
-  local j = math.min(i + 999, 13 + n)
+for i = 15, 14 + n, 1000 do
+  local j = math.min(i + 999, 14 + n)
   redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i + n, j + n))
 end
+index_notices(KEYS[7], KEYS[8], 15 + 2 * n, n)
+store_nodes(KEYS[9], 15 + 5 * n, m)
 redis.call('ZADD', KEYS[3], s, s)
 redis.call('HSET', KEYS[4], 'root:' .. s, ARGV[4], 'note:' .. s, ARGV[5], 'ms:' .. s, ARGV[6])
 redis.call('HSET', KEYS[5], 'size', ARGV[10], 'root', ARGV[11])
 redis.call('HSET', KEYS[6], ARGV[12], ARGV[13])
 return {'ok', size + n}
 """
+)
 # KEYS: checkpoint data, cosignatures; ARGV: size, note, field, value
 _COSIGN = """
 if redis.call('HEXISTS', KEYS[1], 'note:' .. ARGV[1]) == 0 then return 0 end

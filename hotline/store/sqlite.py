@@ -32,12 +32,22 @@ from hotline.store.base import (
     CosignatureRecord,
     EvidenceRecord,
     HeartbeatRecord,
+    NoticeKey,
+    NoticeQuery,
     UserRecord,
     check_append,
 )
 
+from .sqlite_notices import notice_page_sql
 from .sqlite_schema import SCHEMA_VERSION, _migrate, sqlite_path
-from .sqlite_tx import exists, write_append, write_checkpoint, write_cosignature, write_witness
+from .sqlite_tx import (
+    exists,
+    read_nodes,
+    write_append,
+    write_checkpoint,
+    write_cosignature,
+    write_witness,
+)
 from .sqlite_wal import WalCheckpointer
 
 T = TypeVar("T")
@@ -244,9 +254,33 @@ class SqliteStore:
         sql = "SELECT entry FROM entries WHERE origin = ? AND idx >= ? AND idx < ? ORDER BY idx"
         return [bytes(r[0]) for r in await self._query(sql, origin, start, end)]
 
+    async def entries_at(self, origin: str, indexes: Sequence[int]) -> list[bytes]:
+        wanted = sorted(set(indexes))
+        found: dict[int, bytes] = {}
+        for first in range(0, len(wanted), 500):  # within SQLite's limit of parameters
+            chunk = wanted[first : first + 500]
+            sql = (
+                "SELECT idx, entry FROM entries WHERE origin = ?"
+                f" AND idx IN ({', '.join('?' * len(chunk))})"
+            )
+            found.update((int(i), bytes(e)) for i, e in await self._query(sql, origin, *chunk))
+        return [_at(found, origin, i) for i in indexes]
+
     async def leaf_hashes(self, origin: str) -> list[bytes]:
         sql = "SELECT leaf_hash FROM entries WHERE origin = ? ORDER BY idx"
         return [bytes(r[0]) for r in await self._query(sql, origin)]
+
+    async def tree_hashes(self, origin: str, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
+        def read() -> list[bytes]:
+            if self._reader is None:
+                raise StoreError(f"SQLite store {self.path} is not open")
+            return read_nodes(self._reader, origin, nodes)
+
+        return await self._run(read)
+
+    async def notice_keys(self, query: NoticeQuery, limit: int) -> list[NoticeKey]:
+        sql, params = notice_page_sql(query, limit)
+        return [NoticeKey(int(t), str(o), int(i)) for t, o, i in await self._query(sql, *params)]
 
     # --- checkpoints and cosignatures ---
 
@@ -407,6 +441,13 @@ def _configure(conn: sqlite3.Connection, path: object) -> None:
 
 _CHECKPOINT_SELECT = "SELECT origin, size, root, note, stored_ms FROM checkpoints"
 _USER_SELECT = "SELECT name, role, token_hash, created_ms, revoked_ms, nation, unit FROM users"
+
+
+def _at(found: Mapping[int, bytes], origin: str, index: int) -> bytes:
+    entry = found.get(index)
+    if entry is None:
+        raise StoreError(f"no entry {index} of {origin!r} is stored")
+    return entry
 
 
 def _checkpoint(row: Sequence[Any]) -> CheckpointRecord:

@@ -8,7 +8,9 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 
 from ..errors import StoreConflict, StoreError
-from .base import CheckpointRecord, CosignatureRecord
+from .base import CheckpointRecord, CosignatureRecord, notice_facets
+from .sqlite_schema import INSERT_NODE, INSERT_NOTICE
+from .treenodes import completed_nodes, edge_nodes
 
 
 def write_append(
@@ -37,12 +39,41 @@ def write_append(
         "INSERT INTO entries (origin, idx, entry, leaf_hash) VALUES (?, ?, ?, ?)",
         ((origin, start + i, e, h) for i, (e, h) in enumerate(entries)),
     )
+    if entries:
+        edge = read_nodes(conn, origin, edge_nodes(start))
+        nodes = completed_nodes(start, edge, (h for _, h in entries))
+        conn.executemany(INSERT_NODE, ((origin, *node) for node in nodes))
+    facets = ((start + i, notice_facets(e)) for i, (e, _) in enumerate(entries))
+    conn.executemany(INSERT_NOTICE, ((origin, i, *f) for i, f in facets if f is not None))
     if checkpoint is not None:
         write_checkpoint(conn, checkpoint)
     conn.executemany(
         "INSERT INTO refs (key, origin, idx) VALUES (?, ?, ?)",
         ((k, origin, i) for k, i in (refs or {}).items()),
     )
+
+
+def read_nodes(
+    conn: sqlite3.Connection, origin: str, nodes: Sequence[tuple[int, int]]
+) -> list[bytes]:
+    """The hashes of complete subtrees (level, index) of ``origin``'s tree (level 0: leaf
+    hashes); StoreError if one is not stored."""
+    out = []
+    for level, index in nodes:
+        row = (
+            conn.execute(
+                "SELECT leaf_hash FROM entries WHERE origin = ? AND idx = ?", (origin, index)
+            ).fetchone()
+            if level == 0
+            else conn.execute(
+                "SELECT hash FROM tree_nodes WHERE origin = ? AND level = ? AND idx = ?",
+                (origin, level, index),
+            ).fetchone()
+        )
+        if row is None:
+            raise StoreError(f"no node ({level}, {index}) of the tree of {origin!r} is stored")
+        out.append(bytes(row[0]))
+    return out
 
 
 def write_cosignature(conn: sqlite3.Connection, record: CosignatureRecord, note: bytes) -> None:

@@ -63,18 +63,28 @@ class ProtocolError(Exception):
 
 
 class NoticeError(ProtocolError):
-    """A notice failed validation. ``problems`` lists every (field path, reason)."""
+    """A notice failed validation. ``problems`` lists every (field path, reason); ``codes``
+    gives each problem's stable code and parameters, in the same order (``invalid`` and none
+    when not given), for clients to say it in their own language."""
 
     code = "invalid_notice"
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        problems: list[tuple[str, str]],
+        codes: list[tuple[str, dict[str, Any]]] | None = None,
+    ) -> None:
         self.problems = problems
+        self.codes = codes if codes is not None else [("invalid", {}) for _ in problems]
         summary = "; ".join(f"{path or '<root>'}: {reason}" for path, reason in problems)
         super().__init__(summary or "invalid notice")
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
-        out["problems"] = [{"path": p, "reason": r} for p, r in self.problems]
+        out["problems"] = [
+            {"path": p, "code": code, "params": params, "reason": r}
+            for (p, r), (code, params) in zip(self.problems, self.codes, strict=True)
+        ]
         return out
 
 

@@ -78,6 +78,7 @@ HTTP: dict[tuple[str, str], Row] = {
     ("GET", "/"): Row(EVERYONE, "/", 200),
     ("GET", "/console/{path}"): Row(EVERYONE, "/console/data/outline.json", 200),
     ("GET", "/console/session"): Row(READ, "/console/session", 200),
+    ("GET", "/console/schema"): Row(EVERYONE, "/console/schema", 200),  # the protocol's own
     ("POST", "/v1/notices"): Row(POST, "/v1/notices", 422, "invalid_notice", json={}),
     ("GET", "/v1/notices"): Row(READ, "/v1/notices", 200),
     ("GET", "/v1/notices/{side}/{index}"): Row(READ, "/v1/notices/alpha/0", 200),

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import FALLBACK, Pair, RunningNode, login
-from .test_console import HOUR, example, now_ms, open_compose
+from .test_console import HOUR, confirm_actual_flash, example, now_ms, open_compose
 
 pytestmark = pytest.mark.browser
 
@@ -139,6 +139,7 @@ def test_link_down_is_an_alarm_and_sends_meanwhile_say_not_received(
         form.get_by_label("Longitude").fill("030 25.08 W")
         form.get_by_label("engine failure").check()
         form.get_by_role("button", name="Send notice").click()
+        confirm_actual_flash(page)
         own = page.locator("li.notice[data-side='alpha']").filter(has_text="LOST 7")
         expect(own).to_be_visible()
         note = own.locator("[data-undelivered]")

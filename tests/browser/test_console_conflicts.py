@@ -218,6 +218,8 @@ def fill_operation(form: Locator, ref: str, points: str) -> None:
     form.locator("textarea[name='areas.0.points']").fill(points)
     form.locator("[data-path='window.start'] input").fill("+10m")
     form.locator("[data-path='window.end'] input").fill("+2h")
+    form.locator("[data-path='vertical_block.lower.value'] input").fill("0")  # 0 ft AMSL
+    form.locator("[data-path='vertical_block.upper.value'] input").fill("100")  # FL100
 
 
 def test_the_check_before_sending_warns_and_the_operator_decides(

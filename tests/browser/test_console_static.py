@@ -72,6 +72,7 @@ def test_session_tells_the_console_who_and_where(pair: Pair) -> None:
     assert body["peer"] == {"side": "bravo", "origin": "bravo.hotline.example"}
     assert body["deadlines"]["FLASH"] == 300
     assert body["fallback"] == FALLBACK  # the voice fallback named while the link is down
+    assert body["mode"] == "operational"  # not an exercise node: no banner, status "actual"
     assert "export" in get("auditor").json()["permissions"]
     assert get("admin").status_code == 403
 

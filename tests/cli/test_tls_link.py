@@ -1,7 +1,7 @@
 """Two sides over TLS as an operator sets them up, with no file edited by hand: ``hotline tls``,
 ``init``, ``pair`` and ``serve`` as real processes. The link comes up and is logged; a peer whose
-certificate another CA signed gets no link; and ``serve`` refuses set-ups the other side could
-not use, each with its own exit code."""
+certificate another CA signed gets no link, nor one whose keys are not those of the pinned card;
+and ``serve`` refuses set-ups the other side could not use, each with its own exit code."""
 
 from __future__ import annotations
 
@@ -146,6 +146,41 @@ def test_a_peer_with_a_certificate_from_another_ca_gets_no_link(
         assert "peer link up" not in side.log()
         # the same failure again is not logged again
         assert side.log().count("certificate verify failed") == 1
+
+
+def refused_with_bad_auth(side: TlsSide) -> bool:
+    return "bad_auth" in (side.get("/v1/link")["last_error"] or "")
+
+
+def test_a_peer_whose_keys_are_not_the_pinned_cards_gets_no_link(
+    sides: Callable[[str], TlsSide], tmp_path: Path
+) -> None:
+    """Alpha pins a card with bravo's name, origin, URL and CA but other keys (made by another
+    ``init``): TLS passes, but the node on the other end cannot prove the pinned log key, so no
+    link comes up on either side and nothing crosses."""
+    alpha, bravo = sides("alpha"), sides("bravo")
+    impostor = tmp_path / "impostor"
+    bravo_card = (bravo.dir / "card.txt").read_text()
+    url = next(x.split()[1] for x in bravo_card.splitlines() if x.startswith("url "))
+    cli("init", impostor, "--side", "bravo", "--origin", "hotline.example/bravo", "--url", url)
+    impostor_card = (impostor / "card.txt").read_text()
+    assert impostor_card != bravo_card  # the same names, other keys
+    cli("pair", alpha.dir, impostor / "card.txt", "--peer-ca", bravo.ca / "ca.pem")
+    cli("pair", bravo.dir, alpha.dir / "card.txt", "--peer-ca", alpha.ca / "ca.pem")
+    serve(alpha), serve(bravo)
+    for side in (alpha, bravo):
+        wait_until(partial(refused_with_bad_auth, side), f"{side.name}'s refusal")
+    time.sleep(1.0)  # a few more dials
+    for side in (alpha, bravo):
+        link = side.get("/v1/link")
+        assert link["connected"] is False, link
+        assert "peer link up" not in side.log()
+    # alpha checks what answers for bravo against the pinned log key, and refuses it
+    refused = "WARNING hotline.peering: peer link refused: bad_auth: signature does not verify"
+    assert f"{refused} with the pinned log key" in alpha.log()
+    assert (alpha.get("/v1/link")["last_error"] or "").startswith("bad_auth")
+    assert "bad_auth" in (bravo.get("/v1/link")["last_error"] or "")
+    assert alpha.get("/healthz")["sizes"] == {"alpha": 0, "bravo": 0}
 
 
 # serve's refusals ----------------------------------------------------------------------------

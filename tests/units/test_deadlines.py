@@ -5,6 +5,7 @@ from __future__ import annotations
 from hotline.acks.deadlines import DeadlineWatcher
 from hotline.events import AnnouncedEvent, Event, OverdueEvent
 from hotline.settings import Deadlines
+from hotline_protocol.notices import parse_notice
 from tests.helpers.fake_peer import FakePeer
 
 from .conftest import T0, Parts
@@ -82,3 +83,37 @@ async def test_nothing_is_announced_while_the_link_is_down(parts: Parts) -> None
     await watcher.check()
     assert not [e for e in published if isinstance(e, AnnouncedEvent)]
     assert len([e for e in published if isinstance(e, OverdueEvent)]) == 2
+
+
+async def test_overdue_counts_notices_past_their_deadline_until_acknowledged(
+    parts: Parts,
+) -> None:
+    feeds(parts)
+    watcher = DeadlineWatcher(
+        parts.index, Deadlines(FLASH=60), parts.clock, lambda _event: None, own_side="alpha"
+    )
+    parts.clock.now = T0 + 59_000
+    await watcher.check()
+    assert watcher.overdue() == {"alpha": 0, "bravo": 0}
+    parts.clock.now = T0 + 61_000
+    await watcher.check()
+    assert watcher.overdue() == {"alpha": 1, "bravo": 1}
+    # alpha acknowledges bravo's FLASH: it is no longer overdue
+    alpha = FakePeer(side="alpha", origin=parts.alpha.origin, nation="XAA")
+    alpha.append(alpha.distress())
+    rec = parts.index.get("bravo", 1)
+    assert rec is not None
+    ack = parse_notice(
+        {
+            "id": "00000000-0000-4000-8000-000000000001",
+            "kind": "ack",
+            "status": "exercise",
+            "author": {"id": "ops-alpha", "unit": "HQ alpha", "nation": "XAA"},
+            "time": T0 + 61_000,
+            "ref": rec.ref(),
+            "response": "ROGER",
+        }
+    )
+    entry = alpha.append(ack)
+    parts.index.add("alpha", entry.index, entry.leaf_hash, ack, T0 + 61_000)
+    assert watcher.overdue() == {"alpha": 1, "bravo": 0}

@@ -22,6 +22,9 @@ from .geometry import Circle, Corridor, Polygon
 from .messages import Ack, Cancel, Liaison
 from .operation import PlannedOperation
 
+# a problem found: path, English reason, stable code, parameters of the code
+Problem = tuple[str, str, str, dict[str, Any]]
+
 MAX_NOTICE_BYTES = 64 * 1024
 """Largest notice accepted as JSON text, in UTF-8 bytes."""
 
@@ -58,26 +61,29 @@ def parse_notice(data: Mapping[str, Any] | bytes | str) -> Notice:
     """
     obj: Any = _load_json(data) if isinstance(data, (bytes, bytearray, str)) else data
     if not isinstance(obj, Mapping):
-        raise NoticeError([("", "a notice must be a JSON object")])
+        raise NoticeError([("", "a notice must be a JSON object")], [("not_an_object", {})])
     try:
         return _validate(obj)
     except RecursionError:
-        _malformed("the notice is nested too deeply")
+        _malformed("the notice is nested too deeply", "too_deep")
 
 
 def _validate(obj: Mapping[str, Any]) -> Notice:
-    problems = (
-        [(path, "null is not allowed: omit the field instead") for path in _nulls(obj, "")]
+    problems: list[Problem] = (
+        [
+            (path, "null is not allowed: omit the field instead", "null_not_allowed", {})
+            for path in _nulls(obj, "")
+        ]
         if _has_null(obj)
         else []
     )
     try:
         notice = NOTICE_ADAPTER.validate_python(obj)
     except ValidationError as exc:
-        seen = {path for path, _ in problems}
+        seen = {p[0] for p in problems}
         problems += [p for p in _problems(exc, obj) if p[0] not in seen]
     if problems:
-        raise NoticeError(problems)
+        raise NoticeError([(p[0], p[1]) for p in problems], [(p[2], p[3]) for p in problems])
     return notice
 
 
@@ -148,19 +154,23 @@ def reference_of(notice: Notice) -> Reference | None:
 def _load_json(data: bytes | bytearray | str) -> Any:
     size = len(data.encode()) if isinstance(data, str) else len(data)
     if size > MAX_NOTICE_BYTES:
-        _malformed(f"notice is {size} bytes, more than the limit of {MAX_NOTICE_BYTES}")
+        _malformed(
+            f"notice is {size} bytes, more than the limit of {MAX_NOTICE_BYTES}",
+            "notice_too_large",
+            {"size": size, "max_bytes": MAX_NOTICE_BYTES},
+        )
     try:
         text = data if isinstance(data, str) else bytes(data).decode("utf-8")
     except UnicodeDecodeError:
-        _malformed("malformed JSON: not UTF-8")
+        _malformed("malformed JSON: not UTF-8", "not_utf8")
     try:
         return loads_strict(text)
     except ValueError as exc:  # JSONDecodeError is a ValueError
-        _malformed(f"malformed JSON: {exc}")
+        _malformed(f"malformed JSON: {exc}", "malformed_json")
 
 
-def _malformed(reason: str) -> NoReturn:
-    raise NoticeError([("", reason)])
+def _malformed(reason: str, code: str, params: dict[str, Any] | None = None) -> NoReturn:
+    raise NoticeError([("", reason)], [(code, params or {})])
 
 
 def _has_null(value: Any) -> bool:
@@ -201,31 +211,45 @@ def _nulls(value: Any, path: str) -> Iterator[str]:
                 stack.append((item, sub))
 
 
-def _problems(exc: ValidationError, data: Any) -> list[tuple[str, str]]:
+def _params(ctx: Mapping[str, Any]) -> dict[str, Any]:
+    """A pydantic error's context as JSON scalars (what a client may quote)."""
+    return {
+        k: v if isinstance(v, (str, int, float, bool)) else str(v)
+        for k, v in ctx.items()
+        if k != "error"
+    }
+
+
+def _problems(exc: ValidationError, data: Any) -> list[Problem]:
     out = []
     for error in exc.errors(include_url=False):
         parts = _path(error["loc"], data)
         reason, ctx = error["msg"], error.get("ctx", {})
+        code, params = error["type"], _params(ctx)
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
             tag = str(ctx.get("discriminator", "kind")).strip("'")
             parts.append(tag)
             expected = ", ".join(_TAGS.get(tag, []))
+            params = {"tag": tag, "expected": expected}
             if error["type"] == "union_tag_invalid":
                 reason = f"unknown {tag} {ctx.get('tag')!r}; expected one of {expected}"
+                params["found"] = str(ctx.get("tag"))
             else:
                 reason = f"Field required: one of {expected}"
+                code = "missing"
         elif error["type"] == "value_error":
             reason = str(ctx.get("error", reason))
         elif error["type"] == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_HINTS:
             reason = f"String should be {PATTERN_HINTS[ctx['pattern']]}"
+            params["hint"] = PATTERN_HINTS[ctx["pattern"]]
         elif error["type"] in ("too_short", "too_long"):
             reason = reason.replace("Tuple should", "List should").replace(" after validation", "")
-        out.append((".".join(parts), reason, error["type"]))
+        out.append((".".join(parts), reason, code, params))
     # A list whose items failed also reports being too short "after validation": noise.
     return [
-        (path, reason)
-        for path, reason, kind in out
-        if kind != "too_short" or not any(p.startswith(f"{path}.") for p, _, _ in out)
+        problem
+        for problem in out
+        if problem[2] != "too_short" or not any(p[0].startswith(f"{problem[0]}.") for p in out)
     ]
 
 

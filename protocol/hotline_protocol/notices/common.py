@@ -25,6 +25,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from .refusals import refusal
+
 MAX_SAFE_INTEGER = 2**53 - 1
 """Largest integer every JSON implementation (and RFC 8785) represents exactly."""
 MAX_TIME_MS = 253_402_300_799_999
@@ -82,7 +84,7 @@ class _UniqueItems:
 
 def _unique(items: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(set(items)) != len(items):
-        raise ValueError("items must be unique")
+        raise refusal("items_not_unique", "items must be unique")
     return items
 
 
@@ -239,5 +241,5 @@ class NoticeBase(Frozen):
     def _expires_after_time(cls, value: int | None, info: ValidationInfo) -> int | None:
         time = info.data.get("time")
         if value is not None and time is not None and value <= time:
-            raise ValueError("expires must be after time")
+            raise refusal("expires_before_time", "expires must be after time")
         return value

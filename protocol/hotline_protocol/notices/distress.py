@@ -27,6 +27,7 @@ from .common import (
     pattern,
 )
 from .geometry import Altitude, Position, UncertaintyM
+from .refusals import refusal
 
 SquawkCode = Annotated[str, pattern(r"^[0-7]{4}$", "four octal digits (0-7)")]
 IcaoAddress = Annotated[str, pattern(r"^[0-9A-F]{6}$", "six upper-case hex digits")]
@@ -154,5 +155,7 @@ class AircraftInDistress(NoticeBase):
     @classmethod
     def _none_alone(cls, items: tuple[Assistance, ...]) -> tuple[Assistance, ...]:
         if Assistance.NONE in items and len(items) > 1:
-            raise ValueError("'none' cannot be combined with other assistance")
+            raise refusal(
+                "none_with_other_assistance", "'none' cannot be combined with other assistance"
+            )
         return items

@@ -25,6 +25,7 @@ from .common import (
     pattern,
 )
 from .geometry import Area, Distance, Position, TimeWindow, UncertaintyM, VerticalBlock
+from .refusals import refusal
 
 MAX_CREW = 20
 
@@ -108,7 +109,9 @@ class RequestedMeasures(Frozen):
     @model_validator(mode="after")
     def _at_least_one(self) -> RequestedMeasures:
         if self.sar_corridor is None and self.hold_fire is None:
-            raise ValueError("request at least one measure (sar_corridor, hold_fire)")
+            raise refusal(
+                "measure_required", "request at least one measure (sar_corridor, hold_fire)"
+            )
         return self
 
 
@@ -166,8 +169,8 @@ class DownedPilot(NoticeBase):
     ) -> tuple[CrewMember, ...]:
         numbers = [member.number for member in crew]
         if len(set(numbers)) != len(numbers):
-            raise ValueError("crew numbers must be unique")
+            raise refusal("crew_numbers_not_unique", "crew numbers must be unique")
         count = info.data.get("crew_count")
         if count is not None and max(numbers) > count:
-            raise ValueError("crew numbers must not exceed crew_count")
+            raise refusal("crew_number_above_count", "crew numbers must not exceed crew_count")
         return crew

@@ -24,6 +24,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .common import JSON_NUMBER, Frozen, UnixMs
+from .refusals import refusal
 
 MAX_WINDOW_MS = 31 * 24 * 3600 * 1000
 """Longest time window: 31 days. Longer activity is announced again."""
@@ -67,7 +68,7 @@ class Distance(Frozen):
     @model_validator(mode="after")
     def _at_most_limit(self) -> Distance:
         if self.metres > MAX_DISTANCE_M:
-            raise ValueError("distance must not exceed 1000 km")
+            raise refusal("distance_too_large", "distance must not exceed 1000 km", max_km=1000)
         return self
 
 
@@ -83,9 +84,11 @@ class Polygon(Frozen):
         # compared as (lat, lon) pairs: hashing the models themselves is several times slower
         first, last = points[0], points[-1]
         if (first.lat, first.lon) != (last.lat, last.lon):
-            raise ValueError("polygon must be closed: the last point must equal the first")
+            raise refusal(
+                "polygon_not_closed", "polygon must be closed: the last point must equal the first"
+            )
         if len({(p.lat, p.lon) for p in points}) < 3:
-            raise ValueError("polygon must have at least 3 distinct points")
+            raise refusal("polygon_too_few_points", "polygon must have at least 3 distinct points")
         return points
 
 
@@ -108,7 +111,7 @@ class Corridor(Frozen):
     @classmethod
     def _no_repeats(cls, points: tuple[Position, ...]) -> tuple[Position, ...]:
         if any(a == b for a, b in pairwise(points)):
-            raise ValueError("successive centreline points must differ")
+            raise refusal("centreline_repeats_point", "successive centreline points must differ")
         return points
 
 
@@ -150,11 +153,18 @@ class Altitude(Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> Altitude:
         if self.metres > MAX_ALTITUDE_M:
-            raise ValueError("altitude must not exceed 100000 ft (30500 m, FL1000)")
+            raise refusal(
+                "altitude_too_high",
+                "altitude must not exceed 100000 ft (30500 m, FL1000)",
+                max_ft=100000,
+            )
         if (self.unit == AltitudeUnit.FL) != (self.reference == VerticalReference.STD):
-            raise ValueError("flight levels (FL) go with reference STD and only with it")
+            raise refusal(
+                "flight_level_needs_std",
+                "flight levels (FL) go with reference STD and only with it",
+            )
         if self.reference == VerticalReference.SFC and self.value != 0:
-            raise ValueError("a limit at SFC has value 0")
+            raise refusal("surface_not_zero", "a limit at SFC has value 0")
         return self
 
 
@@ -182,10 +192,10 @@ class VerticalBlock(Frozen):
     @classmethod
     def _above_lower(cls, upper: Altitude, info: ValidationInfo) -> Altitude:
         if upper.reference == VerticalReference.SFC:
-            raise ValueError("the surface (SFC) cannot be an upper limit")
+            raise refusal("surface_as_upper", "the surface (SFC) cannot be an upper limit")
         lower = info.data.get("lower")
         if lower is not None and comparable(lower, upper) and lower.metres >= upper.metres:
-            raise ValueError("upper must be above lower")
+            raise refusal("upper_not_above_lower", "upper must be above lower")
         return upper
 
 
@@ -202,7 +212,9 @@ class TimeWindow(Frozen):
         start = info.data.get("start")
         if start is not None:
             if end <= start:
-                raise ValueError("end must be after start")
+                raise refusal("end_before_start", "end must be after start")
             if end - start > MAX_WINDOW_MS:
-                raise ValueError("window must not be longer than 31 days")
+                raise refusal(
+                    "window_too_long", "window must not be longer than 31 days", max_days=31
+                )
         return end

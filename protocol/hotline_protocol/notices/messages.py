@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from .common import Kind, NoticeBase, Precedence, Prose500, Prose4000, Reference, pattern
+from .refusals import refusal
 
 _BCP47 = (
     r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"
@@ -54,7 +55,9 @@ class Liaison(NoticeBase):
     def _conflict_names_its_entries(cls, conflict: str | None, info: ValidationInfo) -> str | None:
         regarding = info.data.get("regarding")
         if conflict is not None and (regarding is None or len(regarding) != 2):
-            raise ValueError("a conflict is handled regarding its two entries")
+            raise refusal(
+                "conflict_needs_its_entries", "a conflict is handled regarding its two entries"
+            )
         return conflict
 
 
@@ -91,7 +94,7 @@ class Ack(NoticeBase):
     @classmethod
     def _reason_when_unable(cls, reason: str | None, info: ValidationInfo) -> str | None:
         if reason is None and info.data.get("response") == Response.UNABLE:
-            raise ValueError("a reason is required when the response is UNABLE")
+            raise refusal("reason_required", "a reason is required when the response is UNABLE")
         return reason
 
 

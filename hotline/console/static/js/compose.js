@@ -8,8 +8,13 @@ import { cancelNotice, postNotice } from './actions.js';
 import { otherRef } from './conflicts/store.js';
 import { noticeName, overlapLine } from './conflicts/text.js';
 import { announce, h, replace, uid } from './dom.js';
+import { checkNotice } from './forms/checks.js';
+import { confirmFlash, needsConfirmation } from './forms/confirm.js';
+import { knownCode, problemText } from './forms/errors.js';
 import { Group, SelectField, TextField } from './forms/fields.js';
 import { ENUMS, envelope, FORMS, formOfKind } from './forms/kinds.js';
+import { attachSuggestion } from './forms/precedence.js';
+import { DrawPad } from './map/draw.js';
 import { lang, t, tEnum } from './i18n.js';
 import { refText, summary, title } from './render.js';
 import { keyOf } from './store.js';
@@ -160,6 +165,17 @@ export class Compose {
       h('div', { class: 'row' }, send),
     );
     replace(this.panel, el);
+    if (spec.kind === 'planned_operation' && !updating) attachSuggestion(el, this.ctx.session);
+    this.form.pad = this.drawPad(form, el);
+  }
+
+  /** The drawing map under a form with areas: draws into the area fields, previews them. */
+  drawPad(form, el) {
+    const areas = [...el.querySelectorAll('.area')];
+    if (!areas.length) return null;
+    const pad = new DrawPad(this.ctx, form);
+    (areas[0].closest('fieldset.list') || areas[0].closest('fieldset.group'))?.after(pad.el);
+    return pad;
   }
 
   /** A stored notice → the values its form shows (references as keys). */
@@ -180,11 +196,6 @@ export class Compose {
     const values = {};
     form.read(values);
     this.positionFormat = fctx.positionFormat;
-    if (fctx.problems.length) {
-      this.showStatus(status, t('compose.client_errors'), true);
-      fctx.problems[0].focus();
-      return;
-    }
     const notice = spec.toNotice ? spec.toNotice(values, fctx) : { kind: spec.kind, ...values };
     if (typeof notice.distress_ref === 'string') {
       const target = store.items.get(notice.distress_ref);
@@ -192,8 +203,23 @@ export class Compose {
       if (!notice.distress_ref) delete notice.distress_ref;
     }
     if (updating) notice.supersedes = { origin: updating.origin, index: updating.index, leaf_hash: updating.leaf_hash };
-    send.disabled = true;
     const mapPath = (path) => (spec.mapPath ? spec.mapPath(path) : path);
+    if (fctx.problems.length) {
+      // what could be read is checked too: every problem shows at once (what is missing is
+      // what could not be read, marked already)
+      this.showProblems(checkNotice(notice).filter((p) => p.code !== 'missing'), mapPath);
+      this.showStatus(status, t('compose.client_errors'), true);
+      fctx.problems[0].focus();
+      return;
+    }
+    const problems = checkNotice(notice);
+    if (problems.length) {
+      this.showProblems(problems, mapPath);
+      this.showStatus(status, t('forms.refused_before'), true);
+      this.focusFirst();
+      return;
+    }
+    send.disabled = true;
     if (checked(notice)) {
       this.showStatus(status, t('conflict.checking'), false);
       let found = [];
@@ -268,6 +294,12 @@ export class Compose {
     const { spec } = this.form;
     const { store } = this.ctx;
     send.disabled = true;
+    if (needsConfirmation(notice) && !(await confirmFlash(this.ctx.session.peer?.side))) {
+      send.disabled = false;
+      this.showStatus(status, t('forms.not_sent'), true);
+      send.focus();
+      return;
+    }
     this.showStatus(status, t('compose.sending'), false);
     try {
       const result = await postNotice(this.ctx.api, notice, this.key);
@@ -289,17 +321,29 @@ export class Compose {
   showApiError(exc, status, mapPath = (p) => p) {
     const { form } = this.form;
     if (exc instanceof ApiError && exc.problems.length) {
-      for (const p of exc.problems) {
-        const path = mapPath(p.path.replace(/^body\.?/, ''));
-        form.route(path ? path.split('.') : [], p.reason);
-      }
+      this.showProblems(exc.problems, mapPath, form);
       this.showStatus(status, t('compose.fix_errors'), true);
-      const first = this.panel.querySelector('[aria-invalid="true"]') || this.panel.querySelector('.field-error:not([hidden])');
-      if (first) first.focus?.();
+      this.focusFirst();
       return;
     }
     const detail = exc instanceof ApiError ? (typeof exc.detail === 'string' ? exc.detail : JSON.stringify(exc.detail)) : String(exc);
-    this.showStatus(status, exc instanceof ApiError && exc.status === 403 ? t('error.forbidden') : t('error.generic', { code: exc.code || 'error', detail }), true);
+    let text = t('error.generic', { code: exc.code || 'error', detail });
+    if (exc instanceof ApiError && knownCode(exc.code)) text = problemText({ code: exc.code, reason: detail });
+    else if (exc instanceof ApiError && exc.status === 403) text = t('error.forbidden');
+    this.showStatus(status, text, true);
+  }
+
+  /** Problems {path, code, params, reason} at their fields, in the operator's language. */
+  showProblems(problems, mapPath, form = this.form.form) {
+    for (const p of problems) {
+      const path = mapPath(p.path.replace(/^body\.?/, ''));
+      form.route(path ? path.split('.') : [], problemText(p));
+    }
+  }
+
+  focusFirst() {
+    const first = this.panel.querySelector('[aria-invalid="true"]') || this.panel.querySelector('.field-error:not([hidden])');
+    if (first) first.focus?.();
   }
 
   showStatus(status, text, isError) {

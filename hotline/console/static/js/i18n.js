@@ -2,9 +2,11 @@
 // data-i18n-placeholder, data-i18n-title or data-i18n-label (aria-label); code calls t().
 
 import en from './i18n/en.js';
+import formsEn from './i18n/forms_en.js';
+import formsRu from './i18n/forms_ru.js';
 import ru from './i18n/ru.js';
 
-export const DICTIONARIES = { en, ru };
+export const DICTIONARIES = { en: { ...en, ...formsEn }, ru: { ...ru, ...formsRu } };
 export const LANGUAGES = [
   { code: 'en', name: 'English' },
   { code: 'ru', name: 'Русский' },

@@ -12,8 +12,10 @@ import { overlapLine } from './conflicts/text.js';
 import { ConflictsView } from './conflicts/view.js';
 import { announce, h, replace } from './dom.js';
 import { applyStatic, lang, LANGUAGES, onLangChange, setLang, t, tEnum } from './i18n.js';
+import { setSchema } from './forms/checks.js';
 import { LinkStatus } from './link.js';
 import { MapView } from './map/view.js';
+import { clearMode, showMode } from './mode.js';
 import { summary, title } from './render.js';
 import { NoticeStore } from './store.js';
 import { Stream } from './stream.js';
@@ -94,6 +96,7 @@ function endSession(messageKey) {
     app = null;
   }
   document.title = t('app.title');
+  clearMode();
   favicon(0);
   delete document.documentElement.dataset.alarmCount;
   sessionStorage.removeItem(SESSION_KEY);
@@ -168,6 +171,8 @@ function onEvent(ev) {
 async function start(token, expires) {
   const api = new Api(token, () => endSession('login.revoked'));
   const session = await api.get('/console/session');
+  setSchema(await api.get('/console/schema').catch(() => null)); // checks before sending
+  showMode(session);
   const intervals = [];
   const every = (fn, ms) => intervals.push(setInterval(fn, ms));
   const ctx = { api, session, navigate, toast, every, canPost: session.permissions.includes('post') };

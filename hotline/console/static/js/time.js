@@ -1,5 +1,7 @@
 // Times in UTC (Zulu): date-time groups, parsing what an operator types, short forms.
 
+import { t } from './i18n.js';
+
 export const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
@@ -36,15 +38,15 @@ export function clock(ms) {
   return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}Z`;
 }
 
-/** A duration in ms as "1h 05m", "4m 30s" or "12s". */
+/** A duration in ms in the operator's language: "1h 05m", "4m 30s", "12s" ("1 ч 05 мин"). */
 export function duration(ms) {
   const total = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
-  if (h) return `${h}h ${pad(m)}m`;
-  if (m) return `${m}m ${pad(s)}s`;
-  return `${s}s`;
+  if (h) return t('time.hm', { h, m: pad(m) });
+  if (m) return t('time.ms', { m, s: pad(s) });
+  return t('time.s', { s });
 }
 
 function utc(y, mo, d, h, mi, s = 0) {

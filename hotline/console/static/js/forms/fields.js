@@ -7,6 +7,9 @@ import { h, uid } from '../dom.js';
 import { angleDM, formatDD, formatDM, formatMgrs, fromMgrs, parseAngle, parsePosition } from '../geo/coords.js';
 import { t, tEnum } from '../i18n.js';
 import { dtg, parseTime, zulu } from '../time.js';
+import { conversionText } from './altitude.js';
+import { positionProblems } from './checks.js';
+import { problemText } from './errors.js';
 
 const join = (base, key) => (base ? `${base}.${key}` : String(key));
 
@@ -96,7 +99,10 @@ export class TextField extends Field {
   read(out) {
     const raw = this.control.value;
     const value = this.spec.textarea ? raw.replace(/\s+$/, '') : raw.trim();
-    if (!value) return;
+    if (!value) {
+      if (this.spec.required) this.problem(t('code.missing'));
+      return;
+    }
     if (this.spec.list) {
       const parts = value.split(/\s*[,;]\s*/).filter(Boolean);
       if (this.spec.list === 'number') {
@@ -127,7 +133,10 @@ export class NumberField extends Field {
 
   read(out) {
     const raw = this.control.value.trim().replace(',', '.');
-    if (!raw) return;
+    if (!raw) {
+      if (this.spec.required) this.problem(t('code.missing'));
+      return;
+    }
     const value = Number(raw);
     if (!Number.isFinite(value) || !/^[-+]?\d*\.?\d+(e[-+]?\d+)?$/i.test(raw)) return this.problem(t('error.number'));
     if (this.spec.integer && !Number.isInteger(value)) return this.problem(t('error.integer'));
@@ -241,7 +250,10 @@ export class TimeField extends Field {
   }
 
   read(out) {
-    if (!this.control.value.trim()) return;
+    if (!this.control.value.trim()) {
+      if (this.spec.required) this.problem(t('code.missing'));
+      return;
+    }
     try {
       out[this.spec.key] = this.parsed();
     } catch (exc) {
@@ -329,9 +341,18 @@ export class PositionField {
     this.showPreview();
   }
 
+  /** The preview of what was typed; a position out of the schema's bounds is said as a
+   * problem (and marked so), never echoed as a position. */
   showPreview() {
+    this.preview.classList.remove('out-of-range');
     try {
       const { lat, lon } = this.current();
+      const problems = positionProblems({ lat, lon });
+      if (problems.length) {
+        this.preview.classList.add('out-of-range');
+        this.preview.textContent = problems.map((p) => `${t(`field.${p.path}`)}: ${problemText(p)}`).join(' ');
+        return;
+      }
       this.preview.textContent = `${formatDD(lat, lon)} · ${formatDM(lat, lon)} · ${formatMgrs(lat, lon)}`;
     } catch {
       this.preview.textContent = '';
@@ -642,20 +663,60 @@ export class AreaField {
   }
 }
 
-/** Altitude {value, unit, reference}: FL implies STD, SFC implies 0. */
+/** Altitude {value, unit, reference}: FL implies STD, SFC implies 0. With `required`, the
+ * value is left empty for the operator to give (no guessed block). */
 export function altitudeSpec(key, label, defaults = {}) {
   return {
-    type: 'group',
+    type: 'altitude',
     key,
     label,
     columns: true,
     optional: defaults.optional,
     fields: [
-      { type: 'number', key: 'value', label: 'field.altitude_value', integer: true, default: defaults.value },
+      { type: 'number', key: 'value', label: 'field.altitude_value', integer: true, default: defaults.value, required: defaults.required },
       { type: 'select', key: 'unit', label: 'field.altitude_unit', enum: 'AltitudeUnit', values: ['ft', 'FL', 'm'], default: defaults.unit || 'ft' },
       { type: 'select', key: 'reference', label: 'field.altitude_reference', enum: 'VerticalReference', values: ['SFC', 'AMSL', 'AGL', 'STD'], default: defaults.reference || 'AMSL' },
     ],
   };
+}
+
+/** An altitude group with the same height in FL, ft and m beside it, as typed. Choosing FL
+ * sets the reference STD (and leaving FL leaves STD); SFC sets the value 0. */
+export class AltitudeGroup extends Group {
+  constructor(spec, base, ctx) {
+    super({ ...spec, type: 'group' }, base, ctx);
+    const [value, unit, reference] = this.children;
+    this.parts = { value, unit, reference };
+    this.conversion = h('output', { class: 'conversion', 'aria-live': 'polite', 'data-conversion': this.path });
+    this.el.querySelector('.group-body').append(this.conversion);
+    unit.control.addEventListener('change', () => {
+      if (unit.control.value === 'FL') reference.control.value = 'STD';
+      else if (reference.control.value === 'STD') reference.control.value = 'AMSL';
+      this.showConversion();
+    });
+    reference.control.addEventListener('change', () => {
+      if (reference.control.value === 'SFC') value.control.value = '0';
+      if (reference.control.value === 'STD') unit.control.value = 'FL';
+      else if (unit.control.value === 'FL') unit.control.value = 'ft';
+      this.showConversion();
+    });
+    value.control.addEventListener('input', () => this.showConversion());
+    this.showConversion();
+  }
+
+  showConversion() {
+    const raw = this.parts.value.control.value.trim().replace(',', '.');
+    const number = raw === '' ? NaN : Number(raw);
+    const words = { sfc: t('alt.sfc'), ft: t('alt.ft'), m: t('alt.m'), FL: t('alt.FL') };
+    const reference = this.parts.reference.control.value;
+    const text = Number.isFinite(number) || reference === 'SFC' ? conversionText(number, this.parts.unit.control.value, reference, words) : '';
+    this.conversion.textContent = text ? `= ${text}` : '';
+  }
+
+  set(obj) {
+    super.set(obj);
+    this.showConversion();
+  }
 }
 
 export function build(spec, base, ctx) {
@@ -676,6 +737,8 @@ export function build(spec, base, ctx) {
       return new PointsField(spec, base, ctx);
     case 'group':
       return new Group(spec, base, ctx);
+    case 'altitude':
+      return new AltitudeGroup(spec, base, ctx);
     case 'list':
       return new ListField(spec, base, ctx);
     case 'area':

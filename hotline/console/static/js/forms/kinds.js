@@ -44,6 +44,10 @@ const vblock = (key = 'vertical_block', lower = {}, upper = {}) => ({
   fields: [altitudeSpec('lower', 'field.lower', lower), altitudeSpec('upper', 'field.upper', upper)],
 });
 
+/** The status a form starts with: "exercise" on a node set up for an exercise, else "actual"
+ * (an ACTUAL FLASH is confirmed before it is sent). */
+export const statusDefault = (ctx) => (ctx.session?.mode === 'exercise' ? 'exercise' : 'actual');
+
 /** The envelope: status and precedence (defaults by kind), optional expiry. */
 export function envelope(kind) {
   const flash = kind === 'aircraft_in_distress' || kind === 'downed_pilot';
@@ -53,7 +57,7 @@ export function envelope(kind) {
     columns: true,
     fields: [
       { type: 'select', key: 'precedence', label: 'field.precedence', enum: 'Precedence', values: PRECEDENCES, default: flash ? 'FLASH' : 'ROUTINE' },
-      select('status', 'field.status', 'Status', { default: 'actual' }),
+      select('status', 'field.status', 'Status', { default: statusDefault }),
       time('expires', 'field.expires'),
     ],
   };
@@ -70,7 +74,7 @@ export const FORMS = {
       { type: 'text', key: 'callsign', label: 'field.callsign', upper: true, maxlength: 16, required: true, placeholder: 'VIPER 12' },
       { type: 'group', key: 'last_position', label: null, fields: [{ type: 'position' }] },
       multi('nature', 'field.nature', 'Nature', { required: true }),
-      select('status', 'field.status', 'Status', { default: 'actual' }),
+      select('status', 'field.status', 'Status', { default: statusDefault }),
     ],
     note: 'compose.quick_defaults',
     /** The form's flat values → a complete notice (the defaults the note announces). */
@@ -78,7 +82,7 @@ export const FORMS = {
       const notice = {
         kind: 'aircraft_in_distress',
         precedence: 'FLASH',
-        status: v.status || 'actual',
+        status: v.status || statusDefault(ctx),
         phase: 'DETRESFA',
         aircraft: { callsign: v.callsign, nationality: ctx.session.nation || 'XXX' },
         last_position: { ...v.last_position, time: Math.floor(Date.now() / 1000) * 1000, source: 'other', uncertainty_m: 1852 },
@@ -175,7 +179,7 @@ export const FORMS = {
         ],
       },
       { type: 'list', key: 'areas', label: 'field.areas', itemLabel: 'field.area', min: 1, max: 8, item: { fields: [{ type: 'area', key: null }] } },
-      vblock('vertical_block', { unit: 'ft', reference: 'AMSL', value: 0 }, { unit: 'FL', reference: 'STD', value: 100 }),
+      vblock('vertical_block', { unit: 'ft', reference: 'AMSL', required: true }, { unit: 'FL', reference: 'STD', required: true }),
       window_('window', 'field.window'),
       {
         type: 'group',

@@ -1,0 +1,56 @@
+"""A page of a notice listing as one SQLite query on the ``notices`` table's indexes.
+
+Each way a listing narrows the entries has an index that ends in the listing's order (time,
+origin, index), so the query reads the page in order from where the previous one ended: no sort
+and no scan of what came before. The index is named (``INDEXED BY``) so the plan cannot change.
+"""
+
+from __future__ import annotations
+
+from .base import NoticeQuery
+
+
+def notice_page_sql(query: NoticeQuery, limit: int) -> tuple[str, list[object]]:
+    """The SQL and parameters of :meth:`~hotline.store.base.Store.notice_keys`."""
+    where: list[str] = []
+    params: list[object] = []
+    if query.kind is not None:
+        index = "notices_by_kind"
+    elif query.precedence is not None:
+        index = "notices_by_precedence"
+    elif query.origin is not None:
+        index = "notices_by_origin"
+    else:
+        index = "notices_by_time"
+    by_origin = index == "notices_by_origin"
+    # on another index the feed is a filter (``+``: not a constant of the order, which SQLite
+    # would then sort by the rest of, although the index holds it in order)
+    for column, value in (
+        ("kind", query.kind),
+        ("precedence", query.precedence),
+        ("origin" if by_origin else "+origin", query.origin),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    where.append("time_ms >= ?")  # a range of the index, read in order from its top
+    params.append(query.since or 0)
+    before = query.before
+    if before is None:
+        pass
+    elif not by_origin:
+        where.append("(time_ms, origin, idx) < (?, ?, ?)")
+        params += [before.time_ms, before.origin, before.index]
+    elif before.origin == query.origin:  # the index's own order: (time, index) in one feed
+        where.append("(time_ms, idx) < (?, ?)")
+        params += [before.time_ms, before.index]
+    else:  # a cursor of another feed: the time decides, and at that time the origin
+        after_it = query.origin is not None and query.origin < before.origin
+        where.append("time_ms <= ?" if after_it else "time_ms < ?")
+        params.append(before.time_ms)
+    # on the feed's own index, its origin is no part of the order (SQLite would sort otherwise)
+    order = "time_ms DESC, idx DESC" if by_origin else "time_ms DESC, origin DESC, idx DESC"
+    sql = f"SELECT time_ms, origin, idx FROM notices INDEXED BY {index}"
+    sql += f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+    params.append(limit)
+    return sql, params
