@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 from typing import Any
 
 from hotline_protocol.audit import audit_exports
@@ -50,8 +51,12 @@ async def node_report(
     """The report JSON (PROTOCOL.md, *The report of a dispute*) of this node's export now, as of
     ``at_ms`` (None: everything held)."""
     snap = await export_node(store, sides, now_ms, deadlines=export_deadlines(settings))
-    audit = audit_exports([(sides.own.name, await snap.read())], pinned_cards(sides, settings))
     out = io.StringIO()
-    write_json(Dispute(audit, Options(at=at_ms)), out)
+    with tempfile.TemporaryFile() as file:  # the export streamed to disk, then read as a stream
+        async for piece in snap.chunks():
+            file.write(piece)
+        file.seek(0)
+        audit = audit_exports([(sides.own.name, file)], pinned_cards(sides, settings))
+        write_json(Dispute(audit, Options(at=at_ms)), out)
     report: dict[str, Any] = json.loads(out.getvalue())
     return report

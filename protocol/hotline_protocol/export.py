@@ -1,6 +1,11 @@
 """The audit export format (``hotline-audit-export/v1``): reading an export into typed values,
 shape-checked. :mod:`hotline_protocol.audit` verifies what this reads.
 
+An export is read as a stream (:mod:`hotline_protocol.jsonstream`): each side's ``entries`` go
+to an :class:`~hotline_protocol.spool.EntrySpool` on disk as they pass, which notes the Merkle
+root at the size of every checkpoint and heartbeat listed before them (exporting nodes write
+the entries last), so an export of any size is read in bounded memory.
+
 Nothing here verifies a signature or an entry; it only checks that the JSON has the keys and
 types the format requires, that the pinned keys are well-formed vkeys and that the optional
 ``deadlines`` are the four precedences' acknowledgement deadlines in seconds. Every problem is
@@ -10,18 +15,26 @@ listed with its JSON path; a side with any problem is left out (its checks are t
 from __future__ import annotations
 
 import hashlib
+import io
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .card import Deadlines
 from .cosignature import CosignatureVerifier
 from .errors import NoteError
+from .jsonstream import JSONError, Path, Readable, load_stream
 from .note import Verifier, b64decode_strict, verifier_from_vkey
 from .shape import Shape, is_unicode, kind_of
+from .spool import EntrySpool
 from .strictjson import loads_strict
 
 FORMAT = "hotline-audit-export/v1"
 MAX_SIDES = 2
+MAX_LISTED = 1000  # problems listed of one side's entries; beyond, only counted
+STRICT_BYTES = 16 << 20  # what the event parser refuses is parsed whole up to this size
+Source = bytes | bytearray | Readable
 V = TypeVar("V", bound=Verifier)
 
 
@@ -47,7 +60,7 @@ class SideData:
     witness_vkey: str
     log: Verifier
     witness: CosignatureVerifier
-    entries: list[bytes]
+    entries: Sequence[bytes]  # an EntrySpool when read from an export
     checkpoints: list[CheckpointData]
     deadlines: Deadlines | None = None  # as the exporting node holds them (own, or pinned)
     heartbeats: list[HeartbeatData] = field(default_factory=list)
@@ -90,13 +103,56 @@ class Loaded:
     fatal: bool = False  # nothing usable: not JSON, not an object or an unknown format
 
 
-def load_export(data: bytes) -> Loaded:
+class EntryItems:
+    """The sink of a side's streamed ``entries``: canonical base64 decoded into a spool,
+    anything else a problem (listed up to :data:`MAX_LISTED`)."""
+
+    def __init__(self, path: str, watch: set[int]) -> None:
+        self.path = path
+        self.spool = EntrySpool(watch)
+        self.count = 0
+        self.bad = 0
+        self.problems: list[str] = []
+
+    def add(self, item: Any) -> None:
+        value = b64decode_strict(item) if isinstance(item, str) else None
+        if value is None:
+            self.bad += 1
+            if len(self.problems) < MAX_LISTED:
+                self.problems.append(
+                    f"{self.path}[{self.count}]: expected canonical base64 entry bytes"
+                )
+        else:
+            self.spool.append(value)
+        self.count += 1
+
+
+def _stream_at(path: Path, parent: dict[str, Any]) -> EntryItems | None:
+    if len(path) == 3 and path[0] == "sides" and path[2] == "entries":
+        return EntryItems(f"sides[{path[1]}].entries", _sizes(parent))
+    return None
+
+
+def _sizes(side: dict[str, Any]) -> set[int]:
+    """The sizes named by the checkpoints and heartbeats listed before the entries."""
+    out = set()
+    for key in ("checkpoints", "heartbeats"):
+        listed = side.get(key)
+        for item in listed if isinstance(listed, list) else ():
+            size = item.get("size") if isinstance(item, dict) else None
+            if type(size) is int:
+                out.add(size)
+    return out
+
+
+def load_export(data: Source) -> Loaded:
     """The export's sides, keys, entries, checkpoints and evidence, and every problem of shape.
-    Strict JSON (no duplicate member names, NaN or Infinity) or a fatal problem."""
+    Strict JSON (no duplicate member names, NaN or Infinity) or a fatal problem. ``data`` is
+    the export's bytes or a binary file, read once, front to back."""
     out = Loaded()
     try:
-        doc = loads_strict(data)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        doc = _parse(data)
+    except (ValueError, RecursionError, JSONError) as exc:
         out.problems.append(f"not JSON: {exc}")
         out.fatal = True
         return out
@@ -123,6 +179,58 @@ def load_export(data: bytes) -> Loaded:
         if out.exported_by not in names:
             out.problems.append(f"exported_by: {out.exported_by!r} is not one of the sides")
     return out
+
+
+def _parse(data: Source) -> Any:
+    """The document, its entries streamed. Text the event parser cannot take as it is (a lone
+    surrogate escape, which it would replace, or a number beyond its range) is parsed by the
+    strict parser when it is small enough to hold (:data:`STRICT_BYTES`), so that the shape
+    checks name the problem; otherwise it is not JSON to this reader."""
+    whole = data if isinstance(data, (bytes, bytearray)) else None
+    small = whole if whole is not None and len(whole) <= STRICT_BYTES else None
+    scanned = _Scanned(io.BytesIO(whole) if whole is not None else data)  # type: ignore[arg-type]
+    try:
+        doc = load_stream(scanned, _stream_at)
+    except (ValueError, RecursionError, JSONError):
+        if small is None:
+            raise
+        return _streamed(loads_strict(small))
+    if scanned.surrogates:
+        if small is not None:
+            return _streamed(loads_strict(small))
+        raise ValueError("a \\u escape of a UTF-16 surrogate: this reader cannot check it")
+    return doc
+
+
+def _streamed(doc: Any) -> Any:
+    """A document parsed whole, its sides' entry lists put through the same sinks."""
+    sides = doc.get("sides") if isinstance(doc, dict) else None
+    for i, side in enumerate(sides if isinstance(sides, list) else ()):
+        if isinstance(side, dict) and isinstance(side.get("entries"), list):
+            items = _stream_at(("sides", i, "entries"), side)
+            assert items is not None
+            for item in side["entries"]:
+                items.add(item)
+            side["entries"] = items
+    return doc
+
+
+class _Scanned:
+    """A binary stream read through, noting any ``\\uD800``-``\\uDFFF`` escape it carries."""
+
+    ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+    def __init__(self, source: Readable) -> None:
+        self._source = source
+        self._tail = b""
+        self.surrogates = False
+
+    def read(self, size: int = -1, /) -> bytes:
+        chunk = self._source.read(size)
+        if not self.surrogates and chunk:
+            self.surrogates = self.ESCAPE.search(self._tail + chunk) is not None
+            self._tail = chunk[-5:]
+        return chunk
 
 
 def _load_sides(sides: list[Any], shape: Shape, out: Loaded) -> None:
@@ -157,14 +265,13 @@ def _load_side(raw: Any, path: str, shape: Shape) -> SideData | None:
     log_vkey = shape.get(raw, "log_vkey", str, path)
     witness_vkey = shape.get(raw, "witness_vkey", str, path)
     size = shape.get(raw, "size", int, path)
-    entries_raw = shape.get(raw, "entries", list, path)
+    entries, listed = _side_entries(raw, path, shape)
     checkpoints_raw = shape.get(raw, "checkpoints", list, path)
     deadlines = _deadlines(raw, f"{path}.deadlines", shape)
     log = _key(log_vkey, Verifier, f"{path}.log_vkey", shape)
     witness = _key(witness_vkey, CosignatureVerifier, f"{path}.witness_vkey", shape)
-    entries = [] if entries_raw is None else _entries(entries_raw, f"{path}.entries", shape)
-    if size is not None and entries_raw is not None and size != len(entries_raw):
-        shape.fail(f"{path}.size: states {size} entries, the list holds {len(entries_raw)}")
+    if size is not None and listed is not None and size != listed:
+        shape.fail(f"{path}.size: states {size} entries, the list holds {listed}")
     checkpoints: list[CheckpointData] = []
     for j, cp in enumerate(checkpoints_raw or []):
         loaded = _checkpoint(cp, j, f"{path}.checkpoints[{j}]", shape)
@@ -241,15 +348,19 @@ def _key(text: str | None, cls: type[V], path: str, shape: Shape) -> V | None:
     return key
 
 
-def _entries(raw: list[Any], path: str, shape: Shape) -> list[bytes]:
-    out: list[bytes] = []
-    for i, item in enumerate(raw):
-        value = b64decode_strict(item) if isinstance(item, str) else None
-        if value is None:
-            shape.fail(f"{path}[{i}]: expected canonical base64 entry bytes")
-            continue
-        out.append(value)
-    return out
+def _side_entries(raw: dict[str, Any], path: str, shape: Shape) -> tuple[EntrySpool, int | None]:
+    """The side's entries, spooled, and how many the list holds (None: no list)."""
+    items = raw.get("entries")
+    if not isinstance(items, EntryItems):  # not a list: the shape check says what it is
+        shape.get(raw, "entries", list, path)
+        return EntrySpool(), None
+    for problem in items.problems:
+        shape.fail(problem)
+    if items.bad > len(items.problems):
+        shape.fail(
+            f"{items.path}: {items.bad - len(items.problems)} more entries not canonical base64"
+        )
+    return items.spool, items.count
 
 
 def _checkpoint(raw: Any, position: int, path: str, shape: Shape) -> CheckpointData | None:

@@ -102,9 +102,12 @@ def check_agreement(side: str, a: tuple[Verified, Feed], b: tuple[Verified, Feed
         )
     la, lb = fa.leaves, fb.leaves
     overlap = min(len(la), len(lb))
-    first = next((i for i in range(overlap) if la[i] != lb[i]), None)
+    first, differ = None, 0
+    for i, (leaf_a, leaf_b) in enumerate(zip(la, lb, strict=False)):  # in order, from disk
+        if leaf_a != leaf_b:
+            first = i if first is None else first
+            differ += 1
     if first is not None:
-        differ = sum(1 for i in range(first, overlap) if la[i] != lb[i])
         problems.append(_difference(side, first, a, b))
         problems.append(
             f"{differ} of the {overlap} positions both exports hold differ from entry {first} on"

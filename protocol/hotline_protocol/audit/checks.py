@@ -9,16 +9,17 @@ checks need. They run offline: nothing but the export is needed.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..checkpoint import open_checkpoint
 from ..cosignature import CosignatureVerifier, verify_cosignature
 from ..entries import decode_entry
 from ..errors import ProtocolError
-from ..export import SideData
-from ..merkle import Tree, leaf_hash
+from ..export import MAX_LISTED, SideData
 from ..note import Signature, Verifier, split_note
 from ..notices import Ack, DownedPilot, Liaison, Notice, Reference, reference_of
+from ..spool import EntrySpool, Spill
 from .report import Check, b64, count, sizes
 
 
@@ -83,14 +84,51 @@ def links_of(index: int, notice: Notice) -> list[Link]:
     return out
 
 
+class Links:
+    """The references a feed's notices make, in entry order, kept on disk beyond a buffer."""
+
+    def __init__(self) -> None:
+        self._spill = Spill()
+
+    def add(self, link: Link) -> None:
+        ref = link.ref
+        self._spill.append(
+            (
+                link.index,
+                link.kind,
+                ref.origin,
+                ref.index,
+                ref.leaf_hash,
+                link.response,
+                link.author,
+                link.reason,
+                link.remark,
+            )
+        )
+
+    def __iadd__(self, links: list[Link]) -> Links:
+        for link in links:
+            self.add(link)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._spill)
+
+    def __iter__(self) -> Iterator[Link]:
+        for index, kind, origin, at, leaf, response, author, reason, remark in self._spill:
+            ref = Reference.model_construct(origin=origin, index=at, leaf_hash=leaf)
+            yield Link(index, kind, ref, response, author, reason, remark)
+
+
 @dataclass
 class Feed:
-    """One side of the export and what the checks learnt about it."""
+    """One side of the export and what the checks learnt about it. The entries, their leaf
+    hashes and the references are on disk (:mod:`hotline_protocol.spool`); ``tree`` gives the
+    Merkle root of any prefix."""
 
     side: SideData
-    leaves: list[bytes] = field(default_factory=list)  # leaf hash of each entry as exported
-    tree: Tree = field(default_factory=Tree)
-    links: list[Link] = field(default_factory=list)  # the references the notices make
+    tree: EntrySpool
+    links: Links = field(default_factory=Links)  # the references the notices make
     undecoded: int = 0  # entries that failed the entries check
     signed: list[SignedCheckpoint] = field(default_factory=list)
     cosigned: set[int] = field(default_factory=set)  # positions with a valid cosignature
@@ -99,8 +137,13 @@ class Feed:
 
     @classmethod
     def of(cls, side: SideData) -> Feed:
-        leaves = [leaf_hash(raw) for raw in side.entries]
-        return cls(side, leaves, Tree(leaves))
+        entries = side.entries
+        return cls(side, entries if isinstance(entries, EntrySpool) else EntrySpool.of(entries))
+
+    @property
+    def leaves(self) -> Sequence[bytes]:
+        """The leaf hash of each entry as exported."""
+        return self.tree.leaves
 
     @property
     def name(self) -> str:
@@ -114,26 +157,29 @@ class Feed:
 
 def check_entries(feed: Feed) -> Check:
     """decode_entry on every entry: version, origin, index continuity, prev hash, notice."""
-    side, problems = feed.side, []
+    side, problems = feed.side, list[str]()
     kinds: Counter[str] = Counter()
     prev = b""
-    for index, raw in enumerate(side.entries):
+    for index, (raw, leaf) in enumerate(feed.tree.items()):
         try:
             notice = decode_entry(raw, origin=side.origin, index=index, prev=prev).notice
         except ProtocolError as exc:
-            problems.append(f"entry at position {index}: {exc}")
+            if len(problems) < MAX_LISTED:
+                problems.append(f"entry at position {index}: {exc}")
             feed.undecoded += 1
         else:
             feed.links += links_of(index, notice)  # keep what later checks need, not the notice
             kinds[str(notice.kind)] += 1
-        prev = feed.leaves[index]  # the next entry must chain to these bytes, as exported
-    n = len(side.entries)
-    if problems:
+        prev = leaf  # the next entry must chain to these bytes, as exported
+    n = len(feed.tree)
+    if feed.undecoded:
+        if feed.undecoded > len(problems):
+            problems.append(f"... and {feed.undecoded - len(problems)} more")
         return Check(
             "entries",
             feed.name,
             "FAIL",
-            f"{len(problems)} of {count(n, 'entry', 'entries')} fail",
+            f"{feed.undecoded} of {count(n, 'entry', 'entries')} fail",
             problems,
         )
     if not n:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..card import Card
+from ..export import Source
 from .across import check_across
 from .pinning import check_cards
 from .report import Check, Result, render_checks, verdict_line, verdict_of
@@ -84,9 +85,11 @@ class Audit:
         return "\n".join(lines) + "\n"
 
 
-def audit_exports(exports: Sequence[tuple[str | None, bytes]], cards: Sequence[Card] = ()) -> Audit:
-    """Verify each export (``(name, bytes)``: the name is how the auditor knows it, e.g. its
-    file) against the cards, then the two together."""
+def audit_exports(
+    exports: Sequence[tuple[str | None, Source]], cards: Sequence[Card] = ()
+) -> Audit:
+    """Verify each export (``(name, bytes or a binary file)``: the name is how the auditor
+    knows it, e.g. its file) against the cards, then the two together."""
     if not 1 <= len(exports) <= MAX_EXPORTS:
         raise ValueError(f"one or two exports, not {len(exports)}")
     verified = [verify_data(data, cards, name) for name, data in exports]

@@ -22,10 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from ..card import Card, parse_card
 from ..errors import CardError
@@ -129,26 +130,40 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def read_export(name: str | Path) -> bytes:
-    """The export's bytes: the file ``name``, or standard input for ``-``; OSError otherwise."""
+def open_export(name: str | Path) -> BinaryIO:
+    """The export to read as a stream: the file ``name``, or standard input for ``-``;
+    OSError otherwise."""
     if str(name) == "-":
-        return sys.stdin.buffer.read()
-    return Path(name).read_bytes()
+        return sys.stdin.buffer
+    return Path(name).open("rb")
 
 
 def load_audit(exports: Sequence[str | Path], cards: Sequence[str | Path]) -> Audit:
-    """Read the exports and the cards and verify; InputError when one cannot be read."""
+    """Read the cards, then verify the exports, each read once as a stream (in bounded memory);
+    InputError when one cannot be read."""
     if not 1 <= len(exports) <= MAX_EXPORTS:
         raise InputError(f"give one export, or one from each side: {len(exports)} given")
     if sum(str(e) == "-" for e in exports) > 1:
         raise InputError("only one export can come from standard input ('-')")
-    data = []
-    for name in exports:
-        try:
-            data.append((str(name), read_export(name)))
-        except OSError as exc:
-            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
-    return audit_exports(data, [read_card(c) for c in cards])
+    read_cards = [read_card(c) for c in cards]
+    with ExitStack() as files:
+        data: list[tuple[str | None, BinaryIO]] = []
+        for name in exports:
+            try:
+                data.append((str(name), files.enter_context(_keep_stdin(open_export(name)))))
+            except OSError as exc:
+                raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        return audit_exports(data, read_cards)
+
+
+@contextmanager
+def _keep_stdin(file: BinaryIO) -> Iterator[BinaryIO]:
+    """The file, closed after use unless it is standard input."""
+    try:
+        yield file
+    finally:
+        if file is not sys.stdin.buffer:
+            file.close()
 
 
 def read_card(name: str | Path) -> Card:

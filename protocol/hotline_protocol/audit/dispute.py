@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +36,8 @@ from typing import Any
 from ..card import DEFAULT_DEADLINES, Card, Deadlines, fingerprint
 from ..entries import decode_entry
 from ..errors import ProtocolError
-from ..notices import Ack, Cancel, Notice, requires_ack
+from ..notices import Ack, Cancel, Notice, Reference, requires_ack
+from ..spool import SortedSpill
 from .across import as_of
 from .checks import Feed, Link
 from .combined import Audit
@@ -75,9 +75,11 @@ class Story:
     deadlines: Deadlines
     deadlines_from: str  # "card", "card-defaults" (it states none), "export", "defaults"
     other: str | None  # the other side's name, if known
-    acks: dict[int, list[tuple[str, Link]]] = field(default_factory=dict)  # of own entries
-    updates: dict[int, list[int]] = field(default_factory=dict)  # superseded -> updates
-    cancels: dict[int, list[int]] = field(default_factory=dict)  # cancelled -> cancels
+    refs: SortedSpill = field(default_factory=lambda: SortedSpill(()))  # what refers here
+    # of the entry being told: acks of it, updates and cancels of it, by its index
+    acks: dict[int, list[tuple[str, Link]]] = field(default_factory=dict)
+    updates: dict[int, list[int]] = field(default_factory=dict)
+    cancels: dict[int, list[int]] = field(default_factory=dict)
 
 
 class Dispute:
@@ -133,25 +135,67 @@ class Dispute:
 
     def _link(self, story: Story) -> None:
         """Index what refers to the story's entries: acks (from the other feed), updates and
-        cancels (from its own), each only if it names the entry's leaf hash."""
-        acks: dict[int, list[tuple[str, Link]]] = defaultdict(list)
-        updates: dict[int, list[int]] = defaultdict(list)
-        cancels: dict[int, list[int]] = defaultdict(list)
+        cancels (from its own), each only if it names the entry's leaf hash. The index is
+        sorted on disk by the entry referred to, and read alongside the entries."""
         leaves = story.feed.leaves
-        for other in self.stories.values():
-            for link in other.feed.links:
-                ref = link.ref
-                if ref.origin != story.feed.side.origin or ref.index >= len(leaves):
-                    continue
-                if leaves[ref.index] != ref.leaf_hash_bytes or not self._seen(other, link.index):
-                    continue
-                if link.kind == "ack" and other is not story:
-                    acks[ref.index].append((other.name, link))
-                elif link.kind == "update" and other is story:
-                    updates[ref.index].append(link.index)
-                elif link.kind == "cancel" and other is story:
-                    cancels[ref.index].append(link.index)
-        story.acks, story.updates, story.cancels = dict(acks), dict(updates), dict(cancels)
+        origin = story.feed.side.origin
+
+        def records() -> Iterator[tuple[Any, ...]]:
+            for order, other in enumerate(self.stories.values()):
+                for seq, link in enumerate(other.feed.links):
+                    ref = link.ref
+                    if ref.origin != origin or ref.index >= len(leaves):
+                        continue
+                    if link.kind == "ack" and other is not story:
+                        pass
+                    elif link.kind not in ("update", "cancel") or other is not story:
+                        continue
+                    if leaves[ref.index] != ref.leaf_hash_bytes or not self._seen(
+                        other, link.index
+                    ):
+                        continue
+                    yield (
+                        ref.index,
+                        order,
+                        seq,
+                        link.kind,
+                        other.name,
+                        link.index,
+                        ref.origin,
+                        ref.index,
+                        ref.leaf_hash,
+                        link.response,
+                        link.author,
+                        link.reason,
+                        link.remark,
+                    )
+
+        story.refs = SortedSpill(records())
+
+    @staticmethod
+    def _refs_at(
+        story: Story, refs: Iterator[tuple[Any, ...]], head: list[Any], index: int
+    ) -> None:
+        """Set the story's acks, updates and cancels to those of entry ``index`` (entries are
+        read in order; ``head`` holds the next record of ``refs``)."""
+        acks: list[tuple[str, Link]] = []
+        updates: list[int] = []
+        cancels: list[int] = []
+        while head[0] is not None and head[0][0] <= index:
+            rec, head[0] = head[0], next(refs, None)
+            if rec[0] < index:
+                continue
+            kind, source, at = rec[3], rec[4], rec[5]
+            if kind == "ack":
+                ref = Reference.model_construct(origin=rec[6], index=rec[7], leaf_hash=rec[8])
+                acks.append((source, Link(at, kind, ref, *rec[9:])))
+            elif kind == "update":
+                updates.append(at)
+            else:
+                cancels.append(at)
+        story.acks = {index: acks} if acks else {}
+        story.updates = {index: updates} if updates else {}
+        story.cancels = {index: cancels} if cancels else {}
 
     def _seen(self, story: Story, index: int) -> bool:
         """Part of the report: every entry, or with ``at`` those witnessed by then."""
@@ -172,9 +216,11 @@ class Dispute:
     ) -> Iterator[tuple[tuple[float, str, int], dict[str, Any]]]:
         side = story.feed.side
         prev = b""
-        for index, raw in enumerate(side.entries):
+        refs = iter(story.refs)
+        head: list[Any] = [next(refs, None)]
+        for index, (raw, leaf) in enumerate(story.feed.tree.items()):
+            self._refs_at(story, refs, head, index)
             bracket = story.timeline.bracket(index)
-            leaf = story.feed.leaves[index]
             if self.options.at is not None and bracket.before is None:
                 self.hidden += 1
             else:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..card import Card
-from ..export import FORMAT, EvidenceData, Loaded, load_export
+from ..export import FORMAT, EvidenceData, Loaded, Source, load_export
 from .checks import Feed, check_checkpoints, check_cosignatures, check_entries
 from .history import check_consistency, check_forks
 from .pinning import card_for, check_keys
@@ -61,13 +61,14 @@ class Verified:
         return self.title or self.report.name or self.loaded.exported_by or "the export"
 
 
-def verify_export(data: bytes, cards: Sequence[Card] = (), name: str | None = None) -> Report:
-    """Check an export against the sides' cards; the report lists every check, and
-    ``report.ok`` is True only if all pass with every side's keys pinned by a card."""
+def verify_export(data: Source, cards: Sequence[Card] = (), name: str | None = None) -> Report:
+    """Check an export (its bytes, or a binary file read once as a stream) against the sides'
+    cards; the report lists every check, and ``report.ok`` is True only if all pass with every
+    side's keys pinned by a card."""
     return verify_data(data, cards, name).report
 
 
-def verify_data(data: bytes, cards: Sequence[Card] = (), name: str | None = None) -> Verified:
+def verify_data(data: Source, cards: Sequence[Card] = (), name: str | None = None) -> Verified:
     """:func:`verify_export`, keeping what was loaded and learnt for the combined checks."""
     try:
         loaded = load_export(data)
@@ -166,7 +167,7 @@ def _summary(feed: Feed) -> SideSummary:
         side.origin,
         side.log_vkey,
         side.witness_vkey,
-        len(side.entries),
+        len(feed.tree),
         len(side.checkpoints),
         max(signed, default=None),
         max(cosigned, default=None),

@@ -1,0 +1,257 @@
+"""A peered pair with long histories: restart, memory, listings, export and verification.
+
+Two SQLite nodes (alpha dials bravo) are made with the ``hotline`` CLI and paired; while they
+are stopped, :mod:`bench.scale_feeds` writes ``--entries`` correctly signed entries per side
+into their stores, with checkpoints, cosignatures and acks (as the nodes would have written
+them). Generated pairs are kept under ``--cache`` (keyed by the size and the generator's
+version) and reused. Then, with each node a child process:
+
+- ``restart_s``: from starting ``hotline serve`` to ``/healthz`` answering 200, each node;
+- ``rss_idle_mb``: each node's resident memory once both are up, linked and idle;
+- ``listing``: ``GET /v1/notices?limit=50`` from ``--clients`` concurrent clients for
+  ``--seconds`` (closed loop), p50/p99/max in ms, while another client polls ``/healthz``
+  every 50 ms (``healthz_max_ms``: the longest it was held);
+- ``export``: alpha's ``GET /v1/audit/export`` streamed to a file: seconds, size, and the
+  refused-input records it holds (none: the linked nodes refused nothing of each other);
+- ``verify`` and ``report``: ``python -m hotline_protocol.audit verify|report`` of that file
+  against both cards, each a child process: seconds, entries per second, peak RSS (the
+  kernel's account of the child) and the exit code (0: PASS, which also proves the generated
+  stores right).
+
+Run: ``.venv/bin/python -m bench.bench_scale [--entries 1000000]`` (default: a smoke run of
+5,000 per side). Prints a summary and writes ``bench/results/scale-<entries>.json``. The
+machine is described in the result; on a shared machine the figures are indicative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import ijson
+
+from hotline.provision.runner import free_port
+from hotline.settings import read_config, write_config
+
+from .common import percentiles, write_result
+from .harness import BenchNode, cli, conditions, describe, make_node, pair
+from .scale_feeds import GENERATOR_VERSION, run_generate
+
+CACHE = Path(tempfile.gettempdir()) / "hotline-bench-scale"
+START_TIMEOUT = 1800.0  # a long history may take a while to load today
+
+
+def prepared(cache: Path, entries: int) -> Path:
+    """A directory with ``alpha/`` and ``bravo/`` holding ``entries`` per side, and
+    ``tokens.json``: made once, then reused."""
+    directory = cache / f"v{GENERATOR_VERSION}-{entries}"
+    if (directory / "done").exists():
+        print(f"reusing the generated pair in {directory}")
+        return directory
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    alpha, bravo = make_node(directory, "alpha", "sqlite"), make_node(directory, "bravo", "sqlite")
+    pair(alpha, bravo)
+    tokens = {"bench": alpha.token}
+    tokens["auditor"] = cli("users", "add", alpha.directory, "auditor", "--role", "auditor").strip()
+    (directory / "tokens.json").write_text(json.dumps(tokens))
+    print(f"generating {entries:,} entries per side in {directory}")
+    seconds = run_generate(alpha.directory, bravo.directory, entries)
+    (directory / "done").write_text(json.dumps({"generate_s": round(seconds, 1)}))
+    return directory
+
+
+def placed(directory: Path) -> tuple[BenchNode, BenchNode, dict[str, str]]:
+    """The pair on fresh ports (the peer URL and the cards follow)."""
+    tokens = json.loads((directory / "tokens.json").read_text())
+    ports = {side: free_port() for side in ("alpha", "bravo")}
+    for side, other in (("alpha", "bravo"), ("bravo", "alpha")):
+        config = read_config(directory / side)
+        config["url"] = f"http://127.0.0.1:{ports[side]}"
+        config["server"]["port"] = ports[side]
+        config["peer"]["url"] = f"http://127.0.0.1:{ports[other]}"
+        write_config(directory / side, config)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    nodes = [
+        BenchNode(side, directory / side, ports[side], tokens["bench"], env)
+        for side in ("alpha", "bravo")
+    ]
+    return nodes[0], nodes[1], tokens
+
+
+def rss_mb(pid: int | None) -> float | None:
+    if pid is None:
+        return None
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def start_timed(node: BenchNode) -> float:
+    from hotline.provision.runner import NodeRunner
+
+    node.runner = NodeRunner(
+        node.directory, node.port, log_path=node.directory / "serve.log", env=node.env
+    )
+    t0 = time.perf_counter()
+    node.runner.start(timeout=START_TIMEOUT)
+    return round(time.perf_counter() - t0, 3)
+
+
+def wait_linked(node: BenchNode, timeout: float = 120.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if node.get("/v1/link").get("connected"):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+async def listing(node: BenchNode, clients: int, seconds: float) -> dict[str, Any]:
+    """Closed-loop listings from ``clients`` clients; /healthz polled meanwhile."""
+    headers = {"Authorization": f"Bearer {node.token}"}
+    samples: list[float] = []
+    health: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients + 2)
+    async with httpx.AsyncClient(base_url=node.url, headers=headers, limits=limits) as http:
+
+        async def lister() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                response = await http.get("/v1/notices", params={"limit": 50}, timeout=60)
+                if response.status_code == 200:
+                    samples.append((time.perf_counter() - t) * 1000)
+                else:
+                    errors += 1
+
+        async def poller() -> None:
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                await http.get("/healthz", timeout=60)
+                health.append((time.perf_counter() - t) * 1000)
+                await asyncio.sleep(0.05)
+
+        await asyncio.gather(poller(), *(lister() for _ in range(clients)))
+    summary = percentiles(samples)
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "requests": len(samples),
+        "errors": errors,
+        "per_s": round(len(samples) / seconds, 1),
+        "p50_ms": round(summary.get("median", 0), 2),
+        "p99_ms": round(summary.get("p99", 0), 2),
+        "max_ms": round(summary.get("max", 0), 2),
+        "healthz_max_ms": round(max(health, default=0), 2),
+        "healthz_polls": len(health),
+    }
+
+
+def export(node: BenchNode, token: str, path: Path) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    headers = {"Authorization": f"Bearer {token}"}
+    with (
+        httpx.stream("GET", f"{node.url}/v1/audit/export", headers=headers, timeout=None) as r,
+        path.open("wb") as out,
+    ):
+        r.raise_for_status()
+        for chunk in r.iter_bytes():
+            out.write(chunk)
+    seconds = round(time.perf_counter() - t0, 2)
+    with path.open("rb") as file:  # refused input would mean the stores were not what nodes write
+        evidence = sum(1 for _ in ijson.items(file, "evidence.item"))
+    return {"seconds": seconds, "mb": round(path.stat().st_size / 2**20, 1), "evidence": evidence}
+
+
+def audit(command: str, export_file: Path, cards: list[Path], entries: int) -> dict[str, Any]:
+    """``python -m hotline_protocol.audit COMMAND`` as a child: time, peak RSS, exit code."""
+    args = [sys.executable, "-m", "hotline_protocol.audit", command, str(export_file)]
+    for card in cards:
+        args += ["--card", str(card)]
+    t0 = time.perf_counter()
+    with open(os.devnull, "wb") as null, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(args, stdout=null, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - t0
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")[-2000:]
+    out: dict[str, Any] = {
+        "seconds": round(seconds, 2),
+        "entries_per_s": round(2 * entries / seconds),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "exit": child.returncode,
+    }
+    if stderr.strip():
+        out["stderr"] = stderr
+    return out
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    directory = prepared(args.cache, args.entries)
+    generated = json.loads((directory / "done").read_text())
+    alpha, bravo, tokens = placed(directory)
+    result: dict[str, Any] = {"entries_per_side": args.entries, **generated}
+    result["conditions"] = conditions(directory / "probe")
+    print(describe(result["conditions"]))
+    try:
+        result["restart_s"] = {"bravo": start_timed(bravo), "alpha": start_timed(alpha)}
+        print(f"restart to /healthz: {result['restart_s']}")
+        result["linked"] = wait_linked(alpha)
+        time.sleep(args.settle)
+        result["healthz"] = alpha.get("/healthz")
+        result["rss_idle_mb"] = {n.side: rss_mb(n.pid) for n in (alpha, bravo)}
+        print(f"linked: {result['linked']}; RSS idle: {result['rss_idle_mb']} MB")
+        result["listing"] = asyncio.run(listing(alpha, args.clients, args.seconds))
+        print(f"GET /v1/notices: {result['listing']}")
+        export_file = directory / "alpha-export.json"
+        result["export"] = export(alpha, tokens["auditor"], export_file)
+        print(f"export: {result['export']}")
+        result["rss_after_mb"] = {n.side: rss_mb(n.pid) for n in (alpha, bravo)}
+    finally:
+        alpha.stop()
+        bravo.stop()
+    cards = [directory / side / "card.txt" for side in ("alpha", "bravo")]
+    for command in ("verify", "report"):
+        result[command] = audit(command, export_file, cards, args.entries)
+        print(f"{command}: {result[command]}")
+    if not args.keep_export:
+        export_file.unlink()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=5000, help="per side (default 5,000)")
+    parser.add_argument("--clients", type=int, default=30, help="concurrent listing clients")
+    parser.add_argument("--seconds", type=float, default=10.0, help="of listing load")
+    parser.add_argument("--settle", type=float, default=3.0, help="idle seconds before RSS")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="generated pairs kept here")
+    parser.add_argument("--keep-export", action="store_true", help="keep the export file")
+    args = parser.parse_args()
+    result = run(args)
+    path = write_result(f"scale-{args.entries}", result)
+    print(f"wrote {path}")
+    sizes = result["healthz"]["sizes"]
+    if result["verify"]["exit"] != 0 or result["export"]["evidence"] or not result["linked"]:
+        sys.exit("the export did not verify, or the nodes refused input or did not link")
+    if set(sizes.values()) != {args.entries}:
+        sys.exit(f"the nodes hold {sizes}, not {args.entries} entries a side")
+
+
+if __name__ == "__main__":
+    main()

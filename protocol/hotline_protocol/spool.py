@@ -1,0 +1,261 @@
+"""Feed entries and references spooled to disk as an export streams past, so that a feed of any
+length is checked in bounded memory.
+
+:class:`EntrySpool` keeps each entry's bytes in an anonymous temporary file and, per index, a
+fixed record (where the bytes start, and their RFC 9162 leaf hash) in another; both are read back
+by position or in order. As the entries pass it folds their leaf hashes into a compact range
+(O(log n) hashes), keeps the root at every size it was asked to watch (the export's checkpoints,
+when they come before the entries) and a copy of the compact range every :data:`STRIDE`
+entries, so that the root of any other prefix costs at most :data:`STRIDE` leaf hashes read
+back. :class:`Spill` is a list of small records (the references the notices make) kept on disk
+beyond a bounded buffer. The temporary files vanish when the spools are closed or collected.
+"""
+
+from __future__ import annotations
+
+import heapq
+import marshal
+import os
+import struct
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any, overload
+
+from .tree import CompactRange, leaf_hash
+
+STRIDE = 1024  # entries between two kept copies of the compact range
+BLOCK = 512  # entries read back at a time when iterating
+HASH = 32
+_RECORD = struct.Struct(">Q32s")  # where the entry's bytes start, its leaf hash
+
+
+class EntrySpool(Sequence[bytes]):
+    """A feed's entries by index, on disk, with the Merkle root of any prefix."""
+
+    def __init__(self, watch: Iterable[int] = ()) -> None:
+        self._data: IO[bytes] = tempfile.TemporaryFile()
+        self._index: IO[bytes] = tempfile.TemporaryFile()
+        self._size = 0
+        self._end = 0  # bytes of entries written
+        self._range = CompactRange()
+        self._watch = set(watch)
+        self._roots: dict[int, bytes] = {}
+        self._marks: list[bytes] = [b""]  # the compact range at 0, STRIDE, 2 * STRIDE, ...
+        self._unflushed = False
+        self._closer = weakref.finalize(self, _close, self._data, self._index)
+
+    @classmethod
+    def of(cls, entries: Iterable[bytes]) -> EntrySpool:
+        spool = cls()
+        for raw in entries:
+            spool.append(raw)
+        return spool
+
+    def append(self, raw: bytes) -> None:
+        leaf = leaf_hash(raw)
+        self._data.write(raw)
+        self._index.write(_RECORD.pack(self._end, leaf))
+        self._end += len(raw)
+        self._range.append(leaf)
+        self._size += 1
+        self._unflushed = True
+        if self._size in self._watch:
+            self._roots[self._size] = self._range.root()
+        if self._size % STRIDE == 0:
+            self._marks.append(b"".join(self._range.hashes))
+
+    def close(self) -> None:
+        self._closer()
+
+    # reading back ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[bytes]: ...
+    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._size))]
+        i = self._position(index)
+        records = self._records(i, min(i + 2, self._size))
+        start = _RECORD.unpack_from(records)[0]
+        end = _RECORD.unpack_from(records, _RECORD.size)[0] if i + 1 < self._size else self._end
+        return os.pread(self._data.fileno(), end - start, start)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for raw, _ in self.items():
+            yield raw
+
+    def items(self) -> Iterator[tuple[bytes, bytes]]:
+        """Each entry's bytes and leaf hash, in order (read a block at a time)."""
+        size, end = self._size, self._end
+        for first in range(0, size, BLOCK):
+            last = min(first + BLOCK, size)
+            records = self._records(first, last)
+            offsets = [_RECORD.unpack_from(records, k * _RECORD.size) for k in range(last - first)]
+            stop = _RECORD.unpack_from(self._records(last, last + 1))[0] if last < size else end
+            data = os.pread(self._data.fileno(), stop - offsets[0][0], offsets[0][0])
+            base = offsets[0][0]
+            for k, (start, leaf) in enumerate(offsets):
+                after = offsets[k + 1][0] if k + 1 < len(offsets) else stop
+                yield data[start - base : after - base], leaf
+
+    def leaf(self, index: int) -> bytes:
+        i = self._position(index)
+        leaf: bytes = _RECORD.unpack_from(self._records(i, i + 1))[1]
+        return leaf
+
+    @property
+    def leaves(self) -> Leaves:
+        return Leaves(self)
+
+    def root(self, size: int | None = None) -> bytes:
+        """The Merkle root of the first ``size`` entries (all by default)."""
+        if size is None or size == self._size:
+            return self._range.root()
+        if not 0 <= size <= self._size:
+            raise ValueError(f"size {size} out of range for {self._size} entries")
+        known = self._roots.get(size)
+        if known is not None:
+            return known
+        mark = size // STRIDE
+        state = self._marks[mark]
+        compact = CompactRange.from_state(
+            mark * STRIDE, [state[k : k + HASH] for k in range(0, len(state), HASH)]
+        )
+        records = self._records(mark * STRIDE, size)
+        for k in range(size - mark * STRIDE):
+            compact.append(_RECORD.unpack_from(records, k * _RECORD.size)[1])
+        root = compact.root()
+        self._roots[size] = root
+        return root
+
+    def _position(self, index: int) -> int:
+        i = index + self._size if index < 0 else index
+        if not 0 <= i < self._size:
+            raise IndexError(f"entry {index} of {self._size}")
+        return i
+
+    def _records(self, first: int, last: int) -> bytes:
+        if self._unflushed:
+            self._data.flush()
+            self._index.flush()
+            self._unflushed = False
+        return os.pread(self._index.fileno(), (last - first) * _RECORD.size, first * _RECORD.size)
+
+
+class Leaves(Sequence[bytes]):
+    """The leaf hashes of an :class:`EntrySpool`, by index or in order."""
+
+    def __init__(self, spool: EntrySpool) -> None:
+        self._spool = spool
+
+    def __len__(self) -> int:
+        return len(self._spool)
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[bytes]: ...
+    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        if isinstance(index, slice):
+            return [self._spool.leaf(i) for i in range(*index.indices(len(self)))]
+        return self._spool.leaf(index)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for _, leaf in self._spool.items():
+            yield leaf
+
+
+class Spill:
+    """An append-only list of small records (tuples of plain values) that keeps at most
+    ``buffer`` of them in memory and the rest in a temporary file, read back in order."""
+
+    def __init__(self, buffer: int = 256) -> None:
+        self._buffer = buffer
+        self._pending: list[Any] = []
+        self._file: IO[bytes] | None = None
+        self._chunks: list[tuple[int, int]] = []  # (start, length) of each chunk on disk
+        self._end = 0
+        self._len = 0
+
+    def append(self, record: Any) -> None:
+        self._pending.append(record)
+        self._len += 1
+        if len(self._pending) >= self._buffer:
+            self.seal()
+
+    def seal(self) -> None:
+        """Write what is buffered to the file (appending may go on)."""
+        if not self._pending:
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()
+            weakref.finalize(self, _close, self._file)
+        data = marshal.dumps(self._pending)
+        self._file.write(data)
+        self._chunks.append((self._end, len(data)))
+        self._end += len(data)
+        self._pending = []
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._file is not None:
+            self._file.flush()
+            for start, length in list(self._chunks):
+                yield from marshal.loads(os.pread(self._file.fileno(), length, start))
+        yield from list(self._pending)
+
+
+def _close(*files: IO[bytes]) -> None:
+    for file in files:
+        file.close()
+
+
+class SortedSpill:
+    """Records (tuples of plain values) sorted on disk: runs of at most :attr:`RUN` records
+    are sorted in memory and spilled, :attr:`FANIN` runs are merged into one, and the runs left
+    are merged as they are read back, as often as needed (holding :attr:`CHUNK` records of
+    each run)."""
+
+    RUN = 50_000  # records sorted in memory at a time
+    CHUNK = 64  # records of each run read back at a time while merging
+    FANIN = 32  # runs merged at once
+
+    def __init__(self, records: Iterable[tuple[Any, ...]]) -> None:
+        self._runs: list[Spill] = []
+        batch: list[tuple[Any, ...]] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= self.RUN:
+                self._spill(batch)
+                batch = []
+        self._spill(batch)
+
+    def _spill(self, batch: list[tuple[Any, ...]]) -> None:
+        if not batch:
+            return
+        batch.sort()
+        spill = Spill(self.CHUNK)
+        for record in batch:
+            spill.append(record)
+        spill.seal()
+        self._runs.append(spill)
+        if len(self._runs) >= self.FANIN:  # merge them into one: what a merge holds is bounded
+            merged = Spill(self.CHUNK)
+            for record in heapq.merge(*self._runs):
+                merged.append(record)
+            merged.seal()
+            self._runs = [merged]
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return heapq.merge(*self._runs)
