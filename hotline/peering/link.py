@@ -32,6 +32,7 @@ from ..feeds.replica import Pending, Replica
 from ..outbox import Outbox
 from ..types import Clock
 from .errors import link_errors
+from .recovery import OwnRecovery, RecoveryRun, serve
 from .sender import Sender
 from .transport import CLOSE_INTERNAL, Closed, Transport
 
@@ -118,6 +119,7 @@ class LinkParts:
     run_interval: float = 0.0
     heartbeat: float = 60.0
     max_early: int = 64  # FLASH entries pushed ahead of the last receipt, at most
+    recovery: OwnRecovery | None = None  # takes back the own feed the peer holds beyond ours
 
 
 class Link:
@@ -165,6 +167,8 @@ class Link:
         )
         self._published: dict[str, int] | None = None
         self._published_at = 0.0
+        self._recovering: RecoveryRun | None = None  # the own feed being taken back
+        self._peer_status = (0, 0)  # the peer's have and cosigned, for the sender to start
 
     async def _write(self, text: str) -> None:
         await self.t.send(text)
@@ -258,7 +262,7 @@ class Link:
         try:
             msg = m.decode(text)
             kind = msg["type"]
-            if kind == "entries":
+            if kind in ("entries", "recovered"):
                 raws = [m.unb64(e, "entry") for e in msg["entries"]]
             elif kind == "flash":
                 raws = [m.unb64(msg["entry"], "entry")]
@@ -269,13 +273,43 @@ class Link:
         if kind == "status":
             self.peer_size = msg["size"]
             own_size = self.feed.durable_size
-            if msg["have"] > own_size:
-                raise Refusal("peer_ahead", f"peer claims {msg['have']} of our {own_size}", raw)
             if msg["cosigned"] > msg["have"]:
                 raise Refusal("bad_status", "cosigned size beyond the size held", raw)
-            if not self.sender.started:
-                self.sender.start_from(msg["have"], msg["cosigned"])
-                tasks.append(asyncio.create_task(self._sender_loop(), name="peer-sender"))
+            recovery = self.parts.recovery
+            if self._recovering is None and not self.sender.started:
+                if msg["cosigned"] > own_size and recovery is not None:
+                    # restored from an older backup: take back what the peer cosigned first
+                    self._recovering = recovery.begin(msg["cosigned"])
+                    self._send_now(m.encode("recover", size=own_size))
+                    self.parts.recorder.alarm(
+                        "feed_behind",
+                        detail=f"the peer holds {msg['cosigned']} entries of this node's feed, "
+                        f"this node {own_size}: recovering them from the peer",
+                    )
+            if self._recovering is None and msg["have"] > own_size:
+                raise Refusal("peer_ahead", f"peer claims {msg['have']} of our {own_size}", raw)
+            self._peer_status = (msg["have"], msg["cosigned"])
+            if not self.sender.started and self._recovering is None:
+                self._start_sender(tasks)
+        elif kind == "recovered":
+            run = self._recovering
+            if run is None:
+                raise Refusal("bad_message", "recovered entries that were not asked for", raw)
+            if await run.add(msg["start"], raws, msg["note"], raw):
+                self._recovering = None
+                self._start_sender(tasks)
+        elif kind == "recover":
+            if not msg["size"] < replica.cosigned:
+                raise Refusal(
+                    "bad_recover",
+                    f"recover from {msg['size']}: {replica.cosigned} cosigned here",
+                    raw,
+                )
+            tasks.append(
+                asyncio.create_task(
+                    serve(replica, msg["size"], self._send_bulk), name="peer-recovery"
+                )
+            )
         elif kind == "entries":
             pending.add(msg["start"], raws, raw)
             self.peer_size = max(self.peer_size, pending.end)
@@ -285,6 +319,8 @@ class Link:
                 (start, pending.take(), msg["note"].encode(), msg["old"], proof, raw)
             )
         elif kind == "cosignature":
+            if self._recovering is not None and msg["size"] > self.feed.durable_size:
+                return  # the latest receipt, resent: the recovered runs carry it
             await self.sender.on_cosignature(msg["size"], msg["line"], raw)
             self.receipts += 1
         elif kind == "flash":
@@ -302,6 +338,17 @@ class Link:
             )
         else:
             raise Refusal("bad_message", f"unexpected {kind} after the handshake", raw)
+
+    def _start_sender(self, tasks: list[asyncio.Task[None]]) -> None:
+        have, cosigned = self._peer_status
+        if have > self.feed.durable_size:  # held by the peer, not yet cosigned: resent from there
+            have = cosigned
+        self.sender.start_from(have, cosigned)
+        tasks.append(asyncio.create_task(self._sender_loop(), name="peer-sender"))
+
+    @property
+    def recovering(self) -> bool:
+        return self._recovering is not None
 
     async def _sender_loop(self) -> None:
         try:
