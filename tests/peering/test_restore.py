@@ -1,0 +1,167 @@
+"""A node restored from a backup older than what its peer cosigned of its feed takes the missing
+entries back from the peer (same bytes, same indexes) instead of forking its own log; until it
+has, posts are refused (``feed_behind``); forged recovered entries are refused with evidence."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from hotline_protocol.audit import verify_export
+from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
+from hotline_protocol.cosignature import cosign
+from hotline_protocol.entries import decode_entry, encode_entry
+from hotline_protocol.merkle import Tree, leaf_hash
+from hotline_protocol.note import Signer, add_signatures
+from tests.helpers.fake_peer import FakePeer, b64
+
+from .conftest import TIMEOUT, LiveNode, Nodes, wait_until
+
+DB_FILES = ("hotline.db", "hotline.db-wal", "hotline.db-shm")
+
+
+def liaison(text: str) -> dict[str, Any]:
+    return {"kind": "liaison", "status": "exercise", "text": text, "language": "en"}
+
+
+def copy_store(source: Path, target: Path) -> None:
+    """Copy a stopped node's SQLite files (those that exist; the others removed at target)."""
+    target.mkdir(exist_ok=True)
+    for name in DB_FILES:
+        (target / name).unlink(missing_ok=True)
+        if (source / name).exists():
+            shutil.copy2(source / name, target / name)
+
+
+async def entries_of(live: LiveNode, side: str) -> list[bytes]:
+    out: list[bytes] = []
+    size = (await live.get("/healthz"))["sizes"][side]
+    while len(out) < size:
+        page = await live.get(f"/v1/logs/{side}/entries", start=len(out))
+        out += [base64.b64decode(e) for e in page["entries"]]
+    return out
+
+
+async def try_post(live: LiveNode, text: str) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        return await client.post(
+            f"{live.http}/v1/notices", json=liaison(text), headers=live.headers()
+        )
+
+
+async def post_and_deliver(alpha: LiveNode, bravo: LiveNode, n: int) -> None:
+    for i in range(n):
+        await alpha.post(liaison(f"alpha {alpha.size('alpha')} #{i}"))
+    size = alpha.size("alpha")
+    await wait_until(
+        lambda: bravo.size("alpha") == size and alpha.node.index.delivered_size("alpha") == size,
+        f"bravo cosigning alpha's {size} entries",
+    )
+
+
+async def test_a_node_restored_from_an_older_backup_recovers_its_feed_from_the_peer(
+    nodes: Nodes,
+) -> None:
+    alpha, bravo = await nodes.pair()
+    await post_and_deliver(alpha, bravo, 3)
+    directory = alpha.prepared.settings.dir
+    backup = directory.parent / "alpha-backup"
+    await alpha.stop()
+    copy_store(directory, backup)  # the backup: 3 entries
+    await alpha.start()
+    await post_and_deliver(alpha, bravo, 3)  # 6 entries, all cosigned by bravo
+    held_by_bravo = await entries_of(bravo, "alpha")
+    assert len(held_by_bravo) == 6
+
+    await alpha.stop()
+    copy_store(backup, directory)  # the restore drill
+    await alpha.start()
+    events = nodes.events(alpha)
+    await wait_until(lambda: alpha.size("alpha") == 6, "alpha recovering its entries 3-5")
+    await wait_until(alpha.connected, "the link up again")
+    assert await entries_of(alpha, "alpha") == held_by_bravo  # same bytes, same indexes
+    link = await alpha.get("/v1/link")
+    assert link["own_behind"] is None and link["own_delivered_size"] == 6
+    assert (await alpha.get("/healthz"))["own_behind"] is None
+
+    posted = await alpha.post(liaison("after the restore"))
+    assert posted["index"] == 6
+    await wait_until(lambda: bravo.size("alpha") == 7, "bravo receiving entry 6")
+    assert await entries_of(bravo, "alpha") == await entries_of(alpha, "alpha")
+    assert not await bravo.evidence() and not await alpha.evidence()
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        export = await client.get(
+            f"{alpha.http}/v1/audit/export", headers=alpha.headers("auditor")
+        )
+    report = verify_export(export.content)
+    assert report.sound, report.render()
+    assert events.of("alarm", reason="feed_behind")
+
+    # the recovered entries, their checkpoint and bravo's receipt are durable: a restart keeps them
+    await alpha.stop()
+    await alpha.start()
+    assert await entries_of(alpha, "alpha") == await entries_of(bravo, "alpha")
+    assert alpha.node.index.delivered_size("alpha") >= 6
+
+
+async def recovering(nodes: Nodes) -> tuple[FakePeer, LiveNode, Any, list[bytes]]:
+    """bravo (a real node, 2 entries of its own) faces a fake alpha that claims to have
+    cosigned 5 of bravo's entries and does not send them."""
+    fake = FakePeer()
+    bravo = await nodes.facing(fake)
+    for i in range(2):
+        await bravo.post(liaison(f"bravo {i}"))
+    held = await entries_of(bravo, "bravo")
+    link = await fake.connect(
+        bravo.peer_ws,
+        bravo.prepared.keys.log.vkey,
+        status={"size": 0, "have": 5, "cosigned": 5},
+    )
+    assert (await link.expect("recover"))["size"] == 2
+    return fake, bravo, link, held
+
+
+async def test_posts_are_refused_while_the_peer_holds_more_of_the_feed(nodes: Nodes) -> None:
+    _, bravo, _, held = await recovering(nodes)
+    r = await try_post(bravo, "would fork the feed")
+    assert r.status_code == 503, r.text
+    assert r.json()["error"] == "feed_behind"
+    assert (await bravo.get("/v1/link"))["own_behind"] == 5
+    assert (await bravo.get("/healthz"))["own_behind"] == 5
+    assert await entries_of(bravo, "bravo") == held  # nothing appended
+
+
+async def test_forged_recovered_entries_are_refused_with_evidence(nodes: Nodes) -> None:
+    fake, bravo, link, held = await recovering(nodes)
+    events = nodes.events(bravo)
+    origin = bravo.prepared.settings.origin
+    prev = decode_entry(held[-1], origin=origin, index=1, prev=_leaf(held[0])).leaf_hash
+    forged = []
+    for index in range(2, 5):
+        entry = encode_entry(origin, index, prev, fake.notice(text=f"forged {index}"))
+        forged.append(entry.raw)
+        prev = entry.leaf_hash
+    tree = Tree([_leaf(r) for r in held + forged])
+    cp = Checkpoint(origin, 5, tree.root())
+    forger = Signer.generate(origin)  # bravo's name, another key
+    note = add_signatures(sign_checkpoint(cp, forger), [cosign(cp.body(), fake.witness, 1)])
+    await link.send("recovered", start=2, entries=[b64(r) for r in forged], note=note.decode())
+
+    refused = await link.expect("refused")
+    assert refused["reason"] == "no_verified_signature", refused
+    assert await link.closed() == (4422, "no_verified_signature")
+    await events.wait_for("alarm", reason="refused", code="no_verified_signature")
+    evidence = await bravo.evidence()
+    assert [e["reason"] for e in evidence] == ["no_verified_signature"]
+    assert forged[0] in base64.b64decode(evidence[0]["raw"])
+    assert await entries_of(bravo, "bravo") == held  # nothing appended
+    r = await try_post(bravo, "still behind")  # still not known to be complete
+    assert r.status_code == 503 and r.json()["error"] == "feed_behind"
+
+
+def _leaf(raw: bytes) -> bytes:
+    return leaf_hash(raw)
