@@ -94,9 +94,7 @@ async def test_a_node_restored_from_an_older_backup_recovers_its_feed_from_the_p
     assert await entries_of(bravo, "alpha") == await entries_of(alpha, "alpha")
     assert not await bravo.evidence() and not await alpha.evidence()
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-        export = await client.get(
-            f"{alpha.http}/v1/audit/export", headers=alpha.headers("auditor")
-        )
+        export = await client.get(f"{alpha.http}/v1/audit/export", headers=alpha.headers("auditor"))
     report = verify_export(export.content)
     assert report.sound, report.render()
     assert events.of("alarm", reason="feed_behind")
