@@ -19,7 +19,8 @@ An error says what went wrong, not how it is reported: the API gives each class 
     │   └── RuleError                   a notice breaks a feed rule: not_ackable, kind_mismatch, ...
     │       ├── UnknownReference        it refers to no entry held: unknown_reference
     │       └── AlreadyClosed           it refers to a notice cancelled or updated already
-    ├── Unavailable                     the node cannot serve now: shutting_down, store_unavailable
+    ├── Unavailable                     the node cannot serve now: shutting_down, store_unavailable,
+    │   │                               feed_behind (recovering the own feed from the peer)
     │   └── StoreError                  the store is unreachable, misconfigured or refused
     │       └── StoreConflict           a conditional write found another state than expected
     ├── Broken                          the node's own data disagree: checkpoint_mismatch,

@@ -4,12 +4,15 @@ has, posts are refused (``feed_behind``); forged recovered entries are refused w
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import httpx
+from websockets.asyncio.client import connect
 
 from hotline_protocol.audit import verify_export
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
@@ -18,6 +21,7 @@ from hotline_protocol.entries import decode_entry, encode_entry
 from hotline_protocol.merkle import Tree, leaf_hash
 from hotline_protocol.note import Signer, add_signatures
 from tests.helpers.fake_peer import FakePeer, b64
+from tests.helpers.stream_client import ws_url
 
 from .conftest import TIMEOUT, LiveNode, Nodes, wait_until
 
@@ -106,6 +110,40 @@ async def test_a_node_restored_from_an_older_backup_recovers_its_feed_from_the_p
     assert alpha.node.index.delivered_size("alpha") >= 6
 
 
+async def test_a_long_recovery_comes_in_several_messages(nodes: Nodes) -> None:
+    """150 entries lost: more than one ``recovered`` message carries them, in order."""
+    alpha, bravo = await nodes.pair()
+    await post_and_deliver(alpha, bravo, 2)
+    directory = alpha.prepared.settings.dir
+    backup = directory.parent / "alpha-backup"
+    await alpha.stop()
+    copy_store(directory, backup)
+    await alpha.start()
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        for first in range(0, 150, 50):
+            replies = await asyncio.gather(
+                *(
+                    client.post(
+                        f"{alpha.http}/v1/notices",
+                        json=liaison(f"alpha {i}"),
+                        headers=alpha.headers(),
+                    )
+                    for i in range(first, first + 50)
+                )
+            )
+            assert all(r.status_code == 201 for r in replies)
+    await wait_until(
+        lambda: alpha.node.index.delivered_size("alpha") == 152, "bravo cosigning 152 entries"
+    )
+    await alpha.stop()
+    copy_store(backup, directory)
+    await alpha.start()
+    await wait_until(lambda: alpha.size("alpha") == 152, "alpha recovering 150 entries")
+    assert await entries_of(alpha, "alpha") == await entries_of(bravo, "alpha")
+    assert (await alpha.post(liaison("next")))["index"] == 152
+    await wait_until(lambda: bravo.size("alpha") == 153, "bravo receiving entry 152")
+
+
 async def recovering(nodes: Nodes) -> tuple[FakePeer, LiveNode, Any, list[bytes]]:
     """bravo (a real node, 2 entries of its own) faces a fake alpha that claims to have
     cosigned 5 of bravo's entries and does not send them."""
@@ -128,6 +166,14 @@ async def test_posts_are_refused_while_the_peer_holds_more_of_the_feed(nodes: No
     r = await try_post(bravo, "would fork the feed")
     assert r.status_code == 503, r.text
     assert r.json()["error"] == "feed_behind"
+    async with connect(
+        ws_url(bravo.http, "/v1/stream"),
+        additional_headers={"Authorization": f"Bearer {bravo.tokens['operator']}"},
+    ) as ws:
+        await ws.send(json.dumps({"type": "post", "id": 1, "notice": liaison("over the stream")}))
+        async with asyncio.timeout(TIMEOUT):
+            reply = json.loads(await ws.recv())
+    assert (reply["type"], reply["id"], reply["error"]) == ("error", 1, "feed_behind"), reply
     assert (await bravo.get("/v1/link"))["own_behind"] == 5
     assert (await bravo.get("/healthz"))["own_behind"] == 5
     assert await entries_of(bravo, "bravo") == held  # nothing appended
