@@ -8,10 +8,12 @@ import asyncio
 import base64
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from websockets.asyncio.client import connect
 
 from hotline_protocol.audit import verify_export
@@ -21,9 +23,10 @@ from hotline_protocol.entries import decode_entry, encode_entry
 from hotline_protocol.merkle import Tree, leaf_hash
 from hotline_protocol.note import Signer, add_signatures
 from tests.helpers.fake_peer import FakePeer, b64
+from tests.helpers.redis_server import RedisServer, redis_server_binary
 from tests.helpers.stream_client import ws_url
 
-from .conftest import TIMEOUT, LiveNode, Nodes, wait_until
+from .conftest import TIMEOUT, EventLog, LiveNode, Nodes, wait_until
 
 DB_FILES = ("hotline.db", "hotline.db-wal", "hotline.db-shm")
 
@@ -67,24 +70,73 @@ async def post_and_deliver(alpha: LiveNode, bravo: LiveNode, n: int) -> None:
     )
 
 
+class Backup:
+    """Backs up and restores alpha's store while alpha is stopped: the SQLite files, or the
+    directory of alpha's own ``redis-server`` (stopped for the copy, as a restore does)."""
+
+    def __init__(self, alpha_dir: Path, redis: RedisServer | None) -> None:
+        self.redis = redis
+        self.source = alpha_dir if redis is None else redis.directory
+        self.copy = alpha_dir.parent / "alpha-backup"
+
+    def _files(self, source: Path, target: Path) -> None:
+        if self.redis is None:
+            copy_store(source, target)
+            return
+        self.redis.stop()
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(source, target)
+        self.redis.start()
+
+    def take(self) -> None:
+        self._files(self.source, self.copy)
+
+    def restore(self) -> None:
+        self._files(self.copy, self.source)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def alpha_redis(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RedisServer | None]:
+    """alpha's store: SQLite (None), or a Redis of its own (stopped after the nodes)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    redis_server_binary()
+    redis = RedisServer(tmp_path / "redis-alpha").start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+@pytest.fixture
+async def pair_and_backup(
+    alpha_redis: RedisServer | None, nodes: Nodes
+) -> tuple[LiveNode, LiveNode, Backup]:
+    """alpha (on SQLite, or on its Redis) dialing bravo (SQLite), and alpha's backup."""
+    a = nodes.prepare("alpha", store=alpha_redis.url if alpha_redis else None)
+    b = nodes.prepare("bravo")
+    alpha, bravo = await asyncio.gather(
+        nodes.start(a, b.card(dial=True)), nodes.start(b, a.card(dial=False))
+    )
+    return alpha, bravo, Backup(a.settings.dir, alpha_redis)
+
+
 async def test_a_node_restored_from_an_older_backup_recovers_its_feed_from_the_peer(
-    nodes: Nodes,
+    nodes: Nodes, pair_and_backup: tuple[LiveNode, LiveNode, Backup]
 ) -> None:
-    alpha, bravo = await nodes.pair()
+    alpha, bravo, backup = pair_and_backup
     await post_and_deliver(alpha, bravo, 3)
-    directory = alpha.prepared.settings.dir
-    backup = directory.parent / "alpha-backup"
     await alpha.stop()
-    copy_store(directory, backup)  # the backup: 3 entries
+    backup.take()  # 3 entries
     await alpha.start()
     await post_and_deliver(alpha, bravo, 3)  # 6 entries, all cosigned by bravo
     held_by_bravo = await entries_of(bravo, "alpha")
     assert len(held_by_bravo) == 6
 
     await alpha.stop()
-    copy_store(backup, directory)  # the restore drill
+    backup.restore()  # the restore drill
     await alpha.start()
-    events = nodes.events(alpha)
     await wait_until(lambda: alpha.size("alpha") == 6, "alpha recovering its entries 3-5")
     await wait_until(alpha.connected, "the link up again")
     assert await entries_of(alpha, "alpha") == held_by_bravo  # same bytes, same indexes
@@ -101,7 +153,6 @@ async def test_a_node_restored_from_an_older_backup_recovers_its_feed_from_the_p
         export = await client.get(f"{alpha.http}/v1/audit/export", headers=alpha.headers("auditor"))
     report = verify_export(export.content)
     assert report.sound, report.render()
-    assert events.of("alarm", reason="feed_behind")
 
     # the recovered entries, their checkpoint and bravo's receipt are durable: a restart keeps them
     await alpha.stop()
@@ -144,7 +195,7 @@ async def test_a_long_recovery_comes_in_several_messages(nodes: Nodes) -> None:
     await wait_until(lambda: bravo.size("alpha") == 153, "bravo receiving entry 152")
 
 
-async def recovering(nodes: Nodes) -> tuple[FakePeer, LiveNode, Any, list[bytes]]:
+async def recovering(nodes: Nodes) -> tuple[FakePeer, LiveNode, Any, list[bytes], EventLog]:
     """bravo (a real node, 2 entries of its own) faces a fake alpha that claims to have
     cosigned 5 of bravo's entries and does not send them."""
     fake = FakePeer()
@@ -152,17 +203,20 @@ async def recovering(nodes: Nodes) -> tuple[FakePeer, LiveNode, Any, list[bytes]
     for i in range(2):
         await bravo.post(liaison(f"bravo {i}"))
     held = await entries_of(bravo, "bravo")
+    events = nodes.events(bravo)
     link = await fake.connect(
         bravo.peer_ws,
         bravo.prepared.keys.log.vkey,
         status={"size": 0, "have": 5, "cosigned": 5},
     )
     assert (await link.expect("recover"))["size"] == 2
-    return fake, bravo, link, held
+    alarm = await events.wait_for("alarm", reason="feed_behind")
+    assert "holds 5 entries" in alarm["detail"]
+    return fake, bravo, link, held, events
 
 
 async def test_posts_are_refused_while_the_peer_holds_more_of_the_feed(nodes: Nodes) -> None:
-    _, bravo, _, held = await recovering(nodes)
+    _, bravo, _, held, _ = await recovering(nodes)
     r = await try_post(bravo, "would fork the feed")
     assert r.status_code == 503, r.text
     assert r.json()["error"] == "feed_behind"
@@ -180,8 +234,7 @@ async def test_posts_are_refused_while_the_peer_holds_more_of_the_feed(nodes: No
 
 
 async def test_forged_recovered_entries_are_refused_with_evidence(nodes: Nodes) -> None:
-    fake, bravo, link, held = await recovering(nodes)
-    events = nodes.events(bravo)
+    fake, bravo, link, held, events = await recovering(nodes)
     origin = bravo.prepared.settings.origin
     prev = decode_entry(held[-1], origin=origin, index=1, prev=_leaf(held[0])).leaf_hash
     forged = []
