@@ -17,6 +17,8 @@ appended; the node stays behind until a recovery completes.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from hotline_protocol import peer as m
 from hotline_protocol.checkpoint import Checkpoint, open_checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
-from hotline_protocol.entries import MAX_ENTRY_BYTES, Entry, decode_chain
+from hotline_protocol.entries import MAX_ENTRY_BYTES, Entry, decode_chain, peek_entry
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Signature, Verifier, split_note
 
@@ -121,6 +123,7 @@ class RecoveryRun:
                 )
             if not raws:
                 raise Refusal("size_mismatch", "a recovered note with no entries", evidence)
+            self._check_not_forked(raws[0], evidence)
             entries = decode_chain(raws, origin=feed.origin, start=self.held, prev=feed.prev())
             sig = _cosignature(note, parts.witness)
             timestamp = verify_cosignature(cp.body(), sig, parts.witness)
@@ -132,6 +135,33 @@ class RecoveryRun:
         log.info("recovered this node's feed from the peer up to size %d", cp.size)
         if self.done:
             feed.behind = 0
+
+    def _check_not_forked(self, first: bytes, evidence: bytes) -> None:
+        """Refuse as ``own_fork`` a run (under a checkpoint signed by this node's own key) that
+        does not continue the entries held here when this node holds entries the peer never
+        cosigned: this node appended them after a restore, before it could know that the peer
+        held others at those positions, and its log has forked."""
+        feed = self.parts.feed
+        delivered, prev = feed.delivered_size, _prev_of(first)
+        if delivered >= self.held or prev is None or prev == feed.prev():
+            return  # (an unreadable entry is refused as such below)
+        raise Refusal(
+            "own_fork",
+            f"the peer holds entries of this feed that do not continue entry {self.held - 1} "
+            f"held here: entries {delivered} to {self.held - 1}, appended here and never "
+            "cosigned by the peer, differ from the peer's (posted on a restored node before "
+            "the link came up?)",
+            evidence,
+        )
+
+
+def _prev_of(raw: bytes) -> bytes | None:
+    """The ``prev`` hash an entry claims, if it is readable."""
+    try:
+        text = peek_entry(raw).get("prev", "")
+        return base64.b64decode(text, validate=True) if isinstance(text, str) else None
+    except (ProtocolError, binascii.Error, ValueError):
+        return None
 
 
 def _cosignature(note: bytes, witness: CosignatureVerifier) -> Signature:

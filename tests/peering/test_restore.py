@@ -161,6 +161,39 @@ async def test_a_node_restored_from_an_older_backup_recovers_its_feed_from_the_p
     assert alpha.node.index.delivered_size("alpha") >= 6
 
 
+async def test_a_restored_node_that_posted_before_its_peer_was_back_is_refused_as_a_fork(
+    nodes: Nodes, pair_and_backup: tuple[LiveNode, LiveNode, Backup]
+) -> None:
+    """Before the first handshake a node cannot know it is behind, and posts are allowed (its
+    peer may be down for long). A restored node that posts then forks its feed: when the peer
+    is back, its recovery is refused (``own_fork``, with evidence), nothing is appended on
+    either side, and posts are refused."""
+    alpha, bravo, backup = pair_and_backup
+    await post_and_deliver(alpha, bravo, 3)
+    await alpha.stop()
+    backup.take()
+    await alpha.start()
+    await post_and_deliver(alpha, bravo, 3)
+    held_by_bravo = await entries_of(bravo, "alpha")
+    await alpha.stop()
+    await bravo.stop()
+    backup.restore()
+    await alpha.start()
+    assert (await alpha.post(liaison("posted while bravo is down")))["index"] == 3
+    events = nodes.events(alpha)
+    await bravo.start()
+    alarm = await events.wait_for("alarm", reason="refused", code="own_fork")
+    evidence = await alpha.evidence()
+    assert [e["reason"] for e in evidence] == ["own_fork"] and alarm["evidence"] == evidence[0][
+        "id"
+    ]
+    assert held_by_bravo[4] in base64.b64decode(evidence[0]["raw"])
+    r = await try_post(alpha, "would fork further")
+    assert (r.status_code, r.json()["error"]) == (503, "feed_behind")
+    assert (await alpha.get("/v1/link"))["own_behind"] == 6
+    assert alpha.size("alpha") == 4 and await entries_of(bravo, "alpha") == held_by_bravo
+
+
 async def test_a_long_recovery_comes_in_several_messages(nodes: Nodes) -> None:
     """150 entries lost: more than one ``recovered`` message carries them, in order."""
     alpha, bravo = await nodes.pair()
