@@ -21,7 +21,7 @@ from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
 from hotline_protocol.cosignature import cosign
 from hotline_protocol.entries import decode_entry, encode_entry
 from hotline_protocol.merkle import Tree, leaf_hash
-from hotline_protocol.note import Signer, add_signatures
+from hotline_protocol.note import Signer, add_signatures, split_note
 from tests.helpers.fake_peer import FakePeer, b64
 from tests.helpers.redis_server import RedisServer, redis_server_binary
 from tests.helpers.stream_client import ws_url
@@ -295,3 +295,53 @@ async def test_forged_recovered_entries_are_refused_with_evidence(nodes: Nodes) 
 
 def _leaf(raw: bytes) -> bytes:
     return leaf_hash(raw)
+
+
+async def test_recovered_entries_that_do_not_make_the_own_checkpoint_are_refused(
+    nodes: Nodes,
+) -> None:
+    """Genuine checkpoint (bravo's own key, size 5), entries rewritten into another valid chain:
+    refused as ``root_mismatch``, nothing appended; the genuine entries then recover the feed."""
+    fake = FakePeer()
+    bravo = await nodes.facing(fake)
+    for i in range(2):
+        await bravo.post(liaison(f"bravo {i}"))
+    directory = bravo.prepared.settings.dir
+    backup = directory.parent / "bravo-backup"
+    await bravo.stop()
+    copy_store(directory, backup)
+    await bravo.start()
+    for i in range(2, 5):
+        await bravo.post(liaison(f"bravo {i}"))
+    genuine = await entries_of(bravo, "bravo")
+    own_note = await bravo.get("/v1/logs/bravo/checkpoint")  # signed by bravo's key, size 5
+    body = split_note(own_note)[0]
+    note = add_signatures(own_note, [cosign(body, fake.witness, 1_767_261_600)])
+    await bravo.stop()
+    copy_store(backup, directory)
+    await bravo.start()
+    assert bravo.size("bravo") == 2
+    origin = bravo.prepared.settings.origin
+
+    prev, rewritten = leaf_hash(genuine[1]), []
+    for index in range(2, 5):
+        entry = encode_entry(origin, index, prev, fake.notice(text=f"rewritten {index}"))
+        rewritten.append(entry.raw)
+        prev = entry.leaf_hash
+    status = {"size": 0, "have": 5, "cosigned": 5}
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey, status=status)
+    assert (await link.expect("recover"))["size"] == 2
+    await link.send("recovered", start=2, entries=[b64(r) for r in rewritten], note=note.decode())
+    assert (await link.expect("refused"))["reason"] == "root_mismatch"
+    assert await link.closed() == (4422, "root_mismatch")
+    assert [e["reason"] for e in await bravo.evidence()] == ["root_mismatch"]
+    assert await entries_of(bravo, "bravo") == genuine[:2]
+    assert (await try_post(bravo, "still behind")).status_code == 503
+
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey, status=status)
+    assert (await link.expect("recover"))["size"] == 2
+    await link.send("recovered", start=2, entries=[b64(r) for r in genuine[2:]], note=note.decode())
+    await wait_until(lambda: bravo.size("bravo") == 5, "bravo recovering the genuine entries")
+    assert await entries_of(bravo, "bravo") == genuine
+    assert (await bravo.post(liaison("bravo 5")))["index"] == 5
+    assert (await bravo.get("/v1/link"))["own_behind"] is None
