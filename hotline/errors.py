@@ -32,7 +32,8 @@ An error says what went wrong, not how it is reported: the API gives each class 
     │   ├── UnknownPeer                 the peer is not the pinned one: unknown_peer
     │   ├── HandshakeTimeout            the handshake took too long: handshake_timeout
     │   ├── Superseded                  another link took over: superseded
-    │   ├── LinkFailed                  this node cannot go on: checkpoint_worker_stopped
+    │   ├── LinkFailed                  this node cannot go on: checkpoint_worker_stopped,
+    │   │                               feed_moved (a post went in during a recovery)
     │   └── Refusal                     the peer's input does not verify; kept as evidence
     ├── ConfigError                     the node directory, its configuration or keys are wrong
     ├── ProvisionError                  setting up or running a node directory cannot go on

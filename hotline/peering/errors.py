@@ -8,7 +8,8 @@ The link's errors are a branch of the node's tree (:mod:`hotline.errors`):
     ├── UnknownPeer      the other end is not the pinned peer: ``unknown_peer``
     ├── HandshakeTimeout the handshake took too long: ``handshake_timeout``
     ├── Superseded       another link took over: ``superseded``
-    ├── LinkFailed       this node cannot go on: ``checkpoint_worker_stopped``
+    ├── LinkFailed       this node cannot go on: ``checkpoint_worker_stopped``,
+                         ``feed_moved``
     └── Refusal          the peer sent something that does not verify; kept as evidence
 
 A malformed message (:class:`~hotline_protocol.errors.MessageError`) becomes a BadMessage, a

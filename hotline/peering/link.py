@@ -8,7 +8,9 @@ task that appended a FLASH entry): control messages (receipts, FLASH entries, st
 before bulk replication, and the receive loop never waits on the socket, so two busy nodes
 cannot block each other. Anything the authenticated peer sends that does not verify raises a
 :class:`~hotline.errors.Refusal`: the manager keeps it as evidence, tells the peer and
-closes the link.
+closes the link. A ``status`` saying that the peer cosigned more of the own feed than this node
+holds (it was restored from an older backup) starts a recovery first
+(:mod:`hotline.peering.recovery`): the sender starts once it is complete.
 """
 
 from __future__ import annotations
@@ -306,9 +308,7 @@ class Link:
                     raw,
                 )
             tasks.append(
-                asyncio.create_task(
-                    serve(replica, msg["size"], self._send_bulk), name="peer-recovery"
-                )
+                asyncio.create_task(self._serve_recovery(msg["size"]), name="peer-recovery")
             )
         elif kind == "entries":
             pending.add(msg["start"], raws, raw)
@@ -346,9 +346,15 @@ class Link:
         self.sender.start_from(have, cosigned)
         tasks.append(asyncio.create_task(self._sender_loop(), name="peer-sender"))
 
-    @property
-    def recovering(self) -> bool:
-        return self._recovering is not None
+    async def _serve_recovery(self, size: int) -> None:
+        """Send the peer its own feed back from ``size`` (it was restored from a backup)."""
+        try:
+            await serve(self.replica, size, self._send_bulk)
+        except Closed:
+            pass
+        except Exception:
+            log.exception("sending the peer its feed back failed")
+            await self.t.close(CLOSE_INTERNAL, "recovery failed")
 
     async def _sender_loop(self) -> None:
         try:

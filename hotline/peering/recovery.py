@@ -30,7 +30,7 @@ from hotline_protocol.entries import MAX_ENTRY_BYTES, Entry, decode_chain, peek_
 from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Signature, Verifier, split_note
 
-from ..errors import Refusal
+from ..errors import Refusal, StoreError
 from ..feeds.own import OwnFeed
 from ..feeds.replica import MAX_PENDING, Replica
 from .sender import MAX_MESSAGE_BYTES, MAX_RUN, SEND_ENTRIES
@@ -184,6 +184,8 @@ async def serve(
     in ``recovered`` messages of at most ``SEND_ENTRIES`` entries and ``MAX_MESSAGE_BYTES``."""
     target = replica.cosigned
     notes = {s: n for s, n in await replica.held_checkpoints() if size < s <= target}
+    if target not in notes:  # (the replica stores every checkpoint it cosigns)
+        raise StoreError(f"no checkpoint of the peer's feed stored at size {target}")
     cur = size
     while cur < target:
         within = [s for s in notes if s <= cur + MAX_RUN]
