@@ -263,6 +263,8 @@ async def test_posts_are_refused_while_the_peer_holds_more_of_the_feed(nodes: No
     assert (reply["type"], reply["id"], reply["error"]) == ("error", 1, "feed_behind"), reply
     assert (await bravo.get("/v1/link"))["own_behind"] == 5
     assert (await bravo.get("/healthz"))["own_behind"] == 5
+    metrics = (await bravo.get("/metrics")).decode()
+    assert "\nhotline_own_feed_behind 5.0\n" in metrics
     assert await entries_of(bravo, "bravo") == held  # nothing appended
 
 
