@@ -95,31 +95,36 @@ class Backup:
         self._files(self.copy, self.source)
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def alpha_redis(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RedisServer | None]:
-    """alpha's store: SQLite (None), or a Redis of its own (stopped after the nodes)."""
-    if request.param == "sqlite":
-        yield None
+@pytest.fixture(params=["sqlite", "sqlite-tls", "redis"])
+def alpha_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[str, RedisServer | None]]:
+    """alpha's store: SQLite, or a Redis of its own (stopped after the nodes); with
+    ``sqlite-tls`` bravo serves HTTPS and alpha dials it over TLS, pinning its certificate."""
+    if request.param != "redis":
+        yield request.param, None
         return
     redis_server_binary()
     redis = RedisServer(tmp_path / "redis-alpha").start()
     try:
-        yield redis
+        yield request.param, redis
     finally:
         redis.stop()
 
 
 @pytest.fixture
 async def pair_and_backup(
-    alpha_redis: RedisServer | None, nodes: Nodes
+    alpha_store: tuple[str, RedisServer | None], nodes: Nodes
 ) -> tuple[LiveNode, LiveNode, Backup]:
     """alpha (on SQLite, or on its Redis) dialing bravo (SQLite), and alpha's backup."""
-    a = nodes.prepare("alpha", store=alpha_redis.url if alpha_redis else None)
-    b = nodes.prepare("bravo")
-    alpha, bravo = await asyncio.gather(
-        nodes.start(a, b.card(dial=True)), nodes.start(b, a.card(dial=False))
-    )
-    return alpha, bravo, Backup(a.settings.dir, alpha_redis)
+    kind, redis = alpha_store
+    a = nodes.prepare("alpha", store=redis.url if redis else None)
+    b = nodes.prepare("bravo", tls=kind == "sqlite-tls")
+    card = b.card(dial=True)
+    if kind == "sqlite-tls":
+        card = card.model_copy(update={"tls_ca": str(b.settings.dir / "cert.pem")})
+    alpha, bravo = await asyncio.gather(nodes.start(a, card), nodes.start(b, a.card(dial=False)))
+    return alpha, bravo, Backup(a.settings.dir, redis)
 
 
 async def test_a_node_restored_from_an_older_backup_recovers_its_feed_from_the_peer(
