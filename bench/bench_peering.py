@@ -56,6 +56,7 @@ from .common import machine, write_result
 from .harness import (
     BenchNode,
     CpuMeter,
+    collector_figures,
     conditions,
     describe,
     machine_text,
@@ -295,6 +296,8 @@ class Bench:
             "flash_post_to_posted_a_ms": summary(ms(p["done"] - p["sent"] for p in ok)),
             "flash_shown_early": sum(1 for p in ok if p["index"] in self.watch.flash_b),
             "flash_not_seen_at_b": len(ok) - len(alarm),
+            # the nodes' collector pauses since they started (the longest, by generation)
+            "collector": {n.side: collector_figures(n)["pauses"] for n in (self.alpha, self.bravo)},
             "errors": errors,
             "cpu_cores": meter.result,
             "machine_cores": meter.machine,

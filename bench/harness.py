@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from hotline.provision.runner import NodeRunner, free_port
 from hotline.settings import read_config, write_config
@@ -202,6 +203,9 @@ def make_node(root: Path, side: str, store: str, *, stream_queue: int | None = N
         raise ValueError(f"unknown store {store!r}: sqlite or redis")
     if stream_queue is not None:
         env["HOTLINE_LIMITS__STREAM_QUEUE"] = str(stream_queue)
+    # the benchmarks measure capacity: no post rate limit (one user posts everything)
+    for bucket in ("USER", "CONNECTION", "FLASH"):
+        env[f"HOTLINE_LIMITS__{bucket}_POST_RATE"] = "0"
     # users live in the store: add the user through the store the node will use
     token = cli("users", "add", directory, "bench", "--role", "automation", env=env).strip()
     return BenchNode(side, directory, port, token, env, redis=redis)
@@ -364,3 +368,28 @@ def describe(cond: dict[str, Any]) -> str:
         f"{fsync['median']:.2f} ms, p99 {fsync['p99']:.2f} ms; wake-up round trip median "
         f"{wake['median']:.2f} ms, p99 {wake['p99']:.2f} ms"
     )
+
+
+def collector_figures(node: BenchNode) -> dict[str, Any]:
+    """The node's collector figures from ``/metrics`` since it started: pauses by generation
+    (count, total, longest, and how many took 10 ms at most), objects frozen, collections."""
+    text = httpx.get(
+        f"{node.url}/metrics", headers={"Authorization": f"Bearer {node.token}"}, timeout=10
+    ).text
+    out: dict[str, Any] = {"pauses": {}, "collections": {}}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            gen = sample.labels.get("generation")
+            if sample.name == "hotline_gc_pause_seconds_count":
+                out["pauses"].setdefault(gen, {})["count"] = int(sample.value)
+            elif sample.name == "hotline_gc_pause_seconds_sum":
+                out["pauses"].setdefault(gen, {})["total_ms"] = round(sample.value * 1000, 2)
+            elif sample.name == "hotline_gc_pause_seconds_bucket" and sample.labels["le"] == "0.01":
+                out["pauses"].setdefault(gen, {})["within_10ms"] = int(sample.value)
+            elif sample.name == "hotline_gc_pause_longest_seconds":
+                out["pauses"].setdefault(gen, {})["longest_ms"] = round(sample.value * 1000, 2)
+            elif sample.name == "hotline_gc_collections_total":
+                out["collections"][gen] = int(sample.value)
+            elif sample.name == "hotline_gc_frozen_objects":
+                out["frozen"] = int(sample.value)
+    return out

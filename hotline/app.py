@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .api import (
+    asyncapi,
     audit,
     bundles,
     conflicts,
@@ -22,6 +23,7 @@ from .api import (
     keys,
     logs,
     notices,
+    openapi,
     peer,
     stream,
     system,
@@ -93,10 +95,14 @@ def create_app(
             clock_ms=clock_ms,
             max_bytes=limits.max_request_bytes,
             queue_size=limits.stream_queue,
+            admission=node.admission,
+            preauth_bytes=limits.preauth_bytes,
+            auth_timeout=limits.auth_timeout_s,
         ),
         peering=node.peering,
         metrics=metrics,
         conflicts=node.conflicts,
+        admission=node.admission,
     )
 
     @asynccontextmanager
@@ -128,7 +134,9 @@ def create_app(
         users.router,
         stream.router,
         peer.router,
+        asyncapi.router,
     ):
         app.include_router(router)
     mount_console(app)
+    openapi.install(app)
     return app

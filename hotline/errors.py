@@ -19,6 +19,9 @@ An error says what went wrong, not how it is reported: the API gives each class 
     │   └── RuleError                   a notice breaks a feed rule: not_ackable, kind_mismatch, ...
     │       ├── UnknownReference        it refers to no entry held: unknown_reference
     │       └── AlreadyClosed           it refers to a notice cancelled or updated already
+    ├── RateLimited                     too many posts: rate_limited (retry_after_ms)
+    ├── TooManyConnections              too many stream connections: too_many_connections,
+    │                                   too_many_user_connections
     ├── Unavailable                     the node cannot serve now: shutting_down, store_unavailable,
     │   │                               feed_behind (recovering the own feed from the peer)
     │   └── StoreError                  the store is unreachable, misconfigured or refused
@@ -33,7 +36,8 @@ An error says what went wrong, not how it is reported: the API gives each class 
     │   ├── HandshakeTimeout            the handshake took too long: handshake_timeout
     │   ├── Superseded                  another link took over: superseded
     │   ├── LinkFailed                  this node cannot go on: checkpoint_worker_stopped,
-    │   │                               feed_moved (a post went in during a recovery)
+    │   │                               store_unavailable, feed_moved (a post went in during a
+    │   │                               recovery)
     │   └── Refusal                     the peer's input does not verify; kept as evidence
     ├── ConfigError                     the node directory, its configuration or keys are wrong
     ├── ProvisionError                  setting up or running a node directory cannot go on
@@ -104,6 +108,19 @@ class UnknownReference(RuleError):
 
 class AlreadyClosed(RuleError):
     """The notice refers to one already cancelled or updated."""
+
+
+class RateLimited(HotlineError):
+    """Too many posts from this user or connection; ``retry_after_ms`` until the next one
+    would be taken."""
+
+    def __init__(self, detail: str, retry_after_ms: int) -> None:
+        super().__init__("rate_limited", detail)
+        self.retry_after_ms = retry_after_ms
+
+
+class TooManyConnections(HotlineError):
+    """The node, or the user, has as many stream connections open as it allows."""
 
 
 class Unavailable(HotlineError):

@@ -1,50 +1,106 @@
 """The cyclic garbage collector, tuned for a node's event loop.
 
-A node keeps one record per entry of both feeds in memory, and CPython's cyclic collector walks
-every tracked object of the generation it collects: with the default settings a collection of
-the oldest generation pauses the event loop for tens of ms at 20,000 entries and hundreds at a
-few hundred thousand, and the middle generation, full of the last seconds' records, for 10-20 ms
-under load. A FLASH arriving then waits that long.
+CPython's cyclic collector walks every tracked object of the generation it collects. Two things
+keep its pauses short here:
 
-So the node freezes (``gc.freeze``) what start-up built, and from then on every
-``FREEZE_SECONDS`` every object alive at that moment (the records kept, and the work in flight
-then): frozen objects are still freed as soon as nothing refers to them, but the collector no
-longer walks them, so it only ever looks at objects made since the last freeze. What freezing
-gives up is reclaiming reference cycles that die after being frozen; the records the node keeps
-are never garbage, and the young generation is collected just before each freeze, so that the
-cycles that died since the last one (a few a second under load) are reclaimed rather than
-frozen.
+- what start-up built (the node's parts, the feeds as loaded) is frozen once (``gc.freeze``)
+  when the node starts serving: the collector never walks it again. It is frozen once only,
+  never again while the node runs: a frozen object is freed as soon as nothing refers to it,
+  but one that dies in a reference cycle (a closed connection: its protocol, transport, tasks
+  and buffers refer to each other) is never reclaimed, so freezing what is alive while the node
+  serves would keep every connection, link and piece of work alive at that moment for ever.
+- the youngest generation is collected every ``YOUNG_THRESHOLD`` allocations (net of the
+  objects freed) instead of 700. What is alive at a collection is mostly the work in flight: the
+  notices of a batch being written (up to 512 validated notices, some 60 tracked objects each),
+  a run of entries being verified (up to 4,096), and a collection walks them all while they
+  are alive; at 100,000 the work in flight is usually freed before the count is reached. The
+  middle generation keeps CPython's default (every 10 young collections), and the oldest is
+  collected, as CPython does, only once the objects that survived since its last collection
+  are a quarter of those it kept: its cost is spread over the growth it walks.
 
-The youngest generation is collected every ``YOUNG_THRESHOLD`` allocations (net of the objects
-freed) instead of 700. What is alive at a collection is mostly the work in flight: the notices of
-a batch being written (up to 512 validated notices, some 60 tracked objects each), a run of
-entries being verified (up to 4,096), and a collection walks them all while they are alive. At
-10,000 allocations this cost alpha 0.6 s and bravo 0.9 s of every 10 at the capacity benchmark
-(collections every 60 ms, pauses up to 19 ms, and up to 83 ms for the middle generation they
-filled); at 100,000 the work in flight is usually freed before the count is reached.
+:class:`Pauses` measures every collection's pause (``gc.callbacks``), by generation: the node
+shows them as metrics (``hotline_gc_pause_seconds``) and the benchmarks read them there.
+
+Memory freed is not always returned: glibc's allocator keeps what a burst of connections used
+(their buffers, hundreds of KB each) for reuse, so the node's RSS stays at its high-water mark
+(measured: 103 -> 153 MB after 600 connections, every object freed). :func:`keep_trimmed` hands
+it back to the system every ``TRIM_SECONDS`` (``malloc_trim``, in a worker thread: the loop
+goes on), where the C library has it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import gc
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
 
-FREEZE_SECONDS = 1.0
+log = logging.getLogger("hotline.gc")
+TRIM_SECONDS = 10.0
+
 YOUNG_THRESHOLD = 100_000  # allocations between collections of the youngest generation
+BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)  # pause seconds
 
 
-def tune() -> None:
-    """Collect once, freeze what start-up built and space the youngest generation's
-    collections."""
+class Pauses:
+    """Pause lengths of the collector's runs, by generation: a count per bucket of
+    :data:`BUCKETS` (and above), the sum and the longest."""
+
+    def __init__(self) -> None:
+        self.counts = [[0] * (len(BUCKETS) + 1) for _ in range(3)]
+        self.total = [0.0, 0.0, 0.0]
+        self.longest = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        pause = time.perf_counter() - self._started
+        generation = info["generation"]
+        bucket = next((i for i, b in enumerate(BUCKETS) if pause <= b), len(BUCKETS))
+        self.counts[generation][bucket] += 1
+        self.total[generation] += pause
+        self.longest[generation] = max(self.longest[generation], pause)
+
+
+pauses: Pauses | None = None  # the process's, once :func:`tune` installed it
+
+
+def tune() -> Pauses:
+    """Collect once, freeze what start-up built (once: see the module's text), space the
+    youngest generation's collections and measure every pause from now on."""
+    global pauses
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    if pauses is None:
+        pauses = Pauses()
+        gc.callbacks.append(pauses)
+    return pauses
 
 
-async def keep_frozen(interval: float = FREEZE_SECONDS) -> None:
-    """Freeze every object alive, every ``interval`` seconds, until cancelled; the young
-    generation's garbage is collected first (frozen, it would never be)."""
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+async def keep_trimmed(interval: float = TRIM_SECONDS) -> None:
+    """Return the heap's free memory to the system every ``interval`` seconds, until
+    cancelled; nothing where the C library cannot."""
+    trim = _malloc_trim()
+    if trim is None:
+        log.debug("no malloc_trim here: freed memory stays with the allocator")
+        return
     while True:
         await asyncio.sleep(interval)
-        gc.collect(0)
-        gc.freeze()
+        await asyncio.to_thread(trim, 0)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 from prometheus_client.registry import Collector
 
+from . import gc_tuning
 from .events import EventHub
 from .feeds.index import FeedIndex
 from .feeds.sequencer import Sequencer
@@ -37,6 +43,7 @@ class Metrics:
         r.register(OverdueCollector(overdue))
         if peering is not None:
             r.register(PeerCollector(peering, evidence))
+        r.register(GcCollector())
         feed_size = Gauge("hotline_feed_size", "Entries per feed", ["side"], registry=r)
         delivered = Gauge(
             "hotline_delivered_size", "Entries cosigned by the receiver", ["side"], registry=r
@@ -130,3 +137,54 @@ class PeerCollector(Collector):
         for reason, count in sorted(self.evidence.refusals.items()):
             refused.add_metric([reason], count)
         yield refused
+
+
+class GcCollector(Collector):
+    """The cyclic collector: its pauses by generation (once the node tuned it, as ``hotline
+    serve`` does), collections and objects collected by generation, and objects frozen."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
+        pauses = gc_tuning.pauses
+        if pauses is not None:
+            family = HistogramMetricFamily(
+                "hotline_gc_pause_seconds",
+                "Pauses of the cyclic garbage collector, by generation",
+                labels=["generation"],
+            )
+            for generation in range(3):
+                running = 0
+                buckets: list[tuple[str, float]] = []
+                for bound, count in zip(
+                    (*gc_tuning.BUCKETS, float("inf")), pauses.counts[generation], strict=True
+                ):
+                    running += count
+                    buckets.append(("+Inf" if bound == float("inf") else str(bound), running))
+                family.add_metric([str(generation)], buckets, pauses.total[generation])
+            yield family
+            longest = GaugeMetricFamily(
+                "hotline_gc_pause_longest_seconds",
+                "The longest pause of the cyclic garbage collector, by generation",
+                labels=["generation"],
+            )
+            for generation in range(3):
+                longest.add_metric([str(generation)], pauses.longest[generation])
+            yield longest
+        stats = gc.get_stats()
+        collections = CounterMetricFamily(
+            "hotline_gc_collections", "Collections, by generation", labels=["generation"]
+        )
+        collected = CounterMetricFamily(
+            "hotline_gc_collected_objects",
+            "Objects the collector reclaimed, by generation",
+            labels=["generation"],
+        )
+        for generation, stat in enumerate(stats):
+            collections.add_metric([str(generation)], stat["collections"])
+            collected.add_metric([str(generation)], stat["collected"])
+        yield collections
+        yield collected
+        yield GaugeMetricFamily(
+            "hotline_gc_frozen_objects",
+            "Objects frozen out of the collector's sight (what start-up built)",
+            value=gc.get_freeze_count(),
+        )

@@ -15,6 +15,7 @@ deadline watcher and the console.
 ``notices``     :class:`~hotline.feeds.service.NoticeService`: post, ack, cancel, read, list
 ``logs``        :class:`~hotline.feeds.logs.LogReader`: the feeds as transparency logs
 ``conflicts``   :class:`~hotline.conflicts.service.ConflictService`: deconfliction, kept current
+``admission``   :class:`~hotline.admission.Admission`: post rate limits, stream connection caps
 =============== ===============================================================================
 """
 
@@ -32,6 +33,7 @@ from hotline_protocol.note import Verifier
 
 from .acks.deadlines import DeadlineWatcher
 from .acks.webhook import overdue_webhook
+from .admission import Admission
 from .conflicts.service import ConflictService
 from .events import EventHub
 from .feeds.index import FeedIndex
@@ -166,6 +168,7 @@ class Node:
             self.hub.publish,
         )
         self.recorder.listeners.append(self.conflicts.recorded)
+        self.admission = Admission(limits)
         self.started_ms = 0
 
     @property
@@ -203,6 +206,7 @@ class Node:
             publish=self.hub.publish,
             refused=self.evidence.refused,
             tls_ca=str(settings.path(settings.peer.tls_ca)) if settings.peer.tls_ca else None,
+            handshake_timeout=settings.limits.handshake_timeout_s,
         )
         self.own_feed.listeners.append(manager.committed)
         return manager

@@ -112,6 +112,25 @@ class Limits(BaseModel):
     # most; one more is refused. The own FLASH entries pushed ahead of the peer's last receipt,
     # at most (beyond, they go in order): both sides should use the same.
     early_flash_max: int = Field(default=64, ge=1, le=10_000)
+    # Before authentication (the stream's token, the peer link's handshake) a frame may hold
+    # this many bytes at most, and the client has this long to authenticate: a client that has
+    # not authenticated holds no more of the node than that.
+    preauth_bytes: int = Field(default=4096, ge=512, le=1024 * 1024)
+    auth_timeout_s: float = Field(default=5, gt=0, le=300)  # the stream's auth message
+    handshake_timeout_s: float = Field(default=10, gt=0, le=300)  # each peer handshake step
+    # Posts (notices, acks, cancels over REST and the stream) a second, and a burst: a token
+    # bucket per user and one per stream connection; 0 turns a bucket off. FLASH ones draw on a
+    # bucket of their own per user, and on no other.
+    user_post_rate: float = Field(default=5000, ge=0)
+    user_post_burst: int = Field(default=20_000, ge=1)
+    connection_post_rate: float = Field(default=2500, ge=0)
+    connection_post_burst: int = Field(default=5000, ge=1)
+    flash_post_rate: float = Field(default=100, ge=0)
+    flash_post_burst: int = Field(default=1000, ge=1)
+    # Stream connections open at once: per user (authenticated), and in all (before
+    # authentication too).
+    user_connections: int = Field(default=256, ge=1)
+    max_connections: int = Field(default=4096, ge=1)
 
 
 class Settings(BaseSettings):

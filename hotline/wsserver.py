@@ -11,6 +11,11 @@ connection writes what is gathered first. Flow control is unchanged: the socket'
 pauses the protocol as before, and what is gathered is one turn's frames at most. A client can
 wrap its connection's transport the same way (the benchmark's load generator does).
 
+It also lets the app set, per connection, the largest frame it takes (:data:`FRAME_LIMIT`):
+the node takes a few KiB before a client has authenticated and more after. The limit is checked
+on a frame's header, before its payload is read: a frame over it closes the connection with
+1009 and the reason the app gave, and what follows is discarded unread.
+
 The node's server uses it (``hotline serve``); pass the class as uvicorn's ``ws``.
 """
 
@@ -20,7 +25,9 @@ import asyncio
 from typing import Any, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import CloseCode
 from websockets.http11 import Request
+from websockets.server import ServerProtocol
 
 
 class CoalescingTransport:
@@ -70,9 +77,50 @@ WRITABLE = "hotline.writable"
 transport is paused (the peer reads slower than the node writes), when a send would wait."""
 
 
+FRAME_LIMIT = "hotline.frame_limit"
+"""The ASGI scope's extension holding the connection's :class:`FrameLimit`."""
+
+
+class FrameLimit:
+    """The largest frame a connection takes from now on, and the close reason of one over it
+    (code 1009). A frame whose first bytes were read before a change is held to the limit it
+    met."""
+
+    def __init__(self, conn: _LimitedServerProtocol) -> None:
+        self._conn = conn
+
+    @property
+    def max_bytes(self) -> int | None:
+        return self._conn.max_message_size
+
+    def set(self, max_bytes: int, reason: str) -> None:
+        self._conn.max_message_size = max_bytes
+        self._conn.too_big_reason = reason
+
+
+class _LimitedServerProtocol(ServerProtocol):
+    """websockets' server protocol closing an oversized frame with the app's reason."""
+
+    too_big_reason = ""
+
+    def fail(self, code: int, reason: str = "") -> None:
+        if code == CloseCode.MESSAGE_TOO_BIG and self.too_big_reason:
+            reason = self.too_big_reason
+        super().fail(code, reason)
+
+
 class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O WebSocket protocol on a :class:`CoalescingTransport`, which tells the
-    app whether a send would wait (the :data:`WRITABLE` extension)."""
+    app whether a send would wait (the :data:`WRITABLE` extension) and lets it set its frame
+    limit (the :data:`FRAME_LIMIT` extension)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn = self._limited = _LimitedServerProtocol(
+            extensions=self.conn.available_extensions,
+            max_size=self.config.ws_max_size,
+            logger=self.conn.logger,
+        )
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports have the asyncio.Transport methods without subclassing it
@@ -84,3 +132,4 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)  # none if the handshake was refused
         if scope is not None:  # the app runs a turn later: it sees the extension
             scope["extensions"][WRITABLE] = self.writable
+            scope["extensions"][FRAME_LIMIT] = FrameLimit(self._limited)

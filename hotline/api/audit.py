@@ -9,9 +9,11 @@ from fastapi.responses import StreamingResponse
 
 from ..audit.export import export_deadlines, export_node
 from ..audit.report import node_report
-from .deps import Api, Exporter
+from .deps import Api, AuthFirstRoute, Exporter
+from .models import AuditExport, Report
+from .openapi import answers
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"], route_class=AuthFirstRoute)
 
 
 @router.get(
@@ -23,7 +25,7 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
     "`python -m hotline_protocol.audit verify` (`hotline audit verify`) or any implementation "
     "of the format.",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/json": {}}}},
+    responses=answers(AuditExport),
 )
 async def export(api: Api, _: Exporter) -> StreamingResponse:
     deadlines = export_deadlines(api.settings)
@@ -46,6 +48,7 @@ async def export(api: Api, _: Exporter) -> StreamingResponse:
     "witnessed bracket, delivery, every acknowledgement and whether it came in time, outages, "
     "implausible times, refused input. A neutral inquiry runs `hotline audit report` over one "
     "export of each side and both cards.",
+    responses=answers(Report),
 )
 async def report(
     api: Api,

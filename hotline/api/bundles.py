@@ -20,9 +20,11 @@ from hotline_protocol.proof import write_bundle
 
 from ..errors import Broken, Conflict, NotFound
 from ..feeds.stored_tree import StoredTree
-from .deps import Api, Exporter, Reader
+from .deps import Api, AuthFirstRoute, Exporter, Reader
+from .models import EvidenceList, ProofWrapper
+from .openapi import answers
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], route_class=AuthFirstRoute)
 
 EVIDENCE_HEAD = 1024  # bytes of each refused input shown in the listing (the export has more)
 
@@ -34,9 +36,24 @@ def _b64(data: bytes) -> str:
 @router.get(
     "/v1/notices/{side}/{index}/proof",
     summary="A notice's proof bundle: entry bytes and a C2SP tlog-proof against a checkpoint",
-    description="`entry` is the base64 of the entry bytes, `bundle` the text of the tlog-proof "
-    "file; `cosigned` tells whether the checkpoint carries the other side's cosignature. With "
-    "`download=1` the answer is an attachment.",
+    description="The answer is the *proof wrapper* (`ProofWrapper`): one JSON object holding "
+    "`entry`, the base64 of the entry bytes, and `bundle`, the text of the C2SP tlog-proof file "
+    "(with its checkpoint), with where the entry is; `cosigned` tells whether the checkpoint "
+    "carries the other side's cosignature. With `download=1` the same object is an attachment, "
+    "`hotline-proof-<side>-<index>.json`; the tlog-proof alone is its `bundle`.",
+    responses=answers(
+        ProofWrapper,
+        404,
+        409,
+        500,
+        headers={
+            "Content-Disposition": {
+                "description": "with `download=1`: "
+                '`attachment; filename="hotline-proof-<side>-<index>.json"`',
+                "schema": {"type": "string"},
+            }
+        },
+    ),
 )
 async def notice_proof(
     side: str,
@@ -90,6 +107,7 @@ async def notice_proof(
     description="Each record: when, from where, the refusal code and reason, the size of the "
     f"whole refused input, its SHA-256 (base64) and its first {EVIDENCE_HEAD} bytes (base64). "
     "The audit export holds every byte kept (the first `limits.evidence_bytes`).",
+    responses=answers(EvidenceList),
 )
 async def list_evidence(
     api: Api,

@@ -11,10 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..conflicts.handling import handling_body
 from ..errors import Conflict, NotFound
 from ..jsontext import dumps
-from .deps import Api, Poster, Reader
-from .notices import json_object
+from .deps import Api, AuthFirstRoute, Poster, Reader
+from .models import ConflictList, Entry
+from .notices import NOTICE_BODY, json_object
+from .openapi import answers
 
-router = APIRouter(prefix="/v1/conflicts", tags=["conflicts"])
+router = APIRouter(prefix="/v1/conflicts", tags=["conflicts"], route_class=AuthFirstRoute)
 
 
 class Handled(BaseModel):
@@ -23,7 +25,9 @@ class Handled(BaseModel):
     language: str = Field(default="en", max_length=35)
 
 
-@router.get("", summary="Conflicts between the two sides' active notices")
+@router.get(
+    "", summary="Conflicts between the two sides' active notices", responses=answers(ConflictList)
+)
 async def list_conflicts(
     api: Api,
     _: Reader,
@@ -32,7 +36,12 @@ async def list_conflicts(
     return {"conflicts": api.conflicts.listing(state)}
 
 
-@router.post("/check", summary="The conflicts a draft notice would have; nothing is appended")
+@router.post(
+    "/check",
+    summary="The conflicts a draft notice would have; nothing is appended",
+    openapi_extra={"requestBody": NOTICE_BODY},
+    responses=answers(ConflictList, 403, 404, 409, 413, 422),
+)
 async def check_draft(request: Request, api: Api, user: Poster) -> dict[str, Any]:
     body = await json_object(request)
     notice = api.notices.draft(user, body)
@@ -43,6 +52,7 @@ async def check_draft(request: Request, api: Api, user: Poster) -> dict[str, Any
     "/{conflict_id}/handled",
     status_code=201,
     summary="Mark a conflict handled: appends a liaison naming it and its two notices",
+    responses=answers(Entry, 404, 409, 413, 422, status=201),
 )
 async def mark_handled(
     conflict_id: str, body: Annotated[Handled, Body()], api: Api, user: Poster

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from hotline_protocol.merkle import Tree
 
+from ..admission import Admission
 from ..conflicts.service import ConflictService
 from ..feeds.logs import LogReader
 from ..feeds.service import NoticeService
@@ -35,3 +36,4 @@ class ApiContext:
     peering: PeerManager | None
     metrics: Metrics
     conflicts: ConflictService
+    admission: Admission  # post rate limits and stream connection caps

@@ -25,6 +25,7 @@ from ..errors import (
     Invalid,
     NotFound,
     OutOfRange,
+    RateLimited,
     Unauthenticated,
     Unavailable,
     UnknownReference,
@@ -43,6 +44,7 @@ STATUSES: dict[type[Exception], int] = {
     OutOfRange: 416,
     Invalid: 422,
     ProtocolError: 422,
+    RateLimited: 429,
     Broken: 500,
     Unavailable: 503,
 }
@@ -84,7 +86,11 @@ def install(app: FastAPI) -> None:
         assert described is not None
         status, code, detail = described
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        return JSONResponse(error_body(code, detail), status, headers=headers)
+        body = error_body(code, detail)
+        if isinstance(exc, RateLimited):  # whole seconds in the header, ms in the body
+            headers = {"Retry-After": str(-(-exc.retry_after_ms // 1000))}
+            body["retry_after_ms"] = exc.retry_after_ms
+        return JSONResponse(body, status, headers=headers)
 
     for cls in STATUSES:
         app.add_exception_handler(cls, _error)

@@ -6,12 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from .deps import Api, Reader
+from .deps import Api, AuthFirstRoute, Reader
+from .models import Keys
+from .openapi import answers
 
-router = APIRouter(prefix="/v1", tags=["keys"])
+router = APIRouter(prefix="/v1", tags=["keys"], route_class=AuthFirstRoute)
 
 
-@router.get("/keys", summary="Both sides' origins and vkeys")
+@router.get("/keys", summary="Both sides' origins and vkeys", responses=answers(Keys))
 async def get_keys(api: Api, _: Reader) -> dict[str, Any]:
     sides = api.sides.all()
     return {

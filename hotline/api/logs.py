@@ -12,9 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from .deps import Api, Reader
+from .deps import Api, AuthFirstRoute, Reader
+from .models import CheckpointList, ConsistencyProof, Entries, InclusionProof
+from .openapi import answers
 
-router = APIRouter(prefix="/v1/logs", tags=["logs"])
+router = APIRouter(prefix="/v1/logs", tags=["logs"], route_class=AuthFirstRoute)
 
 CHECKPOINT_TYPE = "text/plain; charset=utf-8"
 TILE_TYPE = "application/octet-stream"
@@ -27,13 +29,18 @@ Size = Annotated[int | None, Query(description="tree size; default: the publishe
     "/{side}/checkpoint",
     response_class=PlainTextResponse,
     summary="The latest checkpoint (C2SP signed note) with every signature and cosignature",
+    responses=answers(None, 404, 500, media=CHECKPOINT_TYPE),
 )
 async def get_checkpoint(side: str, api: Api, _: Reader) -> Response:
     note = await api.logs.checkpoint(side)
     return Response(note, media_type=CHECKPOINT_TYPE, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/{side}/checkpoints", summary="Stored checkpoints from a size on, for auditors")
+@router.get(
+    "/{side}/checkpoints",
+    summary="Stored checkpoints from a size on, for auditors",
+    responses=answers(CheckpointList, 400, 404, 500),
+)
 async def list_checkpoints(
     side: str,
     api: Api,
@@ -48,6 +55,7 @@ async def list_checkpoints(
     summary="Entries [start, end) as base64 entry bytes",
     description="At most `limits.page_max` entries are returned: fewer than asked is not the "
     "end of the log; continue from `start + len(entries)`.",
+    responses=answers(Entries, 400, 404, 416, 500),
 )
 async def get_entries(
     side: str,
@@ -59,7 +67,11 @@ async def get_entries(
     return await api.logs.entries(side, start, end)
 
 
-@router.get("/{side}/proof/inclusion", summary="Inclusion proof of entry `index` in tree `size`")
+@router.get(
+    "/{side}/proof/inclusion",
+    summary="Inclusion proof of entry `index` in tree `size`",
+    responses=answers(InclusionProof, 400, 404, 500),
+)
 async def get_inclusion_proof(
     side: str,
     api: Api,
@@ -70,7 +82,11 @@ async def get_inclusion_proof(
     return await api.logs.inclusion(side, index, size)
 
 
-@router.get("/{side}/proof/consistency", summary="Consistency proof from tree `old` to `size`")
+@router.get(
+    "/{side}/proof/consistency",
+    summary="Consistency proof from tree `old` to `size`",
+    responses=answers(ConsistencyProof, 400, 404, 500),
+)
 async def get_consistency_proof(
     side: str,
     api: Api,
@@ -86,6 +102,7 @@ async def get_consistency_proof(
     response_class=Response,
     summary="C2SP tlog-tiles: hash tiles tile/<L>/<N>[.p/<W>], entry bundles "
     "tile/entries/<N>[.p/<W>]",
+    responses=answers(None, 400, 404, 500, media=TILE_TYPE),
 )
 async def get_tile(side: str, path: str, api: Api, _: Reader) -> Response:
     _ref, data = await api.logs.tile(side, f"tile/{path}")

@@ -10,12 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from hotline_protocol.errors import NoticeError
 from hotline_protocol.strictjson import MAX_DEPTH, loads_strict
 
+from ..admission import notice_is_flash
 from ..errors import BadRequest
 from ..feeds.views import Filters
 from ..jsontext import dumps
-from .deps import Api, Poster, Reader
+from .deps import Api, AuthFirstRoute, Poster, Reader
+from .models import Entry, NoticeList, NoticeView
+from .openapi import REPLAYED_HEADER, answers
+from .schemas import COMPONENTS
 
-router = APIRouter(prefix="/v1/notices", tags=["notices"])
+router = APIRouter(prefix="/v1/notices", tags=["notices"], route_class=AuthFirstRoute)
 
 PrecedenceName = Literal["FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"]
 StateName = Literal["appended", "delivered", "acknowledged", "overdue"]
@@ -25,7 +29,9 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         max_length=128,
         pattern=r"^[\x21-\x7e]+$",
-        description="A retried post with the same key returns the original entry",
+        description="A retried request with the same key (of the same user) answers the "
+        "entry appended the first time, with 200 and `Idempotent-Replayed: true`, and appends "
+        "nothing",
     ),
 ]
 
@@ -36,10 +42,33 @@ def _entry(result: dict[str, Any], status_code: int, replayed: bool = False) -> 
     return Response(dumps(result), status_code, headers, media_type="application/json")
 
 
+NOTICE_BODY = {
+    "content": {"application/json": {"schema": {"$ref": COMPONENTS + "NoticeDraft"}}},
+    "required": True,
+}
+
+
+def posting_answers() -> dict[int | str, dict[str, Any]]:
+    """What a post, an ack and a cancel answer: the entry appended (201), or appended before
+    under the same Idempotency-Key (200), or why not."""
+    return {
+        **answers(Entry, status=200, description="Appended before", headers=REPLAYED_HEADER),
+        **answers(Entry, 403, 404, 409, 413, 422, 429, status=201, description="Appended"),
+    }
+
+
 class AckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     response: Literal["ROGER", "WILCO", "UNABLE", "NEGATIVE"]
     reason: str | None = Field(default=None, max_length=500)
+    reason_code: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Why, from the ack reason codes (PROTOCOL.md, Enumerations): weather, "
+        "aircraft_unavailable, airspace_conflict, insufficient_information, "
+        "operational_priority, outside_authority, other; for UNABLE and NEGATIVE. An unknown "
+        "code is refused (invalid_notice) and nothing is appended.",
+    )
     remark: str | None = Field(default=None, max_length=500)
     precedence: PrecedenceName | None = None
 
@@ -68,18 +97,10 @@ async def json_object(request: Request) -> dict[str, Any]:
     "",
     status_code=201,
     summary="Post a notice to the own side's feed",
-    description="Body: a notice (see the JSON Schema); `id`, `time` and `author` may be left "
+    description="Body: a notice (`NoticeDraft`); `id`, `time` and `author` may be left "
     "out and are filled by the node. Answers once the entry is durable.",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {
-                    "schema": {"$ref": "https://hotline.example/schema/v1/notice.schema.json"}
-                }
-            },
-            "required": True,
-        }
-    },
+    openapi_extra={"requestBody": NOTICE_BODY},
+    responses=posting_answers(),
 )
 async def post_notice(
     request: Request,
@@ -88,11 +109,16 @@ async def post_notice(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     body = await json_object(request)
+    api.admission.post(user.name, notice_is_flash(body))
     result, replayed = await api.notices.post(user, body, idempotency_key)
     return _entry(result, 200 if replayed else 201, replayed)
 
 
-@router.get("", summary="List notices of both feeds, newest first, with their state")
+@router.get(
+    "",
+    summary="List notices of both feeds, newest first, with their state",
+    responses=answers(NoticeList, 400, 404),
+)
 async def list_notices(
     api: Api,
     _: Reader,
@@ -108,7 +134,9 @@ async def list_notices(
     return await api.notices.list_notices(filters, cursor, limit)
 
 
-@router.get("/{side}/{index}", summary="One notice with its state")
+@router.get(
+    "/{side}/{index}", summary="One notice with its state", responses=answers(NoticeView, 404)
+)
 async def get_notice(side: str, index: int, api: Api, _: Reader) -> dict[str, Any]:
     return await api.notices.get(side, index)
 
@@ -117,6 +145,7 @@ async def get_notice(side: str, index: int, api: Api, _: Reader) -> dict[str, An
     "/{side}/{index}/ack",
     status_code=201,
     summary="Acknowledge a notice of the other side (appends an ack to the own feed)",
+    responses=posting_answers(),
 )
 async def ack_notice(
     side: str,
@@ -126,7 +155,8 @@ async def ack_notice(
     user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    result, _ = await api.notices.ack(
+    api.admission.post(user.name, body.precedence == "FLASH")
+    result, replayed = await api.notices.ack(
         user,
         side,
         index,
@@ -135,14 +165,16 @@ async def ack_notice(
         body.remark,
         body.precedence,
         idempotency_key,
+        reason_code=body.reason_code,
     )
-    return _entry(result, 201)
+    return _entry(result, 200 if replayed else 201, replayed)
 
 
 @router.post(
     "/{side}/{index}/cancel",
     status_code=201,
     summary="Cancel a notice of the own side (appends a cancel to the own feed)",
+    responses=posting_answers(),
 )
 async def cancel_notice(
     side: str,
@@ -152,7 +184,8 @@ async def cancel_notice(
     user: Poster,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    result, _ = await api.notices.cancel(
+    api.admission.post(user.name, body.precedence == "FLASH")
+    result, replayed = await api.notices.cancel(
         user, side, index, body.reason, body.remark, body.precedence, idempotency_key
     )
-    return _entry(result, 201)
+    return _entry(result, 200 if replayed else 201, replayed)

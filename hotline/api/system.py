@@ -6,12 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from .deps import Api, MetricsReader
+from .deps import Api, AuthFirstRoute, MetricsReader
+from .models import Health
+from .openapi import answers
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=AuthFirstRoute)
 
 
-@router.get("/healthz", summary="Liveness and feed sizes (no token needed)")
+@router.get(
+    "/healthz", summary="Liveness and feed sizes (no token needed)", responses=answers(Health)
+)
 async def healthz(api: Api) -> dict[str, Any]:
     return {
         "status": "ok",
@@ -24,7 +28,12 @@ async def healthz(api: Api) -> dict[str, Any]:
     }
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses=answers(None, media="text/plain; version=0.0.4; charset=utf-8"),
+)
 async def metrics(api: Api, _: MetricsReader) -> Response:
     body = api.metrics.render()
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

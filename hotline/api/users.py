@@ -10,9 +10,11 @@ from pydantic import BaseModel, ConfigDict
 from ..auth import Role
 from ..auth.users import add_user
 from ..errors import NotFound
-from .deps import Admin, Api
+from .deps import Admin, Api, AuthFirstRoute
+from .models import NewUserToken, Revoked, UserList
+from .openapi import answers
 
-router = APIRouter(prefix="/v1/users", tags=["users"])
+router = APIRouter(prefix="/v1/users", tags=["users"], route_class=AuthFirstRoute)
 
 
 class NewUser(BaseModel):
@@ -23,7 +25,7 @@ class NewUser(BaseModel):
     unit: str | None = None  # default: the node's
 
 
-@router.get("", summary="List users (never their tokens)")
+@router.get("", summary="List users (never their tokens)", responses=answers(UserList))
 async def list_users(api: Api, _: Admin) -> dict[str, Any]:
     users = await api.store.list_users()
     return {
@@ -41,7 +43,12 @@ async def list_users(api: Api, _: Admin) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, summary="Add a user; the token is shown once")
+@router.post(
+    "",
+    status_code=201,
+    summary="Add a user; the token is shown once",
+    responses=answers(NewUserToken, 409, status=201),
+)
 async def create_user(body: NewUser, api: Api, _: Admin) -> dict[str, Any]:
     user, token = await add_user(
         api.store, body.name, body.role, api.clock_ms(), nation=body.nation, unit=body.unit
@@ -55,7 +62,7 @@ async def create_user(body: NewUser, api: Api, _: Admin) -> dict[str, Any]:
     }
 
 
-@router.delete("/{name}", summary="Revoke a user's token")
+@router.delete("/{name}", summary="Revoke a user's token", responses=answers(Revoked, 404))
 async def revoke_user(name: str, api: Api, _: Admin) -> dict[str, Any]:
     if not await api.store.revoke_user(name, api.clock_ms()):
         raise NotFound("unknown_user", f"no active user {name!r}")

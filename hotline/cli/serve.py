@@ -175,8 +175,9 @@ def _uvicorn_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
         lifespan="off",  # _serve runs the app's lifespan itself, so start-up errors surface here
         log_config=None,
         ws=CoalescingWebSocketProtocol,  # frames of one turn of the loop in one write
-        # the peer link carries up to MAX_FRAME per message; client streams check their own,
-        # smaller limit (limits.max_request_bytes) and close with 1009 above it
+        # each WebSocket route sets its connection's frame limit before accepting it (the
+        # pre-authentication one, then the stream's or the peer link's); this is the ceiling of
+        # a route that would not
         ws_max_size=max(settings.limits.max_request_bytes, PEER_MAX_FRAME),
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         server_header=False,
@@ -226,8 +227,8 @@ async def _serve(
     app: FastAPI, server: uvicorn.Server, sock: socket.socket, settings: Settings
 ) -> None:
     async with app.router.lifespan_context(app):  # the node starts: store, feeds, sequencer
-        gc_tuning.tune()
-        freezer = asyncio.create_task(gc_tuning.keep_frozen(), name="gc-freeze")
+        gc_tuning.tune()  # what start-up built is frozen, once
+        trimmer = asyncio.create_task(gc_tuning.keep_trimmed(), name="heap-trim")
         host, port = sock.getsockname()[:2]
         scheme = "https" if settings.server.tls_cert else "http"
         log.info(
@@ -236,5 +237,5 @@ async def _serve(
         try:
             await server.serve(sockets=[sock])
         finally:
-            freezer.cancel()
+            trimmer.cancel()
         log.info("node %s stopping", settings.side)

@@ -30,7 +30,9 @@ from starlette.types import Scope
 
 from hotline_protocol.notices.schema import notice_schemas, render_schema
 
-from ..api.deps import Api, Reader
+from ..api.deps import Api, AuthFirstRoute, Reader
+from ..api.models import ConsoleSession, NoticeSchemaFile
+from ..api.openapi import answers
 from ..auth import PERMISSIONS
 
 STATIC = Path(__file__).parent / "static"
@@ -94,7 +96,7 @@ class ConsoleFiles(StaticFiles):
         return _harden(response, Path(full_path).suffix.lower())
 
 
-router = APIRouter(tags=["console"])
+router = APIRouter(tags=["console"], route_class=AuthFirstRoute)
 
 
 @router.get("/", include_in_schema=False)
@@ -102,7 +104,11 @@ async def index() -> Response:
     return _harden(FileResponse(STATIC / "index.html"), ".html")
 
 
-@router.get("/console/session", summary="The console's session: the user, this node and its peer")
+@router.get(
+    "/console/session",
+    summary="The console's session: the user, this node and its peer",
+    responses=answers(ConsoleSession),
+)
 async def session(api: Api, user: Reader) -> dict[str, Any]:
     settings = api.settings
     peer = api.sides.peer
@@ -122,7 +128,11 @@ async def session(api: Api, user: Reader) -> dict[str, Any]:
     }
 
 
-@router.get("/console/schema", summary="The JSON Schema of notices, for checks before sending")
+@router.get(
+    "/console/schema",
+    summary="The JSON Schema of notices, for checks before sending",
+    responses=answers(NoticeSchemaFile),
+)
 async def schema() -> Response:
     return _harden(Response(_notice_schema(), media_type="application/json"), ".json")
 

@@ -112,6 +112,8 @@ class NodeClient:
                             event: Event = message["event"]
                             cursor = event.get("cursor", cursor)
                             handle(event)
+                        elif message.get("type") == "replayed":  # past what the filters skip
+                            cursor = message["cursor"]
                         elif message.get("type") == "error":
                             log.warning("stream of %s: %s", self.url, message)
             except (OSError, TimeoutError, WebSocketException) as exc:

@@ -35,6 +35,7 @@ class AckInfo:
     time_ms: int
     remark: str | None = None
     reason: str | None = None
+    reason_code: str | None = None
 
 
 @dataclass(slots=True)
@@ -56,6 +57,7 @@ class NoticeRecord:
     response: str | None = None  # for acks
     remark: str | None = None
     reason: str | None = None
+    reason_code: str | None = None
     # oldest first; a shared empty tuple until the first ack (most records never get one)
     acks: tuple[AckInfo, ...] = ()
     cancelled_by: Key | None = None
@@ -130,6 +132,8 @@ class FeedIndex:
             rec.response = str(notice.response.value)  # type: ignore[union-attr]
             rec.remark = getattr(notice, "remark", None)
             rec.reason = getattr(notice, "reason", None)
+            code = getattr(notice, "reason_code", None)
+            rec.reason_code = None if code is None else str(code.value)
         recs.append(rec)
         self._ids[rec.id] = (side, index)
         target = reference_of(notice)
@@ -168,6 +172,7 @@ class FeedIndex:
                 rec.appended_ms,
                 rec.remark,
                 rec.reason,
+                rec.reason_code,
             )
             found.acks = tuple(
                 sorted((*found.acks, ack), key=lambda a: (a.time_ms, a.side, a.index))

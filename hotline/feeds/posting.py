@@ -131,6 +131,7 @@ def ack_body(
     reason: str | None,
     remark: str | None,
     precedence: str | None,
+    reason_code: str | None = None,
 ) -> dict[str, Any]:
     """An ack notice body answering ``target`` (precedence defaults to the target's)."""
     body: dict[str, Any] = {
@@ -142,6 +143,8 @@ def ack_body(
     }
     if reason is not None:
         body["reason"] = reason
+    if reason_code is not None:
+        body["reason_code"] = reason_code
     if remark is not None:
         body["remark"] = remark
     return body

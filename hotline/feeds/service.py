@@ -133,11 +133,12 @@ class NoticeService:
         precedence: str | None,
         client_ref: str | None,
         on_posted: OnPosted | None = None,
+        reason_code: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         target = self._early(side, index) or self._record(side, index)
         if side == self._sides.own.name:
             raise Forbidden("wrong_side", "acknowledge the other side's notices, not your own")
-        body = ack_body(target, response, reason, remark, precedence)
+        body = ack_body(target, response, reason, remark, precedence, reason_code)
         return await self.post(user, body, client_ref, on_posted, no_null=True)
 
     async def cancel(

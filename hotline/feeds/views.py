@@ -64,6 +64,7 @@ def state_of(
             "at": ack.time_ms,
             "remark": ack.remark,
             "reason": ack.reason,
+            "reason_code": ack.reason_code,
             "entry": {"side": ack.side, "index": ack.index},
         },
         "needs_ack": rec.needs_ack,

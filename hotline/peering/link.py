@@ -27,7 +27,15 @@ from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.errors import MessageError
 from hotline_protocol.note import Signer, Verifier
 
-from ..errors import AuthFailed, HandshakeTimeout, LinkError, LinkFailed, Refusal, UnknownPeer
+from ..errors import (
+    AuthFailed,
+    HandshakeTimeout,
+    LinkError,
+    LinkFailed,
+    Refusal,
+    StoreError,
+    UnknownPeer,
+)
 from ..feeds.own import FeedReader
 from ..feeds.record import Recorder
 from ..feeds.replica import Pending, Replica
@@ -36,7 +44,7 @@ from ..types import Clock
 from .errors import link_errors
 from .recovery import OwnRecovery, RecoveryRun, serve
 from .sender import Sender
-from .transport import CLOSE_INTERNAL, Closed, Transport
+from .transport import CLOSE_INTERNAL, Closed, ServerTransport, Transport
 
 log = logging.getLogger("hotline.peering")
 HANDSHAKE_SECONDS = 10.0
@@ -46,14 +54,22 @@ HEALTHY_SECONDS = 10.0  # a link up this long counts as working (the dialer's ba
 LAG_EVENT_SECONDS = 5.0  # a changed lag is published this often (reaching or leaving 0: at once)
 
 
-async def handshake_listener(t: Transport, key: Signer, peer: Verifier, peer_origin: str) -> None:
+async def handshake_listener(
+    t: Transport,
+    key: Signer,
+    peer: Verifier,
+    peer_origin: str,
+    timeout: float = HANDSHAKE_SECONDS,
+) -> None:
     nonce = m.new_nonce()
     await t.send(m.encode("hello", origin=key.name, nonce=nonce))
-    msg = await _expect(t, "auth")
+    msg = await _expect(t, "auth", timeout)
     if msg["origin"] != peer_origin:
         raise UnknownPeer("unknown_peer", f"origin {msg['origin']!r} is not the pinned peer")
     with link_errors():
         m.check("dialer", peer, key.name, nonce, msg["nonce"], msg["sig"])
+    if isinstance(t, ServerTransport):  # before welcome: the dialer's next frames are the link's
+        t.authenticated()
     await t.send(m.encode("welcome", sig=m.sign("listener", key, peer_origin, msg["nonce"], nonce)))
 
 
@@ -77,13 +93,11 @@ async def handshake_dialer(t: Transport, key: Signer, peer: Verifier, peer_origi
         m.check("listener", peer, key.name, nonce, hello["nonce"], welcome["sig"])
 
 
-async def _expect(t: Transport, kind: str) -> dict[str, Any]:
+async def _expect(t: Transport, kind: str, timeout: float = HANDSHAKE_SECONDS) -> dict[str, Any]:
     try:
-        text = await asyncio.wait_for(t.recv(), HANDSHAKE_SECONDS)
+        text = await asyncio.wait_for(t.recv(), timeout)
     except TimeoutError as exc:
-        raise HandshakeTimeout(
-            "handshake_timeout", f"no {kind} in {HANDSHAKE_SECONDS:.0f} s"
-        ) from exc
+        raise HandshakeTimeout("handshake_timeout", f"no {kind} in {timeout:g} s") from exc
     with link_errors():
         msg = m.decode(text)
     if msg["type"] != kind:
@@ -228,6 +242,9 @@ class Link:
                 worker.result()
                 raise LinkFailed("checkpoint_worker_stopped")
             reader.result()
+        except StoreError as exc:  # a receipt, run, FLASH or heartbeat could not be stored
+            log.error("peer link: the store failed: %s", exc)
+            raise LinkFailed("store_unavailable", str(exc)) from exc
         finally:
             busy = self._busy
             if busy is not None:  # let a run being stored finish before the link is done
@@ -361,6 +378,10 @@ class Link:
             await self.sender.run()
         except Closed:
             pass
+        except StoreError as exc:  # a checkpoint for the run could not be stored
+            log.error("peer sender: the store failed: %s", exc)
+            self.failure = "store_unavailable"
+            await self.t.close(CLOSE_INTERNAL, "store_unavailable")
         except Exception:
             log.exception("peer sender failed")
             await self.t.close(CLOSE_INTERNAL, "sender failed")

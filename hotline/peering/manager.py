@@ -20,7 +20,14 @@ from ..errors import LinkError, Refusal
 from ..events import LinkEvent, LinkState, Publish
 from ..settings import PeerSettings
 from ..types import Side
-from .link import Link, LinkParts, cancel_all, handshake_dialer, handshake_listener
+from .link import (
+    HANDSHAKE_SECONDS,
+    Link,
+    LinkParts,
+    cancel_all,
+    handshake_dialer,
+    handshake_listener,
+)
 from .transport import (
     CLOSE_GOING_AWAY,
     CLOSE_SUPERSEDED,
@@ -54,6 +61,7 @@ class PeerManager:
         publish: Publish,
         refused: Callable[[Refusal], Awaitable[None]],
         tls_ca: str | None = None,
+        handshake_timeout: float = HANDSHAKE_SECONDS,
     ) -> None:
         self.own = own
         self.peer = peer
@@ -63,6 +71,7 @@ class PeerManager:
         self._publish = publish
         self._refused = refused
         self._tls_ca = tls_ca
+        self._handshake_timeout = handshake_timeout
         self.verifier = Verifier.from_vkey(self.peer.log_vkey)
         self.link: Link | None = None
         self.last_error: str | None = None
@@ -144,7 +153,13 @@ class PeerManager:
     async def accept(self, transport: Transport) -> None:
         """Serve a link the peer dialed (the listener end)."""
         try:
-            await handshake_listener(transport, self._log_key, self.verifier, self.peer.origin)
+            await handshake_listener(
+                transport,
+                self._log_key,
+                self.verifier,
+                self.peer.origin,
+                self._handshake_timeout,
+            )
         except LinkError as exc:
             await self._fail(transport, exc)
             return

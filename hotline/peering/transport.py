@@ -1,6 +1,10 @@
 """One interface over both ends of a WebSocket: the listener's (Starlette) and the dialer's
 (``websockets`` client). Frames are JSON text of at most ``max_bytes``; a bigger one is refused
-(kept as evidence, cut as all evidence is: :class:`~hotline.peering.evidence.Evidence`).
+(kept as evidence, cut as all evidence is: :class:`~hotline.peering.evidence.Evidence`), up to
+:data:`READ_MAX` (four times ``max_bytes``): the WebSocket layer closes on a bigger one with 1009
+``message_too_large`` without reading it. Until the handshake is done the listener takes frames
+of ``preauth_bytes`` at most (the same 1009 above it), so a client that has not authenticated
+holds no more of the node than that.
 
 ``congested()`` says whether a send now might wait for the peer to read (the socket's buffers
 are full): the sequencer sends a FLASH on at once only when it would not, so that a peer that
@@ -29,13 +33,15 @@ from ..errors import (
     Superseded,
     UnknownPeer,
 )
-from ..wsserver import WRITABLE
+from ..wsserver import FRAME_LIMIT, WRITABLE, FrameLimit
 
 # close codes: 1xxx from RFC 6455, 4xxx private to the link (HTTP status + 4000 where one fits)
 CLOSE_GOING_AWAY = 1001  # the node is stopping
 CLOSE_INTERNAL = 1011  # this node failed
 CLOSE_NOT_PAIRED = 4404  # the listener has no peer pinned
 CLOSE_SUPERSEDED = 4409  # another link to the same peer is kept
+TOO_BIG_REASON = "message_too_large"  # the reason of a 1009 close (a frame not read)
+READ_FACTOR = 4  # frames up to this many times the limit are read, to be refused with evidence
 # the close code of each link error (a subclass listed has its own)
 CLOSE_CODES: dict[type[LinkError], int] = {
     BadMessage: 4400,
@@ -66,9 +72,30 @@ class Transport(Protocol):
 
 
 class ServerTransport:
-    def __init__(self, ws: WebSocket, max_bytes: int) -> None:
+    """The listener's end. Built before the WebSocket is accepted: frames are held to
+    ``preauth_bytes`` until :meth:`authenticated` (by the server's protocol, when it is the
+    node's: :data:`~hotline.wsserver.FRAME_LIMIT`)."""
+
+    def __init__(self, ws: WebSocket, max_bytes: int, preauth_bytes: int | None = None) -> None:
         self.ws = ws
         self.max_bytes = max_bytes
+        self._read_max = READ_FACTOR * max_bytes
+        limit = ws.scope.get("extensions", {}).get(FRAME_LIMIT)
+        self._limit = limit if isinstance(limit, FrameLimit) else None
+        self._checked_max = max_bytes
+        if preauth_bytes is not None:
+            self._checked_max = preauth_bytes
+            if self._limit is not None:
+                self._limit.set(preauth_bytes, TOO_BIG_REASON)
+        elif self._limit is not None:
+            self._limit.set(self._read_max, TOO_BIG_REASON)
+
+    def authenticated(self) -> None:
+        """The handshake verified: frames up to ``max_bytes`` are taken, and bigger ones up to
+        four times that are read to be refused with evidence."""
+        self._checked_max = self.max_bytes
+        if self._limit is not None:
+            self._limit.set(self._read_max, TOO_BIG_REASON)
 
     async def send(self, text: str) -> None:
         try:
@@ -94,7 +121,7 @@ class ServerTransport:
         if text is None:
             raw = message.get("bytes") or b""
             text = raw.decode("utf-8", "replace")
-        return _checked(str(text), self.max_bytes)
+        return _checked(str(text), self._checked_max)
 
     async def close(self, code: int, reason: str) -> None:
         try:

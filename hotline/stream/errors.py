@@ -25,6 +25,7 @@ CLOSE_INTERNAL = 1011
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_SLOW_CONSUMER = 4008
+CLOSE_TOO_MANY = 4429  # too many connections: the node's or the user's
 
 
 class Close(HotlineError):  # noqa: N818 - a request, not a failure

@@ -7,7 +7,9 @@ the :class:`EventFeed` then yields
 1. the events between the client's cursor ``start`` and ``end``, rebuilt from the index and the
    stored entry bytes (:class:`Replay`): ``appended`` for every entry, ``acknowledged`` after an
    ack entry that refers to a known notice, ``delivered`` for every cosigned size;
-2. then the queued live events, skipping any that ``end`` already covers.
+2. when the subscription asked for a replay (it gave a cursor), a :class:`ReplayEnd` with the
+   cursor ``end``: the backlog is replayed, what follows is live (the stream's ``replayed``);
+3. then the queued live events, skipping any that ``end`` already covers.
 
 ``overdue``, ``link`` and ``alarm`` are live notifications about the present and are not replayed.
 Replayed events are built by the same functions as the live ones, as the same typed values
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from hotline_protocol.entries import entry_notice_text
 
@@ -116,8 +119,15 @@ class Replay:
             due = next(pending, None)
 
 
+class ReplayEnd(NamedTuple):
+    """The replay asked for is complete; ``cursor`` is the position it reached (``end``)."""
+
+    cursor: str
+
+
 class EventFeed:
-    """What one subscription sends: the replay (if any), then the live events in order."""
+    """What one subscription sends: the replay (if any), the end of the replay (if one was
+    asked for, even an empty one), then the live events in order."""
 
     def __init__(
         self,
@@ -127,25 +137,37 @@ class EventFeed:
         start: Cursor,
         end: Cursor,
         accept: Callable[[Event], bool],
+        *,
+        replaying: bool = False,
     ) -> None:
+        """``replaying``: the subscription asked for a replay (it gave a cursor)."""
         self.sub = sub
         self._end = end
         self._accept = accept
         self._replay: Replay | None = Replay(index, store, start, end) if start != end else None
+        self._replay_end: ReplayEnd | None = ReplayEnd(end.encode()) if replaying else None
 
     @property
     def dropped(self) -> bool:
         """The hub dropped the subscription and everything it had queued has been taken."""
-        return self._replay is None and self.sub.closed is not None and self.sub.queue.empty()
+        return (
+            self._replay is None
+            and self._replay_end is None
+            and self.sub.closed is not None
+            and self.sub.queue.empty()
+        )
 
-    async def next(self) -> Published | None:
-        """The next event to send, or None if there is none right now."""
+    async def next(self) -> Published | ReplayEnd | None:
+        """The next event to send (or the end of the replay), or None if there is none now."""
         while self._replay is not None:
             ev = await self._replay.next()
             if ev is None:
                 self._replay = None
             elif self._accept(ev.event):
                 return ev
+        if self._replay_end is not None:
+            done, self._replay_end = self._replay_end, None
+            return done
         queue = self.sub.queue
         while not queue.empty():
             ev = queue.get_nowait()

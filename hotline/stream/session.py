@@ -14,7 +14,9 @@ Otherwise the writer is the only task that writes to the socket: replies first, 
 subscription's events (one :class:`~hotline.outbox.Outbox`, as the peer link has). A slow socket
 therefore only ever slows its own connection: the hub never waits, and a subscription whose
 bounded queue overflows is dropped by the hub; the writer then sends what it still has and
-closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received.
+closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received. A
+subscription that gives a cursor is told when its backlog is replayed (``replayed``, with the
+cursor the replay reached: :class:`~hotline.stream.replay.ReplayEnd`).
 """
 
 from __future__ import annotations
@@ -30,11 +32,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from hotline_protocol import stream as m
 from hotline_protocol.errors import MessageError
-from hotline_protocol.notices import NOTICE_TYPES
 
+from ..admission import Admission, notice_is_flash
 from ..auth import allowed
 from ..auth.users import authenticate
-from ..errors import StoreError, StreamError, explain
+from ..errors import RateLimited, StoreError, StreamError, TooManyConnections, explain
 from ..events import Cursor, EventHub
 from ..feeds.index import FeedIndex
 from ..feeds.sequencer import Appended
@@ -44,19 +46,20 @@ from ..jsontext import dumps_text
 from ..outbox import Outbox
 from ..store.base import Store, UserRecord
 from ..types import Clock, Sides
+from ..wsserver import FRAME_LIMIT, FrameLimit
 from .errors import (
     CLOSE_FORBIDDEN,
     CLOSE_INTERNAL,
     CLOSE_SLOW_CONSUMER,
     CLOSE_TOO_BIG,
+    CLOSE_TOO_MANY,
     CLOSE_UNAUTHENTICATED,
     Close,
 )
-from .replay import EventFeed
+from .replay import EventFeed, ReplayEnd
 
 log = logging.getLogger("hotline.stream")
 
-AUTH_TIMEOUT = 5.0  # seconds for the first message when there is no Authorization header
 MAX_IN_FLIGHT = 256  # posts per connection handled concurrently; the next frame waits for a slot
 REPLY_BACKLOG = 256  # replies waiting for the socket before the node stops reading frames
 SEND_TIMEOUT = 30.0  # seconds one frame may take to be written before the client counts as gone
@@ -64,18 +67,9 @@ CLOSE_TIMEOUT = 5.0  # seconds for the close frame (and the writer to finish aft
 WATCH_SECONDS = 1.0  # how often a connection's write in progress is checked against its deadline
 
 
-# a kind's precedence when a notice leaves it out (aircraft in distress, downed pilot: FLASH)
-_KIND_PRECEDENCE = {
-    kind.value: str(model.model_fields["precedence"].default)
-    for kind, model in NOTICE_TYPES.items()
-}
-
-
 def _flash(msg: m.Post | m.Ack | m.Cancel) -> bool:
     if isinstance(msg, m.Post):
-        kind = msg.notice.get("kind")
-        default = _KIND_PRECEDENCE.get(kind) if isinstance(kind, str) else None
-        return msg.notice.get("precedence", default) == "FLASH"
+        return notice_is_flash(msg.notice)
     return msg.precedence == "FLASH"
 
 
@@ -95,17 +89,22 @@ class StreamParts:
     clock_ms: Clock
     max_bytes: int  # frame limit
     queue_size: int  # a subscription's live events waiting, at most
+    admission: Admission  # post rate limits, connection caps
+    preauth_bytes: int = 4096  # frame limit until the connection is authenticated
+    auth_timeout: float = 5.0  # seconds for the auth message (without an Authorization header)
 
 
 class StreamSession:
-    def __init__(
-        self, parts: StreamParts, ws: WebSocket, *, auth_timeout: float | None = None
-    ) -> None:
+    def __init__(self, parts: StreamParts, ws: WebSocket) -> None:
         self.parts = parts
         self.ws = ws
         self.user: UserRecord | None = None
-        self._auth_timeout = AUTH_TIMEOUT if auth_timeout is None else auth_timeout
-        self._max_bytes = parts.max_bytes
+        self._admission = parts.admission
+        self._bucket = parts.admission.connection_bucket()
+        self._counted_user: str | None = None  # counted in the user's connections
+        limit = ws.scope.get("extensions", {}).get(FRAME_LIMIT)
+        self._limit: FrameLimit | None = limit if isinstance(limit, FrameLimit) else None
+        self._max_bytes = parts.preauth_bytes  # until authenticated
         self._service = parts.service
         self._outbox: Outbox[m.Outgoing] = Outbox(
             self._send,
@@ -116,6 +115,7 @@ class StreamSession:
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._tasks: set[asyncio.Task[None]] = set()
         self._feed: EventFeed | None = None
+        self._subscription_id: str | int = ""  # the id of the subscribe message
         self._last_cursor = ""  # of the last event sent (or the subscription's start)
         self._close: Close | None = None  # requested by the reader
         self._loop = asyncio.get_running_loop()
@@ -133,17 +133,41 @@ class StreamSession:
             await asyncio.gather(watchdog, return_exceptions=True)
 
     async def _run(self) -> None:
-        await self.ws.accept()
         try:
-            self.user = await self._authenticate()
+            self._admission.open()
+        except TooManyConnections as exc:
+            await self.ws.accept()
+            await self._send_close(Close(CLOSE_TOO_MANY, exc.code))
+            return
+        try:
+            await self._serve()
+        finally:
+            self._admission.closed(self._counted_user)
+
+    async def _serve(self) -> None:
+        try:
+            # a token in the header is checked before the connection is accepted: the client
+            # can send no frame before the limit is the authenticated one
+            user = await self._header_user()
+            self._set_limit(self.parts.max_bytes if user is not None else self._max_bytes)
+            await self.ws.accept()
+            self.user = user if user is not None else await self._authenticate()
+            self._admission.authenticated(self.user.name)
+            self._counted_user = self.user.name
         except _Gone:
+            return
+        except TooManyConnections as exc:
+            await self._send_close(Close(CLOSE_TOO_MANY, exc.code))
             return
         except (Close, StoreError) as exc:
             if isinstance(exc, StoreError):
                 log.warning("stream authentication failed: %s", exc)
             close = exc if isinstance(exc, Close) else Close(CLOSE_INTERNAL, "store_unavailable")
+            if self.ws.client_state.name == "CONNECTING":
+                await self.ws.accept()
             await self._send_close(close)
             return
+        log.info("stream opened for %s (%s)", self.user.name, self.user.role)
         reader = asyncio.create_task(self._read_loop(), name="stream-reader")
         writer = asyncio.create_task(self._write_loop(), name="stream-writer")
         try:
@@ -162,37 +186,51 @@ class StreamSession:
         if self.user is not None:
             log.info("stream closed for %s", self.user.name)
 
-    async def _authenticate(self) -> UserRecord:
-        mid: str | int | None = None
+    def _set_limit(self, max_bytes: int) -> None:
+        """Frames over ``max_bytes`` close the connection (1009 ``frame_too_large``): the
+        server's protocol checks a frame's header before reading it, :meth:`_receive` the rest."""
+        self._max_bytes = max_bytes
+        if self._limit is not None:
+            self._limit.set(max_bytes, "frame_too_large")
+
+    async def _header_user(self) -> UserRecord | None:
+        """The user of the Authorization header's token; None without the header."""
         header = self.ws.headers.get("authorization")
-        if header is not None:
-            scheme, _, token = header.partition(" ")
-            token = token.strip()
-            if scheme.lower() != "bearer" or not token:
-                raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
-        else:
-            try:
-                async with asyncio.timeout(self._auth_timeout):
-                    text = await self._receive()
-            except TimeoutError:
-                raise Close(CLOSE_UNAUTHENTICATED, "auth_timeout") from None
-            if text is None:
-                raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
-            try:
-                first = m.parse_message(text)
-            except MessageError:
-                raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated") from None
-            if not isinstance(first, m.Auth):
-                raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
-            token, mid = first.token, first.id
+        if header is None:
+            return None
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
+        return await self._user(token)
+
+    async def _user(self, token: str) -> UserRecord:
         user = await authenticate(self.parts.store, token)
         if user is None:
             raise Close(CLOSE_UNAUTHENTICATED, "bad_token")
         if not allowed(user.role, "read"):
             raise Close(CLOSE_FORBIDDEN, "forbidden")
-        if header is None:
-            self._reply({"type": "authenticated", "id": mid, "user": user.name, "role": user.role})
-        log.info("stream opened for %s (%s)", user.name, user.role)
+        return user
+
+    async def _authenticate(self) -> UserRecord:
+        """The first message, ``auth``, within ``auth_timeout`` seconds; frames are held to
+        ``preauth_bytes`` until it is answered."""
+        try:
+            async with asyncio.timeout(self.parts.auth_timeout):
+                text = await self._receive()
+        except TimeoutError:
+            raise Close(CLOSE_UNAUTHENTICATED, "auth_timeout") from None
+        if text is None:
+            raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
+        try:
+            first = m.parse_message(text)
+        except MessageError:
+            raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated") from None
+        if not isinstance(first, m.Auth):
+            raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
+        user = await self._user(first.token)
+        self._set_limit(self.parts.max_bytes)
+        self._reply({"type": "authenticated", "id": first.id, "user": user.name, "role": user.role})
         return user
 
     # reading -------------------------------------------------------------------------------
@@ -235,6 +273,10 @@ class StreamSession:
                 await self._dispatch(msg, "null" not in text)
             except StreamError as exc:
                 self._reply(m.error(msg.id, exc.code, exc.detail))
+            except RateLimited as exc:
+                refused = m.error(msg.id, exc.code, exc.detail)
+                refused["retry_after_ms"] = exc.retry_after_ms
+                self._reply(refused)
             except Exception:
                 log.exception("stream reader failed")
                 self._close = Close(CLOSE_INTERNAL, "internal_error")
@@ -247,8 +289,10 @@ class StreamSession:
         if isinstance(msg, m.Post | m.Ack | m.Cancel):
             if not allowed(self.user.role, "post"):
                 raise StreamError("forbidden", f"role {self.user.role} may not post")
+            flash = _flash(msg)
+            self._admission.post(self.user.name, flash, self._bucket)
             await self._slots.acquire()
-            if _flash(msg):  # at once: no turn of the loop between the frame and its answer
+            if flash:  # at once: no turn of the loop between the frame and its answer
                 await self._append(msg, no_null)
                 await self._outbox.flush()
                 return
@@ -295,6 +339,7 @@ class StreamSession:
                     msg.precedence,
                     msg.client_ref,
                     on_posted,
+                    reason_code=msg.reason_code,
                 )
             else:
                 result, replayed = await service.cancel(
@@ -378,7 +423,16 @@ class StreamSession:
             raise StreamError("bad_cursor", f"the cursor is ahead of this node ({end.encode()})")
         self._last_cursor = start.encode()
         self._reply({"type": "subscribed", "id": msg.id, "cursor": self._last_cursor})
-        self._feed = EventFeed(parts.index, parts.store, sub, start, end, filters.match_event)
+        self._feed = EventFeed(
+            parts.index,
+            parts.store,
+            sub,
+            start,
+            end,
+            filters.match_event,
+            replaying=msg.cursor is not None,
+        )
+        self._subscription_id = msg.id
 
     def _unsubscribe(self, msg: m.Unsubscribe) -> None:
         if self._feed is None:
@@ -400,6 +454,8 @@ class StreamSession:
                 if self._feed is not feed:  # unsubscribed meanwhile
                     continue
                 self._last_cursor = published.cursor
+                if isinstance(published, ReplayEnd):
+                    return m.replayed(self._subscription_id, published.cursor)
                 return m.event(published.as_dict())
             if feed.dropped:
                 self._feed = None

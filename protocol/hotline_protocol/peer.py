@@ -53,6 +53,7 @@ _FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "recover": {"size": int},
     "recovered": {"start": int, "entries": list, "note": str},
 }
+FIELDS = _FIELDS  # each message type's fields and their JSON types, as :func:`decode` checks them
 
 
 def encode(kind: str, **fields: Any) -> str:

@@ -48,6 +48,7 @@ class Ack(_Message):
     index: Annotated[StrictInt, Field(ge=0)]
     response: Literal["ROGER", "WILCO", "UNABLE", "NEGATIVE"]
     reason: Text500 | None = None
+    reason_code: Annotated[StrictStr, Field(max_length=64)] | None = None
     remark: Text500 | None = None
     precedence: PrecedenceName | None = None
     client_ref: ClientRef | None = None
@@ -164,3 +165,8 @@ def posted(mid: str | int, entry: dict[str, Any], replayed: bool) -> Outgoing:
 
 def event(ev: dict[str, Any]) -> Outgoing:
     return {"type": "event", "event": ev}
+
+
+def replayed(mid: str | int, cursor: str) -> Outgoing:
+    """The backlog a subscription asked for is replayed; live events follow."""
+    return {"type": "replayed", "id": mid, "cursor": cursor}

@@ -306,6 +306,9 @@ case("ack body nested deeper than the parser goes", 400, "malformed_json", "pars
         extra={"Content-Type": "application/json"},
     )
 )
+case("ack notice with an unknown reason code", 422, "invalid_notice", '"reason_code"')(
+    lambda w: Req(json={**example("ack"), "reason_code": "tired"})
+)
 case("cancel with an unknown reason", 422, "invalid_notice", '"reason"')(
     lambda w: Req("/v1/notices/alpha/0/cancel", json={"reason": "bored"})
 )

@@ -12,7 +12,8 @@ or revoked one). Public rows answer everyone alike.
 
 Deliberately public besides ``/healthz``: the console's page and static files (a browser loads
 them before it holds a token; they carry no feed data) and FastAPI's API description
-(``/openapi.json``, ``/docs``, ``/redoc``). ``/v1/peer`` is not a token endpoint at all: the
+(``/openapi.json``, ``/docs``, ``/redoc``) and the AsyncAPI document of the WebSocket APIs
+(``/asyncapi.json``). ``/v1/peer`` is not a token endpoint at all: the
 other node authenticates with its log key in the link handshake (see ``tests/peering``), so no
 bearer token, of any role, gets a client into it.
 """
@@ -75,6 +76,7 @@ HTTP: dict[tuple[str, str], Row] = {
     ("GET", "/docs"): Row(EVERYONE, "/docs", 200),
     ("GET", "/docs/oauth2-redirect"): Row(EVERYONE, "/docs/oauth2-redirect", 200),
     ("GET", "/redoc"): Row(EVERYONE, "/redoc", 200),
+    ("GET", "/asyncapi.json"): Row(EVERYONE, "/asyncapi.json", 200),
     ("GET", "/"): Row(EVERYONE, "/", 200),
     ("GET", "/console/{path}"): Row(EVERYONE, "/console/data/outline.json", 200),
     ("GET", "/console/session"): Row(READ, "/console/session", 200),

@@ -279,6 +279,9 @@ def test_map_shows_volumes_positions_and_the_time_slider(
     expect(svg.locator("line.grid").first).to_be_attached()
     page.screenshot(path=artifacts / "map.png", full_page=True)
 
+    only_now = page.get_by_label("Only what applies at this time")
+    expect(only_now).to_be_checked()  # by default; unticked, every window is drawn
+    only_now.uncheck()
     slider = page.get_by_label("Time (UTC)")
     slider.fill(str(((now + 3 * HOUR) // 60_000) * 60_000))  # after the window
     expect(volume.first).to_have_attribute("data-active", "false")
@@ -384,7 +387,7 @@ def test_keyboard_only_liaison(pair: Pair, page: Page, page_b: Page) -> None:
     expect(page_b.locator("#notice-detail .lang-tag")).to_have_text("language: en")
 
 
-def test_overdue_own_notice_raises_an_alarm_until_acknowledged(pair: Pair, page: Page) -> None:
+def test_overdue_own_notice_waits_quietly_until_acknowledged(pair: Pair, page: Page) -> None:
     login(page, pair.alpha)
     now = now_ms()
     posted = pair.post(
@@ -397,12 +400,12 @@ def test_overdue_own_notice_raises_an_alarm_until_acknowledged(pair: Pair, page:
         ),
     )
     key = f"alpha/{posted['index']}"
-    alarm = page.locator(f"[data-alarm='overdue/{key}']")
-    expect(alarm).to_contain_text("Overdue: Planned operation LATE-1")
     expect(page.locator(f"li.notice[data-key='{key}'] [data-state-chip]")).to_have_text("overdue")
-    expect(page.locator("body")).to_have_attribute("data-alarm-sound", "on")
-    alarm.get_by_role("button", name="Silence").click()
-    expect(alarm).to_have_class("alarm alarm-overdue silenced")
+    # only the other side can answer it: listed, quieter, with what waits on bravo; no alarm
+    waiting = page.locator(f".waiting li.queue-item[data-key='{key}']")
+    expect(waiting).to_be_attached()
+    expect(waiting).to_contain_text("overdue by")
+    expect(page.locator(f"[data-alarm='overdue/{key}']")).to_have_count(0)
 
     r = httpx.post(
         f"{pair.bravo.url}/v1/notices/{key}/ack",
@@ -410,7 +413,7 @@ def test_overdue_own_notice_raises_an_alarm_until_acknowledged(pair: Pair, page:
         headers={"Authorization": f"Bearer {pair.bravo.tokens['operator']}"},
     )
     assert r.status_code == 201, r.text
-    expect(alarm).to_have_count(0)
+    expect(waiting).to_have_count(0)
     state = page.locator(f"li.notice[data-key='{key}'] .state")
     expect(state).to_contain_text("UNABLE by bravo/operator-bravo")
     page.locator(f"li.notice[data-key='{key}'] h3 button").click()
@@ -587,9 +590,10 @@ def test_update_from_the_board_supersedes_the_notice(pair: Pair, page: Page, pag
     send_anyway(form, "Planned operation UPD-B")  # the update is checked like a new one
 
     expect(card(page, "UPD-3B", "alpha")).to_be_visible()
-    for p in (page, page_b):
-        expect(p.locator(f"li.notice[data-key='{key}'] [data-state-chip]")).to_have_text(
-            "superseded"
+    for p in (page, page_b):  # one card: the first version inside it, superseded
+        version = p.locator(f"li.notice[data-key='{key}'] [data-entry='{key}']")
+        expect(version.locator("[data-entry-state]")).to_have_attribute(
+            "data-entry-state", "superseded"
         )
     new = card(page_b, "UPD-3B", "alpha")
     new.locator("h3 button").click()

@@ -196,8 +196,8 @@ def test_unable_and_negative_read_apart_from_roger_and_wilco(
     expect(chip(consent)).to_have_class(re.compile(r"\bresponse-positive\b"))
     colour = "(el) => getComputedStyle(el).backgroundColor"
     assert chip(refusal).evaluate(colour) != chip(consent).evaluate(colour)
-    # the acknowledgement itself on the board, seen at the sender's side too
-    acks = page.locator("li.notice[data-kind='ack'] header [data-response-chip]")
+    # the acknowledgement itself in its notice's thread, seen at the sender's side too
+    acks = page.locator("li.notice [data-entry-kind='ack'] [data-response-chip]")
     expect(acks.locator(f"xpath=self::*[@data-response-chip='{refusal}']").first).to_have_class(
         re.compile(r"\bresponse-negative\b")
     )

@@ -212,3 +212,29 @@ def test_the_forms_offer_exactly_the_protocols_enumerations(console: Page) -> No
     offered = run(console, "form_enums")
     for name, values in offered.items():
         assert values == enums[name], name
+
+
+def test_threads_gather_a_notice_with_what_was_said_about_it(console: Page) -> None:
+    out = run(console, "threads")
+    # one thread for the operation; the conflict's liaison, the stray ack and bravo's own
+    # operations stand alone
+    assert out["roots"] == ["alpha/0", "bravo/4", "bravo/5", "bravo/6", "bravo/7", "bravo/8"]
+    assert out["members"] == [
+        "alpha/0",
+        "bravo/0",
+        "bravo/1",
+        "alpha/1",
+        "alpha/2",
+        "bravo/2",
+        "bravo/3",
+    ]
+    assert out["head"] == "alpha/1"  # the latest version
+    assert out["rootOfAckOfCancel"] == "alpha/0"
+    assert out["viper"] == ["alpha/0"]
+    assert out["weather"] == ["alpha/0"]  # a reason code, in words
+    assert out["cobra"] == ["bravo/6"]
+    assert out["two"] == ["alpha/0"]  # every word, in any entry of the thread
+    assert out["none"] == []
+    # what alpha owes: bravo's unanswered notices, soonest deadline first; what waits on bravo
+    assert out["owed"] == ["bravo/7", "bravo/6"]
+    assert out["waiting"] == ["alpha/2"]

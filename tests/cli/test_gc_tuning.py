@@ -1,12 +1,15 @@
-"""The node's collector settings: what lives a second is frozen, never walked again."""
+"""The node's collector settings: what start-up built is frozen once, never again, so that
+whatever dies later in a cycle is reclaimed; every pause is measured."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 from hotline import gc_tuning
 
@@ -20,37 +23,22 @@ def _walked(obj: object) -> bool:
     return any(o is obj for o in gc.get_objects())
 
 
-@asynccontextmanager
-async def _freezer(interval: float = 0.05) -> AsyncIterator[None]:
-    """``keep_frozen`` running; afterwards nothing frozen and the thresholds as they were."""
+@pytest.fixture
+def tuned() -> Iterator[gc_tuning.Pauses]:
+    """The node's tuning; afterwards nothing frozen and the thresholds as they were."""
     thresholds = gc.get_threshold()
-    freezer = asyncio.create_task(gc_tuning.keep_frozen(interval))
     try:
-        yield
+        yield gc_tuning.tune()
     finally:
-        freezer.cancel()
-        await asyncio.gather(freezer, return_exceptions=True)
         gc.unfreeze()
         gc.set_threshold(*thresholds)
 
 
-async def test_what_lives_past_an_interval_is_frozen_and_freed_all_the_same() -> None:
-    async with _freezer():
-        kept = _Record()
-        assert _walked(kept)
-        frozen_before = gc.get_freeze_count()
-        async with asyncio.timeout(10):
-            while _walked(kept):
-                await asyncio.sleep(0.01)
-        assert gc.get_freeze_count() > frozen_before
-        young = _Record()  # made after the freeze: walked until the next one
-        assert _walked(young)
-        gone = _Record()
-        ref = weakref.ref(gone)
-        gc.freeze()
-        assert not _walked(gone)
-        del gone  # a frozen object with no references left is freed at once
-        assert ref() is None
+class _Cycle:
+    """Garbage only the cyclic collector can reclaim: an object that refers to itself."""
+
+    def __init__(self) -> None:
+        self.me = self
 
 
 def test_tune_freezes_start_up_and_spaces_young_collections() -> None:
@@ -65,22 +53,52 @@ def test_tune_freezes_start_up_and_spaces_young_collections() -> None:
         gc.set_threshold(*thresholds)
 
 
-class _Cycle:
-    """Garbage only the cyclic collector can reclaim: an object that refers to itself."""
+def test_what_lives_after_start_up_stays_in_sight_and_a_cycle_dying_later_is_reclaimed(
+    tuned: gc_tuning.Pauses,
+) -> None:
+    frozen = gc.get_freeze_count()
+    kept = _Record()
+    cycle = _Cycle()
+    ref = weakref.ref(cycle)
+    gc.collect()
+    assert _walked(kept) and _walked(cycle)  # nothing made after start-up is frozen
+    del cycle  # dies in a cycle long after start-up, as a closed connection does
+    gc.collect()
+    assert ref() is None
+    assert gc.get_freeze_count() == frozen
 
-    def __init__(self) -> None:
-        self.me = self
+
+def test_every_pause_is_measured_by_generation(tuned: gc_tuning.Pauses) -> None:
+    before = [sum(counts) for counts in tuned.counts]
+    gc.collect(0)
+    gc.collect(2)
+    after = [sum(counts) for counts in tuned.counts]
+    assert after[0] >= before[0] + 1 and after[2] >= before[2] + 1
+    assert tuned.longest[2] > 0 and tuned.total[2] >= tuned.longest[2]
 
 
-async def test_a_cycle_that_died_before_a_freeze_is_collected_not_frozen() -> None:
-    async with _freezer():
-        gc.set_threshold(10**9)  # no collection of its own: only the freezer's
-        cycle = _Cycle()
-        ref = weakref.ref(cycle)
-        del cycle  # unreachable, but alive until a collection finds it
-        assert ref() is not None
-        frozen_before = gc.get_freeze_count()
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+async def test_freed_memory_is_handed_back_to_the_system() -> None:
+    """Where the C library can (glibc), the heap's free memory goes back every interval: the
+    holes a burst left between blocks still in use, which freeing alone keeps."""
+    if gc_tuning._malloc_trim() is None or not Path("/proc/self/status").exists():
+        pytest.skip("no malloc_trim in this C library")
+    pairs = [(bytearray(64 * 1024), bytearray(600)) for _ in range(800)]  # ~50 MB
+    kept = [small for _, small in pairs]  # each hole lies below a block still in use
+    del pairs
+    high = _rss_kb()
+    trimmer = asyncio.create_task(gc_tuning.keep_trimmed(0.01))
+    try:
         async with asyncio.timeout(10):
-            while gc.get_freeze_count() <= frozen_before:
-                await asyncio.sleep(0.01)
-        assert ref() is None
+            while _rss_kb() > high - 16 * 1024:
+                assert not trimmer.done()
+                await asyncio.sleep(0.02)
+    finally:
+        trimmer.cancel()
+    assert len(kept) == 800

@@ -164,6 +164,31 @@ async def test_an_ack_does_not_carry_over_to_an_update(nodes: Nodes) -> None:
     assert acked["response"] == "UNABLE"
 
 
+async def test_an_unable_carries_a_reason_code_and_a_bad_code_is_refused(nodes: Nodes) -> None:
+    alpha, bravo = await nodes.pair()
+    op = await alpha.post(example("planned_operation"))
+    await wait_until(lambda: bravo.size("alpha") == 1, "the operation at bravo")
+    path = f"/v1/notices/alpha/{op['index']}/ack"
+    before = bravo.size("bravo")
+
+    bad = {"response": "UNABLE", "reason": "tanker track", "reason_code": "tired"}
+    r = await request(bravo, "POST", path, bad)
+    assert (r.status_code, r.json()["error"]) == (422, "invalid_notice"), r.text
+    assert "reason_code" in json.dumps(r.json()["detail"])
+    assert bravo.size("bravo") == before
+    assert (await state(bravo, "alpha", op["index"]))["acknowledged"] is None
+
+    a_events = nodes.events(alpha)
+    good = {"response": "UNABLE", "reason": "tanker track", "reason_code": "airspace_conflict"}
+    r = await request(bravo, "POST", path, good)
+    assert r.status_code == 201, r.text
+    assert r.json()["notice"]["reason_code"] == "airspace_conflict"
+    await a_events.wait_for("acknowledged", side="alpha", index=op["index"])
+    seen = await state(alpha, "alpha", op["index"])
+    assert seen["acknowledged"]["response"] == "UNABLE"
+    assert seen["acknowledged"]["reason_code"] == "airspace_conflict"
+
+
 async def test_ack_and_cancel_rules(nodes: Nodes) -> None:
     alpha, bravo = await nodes.pair()
     op = await alpha.post(example("planned_operation"))

@@ -11,6 +11,7 @@ import json
 import httpx
 
 from hotline.settings import Limits
+from hotline_protocol.note import Signer
 from tests.helpers.fake_peer import FakeLink, FakePeer, b64
 
 from .conftest import LiveNode, Nodes
@@ -119,3 +120,70 @@ async def test_early_flash_entries_beyond_the_bound_are_refused_and_never_shown(
     assert (await deliver(link, fake, BASE, BASE))["size"] == fake.size
     assert replica.early == {}
     assert bravo.size("alpha") == fake.size
+
+
+async def test_only_verified_flash_entries_ahead_of_the_feed_count_toward_the_bound(
+    nodes: Nodes,
+) -> None:
+    """A FLASH whose checkpoint another key signed is refused for its signature and takes no
+    place among the early entries; nor does the repeat of a FLASH already held in order. With
+    a bound of one, the one verified FLASH ahead of the feed fills it."""
+    fake, bravo, link = await facing(nodes, early_flash_max=1)
+    replica = bravo.node.replica
+    assert replica is not None
+    fake.append(fake.distress())  # a FLASH in order, at BASE
+    assert (await deliver(link, fake, BASE, BASE))["size"] == BASE + 1
+    fake.append_many(2)
+    fake.append(fake.distress())
+    fake.append(fake.distress())
+    forged, first, second = BASE + 3, BASE + 3, BASE + 4
+    tree = fake.tree()
+    await link.send(
+        "flash",
+        index=forged,
+        entry=b64(fake.entries[forged].raw),
+        note=fake.sign(key=Signer.generate(fake.origin)).decode(),
+        proof=[b64(h) for h in tree.inclusion_proof(forged, tree.size)],
+    )
+    assert (await link.expect("refused"))["reason"] == "no_verified_signature"
+    assert replica.early == {}
+
+    events = nodes.events(bravo)
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
+    await send_flash(link, fake, BASE)  # held in order already: a repeat, not early
+    await send_flash(link, fake, first)
+    await events.wait_for("alarm", reason="flash", index=first)
+    assert sorted(replica.early) == [first]
+    await send_flash(link, fake, second)
+    assert (await link.expect("refused"))["reason"] == "too_many_early_flash"
+    assert sorted(replica.early) == [first]
+
+
+async def test_an_authenticated_peers_frame_over_2_mib_is_refused_with_evidence(
+    nodes: Nodes,
+) -> None:
+    """A frame over 2 MiB from the authenticated peer is refused as PROTOCOL.md says (reason
+    ``message_too_large``, close 4422, its first ``limits.evidence_bytes`` kept with the length
+    and SHA-256 of the whole), not closed by the server with 1009 and nothing kept; one over
+    four times that is closed 1009 ``message_too_large`` without being read."""
+    fake, bravo, link = await facing(nodes)
+    before = await snapshot(bravo)
+    frame = json.dumps({"type": "entries", "start": BASE, "entries": ["A" * (2_500_000)]})
+    await link.send_raw(frame)
+    assert (await link.expect("refused"))["reason"] == "message_too_large"
+    assert await link.closed() == (4422, "message_too_large")
+    [record] = await bravo.evidence()
+    raw = frame.encode()
+    assert record["reason"] == "message_too_large"
+    assert base64.b64decode(record["raw"]) == raw[: 64 * 1024]
+    assert record["size"] == len(raw)
+    assert record["sha256"] == base64.b64encode(hashlib.sha256(raw).digest()).decode()
+    assert await snapshot(bravo) == before
+
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
+    await link.send_raw(
+        json.dumps({"type": "entries", "start": BASE, "entries": ["A" * 9_000_000]})
+    )
+    assert await link.closed() == (1009, "message_too_large")
+    assert len(await bravo.evidence()) == 1
+    assert await snapshot(bravo) == before

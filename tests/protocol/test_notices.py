@@ -32,6 +32,7 @@ from hotline_protocol.notices import (
     Notice,
     PlannedOperation,
     Precedence,
+    ReasonCode,
     Reference,
     Response,
     Status,
@@ -368,6 +369,16 @@ def test_ack_unable_with_reason_is_accepted_and_other_responses_need_none() -> N
         assert isinstance(notice, Ack)
         assert notice.response == Response(response)
         assert notice.reason is None
+
+
+def test_ack_unable_or_negative_carries_a_reason_code_from_the_list() -> None:
+    data = {k: v for k, v in example("ack").items() if k not in ("reason", "remark")}
+    for response in ("UNABLE", "NEGATIVE"):
+        notice = parse_notice(data | {"response": response, "reason_code": "weather"})
+        assert isinstance(notice, Ack)
+        assert notice.reason_code == ReasonCode.WEATHER
+    assert paths_of(data | {"response": "NEGATIVE", "reason_code": "tired"}) == ["reason_code"]
+    assert paths_of(data | {"response": "UNABLE"}) == ["reason"]
 
 
 def test_cancel_carries_a_coded_reason() -> None:

@@ -103,6 +103,8 @@ def violations(
         matching = [s for s in schema["oneOf"] if not violations(value, s, root, path)]
         if len(matching) != 1:
             out.append(f"{path}: matches {len(matching)} of oneOf")
+    if "anyOf" in schema and all(violations(value, s, root, path) for s in schema["anyOf"]):
+        out.append(f"{path}: matches none of anyOf")
     if "if" in schema and not violations(value, schema["if"], root, path):
         out += violations(value, schema.get("then", {}), root, path)
     return out
@@ -217,11 +219,14 @@ def test_schema_refuses_what_the_parser_refuses(
     )
 
 
-def test_schema_requires_a_reason_for_unable() -> None:
+def test_schema_requires_a_reason_or_a_reason_code_for_unable() -> None:
     schema = schema_file("ack.schema.json")
     data = {k: v for k, v in example("ack").items() if k != "reason"}
-    assert ".reason: required" in violations(data, schema, schema)
+    assert ": matches none of anyOf" in violations(data, schema, schema)
     assert violations(data | {"response": "ROGER"}, schema, schema) == []
+    assert validate(data | {"reason_code": "weather"}, schema) == []
+    assert validate(example("ack") | {"reason_code": "weather"}, schema) == []
+    assert violations(data | {"reason_code": "tired"}, schema, schema) != []
 
 
 def test_schema_offers_no_null_anywhere() -> None:

@@ -69,15 +69,13 @@ async def test_bad_token_closes_4401(server: NodeServer, how: str) -> None:
         assert await closed_with(ws) == (4401, "bad_token")
 
 
-async def test_missing_auth_closes_4401(
-    server: NodeServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_missing_auth_closes_4401(serve: Serve) -> None:
+    server = await serve(Limits(auth_timeout_s=0.2))
     async with connect(server.url, additional_headers={"Authorization": "Basic abc"}) as ws:
         assert await closed_with(ws) == (4401, "unauthenticated")
     async with connect(server.url) as ws:  # the first message must be auth
         await ws.send(json.dumps({"type": "ping", "id": 1}))
         assert await closed_with(ws) == (4401, "unauthenticated")
-    monkeypatch.setattr(session, "AUTH_TIMEOUT", 0.2)
     async with connect(server.url) as ws:  # nothing sent
         assert await closed_with(ws) == (4401, "auth_timeout")
 

@@ -69,7 +69,7 @@ from .geometry import (
     VerticalBlock,
     VerticalReference,
 )
-from .messages import Ack, Cancel, CancelReason, Liaison, Response
+from .messages import Ack, Cancel, CancelReason, Liaison, ReasonCode, Response
 from .operation import Activity, PlannedOperation
 
 __all__ = [
@@ -115,6 +115,7 @@ __all__ = [
     "Polygon",
     "Position",
     "Precedence",
+    "ReasonCode",
     "Reference",
     "RequestedMeasures",
     "Response",

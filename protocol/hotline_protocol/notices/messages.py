@@ -71,13 +71,26 @@ class Response(StrEnum):
     NEGATIVE = "NEGATIVE"
 
 
+class ReasonCode(StrEnum):
+    """Why an UNABLE or NEGATIVE: a short list both sides read in their own language; ``reason``
+    and ``remark`` carry the details as written."""
+
+    WEATHER = "weather"
+    AIRCRAFT_UNAVAILABLE = "aircraft_unavailable"
+    AIRSPACE_CONFLICT = "airspace_conflict"
+    INSUFFICIENT_INFORMATION = "insufficient_information"
+    OPERATIONAL_PRIORITY = "operational_priority"
+    OUTSIDE_AUTHORITY = "outside_authority"
+    OTHER = "other"
+
+
 class Ack(NoticeBase):
     """A person's or a system's answer to an entry of the other side's feed."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "if": {"properties": {"response": {"const": "UNABLE"}}, "required": ["response"]},
-            "then": {"required": ["reason"]},
+            "then": {"anyOf": [{"required": ["reason"]}, {"required": ["reason_code"]}]},
         }
     )
 
@@ -85,16 +98,26 @@ class Ack(NoticeBase):
     precedence: Precedence = Precedence.ROUTINE
     ref: Reference = Field(description="The acknowledged entry in the other side's feed.")
     response: Response
+    reason_code: ReasonCode | None = Field(
+        default=None,
+        description="Why, from a short list: meant for UNABLE and NEGATIVE.",
+    )
     reason: Prose500 | None = Field(
-        default=None, validate_default=True, description="Why; required when UNABLE."
+        default=None,
+        validate_default=True,
+        description="Why, as written; UNABLE needs this or a reason_code.",
     )
     remark: Prose500 | None = None
 
     @field_validator("reason")
     @classmethod
     def _reason_when_unable(cls, reason: str | None, info: ValidationInfo) -> str | None:
-        if reason is None and info.data.get("response") == Response.UNABLE:
-            raise refusal("reason_required", "a reason is required when the response is UNABLE")
+        unable = info.data.get("response") == Response.UNABLE
+        if reason is None and unable and info.data.get("reason_code") is None:
+            raise refusal(
+                "reason_required",
+                "a reason or a reason code is required when the response is UNABLE",
+            )
         return reason
 
 

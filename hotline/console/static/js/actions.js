@@ -5,9 +5,11 @@ import { actionKey } from './api.js';
 
 const path = (item) => `/v1/notices/${encodeURIComponent(item.side)}/${item.index}`;
 
-/** ROGER / WILCO / UNABLE (with extra.reason) / NEGATIVE to a notice of the other side. */
+/** ROGER / WILCO / UNABLE / NEGATIVE to a notice of the other side (extra: reason_code,
+ * reason, remark). */
 export function ackNotice(api, item, response, extra = {}) {
   const body = { response };
+  if (extra.reason_code) body.reason_code = extra.reason_code;
   if (extra.reason) body.reason = extra.reason;
   if (extra.remark) body.remark = extra.remark;
   return api.post(`${path(item)}/ack`, body, { 'Idempotency-Key': actionKey() });

@@ -1,7 +1,9 @@
-// Alarms: an unacknowledged FLASH from the other side, an overdue notice of our own, the peer link
-// down, refused input from the peer. Each raises a banner and a sound (WebAudio, no audio files)
-// until it is handled: acknowledged, cancelled or superseded, or the link is up again; the sound
-// can be silenced per alarm or all at once, the banner stays while the condition holds.
+// Alarms: an unacknowledged FLASH from the other side, a notice of the other side this side owes
+// an answer to past its deadline (one's own overdue notices wait on the other side: they are in
+// the quieter list of the board, not alarms), the peer link down, refused input from the peer.
+// Each raises a banner and a sound (WebAudio, no audio files) until it is handled: acknowledged,
+// cancelled or superseded, or the link is up again; the sound can be silenced per alarm or all at
+// once, the banner stays while the condition holds.
 // Refused-input banners are dismissed by hand. A FLASH cancel from the other side informs (a blue
 // banner, no sound); a FLASH arriving raises a desktop notification where the browser allows it.
 // ctx.onAlarmCount(n) hears the count of unanswered FLASH and overdue notices (tab title, icon).
@@ -10,6 +12,7 @@ import { h, replace } from './dom.js';
 import { lang, t } from './i18n.js';
 import { title } from './render.js';
 import { awaitingAck } from './store.js';
+import { refName } from './threads.js';
 import { hhmmz } from './time.js';
 
 const BEEP_EVERY = 2000;
@@ -69,6 +72,12 @@ function beep(urgent) {
   tone(now + 0.25, urgent ? 740 : 660, 0.18);
 }
 
+/** Whether an answer this side owes is past its deadline (the node's word, or the clock's). */
+function owedLate(item) {
+  const st = item.state || {};
+  return st.status === 'overdue' || Boolean(st.overdue) || (Boolean(st.deadline) && st.deadline <= Date.now());
+}
+
 const LOUD = new Set(['flash', 'overdue', 'link', 'refused']);
 const COUNTED = new Set(['flash', 'overdue']);
 
@@ -84,6 +93,7 @@ export class Alarms {
     this.active = [];
     this.timer = null;
     ctx.store.subscribe(() => this.evaluate());
+    ctx.every(() => this.evaluate(), 5_000); // deadlines pass with no event here
     this.onAudio = () => this.soundState();
     audioListeners.add(this.onAudio);
     soundButton.onclick = () => unlockAudio();
@@ -110,10 +120,10 @@ export class Alarms {
     for (const item of store.items.values()) {
       const own = item.side === session.side;
       if (!own && item.precedence === 'FLASH' && item.kind !== 'ack' && awaitingAck(item)) {
-        if (item.kind === 'cancel') alarms.push({ id: `info/${item.key}`, kind: 'info', item, text: t('alarm.flash_cancel', { side: item.side, title: title(item) }) });
+        if (item.kind === 'cancel') alarms.push({ id: `info/${item.key}`, kind: 'info', item, text: t('alarm.flash_cancel', { side: item.side, title: refName(store, item.notice.ref) }) });
         else alarms.push({ id: `flash/${item.key}`, kind: 'flash', item, text: t('alarm.flash', { side: item.side, title: title(item) }) });
-      } else if (own && item.state?.status === 'overdue' && awaitingAck(item)) {
-        alarms.push({ id: `overdue/${item.key}`, kind: 'overdue', item, text: t('alarm.overdue', { side: peer, title: title(item), time: hhmmz(item.state.deadline) }) });
+      } else if (!own && item.kind !== 'ack' && item.kind !== 'cancel' && awaitingAck(item) && owedLate(item)) {
+        alarms.push({ id: `overdue/${item.key}`, kind: 'overdue', item, text: t('alarm.overdue_owed', { side: item.side, title: title(item), time: hhmmz(item.state.deadline) }) });
       }
     }
     for (const r of this.refused) {

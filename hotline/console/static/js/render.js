@@ -109,7 +109,7 @@ function areaText(area) {
   }
 }
 
-function kindRows(n, store) {
+function kindRows(n, store, ref) {
   switch (n.kind) {
     case 'planned_operation':
       return [
@@ -147,7 +147,7 @@ function kindRows(n, store) {
     case 'downed_pilot': {
       const m = n.requested_measures || {};
       return [
-        n.distress_ref && row('field.distress_ref', refText(store, n.distress_ref)),
+        n.distress_ref && row('field.distress_ref', ref(n.distress_ref)),
         row('field.aircraft_callsign', n.aircraft_callsign),
         row('field.crew_count', n.crew_count),
         ...n.crew.map((c) => [t('field.crew_member', { n: c.number }), [tEnum('CrewStatus', c.status), tEnum('Injuries', c.injuries || 'unknown')].join(' · ')]),
@@ -165,25 +165,27 @@ function kindRows(n, store) {
     case 'liaison':
       return [
         row('field.text', freeText(n.text, n.language)),
-        row('field.regarding', (n.regarding || []).map((r) => refText(store, r)).join(', ')),
+        row('field.regarding', (n.regarding || []).map((r, i) => [i ? ', ' : '', ref(r)])),
         row('field.conflict', n.conflict),
       ];
     case 'ack':
       return [
-        row('field.ref', refText(store, n.ref)),
+        row('field.ref', ref(n.ref)),
         row('field.response', `${tEnum('Response', n.response)} — ${tEnum('ResponseMeaning', n.response)}`),
         row('field.reason', n.reason && freeText(n.reason)),
         row('field.remark', n.remark && freeText(n.remark)),
       ];
     case 'cancel':
-      return [row('field.ref', refText(store, n.ref)), row('field.reason', tEnum('CancelReason', n.reason)), row('field.remark', n.remark && freeText(n.remark))];
+      return [row('field.ref', ref(n.ref)), row('field.reason', tEnum('CancelReason', n.reason)), row('field.remark', n.remark && freeText(n.remark))];
     default:
       return [];
   }
 }
 
-/** Every field of the notice as [label, value] rows (value: text or a node). */
-export function details(item, store) {
+/** Every field of the notice as [label, value] rows (value: text or a node); `link(ref)`, when
+ * given, draws a reference to another notice (e.g. as a button that opens it). */
+export function details(item, store, link) {
+  const ref = (r) => (link ? link(r) : refText(store, r));
   const n = item.notice;
   const rows = [
     row('field.kind', tEnum('Kind', n.kind)),
@@ -192,8 +194,8 @@ export function details(item, store) {
     row('field.author', t('notice.from', { unit: n.author.unit, nation: n.author.nation, author: n.author.id })),
     row('field.time', `${dtg(n.time)} (${hhmmz(n.time)})`),
     row('field.expires', n.expires && dtg(n.expires)),
-    n.supersedes && row('field.supersedes', refText(store, n.supersedes)),
-    ...kindRows(n, store),
+    n.supersedes && row('field.supersedes', ref(n.supersedes)),
+    ...kindRows(n, store, ref),
   ];
   return rows.filter(Boolean);
 }

@@ -41,7 +41,7 @@ export default {
   'code.end_before_start': 'The end must be after the start.',
   'code.window_too_long': 'A window lasts at most {max_days} days.',
   'code.conflict_needs_its_entries': 'A handled conflict must be about its two notices.',
-  'code.reason_required': 'A reason is required with UNABLE.',
+  'code.reason_required': 'UNABLE needs a reason: a code, a text or both.',
   'code.not_an_object': 'The notice must be a JSON object.',
   'code.malformed_json': 'The notice is not valid JSON.',
   'code.not_utf8': 'The notice is not UTF-8 text.',

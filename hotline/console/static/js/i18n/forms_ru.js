@@ -41,7 +41,7 @@ export default {
   'code.end_before_start': 'Окончание должно быть позже начала.',
   'code.window_too_long': 'Период длится не более {max_days} суток.',
   'code.conflict_needs_its_entries': 'Урегулированный конфликт должен касаться двух его сообщений.',
-  'code.reason_required': 'При ответе «НЕ МОГУ» нужна причина.',
+  'code.reason_required': 'При ответе «НЕ МОГУ» нужна причина: код или текст.',
   'code.not_an_object': 'Сообщение должно быть объектом JSON.',
   'code.malformed_json': 'Сообщение — не корректный JSON.',
   'code.not_utf8': 'Сообщение — не текст в UTF-8.',

@@ -8,6 +8,19 @@ import { displayState } from '../store.js';
 
 const FOREVER = 8.64e15;
 
+/** An altitude in a few characters for a map label: FL100, 5000ft, 300m, SFC. */
+export function shortAltitude(a) {
+  if (!a) return '';
+  if (a.reference === 'SFC') return 'SFC';
+  if (a.unit === 'FL') return `FL${String(a.value).padStart(3, '0')}`;
+  return `${a.value}${a.unit === 'ft' ? 'ft' : 'm'}${a.reference === 'AGL' ? ' AGL' : ''}`;
+}
+
+/** An altitude block for a map label: "FL100–FL200". */
+export function shortBlock(vb) {
+  return vb ? `${shortAltitude(vb.lower)}–${shortAltitude(vb.upper)}` : '';
+}
+
 function areaGeometry(area) {
   switch (area.shape) {
     case 'polygon':
@@ -37,6 +50,7 @@ export function featuresOf(item, ownSide) {
         role: 'volume',
         geometry: areaGeometry(area),
         label: n.operation_ref,
+        altitude: shortBlock(n.vertical_block),
         detail: `${block(n.vertical_block)} · ${window_(n.window)}`,
         from: n.window.start,
         to: n.window.end,
@@ -50,6 +64,7 @@ export function featuresOf(item, ownSide) {
           role: 'distress',
           geometry: { type: 'point', point: lp, radius: lp.uncertainty_m },
           label: n.aircraft.callsign,
+          altitude: shortAltitude(lp.altitude),
           detail: position(lp),
           from: Math.min(lp.time, n.time),
           to: until,
@@ -76,6 +91,7 @@ export function featuresOf(item, ownSide) {
           role: 'measure',
           geometry: areaGeometry(m.sar_corridor.area),
           label: `SAR ${n.aircraft_callsign}`,
+          altitude: shortBlock(m.sar_corridor.vertical_block),
           detail: `${block(m.sar_corridor.vertical_block)} · ${window_(m.sar_corridor.window)}`,
           from: m.sar_corridor.window.start,
           to: m.sar_corridor.window.end,

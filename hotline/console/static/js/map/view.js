@@ -25,7 +25,7 @@ export class MapView {
     this.view = null; // {x, y, w, h} in projected units
     this.time = Date.now();
     this.followNow = true;
-    this.onlyActive = false;
+    this.onlyActive = true; // what applies now, by default; the box shows every window
     this.focusKey = null;
     this.focusConflict = null;
     this.features = [];
@@ -46,7 +46,7 @@ export class MapView {
     this.svgDesc = s('desc', { id: 'map-desc' });
     this.slider = h('input', { type: 'range', id: 'map-time', min: 0, max: 1, step: 60000, oninput: () => this.setTime(Number(this.slider.value), false) });
     this.timeLabel = h('output', { for: 'map-time', class: 'time-label' });
-    this.activeBox = h('input', { type: 'checkbox', id: 'map-active', onchange: () => { this.onlyActive = this.activeBox.checked; this.draw(); } });
+    this.activeBox = h('input', { type: 'checkbox', id: 'map-active', checked: this.onlyActive, onchange: () => { this.onlyActive = this.activeBox.checked; this.draw(); } });
     this.list = h('ul', { class: 'feature-list' });
     this.conflictList = h('ul', { class: 'conflict-list' });
     this.conflictHeading = h('h3', null, t('map.conflicts'));
@@ -315,10 +315,14 @@ export class MapView {
 
   drawFeature(f, fontSize) {
     const active = activeAt(f, this.time);
-    const cls = ['feature', f.role, f.side, active ? 'active' : 'inactive', f.key === this.focusKey && 'focus'].filter(Boolean).join(' ');
-    const g = s('g', { class: cls, 'data-key': f.key, 'data-role': f.role, 'data-active': String(active) });
+    // an answer that refuses (UNABLE, NEGATIVE) reads apart on the map too: outlined dashed red
+    const answer = f.item.state?.acknowledged?.response;
+    const refused = answer === 'UNABLE' || answer === 'NEGATIVE';
+    const cls = ['feature', f.role, f.side, active ? 'active' : 'inactive', f.key === this.focusKey && 'focus', refused && 'answer-negative'].filter(Boolean).join(' ');
+    const g = s('g', { class: cls, 'data-key': f.key, 'data-role': f.role, 'data-active': String(active), 'data-answer': answer });
     const geo = f.geometry;
     let anchor;
+    let radius = fontSize * 0.5; // the anchor's own size, kept clear by the label
     if (geo.type === 'ring') {
       g.append(s('path', { d: this.path(geo.points, true), class: 'area' }));
       anchor = geo.points[0];
@@ -328,16 +332,56 @@ export class MapView {
       anchor = geo.points[0];
     } else {
       const [x, y] = this.project(geo.point.lat, geo.point.lon);
-      g.append(s('circle', { cx: x, cy: y, r: geo.radius / DEG_M, class: 'uncertainty' }));
+      // the uncertainty is drawn at any zoom: never smaller than the marker it surrounds
+      const r = geo.radius / DEG_M;
+      const min = fontSize * 0.7;
+      g.append(s('circle', { cx: x, cy: y, r: Math.max(r, min), class: ['uncertainty', r < min && 'not-to-scale'].filter(Boolean).join(' '), 'data-uncertainty-m': geo.radius }));
+      radius = Math.max(r, min);
       g.append(s('circle', { cx: x, cy: y, r: fontSize * 0.35, class: ['marker', f.latest === false && 'old'].filter(Boolean).join(' ') }));
       anchor = geo.point;
     }
-    if (f.label) {
-      const [x, y] = this.project(anchor.lat, anchor.lon);
-      g.append(s('text', { x: x + fontSize * 0.5, y: y - fontSize * 0.5, 'font-size': fontSize, class: 'feature-label' }, f.label));
-    }
     g.append(s('title', null, `${tEnum('Kind', f.item.kind)} ${refText(this.ctx.store, f.item)}: ${f.label || ''} ${f.detail || ''}`));
+    const text = [f.label, f.altitude].filter(Boolean).join(' ');
+    if (text) {
+      const [x, y] = this.project(anchor.lat, anchor.lon);
+      this.labels.push({ g, text, x, y, radius, priority: this.labelRank(f, active) });
+    }
     return g;
+  }
+
+  labelRank(f, active) {
+    const roles = { distress: 0, downed: 1, measure: 2, volume: 3 };
+    return (f.key === this.focusKey ? 0 : 10) + (active ? 0 : 5) + roles[f.role];
+  }
+
+  /** Place the labels, most important first, each at the first of four spots around its anchor
+   * that overlaps no label placed before; one with no free spot is left out (its feature's
+   * tooltip and the list beside the map still name it). */
+  placeLabels(fontSize) {
+    const placed = [];
+    const overlaps = (a) => placed.some((b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1);
+    const seen = new Set();
+    this.labels.sort((a, b) => a.priority - b.priority);
+    for (const label of this.labels) {
+      const w = label.text.length * fontSize * 0.62;
+      const hgt = fontSize * 1.1;
+      const d = label.radius * 0.75 + fontSize * 0.3;
+      const spots = [
+        [label.x + d, label.y - d], // right, above
+        [label.x + d, label.y + d + hgt], // right, below
+        [label.x - d - w, label.y - d], // left, above
+        [label.x - d - w, label.y + d + hgt], // left, below
+      ];
+      const same = `${label.text}@${Math.round(label.x / fontSize)},${Math.round(label.y / fontSize)}`;
+      const spot = seen.has(same) ? null : spots.map(([x, y]) => ({ x, y, x0: x, x1: x + w, y0: y - hgt, y1: y })).find((box) => !overlaps(box));
+      if (!spot) {
+        label.g.dataset.labelHidden = 'true';
+        continue;
+      }
+      seen.add(same);
+      placed.push(spot);
+      label.g.append(s('text', { x: spot.x, y: spot.y - fontSize * 0.2, 'font-size': fontSize, class: 'feature-label' }, label.text));
+    }
   }
 
   /** The hatching of overlaps, one pattern per certainty, sized to the current zoom. */
@@ -384,15 +428,18 @@ export class MapView {
     this.svg.setAttribute('viewBox', `${v.x} ${v.y} ${v.w} ${v.h}`);
     for (const child of [...this.svg.children]) if (child !== this.svgTitle && child !== this.svgDesc) child.remove();
     const rect = this.svg.getBoundingClientRect();
-    const fontSize = (v.w / Math.max(300, rect.width || 800)) * 12;
+    const fontSize = (v.w / Math.max(300, rect.width || 800)) * 14; // 14 px on the screen
     const base = s('g', { class: 'base' });
     if (this.outline && !this.outline.missing) this.drawOutline(base);
     this.drawGrid(base, fontSize);
     const layer = s('g', { class: 'features' });
-    const shown = this.features.filter((f) => f.geometry && (!this.onlyActive || activeAt(f, this.time)));
+    // what applies at the chosen time, and the selected notice whatever its window
+    const shown = this.features.filter((f) => f.geometry && (!this.onlyActive || activeAt(f, this.time) || f.key === this.focusKey));
     const order = { volume: 0, measure: 1, downed: 2, distress: 3 };
-    shown.sort((a, b) => order[a.role] - order[b.role]);
+    shown.sort((a, b) => order[a.role] - order[b.role] || (a.key === this.focusKey) - (b.key === this.focusKey));
+    this.labels = [];
     for (const f of shown) layer.append(this.drawFeature(f, fontSize));
+    this.placeLabels(fontSize);
     const conflicts = this.conflicts.filter((c) => !this.onlyActive || activeAt(c, this.time));
     const conflictLayer = s('g', { class: 'conflicts' }, conflicts.map((c) => this.drawConflict(c, fontSize)));
     this.svg.append(this.hatches(fontSize), base, layer, conflictLayer);
@@ -417,8 +464,8 @@ export class MapView {
       shown.map((f) =>
         h(
           'li',
-          { class: [f.side, activeAt(f, this.time) ? 'active' : 'inactive'] },
-          h('button', { type: 'button', class: 'link', onclick: () => { this.focusKey = f.key; this.fit(); } }, `${tEnum('Kind', f.item.kind)} ${f.label || ''}`),
+          { class: [f.side, activeAt(f, this.time) ? 'active' : 'inactive', f.key === this.focusKey && 'selected'], 'data-key': f.key, 'aria-current': f.key === this.focusKey ? 'true' : null },
+          h('button', { type: 'button', class: 'link', onclick: () => { this.focusKey = f.key; this.fit(); } }, `${tEnum('Kind', f.item.kind)} ${f.label || ''}${f.altitude ? ` ${f.altitude}` : ''}`),
           ` ${refText(this.ctx.store, f.item)} · ${f.detail || ''}`,
           f.item.state?.acknowledged && [' ', responseChip(f.item.state.acknowledged.response)],
         ),

@@ -1,0 +1,31 @@
+"""A request retried with the same Idempotency-Key answers the entry appended the first time,
+200 with ``Idempotent-Replayed: true``, and appends nothing (the first answer: 201, no header)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.conftest import LIAISON, NodeApp
+
+
+async def twice(node_app: NodeApp, path: str, body: dict[str, Any], key: str) -> list[Any]:
+    headers = {**await node_app.headers("operator"), "Idempotency-Key": key}
+    return [await node_app.client.post(path, json=body, headers=headers) for _ in range(2)]
+
+
+async def test_a_replayed_post_says_so(node_app: NodeApp) -> None:
+    first, again = await twice(node_app, "/v1/notices", LIAISON | {"text": "once"}, "post-1")
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert node_app.node.index.size("alpha") == 1
+
+
+async def test_a_replayed_cancel_says_so(node_app: NodeApp) -> None:
+    await node_app.post_liaisons(1)
+    body = {"reason": "issued_in_error"}
+    first, again = await twice(node_app, "/v1/notices/alpha/0/cancel", body, "cancel-1")
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert node_app.node.index.size("alpha") == 2
