@@ -22,7 +22,8 @@ An error says what went wrong, not how it is reported: the API gives each class 
     ├── RateLimited                     too many posts: rate_limited (retry_after_ms)
     ├── TooManyConnections              too many stream connections: too_many_connections,
     │                                   too_many_user_connections
-    ├── Unavailable                     the node cannot serve now: shutting_down, store_unavailable
+    ├── Unavailable                     the node cannot serve now: shutting_down, store_unavailable,
+    │   │                               feed_behind (recovering the own feed from the peer)
     │   └── StoreError                  the store is unreachable, misconfigured or refused
     │       └── StoreConflict           a conditional write found another state than expected
     ├── Broken                          the node's own data disagree: checkpoint_mismatch,
@@ -35,7 +36,8 @@ An error says what went wrong, not how it is reported: the API gives each class 
     │   ├── HandshakeTimeout            the handshake took too long: handshake_timeout
     │   ├── Superseded                  another link took over: superseded
     │   ├── LinkFailed                  this node cannot go on: checkpoint_worker_stopped,
-    │   │                               store_unavailable
+    │   │                               store_unavailable, feed_moved (a post went in during a
+    │   │                               recovery)
     │   └── Refusal                     the peer's input does not verify; kept as evidence
     ├── ConfigError                     the node directory, its configuration or keys are wrong
     ├── ProvisionError                  setting up or running a node directory cannot go on

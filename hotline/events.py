@@ -164,6 +164,9 @@ class LinkState:
     last_error: str | None
     connects: int
     refused: int
+    # the size of the own feed the peer holds while this node holds less (restored from an
+    # older backup): posts are refused until it is recovered from the peer; None otherwise
+    own_behind: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -204,7 +207,8 @@ _ALARM_FIELDS = ("side", "index", "kind", "early", "code", "detail", "evidence",
 @dataclass(frozen=True, slots=True)
 class AlarmEvent:
     """``reason``: ``flash`` and ``flash_repeated`` (side, index, kind, early), ``refused``
-    (code, detail, evidence, repeated), ``refused_by_peer`` (code, detail)."""
+    (code, detail, evidence, repeated), ``refused_by_peer`` (code, detail), ``feed_behind``
+    (detail: the peer holds more of the own feed than this node, which recovers it)."""
 
     TYPE: ClassVar[str] = "alarm"
     reason: str

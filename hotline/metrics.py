@@ -122,6 +122,12 @@ class PeerCollector(Collector):
         cosigned.add_metric(["own"], state.own_delivered_size)
         cosigned.add_metric(["peer"], state.peer_cosigned_size)
         yield cosigned
+        yield GaugeMetricFamily(
+            "hotline_own_feed_behind",
+            "Size of the own feed the peer holds while this node holds less and recovers it "
+            "(posts refused meanwhile); 0 otherwise",
+            value=state.own_behind or 0,
+        )
         yield CounterMetricFamily(
             "hotline_peer_connects", "Peer links established", value=state.connects
         )

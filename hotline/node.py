@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import logging
 
+from hotline_protocol.checkpoint import Checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.deconfliction import Config as ConflictConfig
 from hotline_protocol.deconfliction import ConflictIndex
+from hotline_protocol.entries import Entry
 from hotline_protocol.merkle import Tree
+from hotline_protocol.note import Verifier
 
 from .acks.deadlines import DeadlineWatcher
 from .acks.webhook import overdue_webhook
@@ -46,6 +49,7 @@ from .keys import NodeKeys, witness_name
 from .peering.evidence import Evidence
 from .peering.link import LinkParts
 from .peering.manager import PeerManager
+from .peering.recovery import OwnRecovery
 from .settings import Settings
 from .store.base import Store
 from .types import Clock, Side, Sides
@@ -192,6 +196,12 @@ class Node:
                 run_interval=settings.limits.run_interval_ms / 1000,
                 heartbeat=settings.limits.heartbeat_s,
                 max_early=settings.limits.early_flash_max,
+                recovery=OwnRecovery(
+                    self.own_feed,
+                    self._take_in,
+                    Verifier.from_vkey(self.own.log_vkey),
+                    CosignatureVerifier.from_vkey(peer.witness_vkey),
+                ),
             ),
             publish=self.hub.publish,
             refused=self.evidence.refused,
@@ -200,6 +210,10 @@ class Node:
         )
         self.own_feed.listeners.append(manager.committed)
         return manager
+
+    async def _take_in(self, start: int, entries: list[Entry], cp: Checkpoint, raw: bytes) -> None:
+        """Own entries recovered from the peer go through the feed's single writer."""
+        await self.sequencer.take_in(start, entries, cp, raw)
 
     async def start(self) -> None:
         """Load both feeds from the store, then start the writer, the watcher and the link."""

@@ -95,6 +95,11 @@ PEER_CLOSES: list[tuple[int, str, str]] = [
         "store_unavailable",
         "the node's store failed to keep what the link carried; nothing of it was kept",
     ),
+    (
+        _LINK["LinkFailed"],
+        "feed_moved",
+        "a post went into the own feed while it was being recovered from the peer",
+    ),
     (_LINK["BadMessage"], "bad_message", "a malformed message"),
     (
         _LINK["AuthFailed"],
@@ -123,6 +128,15 @@ PEER_MESSAGES: dict[str, tuple[str, str]] = {
     "cosignature": ("receiver → sender", "the receiver's cosignature of a checkpoint"),
     "flash": ("sender → receiver", "a FLASH entry ahead of its backlog, with its proof"),
     "refused": ("either", "why input was refused (the link then closes with 4422)"),
+    "recover": (
+        "recovering → holder",
+        "a node restored from an older backup asks for its own feed back from `size`",
+    ),
+    "recovered": (
+        "holder → recovering",
+        "the recovering node's own entries from `start`; the last of a run carries in `note` "
+        "its checkpoint as the holder stores it, with the holder's cosignature (else empty)",
+    ),
 }
 B64 = {"type": "string", "contentEncoding": "base64"}
 PEER_FIELDS: dict[str, dict[str, Any]] = {

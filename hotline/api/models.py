@@ -62,6 +62,11 @@ class Health(_Model):
     side: str
     origin: str
     sizes: dict[str, int] = Field(description="each side's feed size held here")
+    own_behind: int | None = Field(
+        description="the size of the own feed the peer holds while this node holds less "
+        "(restored from a backup): posts are refused (`feed_behind`) until it is recovered "
+        "from the peer; null otherwise"
+    )
 
 
 class Entry(_Model):
@@ -298,6 +303,11 @@ class Link(_Model):
     last_error: str | None = None
     connects: int | None = None
     refused: int | None = None
+    own_behind: int | None = Field(
+        None,
+        description="the size of the own feed the peer holds while this node holds less and "
+        "recovers it (posts refused meanwhile); null otherwise",
+    )
 
 
 class PeerRef(_Model):

@@ -47,7 +47,8 @@ REFUSALS: dict[int, str] = {
     "try again. Nothing was appended.",
     500: "The node's own data disagree (`checkpoint_mismatch`, `store_incomplete`): a bug or a "
     "damaged store.",
-    503: "The node cannot serve now (`store_unavailable`, `shutting_down`); retry.",
+    503: "The node cannot serve now (`store_unavailable`, `shutting_down`; `feed_behind`: the "
+    "peer holds more of this node's feed than the node, which recovers it first); retry.",
 }
 REPLAYED_HEADER = {
     "Idempotent-Replayed": {

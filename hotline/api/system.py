@@ -22,6 +22,9 @@ async def healthz(api: Api) -> dict[str, Any]:
         "side": api.sides.own.name,
         "origin": api.sides.own.origin,
         "sizes": {side: api.notices.size(side) for side in api.sides.names()},
+        # the own feed's size the peer holds while this node holds less: posts are refused
+        # (feed_behind) until it is recovered from the peer; null otherwise
+        "own_behind": api.peering.behind if api.peering is not None else None,
     }
 
 

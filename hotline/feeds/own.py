@@ -61,6 +61,9 @@ class FeedReader(Protocol):
     @property
     def delivered_size(self) -> int: ...
 
+    @property
+    def behind(self) -> int: ...
+
     def latest(self) -> tuple[int, bytes]: ...
 
     def note(self, size: int) -> bytes | None: ...
@@ -107,6 +110,9 @@ class OwnFeed:
         self._recorder = recorder
         self._clock_ms = clock_ms
         self._peer_witness: str | None = None
+        # the size of this feed the peer holds, while this node holds less and has not recovered
+        # it (:mod:`hotline.peering.recovery`); 0 otherwise. Posts are refused meanwhile.
+        self.behind = 0
 
     # the appender's side (the sequencer) ---------------------------------------------------
     @property

@@ -167,6 +167,15 @@ class Replica:
             needs_ack=requires_ack(notice),
         )
 
+    async def held_checkpoints(self) -> list[tuple[int, bytes]]:
+        """The peer's checkpoints stored here (size, note with this node's cosignature): what a
+        peer restored from an older backup takes back with its entries."""
+        return [(c.size, c.note) for c in await self._db.checkpoints(self.origin)]
+
+    async def held_entries(self, start: int, end: int) -> list[bytes]:
+        """Entries [start, end) of the peer's feed as stored here."""
+        return await self._db.entries(self.origin, start, end)
+
     def pending(self) -> Pending:
         """A new run of entries for a link, starting at the size held."""
         return Pending(self.have)

@@ -39,7 +39,7 @@ from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Signer
 from hotline_protocol.notices import Notice
 
-from ..errors import HotlineError, StoreError, Unavailable
+from ..errors import HotlineError, LinkFailed, Refusal, StoreError, Unavailable
 from ..store.base import CheckpointRecord, Store
 from .own import OwnFeed
 from .rules import Claims, Validator
@@ -179,6 +179,7 @@ class Sequencer:
         on_appended: OnAppended | None,
         text: bytes | None,
     ) -> tuple[asyncio.Future[Appended], int]:
+        self._check_not_behind()
         if text is None:
             text = notice_text(notice)  # here, so that the batch's turn is short
         fut: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
@@ -268,9 +269,57 @@ class Sequencer:
             batch.append(heapq.heappop(heap))
         return batch
 
+    def _check_not_behind(self) -> None:
+        """Unavailable ``feed_behind`` while the peer holds more of the own feed than this node
+        (restored from an older backup): an entry appended now would fork the feed."""
+        feed = self.feed
+        if feed.behind > feed.size:
+            raise Unavailable(
+                "feed_behind",
+                f"the peer holds {feed.behind} entries of this feed and this node "
+                f"{feed.size}: posts resume once they are recovered from the peer",
+            )
+
+    async def take_in(self, start: int, entries: list[Entry], cp: Checkpoint, raw: bytes) -> None:
+        """Append a run of the own feed recovered from the peer (chain and signatures verified
+        by the caller) at ``start``: its Merkle root must be ``cp``'s (Refusal ``root_mismatch``
+        with ``raw`` as evidence, and nothing appended). Written with a checkpoint of its own,
+        then published like any batch."""
+        async with self._writing:
+            feed = self.feed
+            if start != feed.size:
+                raise LinkFailed("feed_moved", f"the own feed is at {feed.size}, not {start}")
+            feed.tree.extend(e.leaf_hash for e in entries)
+            try:
+                if feed.tree.root() != cp.root or feed.tree.size != cp.size:
+                    raise Refusal(
+                        "root_mismatch",
+                        "the recovered entries do not make the root of this node's checkpoint",
+                        raw,
+                    )
+                note = sign_checkpoint(cp, self._signer)
+                now = self._clock_ms()
+                record = CheckpointRecord(feed.origin, cp.size, cp.root, note, now)
+                await self._store.append(
+                    feed.origin, start, [(e.raw, e.leaf_hash) for e in entries], record, {}
+                )
+            except BaseException:
+                feed.tree.truncate(start)
+                raise
+            feed.checkpoint = note
+            self.appended += len(entries)
+            self._committed(entries, note, now)
+
     async def _commit(self, batch: list[_Item]) -> None:
         feed = self.feed
         start = feed.size
+        try:
+            self._check_not_behind()
+        except Unavailable as exc:  # the peer said so while these posts waited
+            for item in batch:
+                if not item.future.done():
+                    item.future.set_exception(exc)
+            return
         accepted: list[tuple[_Item, Entry]] = []
         refs: dict[str, int] = {}
         replays: list[tuple[_Item, int]] = []

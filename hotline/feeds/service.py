@@ -108,9 +108,10 @@ class NoticeService:
     ) -> asyncio.Future[Appended]:
         """A post without an idempotency key, for a caller that does not wait (the stream):
         the notice is completed and validated now (NoticeError, Invalid or Forbidden raised
-        here) and queued; ``on_posted`` gets the result once the entry is durable, and the
-        returned future the entry or why it was refused. Not for FLASH notices: :meth:`post`
-        writes them at once."""
+        here, and Unavailable ``feed_behind`` while the own feed is being recovered) and
+        queued; ``on_posted`` gets the result once the entry is durable, and the returned
+        future the entry or why it was refused. Not for FLASH notices: :meth:`post` writes
+        them at once."""
         notice, text = complete_posting(
             body, user, self._settings, self._clock_ms(), no_null=no_null
         )

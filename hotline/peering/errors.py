@@ -9,7 +9,8 @@ The link's errors are a branch of the node's tree (:mod:`hotline.errors`):
     ├── HandshakeTimeout the handshake took too long: ``handshake_timeout``
     ├── Superseded       another link took over: ``superseded``
     ├── LinkFailed       this node cannot go on: ``checkpoint_worker_stopped``,
-    │                    ``store_unavailable`` (its store failed)
+    │                    ``store_unavailable`` (its store failed), ``feed_moved`` (a post
+    │                    went in during a recovery of the own feed)
     └── Refusal          the peer sent something that does not verify; kept as evidence
 
 A malformed message (:class:`~hotline_protocol.errors.MessageError`) becomes a BadMessage, a

@@ -8,7 +8,9 @@ task that appended a FLASH entry): control messages (receipts, FLASH entries, st
 before bulk replication, and the receive loop never waits on the socket, so two busy nodes
 cannot block each other. Anything the authenticated peer sends that does not verify raises a
 :class:`~hotline.errors.Refusal`: the manager keeps it as evidence, tells the peer and
-closes the link.
+closes the link. A ``status`` saying that the peer cosigned more of the own feed than this node
+holds (it was restored from an older backup) starts a recovery first
+(:mod:`hotline.peering.recovery`): the sender starts once it is complete.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ..feeds.replica import Pending, Replica
 from ..outbox import Outbox
 from ..types import Clock
 from .errors import link_errors
+from .recovery import OwnRecovery, RecoveryRun, serve
 from .sender import MAX_MESSAGE_BYTES, MAX_RUN, Sender
 from .transport import CLOSE_INTERNAL, Closed, ServerTransport, Transport
 
@@ -134,6 +137,7 @@ class LinkParts:
     max_early: int = 64  # FLASH entries pushed ahead of the last receipt, at most
     message_bytes: int = MAX_MESSAGE_BYTES  # entry bytes per replication message, at most
     max_run: int = MAX_RUN  # entries per checkpoint (one receipt), at most
+    recovery: OwnRecovery | None = None  # takes back the own feed the peer holds beyond ours
 
 
 class Link:
@@ -184,6 +188,8 @@ class Link:
         )
         self._published: dict[str, int] | None = None
         self._published_at = 0.0
+        self._recovering: RecoveryRun | None = None  # the own feed being taken back
+        self._peer_status = (0, 0)  # the peer's have and cosigned, for the sender to start
 
     async def _write(self, text: str) -> None:
         await self.t.send(text)
@@ -280,7 +286,7 @@ class Link:
         try:
             msg = m.decode(text)
             kind = msg["type"]
-            if kind == "entries":
+            if kind in ("entries", "recovered"):
                 raws = [m.unb64(e, "entry") for e in msg["entries"]]
             elif kind == "flash":
                 raws = [m.unb64(msg["entry"], "entry")]
@@ -291,13 +297,41 @@ class Link:
         if kind == "status":
             self.peer_size = msg["size"]
             own_size = self.feed.durable_size
-            if msg["have"] > own_size:
-                raise Refusal("peer_ahead", f"peer claims {msg['have']} of our {own_size}", raw)
             if msg["cosigned"] > msg["have"]:
                 raise Refusal("bad_status", "cosigned size beyond the size held", raw)
-            if not self.sender.started:
-                self.sender.start_from(msg["have"], msg["cosigned"])
-                tasks.append(asyncio.create_task(self._sender_loop(), name="peer-sender"))
+            recovery = self.parts.recovery
+            if self._recovering is None and not self.sender.started:
+                if msg["cosigned"] > own_size and recovery is not None:
+                    # restored from an older backup: take back what the peer cosigned first
+                    self._recovering = recovery.begin(msg["cosigned"])
+                    self._send_now(m.encode("recover", size=own_size))
+                    self.parts.recorder.alarm(
+                        "feed_behind",
+                        detail=f"the peer holds {msg['cosigned']} entries of this node's feed, "
+                        f"this node {own_size}: recovering them from the peer",
+                    )
+            if self._recovering is None and msg["have"] > own_size:
+                raise Refusal("peer_ahead", f"peer claims {msg['have']} of our {own_size}", raw)
+            self._peer_status = (msg["have"], msg["cosigned"])
+            if not self.sender.started and self._recovering is None:
+                self._start_sender(tasks)
+        elif kind == "recovered":
+            run = self._recovering
+            if run is None:
+                raise Refusal("bad_message", "recovered entries that were not asked for", raw)
+            if await run.add(msg["start"], raws, msg["note"], raw):
+                self._recovering = None
+                self._start_sender(tasks)
+        elif kind == "recover":
+            if not msg["size"] < replica.cosigned:
+                raise Refusal(
+                    "bad_recover",
+                    f"recover from {msg['size']}: {replica.cosigned} cosigned here",
+                    raw,
+                )
+            tasks.append(
+                asyncio.create_task(self._serve_recovery(msg["size"]), name="peer-recovery")
+            )
         elif kind == "entries":
             pending.add(msg["start"], raws, raw)
             self.peer_size = max(self.peer_size, pending.end)
@@ -307,6 +341,8 @@ class Link:
                 (start, pending.take(), msg["note"].encode(), msg["old"], proof, raw)
             )
         elif kind == "cosignature":
+            if self._recovering is not None and msg["size"] > self.feed.durable_size:
+                return  # the latest receipt, resent: the recovered runs carry it
             await self.sender.on_cosignature(msg["size"], msg["line"], raw)
             self.receipts += 1
         elif kind == "flash":
@@ -324,6 +360,23 @@ class Link:
             )
         else:
             raise Refusal("bad_message", f"unexpected {kind} after the handshake", raw)
+
+    def _start_sender(self, tasks: list[asyncio.Task[None]]) -> None:
+        have, cosigned = self._peer_status
+        if have > self.feed.durable_size:  # held by the peer, not yet cosigned: resent from there
+            have = cosigned
+        self.sender.start_from(have, cosigned)
+        tasks.append(asyncio.create_task(self._sender_loop(), name="peer-sender"))
+
+    async def _serve_recovery(self, size: int) -> None:
+        """Send the peer its own feed back from ``size`` (it was restored from a backup)."""
+        try:
+            await serve(self.replica, size, self._send_bulk)
+        except Closed:
+            pass
+        except Exception:
+            log.exception("sending the peer its feed back failed")
+            await self.t.close(CLOSE_INTERNAL, "recovery failed")
 
     async def _sender_loop(self) -> None:
         try:

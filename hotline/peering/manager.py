@@ -124,7 +124,14 @@ class PeerManager:
             last_error=self.last_error,
             connects=self.connects,
             refused=self.refused,
+            own_behind=self.behind,
         )
+
+    @property
+    def behind(self) -> int | None:
+        """The size of the own feed the peer holds while this node holds less, else None."""
+        feed = self.parts.feed
+        return feed.behind if feed.behind > feed.durable_size else None
 
     def link_event(self, change: str) -> None:
         """Publish the link state: ``change`` is ``up``, ``down`` or ``lag`` (lag changed)."""

@@ -10,6 +10,8 @@ checkpoint   sender → receiver   {note, old, proof: [hash…]}
 cosignature  receiver → sender   {size, line}
 flash        sender → receiver   {index, entry, note, proof: [hash…]}
 refused      either              {reason, detail}
+recover      recovering → holder {size}
+recovered    holder → recovering {start, entries: [entry…], note}
 
 A malformed message raises :class:`~hotline_protocol.errors.MessageError` with code
 ``bad_message``. In the handshake each node proves possession of its log key: the listener sends
@@ -46,6 +48,10 @@ _FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "cosignature": {"size": int, "line": str},
     "flash": {"index": int, "entry": str, "note": str, "proof": list},
     "refused": {"reason": str, "detail": str},
+    # a node restored from an older backup asks the peer for its own feed from ``size``; the
+    # peer sends it back in runs, the last with ``note``: the checkpoint it cosigned ("" before)
+    "recover": {"size": int},
+    "recovered": {"start": int, "entries": list, "note": str},
 }
 FIELDS = _FIELDS  # each message type's fields and their JSON types, as :func:`decode` checks them
 

@@ -231,6 +231,15 @@ async def peer_ahead(s: Scene) -> None:
     await s.link.send("status", size=BASE, have=5, cosigned=0)
 
 
+async def recover_beyond_cosigned(s: Scene) -> None:
+    """The fake asks its own feed back from the size bravo cosigned: nothing is held beyond."""
+    await s.link.send("recover", size=BASE)
+
+
+async def recovered_not_asked(s: Scene) -> None:
+    await s.link.send("recovered", start=0, entries=[], note="")
+
+
 async def receipt_by_another_key(s: Scene) -> None:
     """A cosignature of bravo's checkpoint made with a key that is not alpha's witness key."""
     note = await s.bravo.get("/v1/logs/bravo/checkpoint")
@@ -297,6 +306,8 @@ CASES: dict[str, tuple[Attack, str]] = {
     "flash_bad_proof": (flash_bad_proof, "bad_proof"),
     "flash_fork": (flash_fork, "fork"),
     "peer_ahead": (peer_ahead, "peer_ahead"),
+    "recover_beyond_cosigned": (recover_beyond_cosigned, "bad_recover"),
+    "recovered_not_asked": (recovered_not_asked, "bad_message"),
     "receipt_by_another_key": (receipt_by_another_key, "unknown_key"),
     "forged_receipt": (forged_receipt, "bad_signature"),
     "receipt_of_unknown_checkpoint": (receipt_of_unknown_checkpoint, "unknown_checkpoint"),

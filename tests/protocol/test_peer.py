@@ -23,6 +23,8 @@ GOOD: dict[str, dict[str, Any]] = {
     "cosignature": {"size": 1, "line": "— x AAAA"},
     "flash": {"index": 0, "entry": "AA==", "note": "x", "proof": []},
     "refused": {"reason": "gap", "detail": "entries start at 4, expected 3"},
+    "recover": {"size": 3},
+    "recovered": {"start": 3, "entries": ["AA=="], "note": ""},
 }
 
 
