@@ -337,6 +337,18 @@ class RedisStore:
         found = await self._checkpoints(origin, -1, -1)
         return found[0] if found else None
 
+    async def checkpoint_at_most(self, origin: str, size: int) -> CheckpointRecord | None:
+        if size < 0:
+            return None
+        key = self._k("cp", origin)
+        found = await self._do(self._r.zrevrangebyscore(key, size, "-inf", start=0, num=1))
+        if not found:
+            return None
+        s = int(_s(found[0]))
+        fields = [f"{f}:{s}" for f in ("root", "note", "ms")]
+        r, n, ms = await self._do(self._r.hmget(self._k("cpdata", origin), fields))
+        return CheckpointRecord(origin, s, _b(r), _b(n), int(_s(ms)))
+
     async def add_cosignature(self, record: CosignatureRecord, note: bytes) -> None:
         keys = [self._k("cpdata", record.origin), self._k("cosig", record.origin)]
         field, value = _cosignature_field(record)
