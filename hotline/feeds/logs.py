@@ -131,8 +131,7 @@ class LogReader:
         store, tree = self._store, StoredTree(self._store, info.origin)
         record = await store.latest_checkpoint(info.origin)
         if record is not None and record.size > (held := await store.size(info.origin)):
-            covered = [c for c in await store.checkpoints(info.origin) if c.size <= held]
-            record = covered[-1] if covered else None  # the feed lags: an earlier one
+            record = await store.checkpoint_at_most(info.origin, held)  # the feed lags
         if record is not None and await tree.root(record.size) != record.root:
             raise Broken(
                 "checkpoint_mismatch",
