@@ -4,7 +4,9 @@ written, and after a failed write is rolled back."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import tracemalloc
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -153,3 +155,21 @@ async def test_sizes_beyond_the_tree_are_refused(store: Store) -> None:
     ):
         with pytest.raises(ValueError):
             await call
+
+
+async def test_a_loaded_tree_holds_as_much_memory_for_4n_entries_as_for_n(store: Store) -> None:
+    tree = Tree()
+    held = []
+    for sizes in ([1000], [3000]):  # 1,000 entries, then 4,000
+        await grow(store, tree, sizes)
+        edge = FeedTree(store, A)
+        tracemalloc.start()
+        try:
+            await edge.load()
+            gc.collect()
+            held.append(tracemalloc.get_traced_memory()[0])
+        finally:
+            tracemalloc.stop()
+        assert edge.root() == tree.root()
+    # a few hashes, not one per entry (4,000 hashes alone would be more than 200 KB)
+    assert max(held) < 64 * 1024 and abs(held[1] - held[0]) < 16 * 1024, held
