@@ -152,8 +152,7 @@ class LogReader:
         if since < 0:
             raise BadRequest("bad_range", f"since must be >= 0, got {since}")
         page_max = self._page_max
-        stored = await self._store.checkpoints(view.origin)
-        records = [c for c in stored if since <= c.size <= view.size]
+        records = await self._store.checkpoints_from(view.origin, since, view.size, page_max + 1)
         page = records[:page_max]
         return {
             "side": side,

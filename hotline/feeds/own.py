@@ -1,7 +1,7 @@
 """The own feed: the state the sequencer appends to, and the read port its followers use.
 
 Like an appender beside its log reader, :class:`OwnFeed` owns the own feed's in-memory state
-(the Merkle tree, the signed checkpoints by size, the newest entries' bytes) and is the only
+(the Merkle tree's edge, the latest signed checkpoints, the newest entries' bytes) and is the only
 thing that changes it: the sequencer writes a batch durably, then calls :meth:`OwnFeed.committed`,
 which records the entries (index and events) and tells the listeners (the peer sender). The
 peer sender follows the feed through :class:`FeedReader` alone: durable size, entries (from the
