@@ -190,10 +190,12 @@ class OwnFeed:
 
     async def checkpoint_for_run(self, after: int, limit: int) -> int:
         """The largest signed size in (after, after + limit]; a long run with no stored
-        checkpoint inside gets one signed and stored here."""
-        target = await self.checkpoints.best(after, limit)
+        checkpoint inside gets one signed and stored here. (The store may already show a batch
+        not yet committed here: sizes beyond the durable size are not looked at.)"""
+        upto = min(self.durable_size, after + limit)
+        target = await self.checkpoints.best(after, upto - after)
         if target is None:
-            target = min(self.durable_size, after + limit)
+            target = upto
             cp = Checkpoint(self.origin, target, await self.tree.root_at(target))
             note = sign_checkpoint(cp, self._signer)
             await self._store.put_checkpoint(

@@ -91,6 +91,6 @@ async def test_the_own_feed_starts_reading_as_much_for_4n_batches_as_for_n(
         # an older checkpoint is read when asked for, and the best one for a run found
         assert await feed.note(sizes[0]) == b"note-%d" % sizes[0]
         assert await feed.note(sizes[0] + 1) is None
-        assert await feed.checkpoint_for_run(sizes[0], 10) == sizes[0] + 9
+        assert await feed.checkpoints.best(sizes[0], 10) == sizes[0] + 9
     assert abs(counts[1] - counts[0]) <= 4  # one edge hash per set bit of the size
     assert max(counts) <= 12
