@@ -28,7 +28,6 @@ from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.deconfliction import Config as ConflictConfig
 from hotline_protocol.deconfliction import ConflictIndex
 from hotline_protocol.entries import Entry
-from hotline_protocol.merkle import Tree
 from hotline_protocol.note import Verifier
 
 from .acks.deadlines import DeadlineWatcher
@@ -36,6 +35,7 @@ from .acks.webhook import overdue_webhook
 from .admission import Admission
 from .conflicts.service import ConflictService
 from .events import EventHub
+from .feeds.feed_tree import FeedTree
 from .feeds.index import FeedIndex
 from .feeds.load import load_deliveries, load_feed
 from .feeds.logs import LogReader
@@ -84,7 +84,7 @@ class Node:
         self.sides = Sides(own, peer)
         names = self.sides.names()
         self.index = FeedIndex(self.sides.origins())
-        self.trees: dict[str, Tree] = {name: Tree() for name in names}
+        self.trees = {s.name: FeedTree(store, s.origin) for s in self.sides.all()}
         self.hub = EventHub(names)
         self.recorder = Recorder(self.index, self.hub.publish, own.name, clock_ms)
         self.own_feed = OwnFeed(
@@ -220,12 +220,12 @@ class Node:
         await self.store.open()
         tolerance = int(self.settings.limits.time_tolerance_s * 1000)
         for side in self.sides.names():
+            await self.trees[side].load()
             witness = self.own.witness_name if side != self.own.name else None
             await load_feed(
                 self.store,
                 self.index,
                 side,
-                self.trees[side],
                 witness=witness,
                 tolerance_ms=tolerance,
                 on_entry=self.conflicts.loaded,

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hotline_protocol.merkle import Tree
-
 from ..admission import Admission
 from ..conflicts.service import ConflictService
+from ..feeds.feed_tree import FeedTree
 from ..feeds.logs import LogReader
 from ..feeds.service import NoticeService
 from ..metrics import Metrics
@@ -29,7 +28,7 @@ class ApiContext:
     settings: Settings
     store: Store
     clock_ms: Clock
-    trees: dict[str, Tree]  # each side's Merkle tree: its size and proofs
+    trees: dict[str, FeedTree]  # each side's Merkle tree: its size and root
     notices: NoticeService
     logs: LogReader
     stream: StreamParts

@@ -1,9 +1,10 @@
 """Start-up: the feeds' in-memory state rebuilt from the store.
 
-Every entry of both feeds is read once, its chain checked, its leaf added to its side's tree and
-its record to the index (when it was appended: the time its first checkpoint was stored, for
-the own feed writes each batch with its checkpoint and the replica stores the peer's with
-them); the deliveries come from the cosignatures of the other side's witness.
+Every entry of both feeds is read once, its chain checked and its record added to the index
+(when it was appended: the time its first checkpoint was stored, for the own feed writes each
+batch with its checkpoint and the replica stores the peer's with them); the deliveries come
+from the cosignatures of the other side's witness. The trees are not read here: each side's
+:class:`~hotline.feeds.feed_tree.FeedTree` loads its edge alone.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import bisect
 from collections.abc import Callable
 
 from hotline_protocol.entries import Entry, decode_entry
-from hotline_protocol.merkle import Tree
 
 from ..store.base import Store
 from ..types import Sides
@@ -25,7 +25,6 @@ async def load_feed(
     store: Store,
     index: FeedIndex,
     side: str,
-    tree: Tree,
     *,
     witness: str | None = None,
     tolerance_ms: int = 300_000,
@@ -43,7 +42,6 @@ async def load_feed(
         raws = await store.entries(origin, start, min(size, start + CHUNK))
         for offset, raw in enumerate(raws):
             entry = decode_entry(raw, origin=origin, index=start + offset, prev=prev)
-            tree.append(entry.leaf_hash)
             pos = bisect.bisect_right(sizes, entry.index)
             appended = stored[pos][1] if pos < len(stored) else entry.notice.time
             rec = index.add(side, entry.index, entry.leaf_hash, entry.notice, appended)

@@ -131,8 +131,7 @@ class LogReader:
         store, tree = self._store, StoredTree(self._store, info.origin)
         record = await store.latest_checkpoint(info.origin)
         if record is not None and record.size > (held := await store.size(info.origin)):
-            covered = [c for c in await store.checkpoints(info.origin) if c.size <= held]
-            record = covered[-1] if covered else None  # the feed lags: an earlier one
+            record = await store.checkpoint_at_most(info.origin, held)  # the feed lags
         if record is not None and await tree.root(record.size) != record.root:
             raise Broken(
                 "checkpoint_mismatch",
@@ -153,8 +152,7 @@ class LogReader:
         if since < 0:
             raise BadRequest("bad_range", f"since must be >= 0, got {since}")
         page_max = self._page_max
-        stored = await self._store.checkpoints(view.origin)
-        records = [c for c in stored if since <= c.size <= view.size]
+        records = await self._store.checkpoints_from(view.origin, since, view.size, page_max + 1)
         page = records[:page_max]
         return {
             "side": side,

@@ -1,7 +1,7 @@
 """The own feed: the state the sequencer appends to, and the read port its followers use.
 
 Like an appender beside its log reader, :class:`OwnFeed` owns the own feed's in-memory state
-(the Merkle tree, the signed checkpoints by size, the newest entries' bytes) and is the only
+(the Merkle tree's edge, the latest signed checkpoints, the newest entries' bytes) and is the only
 thing that changes it: the sequencer writes a batch durably, then calls :meth:`OwnFeed.committed`,
 which records the entries (index and events) and tells the listeners (the peer sender). The
 peer sender follows the feed through :class:`FeedReader` alone: durable size, entries (from the
@@ -16,11 +16,12 @@ from typing import Protocol
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
 from hotline_protocol.entries import Entry
-from hotline_protocol.merkle import Tree
 from hotline_protocol.note import Signature, Signer, add_signatures, split_note
 
+from ..errors import StoreError
 from ..store.base import CheckpointRecord, CosignatureRecord, HeartbeatRecord, Store
 from ..types import Clock, Side
+from .feed_tree import FeedTree
 from .index import FeedIndex
 from .record import Recorder
 from .tail import Tail
@@ -29,24 +30,44 @@ from .tail import Tail
 Listener = Callable[[list[Entry]], None]
 
 
-class OwnCheckpoints:
-    """The own feed's signed checkpoints, by size (every one is stored)."""
+RECENT_CHECKPOINTS = 256  # signed notes kept in memory (the largest sizes), at most
 
-    def __init__(self) -> None:
-        self.sizes: list[int] = []
+
+class OwnCheckpoints:
+    """The own feed's signed checkpoints: every one is stored; the notes of the largest sizes
+    (the latest among them) are kept here too, a bounded number, the others read from the
+    store when asked for."""
+
+    def __init__(self, store: Store, origin: str, keep: int = RECENT_CHECKPOINTS) -> None:
+        self._store = store
+        self._origin = origin
+        self._keep = keep
+        self.sizes: list[int] = []  # the sizes kept, ascending
         self.notes: dict[int, bytes] = {}
 
     def add(self, size: int, note: bytes) -> None:
+        """Keep a note stored (or replaced) just now."""
         if size not in self.notes:
             bisect.insort(self.sizes, size)
         self.notes[size] = note
+        if len(self.sizes) > self._keep:
+            del self.notes[self.sizes.pop(0)]
 
-    def best(self, after: int, limit: int) -> int | None:
-        """The largest size in (after, after + limit], if any."""
-        pos = bisect.bisect_right(self.sizes, after + limit)
-        if pos and self.sizes[pos - 1] > after:
-            return self.sizes[pos - 1]
-        return None
+    def latest(self) -> tuple[int, bytes]:
+        size = self.sizes[-1]
+        return size, self.notes[size]
+
+    async def note(self, size: int) -> bytes | None:
+        note = self.notes.get(size)
+        if note is None and (not self.sizes or size < self.sizes[-1]):
+            record = await self._store.checkpoint_at_most(self._origin, size)
+            note = record.note if record is not None and record.size == size else None
+        return note
+
+    async def best(self, after: int, limit: int) -> int | None:
+        """The largest stored size in (after, after + limit], if any."""
+        record = await self._store.checkpoint_at_most(self._origin, after + limit)
+        return record.size if record is not None and record.size > after else None
 
 
 class FeedReader(Protocol):
@@ -66,7 +87,7 @@ class FeedReader(Protocol):
 
     def latest(self) -> tuple[int, bytes]: ...
 
-    def note(self, size: int) -> bytes | None: ...
+    async def note(self, size: int) -> bytes | None: ...
 
     async def checkpoint_for_run(self, after: int, limit: int) -> int: ...
 
@@ -76,9 +97,11 @@ class FeedReader(Protocol):
 
     def flash_indexes(self, start: int, end: int) -> list[int]: ...
 
-    def inclusion_proof(self, index: int, size: int) -> list[bytes]: ...
+    def inclusion_proof_in_memory(self, index: int, size: int) -> list[bytes] | None: ...
 
-    def consistency_proof(self, old: int, new: int) -> list[bytes]: ...
+    async def inclusion_proof(self, index: int, size: int) -> list[bytes]: ...
+
+    async def consistency_proof(self, old: int, new: int) -> list[bytes]: ...
 
     async def add_cosignature(self, size: int, sig: Signature, timestamp: int) -> None: ...
 
@@ -90,7 +113,7 @@ class OwnFeed:
         self,
         side: Side,
         *,
-        tree: Tree,
+        tree: FeedTree,
         store: Store,
         signer: Signer,
         index: FeedIndex,
@@ -100,7 +123,7 @@ class OwnFeed:
     ) -> None:
         self.side = side
         self.tree = tree
-        self.checkpoints = OwnCheckpoints()
+        self.checkpoints = OwnCheckpoints(store, side.origin)
         self.checkpoint = b""  # the latest signed note (see load_checkpoints)
         self.tail = tail if tail is not None else Tail()
         self.listeners: list[Listener] = []
@@ -125,17 +148,18 @@ class OwnFeed:
         return self.tree.size
 
     def prev(self) -> bytes:
-        return self.tree.leaf(self.tree.size - 1) if self.tree.size else b""
+        return self.tree.last_leaf
 
     async def load_checkpoints(self) -> None:
-        """Take in the stored checkpoints (the tree is loaded); sign and store one of the
-        current size if there is none (an empty feed, or a checkpoint lost with a failed
-        write)."""
-        for record in await self._store.checkpoints(self.origin):
+        """Take in the latest stored checkpoint (the tree is loaded): one record read; sign and
+        store one of the current size if there is none (an empty feed, or a checkpoint lost
+        with a failed write)."""
+        record = await self._store.latest_checkpoint(self.origin)
+        if record is not None:
             self.checkpoints.add(record.size, record.note)
-        self.checkpoint = self.checkpoints.notes.get(self.tree.size, b"")
-        if self.checkpoint:
-            return
+            if record.size == self.tree.size:
+                self.checkpoint = record.note
+                return
         cp = Checkpoint(self.origin, self.tree.size, self.tree.root())
         note = sign_checkpoint(cp, self._signer)
         await self._store.put_checkpoint(
@@ -165,19 +189,20 @@ class OwnFeed:
 
     def latest(self) -> tuple[int, bytes]:
         """The largest signed size and its note."""
-        size = self.checkpoints.sizes[-1]
-        return size, self.checkpoints.notes[size]
+        return self.checkpoints.latest()
 
-    def note(self, size: int) -> bytes | None:
-        return self.checkpoints.notes.get(size)
+    async def note(self, size: int) -> bytes | None:
+        return await self.checkpoints.note(size)
 
     async def checkpoint_for_run(self, after: int, limit: int) -> int:
         """The largest signed size in (after, after + limit]; a long run with no stored
-        checkpoint inside gets one signed and stored here."""
-        target = self.checkpoints.best(after, limit)
+        checkpoint inside gets one signed and stored here. (The store may already show a batch
+        not yet committed here: sizes beyond the durable size are not looked at.)"""
+        upto = min(self.durable_size, after + limit)
+        target = await self.checkpoints.best(after, upto - after)
         if target is None:
-            target = min(self.durable_size, after + limit)
-            cp = Checkpoint(self.origin, target, self.tree.root(target))
+            target = upto
+            cp = Checkpoint(self.origin, target, await self.tree.root_at(target))
             note = sign_checkpoint(cp, self._signer)
             await self._store.put_checkpoint(
                 CheckpointRecord(self.origin, target, cp.root, note, self._clock_ms())
@@ -203,18 +228,23 @@ class OwnFeed:
             if (rec := index.get(own, i)) is not None and rec.precedence == "FLASH"
         ]
 
-    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
-        return self.tree.inclusion_proof(index, size)
+    def inclusion_proof_in_memory(self, index: int, size: int) -> list[bytes] | None:
+        return self.tree.inclusion_proof_in_memory(index, size)
 
-    def consistency_proof(self, old: int, new: int) -> list[bytes]:
-        return self.tree.consistency_proof(old, new)
+    async def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        return await self.tree.inclusion_proof(index, size)
+
+    async def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        return await self.tree.consistency_proof(old, new)
 
     async def add_cosignature(self, size: int, sig: Signature, timestamp: int) -> None:
         """Keep the peer's verified cosignature of the checkpoint of ``size`` and record the
         delivery of every entry below it. The first cosignature by a witness goes into the
         checkpoint's note; a later one by the same witness (a heartbeat: the peer saw the feed
         still at that size) is kept beside it, with its timestamp."""
-        note = self.checkpoints.notes[size]
+        note = await self.checkpoints.note(size)
+        if note is None:
+            raise StoreError(f"no checkpoint of {self.origin!r} of size {size} is stored")
         now = self._clock_ms()
         held = split_note(note)[1]
         line = sig.line().rstrip("\n")

@@ -31,7 +31,7 @@ from hotline_protocol.checkpoint import Checkpoint, open_checkpoint
 from hotline_protocol.cosignature import CosignatureSigner, cosign
 from hotline_protocol.entries import MAX_ENTRY_BYTES, Entry, decode_chain, decode_entry, peek_entry
 from hotline_protocol.errors import ProofError, ProtocolError
-from hotline_protocol.merkle import Tree, leaf_hash, verify_inclusion
+from hotline_protocol.merkle import leaf_hash, verify_inclusion
 from hotline_protocol.note import Verifier, add_signatures, split_note
 from hotline_protocol.notices import requires_ack
 from hotline_protocol.witness import check_checkpoint
@@ -39,6 +39,7 @@ from hotline_protocol.witness import check_checkpoint
 from ..errors import Refusal, Superseded
 from ..store.base import CheckpointRecord, CosignatureRecord, HeartbeatRecord, Store
 from ..types import Clock, Side
+from .feed_tree import FeedTree
 from .index import NoticeRecord
 from .record import Recorder
 
@@ -104,7 +105,7 @@ class Replica:
         self,
         peer: Side,
         *,
-        tree: Tree,
+        tree: FeedTree,
         store: Store,
         witness: CosignatureSigner,
         clock_ms: Clock,
@@ -214,10 +215,11 @@ class Replica:
         size = record.size
         try:
             cp = open_checkpoint(record.note, origin=self.origin, log=self.log).checkpoint
-            if cp.root != self.tree.root(size):
+            if cp.root != await self.tree.root_at(size):
                 raise ProtocolError("stored checkpoint root is not the replica's root")
             if self.witness is not None and (
-                self.witness[0] > size or self.tree.root(self.witness[0]) != self.witness[1]
+                self.witness[0] > size
+                or await self.tree.root_at(self.witness[0]) != self.witness[1]
             ):
                 raise ProtocolError("witness state is not a prefix of the replica")
         except ProtocolError as exc:
@@ -279,7 +281,7 @@ class Replica:
             raise Refusal(
                 "size_mismatch", f"checkpoint size {cp.size}, entries make {size}", evidence
             )
-        prev = self.tree.leaf(start - 1) if start else b""
+        prev = self.tree.last_leaf
         entries: list[Entry] = []
         for first in range(0, len(raws), VERIFY_SLICE):  # a FLASH may come in between slices
             try:
@@ -303,7 +305,7 @@ class Replica:
                     "entries)",
                     evidence,
                 )
-            self._check_early(size, evidence)
+            await self._check_early(size, evidence)
             try:
                 check_checkpoint(
                     note=note,
@@ -316,21 +318,21 @@ class Replica:
                 raise Refusal(exc.code, str(exc), raw_msg) from exc
             return await self._store_run(entries, start, note, cp)
         except BaseException:
-            self.tree.truncate(start)
+            self.tree.rollback()  # (nothing once the run is stored)
             raise
 
-    def _check_early(self, size: int, evidence: bytes) -> None:
+    async def _check_early(self, size: int, evidence: bytes) -> None:
         """Every FLASH checkpoint received early must be a prefix of the feed as it arrives, and
         every early FLASH the entry at its index."""
         for index, early in self.early.items():
-            if index < size and self.tree.leaf(index) != early.entry.leaf_hash:
+            if index < size and await self.tree.leaf(index) != early.entry.leaf_hash:
                 raise Refusal(
                     "fork",
                     f"entry {index} is not the FLASH entry received early at that index",
                     evidence + b"\n" + early.note,
                 )
             cp = early.checkpoint
-            if cp.size <= size and self.tree.root(cp.size) != cp.root:
+            if cp.size <= size and await self.tree.root_at(cp.size) != cp.root:
                 raise Refusal(
                     "fork",
                     f"the feed does not match the checkpoint of size {cp.size} that came with "
@@ -362,6 +364,7 @@ class Replica:
             (self.witness, (cp.size, cp.root)),
             record,
         )
+        self.tree.commit()
         self.witness = (cp.size, cp.root)
         await asyncio.sleep(0)
         after = self.last_cosigned_ms
@@ -433,7 +436,7 @@ class Replica:
             raise Refusal(exc.code, str(exc), raw_msg) from exc
         if entry.notice.precedence.value != "FLASH":
             raise Refusal("not_flash", "only FLASH entries may overtake the backlog", raw_msg)
-        if cp.size <= self.have and self.tree.root(cp.size) != cp.root:
+        if cp.size <= self.have and await self.tree.root_at(cp.size) != cp.root:
             raise Refusal(
                 "fork",
                 f"the FLASH entry's checkpoint of size {cp.size} is not the feed held here",

@@ -304,8 +304,9 @@ class Sequencer:
                     feed.origin, start, [(e.raw, e.leaf_hash) for e in entries], record, {}
                 )
             except BaseException:
-                feed.tree.truncate(start)
+                feed.tree.rollback()
                 raise
+            feed.tree.commit()
             feed.checkpoint = note
             self.appended += len(entries)
             self._committed(entries, note, now)
@@ -370,10 +371,11 @@ class Sequencer:
             await self._store.append(
                 feed.origin, start, [(e.raw, e.leaf_hash) for e in entries], record, refs
             )
+            feed.tree.commit()
             if self.on_write is not None:
                 self.on_write(time.perf_counter() - began)
         except BaseException:
-            feed.tree.truncate(start)
+            feed.tree.rollback()  # (nothing once committed)
             raise
         feed.checkpoint = note
         self._refs.update(refs)
@@ -423,6 +425,7 @@ class Sequencer:
             if record is None or record.size != size:
                 raise StoreError(f"no checkpoint of {feed.origin!r} stored at size {size}")
             feed.tree.extend(e.leaf_hash for e in entries)
+            feed.tree.commit()
             feed.checkpoint = record.note
             self.appended += len(entries)
             self._committed(entries, record.note, self._clock_ms())
@@ -431,5 +434,5 @@ class Sequencer:
 
     async def _replay(self, index: int) -> Appended:
         raw = (await self._store.entries(self.feed.origin, index, index + 1))[0]
-        prev = self.feed.tree.leaf(index - 1) if index else b""
+        prev = await self.feed.tree.leaf(index - 1) if index else b""
         return Appended(decode_entry(raw, origin=self.feed.origin, index=index, prev=prev), True)

@@ -65,6 +65,8 @@ class Sender:
         self._wake = asyncio.Event()
         self._flash: list[int] = []
         self._flashed: set[int] = set()
+        # FLASH entries whose proof needs hashes from the store: sent from the sender's turn
+        self._proofless: deque[tuple[int, bytes]] = deque()
         # FLASH entries pushed ahead of the last receipt, at most (the peer holds no more: a
         # FLASH beyond goes in its place in the feed)
         self._max_early = max_early
@@ -143,7 +145,7 @@ class Sender:
         self._last_checkpoint = asyncio.get_running_loop().time()
         size = self.checkpointed
         idle = self.started and self.sent == size == self.peer_cosigned == self._durable()
-        note = self.feed.note(size)
+        note = await self.feed.note(size)
         if idle and note is not None and self._room() and not self._uncosigned:
             await self._send(m.encode("checkpoint", note=note.decode(), old=size, proof=[]))
 
@@ -160,6 +162,10 @@ class Sender:
     async def _drain_flash(self) -> None:
         """Push every queued FLASH entry, reading from the store those the tail no longer
         holds."""
+        while self._proofless:
+            index, raw = self._proofless.popleft()
+            size, note = self.feed.latest()
+            self._send_flash_message(index, raw, note, await self.feed.inclusion_proof(index, size))
         while self._flash:
             self._push_flash_in_memory()
             if self._flash:
@@ -212,8 +218,8 @@ class Sender:
         if batch:
             await self._send(m.encode("entries", start=batch_start, entries=batch))
         old = self.checkpointed
-        proof = feed.consistency_proof(old, target) if 0 < old < target else []
-        note = feed.note(target)
+        proof = await feed.consistency_proof(old, target) if 0 < old < target else []
+        note = await feed.note(target)
         assert note is not None
         await self._send(
             m.encode(
@@ -231,7 +237,14 @@ class Sender:
         size, note = self.feed.latest()
         if index >= size:
             return
-        proof = self.feed.inclusion_proof(index, size)
+        proof = self.feed.inclusion_proof_in_memory(index, size)
+        if proof is None:  # an old entry (an overdue one announced again): read the proof
+            self._proofless.append((index, raw))
+            self._wake.set()
+            return
+        self._send_flash_message(index, raw, note, proof)
+
+    def _send_flash_message(self, index: int, raw: bytes, note: bytes, proof: list[bytes]) -> None:
         self._send_urgent(
             m.encode(
                 "flash",
@@ -244,7 +257,7 @@ class Sender:
 
     async def on_cosignature(self, size: int, line: str, raw_msg: bytes) -> None:
         """Verify the peer's cosignature of our checkpoint of ``size``; the feed keeps it."""
-        note = self.feed.note(size)
+        note = await self.feed.note(size)
         if note is None:
             raise Refusal("unknown_checkpoint", f"no checkpoint of size {size} here", raw_msg)
         try:

@@ -214,6 +214,18 @@ class Store(Protocol):
         ...
 
     async def latest_checkpoint(self, origin: str) -> CheckpointRecord | None: ...
+    async def checkpoints_from(
+        self, origin: str, since: int, until: int, limit: int
+    ) -> list[CheckpointRecord]:
+        """At most ``limit`` checkpoints of ``origin`` with ``since <= size <= until``,
+        ascending by size: a page read, whatever the number stored."""
+        ...
+
+    async def checkpoint_at_most(self, origin: str, size: int) -> CheckpointRecord | None:
+        """The checkpoint of ``origin`` with the largest size not above ``size``, or None:
+        one record read, whatever the number stored."""
+        ...
+
     async def add_cosignature(self, record: CosignatureRecord, note: bytes) -> None:
         """Record a cosignature and replace the stored note of (origin, size) by ``note``.
 

@@ -320,7 +320,9 @@ class RedisStore:
 
     async def _checkpoints(self, origin: str, first: int, last: int) -> list[CheckpointRecord]:
         found = await self._do(self._r.zrange(self._k("cp", origin), first, last))
-        sizes = [int(_s(s)) for s in found]
+        return await self._checkpoint_records(origin, [int(_s(s)) for s in found])
+
+    async def _checkpoint_records(self, origin: str, sizes: list[int]) -> list[CheckpointRecord]:
         if not sizes:
             return []
         fields = [f"{f}:{s}" for s in sizes for f in ("root", "note", "ms")]
@@ -336,6 +338,27 @@ class RedisStore:
     async def latest_checkpoint(self, origin: str) -> CheckpointRecord | None:
         found = await self._checkpoints(origin, -1, -1)
         return found[0] if found else None
+
+    async def checkpoints_from(
+        self, origin: str, since: int, until: int, limit: int
+    ) -> list[CheckpointRecord]:
+        if limit <= 0 or until < since:
+            return []
+        key = self._k("cp", origin)
+        found = await self._do(self._r.zrangebyscore(key, since, until, start=0, num=limit))
+        return await self._checkpoint_records(origin, [int(_s(s)) for s in found])
+
+    async def checkpoint_at_most(self, origin: str, size: int) -> CheckpointRecord | None:
+        if size < 0:
+            return None
+        key = self._k("cp", origin)
+        found = await self._do(self._r.zrevrangebyscore(key, size, "-inf", start=0, num=1))
+        if not found:
+            return None
+        s = int(_s(found[0]))
+        fields = [f"{f}:{s}" for f in ("root", "note", "ms")]
+        r, n, ms = await self._do(self._r.hmget(self._k("cpdata", origin), fields))
+        return CheckpointRecord(origin, s, _b(r), _b(n), int(_s(ms)))
 
     async def add_cosignature(self, record: CosignatureRecord, note: bytes) -> None:
         keys = [self._k("cpdata", record.origin), self._k("cosig", record.origin)]

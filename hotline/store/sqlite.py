@@ -296,6 +296,20 @@ class SqliteStore:
         rows = await self._query(sql, origin)
         return _checkpoint(rows[0]) if rows else None
 
+    async def checkpoints_from(
+        self, origin: str, since: int, until: int, limit: int
+    ) -> list[CheckpointRecord]:
+        sql = (
+            f"{_CHECKPOINT_SELECT} WHERE origin = ? AND size >= ? AND size <= ?"
+            " ORDER BY size LIMIT ?"
+        )
+        return [_checkpoint(r) for r in await self._query(sql, origin, since, until, limit)]
+
+    async def checkpoint_at_most(self, origin: str, size: int) -> CheckpointRecord | None:
+        sql = f"{_CHECKPOINT_SELECT} WHERE origin = ? AND size <= ? ORDER BY size DESC LIMIT 1"
+        rows = await self._query(sql, origin, size)
+        return _checkpoint(rows[0]) if rows else None
+
     async def add_cosignature(self, record: CosignatureRecord, note: bytes) -> None:
         await self._write(lambda conn: write_cosignature(conn, record, note))
 

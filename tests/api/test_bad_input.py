@@ -429,11 +429,7 @@ async def test_entry_just_over_the_entry_limit(
         text="y" * 3000,
     )
     tree = na.node.trees["alpha"]
-    size = len(
-        encode_entry(
-            na.node.own.origin, tree.size, tree.leaf(tree.size - 1), parse_notice(body)
-        ).raw
-    )
+    size = len(encode_entry(na.node.own.origin, tree.size, tree.last_leaf, parse_notice(body)).raw)
     before = await state(na)
 
     monkeypatch.setattr(hotline_protocol.entries, "MAX_ENTRY_BYTES", size - 1)

@@ -221,7 +221,7 @@ async def test_entries_page_is_capped(node_app: NodeApp) -> None:
     entries = await all_entries(node_app)
     assert len(entries) == 100
     assert [leaf_hash(e) for e in entries] == [
-        node_app.node.trees["alpha"].leaf(i) for i in range(100)
+        await node_app.node.trees["alpha"].leaf(i) for i in range(100)
     ]
     tail = (await get(node_app, f"{OWN}/entries", start=95)).json()["entries"]
     assert [b64(e) for e in tail] == entries[95:]
@@ -420,7 +420,7 @@ def test_bad_tile_paths_are_refused(path: str) -> None:
 async def test_full_and_partial_tiles(node_app: NodeApp) -> None:
     await node_app.post_liaisons(300)
     tree = node_app.node.trees["alpha"]
-    leaves = [tree.leaf(i) for i in range(300)]
+    leaves = [await tree.leaf(i) for i in range(300)]
     entries = await all_entries(node_app)
 
     r = await get(node_app, f"{OWN}/tile/0/000")
@@ -509,7 +509,7 @@ class TestPeerReplica:
         origin = "bravo.hotline.example"
         tree = na.node.trees["bravo"]
         start = tree.size
-        prev = tree.leaf(start - 1) if start else b""
+        prev = tree.last_leaf
         raws = []
         for i in range(start, start + n):
             body = {
@@ -532,6 +532,7 @@ class TestPeerReplica:
             list(zip(raws, leaves, strict=True)),
             CheckpointRecord(origin, cp.size, cp.root, note, 1),
         )
+        tree.commit()
         return raws
 
     async def test_replica_reads_like_the_own_feed(self, node_app: NodeApp, bravo: Any) -> None:

@@ -265,6 +265,32 @@ async def test_checkpoints_are_listed_ascending_and_latest_is_the_largest(store:
     assert await store.latest_checkpoint(A) == cp(A, 10)
 
 
+async def test_the_checkpoint_at_most_a_size_is_the_largest_not_above_it(store: Store) -> None:
+    await store.append(A, 0, batch(0, 12))
+    for size in (10, 2, 7):
+        await store.put_checkpoint(cp(A, size))
+    await store.put_checkpoint(cp(B, 5))
+    assert await store.checkpoint_at_most(A, 1) is None
+    assert await store.checkpoint_at_most(A, -1) is None
+    assert await store.checkpoint_at_most(A, 2) == cp(A, 2)
+    assert await store.checkpoint_at_most(A, 6) == cp(A, 2)
+    assert await store.checkpoint_at_most(A, 9) == cp(A, 7)
+    assert await store.checkpoint_at_most(A, 10**12) == cp(A, 10)
+    assert await store.checkpoint_at_most(B, 4) is None
+
+
+async def test_checkpoints_from_a_size_are_a_page_ascending(store: Store) -> None:
+    await store.append(A, 0, batch(0, 12))
+    for size in (10, 2, 7, 4):
+        await store.put_checkpoint(cp(A, size))
+    await store.put_checkpoint(cp(B, 5))
+    assert await store.checkpoints_from(A, 3, 12, 10) == [cp(A, 4), cp(A, 7), cp(A, 10)]
+    assert await store.checkpoints_from(A, 0, 12, 2) == [cp(A, 2), cp(A, 4)]
+    assert await store.checkpoints_from(A, 4, 9, 10) == [cp(A, 4), cp(A, 7)]
+    assert await store.checkpoints_from(A, 11, 12, 10) == []
+    assert await store.checkpoints_from(A, 0, 12, 0) == []
+
+
 async def test_put_checkpoint_of_a_stored_size_replaces_the_note(store: Store) -> None:
     await store.put_checkpoint(cp(A, 4, b"first"))
     await store.put_checkpoint(cp(A, 4, b"second"))

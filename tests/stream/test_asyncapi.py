@@ -118,7 +118,7 @@ async def test_every_stream_message_matches_its_schema(serve: Serve) -> None:
     )
     entry = encode_entry("bravo.hotline.example", 0, b"", notice)
     await node.store.append("bravo.hotline.example", 0, [(entry.raw, entry.leaf_hash)])
-    node.trees["bravo"].append(entry.leaf_hash)
+    await node.trees["bravo"].load()
     node.recorder.entry("bravo", entry, node.clock_ms())
     await rec.send({"type": "post", "id": 1, "notice": example("liaison"), "client_ref": "r-1"})
     assert (await rec.until("posted"))["replayed"] is False

@@ -73,7 +73,7 @@ async def test_live_and_replayed_events_are_the_same_bytes(
     )
     entry = encode_entry("bravo.hotline.example", 0, b"", notice)
     await node.store.append("bravo.hotline.example", 0, [(entry.raw, entry.leaf_hash)])
-    node.trees["bravo"].append(entry.leaf_hash)
+    await node.trees["bravo"].load()
     node.recorder.entry("bravo", entry, node.clock_ms())
     operator = await connect_client(server)
     await operator.post(example("planned_operation"))

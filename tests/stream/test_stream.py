@@ -422,7 +422,7 @@ async def test_acks_cancels_and_deliveries_replayed(serve: Serve, connect_client
     )
     entry = encode_entry("bravo.hotline.example", 0, b"", notice)
     await node.store.append("bravo.hotline.example", 0, [(entry.raw, entry.leaf_hash)])
-    node.trees["bravo"].append(entry.leaf_hash)
+    await node.trees["bravo"].load()
     node.recorder.entry("bravo", entry, node.clock_ms())
 
     operator = await connect_client(server)

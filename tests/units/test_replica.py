@@ -8,10 +8,10 @@ import pytest
 
 from hotline.errors import Refusal
 from hotline.events import AlarmEvent, AppendedEvent, DeliveredEvent
+from hotline.feeds.feed_tree import FeedTree
 from hotline.feeds.replica import Replica
 from hotline_protocol.checkpoint import Checkpoint
 from hotline_protocol.cosignature import CosignatureVerifier, verify_cosignature
-from hotline_protocol.merkle import Tree
 from hotline_protocol.note import Signature
 from tests.helpers.fake_peer import FakePeer
 
@@ -29,7 +29,7 @@ def bravo_feed(parts: Parts, n: int) -> FakePeer:
 def replica_of(parts: Parts) -> Replica:
     return Replica(
         parts.bravo.side,
-        tree=Tree(),
+        tree=FeedTree(parts.store, parts.bravo.origin),
         store=parts.store,
         witness=parts.alpha.witness,
         clock_ms=parts.clock,

@@ -12,12 +12,12 @@ import pytest
 
 from hotline.errors import Refusal
 from hotline.events import DeliveredEvent
+from hotline.feeds.feed_tree import FeedTree
 from hotline.feeds.own import OwnFeed
 from hotline.feeds.rules import validator
 from hotline.feeds.sequencer import Sequencer
 from hotline.peering.sender import Sender
 from hotline_protocol.cosignature import CosignatureSigner, CosignatureVerifier, cosign
-from hotline_protocol.merkle import Tree
 from hotline_protocol.note import split_note
 from tests.helpers.fake_peer import FakePeer
 
@@ -30,7 +30,7 @@ async def own_feed_with(
     """Alpha's own feed with ``notices`` entries appended by a real sequencer."""
     feed = OwnFeed(
         parts.alpha.side,
-        tree=Tree(),
+        tree=FeedTree(parts.store, parts.alpha.origin),
         store=parts.store,
         signer=parts.alpha.log,
         index=parts.index,
@@ -93,7 +93,7 @@ async def test_the_feed_goes_in_order_closed_by_its_checkpoint(parts: Parts) -> 
     entries = [m for m in sent.bulk if m["type"] == "entries"]
     assert [m["start"] for m in entries] == [2] and len(entries[0]["entries"]) == 3
     checkpoint = sent.bulk[-1]
-    assert checkpoint["old"] == 2 and checkpoint["note"].encode() == feed.note(5)
+    assert checkpoint["old"] == 2 and checkpoint["note"].encode() == await feed.note(5)
     assert len(checkpoint["proof"]) > 0 and sent.urgent == []
 
 
