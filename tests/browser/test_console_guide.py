@@ -1,6 +1,7 @@
 """The operator guide's screenshots, taken from two real nodes with a small live scene: the board
-(what awaits an answer, threads, an UNABLE with its reason code), the answer dialog, the map, the
-shift handover sheet and the Russian board. They go to ``tests/artifacts/guide/``, or to the
+(what awaits an answer, threads, an UNABLE with its reason code), the answer dialog, the map, a
+planned operation drawn in its form, the shift handover sheet and the Russian board. They go to
+``tests/artifacts/guide/``, or to the
 directory ``HOTLINE_GUIDE_DIR`` names: ``scripts/guide-screenshots`` writes them next to the
 guide (``hotline/console/guide/``), to be taken again after the console changes."""
 
@@ -14,9 +15,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import Pair, login
-from .test_console import HOUR, example, now_ms
+from .test_console import HOUR, example, now_ms, open_compose
 from .test_console_conflicts import fl, square
 from .test_console_floor import call, reference
+from .test_console_forms import click_at, fill_block
 
 pytestmark = pytest.mark.browser
 
@@ -92,6 +94,24 @@ def test_the_guide_screenshots(pair: Pair, page: Page, shots: Path) -> None:
     expect(page.locator("#handover")).to_be_visible()
     page.screenshot(path=shots / "handover.png")
     page.locator("#handover [data-close]").click()
+
+    form = open_compose(page, "planned_operation")
+    pad = form.locator(".draw-pad")
+    svg = pad.locator("svg.draw-svg")
+    form.get_by_label("Operation reference").fill("TANKER 4")
+    fill_block(form, "150", "220")
+    form.locator("textarea[name='areas.0.points']").fill("19.5, 39.5\n21.5, 41.5")
+    pad.get_by_role("button", name="Fit").click()
+    pad.get_by_role("button", name="Draw polygon").click()
+    for fx, fy in ((0.35, 0.3), (0.65, 0.35), (0.6, 0.7), (0.3, 0.65)):
+        click_at(page, svg, fx, fy)
+    expect(pad.locator("g.drafts path.draft")).to_have_count(1)
+    form.locator("[data-path='window.start'] input").fill("+1h")
+    form.locator("[data-path='window.end'] input").fill("+3h")
+    expect(form.locator(".suggestion")).to_have_attribute("data-suggested", "IMMEDIATE")
+    pad.scroll_into_view_if_needed()
+    page.screenshot(path=shots / "compose-draw.png")
+    page.evaluate("location.hash = '#board'")
 
     page.locator("#app-lang").select_option("ru")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
