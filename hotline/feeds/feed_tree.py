@@ -18,22 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from hotline_protocol.merkle import EMPTY_ROOT, node_hash
+from hotline_protocol.merkle import node_hash
+from hotline_protocol.tree import fold
 
 from ..store.base import Store
 from ..store.treenodes import Node, edge_nodes
 from .stored_tree import Range, consistency_ranges, inclusion_ranges, perfect_subtrees
 
 RECENT_PER_LEVEL = 128  # complete nodes kept per level (a few thousand hashes at most)
-
-
-def _fold(hashes: Sequence[bytes]) -> bytes:
-    if not hashes:
-        return EMPTY_ROOT
-    acc = hashes[-1]
-    for h in reversed(hashes[:-1]):
-        acc = node_hash(h, acc)
-    return acc
 
 
 class FeedTree:
@@ -84,7 +76,7 @@ class FeedTree:
 
     def root(self) -> bytes:
         """The root of the whole tree."""
-        return _fold([self._edge[level] for level in sorted(self._edge, reverse=True)])
+        return fold([self._edge[level] for level in sorted(self._edge, reverse=True)])
 
     def extend(self, leaf_hashes: Iterable[bytes]) -> None:
         """Append leaves (a batch before its write: :meth:`commit` once the store holds it,
@@ -141,7 +133,7 @@ class FeedTree:
             missing = list(dict.fromkeys(missing))
             read = await self._store.tree_hashes(self.origin, missing)
             found.update(zip(missing, read, strict=True))
-        return [_fold([found[node] for node in nodes]) for nodes in parts]
+        return [fold([found[node] for node in nodes]) for nodes in parts]
 
     def _in_memory(self, node: Node) -> bytes | None:
         value = self._pending.get(node)
@@ -178,7 +170,7 @@ class FeedTree:
                 if value is None:
                     return None
                 hashes.append(value)
-            out.append(_fold(hashes))
+            out.append(fold(hashes))
         return out
 
     async def consistency_proof(self, old: int, size: int) -> list[bytes]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hotline_protocol.merkle import EMPTY_ROOT, node_hash
+from hotline_protocol.tree import fold
 
 from ..store.base import Store
 
@@ -68,15 +68,6 @@ def consistency_ranges(old: int, size: int) -> list[Range]:
     return top_down[::-1]
 
 
-def _fold(hashes: Sequence[bytes]) -> bytes:
-    if not hashes:
-        return EMPTY_ROOT
-    acc = hashes[-1]
-    for h in reversed(hashes[:-1]):
-        acc = node_hash(h, acc)
-    return acc
-
-
 class StoredTree:
     """One feed's tree as its store holds it."""
 
@@ -89,7 +80,7 @@ class StoredTree:
         parts = [perfect_subtrees(b, e) for b, e in ranges]
         wanted = list(dict.fromkeys(node for nodes in parts for node in nodes))
         found = dict(zip(wanted, await self._store.tree_hashes(self.origin, wanted), strict=True))
-        return [_fold([found[node] for node in nodes]) for nodes in parts]
+        return [fold([found[node] for node in nodes]) for nodes in parts]
 
     async def root(self, size: int) -> bytes:
         _check(size >= 0, f"size must not be negative, got {size}")

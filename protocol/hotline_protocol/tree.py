@@ -41,7 +41,7 @@ def _check_hash(value: bytes) -> None:
         raise ValueError(f"a hash is {HASH_SIZE} bytes, got {len(value)}")
 
 
-def _fold(hashes: Sequence[bytes]) -> bytes:
+def fold(hashes: Sequence[bytes]) -> bytes:
     """Hash perfect-subtree roots (left to right, decreasing in size) into one root."""
     if not hashes:
         return EMPTY_ROOT
@@ -94,7 +94,7 @@ class CompactRange:
         self._size += 1
 
     def root(self) -> bytes:
-        return _fold(self._hashes)
+        return fold(self._hashes)
 
     def copy(self) -> CompactRange:
         return CompactRange.from_state(self._size, self._hashes)
@@ -220,7 +220,7 @@ class Tree:
             if (end - begin) >> level & 1:
                 parts.append(self._levels[level][begin >> level])
                 begin += 1 << level
-        return _fold(parts)
+        return fold(parts)
 
     def __repr__(self) -> str:
         return f"Tree(size={self.size})"
