@@ -35,13 +35,25 @@ async def _no_bulk() -> None:
     return None
 
 
+async def _closed_write(_message: object) -> None:
+    raise RuntimeError("the outbox is closed")
+
+
+def _never(_message: object) -> bool:
+    return False
+
+
+def _always() -> bool:
+    return True
+
+
 class Outbox(Generic[M]):
     def __init__(
         self,
         write: Callable[[M], Awaitable[None]],
         *,
         bulk: Callable[[], Awaitable[M | None]] = _no_bulk,
-        congested: Callable[[M], bool] = lambda _m: False,
+        congested: Callable[[M], bool] = _never,
         halted: Callable[[], bool] = lambda: False,
         write_errors: tuple[type[BaseException], ...] = (),
         room: Callable[[], bool] = lambda: True,
@@ -91,6 +103,16 @@ class Outbox(Generic[M]):
             self._sending = False
             self.room.set()
             self._ready.set()
+
+    def close(self) -> None:
+        """Forget the callbacks: the owner's bound methods, which would keep the owner and its
+        outbox in a reference cycle (freed only by the cyclic collector) once the connection
+        has ended. Nothing is written after this."""
+        self._write = _closed_write
+        self._bulk = _no_bulk
+        self._congested = _never
+        self._halted = _always
+        self.urgent.clear()
 
     async def run(self) -> None:
         """Write until ``halted`` says so (returns) or a write fails (raises)."""

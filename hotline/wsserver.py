@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import CloseCode
 from websockets.http11 import Request
@@ -130,7 +131,14 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports have the asyncio.Transport methods without subclassing it
         real = cast(asyncio.Transport, transport)
+        _release_http_parser(real.get_protocol())
         super().connection_made(cast(asyncio.Transport, CoalescingTransport(real, self.loop)))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        # the error that ended the parsing of frames (a frame over the limit, a bad frame)
+        # holds the parser's frame in its traceback, which holds the protocol: let go of it
+        self._limited.parser_exc = None
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
@@ -139,3 +147,13 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
             scope["extensions"][WRITABLE] = self.writable
             scope["extensions"][FRAME_LIMIT] = FrameLimit(self._limited)
             scope["extensions"][TRANSPORT] = self.transport
+
+
+def _release_http_parser(http: asyncio.BaseProtocol) -> None:
+    """The HTTP protocol that upgraded the connection (it makes this one, then hands the
+    transport over) is done with it: its httptools parser, which holds the protocol's bound
+    methods, is let go. uvicorn lets it go when the connection is lost, which an upgraded
+    connection never tells the HTTP protocol: the two would stay in a reference cycle, freed
+    only by the cyclic collector."""
+    if isinstance(http, HttpToolsProtocol):
+        http.parser = None  # type: ignore[assignment]

@@ -131,6 +131,10 @@ class StreamSession:
         finally:
             watchdog.cancel()
             await asyncio.gather(watchdog, return_exceptions=True)
+            # the session and its outbox hold each other (its bound methods): let go, so that
+            # the connection is freed when it ends, not by the cyclic collector later
+            self._outbox.close()
+            self._deadline = self._timed_out = None
 
     async def _run(self) -> None:
         try:
@@ -162,7 +166,13 @@ class StreamSession:
         except (Close, StoreError) as exc:
             if isinstance(exc, StoreError):
                 log.warning("stream authentication failed: %s", exc)
-            close = exc if isinstance(exc, Close) else Close(CLOSE_INTERNAL, "store_unavailable")
+            # a fresh Close, not the one raised: that one's traceback holds this frame, which
+            # would hold it (a reference cycle outliving the connection)
+            close = (
+                Close(exc.close_code, exc.reason)
+                if isinstance(exc, Close)
+                else Close(CLOSE_INTERNAL, "store_unavailable")
+            )
             if self.ws.client_state.name == "CONNECTING":
                 await self.ws.accept()
             await self._send_close(close)
@@ -258,7 +268,7 @@ class StreamSession:
             except _Gone:
                 return
             except Close as close:
-                self._close = close
+                self._close = Close(close.close_code, close.reason)  # without its traceback
                 outbox.wake()
                 return
             if text is None:
