@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +105,16 @@ async def _expect(t: Transport, kind: str, timeout: float = HANDSHAKE_SECONDS) -
     return msg
 
 
+def _bulk_sender(bulk: asyncio.Queue[str], outbox: Outbox[str]) -> Callable[[str], Awaitable[None]]:
+    """Queue a bulk message (waiting for room) and wake the outbox's writer."""
+
+    async def send_bulk(text: str) -> None:
+        await bulk.put(text)
+        outbox.wake()
+
+    return send_bulk
+
+
 async def cancel_all(tasks: Sequence[asyncio.Task[Any]]) -> None:
     """Cancel the tasks and wait until every one has ended. A cancellation can be lost
     (a library that catches it in the wrong place, a timeout context exiting at the same
@@ -162,11 +172,13 @@ class Link:
             write_errors=(Closed,),
             room=self.t.room,
         )
+        # the sender gets the outbox's callables, not the link's bound methods: the link and
+        # its sender would hold each other (see :meth:`run`'s end)
         self.sender = Sender(
             parts.feed,
             parts.witness,
-            self._send_bulk,
-            self._send_now,
+            _bulk_sender(self._bulk, self.outbox),
+            self.outbox.put_urgent,
             parts.run_interval,
             parts.heartbeat,
             parts.max_early,
@@ -197,10 +209,6 @@ class Link:
     def _send_now(self, text: str) -> None:
         """Queue a control message: it goes before any bulk message still waiting."""
         self.outbox.put_urgent(text)
-
-    async def _send_bulk(self, text: str) -> None:
-        await self._bulk.put(text)
-        self.outbox.wake()
 
     async def _next_bulk(self) -> str | None:
         return None if self._bulk.empty() else self._bulk.get_nowait()
@@ -257,6 +265,13 @@ class Link:
             if not reader.done():  # run() itself was cancelled
                 await cancel_all([reader])
             await cancel_all(tasks)
+            # nothing of the ended link is left in reference cycles, freed only by the cyclic
+            # collector: the outbox lets go of the link's bound methods, and this frame of its
+            # tasks (the error raised from here holds the frame in its traceback, and a task
+            # holds that error)
+            self.outbox.close()
+            tasks.clear()
+            del reader, worker
             self.done.set()
 
     async def _read(self, tasks: list[asyncio.Task[None]]) -> None:
