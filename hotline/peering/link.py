@@ -94,8 +94,11 @@ async def handshake_dialer(t: Transport, key: Signer, peer: Verifier, peer_origi
 
 
 async def _expect(t: Transport, kind: str, timeout: float = HANDSHAKE_SECONDS) -> dict[str, Any]:
+    # asyncio.timeout, not wait_for: Python 3.11's wait_for runs the read as a task whose error
+    # (the dialer gone) holds wait_for's frame, which holds the task: a reference cycle
     try:
-        text = await asyncio.wait_for(t.recv(), timeout)
+        async with asyncio.timeout(timeout):
+            text = await t.recv()
     except TimeoutError as exc:
         raise HandshakeTimeout("handshake_timeout", f"no {kind} in {timeout:g} s") from exc
     with link_errors():
@@ -429,10 +432,8 @@ class Link:
     async def refuse(self, exc: Refusal) -> None:
         """Tell the peer why its input was refused (best effort: the link closes next)."""
         try:
-            await asyncio.wait_for(
-                self.t.send(m.encode("refused", reason=exc.reason, detail=exc.detail[:1000])),
-                2.0,
-            )
+            async with asyncio.timeout(2.0):  # (not wait_for: see _expect)
+                await self.t.send(m.encode("refused", reason=exc.reason, detail=exc.detail[:1000]))
         except (Closed, TimeoutError):
             pass
 
