@@ -1,14 +1,17 @@
 """The cyclic garbage collector, tuned for a node's event loop.
 
-CPython's cyclic collector walks every tracked object of the generation it collects. Two things
+CPython's cyclic collector walks every tracked object of the generation it collects. Three things
 keep its pauses short here:
 
 - what start-up built (the node's parts, the feeds as loaded) is frozen once (``gc.freeze``)
   when the node starts serving: the collector never walks it again. It is frozen once only,
   never again while the node runs: a frozen object is freed as soon as nothing refers to it,
-  but one that dies in a reference cycle (a closed connection: its protocol, transport, tasks
-  and buffers refer to each other) is never reclaimed, so freezing what is alive while the node
-  serves would keep every connection, link and piece of work alive at that moment for ever.
+  but one that dies in a reference cycle is never reclaimed, so freezing what is alive while
+  the node serves could keep what is alive at that moment for ever.
+- connections and peer links leave no reference cycles when they end (their sessions let go of
+  their outboxes, no raised error is kept with its traceback, the upgraded HTTP protocol drops
+  its parser): what they held is freed as they close, and a young collection finds next to
+  nothing of them to walk.
 - the youngest generation is collected every ``YOUNG_THRESHOLD`` allocations (net of the
   objects freed) instead of 700. What is alive at a collection is mostly the work in flight: the
   notices of a batch being written (up to 512 validated notices, some 60 tracked objects each),
