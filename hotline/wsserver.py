@@ -122,6 +122,9 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # the protocol uvicorn made is replaced: its parser (a generator holding it, which it
+        # holds) is ended, so that it is freed at once, not left in a reference cycle
+        self.conn.parser.close()
         self.conn = self._limited = _LimitedServerProtocol(
             extensions=self.conn.available_extensions,
             max_size=self.config.ws_max_size,
@@ -136,8 +139,11 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
-        # the error that ended the parsing of frames (a frame over the limit, a bad frame)
-        # holds the parser's frame in its traceback, which holds the protocol: let go of it
+        # websockets' frame parser is a generator holding the protocol (it holds the parser):
+        # ended here, where no data can come any more (nothing tells it of the EOF). The error
+        # that ended the parsing (a frame over the limit, a bad frame) holds the parser's frame
+        # in its traceback: let go of it too. Neither is left in a reference cycle.
+        self._limited.parser.close()
         self._limited.parser_exc = None
 
     def handle_connect(self, event: Request) -> None:

@@ -12,7 +12,7 @@ import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 from hotline_protocol.entries import Entry
 from hotline_protocol.note import Signer, Verifier
@@ -183,6 +183,7 @@ class PeerManager:
                 await self._wait_down()
                 continue
             link: Link | None = None
+            conn: ClientConnection | None = None
             try:
                 async with connect(
                     url,
@@ -202,6 +203,9 @@ class PeerManager:
                 self._dial_failed(url, f"{exc.reason}: {exc.detail}")
             except Exception as exc:  # unreachable, refused, reset: retry with backoff
                 self._dial_failed(url, f"{type(exc).__name__}: {exc}")
+            finally:
+                if conn is not None:  # closed: its parser is ended (see _release)
+                    _release(conn)
             if link is not None and link.healthy():
                 delay = BACKOFF_MIN  # it worked for a while: a fresh failure retries quickly
             await asyncio.sleep(delay * (0.5 + _JITTER.random()))
@@ -285,3 +289,10 @@ class PeerManager:
         if self._tls_ca:
             ctx.load_verify_locations(self._tls_ca)
         return ctx
+
+
+def _release(conn: ClientConnection) -> None:
+    """End a closed connection's frame parser: a generator holding the connection's protocol,
+    which holds it, still waiting for data when the listener closed first. Ended, it lets the
+    connection be freed at once instead of being left in a reference cycle."""
+    conn.protocol.parser.close()

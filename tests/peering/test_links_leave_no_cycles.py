@@ -14,6 +14,7 @@ import pytest
 import uvloop
 
 from hotline.peering.transport import CLOSE_GOING_AWAY
+from tests.helpers.collector import collected
 
 from .conftest import LiveNode, Nodes, wait_until
 
@@ -57,7 +58,7 @@ async def _unreachable_after_bounces(tmp_path: Path) -> int:
         for _ in range(BOUNCES):
             await _bounce(alpha, bravo)
         await asyncio.sleep(0.2)  # the last ended link's tasks and callbacks have run
-        return gc.collect()
+        return collected()
     finally:
         for live in nodes.live:
             await live.stop()

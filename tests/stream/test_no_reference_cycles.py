@@ -26,6 +26,7 @@ from hotline.wsserver import CoalescingWebSocketProtocol
 from hotline_protocol.cosignature import CosignatureSigner
 from hotline_protocol.note import Signer
 from tests.helpers.churn import HELD
+from tests.helpers.collector import collected
 
 from .conftest import TIMEOUT
 
@@ -118,7 +119,7 @@ async def _unreachable_after(tmp_path: Path, kind: str) -> int:
         await one_round()
         gc.collect()
         await one_round()
-        return gc.collect()
+        return collected()
     finally:
         server.should_exit = True
         async with asyncio.timeout(TIMEOUT):
