@@ -112,6 +112,7 @@ class Outbox(Generic[M]):
         self._bulk = _no_bulk
         self._congested = _never
         self._halted = _always
+        self._room = _always
         self.urgent.clear()
 
     async def run(self) -> None:

@@ -175,12 +175,13 @@ class Link:
             write_errors=(Closed,),
             room=self.t.room,
         )
-        # the sender gets the outbox's callables, not the link's bound methods: the link and
-        # its sender would hold each other (see :meth:`run`'s end)
+        # the sender (and the recovery) get the outbox's callables, not the link's bound
+        # methods: the link and its sender would hold each other (see :meth:`run`'s end)
+        self._send_bulk = _bulk_sender(self._bulk, self.outbox)
         self.sender = Sender(
             parts.feed,
             parts.witness,
-            _bulk_sender(self._bulk, self.outbox),
+            self._send_bulk,
             self.outbox.put_urgent,
             parts.run_interval,
             parts.heartbeat,
