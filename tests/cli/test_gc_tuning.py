@@ -89,7 +89,9 @@ async def test_freed_memory_is_handed_back_to_the_system() -> None:
     holes a burst left between blocks still in use, which freeing alone keeps."""
     if gc_tuning._malloc_trim() is None or not Path("/proc/self/status").exists():
         pytest.skip("no malloc_trim in this C library")
-    pairs = [(bytearray(64 * 1024), bytearray(600)) for _ in range(800)]  # ~50 MB
+    # written to, so that every page is resident (a zeroed block fresh from the system may
+    # never be touched, and then neither counts in RSS nor can be handed back)
+    pairs = [(bytearray(b"x") * (64 * 1024), bytearray(b"y") * 600) for _ in range(800)]
     kept = [small for _, small in pairs]  # each hole lies below a block still in use
     del pairs
     high = _rss_kb()

@@ -32,4 +32,13 @@ def test_the_distribution_declares_only_those_dependencies() -> None:
     deps = {
         d.split(">")[0].split("=")[0].split("<")[0].strip() for d in meta["project"]["dependencies"]
     }
-    assert deps == {"pydantic", "cryptography", "rfc8785", "orjson", "shapely", "pyproj", "numpy"}
+    assert deps == {
+        "pydantic",
+        "cryptography",
+        "rfc8785",
+        "orjson",
+        "shapely",
+        "pyproj",
+        "numpy",
+        "ijson",
+    }
