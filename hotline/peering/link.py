@@ -160,6 +160,7 @@ class Link:
         transport: Transport,
         dialer: str,
         on_lag: Callable[[], None] = lambda: None,
+        on_first: Callable[[], None] | None = None,
     ) -> None:
         self.parts = parts
         self.feed = parts.feed
@@ -167,6 +168,9 @@ class Link:
         self.t = transport
         self.dialer = dialer  # origin of the node that dialed
         self._on_lag = on_lag
+        # told when the peer's first message after the handshake arrives: for the listener, the
+        # proof that the dialer verified its welcome (before it, the link is not up)
+        self._on_first = on_first
         self._bulk: asyncio.Queue[str] = asyncio.Queue(maxsize=4)
         self.outbox: Outbox[str] = Outbox(
             self._write,
@@ -281,7 +285,11 @@ class Link:
     async def _read(self, tasks: list[asyncio.Task[None]]) -> None:
         """Take the peer's messages one by one until the link breaks (raises why)."""
         while True:
-            await self._handle(await self.t.recv(), tasks)
+            raw = await self.t.recv()
+            first, self._on_first = self._on_first, None
+            if first is not None:
+                first()
+            await self._handle(raw, tasks)
 
     async def _checkpoints(self) -> None:
         """Verify, store and cosign runs in order, while the link goes on reading."""

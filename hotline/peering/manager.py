@@ -243,14 +243,31 @@ class PeerManager:
                     await asyncio.wait_for(current.done.wait(), REPLACE_SECONDS)
                 except TimeoutError:
                     log.warning("peer link: the replaced link did not end in time")
-            link = Link(self.parts, transport, dialer, on_lag=lambda: self.link_event("lag"))
+            dialed = dialer == self.own.origin
+            up = False
+
+            def came_up() -> None:
+                # the dialer is up once it verified the welcome; the listener once the dialer's
+                # first message shows that it did (an impostor's welcome is refused before)
+                nonlocal up
+                up = True
+                self.connects += 1
+                self.last_error = None
+                self.down_since = None
+                self.link_event("up")
+                by = self.own.name if dialed else self.peer.name
+                log.info("peer link up with %s (dialed by %s)", self.peer.name, by)
+
+            link = Link(
+                self.parts,
+                transport,
+                dialer,
+                on_lag=lambda: self.link_event("lag"),
+                on_first=None if dialed else came_up,
+            )
             self.link = link
-            self.connects += 1
-            self.last_error = None
-            self.down_since = None
-            self.link_event("up")
-            by = self.own.name if dialer == self.own.origin else self.peer.name
-            log.info("peer link up with %s (dialed by %s)", self.peer.name, by)
+            if dialed:
+                came_up()
         try:
             await link.run()
         except Refusal as exc:
@@ -266,9 +283,12 @@ class PeerManager:
         finally:
             if self.link is link:
                 self.link = None
-                self.down_since = self.parts.clock_ms()
-                self.link_event("down")
-                log.warning("peer link down: %s", self.last_error or "ended")
+                if up:
+                    self.down_since = self.parts.clock_ms()
+                    self.link_event("down")
+                    log.warning("peer link down: %s", self.last_error or "ended")
+                else:
+                    log.warning("peer link refused: %s", self.last_error or "ended")
         return link
 
     async def _fail(self, transport: Transport, exc: LinkError, link: Link | None = None) -> None:
