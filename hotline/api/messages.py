@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from .models import COMPONENTS, Base64, EntryKey, Ms, Notice, Problem
+from .models import COMPONENTS, Base64, EntryKey, Ms, Notice, Problem, no_default
 from .models import Entry as EntryModel
 
 MessageId = Annotated[str, Field(max_length=128)] | int
@@ -24,11 +24,6 @@ Cursor = Annotated[
     ),
 ]
 Precedence = Literal["FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"]
-
-
-def _no_default(schema: dict[str, Any]) -> None:
-    """A member the node leaves out rather than sending null: no ``default`` in its schema."""
-    schema.pop("default", None)
 
 
 class _Message(BaseModel):
@@ -70,7 +65,7 @@ class Error(_Message):
     retry_after_ms: int | None = Field(
         default=None,
         description="with `rate_limited` only: when to try again (milliseconds); absent otherwise",
-        json_schema_extra=_no_default,  # absent when not rate_limited, never null
+        json_schema_extra=no_default,  # absent when not rate_limited, never null
     )
 
 

@@ -19,7 +19,7 @@ Base64 = Annotated[str, Field(description="standard base64 (padded)")]
 Ms = Annotated[int, Field(description="unix ms")]
 
 
-def _no_default(schema: dict[str, Any]) -> None:
+def no_default(schema: dict[str, Any]) -> None:
     """A member the node leaves out rather than sending null: no ``default`` in its schema."""
     schema.pop("default", None)
 
@@ -53,7 +53,7 @@ class ApiError(_Model):
     retry_after_ms: int | None = Field(
         default=None,
         description="with `rate_limited` only: when to try again (milliseconds); absent otherwise",
-        json_schema_extra=_no_default,  # absent when not rate_limited, never null
+        json_schema_extra=no_default,  # absent when not rate_limited, never null
     )
 
 
