@@ -8,6 +8,7 @@ stopping or crashing one is what it would be in production.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import ssl
@@ -25,19 +26,43 @@ from .errors import NodeStartError
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 _GIVEN: set[int] = set()  # ports handed out by free_port in this process: never twice
+_LOWEST = 10000  # below: well-known and registered services a machine may run
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for the source ports of outgoing connections (Linux: 32768-60999)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listened on a moment ago and that this process has
-    not handed out before: the kernel can offer a port again before its first taker listens (a
-    node's port, then its Redis's, both chosen before either starts)."""
-    while True:
+    """A TCP port on 127.0.0.1 that nothing was bound to a moment ago, that this process has not
+    handed out before, and that lies outside the kernel's ephemeral range.
+
+    A port the kernel hands out for ``bind(0)`` is an ephemeral one, and until its taker listens
+    any outgoing connection on the machine may get it as its source port; a node dialing a peer
+    that is not up yet may even connect to itself on it. Ports below the range are never given
+    away like that.
+    """
+    low, high = ephemeral_range()
+    ranges = [(a, b) for a, b in ((_LOWEST, low - 1), (high + 1, 65535)) if a <= b]
+    rng = random.SystemRandom()
+    for _ in range(1000):
+        a, b = rng.choice(ranges)
+        port = rng.randint(a, b)
+        if port in _GIVEN:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        if port not in _GIVEN:
-            _GIVEN.add(port)
-            return port
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _GIVEN.add(port)
+        return port
+    raise OSError("no free TCP port outside the ephemeral range on 127.0.0.1")
 
 
 class NodeRunner:

@@ -35,6 +35,7 @@ from hotline.demo.scenario import Scenario
 from hotline.demo.summary import LAST_LINE
 from hotline_protocol.entries import notice_text, notice_text_of
 from hotline_protocol.notices import notice_to_json, parse_notice
+from hotline.provision.runner import ephemeral_range
 from tests.helpers.node_process import run_cli
 from tests.helpers.redis_server import free_port
 
@@ -47,7 +48,8 @@ def free_port_pair() -> int:
     """A port P on 127.0.0.1 such that P and P+1 were both free a moment ago."""
     for _ in range(50):
         port = free_port()
-        if port < 65535:
+        low, high = ephemeral_range()
+        if port + 1 < low or high < port < 65535:
             with socket.socket() as sock:
                 try:
                     sock.bind(("127.0.0.1", port + 1))
