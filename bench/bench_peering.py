@@ -62,6 +62,7 @@ from .harness import (
     machine_text,
     make_node,
     pair,
+    pauses_between,
     phase_meter,
     wait_linked,
 )
@@ -259,11 +260,13 @@ class Bench:
                     open_loop(flood, self.frames, flood_rate, seconds, "routine")
                 )
             await asyncio.sleep(args.warmup)
+            gc_before = {n.side: collector_figures(n)["pauses"] for n in (self.alpha, self.bravo)}
             meter.start()
             start = now()
             await asyncio.sleep(args.seconds)
             end = now()
             meter.stop()
+            gc_after = {n.side: collector_figures(n)["pauses"] for n in (self.alpha, self.bravo)}
             if task is not None:
                 await task
             flashes = await probe.result()
@@ -296,8 +299,11 @@ class Bench:
             "flash_post_to_posted_a_ms": summary(ms(p["done"] - p["sent"] for p in ok)),
             "flash_shown_early": sum(1 for p in ok if p["index"] in self.watch.flash_b),
             "flash_not_seen_at_b": len(ok) - len(alarm),
-            # the nodes' collector pauses since they started (the longest, by generation)
-            "collector": {n.side: collector_figures(n)["pauses"] for n in (self.alpha, self.bravo)},
+            # the nodes' collector pauses while measured, by generation (the longest: since
+            # the node started)
+            "collector": {
+                side: pauses_between(gc_before[side], gc_after[side]) for side in gc_after
+            },
             "errors": errors,
             "cpu_cores": meter.result,
             "machine_cores": meter.machine,
@@ -437,6 +443,12 @@ def print_flash(name: str, r: dict[str, Any]) -> None:
         f"    (the same FLASH notices at the load generator's bulk watcher at B: "
         f"p50 {bulk.get('median', 0):.1f} ms, p99 {bulk.get('p99', 0):.1f} ms)"
     )
+    for side, gens in r["collector"].items():
+        runs = ", ".join(
+            f"gen{g} {f['count']} ({f['total_ms']:.0f} ms, {f['over_10ms']} over 10 ms)"
+            for g, f in sorted(gens.items())
+        )
+        print(f"    collector at {side} while measured: {runs}")
     print(f"    cores: {cores(r)}" + (f"  ERRORS {r['errors']}" if r["errors"] else ""))
 
 

@@ -393,3 +393,16 @@ def collector_figures(node: BenchNode) -> dict[str, Any]:
             elif sample.name == "hotline_gc_frozen_objects":
                 out["frozen"] = int(sample.value)
     return out
+
+
+def pauses_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The collector's pauses between two :func:`collector_figures` readings, by generation:
+    how many, their total and how many took longer than 10 ms."""
+    out: dict[str, Any] = {}
+    for gen, figures in after.items():
+        was = before.get(gen, {})
+        count = figures.get("count", 0) - was.get("count", 0)
+        within = figures.get("within_10ms", 0) - was.get("within_10ms", 0)
+        total = figures.get("total_ms", 0.0) - was.get("total_ms", 0.0)
+        out[gen] = {"count": count, "total_ms": round(total, 2), "over_10ms": count - within}
+    return out

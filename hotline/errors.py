@@ -34,6 +34,7 @@ An error says what went wrong, not how it is reported: the API gives each class 
     │   ├── AuthFailed                  the handshake does not verify: bad_auth, bad_handshake
     │   ├── UnknownPeer                 the peer is not the pinned one: unknown_peer
     │   ├── HandshakeTimeout            the handshake took too long: handshake_timeout
+    │   ├── TooManyHandshakes           too many peer handshakes at once: too_many_connections
     │   ├── Superseded                  another link took over: superseded
     │   ├── LinkFailed                  this node cannot go on: checkpoint_worker_stopped,
     │   │                               store_unavailable, feed_moved (a post went in during a
@@ -176,6 +177,10 @@ class UnknownPeer(LinkError):
 
 class HandshakeTimeout(LinkError):
     """The other end did not send its part of the handshake in time."""
+
+
+class TooManyHandshakes(LinkError):
+    """As many peer connections as the node allows are in their handshake already."""
 
 
 class Superseded(LinkError):

@@ -207,6 +207,7 @@ class Node:
             refused=self.evidence.refused,
             tls_ca=str(settings.path(settings.peer.tls_ca)) if settings.peer.tls_ca else None,
             handshake_timeout=settings.limits.handshake_timeout_s,
+            max_handshakes=settings.limits.peer_handshakes,
         )
         self.own_feed.listeners.append(manager.committed)
         return manager

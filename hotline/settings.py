@@ -124,6 +124,8 @@ class Limits(BaseModel):
     preauth_bytes: int = Field(default=4096, ge=512, le=1024 * 1024)
     auth_timeout_s: float = Field(default=5, gt=0, le=300)  # the stream's auth message
     handshake_timeout_s: float = Field(default=10, gt=0, le=300)  # each peer handshake step
+    # peer link connections in their handshake at once (unauthenticated: anyone may dial)
+    peer_handshakes: int = Field(default=8, ge=1, le=1024)
     # Posts (notices, acks, cancels over REST and the stream) a second, and a burst: a token
     # bucket per user and one per stream connection; 0 turns a bucket off. FLASH ones draw on a
     # bucket of their own per user, and on no other.

@@ -114,6 +114,12 @@ PEER_CLOSES: list[tuple[int, str, str]] = [
         "no handshake message within `limits.handshake_timeout_s` (10 s by default)",
     ),
     (_LINK["Superseded"], "superseded, replaced: …", "one link at a time: another is kept"),
+    (
+        _LINK["TooManyHandshakes"],
+        "too_many_connections",
+        "as many connections as `limits.peer_handshakes` allows (8 by default) are in their "
+        "handshake: closed before anything of it is read",
+    ),
     (_LINK["Refusal"], "the refusal code", "input that does not verify; kept as evidence"),
 ]
 

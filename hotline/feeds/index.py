@@ -174,9 +174,7 @@ class FeedIndex:
                 rec.reason,
                 rec.reason_code,
             )
-            found.acks = tuple(
-                sorted((*found.acks, ack), key=lambda a: (a.time_ms, a.side, a.index))
-            )
+            found.acks = _with_ack(found.acks, ack)
         elif rec.kind == "cancel":
             found.cancelled_by = key
 
@@ -206,6 +204,19 @@ class FeedIndex:
     def iter_all(self) -> Iterator[NoticeRecord]:
         for recs in self.records.values():
             yield from recs
+
+
+def _ack_order(ack: AckInfo) -> tuple[int, str, int]:
+    return ack.time_ms, ack.side, ack.index
+
+
+def _with_ack(acks: tuple[AckInfo, ...], ack: AckInfo) -> tuple[AckInfo, ...]:
+    """``acks`` with ``ack`` in its place (oldest first): acks mostly come in order, so the new
+    one usually goes last, and a notice with many acks is not sorted again at each one."""
+    if not acks or _ack_order(acks[-1]) <= _ack_order(ack):
+        return (*acks, ack)
+    at = bisect.bisect_right(acks, _ack_order(ack), key=_ack_order)
+    return (*acks[:at], ack, *acks[at:])
 
 
 def _b64(data: bytes) -> str:

@@ -7,6 +7,8 @@ The link's errors are a branch of the node's tree (:mod:`hotline.errors`):
     ├── AuthFailed       a handshake that does not verify: ``bad_auth``, ``bad_handshake``
     ├── UnknownPeer      the other end is not the pinned peer: ``unknown_peer``
     ├── HandshakeTimeout the handshake took too long: ``handshake_timeout``
+    ├── TooManyHandshakes as many peer connections as allowed are in their handshake:
+    │                    ``too_many_connections``
     ├── Superseded       another link took over: ``superseded``
     ├── LinkFailed       this node cannot go on: ``checkpoint_worker_stopped``,
     │                    ``store_unavailable`` (its store failed), ``feed_moved`` (a post

@@ -17,7 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from hotline_protocol.entries import Entry
 from hotline_protocol.note import Signer, Verifier
 
-from ..errors import LinkError, Refusal
+from ..errors import LinkError, Refusal, TooManyHandshakes
 from ..events import LinkEvent, LinkState, Publish
 from ..settings import PeerSettings
 from ..types import Side
@@ -64,6 +64,7 @@ class PeerManager:
         refused: Callable[[Refusal], Awaitable[None]],
         tls_ca: str | None = None,
         handshake_timeout: float = HANDSHAKE_SECONDS,
+        max_handshakes: int = 8,
     ) -> None:
         self.own = own
         self.peer = peer
@@ -80,6 +81,9 @@ class PeerManager:
         self._refused = refused
         self._tls_ca = tls_ca
         self._handshake_timeout = handshake_timeout
+        self._max_handshakes = max_handshakes
+        self.handshakes = 0  # peer connections accepted and not yet authenticated
+        self.handshakes_refused = 0  # closed because as many were in their handshake
         self.verifier = Verifier.from_vkey(self.peer.log_vkey)
         self.link: Link | None = None
         self.last_error: str | None = None
@@ -159,7 +163,21 @@ class PeerManager:
             await link.flush()
 
     async def accept(self, transport: Transport) -> None:
-        """Serve a link the peer dialed (the listener end)."""
+        """Serve a link the peer dialed (the listener end). Anyone may connect: at most
+        ``max_handshakes`` connections wait in their handshake at once, and one more is closed
+        (4429 ``too_many_connections``) before anything of it is read, without touching the
+        link's state (its ``last_error`` names the peer's failures, not a stranger's)."""
+        if self.handshakes >= self._max_handshakes:
+            self.handshakes_refused += 1
+            exc = TooManyHandshakes(
+                "too_many_connections",
+                f"{self.handshakes} peer connections in their handshake, at most "
+                f"{self._max_handshakes}",
+            )
+            log.debug("peer connection refused: %s", exc.detail)
+            await transport.close(close_code(exc), exc.reason)
+            return
+        self.handshakes += 1
         try:
             await handshake_listener(
                 transport,
@@ -173,6 +191,8 @@ class PeerManager:
             return
         except Closed:
             return
+        finally:
+            self.handshakes -= 1
         await self._serve(transport, dialer=self.peer.origin)
 
     async def _dial_loop(self) -> None:

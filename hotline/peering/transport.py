@@ -33,6 +33,7 @@ from ..errors import (
     LinkFailed,
     Refusal,
     Superseded,
+    TooManyHandshakes,
     UnknownPeer,
 )
 from ..wsserver import FRAME_LIMIT, TRANSPORT, WRITABLE, FrameLimit
@@ -52,6 +53,7 @@ CLOSE_CODES: dict[type[LinkError], int] = {
     AuthFailed: 4401,
     UnknownPeer: 4403,
     HandshakeTimeout: 4408,
+    TooManyHandshakes: 4429,
     Superseded: CLOSE_SUPERSEDED,
     Refusal: 4422,
     LinkFailed: CLOSE_INTERNAL,

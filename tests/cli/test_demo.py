@@ -33,9 +33,9 @@ from hotline.demo.duty import DutyOfficer, needs_ack
 from hotline.demo.profiles import PROFILES
 from hotline.demo.scenario import Scenario
 from hotline.demo.summary import LAST_LINE
+from hotline.provision.runner import ephemeral_range
 from hotline_protocol.entries import notice_text, notice_text_of
 from hotline_protocol.notices import notice_to_json, parse_notice
-from hotline.provision.runner import ephemeral_range
 from tests.helpers.node_process import run_cli
 from tests.helpers.redis_server import free_port
 

@@ -176,3 +176,32 @@ async def test_dialer_and_listener_transcripts_differ() -> None:
         b"hotline-peer-auth/v1\ndialer\na\nb\n" + n1.encode() + b"\n" + n2.encode() + b"\n"
     )
     assert base64.b64decode(n1) == b"1" * 32
+
+
+async def test_peer_connections_beyond_the_handshake_cap_are_closed_4429_and_change_nothing(
+    nodes: Nodes,
+) -> None:
+    fake = FakePeer()
+    prepared = nodes.prepare("bravo")
+    limits = prepared.settings.limits.model_copy(update={"peer_handshakes": 2})
+    bravo = await nodes.start(prepared, fake.card(), limits=limits)
+    waiting = [await FakeLink.open(bravo.peer_ws) for _ in range(2)]
+    for link in waiting:  # in their handshake: greeted, and silent since
+        assert (await link.recv())["type"] == "hello"
+    extra = await FakeLink.open(bravo.peer_ws)
+    assert await extra.closed() == (4429, "too_many_connections")
+    peering = bravo.node.peering
+    assert peering is not None
+    assert peering.handshakes == 2 and peering.handshakes_refused == 1
+    state = await bravo.get("/v1/link")
+    assert state["connected"] is False and state["connects"] == 0
+    assert state["last_error"] is None  # a stranger's connection is not the peer's failure
+    assert await bravo.evidence() == []
+    # one of the waiting ones goes away: the pinned peer gets its place and links
+    await waiting[0].abort()
+    await wait_until(lambda: peering.handshakes == 1, "the aborted handshake let go")
+    link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
+    await link.expect("status")
+    await wait_until(bravo.connected, "link up at bravo")
+    await link.close()
+    await waiting[1].close()

@@ -1,0 +1,61 @@
+"""A notice's acks in the in-memory index: oldest first whatever order they are added in, the
+latest one the one that counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.feeds.index import FeedIndex
+from hotline_protocol.notices import parse_notice
+from tests.helpers.fake_peer import T0, FakePeer
+
+
+def ack_body(ref: dict[str, Any], n: int, response: str = "ROGER") -> dict[str, Any]:
+    return {
+        "id": f"00000000-0000-4000-8000-{n:012d}",
+        "kind": "ack",
+        "status": "exercise",
+        "author": {"id": "ops-alpha", "unit": "HQ alpha", "nation": "XAA"},
+        "time": T0 + n,
+        "ref": ref,
+        "response": response,
+    }
+
+
+def indexed_distress() -> tuple[FeedIndex, FakePeer]:
+    alpha = FakePeer(side="alpha", origin="alpha.hotline.example", nation="XAA")
+    bravo = FakePeer(side="bravo", origin="bravo.hotline.example", nation="XBB")
+    index = FeedIndex({"alpha": alpha.origin, "bravo": bravo.origin})
+    entry = bravo.append(bravo.distress())
+    index.add("bravo", entry.index, entry.leaf_hash, entry.notice, T0)
+    return index, alpha
+
+
+def test_acks_added_out_of_time_order_are_kept_oldest_first() -> None:
+    index, alpha = indexed_distress()
+    target = index.get("bravo", 0)
+    assert target is not None
+    appended = [T0 + 5_000, T0 + 1_000, T0 + 9_000, T0 + 3_000]
+    for n, at in enumerate(appended):
+        response = "WILCO" if at == max(appended) else "ROGER"
+        notice = parse_notice(ack_body(target.ref(), n, response))
+        entry = alpha.append(notice)
+        index.add("alpha", entry.index, entry.leaf_hash, notice, at)
+    rec = index.get("bravo", 0)
+    assert rec is not None
+    assert [a.time_ms for a in rec.acks] == sorted(appended)
+    latest = index.latest_ack(rec)
+    assert latest is not None and latest.response == "WILCO" and latest.time_ms == T0 + 9_000
+
+
+def test_a_notice_with_many_acks_keeps_every_one_in_order() -> None:
+    index, alpha = indexed_distress()
+    target = index.get("bravo", 0)
+    assert target is not None
+    for n in range(2_000):
+        notice = parse_notice(ack_body(target.ref(), n))
+        entry = alpha.append(notice)
+        index.add("alpha", entry.index, entry.leaf_hash, notice, T0 + n)
+    rec = index.get("bravo", 0)
+    assert rec is not None
+    assert [a.index for a in rec.acks] == list(range(2_000))
