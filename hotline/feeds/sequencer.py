@@ -24,6 +24,7 @@ import heapq
 import itertools
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -47,6 +48,7 @@ from .rules import Claims, Validator
 log = logging.getLogger("hotline.sequencer")
 
 PRECEDENCE_RANK = {"FLASH": 0, "IMMEDIATE": 1, "PRIORITY": 2, "ROUTINE": 3}
+REFS_KEPT = 65_536  # idempotency keys kept in memory; the store has every one
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,8 @@ class Sequencer:
         self._heap: list[_Item] = []
         self._seq = itertools.count()
         self._wake = asyncio.Event()
-        self._refs: dict[str, int] = {}  # idempotency keys used since start
+        # idempotency keys used lately (the store holds them all: see _earlier)
+        self._refs: OrderedDict[str, int] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self._unsure = False  # a write failed: the store may hold more than the feed here
         self.batches = 0
@@ -196,6 +199,14 @@ class Sequencer:
         self._wake.set()
         if rank == 0:
             self._flash_wake.set()
+
+    def _remember(self, refs: dict[str, int]) -> None:
+        """Keep the latest :data:`REFS_KEPT` idempotency keys at hand: a retry comes soon
+        after its first try, and an older key is found in the store (at most one read)."""
+        kept = self._refs
+        kept.update(refs)
+        while len(kept) > REFS_KEPT:
+            kept.popitem(last=False)
 
     async def _earlier(self, ref_key: str) -> Appended | None:
         index = self._refs.get(ref_key)
@@ -378,7 +389,7 @@ class Sequencer:
             feed.tree.rollback()  # (nothing once committed)
             raise
         feed.checkpoint = note
-        self._refs.update(refs)
+        self._remember(refs)
         self.batches += 1
         self.appended += len(entries)
         self._committed(entries, note, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotline.feeds import sequencer
 from tests.api.conftest import LIAISON, NodeApp
 
 
@@ -29,3 +30,29 @@ async def test_a_replayed_cancel_says_so(node_app: NodeApp) -> None:
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert node_app.node.index.size("alpha") == 2
+
+
+async def test_a_key_older_than_those_kept_in_memory_is_still_replayed_from_the_store(
+    node_app: NodeApp, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(sequencer, "REFS_KEPT", 2)
+    headers = await node_app.headers("operator")
+    firsts = []
+    for n in range(5):
+        response = await node_app.client.post(
+            "/v1/notices",
+            json=LIAISON | {"text": f"keyed {n}"},
+            headers={**headers, "Idempotency-Key": f"key-{n}"},
+        )
+        assert response.status_code == 201
+        firsts.append(response.json())
+    kept = node_app.node.sequencer._refs  # the keys at hand: only the latest two
+    assert [key.rsplit(":", 1)[-1] for key in kept] == ["key-3", "key-4"]
+    again = await node_app.client.post(
+        "/v1/notices",
+        json=LIAISON | {"text": "keyed 0"},
+        headers={**headers, "Idempotency-Key": "key-0"},
+    )
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == firsts[0]
+    assert node_app.node.index.size("alpha") == 5
