@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from ..events import AnnouncedEvent, OverdueEvent, Publish
 from ..feeds.index import FeedIndex, NoticeRecord
@@ -51,8 +51,9 @@ class DeadlineWatcher:
         self._interval = interval
         self._due: list[tuple[int, str, int]] = []  # heap of (deadline ms, side, index)
         self._seen: dict[str, int] = {}  # records taken into the heap, per side
-        self._overdue_flash: dict[int, NoticeRecord] = {}  # own FLASH overdue, by index
-        self._overdue: dict[tuple[str, int], NoticeRecord] = {}  # overdue, until acked
+        # overdue until acked, cancelled or superseded (the index has their state now)
+        self._overdue_flash: set[int] = set()  # own FLASH notices, by index
+        self._overdue: set[tuple[str, int]] = set()  # (side, index)
         self._repeated: dict[int, int] = {}  # own FLASH index -> last announcement (ms)
         self._task: asyncio.Task[None] | None = None
         self._hook_tasks: set[asyncio.Task[None]] = set()
@@ -89,11 +90,11 @@ class DeadlineWatcher:
             # acked, cancelled or superseded before its deadline: never overdue (entries stay)
             if rec is not None and is_overdue(rec, deadlines, now):
                 fresh.append(rec)
-                self._overdue[(rec.side, rec.index)] = rec
+                self._overdue.add((rec.side, rec.index))
                 if rec.side == self._own and rec.precedence == "FLASH":
-                    self._overdue_flash[rec.index] = rec
-        overdue = [r for r in self._overdue_flash.values() if is_overdue(r, deadlines, now)]
-        self._overdue_flash = {r.index: r for r in overdue}
+                    self._overdue_flash.add(rec.index)
+        overdue = self._still_overdue(((self._own, i) for i in self._overdue_flash), now)
+        self._overdue_flash = {r.index for r in overdue}
         self._repeat_flash(overdue, now)
         for rec in fresh:
             self._publish(
@@ -111,13 +112,20 @@ class DeadlineWatcher:
         """Notices overdue now (announced, and since neither acknowledged, cancelled nor
         superseded), per side; every side is named, with 0 when none is."""
         now = self._clock_ms()
-        self._overdue = {
-            k: r for k, r in self._overdue.items() if is_overdue(r, self._deadlines, now)
-        }
-        counts = dict.fromkeys(self._index.records, 0)
+        self._overdue = {(r.side, r.index) for r in self._still_overdue(self._overdue, now)}
+        counts = dict.fromkeys(self._index.sides, 0)
         for side, _ in self._overdue:
             counts[side] = counts.get(side, 0) + 1
         return counts
+
+    def _still_overdue(self, keys: Iterable[tuple[str, int]], now: int) -> list[NoticeRecord]:
+        """The records of ``keys`` as they are now that are still overdue."""
+        index, deadlines = self._index, self._deadlines
+        return [
+            rec
+            for key in keys
+            if (rec := index.get(*key)) is not None and is_overdue(rec, deadlines, now)
+        ]
 
     async def _run_hooks(self, rec: NoticeRecord) -> None:
         for hook in self.hooks:
@@ -129,15 +137,16 @@ class DeadlineWatcher:
     async def _take_in(self, deadlines: Deadlines) -> None:
         """Push the deadline of every record added since the last tick (a deadline depends on
         the notice alone, so it is known when the record is)."""
-        for side, recs in self._index.records.items():
-            while (start := self._seen.get(side, 0)) < len(recs):
-                end = min(len(recs), start + TAKE_IN_SLICE)
-                for rec in recs[start:end]:
+        index = self._index
+        for side in index.sides:
+            while (start := self._seen.get(side, 0)) < (size := index.size(side)):
+                end = min(size, start + TAKE_IN_SLICE)
+                for rec in index.between(side, start, end):
                     due = deadline_ms(rec, deadlines)
                     if due is not None:
                         heapq.heappush(self._due, (due, side, rec.index))
                 self._seen[side] = end
-                if end < len(recs):
+                if end < size:
                     await asyncio.sleep(0)
 
     def _repeat_flash(self, overdue: list[NoticeRecord], now: int) -> None:

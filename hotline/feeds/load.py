@@ -44,12 +44,13 @@ async def load_feed(
             entry = decode_entry(raw, origin=origin, index=start + offset, prev=prev)
             pos = bisect.bisect_right(sizes, entry.index)
             appended = stored[pos][1] if pos < len(stored) else entry.notice.time
-            rec = index.add(side, entry.index, entry.leaf_hash, entry.notice, appended)
+            implausible = None
             if bracket is not None:
                 after, before = bracket(entry.index)
                 claimed = entry.notice.time
                 if claimed > before + tolerance_ms or claimed < after - tolerance_ms:
-                    rec.implausible = (after, before)
+                    implausible = (after, before)
+            index.add(side, entry.index, entry.leaf_hash, entry.notice, appended, implausible)
             if on_entry is not None:
                 on_entry(side, entry)
             prev = entry.leaf_hash

@@ -79,10 +79,11 @@ class Recorder:
         alarm unless ``alarm`` is False (it was raised when the entry came early). An entry
         whose claimed time lies outside the bracket this node witnessed (``implausible``:
         after, before) is flagged and raises the alarm ``time_implausible``."""
-        rec = self.index.add(side, entry.index, entry.leaf_hash, entry.notice, now_ms)
+        rec = self.index.add(
+            side, entry.index, entry.leaf_hash, entry.notice, now_ms, implausible=implausible
+        )
         self._publish(appended_event(rec, JsonText(entry.notice_json)))
         if implausible is not None:
-            rec.implausible = implausible
             after, before = implausible
             self.alarm(
                 "time_implausible",

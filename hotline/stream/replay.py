@@ -104,8 +104,7 @@ class Replay:
         N - 1 and after the entries recorded before it or in the same millisecond."""
         index = self._index
         lo, hi = start.delivered_size(side), end.delivered_size(side)
-        deliveries = [d for d in index.deliveries[side] if lo < d.size <= hi]
-        pending = iter(deliveries)
+        pending = iter(index.deliveries_between(side, lo, hi))
         due = next(pending, None)
         for i in range(start.size(side), end.size(side)):
             rec = index.get(side, i)

@@ -1,11 +1,13 @@
-"""A notice's acks in the in-memory index: oldest first whatever order they are added in, the
-latest one the one that counts."""
+"""The in-memory index of both feeds: a notice's acks oldest first whatever order they are added
+in (the latest one counts), and records the collector does not walk however many there are."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
-from hotline.feeds.index import FeedIndex
+from hotline.feeds.index import Delivery, FeedIndex
+from hotline_protocol.entries import encode_entry
 from hotline_protocol.notices import parse_notice
 from tests.helpers.fake_peer import T0, FakePeer
 
@@ -59,3 +61,34 @@ def test_a_notice_with_many_acks_keeps_every_one_in_order() -> None:
     rec = index.get("bravo", 0)
     assert rec is not None
     assert [a.index for a in rec.acks] == list(range(2_000))
+
+
+def test_the_records_of_a_long_history_are_not_walked_by_the_collector() -> None:
+    index, alpha = indexed_distress()
+    target = index.get("bravo", 0)
+    assert target is not None
+
+    prev = b""
+
+    def add(n: int) -> None:  # n entries of alpha, kept by the index alone
+        nonlocal prev
+        for _ in range(n):
+            at = index.size("alpha")
+            if at % 2:  # every other one an ack of bravo's FLASH: a record changed as well
+                notice = parse_notice(ack_body(target.ref(), at))
+            else:
+                notice = alpha.notice(text=f"notice {at}")
+            entry = encode_entry(alpha.origin, at, prev, notice)
+            prev = entry.leaf_hash
+            index.add("alpha", at, entry.leaf_hash, notice, T0 + at)
+            index.add_delivery("alpha", Delivery(at + 1, T0 + at, "bravo/witness"))
+
+    add(100)
+    gc.collect()
+    before = len(gc.get_objects())
+    add(4_000)
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
+    rec = index.get("bravo", 0)
+    assert rec is not None and len(rec.acks) == 2_050
+    assert index.delivered_size("alpha") == 4_100
