@@ -222,6 +222,8 @@ def audit(command: str, directory: Path, entries: int, workers: int | None) -> d
     out: dict[str, Any] = {
         "seconds": round(seconds, 2),
         "entries_per_s": round(2 * entries / seconds),
+        # CPU of the child and its workers (reaped by it): what a loaded machine cannot inflate
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # the largest one process (wait4)
         "peak_tree_rss_mb": tree_mb,  # the child and its workers together (sampled)
         "exit": os.waitstatus_to_exitcode(status),
@@ -236,6 +238,7 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "runs": runs,
         "seconds": percentiles([r["seconds"] for r in runs]),
         "entries_per_s_median": round(statistics.median(r["entries_per_s"] for r in runs)),
+        "cpu_s_median": statistics.median(r["cpu_s"] for r in runs),
         "peak_rss_mb_max": max(r["peak_rss_mb"] for r in runs),
         "peak_tree_rss_mb_max": max(r["peak_tree_rss_mb"] for r in runs),
         "exit": sorted({r["exit"] for r in runs}),
@@ -267,7 +270,8 @@ def main() -> None:
         median = result[command]
         print(
             f"{command}: median {median['seconds']['median']} s, "
-            f"{median['entries_per_s_median']:,} entries/s, peak RSS "
+            f"{median['entries_per_s_median']:,} entries/s, CPU {median['cpu_s_median']} s, "
+            f"peak RSS "
             f"{median['peak_rss_mb_max']} MB (with its workers {median['peak_tree_rss_mb_max']} "
             f"MB), exit {median['exit']}"
         )

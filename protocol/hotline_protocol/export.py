@@ -6,10 +6,13 @@ to an :class:`~hotline_protocol.spool.EntrySpool` on disk as they pass, which no
 root at the size of every checkpoint and heartbeat listed before them (exporting nodes write
 the entries last), so an export of any size is read in bounded memory.
 
-Nothing here verifies a signature or an entry; it only checks that the JSON has the keys and
-types the format requires, that the pinned keys are well-formed vkeys and that the optional
-``deadlines`` are the four precedences' acknowledgement deadlines in seconds. Every problem is
-listed with its JSON path; a side with any problem is left out (its checks are then not run).
+Nothing here verifies a signature; the entries are read a block at a time by worker processes
+(:mod:`hotline_protocol.entryblocks`), which decode each as they go when the side's origin came
+before its entries, for the auditor's ``entries`` check. Otherwise it only checks that the JSON
+has the keys and types the format requires, that the pinned keys are well-formed vkeys and
+that the optional ``deadlines`` are the four precedences' acknowledgement deadlines in seconds.
+Every problem is listed with its JSON path; a side with any problem is left out (its checks are
+then not run).
 """
 
 from __future__ import annotations
