@@ -49,25 +49,23 @@ STEP_MS = 10  # between two notices of a feed
 
 
 @dataclass
-class SideFeed:
-    """One side while its feed is written: its keys, stores and the tree so far."""
+class NoticeFeed:
+    """One side's feed as its entries are made: the tree so far and the notices' pattern (no
+    store: :mod:`bench.bench_verify` writes an export of such feeds directly)."""
 
     name: str
     origin: str
     nation: str
     unit: str
-    keys: NodeKeys
-    own: SqliteStore
     tree: CompactRange = field(default_factory=CompactRange)
     prev: bytes = b""
-    witnessed: tuple[int, bytes] | None = None  # the peer's witness state of this feed
     last_even: tuple[int, bytes] | None = None  # (index, leaf hash) of the latest liaison
 
     @property
     def size(self) -> int:
         return self.tree.size
 
-    def notice(self, index: int, other: SideFeed) -> Notice:
+    def notice(self, index: int, other: NoticeFeed) -> Notice:
         body: dict[str, object] = {
             "id": str(uuid.uuid4()),
             "status": "exercise",
@@ -82,13 +80,22 @@ class SideFeed:
             body |= {"kind": "liaison", "text": f"Line check {index}.", "language": "en"}
         return parse_notice(body)
 
-    def entry(self, other: SideFeed) -> Entry:
+    def entry(self, other: NoticeFeed) -> Entry:
         entry = encode_entry(self.origin, self.size, self.prev, self.notice(self.size, other))
         if entry.index % 2 == 0:
             self.last_even = (entry.index, entry.leaf_hash)
         self.tree.append(entry.leaf_hash)
         self.prev = entry.leaf_hash
         return entry
+
+
+@dataclass
+class SideFeed(NoticeFeed):
+    """One side while its feed is written into the stores: its keys and own store too."""
+
+    keys: NodeKeys = field(kw_only=True)
+    own: SqliteStore = field(kw_only=True)
+    witnessed: tuple[int, bytes] | None = None  # the peer's witness state of this feed
 
 
 async def _open(directory: Path) -> tuple[SqliteStore, NodeKeys, str, str, str]:
@@ -137,7 +144,7 @@ async def generate(
     for directory in (alpha_dir, bravo_dir):
         store, keys, origin, nation, unit = await _open(directory)
         name = load_settings(directory).side
-        sides.append(SideFeed(name, origin, nation, unit, keys, store))
+        sides.append(SideFeed(name, origin, nation, unit, keys=keys, own=store))
     alpha, bravo = sides
     try:
         for side in sides:  # the empty feed's checkpoint, as a node signs on its first start

@@ -28,14 +28,18 @@ from ..store.base import CheckpointRecord, EvidenceRecord, HeartbeatRecord, Stor
 from ..types import Side, Sides
 
 CHUNK = 1000  # entries read from the store at a time
+PAGE = 500  # checkpoints read from the store at a time
 SideDeadlines = Mapping[str, Mapping[str, int | float]]  # side name -> precedence -> seconds
 
 
 @dataclass(frozen=True, slots=True)
 class SideSnapshot:
+    """One feed as exported: its entries up to ``size``, its checkpoints up to the size
+    ``checkpoints_until`` (-1: none), read a page at a time as the export is written."""
+
     side: Side
     size: int
-    checkpoints: list[CheckpointRecord]
+    checkpoints_until: int
     heartbeats: list[HeartbeatRecord] = field(default_factory=list)
     deadlines: Mapping[str, int | float] | None = None  # seconds by precedence, if known
 
@@ -50,6 +54,7 @@ class Export:
     sides: list[SideSnapshot]
     evidence: list[EvidenceRecord]
     chunk: int = CHUNK
+    page: int = PAGE
 
     @property
     def filename(self) -> str:
@@ -62,6 +67,9 @@ class Export:
         yield _dumps(head)[:-1].encode() + b',\n"sides": ['
         for n, snap in enumerate(self.sides):
             yield (b"," if n else b"") + b"\n" + _side_head(snap).encode()
+            async for piece in self._checkpoints(snap):
+                yield piece
+            yield _side_middle(snap).encode()
             async for piece in self._entries(snap):
                 yield piece
             yield b"]}"
@@ -73,6 +81,23 @@ class Export:
     async def read(self) -> bytes:
         """The whole document at once (for tests and small feeds)."""
         return b"".join([piece async for piece in self.chunks()])
+
+    async def _checkpoints(self, snap: SideSnapshot) -> AsyncIterator[bytes]:
+        """The checkpoints the snapshot fixed, a page at a time (a note that gained a
+        cosignature since is written with it)."""
+        since, first = 0, True
+        while since <= snap.checkpoints_until:
+            page = await self.store.checkpoints_from(
+                snap.side.origin, since, snap.checkpoints_until, self.page
+            )
+            if not page:
+                return
+            lines = []
+            for cp in page:
+                lines.append(("" if first else ",") + "\n" + _checkpoint(cp))
+                first = False
+            yield "".join(lines).encode()
+            since = page[-1].size + 1
 
     async def _entries(self, snap: SideSnapshot) -> AsyncIterator[bytes]:
         for start in range(0, snap.size, self.chunk):
@@ -94,18 +119,21 @@ async def snapshot(
     now_ms: int,
     chunk: int = CHUNK,
     deadlines: SideDeadlines | None = None,
+    page: int = PAGE,
 ) -> Export:
-    """Fix the export's content. Each feed's checkpoints are read before its size, so every
-    exported checkpoint is within the exported entries. ``deadlines`` by side name, if known."""
+    """Fix the export's content. Each feed's latest checkpoint is read before its size, so every
+    exported checkpoint (those up to that one's size, read a page at a time as the export is
+    written) is within the exported entries. ``deadlines`` by side name, if known."""
     snaps = []
     for side in sides:
-        checkpoints = await store.checkpoints(side.origin)
+        latest = await store.latest_checkpoint(side.origin)
         heartbeats = await store.heartbeats(side.origin)
         known = (deadlines or {}).get(side.name)
         size = await store.size(side.origin)
-        snaps.append(SideSnapshot(side, size, checkpoints, heartbeats, known))
+        until = -1 if latest is None else latest.size
+        snaps.append(SideSnapshot(side, size, until, heartbeats, known))
     evidence = await store.list_evidence()
-    return Export(store, exported_by, now_ms, snaps, evidence, chunk)
+    return Export(store, exported_by, now_ms, snaps, evidence, chunk, page)
 
 
 async def export_node(
@@ -135,7 +163,7 @@ def _seconds(values: Mapping[str, float]) -> dict[str, int | float]:
 
 
 def _side_head(snap: SideSnapshot) -> str:
-    """The side object up to the opening of its entries list (entries come last)."""
+    """The side object up to the opening of its checkpoints list."""
     side = snap.side
     head: dict[str, Any] = {
         "name": side.name,
@@ -146,20 +174,20 @@ def _side_head(snap: SideSnapshot) -> str:
     if snap.deadlines is not None:
         head["deadlines"] = dict(snap.deadlines)
     head["size"] = snap.size
-    checkpoints = ",".join(
-        "\n" + _dumps({"size": cp.size, "note": cp.note.decode("utf-8")}) for cp in snap.checkpoints
-    )
+    return _dumps(head)[:-1] + ',\n"checkpoints": ['
+
+
+def _checkpoint(cp: CheckpointRecord) -> str:
+    return _dumps({"size": cp.size, "note": cp.note.decode("utf-8")})
+
+
+def _side_middle(snap: SideSnapshot) -> str:
+    """From the end of the checkpoints list to the opening of the entries list (entries come
+    last)."""
     heartbeats = ",".join(
         "\n" + _dumps({"size": hb.size, "line": hb.line}) for hb in snap.heartbeats
     )
-    return (
-        _dumps(head)[:-1]
-        + ',\n"checkpoints": ['
-        + checkpoints
-        + '],\n"heartbeats": ['
-        + heartbeats
-        + '],\n"entries": ['
-    )
+    return '],\n"heartbeats": [' + heartbeats + '],\n"entries": ['
 
 
 def _evidence(rec: EvidenceRecord) -> dict[str, Any]:

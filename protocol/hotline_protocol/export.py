@@ -6,10 +6,13 @@ to an :class:`~hotline_protocol.spool.EntrySpool` on disk as they pass, which no
 root at the size of every checkpoint and heartbeat listed before them (exporting nodes write
 the entries last), so an export of any size is read in bounded memory.
 
-Nothing here verifies a signature or an entry; it only checks that the JSON has the keys and
-types the format requires, that the pinned keys are well-formed vkeys and that the optional
-``deadlines`` are the four precedences' acknowledgement deadlines in seconds. Every problem is
-listed with its JSON path; a side with any problem is left out (its checks are then not run).
+Nothing here verifies a signature; the entries are read a block at a time by worker processes
+(:mod:`hotline_protocol.entryblocks`), which decode each as they go when the side's origin came
+before its entries, for the auditor's ``entries`` check. Otherwise it only checks that the JSON
+has the keys and types the format requires, that the pinned keys are well-formed vkeys and
+that the optional ``deadlines`` are the four precedences' acknowledgement deadlines in seconds.
+Every problem is listed with its JSON path; a side with any problem is left out (its checks are
+then not run).
 """
 
 from __future__ import annotations
@@ -17,17 +20,19 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .card import Deadlines
 from .cosignature import CosignatureVerifier
+from .entryblocks import Block, BlockPool, EntryChecks
 from .errors import NoteError
-from .jsonstream import JSONError, Path, Readable, load_stream
+from .jsonstream import JSONError, Path, Readable, StreamAt, load_stream
 from .note import Verifier, b64decode_strict, verifier_from_vkey
 from .shape import Shape, is_unicode, kind_of
-from .spool import EntrySpool
+from .spool import BLOCK, EntrySpool
 from .strictjson import loads_strict
 
 FORMAT = "hotline-audit-export/v1"
@@ -64,6 +69,7 @@ class SideData:
     checkpoints: list[CheckpointData]
     deadlines: Deadlines | None = None  # as the exporting node holds them (own, or pinned)
     heartbeats: list[HeartbeatData] = field(default_factory=list)
+    checked: EntryChecks | None = None  # the entries check, made as the entries were read
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,32 +111,64 @@ class Loaded:
 
 class EntryItems:
     """The sink of a side's streamed ``entries``: canonical base64 decoded into a spool,
-    anything else a problem (listed up to :data:`MAX_LISTED`)."""
+    anything else a problem (listed up to :data:`MAX_LISTED`). Items are read a block at a
+    time by ``pool`` (:mod:`hotline_protocol.entryblocks`), which also runs the ``entries``
+    check of each when the side's origin came before its entries (``checked``)."""
 
-    def __init__(self, path: str, watch: set[int]) -> None:
+    def __init__(self, path: str, watch: set[int], origin: str | None, pool: BlockPool) -> None:
         self.path = path
         self.spool = EntrySpool(watch)
         self.count = 0
         self.bad = 0
         self.problems: list[str] = []
+        self.origin = origin
+        self.checked = EntryChecks(MAX_LISTED) if origin is not None else None
+        self._watch = sorted(watch)
+        self._pool = pool
+        self._items: list[Any] = []
+        self._before: Any = None  # the item before the pending block's first
 
     def add(self, item: Any) -> None:
-        value = b64decode_strict(item) if isinstance(item, str) else None
-        if value is None:
+        self._items.append(item)
+        if len(self._items) == BLOCK:
+            self._submit()
+
+    def end(self) -> None:
+        if self._items:
+            self._submit()
+
+    def _submit(self) -> None:
+        items, start = self._items, self.count
+        lo, hi = bisect_left(self._watch, start + 1), bisect_right(self._watch, start + len(items))
+        watch = [size - start for size in self._watch[lo:hi]]
+        self._pool.submit(self._read, start, items, self._before, watch, self.origin, MAX_LISTED)
+        self._before = items[-1]
+        self._items = []
+        self.count += len(items)
+
+    def _read(self, block: Block) -> None:
+        for k in block.bad:
             self.bad += 1
             if len(self.problems) < MAX_LISTED:
                 self.problems.append(
-                    f"{self.path}[{self.count}]: expected canonical base64 entry bytes"
+                    f"{self.path}[{block.start + k}]: expected canonical base64 entry bytes"
                 )
-        else:
-            self.spool.append(value)
-        self.count += 1
+        if block.bad:
+            self.checked = None  # the side is malformed: its entries are not checked
+        self.spool.append_block(block)
+        if self.checked is not None and block.checked is not None:
+            self.checked.add(block.checked)
 
 
-def _stream_at(path: Path, parent: dict[str, Any]) -> EntryItems | None:
-    if len(path) == 3 and path[0] == "sides" and path[2] == "entries":
-        return EntryItems(f"sides[{path[1]}].entries", _sizes(parent))
-    return None
+def _stream_at(pool: BlockPool) -> StreamAt:
+    def at(path: Path, parent: dict[str, Any]) -> EntryItems | None:
+        if len(path) == 3 and path[0] == "sides" and path[2] == "entries":
+            origin = parent.get("origin")
+            origin = origin if isinstance(origin, str) else None
+            return EntryItems(f"sides[{path[1]}].entries", _sizes(parent), origin, pool)
+        return None
+
+    return at
 
 
 def _sizes(side: dict[str, Any]) -> set[int]:
@@ -145,13 +183,16 @@ def _sizes(side: dict[str, Any]) -> set[int]:
     return out
 
 
-def load_export(data: Source) -> Loaded:
+def load_export(data: Source, workers: int | None = None) -> Loaded:
     """The export's sides, keys, entries, checkpoints and evidence, and every problem of shape.
     Strict JSON (no duplicate member names, NaN or Infinity) or a fatal problem. ``data`` is
-    the export's bytes or a binary file, read once, front to back."""
+    the export's bytes or a binary file, read once, front to back. Entries are read (and, when
+    the origin comes first, checked: :attr:`SideData.checked`) by ``workers`` processes
+    (default: :func:`~hotline_protocol.entryblocks.default_workers`; 1: this one alone)."""
     out = Loaded()
     try:
-        doc = _parse(data)
+        with BlockPool(workers) as pool:
+            doc = _parse(data, pool)
     except (ValueError, RecursionError, JSONError) as exc:
         out.problems.append(f"not JSON: {exc}")
         out.fatal = True
@@ -181,7 +222,7 @@ def load_export(data: Source) -> Loaded:
     return out
 
 
-def _parse(data: Source) -> Any:
+def _parse(data: Source, pool: BlockPool) -> Any:
     """The document, its entries streamed. Text the event parser cannot take as it is (a lone
     surrogate escape, which it would replace, or a number beyond its range) is parsed by the
     strict parser when it is small enough to hold (:data:`STRICT_BYTES`), so that the shape
@@ -190,28 +231,33 @@ def _parse(data: Source) -> Any:
     small = whole if whole is not None and len(whole) <= STRICT_BYTES else None
     scanned = _Scanned(io.BytesIO(whole) if whole is not None else data)  # type: ignore[arg-type]
     try:
-        doc = load_stream(scanned, _stream_at)
+        doc = load_stream(scanned, _stream_at(pool))
+        pool.drain()
     except (ValueError, RecursionError, JSONError):
+        pool.close()
         if small is None:
             raise
-        return _streamed(loads_strict(small))
+        return _streamed(loads_strict(small), pool)
     if scanned.surrogates:
+        pool.close()
         if small is not None:
-            return _streamed(loads_strict(small))
+            return _streamed(loads_strict(small), pool)
         raise ValueError("a \\u escape of a UTF-16 surrogate: this reader cannot check it")
     return doc
 
 
-def _streamed(doc: Any) -> Any:
+def _streamed(doc: Any, pool: BlockPool) -> Any:
     """A document parsed whole, its sides' entry lists put through the same sinks."""
     sides = doc.get("sides") if isinstance(doc, dict) else None
     for i, side in enumerate(sides if isinstance(sides, list) else ()):
         if isinstance(side, dict) and isinstance(side.get("entries"), list):
-            items = _stream_at(("sides", i, "entries"), side)
+            items = _stream_at(pool)(("sides", i, "entries"), side)
             assert items is not None
             for item in side["entries"]:
                 items.add(item)
+            items.end()
             side["entries"] = items
+    pool.drain()
     return doc
 
 
@@ -265,7 +311,7 @@ def _load_side(raw: Any, path: str, shape: Shape) -> SideData | None:
     log_vkey = shape.get(raw, "log_vkey", str, path)
     witness_vkey = shape.get(raw, "witness_vkey", str, path)
     size = shape.get(raw, "size", int, path)
-    entries, listed = _side_entries(raw, path, shape)
+    entries, listed, checked = _side_entries(raw, path, shape)
     checkpoints_raw = shape.get(raw, "checkpoints", list, path)
     deadlines = _deadlines(raw, f"{path}.deadlines", shape)
     log = _key(log_vkey, Verifier, f"{path}.log_vkey", shape)
@@ -311,6 +357,7 @@ def _load_side(raw: Any, path: str, shape: Shape) -> SideData | None:
         checkpoints,
         deadlines,
         heartbeats,
+        checked,
     )
 
 
@@ -348,19 +395,23 @@ def _key(text: str | None, cls: type[V], path: str, shape: Shape) -> V | None:
     return key
 
 
-def _side_entries(raw: dict[str, Any], path: str, shape: Shape) -> tuple[EntrySpool, int | None]:
-    """The side's entries, spooled, and how many the list holds (None: no list)."""
+def _side_entries(
+    raw: dict[str, Any], path: str, shape: Shape
+) -> tuple[EntrySpool, int | None, EntryChecks | None]:
+    """The side's entries, spooled, how many the list holds (None: no list) and their check,
+    if it was made as they were read."""
     items = raw.get("entries")
     if not isinstance(items, EntryItems):  # not a list: the shape check says what it is
         shape.get(raw, "entries", list, path)
-        return EntrySpool(), None
+        return EntrySpool(), None, None
     for problem in items.problems:
         shape.fail(problem)
     if items.bad > len(items.problems):
         shape.fail(
             f"{items.path}: {items.bad - len(items.problems)} more entries not canonical base64"
         )
-    return items.spool, items.count
+    checked = items.checked if items.origin == raw.get("origin") else None
+    return items.spool, items.count, checked
 
 
 def _checkpoint(raw: Any, position: int, path: str, shape: Shape) -> CheckpointData | None:

@@ -28,6 +28,9 @@ class Sink(Protocol):
 
     def add(self, item: Any) -> None: ...
 
+    def end(self) -> None:
+        """The array is closed: every item has been added."""
+
 
 StreamAt = Callable[[Path, dict[str, Any]], Sink | None]
 """Called when an array begins as the value of a key: its path from the root and the object it
@@ -80,6 +83,7 @@ def _fill(sink: Sink, events: Iterator[tuple[str, Any]], path: Path, at: StreamA
     n = 0
     for event, value in events:
         if event == "end_array":
+            sink.end()
             return
         sink.add(value if event == "string" else _build(event, value, events, (*path, n), at))
         n += 1

@@ -19,15 +19,19 @@ import os
 import struct
 import tempfile
 import weakref
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any, overload
+from typing import IO, TYPE_CHECKING, Any, overload
 
-from .tree import CompactRange, leaf_hash
+from .tree import CompactRange, fold, leaf_hash
 
-STRIDE = 1024  # entries between two kept copies of the compact range
-BLOCK = 512  # entries read back at a time when iterating
+if TYPE_CHECKING:
+    from .entryblocks import Block
+
+STRIDE = 1024  # entries between two kept copies of the compact range (a power of two)
+BLOCK = 512  # entries read (and read back) at a time; a power of two dividing STRIDE
 HASH = 32
-_RECORD = struct.Struct(">Q32s")  # where the entry's bytes start, its leaf hash
+RECORD = struct.Struct(">Q32s")  # where the entry's bytes start in its BLOCK, its leaf hash
 
 
 class EntrySpool(Sequence[bytes]):
@@ -42,6 +46,7 @@ class EntrySpool(Sequence[bytes]):
         self._watch = set(watch)
         self._roots: dict[int, bytes] = {}
         self._marks: list[bytes] = [b""]  # the compact range at 0, STRIDE, 2 * STRIDE, ...
+        self._bases = array("Q")  # where the bytes of each BLOCK of entries start
         self._unflushed = False
         self._closer = weakref.finalize(self, _close, self._data, self._index)
 
@@ -52,16 +57,50 @@ class EntrySpool(Sequence[bytes]):
             spool.append(raw)
         return spool
 
-    def append(self, raw: bytes) -> None:
-        leaf = leaf_hash(raw)
+    def append(self, raw: bytes, leaf: bytes | None = None) -> None:
+        """Add an entry's bytes (``leaf``: their leaf hash, if known)."""
+        leaf = leaf_hash(raw) if leaf is None else leaf
+        if self._size % BLOCK == 0:
+            self._bases.append(self._end)
         self._data.write(raw)
-        self._index.write(_RECORD.pack(self._end, leaf))
+        self._index.write(RECORD.pack(self._end - self._bases[-1], leaf))
         self._end += len(raw)
         self._range.append(leaf)
         self._size += 1
         self._unflushed = True
         if self._size in self._watch:
             self._roots[self._size] = self._range.root()
+        if self._size % STRIDE == 0:
+            self._marks.append(b"".join(self._range.hashes))
+
+    @property
+    def watched(self) -> set[int]:
+        """The sizes whose roots are kept as the entries pass."""
+        return self._watch
+
+    def append_block(self, block: Block) -> None:
+        """Add the entries of a block read by :func:`~hotline_protocol.entryblocks.read_block`:
+        at once when it is a whole BLOCK at a multiple of BLOCK, else one by one."""
+        if block.count != BLOCK or block.subtree is None or self._size % BLOCK:
+            for k in range(block.count):
+                start, leaf = RECORD.unpack_from(block.records, k * RECORD.size)
+                end = (
+                    RECORD.unpack_from(block.records, (k + 1) * RECORD.size)[0]
+                    if k + 1 < block.count
+                    else len(block.data)
+                )
+                self.append(block.data[start:end], leaf)
+            return
+        before = self._range.hashes
+        for k, hashes in block.watched.items():
+            self._roots[self._size + k] = fold(before + hashes)
+        self._bases.append(self._end)
+        self._data.write(block.data)
+        self._index.write(block.records)
+        self._end += len(block.data)
+        self._range.append_subtree(block.subtree, BLOCK)
+        self._size += BLOCK
+        self._unflushed = True
         if self._size % STRIDE == 0:
             self._marks.append(b"".join(self._range.hashes))
 
@@ -85,31 +124,48 @@ class EntrySpool(Sequence[bytes]):
             return [self[i] for i in range(*index.indices(self._size))]
         i = self._position(index)
         records = self._records(i, min(i + 2, self._size))
-        start = _RECORD.unpack_from(records)[0]
-        end = _RECORD.unpack_from(records, _RECORD.size)[0] if i + 1 < self._size else self._end
+        start = self._start(i, RECORD.unpack_from(records)[0])
+        end = (
+            self._start(i + 1, RECORD.unpack_from(records, RECORD.size)[0])
+            if i + 1 < self._size
+            else self._end
+        )
         return os.pread(self._data.fileno(), end - start, start)
+
+    def _start(self, index: int, offset: int) -> int:
+        """Where entry ``index`` starts, from the offset its record holds (within its BLOCK)."""
+        return self._bases[index // BLOCK] + offset
 
     def __iter__(self) -> Iterator[bytes]:
         for raw, _ in self.items():
             yield raw
 
-    def items(self) -> Iterator[tuple[bytes, bytes]]:
-        """Each entry's bytes and leaf hash, in order (read a block at a time)."""
+    def items(self, start: int = 0) -> Iterator[tuple[bytes, bytes]]:
+        """Each entry's bytes and leaf hash, in order from ``start`` (a multiple of
+        :data:`BLOCK`), read a block at a time."""
+        if start % BLOCK:
+            raise ValueError(f"entries are read from a multiple of {BLOCK}, not {start}")
         size, end = self._size, self._end
-        for first in range(0, size, BLOCK):
+        for first in range(start, size, BLOCK):
             last = min(first + BLOCK, size)
             records = self._records(first, last)
-            offsets = [_RECORD.unpack_from(records, k * _RECORD.size) for k in range(last - first)]
-            stop = _RECORD.unpack_from(self._records(last, last + 1))[0] if last < size else end
-            data = os.pread(self._data.fileno(), stop - offsets[0][0], offsets[0][0])
-            base = offsets[0][0]
+            offsets = [RECORD.unpack_from(records, k * RECORD.size) for k in range(last - first)]
+            stop = (
+                self._start(last, RECORD.unpack_from(self._records(last, last + 1))[0])
+                if last < size
+                else end
+            )
+            base = self._bases[first // BLOCK]
+            start0 = base + offsets[0][0]
+            data = os.pread(self._data.fileno(), stop - start0, start0)
+            shift = start0 - base
             for k, (start, leaf) in enumerate(offsets):
-                after = offsets[k + 1][0] if k + 1 < len(offsets) else stop
-                yield data[start - base : after - base], leaf
+                after = offsets[k + 1][0] - shift if k + 1 < len(offsets) else stop - start0
+                yield data[start - shift : after], leaf
 
     def leaf(self, index: int) -> bytes:
         i = self._position(index)
-        leaf: bytes = _RECORD.unpack_from(self._records(i, i + 1))[1]
+        leaf: bytes = RECORD.unpack_from(self._records(i, i + 1))[1]
         return leaf
 
     @property
@@ -132,7 +188,7 @@ class EntrySpool(Sequence[bytes]):
         )
         records = self._records(mark * STRIDE, size)
         for k in range(size - mark * STRIDE):
-            compact.append(_RECORD.unpack_from(records, k * _RECORD.size)[1])
+            compact.append(RECORD.unpack_from(records, k * RECORD.size)[1])
         root = compact.root()
         self._roots[size] = root
         return root
@@ -148,7 +204,7 @@ class EntrySpool(Sequence[bytes]):
             self._data.flush()
             self._index.flush()
             self._unflushed = False
-        return os.pread(self._index.fileno(), (last - first) * _RECORD.size, first * _RECORD.size)
+        return os.pread(self._index.fileno(), (last - first) * RECORD.size, first * RECORD.size)
 
 
 class Leaves(Sequence[bytes]):

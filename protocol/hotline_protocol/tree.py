@@ -93,6 +93,20 @@ class CompactRange:
             size >>= 1
         self._size += 1
 
+    def append_subtree(self, subtree_hash: bytes, leaves: int) -> None:
+        """Append the hash of a perfect subtree of ``leaves`` leaves (a power of two) at a size
+        that is a multiple of it: as if its leaves were appended one by one."""
+        _check_hash(subtree_hash)
+        if leaves <= 0 or leaves & (leaves - 1) or self._size % leaves:
+            raise ValueError(f"no aligned subtree of {leaves} leaves at size {self._size}")
+        self._hashes.append(subtree_hash)
+        size = self._size // leaves
+        while size & 1:
+            right = self._hashes.pop()
+            self._hashes[-1] = node_hash(self._hashes[-1], right)
+            size >>= 1
+        self._size += leaves
+
     def root(self) -> bytes:
         return fold(self._hashes)
 

@@ -137,6 +137,28 @@ async def test_small_store_reads_stream_the_same_document(audit_node: AuditNode)
     assert verify_export(whole, audit_node.cards()).ok
 
 
+async def test_checkpoints_are_read_a_page_at_a_time_up_to_the_snapshot(
+    audit_node: AuditNode,
+) -> None:
+    for i in range(5):
+        await audit_node.post({**LIAISON, "text": f"notice {i}"})
+    node = audit_node.node
+    assert node.peer is not None
+    sides = [node.own, node.peer]
+    signed = await node.store.checkpoints(node.own.origin)
+    assert len(signed) > 4
+
+    whole = await (await snapshot(node.store, sides, "alpha", 1_000)).read()
+    paged = await snapshot(node.store, sides, "alpha", 1_000, page=2)
+    await audit_node.post({**LIAISON, "text": "after the snapshot"})  # a checkpoint more
+    written = await paged.read()
+
+    assert written == whole
+    exported = json.loads(written)["sides"][0]["checkpoints"]
+    assert [cp["size"] for cp in exported] == [cp.size for cp in signed]
+    assert verify_export(written, audit_node.cards()).ok
+
+
 async def test_an_auditor_downloads_the_export_as_a_json_file(audit_node: AuditNode) -> None:
     r = await audit_node.client.get("/v1/audit/export", headers=await audit_node.headers("auditor"))
 

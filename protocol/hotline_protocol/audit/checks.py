@@ -8,30 +8,29 @@ checks need. They run offline: nothing but the export is needed.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..checkpoint import open_checkpoint
 from ..cosignature import CosignatureVerifier, verify_cosignature
-from ..entries import decode_entry
+from ..entryblocks import EntryChecks, LinkRecord, check_block
 from ..errors import ProtocolError
 from ..export import MAX_LISTED, SideData
 from ..note import Signature, Verifier, split_note
-from ..notices import Ack, DownedPilot, Liaison, Notice, Reference, reference_of
-from ..spool import EntrySpool, Spill
+from ..notices import Reference
+from ..spool import BLOCK, EntrySpool, Spill
 from .report import Check, b64, count, sizes
 
 
 @dataclass(frozen=True, slots=True)
 class SignedCheckpoint:
-    """A checkpoint whose log signature verified, with its parsed size and root."""
+    """A checkpoint whose log signature verified, with its parsed size and root (its note is
+    the side's checkpoint at ``position``: not kept twice)."""
 
     position: int
     size: int
     root: bytes
-    body: bytes
-    signatures: list[Signature]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,38 +56,16 @@ class Link:
     remark: str | None = None
 
 
-def links_of(index: int, notice: Notice) -> list[Link]:
-    out = []
-    target = reference_of(notice)
-    if isinstance(notice, Ack):
-        out.append(
-            Link(
-                index,
-                "ack",
-                notice.ref,
-                str(notice.response),
-                notice.author.id,
-                notice.reason,
-                notice.remark,
-            )
-        )
-    elif target is not None:
-        out.append(Link(index, str(notice.kind), target))
-    if notice.supersedes is not None:
-        out.append(Link(index, "update", notice.supersedes))
-    if isinstance(notice, DownedPilot) and notice.distress_ref is not None:
-        out.append(Link(index, "distress", notice.distress_ref))
-    if isinstance(notice, Liaison):
-        for ref in notice.regarding or ():
-            out.append(Link(index, "regarding", ref))
-    return out
-
-
 class Links:
-    """The references a feed's notices make, in entry order, kept on disk beyond a buffer."""
+    """The references a feed's notices make, in entry order, kept on disk beyond a buffer
+    (records of :func:`~hotline_protocol.entryblocks.link_records`)."""
 
-    def __init__(self) -> None:
-        self._spill = Spill()
+    def __init__(self, spill: Spill | None = None) -> None:
+        self._spill = Spill() if spill is None else spill
+
+    def extend(self, records: Iterable[LinkRecord]) -> None:
+        for record in records:
+            self._spill.append(record)
 
     def add(self, link: Link) -> None:
         ref = link.ref
@@ -106,13 +83,12 @@ class Links:
             )
         )
 
-    def __iadd__(self, links: list[Link]) -> Links:
-        for link in links:
-            self.add(link)
-        return self
-
     def __len__(self) -> int:
         return len(self._spill)
+
+    def records(self) -> Iterator[LinkRecord]:
+        """The references as plain records, in entry order."""
+        return iter(self._spill)
 
     def __iter__(self) -> Iterator[Link]:
         for index, kind, origin, at, leaf, response, author, reason, remark in self._spill:
@@ -140,6 +116,19 @@ class Feed:
         entries = side.entries
         return cls(side, entries if isinstance(entries, EntrySpool) else EntrySpool.of(entries))
 
+    def checked(self) -> EntryChecks:
+        """The entries check: made as the export was read, or now, a block at a time."""
+        if self.side.checked is not None:
+            return self.side.checked
+        out = EntryChecks(MAX_LISTED)
+        prev = b""
+        for first in range(0, len(self.tree), BLOCK):
+            pairs = list(itertools.islice(self.tree.items(first), BLOCK))
+            raws, leaves = [raw for raw, _ in pairs], [leaf for _, leaf in pairs]
+            out.add(check_block(self.side.origin, first, prev, raws, leaves, MAX_LISTED))
+            prev = leaves[-1]
+        return out
+
     @property
     def leaves(self) -> Sequence[bytes]:
         """The leaf hash of each entry as exported."""
@@ -157,20 +146,13 @@ class Feed:
 
 def check_entries(feed: Feed) -> Check:
     """decode_entry on every entry: version, origin, index continuity, prev hash, notice."""
-    side, problems = feed.side, list[str]()
-    kinds: Counter[str] = Counter()
-    prev = b""
-    for index, (raw, leaf) in enumerate(feed.tree.items()):
-        try:
-            notice = decode_entry(raw, origin=side.origin, index=index, prev=prev).notice
-        except ProtocolError as exc:
-            if len(problems) < MAX_LISTED:
-                problems.append(f"entry at position {index}: {exc}")
-            feed.undecoded += 1
-        else:
-            feed.links += links_of(index, notice)  # keep what later checks need, not the notice
-            kinds[str(notice.kind)] += 1
-        prev = leaf  # the next entry must chain to these bytes, as exported
+    checked = feed.checked()
+    if checked.error is not None:
+        raise checked.error  # as the check would have met it: a FAIL (see verify._guarded)
+    problems = list(checked.problems)
+    kinds = checked.kinds
+    feed.undecoded = checked.undecoded
+    feed.links = Links(checked.links)  # what later checks need, not the notices
     n = len(feed.tree)
     if feed.undecoded:
         if feed.undecoded > len(problems):
@@ -206,9 +188,8 @@ def check_checkpoints(feed: Feed) -> Check:
         except ProtocolError as exc:
             problems.append(f"{where}: {exc}")
             continue
-        body, sigs = split_note(cp.note)
         c = opened.checkpoint
-        feed.signed.append(SignedCheckpoint(cp.position, c.size, c.root, body, sigs))
+        feed.signed.append(SignedCheckpoint(cp.position, c.size, c.root))
         if c.size != cp.size:
             problems.append(f"{where}: the signed note says size {c.size}")
         if c.size > feed.tree.size:
@@ -257,7 +238,7 @@ def _heartbeats(feed: Feed, witness: CosignatureVerifier) -> list[str]:
             continue
         try:
             sig = Signature.parse_line(beat.line)
-            timestamp = verify_cosignature(cp.body, sig, witness)
+            timestamp = verify_cosignature(_note(feed, cp)[0], sig, witness)
         except ProtocolError as exc:
             problems.append(f"{where}: {exc}")
         else:
@@ -272,12 +253,13 @@ def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
     witness = other.side.witness if other is not None else None
     for cp in feed.signed:
         where = f"checkpoint {cp.position} (size {cp.size})"
-        for sig in cp.signatures:
+        body, signatures = _note(feed, cp)
+        for sig in signatures:
             if (sig.name, sig.key_id) == (log.name, log.key_id):
                 continue  # the log's own signature: see checkpoints
             if witness is not None and (sig.name, sig.key_id) == (witness.name, witness.key_id):
                 try:
-                    timestamp = verify_cosignature(cp.body, sig, witness)
+                    timestamp = verify_cosignature(body, sig, witness)
                 except ProtocolError as exc:
                     problems.append(f"{where}: cosignature by {sig.name}: {exc}")
                 else:
@@ -311,6 +293,15 @@ def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
             [*problems, *notes],
         )
     return Check("cosignatures", feed.name, "PASS", summary, notes)
+
+
+def _note(feed: Feed, cp: SignedCheckpoint) -> tuple[bytes, list[Signature]]:
+    """The body and signatures of a signed checkpoint's note, as the export holds it."""
+    listed = feed.side.checkpoints
+    at = cp.position if cp.position < len(listed) else len(listed) - 1
+    if listed[at].position != cp.position:  # a list some of whose items were left out
+        at = next(k for k, data in enumerate(listed) if data.position == cp.position)
+    return split_note(listed[at].note)
 
 
 def _unpinned(sig: Signature, pinned: list[Verifier]) -> str:

@@ -86,13 +86,16 @@ class Audit:
 
 
 def audit_exports(
-    exports: Sequence[tuple[str | None, Source]], cards: Sequence[Card] = ()
+    exports: Sequence[tuple[str | None, Source]],
+    cards: Sequence[Card] = (),
+    workers: int | None = None,
 ) -> Audit:
     """Verify each export (``(name, bytes or a binary file)``: the name is how the auditor
-    knows it, e.g. its file) against the cards, then the two together."""
+    knows it, e.g. its file) against the cards, then the two together. ``workers``: the
+    processes that read entries (:func:`~hotline_protocol.export.load_export`)."""
     if not 1 <= len(exports) <= MAX_EXPORTS:
         raise ValueError(f"one or two exports, not {len(exports)}")
-    verified = [verify_data(data, cards, name) for name, data in exports]
+    verified = [verify_data(data, cards, name, workers) for name, data in exports]
     _name(verified)
     audit = Audit(verified, cards=list(cards))
     if cards:

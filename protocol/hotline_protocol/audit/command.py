@@ -69,7 +69,8 @@ examples:
 """
 VERIFY_DESCRIPTION = f"""\
 Verify one export, or one from each side together, against the sides' cards, and print the
-report. Without a card for every side the verdict is at best UNPINNED (exit 3).
+report. Without a card for every side the verdict is at best UNPINNED (exit 3). Entries are
+decoded in a process per core; HOTLINE_AUDIT_WORKERS=N sets how many (1: this one alone).
 
 {EXIT_TEXT}
 """

@@ -8,7 +8,6 @@ bytes as exported) is the one named.
 
 from __future__ import annotations
 
-from ..notices import Reference
 from .checks import Feed
 from .report import Check, b64, count
 
@@ -18,17 +17,17 @@ def check_references(feed: Feed, other: Feed | None) -> Check:
     to an earlier entry of the own feed, each with the leaf hash that entry has."""
     problems: list[str] = []
     counts = {"ack": 0, "cancel": 0, "update": 0, "distress": 0, "regarding": 0}
-    for link in feed.links:
-        counts[link.kind] += 1
-        if link.kind == "ack":
-            problem = _resolve(link.ref, other, "the other side's feed")
-        elif link.kind in ("distress", "regarding"):
-            either = other if other is not None and link.ref.origin == other.side.origin else feed
-            problem = _resolve(link.ref, either, "the feed it names")
+    for index, kind, origin, at, leaf, *_ in feed.links.records():  # plain records: fast
+        counts[kind] += 1
+        if kind == "ack":
+            problem = _resolve(origin, at, leaf, other, "the other side's feed")
+        elif kind in ("distress", "regarding"):
+            either = other if other is not None and origin == other.side.origin else feed
+            problem = _resolve(origin, at, leaf, either, "the feed it names")
         else:
-            problem = _resolve_own(link.ref, feed, link.index)
+            problem = _resolve_own(origin, at, leaf, feed, index)
         if problem:
-            problems.append(f"entry {link.index} ({link.kind}): {problem}")
+            problems.append(f"entry {index} ({kind}): {problem}")
     notes = []
     if feed.undecoded:
         skipped = count(feed.undecoded, "entry", "entries")
@@ -51,21 +50,30 @@ def check_references(feed: Feed, other: Feed | None) -> Check:
     return Check("references", feed.name, "PASS", summary, notes)
 
 
-def _resolve_own(ref: Reference, feed: Feed, index: int) -> str | None:
-    if ref.origin == feed.side.origin and ref.index >= index:
-        return f"refers to entry {ref.index}, not an earlier entry of this feed"
-    return _resolve(ref, feed, "this feed")
+def _resolve_own(origin: str, at: int, leaf: str, feed: Feed, index: int) -> str | None:
+    if origin == feed.side.origin and at >= index:
+        return f"refers to entry {at}, not an earlier entry of this feed"
+    return _resolve(origin, at, leaf, feed, "this feed")
 
 
-def _resolve(ref: Reference, target: Feed | None, what: str) -> str | None:
-    name = f"{ref.origin} #{ref.index} ({ref.leaf_hash})"
+def _resolve(origin: str, at: int, leaf: str, target: Feed | None, what: str) -> str | None:
+    """Whether entry ``at`` of the feed ``origin`` is in ``target`` with the leaf hash named
+    (``leaf``: canonical base64, as the notice's validation made sure)."""
     if target is None:
-        return f"refers to {name}, but {what} is not in this export"
-    if ref.origin != target.side.origin:
-        return f"refers to {name}, expected an entry of {what}, origin {target.side.origin}"
-    if ref.index >= len(target.leaves):
-        return f"refers to {name}, but {what} has only {len(target.leaves)} entries"
-    if target.leaves[ref.index] != ref.leaf_hash_bytes:
-        found = b64(target.leaves[ref.index])
-        return f"refers to {name}, but that entry's leaf hash is {found}"
+        return f"refers to {_name(origin, at, leaf)}, but {what} is not in this export"
+    if origin != target.side.origin:
+        return (
+            f"refers to {_name(origin, at, leaf)}, expected an entry of {what}, origin "
+            f"{target.side.origin}"
+        )
+    held = len(target.tree)
+    if at >= held:
+        return f"refers to {_name(origin, at, leaf)}, but {what} has only {held} entries"
+    found = b64(target.tree.leaf(at))
+    if found != leaf:
+        return f"refers to {_name(origin, at, leaf)}, but that entry's leaf hash is {found}"
     return None
+
+
+def _name(origin: str, at: int, leaf: str) -> str:
+    return f"{origin} #{at} ({leaf})"

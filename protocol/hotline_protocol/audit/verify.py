@@ -61,17 +61,22 @@ class Verified:
         return self.title or self.report.name or self.loaded.exported_by or "the export"
 
 
-def verify_export(data: Source, cards: Sequence[Card] = (), name: str | None = None) -> Report:
+def verify_export(
+    data: Source, cards: Sequence[Card] = (), name: str | None = None, workers: int | None = None
+) -> Report:
     """Check an export (its bytes, or a binary file read once as a stream) against the sides'
     cards; the report lists every check, and ``report.ok`` is True only if all pass with every
-    side's keys pinned by a card."""
-    return verify_data(data, cards, name).report
+    side's keys pinned by a card. ``workers``: the processes that read and decode the entries
+    (default: one per core; 1: this process alone); the report is the same whatever it is."""
+    return verify_data(data, cards, name, workers).report
 
 
-def verify_data(data: Source, cards: Sequence[Card] = (), name: str | None = None) -> Verified:
+def verify_data(
+    data: Source, cards: Sequence[Card] = (), name: str | None = None, workers: int | None = None
+) -> Verified:
     """:func:`verify_export`, keeping what was loaded and learnt for the combined checks."""
     try:
-        loaded = load_export(data)
+        loaded = load_export(data, workers)
     except Exception as exc:  # the auditor gets a verdict, never a traceback
         loaded = Loaded(problems=[f"unreadable: {type(exc).__name__}: {exc}"], fatal=True)
     report = Report(loaded.format, loaded.exported_at, loaded.exported_by, name=name)

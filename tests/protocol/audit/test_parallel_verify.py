@@ -1,0 +1,130 @@
+"""Entries read and checked by worker processes: the same verdict, report and findings as one
+process reaching them alone, and memory that does not grow with the feeds."""
+
+from __future__ import annotations
+
+import gc
+import io
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from hotline_protocol.audit import audit_exports, verify_export
+from hotline_protocol.audit.dispute import Dispute
+from hotline_protocol.audit.output import write_json, write_text
+from hotline_protocol.audit.report import Report
+from hotline_protocol.entries import encode_entry
+from hotline_protocol.entryblocks import BlockPool
+from hotline_protocol.spool import BLOCK
+
+from .builders import TwoSides, b64, liaison
+from .test_streamed_verify import build, write_export
+
+N = 3 * BLOCK + 100  # entries per side: three whole blocks and a part
+
+
+@pytest.fixture(autouse=True)
+def workers_from_the_first_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Processes start with the first block (by default a small export is read inline)."""
+    monkeypatch.setattr(BlockPool, "INLINE", 0)
+
+
+@pytest.fixture(scope="module")
+def two() -> TwoSides:
+    return build(N)
+
+
+def verified(path: Path, two: TwoSides, workers: int) -> Report:
+    with path.open("rb") as file:
+        return verify_export(file, two.cards(), workers=workers)
+
+
+def reported(path: Path, two: TwoSides, workers: int) -> tuple[str, str]:
+    """The text and the JSON report of the export."""
+    with path.open("rb") as file:
+        audit = audit_exports([(None, file)], two.cards(), workers=workers)
+    text, data = io.StringIO(), io.StringIO()
+    dispute = Dispute(audit)
+    write_text(dispute, text)
+    write_json(dispute, data)
+    return text.getvalue(), data.getvalue()
+
+
+def test_workers_reach_the_verdict_and_report_of_one_process(tmp_path: Path, two: TwoSides) -> None:
+    path = write_export(two.export(), tmp_path / "export.json")
+
+    alone, parallel = verified(path, two, 1), verified(path, two, 2)
+
+    assert alone.ok, alone.render()
+    assert parallel.render() == alone.render()
+    assert reported(path, two, 2) == reported(path, two, 1)
+
+
+def test_an_entry_tampered_inside_a_block_is_found_at_its_index(
+    tmp_path: Path, two: TwoSides
+) -> None:
+    doc = two.export()
+    at = BLOCK + BLOCK // 2 + 7  # in the middle of the second block
+    forged = encode_entry(
+        two.alpha.origin,
+        at,
+        two.alpha.entries[at - 1].leaf_hash,
+        liaison(two.alpha, at, "Nothing was said."),
+    )
+    doc["sides"][0]["entries"][at] = b64(forged.raw.replace(b'"v":1', b'"v":2'))
+    path = write_export(doc, tmp_path / "tampered.json")
+
+    alone, parallel = verified(path, two, 1), verified(path, two, 2)
+
+    details = parallel.check("entries", "alpha").details
+    assert details[0].startswith(f"entry at position {at}: bad_version: unknown entry version")
+    assert details[1].startswith(f"entry at position {at + 1}: wrong_prev: entry does not chain")
+    assert {"entries[alpha]", "checkpoints[alpha]", "references[bravo]"} <= set(parallel.failed)
+    assert parallel.render() == alone.render()
+    assert reported(path, two, 2) == reported(path, two, 1)
+
+
+def test_an_entry_that_is_not_base64_is_named_by_its_position(
+    tmp_path: Path, two: TwoSides
+) -> None:
+    doc = two.export()
+    doc["sides"][1]["entries"][2 * BLOCK + 3] = "not base64!"
+    path = write_export(doc, tmp_path / "garbled.json")
+
+    alone, parallel = verified(path, two, 1), verified(path, two, 2)
+
+    assert f"sides[1].entries[{2 * BLOCK + 3}]: expected canonical base64 entry bytes" in (
+        parallel.check("format").details
+    )
+    assert parallel.render() == alone.render()
+
+
+def peak_verifying(path: Path, two: TwoSides) -> int:
+    """The most memory this process's allocator held at once while two workers verified."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        report = verified(path, two, 2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.ok, report.render()
+    return peak
+
+
+def test_with_workers_four_times_the_entries_take_no_more_memory(tmp_path: Path) -> None:
+    n = 8 * BLOCK + 100  # enough blocks that the workers have as many in flight as they may
+    small, large = build(n), build(4 * n)
+    small_file = write_export(small.export(), tmp_path / "small.json")
+    large_file = write_export(large.export(), tmp_path / "large.json")
+    peak_verifying(small_file, small)  # first use: imports, caches
+
+    small_peak = peak_verifying(small_file, small)
+    large_peak = peak_verifying(large_file, large)
+
+    added = sum(len(e.raw) for f in (large.alpha, large.bravo) for e in f.entries[n:])
+    assert added > 9_000_000  # what holding the added entries alone would cost
+    # what is in flight (at most two blocks of some 300 KB per worker, read and not yet taken
+    # back) varies with timing: a bound well under the entries added, not the exact figure
+    assert large_peak - small_peak < 1024 * 1024, (small_peak, large_peak)
