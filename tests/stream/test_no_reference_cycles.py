@@ -86,6 +86,7 @@ async def _unreachable_after(tmp_path: Path, kind: str) -> int:
             # never cut by a busy machine
             auth_timeout_s=0.5 if kind == "auth_deadline" else 60.0,
             max_connections=HELD if kind == "too_many" else 4096,
+            peer_handshakes=1024,  # the peer churn opens its connections all at once
         ),
         peer=PeerSettings(  # pinned, never dialed: its endpoint takes dialers
             side="bravo",
