@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
+
+import orjson
 
 from hotline_protocol.entries import Entry
 from hotline_protocol.notices import Notice, notice_to_json
@@ -259,6 +260,6 @@ class NoticeService:
             raws.update(((origin, i), raw) for i, raw in zip(indexes, found, strict=True))
         out = []
         for rec in recs:
-            notice = json.loads(raws[rec.origin, rec.index])["notice"]
+            notice = orjson.loads(raws[rec.origin, rec.index])["notice"]
             out.append(notice_view(rec, notice, state_of(rec, self._index, deadlines, now)))
         return out
