@@ -238,6 +238,12 @@ class Bench:
             "redis_aof_rewrites": meter.rewrites,
         }
 
+    async def collector(self) -> dict[str, Any]:
+        """Both nodes' collector pauses so far, read in a thread (the load goes on)."""
+        sides = (self.alpha, self.bravo)
+        found = await asyncio.gather(*(asyncio.to_thread(collector_figures, n) for n in sides))
+        return {n.side: f["pauses"] for n, f in zip(sides, found, strict=True)}
+
     async def start_probe(self) -> FlashProbe:
         probe = FlashProbe(self.alpha, self.bravo, self.args.flash_rate)
         await probe.start(self.args.warmup + self.args.seconds)
@@ -260,13 +266,13 @@ class Bench:
                     open_loop(flood, self.frames, flood_rate, seconds, "routine")
                 )
             await asyncio.sleep(args.warmup)
-            gc_before = {n.side: collector_figures(n)["pauses"] for n in (self.alpha, self.bravo)}
+            gc_before = await self.collector()  # in a thread: the flood goes on
             meter.start()
             start = now()
             await asyncio.sleep(args.seconds)
             end = now()
             meter.stop()
-            gc_after = {n.side: collector_figures(n)["pauses"] for n in (self.alpha, self.bravo)}
+            gc_after = await self.collector()
             if task is not None:
                 await task
             flashes = await probe.result()
