@@ -62,10 +62,6 @@ log = logging.getLogger("hotline.stream")
 
 MAX_IN_FLIGHT = 256  # posts per connection handled concurrently; the next frame waits for a slot
 REPLY_BACKLOG = 256  # replies waiting for the socket before the node stops reading frames
-# frames one connection's reader handles in a row before it lets the loop turn: frames already
-# received are handed over without waiting, so a burst (after any pause of the loop) would
-# otherwise be handled whole while a FLASH frame on another connection waits for it
-FRAMES_PER_TURN = 8
 SEND_TIMEOUT = 30.0  # seconds one frame may take to be written before the client counts as gone
 CLOSE_TIMEOUT = 5.0  # seconds for the close frame (and the writer to finish after a close)
 WATCH_SECONDS = 1.0  # how often a connection's write in progress is checked against its deadline
@@ -263,15 +259,10 @@ class StreamSession:
 
     async def _read_loop(self) -> None:
         outbox = self._outbox
-        in_a_row = 0
         while True:
             while len(outbox.urgent) >= REPLY_BACKLOG:
                 outbox.room.clear()
                 await outbox.room.wait()
-            in_a_row += 1
-            if in_a_row > FRAMES_PER_TURN:
-                in_a_row = 0
-                await asyncio.sleep(0)
             try:
                 text = await self._receive()
             except _Gone:
