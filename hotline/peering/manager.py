@@ -213,9 +213,13 @@ class PeerManager:
                     compression="deflate" if self._compress else None,
                 ) as conn:
                     transport = ClientTransport(conn, MAX_FRAME, self.pace)
-                    await handshake_dialer(
-                        transport, self._log_key, self.verifier, self.peer.origin
-                    )
+                    try:
+                        await handshake_dialer(
+                            transport, self._log_key, self.verifier, self.peer.origin
+                        )
+                    except LinkError as exc:  # the listener hears why (not an internal error)
+                        await transport.close(close_code(exc), exc.reason)
+                        raise
                     link = await self._serve(transport, dialer=self.own.origin)
             except asyncio.CancelledError:
                 raise

@@ -8,6 +8,7 @@ text under 13 px. Two real nodes; each test ends in a screenshot in ``tests/arti
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import Pair, RunningNode, login
+from .conftest import TIMEOUT, Pair, RunningNode, login
 from .test_console import HOUR, example, now_ms
 
 pytestmark = pytest.mark.browser
@@ -24,11 +25,18 @@ MIN_PX = 13.0
 
 
 def call(node: RunningNode, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    r = httpx.post(
-        f"{node.url}{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {node.tokens['operator']}"},
-    )
+    """POST ``body`` to ``path`` as the node's operator, once the node holds the entry the path
+    names (an entry of the other side posted a moment ago may still be on its way)."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        r = httpx.post(
+            f"{node.url}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {node.tokens['operator']}"},
+        )
+        if r.status_code != 404 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
     return result

@@ -161,6 +161,9 @@ async def test_dialer_refuses_a_listener_that_cannot_prove_the_pinned_key(
         expected = "bad_auth" if wrong == "key" else "unknown_peer"
         assert state["last_error"].startswith(expected), state
         assert state["connects"] == 0
+        if wrong == "key":  # the welcome is refused: the listener hears why, not 1011
+            await wait_until(lambda: bool(listener.closes), "a refused welcome")
+            assert set(listener.closes) == {(4401, "bad_auth")}, listener.closes
     finally:
         await listener.stop()
 
