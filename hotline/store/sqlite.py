@@ -4,10 +4,8 @@ The file runs in WAL mode with ``synchronous=FULL`` and foreign keys on. Every w
 ``BEGIN IMMEDIATE ... COMMIT`` transaction and returns once it is committed, i.e. the WAL is
 fsynced (a whole append batch, with its checkpoint and refs, is one commit). Writes go one at a
 time: on the event loop's own thread (everything but appends of more than ``LOOP_WRITE_ROWS``
-entries), or a bigger append on a writer thread. Reads run on a connection of their own (WAL
-readers never wait for the writer, nor block it): small ones by key or index (a page of a
-listing, the entries of a page, a user by token, an idempotency key: at most ``QUICK_ROWS``
-rows) on the loop's thread, bigger ones on a thread of their own, on a third connection.
+entries), or a bigger append on a writer thread. Reads run on a thread of their own, on a
+second connection (WAL readers never wait for the writer, nor block it).
 
 Why writes stay on the loop's thread: the sqlite3 module releases the GIL around every call into
 SQLite (a row of an ``executemany`` is one), and a thread that wants it back while the event loop
@@ -17,10 +15,7 @@ thread for 0.3 ms of work, and a batch of 80 entries 17 ms for 1 ms; on the loop
 take the 0.3 and 1 ms (a full sequencer batch of 512 entries about 3 ms). A FLASH waits for the
 write ahead of it either way, and the GIL's back-and-forth also cost the loop CPU. Only what is
 bigger than a sequencer's batch (a catch-up run of up to 4,096 entries from the peer) goes to the
-writer thread, so that the loop goes on while it is written and fsynced. The same holds for a
-small read: tens of microseconds on the loop's thread, against up to two switch intervals for
-a hop to the reading thread and back (a listing made three such hops, and 30 clients listing
-at once kept each one waiting).
+writer thread, so that the loop goes on while it is written and fsynced.
 """
 
 from __future__ import annotations
@@ -58,7 +53,6 @@ from .sqlite_wal import WalCheckpointer
 T = TypeVar("T")
 Tx = Callable[[sqlite3.Connection], T]
 LOOP_WRITE_ROWS = 512  # appends of more entries (not a sequencer batch) go to the writer thread
-QUICK_ROWS = 512  # reads of at most this many rows by key run on the loop's thread
 
 
 class SqliteStore:
@@ -69,7 +63,6 @@ class SqliteStore:
         self.path = sqlite_path(url)
         self._conn: sqlite3.Connection | None = None  # writes, one at a time
         self._reader: sqlite3.Connection | None = None  # reads, on the worker thread
-        self._quick: sqlite3.Connection | None = None  # small reads, on the loop's thread
         self._executor: ThreadPoolExecutor | None = None  # the one worker thread for reads
         self._writer: ThreadPoolExecutor | None = None  # the thread for big writes
         self._writing: asyncio.Future[Any] | None = None  # a write on the writer thread
@@ -139,17 +132,6 @@ class SqliteStore:
     async def _query(self, sql: str, *params: object) -> list[Any]:
         return await self._run(self._read, sql, params)
 
-    def _query_now(self, sql: str, *params: object) -> list[Any]:
-        """A small read (a few rows by key or by index) on the loop's thread: it takes tens of
-        microseconds, where a hop to the reading thread and back waits for the interpreter's
-        lock while the loop is busy (up to its 5 ms switch interval, each way)."""
-        if self._quick is None:
-            raise StoreError(f"SQLite store {self.path} is not open")
-        try:
-            return self._quick.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
-
     async def _exec(self, sql: str, *params: object) -> int:
         return await self._write(lambda conn: conn.execute(sql, params).rowcount)
 
@@ -176,7 +158,6 @@ class SqliteStore:
             conn.close()
             raise
         self._conn, self._reader, self._executor = conn, reader, executor
-        self._quick = self._connect()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotline-sqlite-w")
         self._checkpointer = WalCheckpointer(self.path)
         self._checkpointer.start()
@@ -208,9 +189,6 @@ class SqliteStore:
             self._checkpointer = None
         self._conn.close()
         self._conn = None
-        if self._quick is not None:
-            self._quick.close()
-            self._quick = None
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.submit(self._close_reader).result()
@@ -285,12 +263,7 @@ class SqliteStore:
                 "SELECT idx, entry FROM entries WHERE origin = ?"
                 f" AND idx IN ({', '.join('?' * len(chunk))})"
             )
-            rows = (
-                self._query_now(sql, origin, *chunk)
-                if len(wanted) <= QUICK_ROWS
-                else await self._query(sql, origin, *chunk)
-            )
-            found.update((int(i), bytes(e)) for i, e in rows)
+            found.update((int(i), bytes(e)) for i, e in await self._query(sql, origin, *chunk))
         return [_at(found, origin, i) for i in indexes]
 
     async def leaf_hashes(self, origin: str) -> list[bytes]:
@@ -307,12 +280,7 @@ class SqliteStore:
 
     async def notice_keys(self, query: NoticeQuery, limit: int) -> list[NoticeKey]:
         sql, params = notice_page_sql(query, limit)
-        rows = (
-            self._query_now(sql, *params)
-            if limit <= QUICK_ROWS
-            else await self._query(sql, *params)
-        )
-        return [NoticeKey(int(t), str(o), int(i)) for t, o, i in rows]
+        return [NoticeKey(int(t), str(o), int(i)) for t, o, i in await self._query(sql, *params)]
 
     # --- checkpoints and cosignatures ---
 
@@ -394,7 +362,7 @@ class SqliteStore:
         await self._write(lambda conn: write_witness(conn, origin, old, new))
 
     async def lookup_ref(self, key: str) -> tuple[str, int] | None:
-        rows = self._query_now("SELECT origin, idx FROM refs WHERE key = ?", key)
+        rows = await self._query("SELECT origin, idx FROM refs WHERE key = ?", key)
         return (str(rows[0][0]), int(rows[0][1])) if rows else None
 
     # --- users ---
@@ -421,11 +389,11 @@ class SqliteStore:
         await self._write(tx)
 
     async def get_user(self, name: str) -> UserRecord | None:
-        rows = self._query_now(f"{_USER_SELECT} WHERE name = ?", name)
+        rows = await self._query(f"{_USER_SELECT} WHERE name = ?", name)
         return UserRecord(*rows[0]) if rows else None
 
     async def user_by_token_hash(self, token_hash: str) -> UserRecord | None:
-        rows = self._query_now(f"{_USER_SELECT} WHERE token_hash = ?", token_hash)
+        rows = await self._query(f"{_USER_SELECT} WHERE token_hash = ?", token_hash)
         return UserRecord(*rows[0]) if rows else None
 
     async def list_users(self) -> list[UserRecord]:
