@@ -82,19 +82,13 @@ class NoticeRecord(NamedTuple):
 
 _FIELD = {name: i for i, name in enumerate(NoticeRecord._fields)}
 _ACKS = _FIELD["acks"]
+_LEAF_HASH = _FIELD["leaf_hash"]
 
 
 def _view(row: _Row) -> NoticeRecord:
     rec = NoticeRecord._make(row)
     acks = row[_ACKS]
     return rec._replace(acks=tuple(map(AckInfo._make, acks))) if acks else rec
-
-
-def _row(rec: NoticeRecord) -> _Row:
-    """The plain tuple kept for ``rec`` (its acks as plain tuples too)."""
-    row: list[Any] = list(rec)
-    row[_ACKS] = tuple(tuple(a) for a in rec.acks)
-    return tuple(row)
 
 
 class FeedIndex:
@@ -130,14 +124,18 @@ class FeedIndex:
 
     def resolve(self, origin: str, index: int, leaf_hash_b64: str) -> NoticeRecord | None:
         """The record a protocol reference names, if it exists with that exact leaf hash."""
+        key = self._key_of(origin, index, leaf_hash_b64)
+        return None if key is None else self.get(*key)
+
+    def _key_of(self, origin: str, index: int, leaf_hash_b64: str) -> Key | None:
+        """:meth:`resolve` without making the record's view (a notice may have many acks)."""
         side = self.origins.get(origin)
         rows = None if side is None else self._rows[side]
-        if rows is None or not 0 <= index < len(rows):
+        if side is None or rows is None or not 0 <= index < len(rows):
             return None
-        row = rows[index]
-        if _b64(row[_FIELD["leaf_hash"]]) != leaf_hash_b64:
+        if _b64(rows[index][_LEAF_HASH]) != leaf_hash_b64:
             return None
-        return _view(row)
+        return side, index
 
     def add(
         self,
@@ -152,32 +150,43 @@ class FeedIndex:
         rows = self._rows[side]
         if index != len(rows):
             raise ValueError(f"index {index} out of sequence for {side} (size {len(rows)})")
-        author = sys.intern(notice.author.id)  # a few authors, kinds: one string each
-        rec = NoticeRecord(
-            side=side,
-            origin=self.sides[side],
-            index=index,
-            leaf_hash=leaf_hash,
-            id=str(notice.id),
-            kind=_plain(notice.kind),  # plain strings: an enum member is a tracked object
-            precedence=_plain(notice.precedence),
-            status=_plain(notice.status),
-            time_ms=notice.time,
-            author=author,
-            appended_ms=appended_ms,
-            needs_ack=requires_ack(notice),
-            implausible=implausible,
-        )
+        notice_id = str(notice.id)
+        response = remark = reason = reason_code = None
         if notice.kind == "ack":
+            response = str(notice.response.value)  # type: ignore[union-attr]
+            remark = getattr(notice, "remark", None)
+            reason = getattr(notice, "reason", None)
             code = getattr(notice, "reason_code", None)
-            rec = rec._replace(
-                response=str(notice.response.value),  # type: ignore[union-attr]
-                remark=getattr(notice, "remark", None),
-                reason=getattr(notice, "reason", None),
-                reason_code=None if code is None else str(code.value),
+            reason_code = None if code is None else str(code.value)
+        origin = self.sides[side]
+        # the row in NoticeRecord's field order, made at once (no view to make and take apart)
+        rows.append(
+            (
+                side,
+                origin,
+                index,
+                leaf_hash,
+                notice_id,
+                _plain(notice.kind),  # plain strings: an enum member is a tracked object
+                _plain(notice.precedence),
+                _plain(notice.status),
+                notice.time,
+                sys.intern(notice.author.id),  # a few authors, kinds: one string each
+                appended_ms,
+                requires_ack(notice),
+                None,  # target, supersedes: set as the references resolve, below
+                None,
+                response,
+                remark,
+                reason,
+                reason_code,
+                (),  # acks
+                None,  # cancelled_by, superseded_by
+                None,
+                implausible,
             )
-        rows.append(_row(rec))
-        self._ids[rec.id] = (side, index)
+        )
+        self._ids[notice_id] = (side, index)
         key = (side, index)
         target = reference_of(notice)
         if target is not None:
@@ -187,16 +196,16 @@ class FeedIndex:
             self._link(key, (ref.origin, ref.index, ref.leaf_hash), "supersedes")
         # references that arrived before this entry (e.g. an ack of an early FLASH)
         if self._pending:
-            for waiting, how in self._pending.pop((rec.origin, index, _b64(leaf_hash)), []):
+            for waiting, how in self._pending.pop((origin, index, _b64(leaf_hash)), []):
                 self._attach(waiting, key, how)
         return _view(rows[index])
 
     def _link(self, key: Key, ref: tuple[str, int, str], how: str) -> None:
-        found = self.resolve(*ref)
+        found = self._key_of(*ref)
         if found is None:
             self._pending.setdefault(ref, []).append((key, how))
         else:
-            self._attach(key, (found.side, found.index), how)
+            self._attach(key, found, how)
 
     def _attach(self, key: Key, found_key: Key, how: str) -> None:
         """Record that the entry at ``key`` refers to the one at ``found_key`` (``how``)."""

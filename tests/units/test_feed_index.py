@@ -92,3 +92,31 @@ def test_the_records_of_a_long_history_are_not_walked_by_the_collector() -> None
     rec = index.get("bravo", 0)
     assert rec is not None and len(rec.acks) == 2_050
     assert index.delivered_size("alpha") == 4_100
+
+
+def test_a_record_holds_what_its_entry_says_and_what_refers_to_it() -> None:
+    index, alpha = indexed_distress()
+    target = index.get("bravo", 0)
+    assert target is not None
+    assert (target.side, target.origin, target.index) == ("bravo", "bravo.hotline.example", 0)
+    assert (target.kind, target.precedence, target.status) == (
+        "aircraft_in_distress",
+        "FLASH",
+        "exercise",
+    )
+    assert target.author == "rcc-bravo" and target.needs_ack and target.appended_ms == T0
+    assert type(target.kind) is str  # a plain string, not the enum member
+    notice = parse_notice(ack_body(target.ref(), 7, "UNABLE") | {"reason": "fuel"})
+    entry = alpha.append(notice)
+    ack = index.add("alpha", entry.index, entry.leaf_hash, notice, T0 + 5, implausible=(1, 2))
+    assert (ack.kind, ack.response, ack.reason, ack.target) == (
+        "ack",
+        "UNABLE",
+        "fuel",
+        ("bravo", 0),
+    )
+    assert ack.implausible == (1, 2) and ack.acks == () and ack.leaf_hash == entry.leaf_hash
+    assert index.by_id(ack.id) == ack
+    answered = index.get("bravo", 0)
+    assert answered is not None and answered.acks[0].response == "UNABLE"
+    assert answered.acks[0].by == "ops-alpha" and answered.acks[0].time_ms == T0 + 5
