@@ -216,6 +216,9 @@ def main() -> None:
         print(describe(cond))
         alpha, bravo = make_node(root, "alpha", "sqlite"), make_node(root, "bravo", "sqlite")
         pair(alpha, bravo)
+        for node in (alpha, bravo):  # one user holds every connection of the soak
+            held = args.idle + args.clients + args.churn + 64
+            node.env["HOTLINE_LIMITS__USER_CONNECTIONS"] = str(held)
         try:
             bravo.start()
             alpha.start()
