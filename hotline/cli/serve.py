@@ -20,7 +20,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -91,11 +91,25 @@ def configure_logging(level: str) -> None:
 
 class _Server(uvicorn.Server):
     """uvicorn's server without its own signal capture: :func:`run` handles SIGTERM and SIGINT
-    for the whole run (node start-up included) and does not re-raise them afterwards."""
+    for the whole run (node start-up included) and does not re-raise them afterwards.
+
+    Before it shuts its connections down (a WebSocket is closed with 1012, service restart), it
+    runs ``before_shutdown``: the node closes its peer link itself first, so that the peer
+    hears why (1001, node stopping) whichever side dialed the link."""
+
+    before_shutdown: Callable[[], Awaitable[None]] | None = None
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.before_shutdown is not None:
+            try:
+                await self.before_shutdown()
+            except Exception:
+                log.exception("closing the peer link before the shutdown failed")
+        await super().shutdown(sockets=sockets)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -223,10 +237,11 @@ def _handle_signals(server: uvicorn.Server) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-async def _serve(
-    app: FastAPI, server: uvicorn.Server, sock: socket.socket, settings: Settings
-) -> None:
+async def _serve(app: FastAPI, server: _Server, sock: socket.socket, settings: Settings) -> None:
     async with app.router.lifespan_context(app):  # the node starts: store, feeds, sequencer
+        peering = app.state.node.peering
+        if peering is not None:
+            server.before_shutdown = peering.stop
         gc_tuning.tune()  # what start-up built is frozen, once
         trimmer = asyncio.create_task(gc_tuning.keep_trimmed(), name="heap-trim")
         host, port = sock.getsockname()[:2]

@@ -70,6 +70,15 @@ class Closed(Exception):  # noqa: N818
     """The other end went away."""
 
 
+def _closed(exc: ConnectionClosed) -> Closed:
+    """``exc`` said as the server's end says it: ``closed CODE (REASON)``, with the close frame
+    the other end sent (or, without one, the one sent here; 1006 when there was none)."""
+    frame = exc.rcvd or exc.sent
+    if frame is None:
+        return Closed("closed 1006")
+    return Closed(f"closed {int(frame.code)}" + (f" ({frame.reason})" if frame.reason else ""))
+
+
 class Transport(Protocol):
     async def send(self, text: str) -> None: ...
     def congested(self, size: int = 0) -> bool: ...
@@ -167,7 +176,7 @@ class ClientTransport:
         try:
             await self.conn.send(text)
         except ConnectionClosed as exc:
-            raise Closed(str(exc)) from exc
+            raise _closed(exc) from exc
 
     def congested(self, size: int = 0) -> bool:
         """Bytes wait in the connection's transport (the socket took no more), or a message of
@@ -183,7 +192,7 @@ class ClientTransport:
         try:
             message = await self.conn.recv()
         except ConnectionClosed as exc:
-            raise Closed(str(exc)) from exc
+            raise _closed(exc) from exc
         text = message if isinstance(message, str) else message.decode("utf-8", "replace")
         return _checked(text, self.max_bytes)
 

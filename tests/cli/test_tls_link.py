@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from hotline.cli.common import EXIT_LOOPBACK, EXIT_NO_CERTIFICATE
+from hotline.settings import read_config, write_config
 from tests.helpers.node_process import NodeProcess, make_node_dir, run_cli
 from tests.helpers.redis_server import free_port
 
@@ -123,6 +124,27 @@ def test_two_sides_made_with_the_cli_link_over_tls_and_log_it(
     stopped = "WARNING hotline.peering: peer link down: closed: closed 1001 (node stopping)"
     wait_until(lambda: stopped in alpha.log(), "alpha's link down line for the stop")
     assert not alpha.get("/v1/link")["connected"]
+
+
+def test_a_node_that_stops_tells_the_peer_that_dialed_it_why(
+    sides: Callable[[str], TlsSide],
+) -> None:
+    """Only alpha dials: bravo is the listener, whose server would close the link's WebSocket
+    with 1012 as it shuts down; bravo closes the link itself first, with 1001 node stopping."""
+    alpha, bravo = sides("alpha"), sides("bravo")
+    cli("pair", alpha.dir, bravo.dir / "card.txt", "--peer-ca", bravo.ca / "ca.pem")
+    cli("pair", bravo.dir, alpha.dir / "card.txt", "--peer-ca", alpha.ca / "ca.pem")
+    config = read_config(bravo.dir)
+    config["peer"]["dial"] = False
+    write_config(bravo.dir, config)
+    serve(alpha), serve(bravo)
+    wait_until(alpha.connected, "alpha's link")
+    assert alpha.get("/v1/link")["dialed_by"] == alpha.get("/healthz")["origin"]
+    assert bravo.node is not None
+    bravo.node.stop()
+    stopped = "WARNING hotline.peering: peer link down: closed: closed 1001 (node stopping)"
+    wait_until(lambda: stopped in alpha.log(), "alpha's link down line for the stop")
+    assert "1012" not in alpha.log()
 
 
 def test_a_peer_with_a_certificate_from_another_ca_gets_no_link(
