@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,7 +42,7 @@ import ijson
 from hotline.provision.runner import free_port
 from hotline.settings import read_config, write_config
 
-from .common import percentiles, write_result
+from .common import cached, percentiles, write_result
 from .harness import BenchNode, cli, conditions, describe, make_node, pair
 from .scale_feeds import GENERATOR_VERSION, run_generate
 
@@ -54,21 +53,19 @@ START_TIMEOUT = 1800.0  # a long history may take a while to load today
 def prepared(cache: Path, entries: int) -> Path:
     """A directory with ``alpha/`` and ``bravo/`` holding ``entries`` per side, and
     ``tokens.json``: made once, then reused."""
-    directory = cache / f"v{GENERATOR_VERSION}-{entries}"
-    if (directory / "done").exists():
-        print(f"reusing the generated pair in {directory}")
-        return directory
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    alpha, bravo = make_node(directory, "alpha", "sqlite"), make_node(directory, "bravo", "sqlite")
-    pair(alpha, bravo)
-    tokens = {"bench": alpha.token}
-    tokens["auditor"] = cli("users", "add", alpha.directory, "auditor", "--role", "auditor").strip()
-    (directory / "tokens.json").write_text(json.dumps(tokens))
-    print(f"generating {entries:,} entries per side in {directory}")
-    seconds = run_generate(alpha.directory, bravo.directory, entries)
-    (directory / "done").write_text(json.dumps({"generate_s": round(seconds, 1)}))
-    return directory
+
+    def make(directory: Path) -> float:
+        alpha = make_node(directory, "alpha", "sqlite")
+        bravo = make_node(directory, "bravo", "sqlite")
+        pair(alpha, bravo)
+        tokens = {"bench": alpha.token}
+        auditor = cli("users", "add", alpha.directory, "auditor", "--role", "auditor").strip()
+        tokens["auditor"] = auditor
+        (directory / "tokens.json").write_text(json.dumps(tokens))
+        print(f"generating {entries:,} entries per side in {directory}")
+        return run_generate(alpha.directory, bravo.directory, entries)
+
+    return cached(cache / f"v{GENERATOR_VERSION}-{entries}", "pair", make)
 
 
 def placed(directory: Path) -> tuple[BenchNode, BenchNode, dict[str, str]]:

@@ -41,7 +41,7 @@ from hotline_protocol.export import FORMAT
 from hotline_protocol.note import add_signatures, split_note
 from hotline_protocol.notekeys import Signer
 
-from .common import percentiles, write_result
+from .common import cached, percentiles, write_result
 from .scale_feeds import BATCH, GENERATOR_VERSION, STEP_MS, T0, NoticeFeed
 
 CACHE = Path(tempfile.gettempdir()) / "hotline-bench-verify"
@@ -141,16 +141,12 @@ def generate(directory: Path, entries: int) -> float:
 
 def prepared(cache: Path, entries: int) -> Path:
     """A directory with ``export.json`` of ``entries`` per side and the two cards: made once."""
-    directory = cache / f"v{GENERATOR_VERSION}-{entries}"
-    if (directory / "done").exists():
-        print(f"reusing the generated export in {directory}")
-        return directory
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    print(f"generating an export of {entries:,} entries per side in {directory}")
-    seconds = generate(directory, entries)
-    (directory / "done").write_text(json.dumps({"generate_s": round(seconds, 1)}))
-    return directory
+
+    def make(directory: Path) -> float:
+        print(f"generating an export of {entries:,} entries per side in {directory}")
+        return generate(directory, entries)
+
+    return cached(cache / f"v{GENERATOR_VERSION}-{entries}", "export", make)
 
 
 class TreeRss:

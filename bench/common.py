@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +47,16 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **data}, indent=2) + "\n")
     return path
+
+
+def cached(directory: Path, what: str, make: Callable[[Path], float]) -> Path:
+    """``directory`` made once by ``make`` (which returns the seconds it took, kept in
+    ``done``), then reused: a directory left half made is made anew."""
+    if (directory / "done").exists():
+        print(f"reusing the generated {what} in {directory}")
+        return directory
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    seconds = make(directory)
+    (directory / "done").write_text(json.dumps({"generate_s": round(seconds, 1)}))
+    return directory

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,3 +49,15 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server.start()
     finally:
         server.stop()
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """The cyclic collector off for the test (after a full collection): what is freed meanwhile
+    is freed by reference counting alone."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

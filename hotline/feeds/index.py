@@ -9,7 +9,7 @@ tuples of them), and each delivery too. CPython's collector stops tracking such 
 first time it survives a collection, so the records of a long history are never walked again:
 a collection's pause does not grow with the feeds. (Objects of a class, a named tuple included,
 stay tracked for ever: a million records would make each full collection walk a million more
-objects, a pause of about 0.4 s on a 2-core VM.) Readers get :class:`NoticeRecord` and
+objects, a pause of about 0.6 s on a 2-core VM.) Readers get :class:`NoticeRecord` and
 :class:`Delivery` views made from the tuples; a change (an ack, a cancel, an update) replaces a
 record's tuple, so a view is the state when it was read.
 """
@@ -130,10 +130,10 @@ class FeedIndex:
     def _key_of(self, origin: str, index: int, leaf_hash_b64: str) -> Key | None:
         """:meth:`resolve` without making the record's view (a notice may have many acks)."""
         side = self.origins.get(origin)
-        rows = None if side is None else self._rows[side]
-        if side is None or rows is None or not 0 <= index < len(rows):
+        if side is None:
             return None
-        if _b64(rows[index][_LEAF_HASH]) != leaf_hash_b64:
+        rows = self._rows[side]
+        if not 0 <= index < len(rows) or _b64(rows[index][_LEAF_HASH]) != leaf_hash_b64:
             return None
         return side, index
 

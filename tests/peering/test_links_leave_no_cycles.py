@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import uvloop
 
 from hotline.peering.transport import CLOSE_GOING_AWAY
@@ -19,16 +17,6 @@ from tests.helpers.collector import collected
 from .conftest import LiveNode, Nodes, wait_until
 
 BOUNCES = 8
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 async def _bounce(alpha: LiveNode, bravo: LiveNode) -> None:

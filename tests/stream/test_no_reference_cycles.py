@@ -11,7 +11,6 @@ import asyncio
 import gc
 import socket
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,16 +40,6 @@ KINDS = [
     "rest",
     "peer_preauth",
 ]
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 async def _churn(http: str, token: str, kind: str, count: int) -> None:

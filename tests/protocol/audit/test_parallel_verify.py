@@ -3,9 +3,7 @@ process reaching them alone, and memory that does not grow with the feeds."""
 
 from __future__ import annotations
 
-import gc
 import io
-import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from hotline_protocol.entryblocks import BlockPool
 from hotline_protocol.spool import BLOCK
 
 from .builders import TwoSides, b64, liaison
-from .test_streamed_verify import build, write_export
+from .test_streamed_verify import build, peak_verifying, write_export
 
 N = 3 * BLOCK + 100  # entries per side: three whole blocks and a part
 
@@ -100,28 +98,15 @@ def test_an_entry_that_is_not_base64_is_named_by_its_position(
     assert parallel.render() == alone.render()
 
 
-def peak_verifying(path: Path, two: TwoSides) -> int:
-    """The most memory this process's allocator held at once while two workers verified."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        report = verified(path, two, 2)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert report.ok, report.render()
-    return peak
-
-
 def test_with_workers_four_times_the_entries_take_no_more_memory(tmp_path: Path) -> None:
     n = 8 * BLOCK + 100  # enough blocks that the workers have as many in flight as they may
     small, large = build(n), build(4 * n)
     small_file = write_export(small.export(), tmp_path / "small.json")
     large_file = write_export(large.export(), tmp_path / "large.json")
-    peak_verifying(small_file, small)  # first use: imports, caches
+    peak_verifying(small_file, small, workers=2)  # first use: imports, caches
 
-    small_peak = peak_verifying(small_file, small)
-    large_peak = peak_verifying(large_file, large)
+    small_peak = peak_verifying(small_file, small, workers=2)
+    large_peak = peak_verifying(large_file, large, workers=2)
 
     added = sum(len(e.raw) for f in (large.alpha, large.bravo) for e in f.entries[n:])
     assert added > 9_000_000  # what holding the added entries alone would cost

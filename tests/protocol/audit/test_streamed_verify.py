@@ -56,17 +56,18 @@ def write_export(doc: dict[str, Any], path: Path, entries_first: bool = False) -
     return path
 
 
-def verify_file(path: Path, two: TwoSides) -> Report:
+def verify_file(path: Path, two: TwoSides, workers: int | None = None) -> Report:
     with path.open("rb") as file:
-        return verify_export(file, two.cards())
+        return verify_export(file, two.cards(), workers=workers)
 
 
-def peak_verifying(path: Path, two: TwoSides) -> int:
-    """The most memory Python's allocator held at once while verifying the file."""
+def peak_verifying(path: Path, two: TwoSides, workers: int | None = None) -> int:
+    """The most memory this process's allocator held at once while verifying the file (with
+    ``workers`` processes reading the entries: the default, one per core)."""
     gc.collect()
     tracemalloc.start()
     try:
-        report = verify_file(path, two)
+        report = verify_file(path, two, workers)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -104,7 +105,7 @@ class Counted:
         return len(text)
 
     def flush(self) -> None:
-        pass
+        """Nothing is held back to flush."""
 
 
 def peak_reporting(path: Path, two: TwoSides) -> tuple[int, Counted]:
