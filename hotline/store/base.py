@@ -5,8 +5,13 @@ WAL with synchronous=FULL) and :mod:`hotline.store.redis` (AOF with appendfsync 
 method that writes returns only once the data is on disk, so callers may acknowledge afterwards.
 
 Feeds are identified by their origin string. Entries are bytes with their leaf hash; an entry that
-is a notice entry (see :func:`notice_facets`) is also indexed by its notice's time, kind and
-precedence, so that listings are read a page at a time (:meth:`Store.notice_keys`), newest first.
+is a notice entry (see :func:`notice_facts`) is also indexed by its notice's time, kind and
+precedence, so that listings are read a page at a time (:meth:`Store.notice_keys`), newest first;
+by its notice's id; by the entries it refers to (an ack's or cancel's ``ref``, an update's
+``supersedes``: :class:`Link`), so that a notice's acks, cancel and update are read with it
+(:meth:`Store.notice_states`); and, while it awaits the other side's answer, in the set of open
+notices (:meth:`Store.open_notices`). A node reads the state of any entry from these on demand and
+never holds the history in memory.
 
 A store that fails raises :class:`~hotline.errors.StoreError`; a conditional write that finds
 another state, :class:`~hotline.errors.StoreConflict` (both in :mod:`hotline.errors`).
@@ -14,6 +19,7 @@ another state, :class:`~hotline.errors.StoreConflict` (both in :mod:`hotline.err
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -124,19 +130,82 @@ class NoticeQuery:
 MAX_INDEXED_TIME = 10**15 - 1  # listings write times in 15 digits (far beyond any notice time)
 
 
-def notice_facets(entry: bytes) -> tuple[int, str, str] | None:
-    """The (time, kind, precedence) of the notice a feed entry holds; None for bytes that are
-    not a notice entry (they are stored, and not listed)."""
+ACK_REQUIRED = frozenset({"planned_operation", "aircraft_in_distress", "downed_pilot", "cancel"})
+LINKS = ("ack", "cancel", "supersedes")  # the ways an entry refers to another, all closing it
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Entry ``index`` of feed ``origin`` refers to another (``how``: ack, cancel or supersedes)
+    naming it by its leaf hash ``leaf_hash``; the link counts only when that is the leaf hash
+    of the entry it names (an entry of the other side not held yet may be named)."""
+
+    how: str
+    origin: str
+    index: int
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeFacts:
+    """What the store indexes of a notice entry (:func:`notice_facts`)."""
+
+    time_ms: int
+    kind: str
+    precedence: str
+    id: str
+    needs_ack: bool  # the other side must answer it (by kind, or because it is an update)
+    refs: tuple[tuple[str, str, int, bytes], ...]  # (how, target origin, index, leaf hash)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeState:
+    """A notice entry as stored, with what the store knows of it beside its bytes."""
+
+    origin: str
+    index: int
+    raw: bytes
+    leaf_hash: bytes
+    appended_ms: int  # when it was appended here: its batch's checkpoint's stored time
+    implausible: tuple[int, int] | None  # the witnessed bracket, for a peer entry flagged
+    links: tuple[Link, ...]  # the entries that refer to it, in feed order of each origin
+
+
+def notice_facts(entry: bytes) -> NoticeFacts | None:
+    """The facts a store indexes of a notice entry; None for bytes that are not one (they are
+    stored, and not indexed)."""
     try:
         notice = orjson.loads(entry).get("notice")
         time, kind, precedence = notice["time"], notice["kind"], notice["precedence"]
+        notice_id = notice["id"]
     except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
         return None
     if not (isinstance(time, int) and 0 <= time <= MAX_INDEXED_TIME):
         return None
-    if not (isinstance(kind, str) and isinstance(precedence, str)):
+    if not (isinstance(kind, str) and isinstance(precedence, str) and isinstance(notice_id, str)):
         return None
-    return time, kind, precedence
+    refs = []
+    for how, ref in (
+        (kind, notice.get("ref") if kind in ("ack", "cancel") else None),
+        ("supersedes", notice.get("supersedes")),
+    ):
+        found = _reference(ref)
+        if found is not None:
+            refs.append((how, *found))
+    needs_ack = kind in ACK_REQUIRED or notice.get("supersedes") is not None
+    return NoticeFacts(time, kind, precedence, notice_id, needs_ack, tuple(refs))
+
+
+def _reference(ref: object) -> tuple[str, int, bytes] | None:
+    if not isinstance(ref, dict):
+        return None
+    origin, index, leaf = ref.get("origin"), ref.get("index"), ref.get("leaf_hash")
+    if not (isinstance(origin, str) and isinstance(index, int) and isinstance(leaf, str)):
+        return None
+    try:
+        return origin, index, base64.b64decode(leaf, validate=True)
+    except ValueError:
+        return None
 
 
 class Store(Protocol):
@@ -172,11 +241,13 @@ class Store(Protocol):
         checkpoint: CheckpointRecord,  # its note already carries the cosignature
         witness: tuple[tuple[int, bytes] | None, tuple[int, bytes]],  # (old, new)
         cosignature: CosignatureRecord,
+        implausible: Mapping[int, tuple[int, int]] | None = None,
     ) -> None:
         """A verified run of the peer's feed and its cosignature in one atomic durable write:
         the entries and checkpoint as :meth:`append`, the witness state moved from ``old`` to
         ``new`` (StoreConflict, and nothing written, if it is not ``old``) and the cosignature
-        recorded."""
+        recorded. ``implausible`` flags entries (by index) whose claimed time lies outside the
+        bracket (after, before) this node witnessed them appended in."""
         ...
 
     async def size(self, origin: str) -> int: ...
@@ -201,6 +272,21 @@ class Store(Protocol):
         """At most ``limit`` keys of the notice entries ``query`` selects, newest first
         (descending :class:`NoticeKey`), read from the store's index: a page costs what it
         holds, not the size of the feeds."""
+        ...
+
+    async def notice_states(self, origin: str, indexes: Sequence[int]) -> list[NoticeState | None]:
+        """The stored state of the notice entries at these indexes, in the order given, read at
+        once; None for an index not stored (or bytes that are not a notice entry)."""
+        ...
+
+    async def notice_ids(self, notice_id: str) -> list[tuple[str, int]]:
+        """The (origin, index) of every notice entry with this notice id, by origin and index."""
+        ...
+
+    async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:
+        """The notices of ``origin`` that await the other side's answer (they need an ack and no
+        ack, cancel or update refers to them yet), as (index, notice time, precedence), by
+        index: what a node watches the deadlines of."""
         ...
 
     # checkpoints and cosignatures

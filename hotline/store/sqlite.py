@@ -32,8 +32,10 @@ from hotline.store.base import (
     CosignatureRecord,
     EvidenceRecord,
     HeartbeatRecord,
+    Link,
     NoticeKey,
     NoticeQuery,
+    NoticeState,
     UserRecord,
     check_append,
 )
@@ -234,12 +236,13 @@ class SqliteStore:
         checkpoint: CheckpointRecord,
         witness: tuple[tuple[int, bytes] | None, tuple[int, bytes]],
         cosignature: CosignatureRecord,
+        implausible: Mapping[int, tuple[int, int]] | None = None,
     ) -> None:
         check_append(origin, start, entries, checkpoint, None)
 
         def tx(conn: sqlite3.Connection) -> None:
             write_witness(conn, origin, *witness)
-            write_append(conn, origin, start, entries, checkpoint, None)
+            write_append(conn, origin, start, entries, checkpoint, None, implausible)
             write_cosignature(conn, cosignature, checkpoint.note)
 
         await self._write(tx, len(entries))
@@ -281,6 +284,47 @@ class SqliteStore:
     async def notice_keys(self, query: NoticeQuery, limit: int) -> list[NoticeKey]:
         sql, params = notice_page_sql(query, limit)
         return [NoticeKey(int(t), str(o), int(i)) for t, o, i in await self._query(sql, *params)]
+
+    async def notice_states(self, origin: str, indexes: Sequence[int]) -> list[NoticeState | None]:
+        wanted = sorted(set(indexes))
+        found: dict[int, NoticeState] = {}
+        for first in range(0, len(wanted), 500):  # within SQLite's limit of parameters
+            chunk = wanted[first : first + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._query(
+                "SELECT n.idx, e.entry, e.leaf_hash, n.appended_ms, n.implausible_after,"
+                " n.implausible_before FROM notices n JOIN entries e ON e.origin = n.origin"
+                f" AND e.idx = n.idx WHERE n.origin = ? AND n.idx IN ({marks})",
+                origin,
+                *chunk,
+            )
+            links = await self._query(
+                "SELECT t_idx, how, origin, idx, t_leaf FROM links WHERE t_origin = ?"
+                f" AND t_idx IN ({marks}) ORDER BY t_idx, origin, idx",
+                origin,
+                *chunk,
+            )
+            by_target: dict[int, list[Link]] = {}
+            for t_idx, how, o, i, leaf in links:
+                by_target.setdefault(t_idx, []).append(Link(how, o, i, bytes(leaf)))
+            for idx, entry, leaf, appended, after, before in rows:
+                flag = None if after is None else (int(after), int(before))
+                links_in = tuple(by_target.get(idx, ()))
+                found[idx] = NoticeState(
+                    origin, idx, bytes(entry), bytes(leaf), int(appended), flag, links_in
+                )
+        return [found.get(i) for i in indexes]
+
+    async def notice_ids(self, notice_id: str) -> list[tuple[str, int]]:
+        sql = "SELECT origin, idx FROM notices WHERE nid = ? ORDER BY origin, idx"
+        return [(str(o), int(i)) for o, i in await self._query(sql, notice_id)]
+
+    async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:
+        sql = (
+            "SELECT o.idx, n.time_ms, n.precedence FROM open_notices o JOIN notices n"
+            " ON n.origin = o.origin AND n.idx = o.idx WHERE o.origin = ? ORDER BY o.idx"
+        )
+        return [(int(i), int(t), str(p)) for i, t, p in await self._query(sql, origin)]
 
     # --- checkpoints and cosignatures ---
 

@@ -7,25 +7,40 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import notice_facets
+from .base import NoticeFacts, notice_facts
 from .treenodes import completed_nodes
 
-SCHEMA_VERSION = 5
-# The Merkle trees' interior nodes (see hotline.store.treenodes) and notice entries by notice
-# time, newest first: one index per way a listing narrows them (all,
-# one feed, one kind, one precedence), each ending in the listing's order, so that a page is read
-# from an index in order (no sort) and continues where the previous one ended.
+SCHEMA_VERSION = 6
+# The Merkle trees' interior nodes (see hotline.store.treenodes).
+_TREE = """
+CREATE TABLE tree_nodes (
+    origin TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (origin, level, idx)) WITHOUT ROWID;
+"""
+# Notice entries, with what a node reads of them on demand: their id, when they were appended
+# here, the bracket of a peer entry whose claimed time was implausible. By notice time, newest
+# first: one index per way a listing narrows them (all, one feed, one kind, one precedence), each
+# ending in the listing's order, so that a page is read from an index in order (no sort) and
+# continues where the previous one ended. ``links``: which entry refers to which (an ack's or
+# cancel's ref, an update's supersedes) with the leaf hash it names. ``open_notices``: those that
+# await the other side's answer.
 _NOTICES = """
 CREATE TABLE notices (
     origin TEXT NOT NULL, idx INTEGER NOT NULL, time_ms INTEGER NOT NULL, kind TEXT NOT NULL,
-    precedence TEXT NOT NULL, PRIMARY KEY (origin, idx)) WITHOUT ROWID;
+    precedence TEXT NOT NULL, nid TEXT NOT NULL, appended_ms INTEGER NOT NULL,
+    implausible_after INTEGER, implausible_before INTEGER,
+    PRIMARY KEY (origin, idx)) WITHOUT ROWID;
 CREATE INDEX notices_by_time ON notices (time_ms, origin, idx);
 CREATE INDEX notices_by_origin ON notices (origin, time_ms, idx);
 CREATE INDEX notices_by_kind ON notices (kind, time_ms, origin, idx);
 CREATE INDEX notices_by_precedence ON notices (precedence, time_ms, origin, idx);
-CREATE TABLE tree_nodes (
-    origin TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
-    PRIMARY KEY (origin, level, idx)) WITHOUT ROWID;
+CREATE INDEX notices_by_id ON notices (nid);
+CREATE TABLE links (
+    t_origin TEXT NOT NULL, t_idx INTEGER NOT NULL, origin TEXT NOT NULL, idx INTEGER NOT NULL,
+    how TEXT NOT NULL, t_leaf BLOB NOT NULL,
+    PRIMARY KEY (t_origin, t_idx, origin, idx, how)) WITHOUT ROWID;
+CREATE TABLE open_notices (
+    origin TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (origin, idx)) WITHOUT ROWID;
 """
 _SCHEMA = (
     """
@@ -59,24 +74,14 @@ CREATE TABLE evidence (
     reason TEXT NOT NULL, detail TEXT NOT NULL, raw BLOB NOT NULL, size INTEGER, sha256 BLOB);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+    + _TREE
     + _NOTICES
 )
 
 
-def _index_notices(conn: sqlite3.Connection) -> None:
-    """Index the notice entries a store of version 4 holds and store its trees' interior nodes
-    (every entry read once, a row at a time)."""
-    for statement in filter(str.strip, _NOTICES.split(";")):
-        conn.execute(statement)
-    rows = conn.execute("SELECT origin, idx, entry FROM entries ORDER BY origin, idx")
-
-    def facets() -> Iterator[tuple[str, int, int, str, str]]:
-        for origin, idx, entry in rows:
-            found = notice_facets(bytes(entry))
-            if found is not None:
-                yield origin, idx, *found
-
-    conn.executemany(INSERT_NOTICE, facets())
+def _build_trees(conn: sqlite3.Connection) -> None:
+    """Store the trees' interior nodes of a store of version 4 (every leaf read once)."""
+    conn.execute(_TREE.strip().rstrip(";"))
     for (origin,) in conn.execute("SELECT origin FROM feeds").fetchall():
         leaves = conn.execute(
             "SELECT leaf_hash FROM entries WHERE origin = ? ORDER BY idx", (origin,)
@@ -85,10 +90,32 @@ def _index_notices(conn: sqlite3.Connection) -> None:
         conn.executemany(INSERT_NODE, ((origin, *node) for node in nodes))
 
 
-INSERT_NODE = "INSERT INTO tree_nodes (origin, level, idx, hash) VALUES (?, ?, ?, ?)"
-INSERT_NOTICE = (
-    "INSERT INTO notices (origin, idx, time_ms, kind, precedence) VALUES (?, ?, ?, ?, ?)"
-)
+def _index_notices(conn: sqlite3.Connection) -> None:
+    """Index the notice entries a store of version 5 holds (every entry read once, in feed
+    order, as the appends would have indexed them): their ids, when they were appended (their
+    batch's checkpoint), the links between them and the notices still open. A flag of an
+    implausible time is set only as entries arrive, and is not made again here."""
+    conn.execute("DROP TABLE IF EXISTS notices")
+    for statement in filter(str.strip, _NOTICES.split(";")):
+        conn.execute(statement)
+    origins = [o for (o,) in conn.execute("SELECT origin FROM feeds ORDER BY origin").fetchall()]
+    for origin in origins:
+        sizes = conn.execute(
+            "SELECT size, stored_ms FROM checkpoints WHERE origin = ? ORDER BY size", (origin,)
+        ).fetchall()
+        rows = conn.execute(
+            "SELECT idx, entry FROM entries WHERE origin = ? ORDER BY idx", (origin,)
+        ).fetchall()
+        at = 0
+        for idx, entry in rows:
+            while at < len(sizes) and sizes[at][0] <= idx:
+                at += 1
+            facts = notice_facts(bytes(entry))
+            if facts is not None:
+                appended = sizes[at][1] if at < len(sizes) else facts.time_ms
+                index_notice(conn, origin, idx, facts, appended, None)
+
+
 # What takes a store of version N to version N + 1, in one transaction with the version's update.
 _UPGRADES: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     1: "ALTER TABLE users ADD COLUMN nation TEXT; ALTER TABLE users ADD COLUMN unit TEXT;",
@@ -99,7 +126,8 @@ _UPGRADES: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     " FOREIGN KEY (origin, size) REFERENCES checkpoints (origin, size));",
     # evidence keeps the first bytes of refused input, its length and digest (NULL: kept whole)
     3: "ALTER TABLE evidence ADD COLUMN size INTEGER; ALTER TABLE evidence ADD COLUMN sha256 BLOB;",
-    4: _index_notices,
+    4: _build_trees,
+    5: _index_notices,
 }
 
 

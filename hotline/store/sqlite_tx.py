@@ -8,8 +8,8 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 
 from ..errors import StoreConflict, StoreError
-from .base import CheckpointRecord, CosignatureRecord, notice_facets
-from .sqlite_schema import INSERT_NODE, INSERT_NOTICE
+from .base import CheckpointRecord, CosignatureRecord, notice_facts
+from .sqlite_schema import INSERT_NODE, index_notice
 from .treenodes import completed_nodes, edge_nodes
 
 
@@ -20,6 +20,7 @@ def write_append(
     entries: Sequence[tuple[bytes, bytes]],
     checkpoint: CheckpointRecord | None,
     refs: Mapping[str, int] | None,
+    implausible: Mapping[int, tuple[int, int]] | None = None,
 ) -> None:
     row = conn.execute("SELECT size FROM feeds WHERE origin = ?", (origin,)).fetchone()
     size = row[0] if row else 0
@@ -43,8 +44,12 @@ def write_append(
         edge = read_nodes(conn, origin, edge_nodes(start))
         nodes = completed_nodes(start, edge, (h for _, h in entries))
         conn.executemany(INSERT_NODE, ((origin, *node) for node in nodes))
-    facets = ((start + i, notice_facets(e)) for i, (e, _) in enumerate(entries))
-    conn.executemany(INSERT_NOTICE, ((origin, i, *f) for i, f in facets if f is not None))
+    flags = implausible or {}
+    for i, (entry, _) in enumerate(entries, start):
+        facts = notice_facts(entry)
+        if facts is not None:
+            appended = facts.time_ms if checkpoint is None else checkpoint.stored_ms
+            index_notice(conn, origin, i, facts, appended, flags.get(i))
     if checkpoint is not None:
         write_checkpoint(conn, checkpoint)
     conn.executemany(

@@ -13,7 +13,7 @@ import pytest
 
 from hotline.errors import StoreError
 from hotline.store import RedisStore, SqliteStore, Store
-from hotline.store.base import NoticeKey, NoticeQuery, notice_facets
+from hotline.store.base import NoticeKey, NoticeQuery, notice_facts
 from hotline.store.sqlite_notices import notice_page_sql
 from hotline.store.sqlite_schema import _SCHEMA, SCHEMA_VERSION
 from tests.helpers.redis_server import RedisServer
@@ -37,8 +37,8 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 def entry(time_ms: int, kind: str = "liaison", precedence: str = "ROUTINE") -> bytes:
-    """Entry bytes holding a notice with these facets (the store reads no more of them)."""
-    notice = {"kind": kind, "precedence": precedence, "time": time_ms, "text": "x"}
+    """Entry bytes holding a notice with these facets (and an id: every notice has one)."""
+    notice = {"id": "n", "kind": kind, "precedence": precedence, "time": time_ms, "text": "x"}
     return orjson.dumps({"index": 0, "notice": notice, "origin": "o", "prev": "", "v": 1})
 
 
@@ -160,9 +160,10 @@ async def test_a_large_feed_is_listed_from_its_index(store: Store) -> None:
 
 
 def test_the_facets_of_an_entry_are_its_notice_time_kind_and_precedence() -> None:
-    assert notice_facets(entry(7, "ack", "FLASH")) == (7, "ack", "FLASH")
+    facts = notice_facts(entry(7, "ack", "FLASH"))
+    assert facts is not None and (facts.time_ms, facts.kind, facts.precedence) == (7, "ack", "FLASH")
     for raw in (b"", b"null", b'{"notice": null}', b'{"notice": {"time": -1}}', entry(-1)):
-        assert notice_facets(raw) is None, raw
+        assert notice_facts(raw) is None, raw
 
 
 # --- SQLite: the plan of every listing ---
@@ -190,8 +191,8 @@ async def test_sqlite_a_store_of_schema_4_gets_its_notices_indexed(tmp_path: Pat
     await store.append(A, await store.size(A), [(b"no notice", b"x")])
     await store.close()
     with sqlite3.connect(path) as conn:  # as version 4 had it: no notice index, no tree nodes
-        conn.execute("DROP TABLE notices")
-        conn.execute("DROP TABLE tree_nodes")
+        for table in ("notices", "tree_nodes", "links", "open_notices"):
+            conn.execute(f"DROP TABLE {table}")
         conn.execute("UPDATE store_info SET value = '4' WHERE key = 'schema_version'")
     conn.close()
     store = SqliteStore(f"sqlite:///{path}")
