@@ -131,12 +131,13 @@ MAX_INDEXED_TIME = 10**15 - 1  # listings write times in 15 digits (far beyond a
 
 
 ACK_REQUIRED = frozenset({"planned_operation", "aircraft_in_distress", "downed_pilot", "cancel"})
-LINKS = ("ack", "cancel", "supersedes")  # the ways an entry refers to another, all closing it
+CLOSING = ("ack", "cancel", "supersedes")  # links that answer the entry they name
 
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """Entry ``index`` of feed ``origin`` refers to another (``how``: ack, cancel or supersedes)
+    """Entry ``index`` of feed ``origin`` refers to another (``how``: ``ack``, ``cancel``,
+    ``supersedes``, which answer it (:data:`CLOSING`), or ``regarding``: a liaison about it)
     naming it by its leaf hash ``leaf_hash``; the link counts only when that is the leaf hash
     of the entry it names (an entry of the other side not held yet may be named)."""
 
@@ -184,13 +185,17 @@ def notice_facts(entry: bytes) -> NoticeFacts | None:
         return None
     if not (isinstance(kind, str) and isinstance(precedence, str) and isinstance(notice_id, str)):
         return None
-    refs = []
-    for how, ref in (
+    named = [
         (kind, notice.get("ref") if kind in ("ack", "cancel") else None),
         ("supersedes", notice.get("supersedes")),
-    ):
+    ]
+    regarding = notice.get("regarding") if kind == "liaison" else None
+    if isinstance(regarding, list):
+        named += [("regarding", ref) for ref in regarding]
+    refs = []
+    for how, ref in named:
         found = _reference(ref)
-        if found is not None:
+        if found is not None and (how, *found) not in refs:
             refs.append((how, *found))
     needs_ack = kind in ACK_REQUIRED or notice.get("supersedes") is not None
     return NoticeFacts(time, kind, precedence, notice_id, needs_ack, tuple(refs))

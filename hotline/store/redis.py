@@ -34,7 +34,7 @@ from hotline.store.base import (
     NoticeQuery,
     UserRecord,
     check_append,
-    notice_facets,
+    notice_facts,
 )
 
 from .redis_scripts import (
@@ -511,12 +511,12 @@ def _facet_args(origin: str, start: int, entries: Sequence[tuple[bytes, bytes]])
     not a notice entry)."""
     args: list[str] = []
     for i, (entry, _) in enumerate(entries):
-        facets = notice_facets(entry)
-        if facets is None:
+        facts = notice_facts(entry)
+        if facts is None:
             args += ["", "", ""]
         else:
-            time_ms, kind, precedence = facets
-            args += [_member(NoticeKey(time_ms, origin, start + i)), kind, precedence]
+            key = NoticeKey(facts.time_ms, origin, start + i)
+            args += [_member(key), facts.kind, facts.precedence]
     return args
 
 

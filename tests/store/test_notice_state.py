@@ -90,6 +90,16 @@ async def test_a_cancel_or_an_update_closes_a_notice_as_an_ack_does(store: Store
     ]
 
 
+async def test_a_liaison_regarding_a_notice_links_to_it_and_answers_nothing(
+    store: Store,
+) -> None:
+    await put(store, A, entry("op", "planned_operation"))
+    await put(store, B, entry("l", "liaison", regarding=[ref(A, 0), ref(A, 0)]))
+    assert await opened(store, A) == [0]
+    (state,) = await store.notice_states(A, [0])
+    assert state is not None and state.links == (Link("regarding", B, 0, leaf(A, 0)),)
+
+
 async def test_a_reference_naming_another_leaf_hash_is_kept_and_closes_nothing(
     store: Store,
 ) -> None:
