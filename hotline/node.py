@@ -42,7 +42,7 @@ from .feeds.logs import LogReader
 from .feeds.own import OwnFeed
 from .feeds.record import Recorder
 from .feeds.replica import Replica
-from .feeds.rules import validator
+from .feeds.rules import Rules
 from .feeds.sequencer import Sequencer
 from .feeds.service import NoticeService
 from .keys import NodeKeys, witness_name
@@ -117,7 +117,7 @@ class Node:
             feed=self.own_feed,
             signer=keys.log,
             store=store,
-            validate=validator(
+            validate=Rules(
                 self.index,
                 own.name,
                 peer.name if peer is not None else None,

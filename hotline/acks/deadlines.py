@@ -2,9 +2,10 @@
 
 The watcher wakes once a second, finds notices that became overdue and publishes an ``overdue``
 event for each (once per node run; a restarted node announces what is still overdue again). It
-keeps the deadlines in a heap, taking in the records added since its last tick, so a tick costs
-what is new or due, not a scan of both feeds; under load that is thousands of records a second,
-taken in ``TAKE_IN_SLICE`` at a time between turns of the event loop.
+keeps the deadlines in a heap: at start, those of the notices the store holds open (needing an
+answer not given yet: :meth:`DeadlineWatcher.load`), then each record's as the index adds it, so
+a tick costs what is due, not a scan of the feeds. An ack, cancel or update added takes the
+notice it answers out of the overdue set.
 Overdue own FLASH notices are announced to the peer again (``announce``) every
 ``deadlines.flash_repeat`` seconds while the link is up; the optional webhook comes in through
 the ``hooks``. The watcher is built from (index, deadlines, clock, publish, announce) alone.
@@ -27,7 +28,6 @@ log = logging.getLogger("hotline.acks")
 Hook = Callable[[NoticeRecord], Awaitable[None]]
 # Push an own FLASH entry to the peer again; False while the link is down (nothing announced).
 Announce = Callable[[int], bool]
-TAKE_IN_SLICE = 256  # records taken into the heap between two turns of the loop (~0.5 ms)
 
 
 class DeadlineWatcher:
@@ -50,14 +50,22 @@ class DeadlineWatcher:
         self._announce = announce
         self._interval = interval
         self._due: list[tuple[int, str, int]] = []  # heap of (deadline ms, side, index)
-        self._seen: dict[str, int] = {}  # records taken into the heap, per side
-        # overdue until acked, cancelled or superseded (the index has their state now)
+        # overdue until acked, cancelled or superseded
         self._overdue_flash: set[int] = set()  # own FLASH notices, by index
         self._overdue: set[tuple[str, int]] = set()  # (side, index)
         self._repeated: dict[int, int] = {}  # own FLASH index -> last announcement (ms)
         self._task: asyncio.Task[None] | None = None
         self._hook_tasks: set[asyncio.Task[None]] = set()
         self.hooks: list[Hook] = []
+        index.on_add.append(self._added)
+
+    def load(self, open_notices: Iterable[tuple[str, int, int, str]]) -> None:
+        """At start: the notices that await an answer, as (side, index, notice time,
+        precedence)."""
+        for side, index, time_ms, precedence in open_notices:
+            seconds: float = getattr(self._deadlines, precedence)
+            self._due.append((time_ms + int(seconds * 1000), side, index))
+        heapq.heapify(self._due)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="deadlines")
@@ -76,26 +84,36 @@ class DeadlineWatcher:
                 log.exception("deadline check failed")
             await asyncio.sleep(self._interval)
 
+    def _added(self, rec: NoticeRecord) -> None:
+        """A record added: its deadline, if it needs an answer; what it answers is answered."""
+        due = deadline_ms(rec, self._deadlines)
+        if due is not None:
+            heapq.heappush(self._due, (due, rec.side, rec.index))
+        for answered in (rec.target, rec.supersedes):
+            if answered is not None and answered in self._overdue:
+                self._overdue.discard(answered)
+                if answered[0] == self._own:
+                    self._overdue_flash.discard(answered[1])
+
     async def check(self) -> list[NoticeRecord]:
         """Publish an overdue event for every newly overdue notice, and announce overdue own
         FLASH notices to the peer again every ``deadlines.flash_repeat`` seconds; returns the
         newly overdue."""
         now = self._clock_ms()
         deadlines = self._deadlines
-        await self._take_in(deadlines)
-        fresh: list[NoticeRecord] = []
+        keys = []
         while self._due and self._due[0][0] <= now:
             _, side, index = heapq.heappop(self._due)
-            rec = self._index.get(side, index)
+            keys.append((side, index))
+        fresh: list[NoticeRecord] = []
+        for rec in await self._index.records(keys) if keys else []:
             # acked, cancelled or superseded before its deadline: never overdue (entries stay)
             if rec is not None and is_overdue(rec, deadlines, now):
                 fresh.append(rec)
                 self._overdue.add((rec.side, rec.index))
                 if rec.side == self._own and rec.precedence == "FLASH":
                     self._overdue_flash.add(rec.index)
-        overdue = self._still_overdue(((self._own, i) for i in self._overdue_flash), now)
-        self._overdue_flash = {r.index for r in overdue}
-        self._repeat_flash(overdue, now)
+        self._repeat_flash(now)
         for rec in fresh:
             self._publish(
                 OverdueEvent(
@@ -111,21 +129,10 @@ class DeadlineWatcher:
     def overdue(self) -> dict[str, int]:
         """Notices overdue now (announced, and since neither acknowledged, cancelled nor
         superseded), per side; every side is named, with 0 when none is."""
-        now = self._clock_ms()
-        self._overdue = {(r.side, r.index) for r in self._still_overdue(self._overdue, now)}
         counts = dict.fromkeys(self._index.sides, 0)
         for side, _ in self._overdue:
             counts[side] = counts.get(side, 0) + 1
         return counts
-
-    def _still_overdue(self, keys: Iterable[tuple[str, int]], now: int) -> list[NoticeRecord]:
-        """The records of ``keys`` as they are now that are still overdue."""
-        index, deadlines = self._index, self._deadlines
-        return [
-            rec
-            for key in keys
-            if (rec := index.get(*key)) is not None and is_overdue(rec, deadlines, now)
-        ]
 
     async def _run_hooks(self, rec: NoticeRecord) -> None:
         for hook in self.hooks:
@@ -134,27 +141,10 @@ class DeadlineWatcher:
             except Exception:
                 log.exception("overdue hook failed for %s #%d", rec.side, rec.index)
 
-    async def _take_in(self, deadlines: Deadlines) -> None:
-        """Push the deadline of every record added since the last tick (a deadline depends on
-        the notice alone, so it is known when the record is)."""
-        index = self._index
-        for side in index.sides:
-            while (start := self._seen.get(side, 0)) < (size := index.size(side)):
-                end = min(size, start + TAKE_IN_SLICE)
-                for rec in index.between(side, start, end):
-                    due = deadline_ms(rec, deadlines)
-                    if due is not None:
-                        heapq.heappush(self._due, (due, side, rec.index))
-                self._seen[side] = end
-                if end < size:
-                    await asyncio.sleep(0)
-
-    def _repeat_flash(self, overdue: list[NoticeRecord], now: int) -> None:
+    def _repeat_flash(self, now: int) -> None:
         every = int(self._deadlines.flash_repeat * 1000)
-        for rec in overdue:
-            if rec.side != self._own or rec.precedence != "FLASH":
-                continue
-            last = self._repeated.get(rec.index)
-            if (last is None or now - last >= every) and self._announce(rec.index):
-                self._repeated[rec.index] = now
-                self._publish(AnnouncedEvent(rec.side, rec.index, now))
+        for index in sorted(self._overdue_flash):
+            last = self._repeated.get(index)
+            if (last is None or now - last >= every) and self._announce(index):
+                self._repeated[index] = now
+                self._publish(AnnouncedEvent(self._own, index, now))

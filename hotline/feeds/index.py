@@ -1,15 +1,24 @@
-"""The node's in-memory view of both feeds: one record per entry and its derived state.
+"""The node's view of both feeds: each notice entry's record and derived state, a bounded cache
+over the store.
 
-Everything here is derived from durable data (entries, cosignatures) and rebuilt at start.
 State of a notice: appended → delivered (the receiving side cosigned a checkpoint covering it)
 → acknowledged (an ack entry in the other feed refers to it) or overdue (its deadline passed).
 
-The index keeps each record as a plain tuple of plain values (strings, numbers, bytes, None and
-tuples of them), and each delivery too. CPython's collector stops tracking such a tuple the
-first time it survives a collection, so the records of a long history are never walked again:
-a collection's pause does not grow with the feeds. (Objects of a class, a named tuple included,
-stay tracked for ever: a million records would make each full collection walk a million more
-objects, a pause of about 0.6 s on a 2-core VM.) Readers get :class:`NoticeRecord` and
+The store keeps, with each notice entry, what its record is made of: its id, when it was
+appended here, a flag of an implausible time, and the entries that refer to it (acks, a cancel,
+an update). The index holds the feeds' sizes, the deliveries (one per cosigned size) and the own
+FLASH indexes, and at most ``cache_rows`` records, the most recently used; any other record is
+read from the store when asked for (:meth:`FeedIndex.records`, :mod:`hotline.feeds.recall`).
+Neither memory nor start-up grows with the feeds.
+
+A synchronous read (:meth:`FeedIndex.get`) is for a record known to be cached: one just added,
+or one pinned by a caller that read it (the sequencer and the replica pin the entries a batch
+refers to until it is recorded, so that its acks are attached to the records they answer). A
+record held and not cached is :class:`NotCachedError`.
+
+Each record is kept as a plain tuple of plain values (strings, numbers, bytes, None and tuples of
+them), and each delivery too. CPython's collector stops tracking such a tuple the first time it
+survives a collection, so the cache is never walked again. Readers get :class:`NoticeRecord` and
 :class:`Delivery` views made from the tuples; a change (an ack, a cancel, an update) replaces a
 record's tuple, so a view is the state when it was read.
 """
@@ -18,12 +27,15 @@ from __future__ import annotations
 
 import base64
 import bisect
+import logging
 import sys
-from collections.abc import Iterator
-from typing import Any, NamedTuple
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple, Protocol
 
 from hotline_protocol.notices import Notice, reference_of, requires_ack
 
+log = logging.getLogger("hotline.feeds")
 Key = tuple[str, int]  # (side, index)
 _Row = tuple[Any, ...]  # a record as kept: the fields of NoticeRecord, acks as plain tuples
 
@@ -83,6 +95,8 @@ class NoticeRecord(NamedTuple):
 _FIELD = {name: i for i, name in enumerate(NoticeRecord._fields)}
 _ACKS = _FIELD["acks"]
 _LEAF_HASH = _FIELD["leaf_hash"]
+_KIND = _FIELD["kind"]
+_PRECEDENCE = _FIELD["precedence"]
 
 
 def _view(row: _Row) -> NoticeRecord:
@@ -91,52 +105,169 @@ def _view(row: _Row) -> NoticeRecord:
     return rec._replace(acks=tuple(map(AckInfo._make, acks))) if acks else rec
 
 
-class FeedIndex:
-    """Per-side lists of records plus delivery history; lookups by (side, index) and origin."""
+class NotCachedError(LookupError):
+    """A record held in the store was read synchronously without being cached first."""
 
-    def __init__(self, sides: dict[str, str]) -> None:
+
+class Recall(Protocol):
+    """What the index reads from the store (see :mod:`hotline.feeds.recall`)."""
+
+    async def rows(self, index: FeedIndex, keys: list[Key]) -> dict[Key, _Row]:
+        """The records of ``keys`` (held by ``index``), as rows."""
+        ...
+
+    async def ids(self, notice_ids: Sequence[str]) -> dict[str, list[Key]]:
+        """Where each notice id is held, by (side, index)."""
+        ...
+
+
+CACHE_ROWS = 65_536  # records kept in memory (about 45 MB), the most recently used
+
+
+class FeedIndex:
+    """Sizes, deliveries and a bounded cache of records of both feeds; with a ``recall``, the
+    records not cached are read from the store on demand (without one, every record added is
+    kept: what a test of the index alone needs)."""
+
+    def __init__(
+        self, sides: dict[str, str], recall: Recall | None = None, cache_rows: int = CACHE_ROWS
+    ) -> None:
         self.sides = dict(sides)  # side -> origin
         self.origins = {origin: side for side, origin in sides.items()}
-        self._rows: dict[str, list[_Row]] = {side: [] for side in sides}
+        self._recall = recall
+        self._cap = cache_rows if recall is not None else None
+        self._sizes = dict.fromkeys(sides, 0)
+        self._rows: OrderedDict[Key, _Row] = OrderedDict()
+        self._pins: dict[Key, int] = {}
         self._deliveries: dict[str, list[tuple[int, int, str]]] = {side: [] for side in sides}
         self._delivered_sizes: dict[str, list[int]] = {side: [] for side in sides}
-        self._ids: dict[str, Key] = {}
-        # references to entries not held yet: (origin, index, leaf hash) -> [(key, how)]
-        self._pending: dict[tuple[str, int, str], list[tuple[Key, str]]] = {}
+        self._flash: dict[str, list[int]] = {side: [] for side in sides}
+        # references to entries not held yet: (origin, index, leaf hash) -> [(key, how, ack)]
+        self._pending: dict[tuple[str, int, str], list[tuple[Key, str, _Row]]] = {}
+        # while records are read from the store: the keys a record added meanwhile changed
+        self._reading: list[set[Key]] = []
+        self._ids: dict[str, list[Key]] = {}  # without a recall: every id added
+        self.on_add: list[Callable[[NoticeRecord], None]] = []
 
+    # sizes and start-up -----------------------------------------------------------------------
     def size(self, side: str) -> int:
-        return len(self._rows[side])
+        return self._sizes[side]
 
+    def start(self, side: str, size: int, flash: list[int]) -> None:
+        """At start-up: ``side``'s feed holds ``size`` entries, those at ``flash`` are FLASH."""
+        self._sizes[side] = size
+        self._flash[side] = sorted(flash)
+
+    def flash_indexes(self, side: str, start: int, end: int) -> list[int]:
+        """The FLASH entries of ``side`` in [start, end)."""
+        found = self._flash[side]
+        return found[bisect.bisect_left(found, start) : bisect.bisect_left(found, end)]
+
+    # reads --------------------------------------------------------------------------------------
     def get(self, side: str, index: int) -> NoticeRecord | None:
-        rows = self._rows.get(side)
-        if rows is None or not 0 <= index < len(rows):
+        """The record of a cached entry; None for one not held; NotCachedError for one held and not
+        cached (read it with :meth:`records`)."""
+        size = self._sizes.get(side)
+        if size is None or not 0 <= index < size:
             return None
-        return _view(rows[index])
+        row = self._rows.get((side, index))
+        if row is None:
+            raise NotCachedError(f"{side} #{index} is not cached")
+        return _view(row)
 
-    def between(self, side: str, start: int, end: int) -> Iterator[NoticeRecord]:
-        """Records ``start`` to ``end`` (excluded) of ``side``, in order."""
-        for row in self._rows[side][start:end]:
-            yield _view(row)
+    def cached(self, side: str, index: int) -> NoticeRecord | None:
+        row = self._rows.get((side, index))
+        return None if row is None else _view(row)
 
-    def by_id(self, notice_id: str) -> NoticeRecord | None:
-        key = self._ids.get(notice_id)
-        return None if key is None else self.get(*key)
+    async def records(self, keys: Sequence[Key]) -> list[NoticeRecord | None]:
+        """The records of ``keys`` (None for an entry not held), read from the store where not
+        cached, and cached."""
+        rows = await self._fetch(keys)
+        return [None if (row := rows.get(key)) is None else _view(row) for key in keys]
 
-    def resolve(self, origin: str, index: int, leaf_hash_b64: str) -> NoticeRecord | None:
-        """The record a protocol reference names, if it exists with that exact leaf hash."""
-        key = self._key_of(origin, index, leaf_hash_b64)
-        return None if key is None else self.get(*key)
+    async def fetch(self, keys: Iterable[Key]) -> None:
+        """Cache the records of ``keys`` (read from the store where not cached)."""
+        await self._fetch(list(keys))
 
-    def _key_of(self, origin: str, index: int, leaf_hash_b64: str) -> Key | None:
-        """:meth:`resolve` without making the record's view (a notice may have many acks)."""
+    async def _fetch(self, keys: Sequence[Key]) -> dict[Key, _Row]:
+        rows: dict[Key, _Row] = {}
+        missing = []
+        for key in keys:
+            size = self._sizes.get(key[0])
+            if size is None or not 0 <= key[1] < size:
+                continue
+            row = self._rows.get(key)
+            if row is None:
+                missing.append(key)
+            else:
+                self._rows.move_to_end(key)
+                rows[key] = row
+        if missing and self._recall is not None:
+            changed: set[Key] = set()
+            self._reading.append(changed)
+            try:
+                read = await self._recall.rows(self, list(dict.fromkeys(missing)))
+            finally:
+                self._reading.remove(changed)
+            for key, row in read.items():
+                cached = self._rows.get(key)
+                if cached is not None:  # added or read meanwhile: the cache is current
+                    rows[key] = cached
+                    continue
+                rows[key] = row
+                if key not in changed:  # else an ack, cancel or update came as it was read
+                    self._rows[key] = row
+            self._trim()
+        return rows
+
+    async def holding_ids(self, notice_ids: Sequence[str]) -> dict[str, list[Key]]:
+        """Where each of these notice ids is held (ids held nowhere are not in the answer)."""
+        if self._recall is not None:
+            return await self._recall.ids(notice_ids)
+        return {i: list(self._ids[i]) for i in notice_ids if i in self._ids}
+
+    def pin(self, keys: Iterable[Key]) -> None:
+        """Keep these records cached until :meth:`unpin` (read them first)."""
+        for key in keys:
+            self._pins[key] = self._pins.get(key, 0) + 1
+
+    def unpin(self, keys: Iterable[Key]) -> None:
+        for key in keys:
+            left = self._pins.get(key, 0) - 1
+            if left > 0:
+                self._pins[key] = left
+            else:
+                self._pins.pop(key, None)
+        self._trim()
+
+    def _trim(self) -> None:
+        cap, rows = self._cap, self._rows
+        if cap is None or len(rows) <= cap:
+            return
+        for _ in range(len(rows) - cap + len(self._pins)):
+            if len(rows) <= cap:
+                break
+            key, row = rows.popitem(last=False)
+            if key in self._pins:
+                rows[key] = row  # pinned: kept, as the most recent
+
+    def key_of(self, origin: str, index: int, leaf_hash_b64: str) -> Key | None:
+        """The key a protocol reference names, if that entry is held here and cached with that
+        exact leaf hash (None if not held; NotCachedError if held and not cached)."""
         side = self.origins.get(origin)
         if side is None:
             return None
-        rows = self._rows[side]
-        if not 0 <= index < len(rows) or _b64(rows[index][_LEAF_HASH]) != leaf_hash_b64:
+        rec = self.get(side, index)
+        if rec is None or _b64(rec.leaf_hash) != leaf_hash_b64:
             return None
         return side, index
 
+    def resolve(self, origin: str, index: int, leaf_hash_b64: str) -> NoticeRecord | None:
+        """The cached record a protocol reference names, if it exists with that leaf hash."""
+        key = self.key_of(origin, index, leaf_hash_b64)
+        return None if key is None else self.get(*key)
+
+    # writes -------------------------------------------------------------------------------------
     def add(
         self,
         side: str,
@@ -146,48 +277,18 @@ class FeedIndex:
         appended_ms: int,
         implausible: tuple[int, int] | None = None,
     ) -> NoticeRecord:
-        """Index an entry; returns its record with the references it makes resolved."""
-        rows = self._rows[side]
-        if index != len(rows):
-            raise ValueError(f"index {index} out of sequence for {side} (size {len(rows)})")
-        notice_id = str(notice.id)
-        response = remark = reason = reason_code = None
-        if notice.kind == "ack":
-            response = str(notice.response.value)  # type: ignore[union-attr]
-            remark = getattr(notice, "remark", None)
-            reason = getattr(notice, "reason", None)
-            code = getattr(notice, "reason_code", None)
-            reason_code = None if code is None else str(code.value)
-        origin = self.sides[side]
-        # the row in NoticeRecord's field order, made at once (no view to make and take apart)
-        rows.append(
-            (
-                side,
-                origin,
-                index,
-                leaf_hash,
-                notice_id,
-                _plain(notice.kind),  # plain strings: an enum member is a tracked object
-                _plain(notice.precedence),
-                _plain(notice.status),
-                notice.time,
-                sys.intern(notice.author.id),  # a few authors, kinds: one string each
-                appended_ms,
-                requires_ack(notice),
-                None,  # target, supersedes: set as the references resolve, below
-                None,
-                response,
-                remark,
-                reason,
-                reason_code,
-                (),  # acks
-                None,  # cancelled_by, superseded_by
-                None,
-                implausible,
-            )
-        )
-        self._ids[notice_id] = (side, index)
+        """Index an entry; returns its record with the references it makes resolved (the
+        entries it refers to are cached: their callers pinned them)."""
+        if index != self._sizes[side]:
+            raise ValueError(f"index {index} out of sequence for {side} (size {self._sizes[side]})")
         key = (side, index)
+        row = row_of(side, self.sides[side], index, leaf_hash, notice, appended_ms, implausible)
+        self._rows[key] = row
+        self._sizes[side] = index + 1
+        if self._recall is None:
+            self._ids.setdefault(row[_FIELD["id"]], []).append(key)
+        if row[_PRECEDENCE] == "FLASH":
+            self._flash[side].append(index)
         target = reference_of(notice)
         if target is not None:
             self._link(key, (target.origin, target.index, target.leaf_hash), "target")
@@ -196,49 +297,58 @@ class FeedIndex:
             self._link(key, (ref.origin, ref.index, ref.leaf_hash), "supersedes")
         # references that arrived before this entry (e.g. an ack of an early FLASH)
         if self._pending:
-            for waiting, how in self._pending.pop((origin, index, _b64(leaf_hash)), []):
-                self._attach(waiting, key, how)
-        return _view(rows[index])
+            for waiting, how, referring in self._pending.pop((row[1], index, _b64(leaf_hash)), []):
+                self._attach(waiting, key, how, referring)
+        rec = _view(self._rows[key])
+        self._trim()
+        for listener in self.on_add:
+            listener(rec)
+        return rec
 
     def _link(self, key: Key, ref: tuple[str, int, str], how: str) -> None:
-        found = self._key_of(*ref)
+        side = self.origins.get(ref[0])
+        if side is None:
+            return
+        row = self._rows[key]
+        if ref[1] >= self._sizes[side]:
+            self._pending.setdefault(ref, []).append((key, how, row))
+            return
+        found = self._rows.get((side, ref[1]))
         if found is None:
-            self._pending.setdefault(ref, []).append((key, how))
-        else:
-            self._attach(key, found, how)
+            for changed in self._reading:  # a read in flight must not cache it as it was
+                changed.add((side, ref[1]))
+            log.error("%s #%d refers to %s #%d, which is not cached", *key, side, ref[1])
+            return
+        if _b64(found[_LEAF_HASH]) == ref[2]:
+            self._attach(key, (side, ref[1]), how, row)
 
-    def _attach(self, key: Key, found_key: Key, how: str) -> None:
-        """Record that the entry at ``key`` refers to the one at ``found_key`` (``how``)."""
+    def _attach(self, key: Key, found_key: Key, how: str, row: _Row) -> None:
+        """Record that the entry at ``key`` (its ``row`` as added: it may no longer be cached)
+        refers to the one at ``found_key`` (``how``)."""
+        for changed in self._reading:
+            changed.add(found_key)
         if how == "supersedes":
             self._set(key, supersedes=found_key)
             self._set(found_key, superseded_by=key)
             return
         self._set(key, target=found_key)
-        rec = self.get(*key)
-        assert rec is not None
-        if rec.kind == "ack" and rec.response is not None:
-            ack = (
-                rec.side,
-                rec.index,
-                rec.response,
-                rec.author,
-                rec.appended_ms,
-                rec.remark,
-                rec.reason,
-                rec.reason_code,
-            )
-            found = self._rows[found_key[0]][found_key[1]]
-            self._set(found_key, acks=_with_ack(found[_ACKS], ack))
-        elif rec.kind == "cancel":
+        if row[_KIND] == "ack" and row[_FIELD["response"]] is not None:
+            found = self._rows.get(found_key)
+            if found is not None:
+                self._set(found_key, acks=_with_ack(found[_ACKS], ack_of(row)))
+        elif row[_KIND] == "cancel":
             self._set(found_key, cancelled_by=key)
 
     def _set(self, key: Key, **changes: Any) -> None:
-        rows = self._rows[key[0]]
-        row = list(rows[key[1]])
+        found = self._rows.get(key)
+        if found is None:
+            return  # not cached: the store has it, and a read makes it with the change
+        row = list(found)
         for name, value in changes.items():
             row[_FIELD[name]] = value
-        rows[key[1]] = tuple(row)
+        self._rows[key] = tuple(row)
 
+    # deliveries ---------------------------------------------------------------------------------
     def add_delivery(self, side: str, delivery: Delivery) -> bool:
         """Record that ``side``'s entries below ``delivery.size`` are cosigned; False if known."""
         sizes = self._delivered_sizes[side]
@@ -269,9 +379,72 @@ class FeedIndex:
         """The ack that counts: the latest one, in the other side's feed."""
         return rec.acks[-1] if rec.acks else None
 
-    def iter_all(self) -> Iterator[NoticeRecord]:
-        for side in self._rows:
-            yield from self.between(side, 0, self.size(side))
+
+def row_of(
+    side: str,
+    origin: str,
+    index: int,
+    leaf_hash: bytes,
+    notice: Notice,
+    appended_ms: int,
+    implausible: tuple[int, int] | None,
+) -> _Row:
+    """A record's row, its references not resolved yet."""
+    response = remark = reason = reason_code = None
+    if notice.kind == "ack":
+        response = str(notice.response.value)  # type: ignore[union-attr]
+        remark = getattr(notice, "remark", None)
+        reason = getattr(notice, "reason", None)
+        code = getattr(notice, "reason_code", None)
+        reason_code = None if code is None else str(code.value)
+    # the row in NoticeRecord's field order, made at once (no view to make and take apart)
+    return (
+        side,
+        origin,
+        index,
+        leaf_hash,
+        str(notice.id),
+        _plain(notice.kind),  # plain strings: an enum member is a tracked object
+        _plain(notice.precedence),
+        _plain(notice.status),
+        notice.time,
+        sys.intern(notice.author.id),  # a few authors, kinds: one string each
+        appended_ms,
+        requires_ack(notice),
+        None,  # target, supersedes: set as the references resolve
+        None,
+        response,
+        remark,
+        reason,
+        reason_code,
+        (),  # acks
+        None,  # cancelled_by, superseded_by
+        None,
+        implausible,
+    )
+
+
+def ack_of(row: _Row) -> tuple[Any, ...]:
+    """The ack an ack entry's row gives the record it answers."""
+    f = _FIELD
+    return (
+        row[f["side"]],
+        row[f["index"]],
+        row[f["response"]],
+        row[f["author"]],
+        row[f["appended_ms"]],
+        row[f["remark"]],
+        row[f["reason"]],
+        row[f["reason_code"]],
+    )
+
+
+def with_links(row: _Row, **changes: Any) -> _Row:
+    """``row`` with these fields set (a record read from the store, its references resolved)."""
+    out = list(row)
+    for name, value in changes.items():
+        out[_FIELD[name]] = value
+    return tuple(out)
 
 
 def _ack_order(ack: tuple[Any, ...]) -> tuple[int, str, int]:
@@ -280,10 +453,14 @@ def _ack_order(ack: tuple[Any, ...]) -> tuple[int, str, int]:
 
 def _with_ack(acks: tuple[tuple[Any, ...], ...], ack: tuple[Any, ...]) -> tuple[Any, ...]:
     """``acks`` with ``ack`` in its place (oldest first): acks mostly come in order, so the new
-    one usually goes last, and a notice with many acks is not sorted again at each one."""
-    if not acks or _ack_order(acks[-1]) <= _ack_order(ack):
+    one usually goes last, and a notice with many acks is not sorted again at each one. An ack
+    already there (read from the store as it was recorded) is not added twice."""
+    order = _ack_order(ack)
+    if not acks or _ack_order(acks[-1]) < order:
         return (*acks, ack)
-    at = bisect.bisect_right(acks, _ack_order(ack), key=_ack_order)
+    at = bisect.bisect_left(acks, order, key=_ack_order)
+    if at < len(acks) and _ack_order(acks[at]) == order:
+        return acks
     return (*acks[:at], ack, *acks[at:])
 
 

@@ -221,12 +221,7 @@ class OwnFeed:
         return raws
 
     def flash_indexes(self, start: int, end: int) -> list[int]:
-        index, own = self._index, self.side.name
-        return [
-            i
-            for i in range(start, end)
-            if (rec := index.get(own, i)) is not None and rec.precedence == "FLASH"
-        ]
+        return self._index.flash_indexes(self.side.name, start, end)
 
     def inclusion_proof_in_memory(self, index: int, size: int) -> list[bytes] | None:
         return self.tree.inclusion_proof_in_memory(index, size)

@@ -25,7 +25,8 @@ from ..events import (
 )
 from ..jsontext import JsonText
 from ..types import Clock
-from .index import Delivery, FeedIndex, NoticeRecord
+from .index import Delivery, FeedIndex, Key, NoticeRecord
+from .rules import references
 
 
 def appended_event(rec: NoticeRecord, notice: Notice) -> AppendedEvent:
@@ -95,12 +96,29 @@ class Recorder:
         if alarm and side != self._own and rec.precedence == "FLASH" and rec.kind != "ack":
             self.alarm("flash", side=side, index=rec.index, kind=rec.kind)
         if rec.kind == "ack" and rec.target is not None:
-            target = self.index.get(*rec.target)
-            assert target is not None
-            self._publish(acknowledged_event(rec, target))
+            target = self.index.cached(*rec.target)  # cached: its caller held it
+            if target is not None:
+                self._publish(acknowledged_event(rec, target))
         for listener in self.listeners:
             listener(side, entry)
         return rec
+
+    async def hold(self, entries: list[Entry]) -> list[Key]:
+        """Read and keep cached the records ``entries`` refer to, until :meth:`release`: an
+        ack is attached to the record it answers as it is recorded."""
+        index = self.index
+        keys = [
+            (side, i)
+            for e in entries
+            for origin, i in references(e.notice)
+            if (side := index.origins.get(origin)) is not None
+        ]
+        await index.fetch(keys)
+        index.pin(keys)
+        return keys
+
+    def release(self, keys: list[Key]) -> None:
+        self.index.unpin(keys)
 
     def delivery(self, side: str, size: int, witness: str, time_ms: int) -> None:
         """``side``'s entries below ``size`` were cosigned by ``witness`` (once per size)."""
@@ -123,9 +141,9 @@ class Recorder:
         if notice.kind != "ack":  # a FLASH ack is news, not an alarm
             self.alarm("flash", side=side, index=entry.index, kind=notice.kind, early=True)
 
-    def flash_repeated(self, side: str, index: int) -> None:
+    async def flash_repeated(self, side: str, index: int) -> None:
         """The peer announced a FLASH entry again: an alarm while it is not acknowledged."""
-        rec = self.index.get(side, index)
+        (rec,) = await self.index.records([(side, index)])
         if rec is not None and not rec.acks:
             self.alarm("flash_repeated", side=side, index=index, kind=rec.kind)
 

@@ -354,33 +354,41 @@ class Replica:
             self.witness = (cp.size, cp.root)
             return await self._cosign(note, cp, self._clock_ms())
         await asyncio.sleep(0)  # verified: a FLASH waiting may go before the write
-        now = self._clock_ms()
-        cosigned, record, line = self._cosignature(note, cp, now)
-        await store.append_cosigned(
-            self.origin,
-            start,
-            [(e.raw, e.leaf_hash) for e in entries],
-            CheckpointRecord(self.origin, cp.size, cp.root, cosigned, now),
-            (self.witness, (cp.size, cp.root)),
-            record,
-        )
-        self.tree.commit()
-        self.witness = (cp.size, cp.root)
-        await asyncio.sleep(0)
-        after = self.last_cosigned_ms
-        for n, entry in enumerate(entries, 1):
-            early = self.early.pop(entry.index, None)
-            claimed = entry.notice.time
-            outside = claimed > now + self._tolerance or claimed < after - self._tolerance
-            self._recorder.entry(
-                self.side,
-                entry,
-                now,
-                alarm=early is None,
-                implausible=(after, now) if outside else None,
+        held = await self._recorder.hold(entries)  # what they refer to, kept until recorded
+        try:
+            now = self._clock_ms()
+            cosigned, record, line = self._cosignature(note, cp, now)
+            after = self.last_cosigned_ms
+            implausible = {
+                e.index: (after, now)
+                for e in entries
+                if e.notice.time > now + self._tolerance or e.notice.time < after - self._tolerance
+            }
+            await store.append_cosigned(
+                self.origin,
+                start,
+                [(e.raw, e.leaf_hash) for e in entries],
+                CheckpointRecord(self.origin, cp.size, cp.root, cosigned, now),
+                (self.witness, (cp.size, cp.root)),
+                record,
+                implausible,
             )
-            if n % PUBLISH_SLICE == 0:
-                await asyncio.sleep(0)
+            self.tree.commit()
+            self.witness = (cp.size, cp.root)
+            await asyncio.sleep(0)
+            for n, entry in enumerate(entries, 1):
+                early = self.early.pop(entry.index, None)
+                self._recorder.entry(
+                    self.side,
+                    entry,
+                    now,
+                    alarm=early is None,
+                    implausible=implausible.get(entry.index),
+                )
+                if n % PUBLISH_SLICE == 0:
+                    await asyncio.sleep(0)
+        finally:
+            self._recorder.release(held)
         return self._cosigned(record, line)
 
     async def _heartbeat(self, note: bytes, cp: Checkpoint) -> str:

@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from hotline_protocol.deconfliction import handled_conflict
@@ -25,7 +25,7 @@ from hotline_protocol.notices import DownedPilot, Liaison, Notice, reference_of
 
 from ..errors import AlreadyClosed, Conflict, Forbidden, RuleError, UnknownReference
 from ..types import Clock
-from .index import FeedIndex, NoticeRecord
+from .index import FeedIndex, Key, NoticeRecord
 from .posting import check_time
 
 
@@ -45,16 +45,18 @@ def check_notice(
     peer: str | None,
     claimed: Claims,
     early: Callable[[str, int, str], bool] = lambda _o, _i, _h: False,
+    known_ids: Mapping[str, list[Key]] | None = None,
 ) -> None:
     """Raise RuleError (or Forbidden, for a notice of the wrong side) when ``notice`` may not
     be appended to side ``own``'s feed.
 
     ``early`` tells whether a reference names a FLASH entry of the other side that arrived
     ahead of its backlog (verified by inclusion proof, not yet in the replica): it can be
-    acknowledged at once."""
+    acknowledged at once. ``known_ids``: the entries each notice id is held at (read before,
+    with the records the notice refers to: :meth:`Rules.prepare`)."""
     notice_id = str(notice.id)
-    known = index.by_id(notice_id)
-    if notice_id in claimed.ids or (known is not None and known.side == own):
+    known = (known_ids or {}).get(notice_id, ())
+    if notice_id in claimed.ids or any(side == own for side, _ in known):
         raise Conflict("duplicate_id", f"a notice with id {notice_id} is in {own}'s feed already")
     target = reference_of(notice)
     if notice.kind == "ack":
@@ -130,26 +132,65 @@ def _not_closed(rec: NoticeRecord, claimed: Claims) -> None:
         )
 
 
-# Checks a notice against the feeds; ``claimed`` holds what earlier posts of the same batch
-# took. Raises a HotlineError (or ProtocolError).
-Validator = Callable[[Notice, Claims], None]
+def references(notice: Notice) -> list[tuple[str, int]]:
+    """(origin, index) of every entry ``notice`` refers to."""
+    found = []
+    target = reference_of(notice)
+    if target is not None:
+        found.append((target.origin, target.index))
+    if notice.supersedes is not None:
+        found.append((notice.supersedes.origin, notice.supersedes.index))
+    if isinstance(notice, DownedPilot) and notice.distress_ref is not None:
+        found.append((notice.distress_ref.origin, notice.distress_ref.index))
+    if isinstance(notice, Liaison):
+        found += [(ref.origin, ref.index) for ref in notice.regarding or ()]
+    return found
 
 
-def validator(
-    index: FeedIndex,
-    own: str,
-    peer: str | None,
-    early: Callable[[str, int, str], bool] = lambda _o, _i, _h: False,
-    *,
-    clock_ms: Clock | None = None,
-    time_tolerance_s: float = 300,
-) -> Validator:
+class Rules:
     """The sequencer's check of each notice against the feeds (see :func:`check_notice`) and,
-    given a clock, of its claimed time against the node's."""
+    given a clock, of its claimed time against the node's. Before a batch is checked,
+    :meth:`prepare` reads what its notices refer to and the entries holding their ids, and pins
+    the records until :meth:`release` (after the batch is recorded)."""
 
-    def validate(notice: Notice, claimed: Claims) -> None:
-        if clock_ms is not None:
-            check_time(notice.time, clock_ms(), time_tolerance_s)
-        check_notice(notice, index, own, peer, claimed, early)
+    def __init__(
+        self,
+        index: FeedIndex,
+        own: str,
+        peer: str | None,
+        early: Callable[[str, int, str], bool] = lambda _o, _i, _h: False,
+        *,
+        clock_ms: Clock | None = None,
+        time_tolerance_s: float = 300,
+    ) -> None:
+        self._index = index
+        self._own = own
+        self._peer = peer
+        self._early = early
+        self._clock_ms = clock_ms
+        self._tolerance = time_tolerance_s
+        self._ids: dict[str, list[Key]] = {}
 
-    return validate
+    async def prepare(self, notices: list[Notice]) -> list[Key]:
+        index = self._index
+        keys = []
+        for notice in notices:
+            for origin, i in references(notice):
+                side = index.origins.get(origin)
+                if side is not None:
+                    keys.append((side, i))
+        self._ids = await index.holding_ids([str(n.id) for n in notices])
+        await index.fetch(keys)
+        index.pin(keys)
+        return keys
+
+    def release(self, keys: list[Key]) -> None:
+        self._index.unpin(keys)
+
+    def __call__(self, notice: Notice, claimed: Claims) -> None:
+        if self._clock_ms is not None:
+            check_time(notice.time, self._clock_ms(), self._tolerance)
+        check_notice(notice, self._index, self._own, self._peer, claimed, self._early, self._ids)
+
+
+Validator = Rules

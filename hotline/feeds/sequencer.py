@@ -332,34 +332,39 @@ class Sequencer:
                 if not item.future.done():
                     item.future.set_exception(exc)
             return
-        accepted: list[tuple[_Item, Entry]] = []
-        refs: dict[str, int] = {}
-        replays: list[tuple[_Item, int]] = []
-        prev = feed.prev()
-        claimed = Claims()
-        for item in batch:
-            if item.ref_key is not None:
-                known = self._refs.get(item.ref_key, refs.get(item.ref_key))
-                if known is not None:
-                    replays.append((item, known))
+        # the records the notices refer to and the entries holding their ids, read and kept
+        held = await self._validate.prepare([item.notice for item in batch])
+        try:
+            accepted: list[tuple[_Item, Entry]] = []
+            refs: dict[str, int] = {}
+            replays: list[tuple[_Item, int]] = []
+            prev = feed.prev()
+            claimed = Claims()
+            for item in batch:
+                if item.ref_key is not None:
+                    known = self._refs.get(item.ref_key, refs.get(item.ref_key))
+                    if known is not None:
+                        replays.append((item, known))
+                        continue
+                try:
+                    self._validate(item.notice, claimed)
+                    entry = encode_entry(
+                        feed.origin, start + len(accepted), prev, item.notice, item.text
+                    )
+                except (ProtocolError, HotlineError) as exc:  # the notice is refused
+                    if not item.future.done():
+                        item.future.set_exception(exc)
                     continue
-            try:
-                self._validate(item.notice, claimed)
-                entry = encode_entry(
-                    feed.origin, start + len(accepted), prev, item.notice, item.text
-                )
-            except (ProtocolError, HotlineError) as exc:  # the notice is refused
-                if not item.future.done():
-                    item.future.set_exception(exc)
-                continue
-            accepted.append((item, entry))
-            prev = entry.leaf_hash
-            if item.ref_key is not None:
-                refs[item.ref_key] = entry.index
-        if accepted:
-            if batch[0].rank > 0:
-                await asyncio.sleep(0)  # encoded: the loop turns (a FLASH frame is read) first
-            await self._write(start, accepted, refs)
+                accepted.append((item, entry))
+                prev = entry.leaf_hash
+                if item.ref_key is not None:
+                    refs[item.ref_key] = entry.index
+            if accepted:
+                if batch[0].rank > 0:
+                    await asyncio.sleep(0)  # encoded: the loop turns (a FLASH frame is read) first
+                await self._write(start, accepted, refs)
+        finally:
+            self._validate.release(held)
         for item, index in replays:
             if not item.future.done():
                 try:

@@ -136,7 +136,7 @@ class NoticeService:
         on_posted: OnPosted | None = None,
         reason_code: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        target = self._early(side, index) or self._record(side, index)
+        target = self._early(side, index) or await self._record(side, index)
         if side == self._sides.own.name:
             raise Forbidden("wrong_side", "acknowledge the other side's notices, not your own")
         body = ack_body(target, response, reason, remark, precedence, reason_code)
@@ -153,7 +153,7 @@ class NoticeService:
         client_ref: str | None,
         on_posted: OnPosted | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        target = self._record(side, index)
+        target = await self._record(side, index)
         if side != self._sides.own.name:
             raise Forbidden("wrong_side", "only the own side's notices can be cancelled")
         body = cancel_body(target, reason, remark, precedence)
@@ -175,7 +175,7 @@ class NoticeService:
             notice = notice_to_json(replica.early[index].entry.notice)
             state = state_of(early, self._index, self._settings.deadlines, self._clock_ms())
             return notice_view(early, notice, {**state, "status": "early", "early": True})
-        rec = self._record(side, index)
+        rec = await self._record(side, index)
         return (await self._views([rec]))[0]
 
     async def list_notices(
@@ -201,9 +201,8 @@ class NoticeService:
         page: list[NoticeRecord] = []
         while len(page) <= limit:
             keys = await self._store.notice_keys(query, batch)
-            for key in keys:
-                side = index.origins.get(key.origin)
-                rec = None if side is None else index.get(side, key.index)
+            wanted = [(index.origins.get(k.origin, ""), k.index) for k in keys]
+            for rec in await index.records(wanted):
                 if rec is None:  # stored, not yet recorded: it shows once it is
                     continue
                 if filters.state is None or (
@@ -241,10 +240,10 @@ class NoticeService:
             return None
         return replica.early_record(index)
 
-    def _record(self, side: str, index: int) -> NoticeRecord:
+    async def _record(self, side: str, index: int) -> NoticeRecord:
         if self._sides.info(side) is None:
             raise NotFound("unknown_side", f"no side {side!r}")
-        rec = self._index.get(side, index)
+        (rec,) = await self._index.records([(side, index)])
         if rec is None:
             raise NotFound("unknown_entry", f"{side} has no entry {index}")
         return rec

@@ -378,7 +378,7 @@ class Link:
             if entry is not None:
                 self.parts.recorder.early_flash(replica.side, entry)
             else:  # announced again, already held in order
-                self.parts.recorder.flash_repeated(replica.side, msg["index"])
+                await self.parts.recorder.flash_repeated(replica.side, msg["index"])
         elif kind == "refused":
             self.refused_by_peer = True
             log.warning("the peer refused our input: %s: %s", msg["reason"], msg["detail"])

@@ -284,8 +284,9 @@ class Store(Protocol):
         once; None for an index not stored (or bytes that are not a notice entry)."""
         ...
 
-    async def notice_ids(self, notice_id: str) -> list[tuple[str, int]]:
-        """The (origin, index) of every notice entry with this notice id, by origin and index."""
+    async def notice_ids(self, notice_ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        """For each of these notice ids held, the (origin, index) of every notice entry with
+        it, by origin and index (an id held nowhere is not in the answer), read at once."""
         ...
 
     async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:

@@ -315,9 +315,18 @@ class SqliteStore:
                 )
         return [found.get(i) for i in indexes]
 
-    async def notice_ids(self, notice_id: str) -> list[tuple[str, int]]:
-        sql = "SELECT origin, idx FROM notices WHERE nid = ? ORDER BY origin, idx"
-        return [(str(o), int(i)) for o, i in await self._query(sql, notice_id)]
+    async def notice_ids(self, notice_ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        wanted = sorted(set(notice_ids))
+        found: dict[str, list[tuple[str, int]]] = {}
+        for first in range(0, len(wanted), 500):  # within SQLite's limit of parameters
+            chunk = wanted[first : first + 500]
+            sql = (
+                "SELECT nid, origin, idx FROM notices INDEXED BY notices_by_id"
+                f" WHERE nid IN ({', '.join('?' * len(chunk))}) ORDER BY nid, origin, idx"
+            )
+            for nid, origin, idx in await self._query(sql, *chunk):
+                found.setdefault(str(nid), []).append((str(origin), int(idx)))
+        return found
 
     async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:
         sql = (

@@ -56,6 +56,9 @@ class Replay:
         self._end = end
         self._sizes = dict(start.sizes)
         self._delivered = dict(start.delivered)
+        # each side's next entry to replay, and its records read ahead (first index, records)
+        self._next_entry = {side: start.size(side) for side in index.sides}
+        self._records: dict[str, tuple[int, list[NoticeRecord | None]]] = {}
         self._items: Iterator[_Item] = heapq.merge(
             *(self._side_items(side, start, end) for side in index.sides), key=lambda it: it[0]
         )
@@ -67,6 +70,7 @@ class Replay:
         if self._next is not None:
             ev, self._next = self._next, None
             return ev
+        await self._read_ahead()
         item = next(self._items, None)
         if item is None:
             return None
@@ -76,13 +80,24 @@ class Replay:
             return self._stamp(DeliveredEvent(side, what.size, what.witness, what.time_ms))
         return await self._appended(side, what)
 
+    async def _read_ahead(self) -> None:
+        """Have the record each side's items take next at hand (a step of the merge takes at
+        most one entry of each side)."""
+        for side, i in self._next_entry.items():
+            first, recs = self._records.get(side, (0, []))
+            if i < self._end.size(side) and not first <= i < first + len(recs):
+                stop = min(self._end.size(side), i + CHUNK)
+                found = await self._index.records([(side, j) for j in range(i, stop)])
+                self._records[side] = (i, found)
+
     async def _appended(self, side: str, rec: NoticeRecord) -> Published:
         raw = await self._raw(side, rec.index)
         self._sizes[side] = rec.index + 1
         ev = self._stamp(appended_event(rec, JsonText(entry_notice_text(raw, rec.index))))
-        target = self._index.get(*rec.target) if rec.target is not None else None
-        if rec.kind == "ack" and target is not None:
-            self._next = self._stamp(acknowledged_event(rec, target))
+        if rec.kind == "ack" and rec.target is not None:
+            (target,) = await self._index.records([rec.target])
+            if target is not None:
+                self._next = self._stamp(acknowledged_event(rec, target))
         return ev
 
     def _stamp(self, ev: Event) -> Published:
@@ -102,13 +117,14 @@ class Replay:
     def _side_items(self, side: str, start: Cursor, end: Cursor) -> Iterator[_Item]:
         """One side's entries and deliveries in order; a delivery of size N comes after entry
         N - 1 and after the entries recorded before it or in the same millisecond."""
-        index = self._index
         lo, hi = start.delivered_size(side), end.delivered_size(side)
-        pending = iter(index.deliveries_between(side, lo, hi))
+        pending = iter(self._index.deliveries_between(side, lo, hi))
         due = next(pending, None)
         for i in range(start.size(side), end.size(side)):
-            rec = index.get(side, i)
+            first, recs = self._records[side]  # read ahead by next()
+            rec = recs[i - first]
             assert rec is not None, f"{side} #{i} below the hub's size is indexed"
+            self._next_entry[side] = i + 1
             while due is not None and due.size <= i and due.time_ms < rec.appended_ms:
                 yield due.time_ms, side, due
                 due = next(pending, None)

@@ -123,9 +123,8 @@ async def test_an_ack_that_arrives_before_its_notice_leaves_the_notice_closed(
 async def test_notices_are_found_by_id_in_either_feed(store: Store) -> None:
     await put(store, A, entry("x"), entry("y"))
     await put(store, B, entry("y"))
-    assert await store.notice_ids("y") == [(A, 1), (B, 0)]
-    assert await store.notice_ids("x") == [(A, 0)]
-    assert await store.notice_ids("z") == []
+    assert await store.notice_ids(["y", "z", "x"]) == {"y": [(A, 1), (B, 0)], "x": [(A, 0)]}
+    assert await store.notice_ids(["z"]) == {} and await store.notice_ids([]) == {}
 
 
 async def test_states_are_read_in_the_order_asked_and_none_where_nothing_is_stored(
@@ -171,7 +170,7 @@ async def test_a_refused_append_indexes_nothing(store: Store) -> None:
     with pytest.raises(StoreConflict):  # an idempotency key already used
         await store.append(A, 2, [(entry("op2", "planned_operation"), leaf(A, 2))], None, {"k": 2})
     assert await store.size(A) == 2
-    assert await store.notice_ids("op") == [] and await store.notice_ids("op2") == []
+    assert await store.notice_ids(["op", "op2"]) == {}
     assert await store.open_notices(A) == []
     assert await store.notice_states(A, [2]) == [None]
 
@@ -190,7 +189,7 @@ async def test_the_state_outlives_the_store_object(
     await again.open()
     try:
         assert await opened(again, A) == [1]
-        assert await again.notice_ids("ack") == [(B, 0)]
+        assert await again.notice_ids(["ack"]) == {"ack": [(B, 0)]}
         (state,) = await again.notice_states(A, [0])
         assert state is not None and state.links == (Link("ack", B, 0, leaf(A, 0)),)
     finally:
@@ -237,7 +236,7 @@ async def test_sqlite_a_store_of_schema_5_gets_its_notice_state_at_open(tmp_path
     await store.open()
     try:
         assert await opened(store, A) == [1]
-        assert await store.notice_ids("ack") == [(B, 0)]
+        assert await store.notice_ids(["ack"]) == {"ack": [(B, 0)]}
         ack, op = await store.notice_states(B, [0]) + await store.notice_states(A, [0])
         assert ack is not None and ack.appended_ms == 6000
         assert op is not None and op.links == (Link("ack", B, 0, leaf(A, 0)),)
@@ -268,7 +267,7 @@ async def test_redis_data_of_version_2_gets_its_notice_state_at_open(
     await store.open()
     try:
         assert await opened(store, A) == [1]
-        assert await store.notice_ids("ack") == [(B, 0)]
+        assert await store.notice_ids(["ack"]) == {"ack": [(B, 0)]}
         (op,) = await store.notice_states(A, [0])
         assert op is not None and op.links == (Link("ack", B, 0, leaf(A, 0)),)
         (ack,) = await store.notice_states(B, [0])

@@ -14,7 +14,7 @@ from hotline.errors import Refusal
 from hotline.events import DeliveredEvent
 from hotline.feeds.feed_tree import FeedTree
 from hotline.feeds.own import OwnFeed
-from hotline.feeds.rules import validator
+from hotline.feeds.rules import Rules
 from hotline.feeds.sequencer import Sequencer
 from hotline.peering.sender import Sender
 from hotline_protocol.cosignature import CosignatureSigner, CosignatureVerifier, cosign
@@ -42,7 +42,7 @@ async def own_feed_with(
         feed=feed,
         signer=parts.alpha.log,
         store=parts.store,
-        validate=validator(parts.index, "alpha", "bravo"),
+        validate=Rules(parts.index, "alpha", "bravo"),
         committed=feed.committed,
         clock_ms=parts.clock,
     )
