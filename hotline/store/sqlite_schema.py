@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import StoreError
@@ -114,6 +114,46 @@ def _index_notices(conn: sqlite3.Connection) -> None:
             if facts is not None:
                 appended = sizes[at][1] if at < len(sizes) else facts.time_ms
                 index_notice(conn, origin, idx, facts, appended, None)
+
+
+INSERT_NODE = "INSERT INTO tree_nodes (origin, level, idx, hash) VALUES (?, ?, ?, ?)"
+INSERT_NOTICE = (
+    "INSERT INTO notices (origin, idx, time_ms, kind, precedence, nid, appended_ms,"
+    " implausible_after, implausible_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def index_notice(
+    conn: sqlite3.Connection,
+    origin: str,
+    idx: int,
+    facts: NoticeFacts,
+    appended_ms: int,
+    implausible: tuple[int, int] | None,
+) -> None:
+    """Index one notice entry just stored: its row, its links, and the open set (an entry
+    it answers is no longer open; it is open if it needs an answer no link gave yet)."""
+    after, before = implausible if implausible is not None else (None, None)
+    row = (origin, idx, facts.time_ms, facts.kind, facts.precedence, facts.id, appended_ms)
+    conn.execute(INSERT_NOTICE, (*row, after, before))
+    for how, t_origin, t_idx, t_leaf in facts.refs:
+        conn.execute(
+            "INSERT OR IGNORE INTO links (t_origin, t_idx, origin, idx, how, t_leaf)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (t_origin, t_idx, origin, idx, how, t_leaf),
+        )
+        conn.execute(
+            "DELETE FROM open_notices WHERE origin = ? AND idx = ? AND EXISTS (SELECT 1 FROM"
+            " entries WHERE origin = ? AND idx = ? AND leaf_hash = ?)",
+            (t_origin, t_idx, t_origin, t_idx, t_leaf),
+        )
+    if facts.needs_ack:
+        conn.execute(
+            "INSERT INTO open_notices (origin, idx) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM"
+            " links JOIN entries ON entries.origin = links.t_origin AND entries.idx = links.t_idx"
+            " AND entries.leaf_hash = links.t_leaf WHERE t_origin = ? AND t_idx = ?)",
+            (origin, idx, origin, idx),
+        )
 
 
 # What takes a store of version N to version N + 1, in one transaction with the version's update.
