@@ -26,12 +26,16 @@ from redis.commands.core import AsyncScript
 
 from hotline.errors import StoreConflict, StoreError
 from hotline.store.base import (
+    CLOSING,
     CheckpointRecord,
     CosignatureRecord,
     EvidenceRecord,
     HeartbeatRecord,
+    Link,
+    NoticeFacts,
     NoticeKey,
     NoticeQuery,
+    NoticeState,
     UserRecord,
     check_append,
     notice_facts,
@@ -56,7 +60,10 @@ __all__ = ["RedisStore", "redact"]
 
 log = logging.getLogger("hotline.store")
 T = TypeVar("T")
-STORE_VERSION = 2  # of the data's layout; 2: notice entries indexed, tree nodes stored
+# of the data's layout; 2: notice entries indexed, tree nodes stored; 3: notice state kept (ids,
+# appended times, implausible flags, links, open notices)
+STORE_VERSION = 3
+MAX_INDEX = 2**62  # no feed holds an entry at this index or beyond (Redis reads it as a number)
 UPGRADE_CHUNK = 1000  # entries indexed at a time by an upgrade
 
 
@@ -158,34 +165,104 @@ class RedisStore:
 
     async def _upgrade(self) -> None:
         """Bring data written by an earlier version up to this one: version 2 indexes notice
-        entries and stores the trees' subtree hashes (an older store's feeds are read once
-        here; the version is set when done)."""
+        entries and stores the trees' subtree hashes, version 3 keeps each notice entry's state
+        (an older store's feeds are read once here, a chunk at a time; the version is set when
+        done, and a run cut short is run again whole: adding twice is adding once)."""
         found = await self._do(self._r.get(self._k("version")))
-        if found is not None and int(_s(found)) >= STORE_VERSION:
+        version = 1 if found is None else int(_s(found))
+        if version >= STORE_VERSION:
             return
         head = self._k("entries") + ":"
         origins = await self._do(self._keys(_glob_escape(head) + "*"))
-        for origin in origins:
-            await self._index_stored(origin[len(head) :])
+        for origin in sorted(origins):
+            await self._index_stored(origin[len(head) :], version < 2)
         await self._do(self._r.set(self._k("version"), STORE_VERSION))
 
     async def _keys(self, pattern: str) -> list[str]:
         return [_s(key) async for key in self._r.scan_iter(match=pattern, count=1000)]
 
-    async def _index_stored(self, origin: str) -> None:
-        """Index the notice entries ``origin`` holds and store its tree's interior nodes, a
-        chunk at a time (adding twice is adding once)."""
+    async def _index_stored(self, origin: str, whole: bool) -> None:
+        """Keep the state of the notice entries ``origin`` holds (an entry was appended when
+        the first checkpoint beyond it was stored, or at its notice time if none is; no
+        implausible flag is made again) and, if ``whole``, index them and store the tree's
+        interior nodes, a chunk at a time."""
         size = await self.size(origin)
         keys = [self._k("nx"), self._k("nx", origin), self._k("tree", origin)]
+        keys += [self._k("notice", origin), self._k("nid")]
         for start in range(0, size, UPGRADE_CHUNK):
             end = start + UPGRADE_CHUNK - 1
             raws = await self.entries(origin, start, end + 1)
             leaves = [
                 _b(h) for h in await self._do(self._r.lrange(self._k("leaves", origin), start, end))
             ]
-            facets = _facet_args(origin, start, [(raw, b"") for raw in raws])
-            nodes = await self._new_nodes(origin, start, leaves)
-            await self._eval(_INDEX_ONLY, keys, [len(raws), len(nodes) // 2, *facets, *nodes])
+            facts = [notice_facts(raw) for raw in raws]
+            facets = _facet_args(origin, start, facts) if whole else []
+            nodes = await self._new_nodes(origin, start, leaves) if whole else []
+            stored = await self._stored_ms(origin, start, len(raws))
+            groups, state = self._state_args(
+                origin, start, leaves, facts, stored, {}, len(keys) + 1
+            )
+            args = [len(facets) // 3, len(nodes) // 2, len(state), *facets, *nodes, *state]
+            await self._eval(_INDEX_ONLY, keys + groups, args)
+
+    async def _stored_ms(self, origin: str, start: int, n: int) -> dict[int, int]:
+        """The stored time of the checkpoint that first covered each of the ``n`` entries from
+        ``start`` (none for an entry no checkpoint covers)."""
+        key = self._k("cp", origin)
+        found = await self._do(self._r.zrangebyscore(key, f"({start}", "+inf", start=0, num=n))
+        sizes = [int(_s(s)) for s in found]
+        if not sizes:
+            return {}
+        fields = [f"ms:{s}" for s in sizes]
+        times = await self._do(self._r.hmget(self._k("cpdata", origin), fields))
+        stored: dict[int, int] = {}
+        at = 0
+        for index in range(start, start + n):
+            while at < len(sizes) and sizes[at] <= index:
+                at += 1
+            if at == len(sizes):
+                break
+            stored[index] = int(_s(times[at]))
+        return stored
+
+    def _state_args(
+        self,
+        origin: str,
+        start: int,
+        leaves: Sequence[bytes],
+        notices: Sequence[NoticeFacts | None],
+        appended: int | Mapping[int, int] | None,
+        flags: Mapping[int, tuple[int, int]],
+        first_key: int,
+    ) -> tuple[list[str], list[Any]]:
+        """The link groups' keys (leaves, open set, links of each feed the entries refer to,
+        this feed's first, its first at KEYS[``first_key``]) and the notice state arguments of
+        the entries appended at ``start`` (see the append scripts). ``appended``: when they
+        were appended (by index where it varies), None at their notice time."""
+        group = {origin: first_key}
+        keys = [self._k(kind, origin) for kind in ("leaves", "open", "links")]
+        args: list[Any] = []
+        for i, (leaf, facts) in enumerate(zip(leaves, notices, strict=True), start):
+            if facts is None:
+                continue
+            if isinstance(appended, int):
+                ms = appended
+            else:
+                ms = facts.time_ms if appended is None else appended.get(i, facts.time_ms)
+            flag = flags.get(i)
+            value = f"{ms}" + ("" if flag is None else f" {flag[0]} {flag[1]}")
+            open_member = f"{i} {facts.time_ms} {facts.precedence}" if facts.needs_ack else ""
+            args += [i, f"{i:012d}", leaf.hex(), _id_member(facts.id, origin, i), value]
+            args += [open_member, len(facts.refs)]
+            for how, t_origin, t_index, t_leaf in facts.refs:
+                if t_origin not in group:
+                    group[t_origin] = first_key + len(keys)
+                    keys += [self._k(kind, t_origin) for kind in ("leaves", "open", "links")]
+                # only an ack, cancel or update answers (and closes) what it names
+                t = str(t_index) if 0 <= t_index < MAX_INDEX and how in CLOSING else ""
+                member = f"{t_index:012d} {origin} {i:012d} {how} {t_leaf.hex()}"
+                args += [group[t_origin], t, t_leaf, member]
+        return keys, args
 
     async def _read_nodes(self, origin: str, nodes: Sequence[tuple[int, int]]) -> list[Any]:
         """The hashes of tree nodes (level 0: leaf hashes), None for one not stored."""
@@ -228,10 +305,7 @@ class RedisStore:
     ) -> None:
         check_append(origin, start, entries, checkpoint, refs)
         ref_args = [a for k, i in (refs or {}).items() for a in (k, f"{i}:{origin}")]
-        entry_args: list[Any] = [e for e, _ in entries] + [h for _, h in entries]
-        entry_args += _facet_args(origin, start, entries)
-        entry_args += await self._new_nodes(origin, start, [h for _, h in entries])
-        await self._batch(origin, str(start), len(entries), entry_args, checkpoint, ref_args)
+        await self._batch(origin, str(start), entries, checkpoint, ref_args)
 
     async def append_cosigned(
         self,
@@ -241,40 +315,53 @@ class RedisStore:
         checkpoint: CheckpointRecord,
         witness: tuple[tuple[int, bytes] | None, tuple[int, bytes]],
         cosignature: CosignatureRecord,
+        implausible: Mapping[int, tuple[int, int]] | None = None,
     ) -> None:
         check_append(origin, start, entries, checkpoint, None)
         old, new = witness
         cp = checkpoint
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata", "witness")]
         keys += [self._k("cosig", origin), self._k("nx"), self._k("nx", origin)]
-        keys += [self._k("tree", origin)]
-        nodes = await self._new_nodes(origin, start, [h for _, h in entries])
+        keys += [self._k("tree", origin), self._k("notice", origin), self._k("nid")]
+        leaves = [h for _, h in entries]
+        facts = [notice_facts(e) for e, _ in entries]
+        nodes = await self._new_nodes(origin, start, leaves)
+        groups, state = self._state_args(
+            origin, start, leaves, facts, cp.stored_ms, implausible or {}, len(keys) + 1
+        )
         args: list[Any] = [start, len(entries), cp.size, cp.root, cp.note, cp.stored_ms]
         args += [0, 0, b""] if old is None else [1, old[0], old[1]]
-        args += [*new, *_cosignature_field(cosignature), len(nodes) // 2]
-        args += [e for e, _ in entries] + [h for _, h in entries]
-        args += _facet_args(origin, start, entries) + nodes
-        result = await self._eval(_APPEND_COSIGNED, keys, args)
+        args += [*new, *_cosignature_field(cosignature), len(nodes) // 2, len(state)]
+        args += [e for e, _ in entries] + leaves
+        args += _facet_args(origin, start, facts) + nodes + state
+        result = await self._eval(_APPEND_COSIGNED, keys + groups, args)
         _refuse(result, origin, start, cp, old)
 
     async def _batch(
         self,
         origin: str,
         start: str,
-        n: int,
-        entry_args: list[Any],
+        entries: Sequence[tuple[bytes, bytes]],
         cp: CheckpointRecord | None,
         ref_args: list[str],
     ) -> None:
-        """Entries, checkpoint and refs in one script; StoreConflict as the script refuses.
-        ``entry_args``: the n entries, their n leaf hashes, their notice facets and the tree
-        nodes they complete (field, hash)."""
+        """Entries (with their notice index, the tree nodes they complete and their notice
+        state), checkpoint and refs in one script; StoreConflict as the script refuses."""
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata")]
         keys += [self._k("refs"), self._k("nx"), self._k("nx", origin), self._k("tree", origin)]
-        head: list[Any] = [start, n]
+        keys += [self._k("notice", origin), self._k("nid")]
+        first = 0 if start == "*" else int(start)
+        leaves = [h for _, h in entries]
+        facts = [notice_facts(e) for e, _ in entries]
+        nodes = await self._new_nodes(origin, first, leaves)
+        appended = None if cp is None else cp.stored_ms
+        groups, state = self._state_args(origin, first, leaves, facts, appended, {}, len(keys) + 1)
+        head: list[Any] = [start, len(entries)]
         head += [1, cp.size, cp.root, cp.note, cp.stored_ms] if cp else [0, 0, b"", b"", 0]
-        head.append((len(entry_args) - 5 * n) // 2)
-        result = await self._eval(_APPEND, keys, head + entry_args + ref_args)
+        head += [len(nodes) // 2, len(state)]
+        args = head + [e for e, _ in entries] + leaves + _facet_args(origin, first, facts)
+        args += nodes + state + ref_args
+        result = await self._eval(_APPEND, keys + groups, args)
         _refuse(result, origin, int(start) if start != "*" else -1, cp)
 
     async def size(self, origin: str) -> int:
@@ -313,10 +400,56 @@ class RedisStore:
         found = await self._do(self._r.zrevrangebylex(key, top, bottom, 0, limit))
         return [_notice_key(_s(m)) for m in found]
 
+    async def notice_states(self, origin: str, indexes: Sequence[int]) -> list[NoticeState | None]:
+        wanted = sorted({i for i in indexes if 0 <= i < MAX_INDEX})
+        if not wanted:
+            return [None] * len(indexes)
+        pipe = self._r.pipeline(transaction=False)
+        for i in wanted:
+            pipe.hget(self._k("notice", origin), str(i))
+            pipe.lindex(self._k("entries", origin), i)
+            pipe.lindex(self._k("leaves", origin), i)
+            pipe.zrangebylex(self._k("links", origin), f"[{i:012d} ", f"({i:012d}!")
+        found = await self._do(pipe.execute())
+        states: dict[int, NoticeState] = {}
+        for at, i in enumerate(wanted):
+            value, raw, leaf, links = found[4 * at : 4 * at + 4]
+            if value is None or raw is None or leaf is None:
+                continue
+            appended, *bracket = (int(v) for v in _s(value).split(" "))
+            flag = (bracket[0], bracket[1]) if bracket else None
+            states[i] = NoticeState(
+                origin, i, _b(raw), _b(leaf), appended, flag, tuple(_link(_s(m)) for m in links)
+            )
+        return [states.get(i) for i in indexes]
+
+    async def notice_ids(self, notice_ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        wanted = list(dict.fromkeys(notice_ids))
+        if not wanted:
+            return {}
+        pipe = self._r.pipeline(transaction=False)
+        for notice_id in wanted:
+            head = notice_id.encode().hex()
+            pipe.zrangebylex(self._k("nid"), f"[{head} ", f"({head}!")
+        out: dict[str, list[tuple[str, int]]] = {}
+        for notice_id, found in zip(wanted, await self._do(pipe.execute()), strict=True):
+            for member in found:
+                _, origin, index = _s(member).split(" ")
+                out.setdefault(notice_id, []).append((origin, int(index)))
+        return out
+
+    async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:
+        found = await self._do(self._r.zrange(self._k("open", origin), 0, -1))
+        notices = []
+        for member in found:
+            index, time_ms, precedence = _s(member).split(" ", 2)
+            notices.append((int(index), int(time_ms), precedence))
+        return notices
+
     # --- checkpoints and cosignatures ---
 
     async def put_checkpoint(self, record: CheckpointRecord) -> None:
-        await self._batch(record.origin, "*", 0, [], record, [])
+        await self._batch(record.origin, "*", [], record, [])
 
     async def _checkpoints(self, origin: str, first: int, last: int) -> list[CheckpointRecord]:
         found = await self._do(self._r.zrange(self._k("cp", origin), first, last))
@@ -506,12 +639,23 @@ def _notice_key(member: str) -> NoticeKey:
     return NoticeKey(int(member[:15]), member[16:-13], int(member[-12:]))
 
 
-def _facet_args(origin: str, start: int, entries: Sequence[tuple[bytes, bytes]]) -> list[str]:
+def _id_member(notice_id: str, origin: str, index: int) -> str:
+    """A notice entry in the ids' sorted set: the id in hex (no spaces, so that one id's
+    members are a lex range), then origin and zero-padded index (the order they are read in)."""
+    return f"{notice_id.encode().hex()} {origin} {index:012d}"
+
+
+def _link(member: str) -> Link:
+    """A link as its member of the target feed's links (see the append scripts)."""
+    _, origin, index, how, leaf = member.split(" ")
+    return Link(how, origin, int(index), bytes.fromhex(leaf))
+
+
+def _facet_args(origin: str, start: int, notices: Sequence[NoticeFacts | None]) -> list[str]:
     """Member, kind and precedence of each entry for the append scripts ("" for bytes that are
     not a notice entry)."""
     args: list[str] = []
-    for i, (entry, _) in enumerate(entries):
-        facts = notice_facts(entry)
+    for i, facts in enumerate(notices):
         if facts is None:
             args += ["", "", ""]
         else:

@@ -42,19 +42,62 @@ local function store_nodes(key, first, m)
   end
 end
 """
+# The notice state (see RedisStore.notice_states). Per feed: ``notice`` (hash) index -> appended
+# time, then the implausible bracket if flagged ("ms" or "ms after before"); ``open`` (sorted set
+# scored by index) "index time precedence" of each notice awaiting an answer; ``links`` (sorted
+# set, lex) "target index (12 digits) origin index (12 digits) how leaf-hash-hex" of each entry
+# that refers to one of this feed's (only an ack, a cancel or an update answers it; a liaison's
+# ``regarding`` does not). ``nid`` (sorted set, lex, of all feeds): "id-hex origin
+# index (12 digits)". The links of a batch may name entries of other feeds: KEYS[g], KEYS[g + 1],
+# KEYS[g + 2] are the leaves, open set and links of the feed of group g, KEYS[own] this feed's.
+# ARGV[first ...], q in all: per notice entry its index, index in 12 digits, leaf hash hex, id
+# member, notice value, open member ('' if it needs no answer), r, then per link of it: group,
+# target index ('' if none could be stored), target leaf hash, link member.
+_INDEX_STATE = """
+local function index_state(notice, nid, own, first, q)
+  local i, last = first, first + q - 1
+  while i <= last do
+    local idx, pad, hex = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+    local r = tonumber(ARGV[i + 6])
+    redis.call('HSET', notice, idx, ARGV[i + 4])
+    redis.call('ZADD', nid, 0, ARGV[i + 3])
+    if ARGV[i + 5] ~= '' then
+      local answered = false
+      local tail = ' ' .. hex
+      local links = redis.call('ZRANGEBYLEX', KEYS[own + 2], '[' .. pad .. ' ', '(' .. pad .. '!')
+      for _, m in ipairs(links) do
+        if string.sub(m, -#tail) == tail and not string.find(m, ' regarding ', 1, true) then
+          answered = true
+        end
+      end
+      if not answered then redis.call('ZADD', KEYS[own + 1], idx, ARGV[i + 5]) end
+    end
+    for j = i + 7, i + 6 + 4 * r, 4 do
+      local g, t = tonumber(ARGV[j]), ARGV[j + 1]
+      redis.call('ZADD', KEYS[g + 2], 0, ARGV[j + 3])
+      if t ~= '' and redis.call('LINDEX', KEYS[g], t) == ARGV[j + 2] then
+        redis.call('ZREMRANGEBYSCORE', KEYS[g + 1], t, t)
+      end
+    end
+    i = i + 7 + 4 * r
+  end
+end
+"""
 # KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), refs (hash), notice
-#       index bases (both feeds, this feed), tree nodes (hash)
+#       index bases (both feeds, this feed), tree nodes (hash), notice (hash), ids (zset), then
+#       the link groups (this feed's first)
 # ARGV: start ('*': no entries, no size check), n, has checkpoint, cp size, root, note, stored_ms,
-#       m, then n entries, n leaf hashes, n notice facets (3 each), m tree node field / hash
-#       pairs, then ref key / "index:origin" pairs
+#       m, q, then n entries, n leaf hashes, n notice facets (3 each), m tree node field / hash
+#       pairs, q notice state arguments, then ref key / "index:origin" pairs
 _APPEND = (
     _INDEX_NOTICES
     + _STORE_NODES
+    + _INDEX_STATE
     + """
-local n, m = tonumber(ARGV[2]), tonumber(ARGV[8])
+local n, m, q = tonumber(ARGV[2]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local size = redis.call('LLEN', KEYS[1])
 if ARGV[1] ~= '*' and tonumber(ARGV[1]) ~= size then return {'size', size} end
-local refs = 9 + 5 * n + 2 * m
+local refs = 10 + 5 * n + 2 * m + q
 local taken = {}
 for i = refs, #ARGV, 2 do
   if redis.call('HEXISTS', KEYS[5], ARGV[i]) == 1 then taken[#taken + 1] = ARGV[i] end
@@ -65,13 +108,14 @@ if ARGV[3] == '1' then
   local root = redis.call('HGET', KEYS[4], 'root:' .. s)
   if root and root ~= ARGV[5] then return {'root', root} end
 end
-for i = 9, 8 + n, 1000 do
-  local j = math.min(i + 999, 8 + n)
+for i = 10, 9 + n, 1000 do
+  local j = math.min(i + 999, 9 + n)
   redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i + n, j + n))
 end
-index_notices(KEYS[6], KEYS[7], 9 + 2 * n, n)
-store_nodes(KEYS[8], 9 + 5 * n, m)
+index_notices(KEYS[6], KEYS[7], 10 + 2 * n, n)
+store_nodes(KEYS[8], 10 + 5 * n, m)
+index_state(KEYS[9], KEYS[10], 11, 10 + 5 * n + 2 * m, q)
 if ARGV[3] == '1' then
   redis.call('ZADD', KEYS[3], s, s)
   redis.call('HSET', KEYS[4], 'root:' .. s, ARGV[5], 'note:' .. s, ARGV[6], 'ms:' .. s, ARGV[7])
@@ -80,30 +124,36 @@ for i = refs, #ARGV, 2 do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]) end
 return {'ok', size + n}
 """
 )
-# What an upgrade adds to a feed's stored entries: their notice index and tree nodes.
-# KEYS: notice index bases (both feeds, this feed), tree nodes (hash)
-# ARGV: n, m, then n notice facets (3 each), m tree node field / hash pairs
+# What an upgrade adds to a feed's stored entries: their notice index, tree nodes and state.
+# KEYS: notice index bases (both feeds, this feed), tree nodes (hash), notice (hash), ids (zset),
+#       then the link groups (this feed's first)
+# ARGV: n, m, q, then n notice facets (3 each), m tree node field / hash pairs, q notice state
+#       arguments
 _INDEX_ONLY = (
     _INDEX_NOTICES
     + _STORE_NODES
+    + _INDEX_STATE
     + """
-local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
-index_notices(KEYS[1], KEYS[2], 3, n)
-store_nodes(KEYS[3], 3 + 3 * n, m)
+local n, m, q = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+index_notices(KEYS[1], KEYS[2], 4, n)
+store_nodes(KEYS[3], 4 + 3 * n, m)
+index_state(KEYS[4], KEYS[5], 6, 4 + 3 * n + 2 * m, q)
 return 1
 """
 )
 # A replica run and its cosignature (see Store.append_cosigned).
 # KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), witness state,
-#       cosignatures, notice index bases (both feeds, this feed), tree nodes (hash)
+#       cosignatures, notice index bases (both feeds, this feed), tree nodes (hash), notice
+#       (hash), ids (zset), then the link groups (this feed's first)
 # ARGV: start, n, cp size, root, note, stored_ms, has old witness, old size, old root, new size,
-#       new root, cosignature field, cosignature value, m, then n entries, n leaf hashes, n
-#       notice facets (3 each), m tree node field / hash pairs
+#       new root, cosignature field, cosignature value, m, q, then n entries, n leaf hashes, n
+#       notice facets (3 each), m tree node field / hash pairs, q notice state arguments
 _APPEND_COSIGNED = (
     _INDEX_NOTICES
     + _STORE_NODES
+    + _INDEX_STATE
     + """
-local n, m = tonumber(ARGV[2]), tonumber(ARGV[14])
+local n, m, q = tonumber(ARGV[2]), tonumber(ARGV[14]), tonumber(ARGV[15])
 local size = redis.call('LLEN', KEYS[1])
 if tonumber(ARGV[1]) ~= size then return {'size', size} end
 local cur = redis.call('HMGET', KEYS[5], 'size', 'root')
@@ -113,13 +163,14 @@ if not same then return {'witness', cur[1], cur[2]} end
 local s = ARGV[3]
 local root = redis.call('HGET', KEYS[4], 'root:' .. s)
 if root and root ~= ARGV[4] then return {'root', root} end
-for i = 15, 14 + n, 1000 do
-  local j = math.min(i + 999, 14 + n)
+for i = 16, 15 + n, 1000 do
+  local j = math.min(i + 999, 15 + n)
   redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i + n, j + n))
 end
-index_notices(KEYS[7], KEYS[8], 15 + 2 * n, n)
-store_nodes(KEYS[9], 15 + 5 * n, m)
+index_notices(KEYS[7], KEYS[8], 16 + 2 * n, n)
+store_nodes(KEYS[9], 16 + 5 * n, m)
+index_state(KEYS[10], KEYS[11], 12, 16 + 5 * n + 2 * m, q)
 redis.call('ZADD', KEYS[3], s, s)
 redis.call('HSET', KEYS[4], 'root:' .. s, ARGV[4], 'note:' .. s, ARGV[5], 'ms:' .. s, ARGV[6])
 redis.call('HSET', KEYS[5], 'size', ARGV[10], 'root', ARGV[11])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import StoreError
@@ -134,11 +134,8 @@ def index_notice(
     """Index one notice entry just stored: its row, its links, and the open set (an entry
     it answers is no longer open; it is open if it needs an answer no link gave yet)."""
     after, before = implausible if implausible is not None else (None, None)
-    conn.execute(
-        INSERT_NOTICE,
-        (origin, idx, facts.time_ms, facts.kind, facts.precedence, facts.id, appended_ms)
-        + (after, before),
-    )
+    row = (origin, idx, facts.time_ms, facts.kind, facts.precedence, facts.id, appended_ms)
+    conn.execute(INSERT_NOTICE, (*row, after, before))
     for how, t_origin, t_idx, t_leaf in facts.refs:
         conn.execute(
             "INSERT OR IGNORE INTO links (t_origin, t_idx, origin, idx, how, t_leaf)"
