@@ -37,9 +37,10 @@ from .conflicts.service import ConflictService
 from .events import EventHub
 from .feeds.feed_tree import FeedTree
 from .feeds.index import FeedIndex
-from .feeds.load import load_deliveries, load_feed
+from .feeds.load import load_conflicts, load_deliveries, load_index, open_notices
 from .feeds.logs import LogReader
 from .feeds.own import OwnFeed
+from .feeds.recall import StoreRecall
 from .feeds.record import Recorder
 from .feeds.replica import Replica
 from .feeds.rules import Rules
@@ -83,7 +84,8 @@ class Node:
         )
         self.sides = Sides(own, peer)
         names = self.sides.names()
-        self.index = FeedIndex(self.sides.origins())
+        origins = self.sides.origins()
+        self.index = FeedIndex(origins, StoreRecall(store, {o: s for s, o in origins.items()}))
         self.trees = {s.name: FeedTree(store, s.origin) for s in self.sides.all()}
         self.hub = EventHub(names)
         self.recorder = Recorder(self.index, self.hub.publish, own.name, clock_ms)
@@ -219,20 +221,13 @@ class Node:
     async def start(self) -> None:
         """Load both feeds from the store, then start the writer, the watcher and the link."""
         await self.store.open()
-        tolerance = int(self.settings.limits.time_tolerance_s * 1000)
         for side in self.sides.names():
             await self.trees[side].load()
-            witness = self.own.witness_name if side != self.own.name else None
-            await load_feed(
-                self.store,
-                self.index,
-                side,
-                witness=witness,
-                tolerance_ms=tolerance,
-                on_entry=self.conflicts.loaded,
-            )
+        await load_index(self.store, self.index)
+        await load_conflicts(self.store, self.index, self.conflicts)
         self.conflicts.finish_loading()
         await load_deliveries(self.store, self.index, self.sides)
+        self.deadlines.load(await open_notices(self.store, self.index))
         await self.own_feed.load_checkpoints()
         if self.replica is not None:
             await self.replica.load()

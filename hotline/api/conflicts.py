@@ -62,6 +62,6 @@ async def mark_handled(
         raise NotFound("unknown_conflict", f"no conflict {conflict_id!r} is open")
     if api.conflicts.handled_by(conflict_id) is not None:
         raise Conflict("already_handled", f"conflict {conflict_id} is handled already")
-    notice = handling_body(conflict, api.conflicts.index, body.remark, body.language)
+    notice = await handling_body(conflict, api.conflicts.index, body.remark, body.language)
     result, _ = await api.notices.post(user, notice, None)
     return Response(dumps(result), 201, media_type="application/json")

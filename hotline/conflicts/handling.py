@@ -14,14 +14,16 @@ from ..errors import NotFound
 from ..feeds.index import FeedIndex
 
 
-def handling_body(
+async def handling_body(
     conflict: Conflict, index: FeedIndex, remark: str, language: str
 ) -> dict[str, Any]:
     """The liaison notice body that marks ``conflict`` handled (an emergency's at IMMEDIATE
     precedence, an operations conflict's ROUTINE; exercise when either notice is)."""
     refs, statuses = [], set()
+    keys = [(ref.side, ref.index) for ref in conflict.between if ref.index is not None]
+    found = dict(zip(keys, await index.records(keys), strict=True))
     for ref in conflict.between:
-        rec = index.get(ref.side, ref.index) if ref.index is not None else None
+        rec = found.get((ref.side, ref.index)) if ref.index is not None else None
         if rec is None:
             raise NotFound("unknown_entry", f"{ref.side} has no entry {ref.index}")
         refs.append(rec.ref())

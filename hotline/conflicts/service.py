@@ -66,16 +66,20 @@ class ConflictService:
         self._queue: deque[tuple[str, Entry]] = deque()  # recorded, not yet taken in
         self._ready = asyncio.Event()
         self._pruned = 0  # when the engine last forgot what is over (unix ms)
+        self._appended: dict[Key, int] = {}  # when the entries the engine holds were appended
 
     # feeding --------------------------------------------------------------------------------
-    def loaded(self, side: str, entry: Entry) -> None:
-        """An entry read at start-up (before :meth:`start`); only what the rule looks at is
-        kept."""
-        notice = entry.notice
+    def loaded(
+        self, side: str, index: int, leaf_hash: bytes, notice: Notice, appended_ms: int
+    ) -> None:
+        """An entry read at start-up (before :meth:`start`): an operation or emergency not
+        withdrawn, or a liaison about one; only what the rule looks at is kept."""
         if _relevant(notice) and not _over(notice, self._clock_ms()):
-            self._note_handling(side, entry.index, notice)
-            self._loading.append(FeedItem(side, entry.index, entry.leaf_hash, notice))
-            self._watch(side, entry.index, notice)
+            self._note_handling(side, index, notice)
+            if not isinstance(notice, Liaison):
+                self._loading.append(FeedItem(side, index, leaf_hash, notice))
+                self._appended[(side, index)] = appended_ms
+                self._watch(side, index, notice)
 
     def finish_loading(self) -> None:
         """Index what start-up read, at once, and compute the open conflicts."""
@@ -103,6 +107,8 @@ class ConflictService:
         item = FeedItem(side, entry.index, entry.leaf_hash, notice)
         affected: set[Key] = {(side, entry.index)}
         affected.update((s, i) for s, i, _ in withdrawn_by(item) if i is not None)
+        rec = self.index.cached(side, entry.index)  # just recorded
+        self._appended[(side, entry.index)] = self._clock_ms() if rec is None else rec.appended_ms
         self._engine.add(item)
         self._watch(side, entry.index, notice)
         handled = self._note_handling(side, entry.index, notice)
@@ -132,10 +138,11 @@ class ConflictService:
 
     def view(self, conflict: Conflict) -> dict[str, Any]:
         handled = self._handled.get(conflict.id)
+        appended = self._appended
         detected = [
-            rec.appended_ms
+            appended[(ref.side, ref.index)]
             for ref in conflict.between
-            if ref.index is not None and (rec := self.index.get(ref.side, ref.index))
+            if ref.index is not None and (ref.side, ref.index) in appended
         ]
         return {
             **conflict.to_json(),
@@ -193,6 +200,8 @@ class ConflictService:
         if now - self._pruned >= PRUNE_MS:  # what can never be active again is forgotten
             self._pruned = now
             self._engine.prune(now)
+            held = self._engine.keys()
+            self._appended = {k: v for k, v in self._appended.items() if k in held}
 
     # internals ------------------------------------------------------------------------------
     def _refresh(self, keys: set[Key], now: int) -> None:

@@ -35,6 +35,8 @@ from typing import Any, NamedTuple, Protocol
 
 from hotline_protocol.notices import Notice, reference_of, requires_ack
 
+from ..errors import Broken
+
 log = logging.getLogger("hotline.feeds")
 Key = tuple[str, int]  # (side, index)
 _Row = tuple[Any, ...]  # a record as kept: the fields of NoticeRecord, acks as plain tuples
@@ -105,8 +107,8 @@ def _view(row: _Row) -> NoticeRecord:
     return rec._replace(acks=tuple(map(AckInfo._make, acks))) if acks else rec
 
 
-class NotCachedError(LookupError):
-    """A record held in the store was read synchronously without being cached first."""
+class NotCachedError(Broken):
+    """A record held in the store was read synchronously without being cached first: a bug."""
 
 
 class Recall(Protocol):
@@ -146,7 +148,7 @@ class FeedIndex:
         self._pending: dict[tuple[str, int, str], list[tuple[Key, str, _Row]]] = {}
         # while records are read from the store: the keys a record added meanwhile changed
         self._reading: list[set[Key]] = []
-        self._ids: dict[str, list[Key]] = {}  # without a recall: every id added
+        self._ids: dict[str, tuple[Key, ...]] = {}  # without a recall: every id added
         self.on_add: list[Callable[[NoticeRecord], None]] = []
 
     # sizes and start-up -----------------------------------------------------------------------
@@ -286,7 +288,7 @@ class FeedIndex:
         self._rows[key] = row
         self._sizes[side] = index + 1
         if self._recall is None:
-            self._ids.setdefault(row[_FIELD["id"]], []).append(key)
+            self._ids[row[_FIELD["id"]]] = (*self._ids.get(row[_FIELD["id"]], ()), key)
         if row[_PRECEDENCE] == "FLASH":
             self._flash[side].append(index)
         target = reference_of(notice)

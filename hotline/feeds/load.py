@@ -1,77 +1,48 @@
-"""Start-up: the feeds' in-memory state rebuilt from the store.
+"""Start-up: what a node reads of its store before it serves, none of it per entry of history.
 
-Every entry of both feeds is read once, its chain checked and its record added to the index
-(when it was appended: the time its first checkpoint was stored, for the own feed writes each
-batch with its checkpoint and the replica stores the peer's with them); the deliveries come
-from the cosignatures of the other side's witness. The trees are not read here: each side's
-:class:`~hotline.feeds.feed_tree.FeedTree` loads its edge alone.
+- each feed's size and its FLASH entries (the store's precedence index: a peer's catch-up run
+  names the FLASH entries in it);
+- the deliveries, from the cosignatures of the other side's witness;
+- the notices awaiting an answer (the store's open set), for the deadline watcher;
+- for deconfliction, the operations and emergencies of either feed that neither a cancel nor an
+  update withdrew, and the liaisons about them (the store's kind index and links).
+
+Every other record is read from the store when asked for (:mod:`hotline.feeds.recall`). The
+trees are not read here: each side's :class:`~hotline.feeds.feed_tree.FeedTree` loads its edge.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Protocol
 
-from hotline_protocol.entries import Entry, decode_entry
+import orjson
 
-from ..store.base import Store
+from hotline_protocol.notices import Notice, validate_notice
+
+from ..store.base import NoticeKey, NoticeQuery, NoticeState, Store
 from ..types import Sides
 from .index import Delivery, FeedIndex
 
-CHUNK = 1000  # entries read from the store at a time
+PAGE = 1000  # keys read from the store's indexes at a time
+# what the deconfliction rule looks at, by kind (an update is of its notice's kind)
+RULED_KINDS = ("planned_operation", "aircraft_in_distress", "downed_pilot")
 
 
-async def load_feed(
-    store: Store,
-    index: FeedIndex,
-    side: str,
-    *,
-    witness: str | None = None,
-    tolerance_ms: int = 300_000,
-    on_entry: Callable[[str, Entry], None] | None = None,
-) -> None:
-    """Load one feed. For the peer's, ``witness`` is this node's witness name: each entry's
-    claimed time is checked again against the bracket this node's cosignatures witnessed."""
-    origin = index.sides[side]
-    bracket = await _brackets(store, origin, witness) if witness is not None else None
-    size = await store.size(origin)
-    stored = sorted((c.size, c.stored_ms) for c in await store.checkpoints(origin))
-    sizes = [s for s, _ in stored]
-    prev = b""
-    for start in range(0, size, CHUNK):
-        raws = await store.entries(origin, start, min(size, start + CHUNK))
-        for offset, raw in enumerate(raws):
-            entry = decode_entry(raw, origin=origin, index=start + offset, prev=prev)
-            pos = bisect.bisect_right(sizes, entry.index)
-            appended = stored[pos][1] if pos < len(stored) else entry.notice.time
-            implausible = None
-            if bracket is not None:
-                after, before = bracket(entry.index)
-                claimed = entry.notice.time
-                if claimed > before + tolerance_ms or claimed < after - tolerance_ms:
-                    implausible = (after, before)
-            index.add(side, entry.index, entry.leaf_hash, entry.notice, appended, implausible)
-            if on_entry is not None:
-                on_entry(side, entry)
-            prev = entry.leaf_hash
+class Loading(Protocol):
+    """What start-up feeds the deconfliction service."""
+
+    def loaded(
+        self, side: str, index: int, leaf_hash: bytes, notice: Notice, appended_ms: int
+    ) -> None: ...
 
 
-async def _brackets(store: Store, origin: str, witness: str) -> Callable[[int], tuple[int, int]]:
-    """When this node witnessed entry i appended: (after, before) in unix ms, from its
-    cosignatures and heartbeats of ``origin`` (sizes only grow with time)."""
-    seen = sorted(
-        [(c.received_ms, c.size) for c in await store.cosignatures(origin) if c.witness == witness]
-        + [(h.received_ms, h.size) for h in await store.heartbeats(origin) if h.witness == witness]
-    )
-    times = [t for t, _ in seen]
-    sizes = [s for _, s in seen]
-
-    def bracket(i: int) -> tuple[int, int]:
-        covering = bisect.bisect_right(sizes, i)  # the first cosigned size above i
-        before = times[covering] if covering < len(times) else times[-1] if times else 0
-        return (times[covering - 1] if covering else 0), before
-
-    return bracket
+async def load_index(store: Store, index: FeedIndex) -> None:
+    """Each feed's size and FLASH entries."""
+    for side, origin in index.sides.items():
+        flash = [key.index async for key in _keys(store, NoticeQuery(origin, precedence="FLASH"))]
+        index.start(side, await store.size(origin), flash)
 
 
 async def load_deliveries(store: Store, index: FeedIndex, sides: Sides) -> None:
@@ -88,3 +59,75 @@ async def load_deliveries(store: Store, index: FeedIndex, sides: Sides) -> None:
         for cos in await store.cosignatures(origin):
             if cos.witness == witness:
                 index.add_delivery(side, Delivery(cos.size, cos.received_ms, witness))
+
+
+async def open_notices(store: Store, index: FeedIndex) -> list[tuple[str, int, int, str]]:
+    """The notices awaiting an answer, as (side, index, notice time, precedence)."""
+    found = []
+    for side, origin in index.sides.items():
+        for i, time_ms, precedence in await store.open_notices(origin):
+            if i < index.size(side):
+                found.append((side, i, time_ms, precedence))
+    return found
+
+
+async def load_conflicts(store: Store, index: FeedIndex, service: Loading) -> None:
+    """The operations and emergencies not withdrawn, then the liaisons about them."""
+    about: set[tuple[str, int]] = set()
+    for side, origin in index.sides.items():
+        for kind in RULED_KINDS:
+            batch: list[NoticeKey] = []
+            async for key in _keys(store, NoticeQuery(origin, kind)):
+                batch.append(key)
+                if len(batch) == PAGE:
+                    await _take(store, index, side, batch, service, about)
+                    batch = []
+            await _take(store, index, side, batch, service, about)
+    for side, i in sorted(about):
+        (state,) = await store.notice_states(index.sides[side], [i])
+        if state is not None:
+            service.loaded(side, i, state.leaf_hash, _notice(state), state.appended_ms)
+
+
+async def _take(
+    store: Store,
+    index: FeedIndex,
+    side: str,
+    keys: list[NoticeKey],
+    service: Loading,
+    about: set[tuple[str, int]],
+) -> None:
+    origin = index.sides[side]
+    size = index.size(side)
+    for state in await store.notice_states(origin, [k.index for k in keys if k.index < size]):
+        if state is None or _withdrawn(state):
+            continue
+        service.loaded(side, state.index, state.leaf_hash, _notice(state), state.appended_ms)
+        for link in state.links:
+            by = index.origins.get(link.origin)
+            if link.how == "regarding" and by is not None and link.index < index.size(by):
+                about.add((by, link.index))
+
+
+def _withdrawn(state: NoticeState) -> bool:
+    """A cancel or an update of the same feed names it (a withdrawal is never undone)."""
+    return any(
+        link.how in ("cancel", "supersedes")
+        and link.origin == state.origin
+        and link.leaf_hash == state.leaf_hash
+        for link in state.links
+    )
+
+
+def _notice(state: NoticeState) -> Notice:
+    return validate_notice(orjson.loads(state.raw)["notice"])
+
+
+async def _keys(store: Store, query: NoticeQuery) -> AsyncIterator[NoticeKey]:
+    while True:
+        keys = await store.notice_keys(query, PAGE)
+        for key in keys:
+            yield key
+        if len(keys) < PAGE:
+            return
+        query = replace(query, before=keys[-1])

@@ -161,7 +161,11 @@ async def test_a_large_feed_is_listed_from_its_index(store: Store) -> None:
 
 def test_the_facets_of_an_entry_are_its_notice_time_kind_and_precedence() -> None:
     facts = notice_facts(entry(7, "ack", "FLASH"))
-    assert facts is not None and (facts.time_ms, facts.kind, facts.precedence) == (7, "ack", "FLASH")
+    assert facts is not None and (facts.time_ms, facts.kind, facts.precedence) == (
+        7,
+        "ack",
+        "FLASH",
+    )
     for raw in (b"", b"null", b'{"notice": null}', b'{"notice": {"time": -1}}', entry(-1)):
         assert notice_facts(raw) is None, raw
 

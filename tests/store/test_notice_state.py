@@ -54,7 +54,9 @@ async def put(store: Store, origin: str, *raws: bytes, stored_ms: int = 5000) ->
     start = await store.size(origin)
     size = start + len(raws)
     batch = [(raw, leaf(origin, start + i)) for i, raw in enumerate(raws)]
-    await store.append(origin, start, batch, CheckpointRecord(origin, size, b"r" * 32, b"n", stored_ms))
+    await store.append(
+        origin, start, batch, CheckpointRecord(origin, size, b"r" * 32, b"n", stored_ms)
+    )
     return start
 
 

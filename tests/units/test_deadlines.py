@@ -28,7 +28,6 @@ def feeds(parts: Parts) -> None:
 async def test_overdue_notices_are_published_once_and_own_flash_announced_again(
     parts: Parts,
 ) -> None:
-    feeds(parts)
     published: list[Event] = []
     announced: list[int] = []
 
@@ -44,6 +43,7 @@ async def test_overdue_notices_are_published_once_and_own_flash_announced_again(
         own_side="alpha",
         announce=announce,
     )
+    feeds(parts)  # the watcher takes in each record as it is added
     parts.clock.now = T0 + 59_000
     assert await watcher.check() == [] and published == []
     parts.clock.now = T0 + 60_500  # the FLASH notices' time is T0 and T0 + 1 s
@@ -69,7 +69,6 @@ async def test_overdue_notices_are_published_once_and_own_flash_announced_again(
 
 
 async def test_nothing_is_announced_while_the_link_is_down(parts: Parts) -> None:
-    feeds(parts)
     published: list[Event] = []
     watcher = DeadlineWatcher(
         parts.index,
@@ -79,6 +78,7 @@ async def test_nothing_is_announced_while_the_link_is_down(parts: Parts) -> None
         own_side="alpha",
         announce=lambda _index: False,
     )
+    feeds(parts)
     parts.clock.now = T0 + 120_000
     await watcher.check()
     assert not [e for e in published if isinstance(e, AnnouncedEvent)]
@@ -88,10 +88,10 @@ async def test_nothing_is_announced_while_the_link_is_down(parts: Parts) -> None
 async def test_overdue_counts_notices_past_their_deadline_until_acknowledged(
     parts: Parts,
 ) -> None:
-    feeds(parts)
     watcher = DeadlineWatcher(
         parts.index, Deadlines(FLASH=60), parts.clock, lambda _event: None, own_side="alpha"
     )
+    feeds(parts)
     parts.clock.now = T0 + 59_000
     await watcher.check()
     assert watcher.overdue() == {"alpha": 0, "bravo": 0}
@@ -117,3 +117,19 @@ async def test_overdue_counts_notices_past_their_deadline_until_acknowledged(
     entry = alpha.append(ack)
     parts.index.add("alpha", entry.index, entry.leaf_hash, ack, T0 + 61_000)
     assert watcher.overdue() == {"alpha": 1, "bravo": 0}
+
+
+async def test_the_notices_open_at_start_are_watched_from_what_the_store_says(
+    parts: Parts,
+) -> None:
+    """At start the watcher is told the open notices (the store's open set), not the feeds."""
+    feeds(parts)  # recorded before the watcher: it does not see them
+    published: list[Event] = []
+    watcher = DeadlineWatcher(
+        parts.index, Deadlines(FLASH=60), parts.clock, published.append, own_side="alpha"
+    )
+    watcher.load([("bravo", 1, T0 + 1_000, "FLASH")])
+    parts.clock.now = T0 + 120_000
+    fresh = await watcher.check()
+    assert [(r.side, r.index) for r in fresh] == [("bravo", 1)]
+    assert watcher.overdue() == {"alpha": 0, "bravo": 1}

@@ -94,7 +94,7 @@ def test_the_records_of_a_long_history_are_not_walked_by_the_collector() -> None
     assert index.delivered_size("alpha") == 4_100
 
 
-def test_a_record_holds_what_its_entry_says_and_what_refers_to_it() -> None:
+async def test_a_record_holds_what_its_entry_says_and_what_refers_to_it() -> None:
     index, alpha = indexed_distress()
     target = index.get("bravo", 0)
     assert target is not None
@@ -116,7 +116,7 @@ def test_a_record_holds_what_its_entry_says_and_what_refers_to_it() -> None:
         ("bravo", 0),
     )
     assert ack.implausible == (1, 2) and ack.acks == () and ack.leaf_hash == entry.leaf_hash
-    assert index.by_id(ack.id) == ack
+    assert await index.holding_ids([ack.id, "unknown"]) == {ack.id: [("alpha", entry.index)]}
     answered = index.get("bravo", 0)
     assert answered is not None and answered.acks[0].response == "UNABLE"
     assert answered.acks[0].by == "ops-alpha" and answered.acks[0].time_ms == T0 + 5

@@ -61,6 +61,10 @@ class ConflictIndex:
     def __len__(self) -> int:
         return len(self._records)
 
+    def keys(self) -> set[tuple[str, int]]:
+        """The entries held now, as (side, index)."""
+        return set(self._records) | set(self._emergencies)
+
     def add(self, item: FeedItem) -> None:
         """Take one entry: index it if the rule looks at it, and withdraw what it cancels or
         supersedes."""
