@@ -95,7 +95,8 @@ class Sequencer:
         self.feed = feed
         self._signer = signer
         self._store = store
-        self._validate = validate
+        self._rules = validate  # reads and keeps what a batch refers to
+        self._validate: Callable[[Notice, Claims], None] = validate  # checks each notice
         self._committed = committed
         self._clock_ms = clock_ms
         self._batch_max = batch_max
@@ -333,7 +334,7 @@ class Sequencer:
                     item.future.set_exception(exc)
             return
         # the records the notices refer to and the entries holding their ids, read and kept
-        held = await self._validate.prepare([item.notice for item in batch])
+        held = await self._rules.prepare([item.notice for item in batch])
         try:
             accepted: list[tuple[_Item, Entry]] = []
             refs: dict[str, int] = {}
@@ -364,7 +365,7 @@ class Sequencer:
                     await asyncio.sleep(0)  # encoded: the loop turns (a FLASH frame is read) first
                 await self._write(start, accepted, refs)
         finally:
-            self._validate.release(held)
+            self._rules.release(held)
         for item, index in replays:
             if not item.future.done():
                 try:
