@@ -147,6 +147,10 @@ class StoreConflict(StoreError):
         self.found = found
 
 
+class DuplicateIds(StoreConflict):
+    """An append to a feed holds notice ids the feed holds already (``found``: those ids)."""
+
+
 class Broken(HotlineError):
     """The node's own data disagree with each other: a bug or a damaged store."""
 

@@ -148,7 +148,8 @@ class FeedIndex:
         self._pending: dict[tuple[str, int, str], list[tuple[Key, str, _Row]]] = {}
         # while records are read from the store: the keys a record added meanwhile changed
         self._reading: list[set[Key]] = []
-        self._ids: dict[str, tuple[Key, ...]] = {}  # without a recall: every id added
+        # where the ids of the latest records added are held (without a recall: of all)
+        self._ids: OrderedDict[str, tuple[Key, ...]] = OrderedDict()
         self.on_add: list[Callable[[NoticeRecord], None]] = []
 
     # sizes and start-up -----------------------------------------------------------------------
@@ -222,6 +223,10 @@ class FeedIndex:
             self._trim()
         return rows
 
+    def recent_ids(self, notice_id: str) -> tuple[Key, ...]:
+        """Where a notice id is held among the latest records added (all, without a recall)."""
+        return self._ids.get(notice_id, ())
+
     async def holding_ids(self, notice_ids: Sequence[str]) -> dict[str, list[Key]]:
         """Where each of these notice ids is held (ids held nowhere are not in the answer)."""
         if self._recall is not None:
@@ -287,8 +292,10 @@ class FeedIndex:
         row = row_of(side, self.sides[side], index, leaf_hash, notice, appended_ms, implausible)
         self._rows[key] = row
         self._sizes[side] = index + 1
-        if self._recall is None:
-            self._ids[row[_FIELD["id"]]] = (*self._ids.get(row[_FIELD["id"]], ()), key)
+        notice_id = row[_FIELD["id"]]
+        self._ids[notice_id] = (*self._ids.get(notice_id, ()), key)
+        if self._cap is not None and len(self._ids) > self._cap:
+            self._ids.popitem(last=False)
         if row[_PRECEDENCE] == "FLASH":
             self._flash[side].append(index)
         target = reference_of(notice)

@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hotline_protocol.deconfliction import handled_conflict
@@ -45,17 +45,17 @@ def check_notice(
     peer: str | None,
     claimed: Claims,
     early: Callable[[str, int, str], bool] = lambda _o, _i, _h: False,
-    known_ids: Mapping[str, list[Key]] | None = None,
 ) -> None:
     """Raise RuleError (or Forbidden, for a notice of the wrong side) when ``notice`` may not
     be appended to side ``own``'s feed.
 
     ``early`` tells whether a reference names a FLASH entry of the other side that arrived
     ahead of its backlog (verified by inclusion proof, not yet in the replica): it can be
-    acknowledged at once. ``known_ids``: the entries each notice id is held at (read before,
-    with the records the notice refers to: :meth:`Rules.prepare`)."""
+    acknowledged at once. An id is looked for among the latest records; the store refuses one
+    held earlier in the feed when the batch is written (the sequencer then refuses the post
+    with ``duplicate_id`` and writes the rest)."""
     notice_id = str(notice.id)
-    known = (known_ids or {}).get(notice_id, ())
+    known = index.recent_ids(notice_id)
     if notice_id in claimed.ids or any(side == own for side, _ in known):
         raise Conflict("duplicate_id", f"a notice with id {notice_id} is in {own}'s feed already")
     target = reference_of(notice)
@@ -169,7 +169,6 @@ class Rules:
         self._early = early
         self._clock_ms = clock_ms
         self._tolerance = time_tolerance_s
-        self._ids: dict[str, list[Key]] = {}
 
     async def prepare(self, notices: list[Notice]) -> list[Key]:
         index = self._index
@@ -179,8 +178,7 @@ class Rules:
                 side = index.origins.get(origin)
                 if side is not None:
                     keys.append((side, i))
-        self._ids = await index.holding_ids([str(n.id) for n in notices])
-        await index.fetch(keys)
+        await index.fetch(keys)  # no turn of the loop when all are cached
         index.pin(keys)
         return keys
 
@@ -190,7 +188,7 @@ class Rules:
     def __call__(self, notice: Notice, claimed: Claims) -> None:
         if self._clock_ms is not None:
             check_time(notice.time, self._clock_ms(), self._tolerance)
-        check_notice(notice, self._index, self._own, self._peer, claimed, self._early, self._ids)
+        check_notice(notice, self._index, self._own, self._peer, claimed, self._early)
 
 
 Validator = Rules

@@ -40,7 +40,15 @@ from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Signer
 from hotline_protocol.notices import Notice
 
-from ..errors import HotlineError, LinkFailed, Refusal, StoreError, Unavailable
+from ..errors import (
+    Conflict,
+    DuplicateIds,
+    HotlineError,
+    LinkFailed,
+    Refusal,
+    StoreError,
+    Unavailable,
+)
 from ..store.base import CheckpointRecord, Store
 from .own import OwnFeed
 from .rules import Claims, Validator
@@ -363,7 +371,17 @@ class Sequencer:
             if accepted:
                 if batch[0].rank > 0:
                     await asyncio.sleep(0)  # encoded: the loop turns (a FLASH frame is read) first
-                await self._write(start, accepted, refs)
+                try:
+                    await self._write(start, accepted, refs)
+                except DuplicateIds as exc:  # the store holds these ids in the feed already
+                    taken = set(exc.found)  # type: ignore[call-overload]
+                    rest = []
+                    for item, _ in accepted:
+                        if str(item.notice.id) in taken and not item.future.done():
+                            item.future.set_exception(_duplicate(item.notice, feed.side.name))
+                        else:
+                            rest.append(item)
+                    await self._commit(rest)  # written without them
         finally:
             self._rules.release(held)
         for item, index in replays:
@@ -453,3 +471,7 @@ class Sequencer:
         raw = (await self._store.entries(self.feed.origin, index, index + 1))[0]
         prev = await self.feed.tree.leaf(index - 1) if index else b""
         return Appended(decode_entry(raw, origin=self.feed.origin, index=index, prev=prev), True)
+
+
+def _duplicate(notice: Notice, side: str) -> Conflict:
+    return Conflict("duplicate_id", f"a notice with id {notice.id} is in {side}'s feed already")

@@ -234,7 +234,9 @@ class Store(Protocol):
         checkpoint and idempotency keys, in one atomic durable write.
 
         StoreConflict, and nothing written, when a key in ``refs`` is already used or the
-        checkpoint's size is stored with another root. See :func:`check_append`.
+        checkpoint's size is stored with another root; DuplicateIds (a StoreConflict) when a
+        notice id of the batch is held in this feed already (a feed has one writer: the node
+        whose feed it is). See :func:`check_append`.
         """
         ...
 

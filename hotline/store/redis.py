@@ -24,7 +24,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 
-from hotline.errors import StoreConflict, StoreError
+from hotline.errors import DuplicateIds, StoreConflict, StoreError
 from hotline.store.base import (
     CLOSING,
     CheckpointRecord,
@@ -304,6 +304,12 @@ class RedisStore:
         refs: Mapping[str, int] | None = None,
     ) -> None:
         check_append(origin, start, entries, checkpoint, refs)
+        # ids held in this feed already: read before the script (the feed has one writer)
+        ids = [f.id for e, _ in entries if (f := notice_facts(e)) is not None]
+        found = await self.notice_ids(ids) if ids else {}
+        held = sorted(i for i, keys in found.items() if any(o == origin for o, _ in keys))
+        if held:
+            raise DuplicateIds(f"notice ids already in {origin!r}: {held}", found=held)
         ref_args = [a for k, i in (refs or {}).items() for a in (k, f"{i}:{origin}")]
         await self._batch(origin, str(start), entries, checkpoint, ref_args)
 

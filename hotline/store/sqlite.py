@@ -225,7 +225,8 @@ class SqliteStore:
     ) -> None:
         check_append(origin, start, entries, checkpoint, refs)
         await self._write(
-            lambda conn: write_append(conn, origin, start, entries, checkpoint, refs), len(entries)
+            lambda conn: write_append(conn, origin, start, entries, checkpoint, refs, None, True),
+            len(entries),
         )
 
     async def append_cosigned(

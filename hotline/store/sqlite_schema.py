@@ -95,7 +95,8 @@ def _index_notices(conn: sqlite3.Connection) -> None:
     order, as the appends would have indexed them): their ids, when they were appended (their
     batch's checkpoint), the links between them and the notices still open. A flag of an
     implausible time is set only as entries arrive, and is not made again here."""
-    conn.execute("DROP TABLE IF EXISTS notices")
+    for table in ("notices", "links", "open_notices"):  # rebuilt whole
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
     for statement in filter(str.strip, _NOTICES.split(";")):
         conn.execute(statement)
     origins = [o for (o,) in conn.execute("SELECT origin FROM feeds ORDER BY origin").fetchall()]

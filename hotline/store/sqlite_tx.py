@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from ..errors import StoreConflict, StoreError
+from ..errors import DuplicateIds, StoreConflict, StoreError
 from .base import CheckpointRecord, CosignatureRecord, notice_facts
 from .sqlite_schema import INSERT_NODE, index_notice
 from .treenodes import completed_nodes, edge_nodes
@@ -21,6 +21,7 @@ def write_append(
     checkpoint: CheckpointRecord | None,
     refs: Mapping[str, int] | None,
     implausible: Mapping[int, tuple[int, int]] | None = None,
+    check_ids: bool = False,
 ) -> None:
     row = conn.execute("SELECT size FROM feeds WHERE origin = ?", (origin,)).fetchone()
     size = row[0] if row else 0
@@ -31,6 +32,19 @@ def write_append(
     taken = [k for k in refs or {} if exists(conn, "refs", "key", k)]
     if taken:
         raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
+    if check_ids:
+        ids = [f.id for e, _ in entries if (f := notice_facts(e)) is not None]
+        held = sorted(
+            nid
+            for first in range(0, len(ids), 500)
+            for (nid,) in conn.execute(
+                "SELECT nid FROM notices INDEXED BY notices_by_id WHERE origin = ? AND nid IN"
+                f" ({', '.join('?' * len(ids[first : first + 500]))})",
+                (origin, *ids[first : first + 500]),
+            )
+        )
+        if held:
+            raise DuplicateIds(f"notice ids already in {origin!r}: {held}", found=held)
     conn.execute(
         "INSERT INTO feeds (origin, size) VALUES (?, ?)"
         " ON CONFLICT (origin) DO UPDATE SET size = excluded.size",

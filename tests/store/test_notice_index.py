@@ -38,7 +38,13 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 def entry(time_ms: int, kind: str = "liaison", precedence: str = "ROUTINE") -> bytes:
     """Entry bytes holding a notice with these facets (and an id: every notice has one)."""
-    notice = {"id": "n", "kind": kind, "precedence": precedence, "time": time_ms, "text": "x"}
+    notice = {
+        "id": f"{time_ms}.{kind}.{precedence}",
+        "kind": kind,
+        "precedence": precedence,
+        "time": time_ms,
+        "text": "x",
+    }
     return orjson.dumps({"index": 0, "notice": notice, "origin": "o", "prev": "", "v": 1})
 
 

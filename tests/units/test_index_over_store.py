@@ -102,7 +102,12 @@ async def histories(pair: Pair) -> None:
     await pair.post("bravo", pair.bravo.notice())
     d2 = await pair.post("bravo", pair.bravo.distress())
     d3 = await pair.post("bravo", pair.bravo.distress())
-    ref = lambda e: index.cached("bravo", e.index).ref()  # noqa: E731
+
+    def ref(entry: Entry) -> dict[str, Any]:
+        rec = index.cached("bravo", entry.index)
+        assert rec is not None
+        return rec.ref()
+
     await pair.post("bravo", body("cancel", pair.bravo, ref=ref(d2)))
     update = await pair.post("bravo", pair.bravo.distress(supersedes=ref(d3)))
     await pair.post("alpha", ack(pair.alpha, ref(d0)))
