@@ -5,6 +5,7 @@ nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -135,3 +136,33 @@ async def test_a_reused_idempotency_key_with_another_body_is_refused(node_app: N
     assert again.headers["Idempotent-Replayed"] == "true"
     status, body = await refused(node_app, {**LIAISON, "text": "two"}, headers=headers)
     assert (status, body["error"]) == (422, "idempotency_key_reused")
+
+
+async def test_an_id_older_than_the_ids_kept_at_hand_is_refused_by_the_store_and_the_rest_written(
+    node_app: NodeApp,
+) -> None:
+    """The index keeps the latest ids at hand; an id posted long ago is found by the store as
+    the batch is written: that post is refused, the others of its batch are written."""
+    node = node_app.node
+    notice_id = str(uuid4())
+    headers = await node_app.headers()
+    first = await node_app.client.post(
+        "/v1/notices", json={**LIAISON, "text": "one", "id": notice_id}, headers=headers
+    )
+    assert first.status_code == 201, first.text
+    node.index._ids.clear()  # as when many records came since
+    assert node.index.recent_ids(notice_id) == ()
+    before = node.index.size("alpha")
+    again, other = await asyncio.gather(
+        node_app.client.post(
+            "/v1/notices", json={**LIAISON, "text": "two", "id": notice_id}, headers=headers
+        ),
+        node_app.client.post("/v1/notices", json={**LIAISON, "text": "three"}, headers=headers),
+    )
+    assert (again.status_code, again.json()["error"]) == (409, "duplicate_id")
+    assert other.status_code == 201, other.text
+    assert node.index.size("alpha") == before + 1
+    assert await node.store.size("alpha.hotline.example") == before + 1
+    assert await node.store.notice_ids([notice_id]) == {
+        notice_id: [("alpha.hotline.example", before - 1)]
+    }
