@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from hotline.acks import deadlines as deadlines_module
 from hotline.settings import Deadlines
 
 from .conftest import TIMEOUT, EventLog, LiveNode, Nodes, wait_until
@@ -246,12 +244,9 @@ async def test_a_webhook_that_hangs_does_not_hold_up_the_flash_repeats(nodes: No
         server.close()
 
 
-async def test_deadlines_of_many_new_notices_are_taken_in_slice_by_slice(
-    nodes: Nodes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A tick takes in the records added since the last one a few at a time (the event loop
-    runs in between), and misses none: every notice past its deadline is announced once."""
-    monkeypatch.setattr(deadlines_module, "TAKE_IN_SLICE", 3)
+async def test_deadlines_of_many_new_notices_are_each_announced_once(nodes: Nodes) -> None:
+    """The watcher takes in each record's deadline as it is added, and misses none: every
+    notice past its deadline is announced once, whatever the batches it came in."""
     alpha, _bravo = await nodes.pair(deadlines=Deadlines(IMMEDIATE=0.3))
     log = EventLog(alpha.node)
     try:

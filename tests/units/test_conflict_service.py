@@ -10,6 +10,9 @@ from typing import Any
 from hotline.conflicts.service import ConflictService
 from hotline.events import ConflictEvent, Event
 from hotline.feeds.index import FeedIndex
+from hotline.feeds.load import load_conflicts, load_index
+from hotline.feeds.recall import StoreRecall
+from hotline.store import CheckpointRecord, SqliteStore
 from hotline_protocol.deconfliction import ConflictIndex
 from hotline_protocol.entries import Entry, encode_entry
 from hotline_protocol.notices import parse_notice
@@ -107,3 +110,70 @@ def test_a_cancel_clears_and_a_handling_liaison_marks_handled() -> None:
     }
     service.recorded("alpha", feeds.append("alpha", cancel))
     assert service.listing("all") == [] and changes(events)[-1] == "cleared"
+
+
+async def test_a_service_started_on_a_store_finds_the_open_conflicts_and_their_handling(
+    tmp_path: Path,
+) -> None:
+    """At start the service reads the operations not withdrawn and the liaisons about them from
+    the store's indexes, not the feeds: the same conflicts, handled as before."""
+    feeds, clock, events = Feeds(), Clock(NOW), list[Event]()
+    live = ConflictService(ConflictIndex(), feeds.index, clock, events.append)
+    live.finish_loading()
+    appended: dict[str, list[Entry]] = {side: [] for side in ORIGINS}
+
+    def append(side: str, body: dict[str, Any]) -> Entry:
+        entry = feeds.append(side, body)
+        appended[side].append(entry)
+        live.recorded(side, entry)
+        return entry
+
+    append("alpha", operation(1, "XAA", NOW - HOUR, NOW + HOUR))
+    append("bravo", operation(2, "XBB", NOW - HOUR, NOW + HOUR))
+    append("bravo", operation(3, "XBB", NOW - 3 * HOUR, NOW - 2 * HOUR))  # over
+    called_off = append("alpha", operation(4, "XAA", NOW - HOUR, NOW + HOUR))
+    off = feeds.index.get("alpha", called_off.index)
+    assert off is not None
+    cancel = {
+        "id": "00000000-0000-4000-8000-000000000011",
+        "kind": "cancel",
+        "status": "exercise",
+        "author": {"id": "ops", "unit": "U", "nation": "XAA"},
+        "time": NOW,
+        "ref": off.ref(),
+        "reason": "operation_called_off",
+    }
+    append("alpha", cancel)
+    (conflict,) = live.listing()
+    held = [feeds.index.get(r["side"], r["index"]) for r in conflict["between"]]
+    liaison = {
+        "id": "00000000-0000-4000-8000-000000000012",
+        "kind": "liaison",
+        "status": "exercise",
+        "author": {"id": "ops", "unit": "U", "nation": "XBB"},
+        "time": NOW,
+        "text": "moved",
+        "language": "en",
+        "regarding": [rec.ref() for rec in held if rec is not None],
+        "conflict": conflict["id"],
+    }
+    append("bravo", liaison)
+    (before,) = live.listing("all")
+    assert before["state"] == "handled"
+
+    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
+    await store.open()
+    try:
+        for side, entries in appended.items():
+            cp = CheckpointRecord(ORIGINS[side], len(entries), b"r" * 32, b"n", NOW)
+            await store.append(ORIGINS[side], 0, [(e.raw, e.leaf_hash) for e in entries], cp)
+        index = FeedIndex(ORIGINS, StoreRecall(store, {o: s for s, o in ORIGINS.items()}), 16)
+        await load_index(store, index)
+        started = ConflictService(ConflictIndex(), index, clock, [].append)
+        await load_conflicts(store, index, started)
+        started.finish_loading()
+        assert started.listing("all") == [before]
+        # the operations of the conflict, not the one over nor the one called off
+        assert started._engine.keys() == {("alpha", 0), ("bravo", 0)}
+    finally:
+        await store.close()
