@@ -287,8 +287,10 @@ class Store(Protocol):
         ...
 
     async def notice_ids(self, notice_ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
-        """For each of these notice ids held, the (origin, index) of every notice entry with
-        it, by origin and index (an id held nowhere is not in the answer), read at once."""
+        """For each of these notice ids held in a feed written with :meth:`append` (the own
+        feed; a store upgraded from an older version knows every feed's), the (origin, index)
+        of every notice entry with it, by origin and index (an id held nowhere is not in the
+        answer), read at once."""
         ...
 
     async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:

@@ -234,6 +234,7 @@ class RedisStore:
         appended: int | Mapping[int, int] | None,
         flags: Mapping[int, tuple[int, int]],
         first_key: int,
+        ids: bool = True,
     ) -> tuple[list[str], list[Any]]:
         """The link groups' keys (leaves, open set, links of each feed the entries refer to,
         this feed's first, its first at KEYS[``first_key``]) and the notice state arguments of
@@ -252,7 +253,8 @@ class RedisStore:
             flag = flags.get(i)
             value = f"{ms}" + ("" if flag is None else f" {flag[0]} {flag[1]}")
             open_member = f"{i} {facts.time_ms} {facts.precedence}" if facts.needs_ack else ""
-            args += [i, f"{i:012d}", leaf.hex(), _id_member(facts.id, origin, i), value]
+            member = _id_member(facts.id, origin, i) if ids else ""
+            args += [i, f"{i:012d}", leaf.hex(), member, value]
             args += [open_member, len(facts.refs)]
             for how, t_origin, t_index, t_leaf in facts.refs:
                 if t_origin not in group:
@@ -333,7 +335,7 @@ class RedisStore:
         facts = [notice_facts(e) for e, _ in entries]
         nodes = await self._new_nodes(origin, start, leaves)
         groups, state = self._state_args(
-            origin, start, leaves, facts, cp.stored_ms, implausible or {}, len(keys) + 1
+            origin, start, leaves, facts, cp.stored_ms, implausible or {}, len(keys) + 1, False
         )
         args: list[Any] = [start, len(entries), cp.size, cp.root, cp.note, cp.stored_ms]
         args += [0, 0, b""] if old is None else [1, old[0], old[1]]

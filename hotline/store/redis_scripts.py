@@ -47,12 +47,14 @@ end
 # scored by index) "index time precedence" of each notice awaiting an answer; ``links`` (sorted
 # set, lex) "target index (12 digits) origin index (12 digits) how leaf-hash-hex" of each entry
 # that refers to one of this feed's (only an ack, a cancel or an update answers it; a liaison's
-# ``regarding`` does not). ``nid`` (sorted set, lex, of all feeds): "id-hex origin
-# index (12 digits)". The links of a batch may name entries of other feeds: KEYS[g], KEYS[g + 1],
-# KEYS[g + 2] are the leaves, open set and links of the feed of group g, KEYS[own] this feed's.
+# ``regarding`` does not). ``nid`` (sorted set, lex, of the feeds written with ``append``):
+# "id-hex origin index (12 digits)". The links of a batch may name entries of other feeds:
+# KEYS[g], KEYS[g + 1], KEYS[g + 2] are the leaves, open set and links of the feed of group g,
+# KEYS[own] this feed's.
 # ARGV[first ...], q in all: per notice entry its index, index in 12 digits, leaf hash hex, id
-# member, notice value, open member ('' if it needs no answer), r, then per link of it: group,
-# target index ('' if none could be stored), target leaf hash, link member.
+# member ('' in a cosigned append: only the own feed's ids are kept), notice value, open member
+# ('' if it needs no answer), r, then per link of it: group, target index ('' if none could be
+# stored), target leaf hash, link member.
 _INDEX_STATE = """
 local function index_state(notice, nid, own, first, q)
   local i, last = first, first + q - 1
@@ -60,7 +62,7 @@ local function index_state(notice, nid, own, first, q)
     local idx, pad, hex = ARGV[i], ARGV[i + 1], ARGV[i + 2]
     local r = tonumber(ARGV[i + 6])
     redis.call('HSET', notice, idx, ARGV[i + 4])
-    redis.call('ZADD', nid, 0, ARGV[i + 3])
+    if ARGV[i + 3] ~= '' then redis.call('ZADD', nid, 0, ARGV[i + 3]) end
     if ARGV[i + 5] ~= '' then
       local answered = false
       local tail = ' ' .. hex

@@ -44,6 +44,7 @@ from .sqlite_notices import notice_page_sql
 from .sqlite_schema import SCHEMA_VERSION, _migrate, sqlite_path
 from .sqlite_tx import (
     exists,
+    ids_held,
     read_nodes,
     write_append,
     write_checkpoint,
@@ -317,16 +318,14 @@ class SqliteStore:
         return [found.get(i) for i in indexes]
 
     async def notice_ids(self, notice_ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
-        wanted = sorted(set(notice_ids))
+        def read() -> list[tuple[str, str, int]]:
+            if self._reader is None:
+                raise StoreError(f"SQLite store {self.path} is not open")
+            return ids_held(self._reader, notice_ids)
+
         found: dict[str, list[tuple[str, int]]] = {}
-        for first in range(0, len(wanted), 500):  # within SQLite's limit of parameters
-            chunk = wanted[first : first + 500]
-            sql = (
-                "SELECT nid, origin, idx FROM notices INDEXED BY notices_by_id"
-                f" WHERE nid IN ({', '.join('?' * len(chunk))}) ORDER BY nid, origin, idx"
-            )
-            for nid, origin, idx in await self._query(sql, *chunk):
-                found.setdefault(str(nid), []).append((str(origin), int(idx)))
+        for nid, origin, idx in await self._run(read) if notice_ids else []:
+            found.setdefault(nid, []).append((origin, idx))
         return found
 
     async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:

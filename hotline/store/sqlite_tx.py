@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from ..errors import DuplicateIds, StoreConflict, StoreError
 from .base import CheckpointRecord, CosignatureRecord, notice_facts
-from .sqlite_schema import INSERT_NODE, index_notice
+from .sqlite_schema import INSERT_NODE, id_hash, index_notices
 from .treenodes import completed_nodes, edge_nodes
 
 
@@ -32,17 +32,10 @@ def write_append(
     taken = [k for k in refs or {} if exists(conn, "refs", "key", k)]
     if taken:
         raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
+    facts = [notice_facts(e) for e, _ in entries]
     if check_ids:
-        ids = [f.id for e, _ in entries if (f := notice_facts(e)) is not None]
-        held = sorted(
-            nid
-            for first in range(0, len(ids), 500)
-            for (nid,) in conn.execute(
-                "SELECT nid FROM notices INDEXED BY notices_by_id WHERE origin = ? AND nid IN"
-                f" ({', '.join('?' * len(ids[first : first + 500]))})",
-                (origin, *ids[first : first + 500]),
-            )
-        )
+        ids = [f.id for f in facts if f is not None]
+        held = sorted(nid for nid, o, _ in ids_held(conn, ids) if o == origin)
         if held:
             raise DuplicateIds(f"notice ids already in {origin!r}: {held}", found=held)
     conn.execute(
@@ -59,17 +52,38 @@ def write_append(
         nodes = completed_nodes(start, edge, (h for _, h in entries))
         conn.executemany(INSERT_NODE, ((origin, *node) for node in nodes))
     flags = implausible or {}
-    for i, (entry, _) in enumerate(entries, start):
-        facts = notice_facts(entry)
-        if facts is not None:
-            appended = facts.time_ms if checkpoint is None else checkpoint.stored_ms
-            index_notice(conn, origin, i, facts, appended, flags.get(i))
+    index_notices(
+        conn,
+        origin,
+        [
+            (i, f, f.time_ms if checkpoint is None else checkpoint.stored_ms, flags.get(i))
+            for i, f in enumerate(facts, start)
+            if f is not None
+        ],
+        check_ids,
+    )
     if checkpoint is not None:
         write_checkpoint(conn, checkpoint)
     conn.executemany(
         "INSERT INTO refs (key, origin, idx) VALUES (?, ?, ?)",
         ((k, origin, i) for k, i in (refs or {}).items()),
     )
+
+
+def ids_held(conn: sqlite3.Connection, ids: Sequence[str]) -> list[tuple[str, str, int]]:
+    """(id, origin, index) of every notice entry holding one of ``ids``, by id, origin, index."""
+    found: list[tuple[str, str, int]] = []
+    wanted = set(ids)
+    keys = sorted({id_hash(i) for i in wanted})
+    for first in range(0, len(keys), 500):  # within SQLite's limit of parameters
+        chunk = keys[first : first + 500]
+        rows = conn.execute(
+            "SELECT n.nid, n.origin, n.idx FROM notice_ids i JOIN notices n ON n.origin ="
+            f" i.origin AND n.idx = i.idx WHERE i.h IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        found += [(str(nid), str(o), int(i)) for nid, o, i in rows if nid in wanted]
+    return sorted(found)
 
 
 def read_nodes(

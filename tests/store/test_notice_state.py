@@ -162,6 +162,7 @@ async def test_a_peer_entry_flagged_implausible_keeps_its_bracket(store: Store) 
     states = await store.notice_states(B, [0, 1])
     assert [s.implausible if s else "none" for s in states] == [None, (8000, 9000)]
     assert [s.appended_ms if s else 0 for s in states] == [9000, 9000]
+    assert await store.notice_ids(["x", "y"]) == {}  # only the own feed's ids are kept
 
 
 async def test_a_refused_append_indexes_nothing(store: Store) -> None:

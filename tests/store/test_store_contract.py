@@ -828,7 +828,7 @@ async def test_a_store_of_schema_1_is_upgraded_and_keeps_its_data(tmp_path: Path
             "SELECT sql FROM sqlite_master WHERE type = 'table'"
             " AND name NOT IN"
             " ('store_info', 'users', 'heartbeats', 'evidence', 'notices', 'tree_nodes',"
-            " 'links', 'open_notices', 'sqlite_sequence')"
+            " 'links', 'open_notices', 'notice_ids', 'sqlite_sequence')"
         ):
             conn.execute(sql)
     fresh.close()
