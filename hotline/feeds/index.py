@@ -9,102 +9,58 @@ appended here, a flag of an implausible time, and the entries that refer to it (
 an update). The index holds the feeds' sizes, the deliveries (one per cosigned size) and the own
 FLASH indexes, and at most ``cache_rows`` records, the most recently used; any other record is
 read from the store when asked for (:meth:`FeedIndex.records`, :mod:`hotline.feeds.recall`).
-Neither memory nor start-up grows with the feeds.
+Neither memory nor start-up grows with the feeds' entries (but for one delivery per cosigned
+batch and one index per FLASH entry).
 
 A synchronous read (:meth:`FeedIndex.get`) is for a record known to be cached: one just added,
 or one pinned by a caller that read it (the sequencer and the replica pin the entries a batch
 refers to until it is recorded, so that its acks are attached to the records they answer). A
 record held and not cached is :class:`NotCachedError`.
 
-Each record is kept as a plain tuple of plain values (strings, numbers, bytes, None and tuples of
-them), and each delivery too. CPython's collector stops tracking such a tuple the first time it
-survives a collection, so the cache is never walked again. Readers get :class:`NoticeRecord` and
-:class:`Delivery` views made from the tuples; a change (an ack, a cancel, an update) replaces a
-record's tuple, so a view is the state when it was read.
+Records are tuples of plain values that the collector stops tracking
+(:mod:`hotline.feeds.records`).
 """
 
 from __future__ import annotations
 
-import base64
 import bisect
 import logging
-import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
-from hotline_protocol.notices import Notice, reference_of, requires_ack
+from hotline_protocol.notices import Notice, reference_of
 
 from ..errors import Broken
+from .records import (
+    FIELD,
+    AckInfo,
+    Delivery,
+    Key,
+    NoticeRecord,
+    _Row,
+    ack_of,
+    b64,
+    row_of,
+    view,
+    with_ack,
+    with_links,
+)
 
+__all__ = [
+    "AckInfo",
+    "Delivery",
+    "FeedIndex",
+    "Key",
+    "NotCachedError",
+    "NoticeRecord",
+    "Recall",
+    "_Row",
+    "ack_of",
+    "row_of",
+    "with_links",
+]
 log = logging.getLogger("hotline.feeds")
-Key = tuple[str, int]  # (side, index)
-_Row = tuple[Any, ...]  # a record as kept: the fields of NoticeRecord, acks as plain tuples
-
-
-class Delivery(NamedTuple):
-    size: int  # entries [0, size) are covered
-    time_ms: int
-    witness: str
-
-
-class AckInfo(NamedTuple):
-    side: str
-    index: int  # type: ignore[assignment]  # the entry's index (a tuple's index() is hidden)
-    response: str
-    by: str
-    time_ms: int
-    remark: str | None = None
-    reason: str | None = None
-    reason_code: str | None = None
-
-
-class NoticeRecord(NamedTuple):
-    side: str
-    origin: str
-    index: int  # type: ignore[assignment]  # the entry's index (a tuple's index() is hidden)
-    leaf_hash: bytes
-    id: str
-    kind: str
-    precedence: str
-    status: str
-    time_ms: int
-    author: str
-    appended_ms: int
-    needs_ack: bool
-    target: Key | None = None  # what an ack or cancel refers to
-    supersedes: Key | None = None
-    response: str | None = None  # for acks
-    remark: str | None = None
-    reason: str | None = None
-    reason_code: str | None = None
-    # oldest first; empty until the first ack (most records never get one)
-    acks: tuple[AckInfo, ...] = ()
-    cancelled_by: Key | None = None
-    superseded_by: Key | None = None
-    # for a peer entry whose claimed time lies outside the bracket this node witnessed its
-    # append in (by more than the tolerance): that bracket, (after, before) in unix ms
-    implausible: tuple[int, int] | None = None
-
-    def ref(self) -> dict[str, Any]:
-        return {
-            "origin": self.origin,
-            "index": self.index,
-            "leaf_hash": base64.b64encode(self.leaf_hash).decode(),
-        }
-
-
-_FIELD = {name: i for i, name in enumerate(NoticeRecord._fields)}
-_ACKS = _FIELD["acks"]
-_LEAF_HASH = _FIELD["leaf_hash"]
-_KIND = _FIELD["kind"]
-_PRECEDENCE = _FIELD["precedence"]
-
-
-def _view(row: _Row) -> NoticeRecord:
-    rec = NoticeRecord._make(row)
-    acks = row[_ACKS]
-    return rec._replace(acks=tuple(map(AckInfo._make, acks))) if acks else rec
 
 
 class NotCachedError(Broken):
@@ -176,17 +132,17 @@ class FeedIndex:
         row = self._rows.get((side, index))
         if row is None:
             raise NotCachedError(f"{side} #{index} is not cached")
-        return _view(row)
+        return view(row)
 
     def cached(self, side: str, index: int) -> NoticeRecord | None:
         row = self._rows.get((side, index))
-        return None if row is None else _view(row)
+        return None if row is None else view(row)
 
     async def records(self, keys: Sequence[Key]) -> list[NoticeRecord | None]:
         """The records of ``keys`` (None for an entry not held), read from the store where not
         cached, and cached."""
         rows = await self._fetch(keys)
-        return [None if (row := rows.get(key)) is None else _view(row) for key in keys]
+        return [None if (row := rows.get(key)) is None else view(row) for key in keys]
 
     async def fetch(self, keys: Iterable[Key]) -> None:
         """Cache the records of ``keys`` (read from the store where not cached)."""
@@ -265,7 +221,7 @@ class FeedIndex:
         if side is None:
             return None
         rec = self.get(side, index)
-        if rec is None or _b64(rec.leaf_hash) != leaf_hash_b64:
+        if rec is None or b64(rec.leaf_hash) != leaf_hash_b64:
             return None
         return side, index
 
@@ -292,11 +248,11 @@ class FeedIndex:
         row = row_of(side, self.sides[side], index, leaf_hash, notice, appended_ms, implausible)
         self._rows[key] = row
         self._sizes[side] = index + 1
-        notice_id = row[_FIELD["id"]]
+        notice_id = row[FIELD["id"]]
         self._ids[notice_id] = (*self._ids.get(notice_id, ()), key)
         if self._cap is not None and len(self._ids) > self._cap:
             self._ids.popitem(last=False)
-        if row[_PRECEDENCE] == "FLASH":
+        if row[FIELD["precedence"]] == "FLASH":
             self._flash[side].append(index)
         target = reference_of(notice)
         if target is not None:
@@ -306,9 +262,9 @@ class FeedIndex:
             self._link(key, (ref.origin, ref.index, ref.leaf_hash), "supersedes")
         # references that arrived before this entry (e.g. an ack of an early FLASH)
         if self._pending:
-            for waiting, how, referring in self._pending.pop((row[1], index, _b64(leaf_hash)), []):
+            for waiting, how, referring in self._pending.pop((row[1], index, b64(leaf_hash)), []):
                 self._attach(waiting, key, how, referring)
-        rec = _view(self._rows[key])
+        rec = view(self._rows[key])
         self._trim()
         for listener in self.on_add:
             listener(rec)
@@ -328,7 +284,7 @@ class FeedIndex:
                 changed.add((side, ref[1]))
             log.error("%s #%d refers to %s #%d, which is not cached", *key, side, ref[1])
             return
-        if _b64(found[_LEAF_HASH]) == ref[2]:
+        if b64(found[FIELD["leaf_hash"]]) == ref[2]:
             self._attach(key, (side, ref[1]), how, row)
 
     def _attach(self, key: Key, found_key: Key, how: str, row: _Row) -> None:
@@ -341,11 +297,11 @@ class FeedIndex:
             self._set(found_key, superseded_by=key)
             return
         self._set(key, target=found_key)
-        if row[_KIND] == "ack" and row[_FIELD["response"]] is not None:
+        if row[FIELD["kind"]] == "ack" and row[FIELD["response"]] is not None:
             found = self._rows.get(found_key)
             if found is not None:
-                self._set(found_key, acks=_with_ack(found[_ACKS], ack_of(row)))
-        elif row[_KIND] == "cancel":
+                self._set(found_key, acks=with_ack(found[FIELD["acks"]], ack_of(row)))
+        elif row[FIELD["kind"]] == "cancel":
             self._set(found_key, cancelled_by=key)
 
     def _set(self, key: Key, **changes: Any) -> None:
@@ -354,7 +310,7 @@ class FeedIndex:
             return  # not cached: the store has it, and a read makes it with the change
         row = list(found)
         for name, value in changes.items():
-            row[_FIELD[name]] = value
+            row[FIELD[name]] = value
         self._rows[key] = tuple(row)
 
     # deliveries ---------------------------------------------------------------------------------
@@ -387,96 +343,3 @@ class FeedIndex:
     def latest_ack(self, rec: NoticeRecord) -> AckInfo | None:
         """The ack that counts: the latest one, in the other side's feed."""
         return rec.acks[-1] if rec.acks else None
-
-
-def row_of(
-    side: str,
-    origin: str,
-    index: int,
-    leaf_hash: bytes,
-    notice: Notice,
-    appended_ms: int,
-    implausible: tuple[int, int] | None,
-) -> _Row:
-    """A record's row, its references not resolved yet."""
-    response = remark = reason = reason_code = None
-    if notice.kind == "ack":
-        response = str(notice.response.value)  # type: ignore[union-attr]
-        remark = getattr(notice, "remark", None)
-        reason = getattr(notice, "reason", None)
-        code = getattr(notice, "reason_code", None)
-        reason_code = None if code is None else str(code.value)
-    # the row in NoticeRecord's field order, made at once (no view to make and take apart)
-    return (
-        side,
-        origin,
-        index,
-        leaf_hash,
-        str(notice.id),
-        _plain(notice.kind),  # plain strings: an enum member is a tracked object
-        _plain(notice.precedence),
-        _plain(notice.status),
-        notice.time,
-        sys.intern(notice.author.id),  # a few authors, kinds: one string each
-        appended_ms,
-        requires_ack(notice),
-        None,  # target, supersedes: set as the references resolve
-        None,
-        response,
-        remark,
-        reason,
-        reason_code,
-        (),  # acks
-        None,  # cancelled_by, superseded_by
-        None,
-        implausible,
-    )
-
-
-def ack_of(row: _Row) -> tuple[Any, ...]:
-    """The ack an ack entry's row gives the record it answers."""
-    f = _FIELD
-    return (
-        row[f["side"]],
-        row[f["index"]],
-        row[f["response"]],
-        row[f["author"]],
-        row[f["appended_ms"]],
-        row[f["remark"]],
-        row[f["reason"]],
-        row[f["reason_code"]],
-    )
-
-
-def with_links(row: _Row, **changes: Any) -> _Row:
-    """``row`` with these fields set (a record read from the store, its references resolved)."""
-    out = list(row)
-    for name, value in changes.items():
-        out[_FIELD[name]] = value
-    return tuple(out)
-
-
-def _ack_order(ack: tuple[Any, ...]) -> tuple[int, str, int]:
-    return ack[4], ack[0], ack[1]  # time, side, index
-
-
-def _with_ack(acks: tuple[tuple[Any, ...], ...], ack: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``acks`` with ``ack`` in its place (oldest first): acks mostly come in order, so the new
-    one usually goes last, and a notice with many acks is not sorted again at each one. An ack
-    already there (read from the store as it was recorded) is not added twice."""
-    order = _ack_order(ack)
-    if not acks or _ack_order(acks[-1]) < order:
-        return (*acks, ack)
-    at = bisect.bisect_left(acks, order, key=_ack_order)
-    if at < len(acks) and _ack_order(acks[at]) == order:
-        return acks
-    return (*acks[:at], ack, *acks[at:])
-
-
-def _plain(value: Any) -> str:
-    """An enum member's value (or a string) as a plain, interned string."""
-    return sys.intern(str(getattr(value, "value", value)))
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()

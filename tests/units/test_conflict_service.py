@@ -169,7 +169,7 @@ async def test_a_service_started_on_a_store_finds_the_open_conflicts_and_their_h
             await store.append(ORIGINS[side], 0, [(e.raw, e.leaf_hash) for e in entries], cp)
         index = FeedIndex(ORIGINS, StoreRecall(store, {o: s for s, o in ORIGINS.items()}), 16)
         await load_index(store, index)
-        started = ConflictService(ConflictIndex(), index, clock, [].append)
+        started = ConflictService(ConflictIndex(), index, clock, list[Event]().append)
         await load_conflicts(store, index, started)
         started.finish_loading()
         assert started.listing("all") == [before]
