@@ -17,13 +17,12 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Protocol
 
-import orjson
-
-from hotline_protocol.notices import Notice, validate_notice
+from hotline_protocol.notices import Notice
 
 from ..store.base import NoticeKey, NoticeQuery, NoticeState, Store
 from ..types import Sides
 from .index import Delivery, FeedIndex
+from .recall import notice_of
 
 PAGE = 1000  # keys read from the store's indexes at a time
 # what the deconfliction rule looks at, by kind (an update is of its notice's kind)
@@ -86,7 +85,7 @@ async def load_conflicts(store: Store, index: FeedIndex, service: Loading) -> No
     for side, i in sorted(about):
         (state,) = await store.notice_states(index.sides[side], [i])
         if state is not None:
-            service.loaded(side, i, state.leaf_hash, _notice(state), state.appended_ms)
+            service.loaded(side, i, state.leaf_hash, notice_of(state), state.appended_ms)
 
 
 async def _take(
@@ -102,7 +101,7 @@ async def _take(
     for state in await store.notice_states(origin, [k.index for k in keys if k.index < size]):
         if state is None or _withdrawn(state):
             continue
-        service.loaded(side, state.index, state.leaf_hash, _notice(state), state.appended_ms)
+        service.loaded(side, state.index, state.leaf_hash, notice_of(state), state.appended_ms)
         for link in state.links:
             by = index.origins.get(link.origin)
             if link.how == "regarding" and by is not None and link.index < index.size(by):
@@ -117,10 +116,6 @@ def _withdrawn(state: NoticeState) -> bool:
         and link.leaf_hash == state.leaf_hash
         for link in state.links
     )
-
-
-def _notice(state: NoticeState) -> Notice:
-    return validate_notice(orjson.loads(state.raw)["notice"])
 
 
 async def _keys(store: Store, query: NoticeQuery) -> AsyncIterator[NoticeKey]:

@@ -19,6 +19,7 @@ from hotline_protocol.notices import Notice, reference_of, validate_notice
 
 from ..store.base import NoticeState, Store
 from .index import FeedIndex, Key, _Row, ack_of, row_of, with_links
+from .records import linked
 
 
 class StoreRecall:
@@ -44,11 +45,11 @@ class StoreRecall:
 async def read_records(store: Store, index: FeedIndex, keys: list[Key]) -> dict[Key, _Row]:
     """The rows of ``keys`` (held by ``index``) made from the store."""
     states = await _states(store, index, keys)
-    notices = {key: _notice(state) for key, state in states.items()}
+    notices = {key: notice_of(state) for key, state in states.items()}
     # what the records refer to (their leaf hashes) and the acks that answer them
     named: set[Key] = set()
     for notice in notices.values():
-        for origin, i in _refs(notice):
+        for origin, i in linked(notice):
             side = index.origins.get(origin)
             if side is not None and 0 <= i < index.size(side):
                 named.add((side, i))
@@ -66,7 +67,7 @@ async def read_records(store: Store, index: FeedIndex, keys: list[Key]) -> dict[
     leaves = await _leaves(store, index, named)
     acks = await _states(store, index, answering - states.keys())
     acks.update((k, v) for k, v in states.items() if k in answering)
-    ack_rows = {key: _row(index, key, state, _notice(state)) for key, state in acks.items()}
+    ack_rows = {key: _row(index, key, state, notice_of(state)) for key, state in acks.items()}
     out: dict[Key, _Row] = {}
     for key, state in states.items():
         notice = notices[key]
@@ -120,7 +121,8 @@ async def _leaves(store: Store, index: FeedIndex, keys: set[Key]) -> dict[Key, b
     return found
 
 
-def _notice(state: NoticeState) -> Notice:
+def notice_of(state: NoticeState) -> Notice:
+    """The notice a stored notice entry holds (verified when it was appended)."""
     return validate_notice(orjson.loads(state.raw)["notice"])
 
 
@@ -128,16 +130,6 @@ def _row(index: FeedIndex, key: Key, state: NoticeState, notice: Notice) -> _Row
     side, i = key
     origin = index.sides[side]
     return row_of(side, origin, i, state.leaf_hash, notice, state.appended_ms, state.implausible)
-
-
-def _refs(notice: Notice) -> list[tuple[str, int]]:
-    found = []
-    target = reference_of(notice)
-    if target is not None:
-        found.append((target.origin, target.index))
-    if notice.supersedes is not None:
-        found.append((notice.supersedes.origin, notice.supersedes.index))
-    return found
 
 
 def _resolved(

@@ -14,7 +14,7 @@ import bisect
 import sys
 from typing import Any, NamedTuple
 
-from hotline_protocol.notices import Notice, requires_ack
+from hotline_protocol.notices import Notice, reference_of, requires_ack
 
 Key = tuple[str, int]  # (side, index)
 _Row = tuple[Any, ...]  # a record as kept: the fields of NoticeRecord, acks as plain tuples
@@ -123,6 +123,18 @@ def row_of(
         None,
         implausible,
     )
+
+
+def linked(notice: Notice) -> list[tuple[str, int]]:
+    """(origin, index) of the entries ``notice`` answers: an ack's or cancel's ``ref``, an
+    update's ``supersedes`` (what a record's ``target`` and ``supersedes`` resolve)."""
+    found = []
+    target = reference_of(notice)
+    if target is not None:
+        found.append((target.origin, target.index))
+    if notice.supersedes is not None:
+        found.append((notice.supersedes.origin, notice.supersedes.index))
+    return found
 
 
 def ack_of(row: _Row) -> tuple[Any, ...]:

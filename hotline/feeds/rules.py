@@ -27,6 +27,7 @@ from ..errors import AlreadyClosed, Conflict, Forbidden, RuleError, UnknownRefer
 from ..types import Clock
 from .index import FeedIndex, Key, NoticeRecord
 from .posting import check_time
+from .records import linked
 
 
 @dataclass
@@ -134,12 +135,7 @@ def _not_closed(rec: NoticeRecord, claimed: Claims) -> None:
 
 def references(notice: Notice) -> list[tuple[str, int]]:
     """(origin, index) of every entry ``notice`` refers to."""
-    found = []
-    target = reference_of(notice)
-    if target is not None:
-        found.append((target.origin, target.index))
-    if notice.supersedes is not None:
-        found.append((notice.supersedes.origin, notice.supersedes.index))
+    found = linked(notice)
     if isinstance(notice, DownedPilot) and notice.distress_ref is not None:
         found.append((notice.distress_ref.origin, notice.distress_ref.index))
     if isinstance(notice, Liaison):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import orjson
@@ -21,19 +20,6 @@ from tests.helpers.redis_server import RedisServer
 A, B = "a.example/hotline", "b.example/hotline"
 KINDS = ("liaison", "planned_operation", "ack")
 PRECEDENCES = ("FLASH", "ROUTINE")
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        store: Store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
-    else:
-        store = RedisStore(request.getfixturevalue("redis_server").url)
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 def entry(time_ms: int, kind: str = "liaison", precedence: str = "ROUTINE") -> bytes:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +19,6 @@ from hotline.store.sqlite_schema import SCHEMA_VERSION
 from tests.helpers.redis_server import RedisServer
 
 A, B = "a.example/hotline", "b.example/hotline"
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        store: Store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
-    else:
-        store = RedisStore(request.getfixturevalue("redis_server").url)
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 def leaf(origin: str, index: int) -> bytes:

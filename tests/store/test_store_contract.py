@@ -15,7 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -58,19 +58,6 @@ def cosig(origin: str, size: int) -> CosignatureRecord:
 
 def user(name: str, token: str = "") -> UserRecord:
     return UserRecord(name, "operator", token or f"hash-{name}", 5000)
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        store: Store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
-    else:
-        store = RedisStore(request.getfixturevalue("redis_server").url)
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def reopen(store: Store, request: pytest.FixtureRequest) -> Store:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -17,19 +17,6 @@ from hotline_protocol.merkle import Tree, verify_consistency, verify_inclusion
 from tests.helpers.redis_server import RedisServer
 
 A = "a.example/hotline"
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        store: Store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
-    else:
-        store = RedisStore(request.getfixturevalue("redis_server").url)
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 def leaves(start: int, n: int) -> list[tuple[bytes, bytes]]:
