@@ -28,11 +28,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection as PipeEnd
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,8 @@ from hotline.provision.runner import free_port
 from hotline.settings import read_config, write_config
 
 from .common import cached, percentiles, write_result
-from .harness import BenchNode, cli, conditions, describe, make_node, pair
+from .harness import BenchNode, cli, conditions, describe, make_node, pair, process_cpu
+from .rawhttp import Connection
 from .scale_feeds import GENERATOR_VERSION, run_generate
 
 CACHE = Path(tempfile.gettempdir()) / "hotline-bench-scale"
@@ -115,44 +118,76 @@ def wait_linked(node: BenchNode, timeout: float = 120.0) -> bool:
     return False
 
 
+def poll_health(port: int, seconds: float, gap: float, out: PipeEnd) -> None:
+    """In its own process (so that the listers' loop does not delay it): ``/healthz`` every
+    ``gap`` seconds for ``seconds``; the times in ms sent back on ``out``."""
+
+    async def poll() -> list[float]:
+        conn = Connection("127.0.0.1", port)
+        samples: list[float] = []
+        stop = time.perf_counter() + seconds
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            await conn.get("/healthz")
+            samples.append((time.perf_counter() - t) * 1000)
+            await asyncio.sleep(gap)
+        await conn.close()
+        return samples
+
+    out.send(asyncio.run(poll()))
+    out.close()
+
+
 async def listing(node: BenchNode, clients: int, seconds: float) -> dict[str, Any]:
-    """Closed-loop listings from ``clients`` clients; /healthz polled meanwhile."""
+    """Closed-loop listings from ``clients`` keep-alive connections (the lean client of
+    :mod:`bench.rawhttp`); ``/healthz`` polled every 50 ms meanwhile from another process; the
+    node's CPU a listing from its own account."""
     headers = {"Authorization": f"Bearer {node.token}"}
+    conns = [Connection("127.0.0.1", node.port, headers) for _ in range(clients)]
     samples: list[float] = []
-    health: list[float] = []
     errors = 0
-    stop = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients + 2)
-    async with httpx.AsyncClient(base_url=node.url, headers=headers, limits=limits) as http:
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    poller = context.Process(target=poll_health, args=(node.port, seconds, 0.05, send))
+    poller.start()
+    await asyncio.sleep(0.5)  # the poller's interpreter started before the load
+    assert node.pid is not None
+    cpu0 = process_cpu(node.pid)
+    stop = time.perf_counter() + seconds - 0.5
 
-        async def lister() -> None:
-            nonlocal errors
-            while time.perf_counter() < stop:
-                t = time.perf_counter()
-                response = await http.get("/v1/notices", params={"limit": 50}, timeout=60)
-                if response.status_code == 200:
-                    samples.append((time.perf_counter() - t) * 1000)
-                else:
-                    errors += 1
+    async def lister(conn: Connection) -> None:
+        nonlocal errors
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            answer = await conn.get("/v1/notices?limit=50")
+            if answer.status == 200:
+                samples.append((time.perf_counter() - t) * 1000)
+            else:
+                errors += 1
 
-        async def poller() -> None:
-            while time.perf_counter() < stop:
-                t = time.perf_counter()
-                await http.get("/healthz", timeout=60)
-                health.append((time.perf_counter() - t) * 1000)
-                await asyncio.sleep(0.05)
-
-        await asyncio.gather(poller(), *(lister() for _ in range(clients)))
+    t0 = time.perf_counter()
+    await asyncio.gather(*(lister(c) for c in conns))
+    elapsed = time.perf_counter() - t0
+    cpu1 = process_cpu(node.pid)
+    for conn in conns:
+        await conn.close()
+    health: list[float] = await asyncio.to_thread(receive.recv)
+    poller.join()
     summary = percentiles(samples)
+    node_cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
     return {
         "clients": clients,
-        "seconds": seconds,
+        "seconds": round(elapsed, 2),
         "requests": len(samples),
         "errors": errors,
-        "per_s": round(len(samples) / seconds, 1),
+        "per_s": round(len(samples) / elapsed, 1),
         "p50_ms": round(summary.get("median", 0), 2),
         "p99_ms": round(summary.get("p99", 0), 2),
         "max_ms": round(summary.get("max", 0), 2),
+        "node_cpu_ms_per_listing": None
+        if node_cpu is None or not samples
+        else round(node_cpu * 1000 / len(samples), 3),
+        "healthz_p50_ms": round(percentiles(health).get("median", 0), 2),
         "healthz_max_ms": round(max(health, default=0), 2),
         "healthz_polls": len(health),
     }

@@ -42,6 +42,10 @@ def _entry(result: dict[str, Any], status_code: int, replayed: bool = False) -> 
     return Response(dumps(result), status_code, headers, media_type="application/json")
 
 
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
 NOTICE_BODY = {
     "content": {"application/json": {"schema": {"$ref": COMPONENTS + "NoticeDraft"}}},
     "required": True,
@@ -129,16 +133,16 @@ async def list_notices(
     since: Annotated[int | None, Query(ge=0, description="notice time, unix ms")] = None,
     cursor: Annotated[str | None, Query(max_length=64, description="from a previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
+) -> Response:
     filters = Filters(kind, side, precedence, state, since)
-    return await api.notices.list_notices(filters, cursor, limit)
+    return _json(await api.notices.listing(filters, cursor, limit))
 
 
 @router.get(
     "/{side}/{index}", summary="One notice with its state", responses=answers(NoticeView, 404)
 )
-async def get_notice(side: str, index: int, api: Api, _: Reader) -> dict[str, Any]:
-    return await api.notices.get(side, index)
+async def get_notice(side: str, index: int, api: Api, _: Reader) -> Response:
+    return _json(dumps(await api.notices.get(side, index)))
 
 
 @router.post(

@@ -107,6 +107,8 @@ class FeedIndex:
         # where the ids of the latest records added are held (without a recall: of all)
         self._ids: OrderedDict[str, tuple[Key, ...]] = OrderedDict()
         self.on_add: list[Callable[[NoticeRecord], None]] = []
+        # counts the changes a reader can see (a record added, a delivery): see .pages
+        self.version = 0
 
     # sizes and start-up -----------------------------------------------------------------------
     def size(self, side: str) -> int:
@@ -116,6 +118,7 @@ class FeedIndex:
         """At start-up: ``side``'s feed holds ``size`` entries, those at ``flash`` are FLASH."""
         self._sizes[side] = size
         self._flash[side] = sorted(flash)
+        self.version += 1
 
     def flash_indexes(self, side: str, start: int, end: int) -> list[int]:
         """The FLASH entries of ``side`` in [start, end)."""
@@ -245,6 +248,7 @@ class FeedIndex:
         if index != self._sizes[side]:
             raise ValueError(f"index {index} out of sequence for {side} (size {self._sizes[side]})")
         key = (side, index)
+        self.version += 1
         row = row_of(side, self.sides[side], index, leaf_hash, notice, appended_ms, implausible)
         self._rows[key] = row
         self._sizes[side] = index + 1
@@ -321,6 +325,7 @@ class FeedIndex:
             return False
         self._deliveries[side].append(tuple(delivery))  # type: ignore[arg-type]
         sizes.append(delivery.size)
+        self.version += 1
         return True
 
     def delivery_of(self, side: str, index: int) -> Delivery | None:

@@ -8,21 +8,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-import orjson
-
-from hotline_protocol.entries import Entry
+from hotline_protocol.entries import Entry, entry_notice_text
 from hotline_protocol.notices import Notice, notice_to_json
 
 from ..errors import BadRequest, Forbidden, Invalid, NotFound
-from ..jsontext import JsonText
-from ..settings import Settings
+from ..jsontext import JsonText, dumps
+from ..settings import Deadlines, Settings
 from ..store.base import NoticeKey, NoticeQuery, Store, UserRecord
 from ..types import Clock, Sides
 from .index import FeedIndex, NoticeRecord
+from .pages import PageCache
 from .posting import ack_body, cancel_body, complete_posting, same_posting
 from .replica import Replica
 from .sequencer import Appended, Sequencer
-from .views import Filters, notice_view, state_of
+from .views import Filters, deadline_ms, notice_view, state_of
 
 
 def entry_result(entry: Entry, side: str) -> dict[str, Any]:
@@ -66,6 +65,7 @@ class NoticeService:
         self._clock_ms = clock_ms
         self._sequencer = sequencer
         self._replica = replica
+        self.pages = PageCache()
 
     async def post(
         self,
@@ -176,14 +176,30 @@ class NoticeService:
             state = state_of(early, self._index, self._settings.deadlines, self._clock_ms())
             return notice_view(early, notice, {**state, "status": "early", "early": True})
         rec = await self._record(side, index)
-        return (await self._views([rec]))[0]
+        return (await self._views([rec], self._clock_ms()))[0]
 
-    async def list_notices(
+    async def listing(self, filters: Filters, cursor: str | None, limit: int) -> bytes:
+        """A page of notices of both feeds as the JSON sent (``{"notices": [...], "next"}``):
+        newest first (by notice time, then origin, then index), read from the store's notice
+        index; ``cursor`` continues where a page ended (entries that arrive meanwhile are
+        newer: they never shift a page). Pages are kept while what they show holds (see
+        :mod:`.pages`)."""
+        key = (filters, cursor, limit)
+        version = self._index.version
+        kept = filters.state is None  # a page by state can change without the index changing
+        if kept and (body := self.pages.get(key, version, self._clock_ms())) is not None:
+            return body
+        page, next_cursor = await self._page(filters, cursor, limit)
+        now = self._clock_ms()
+        body = dumps({"notices": await self._views(page, now), "next": next_cursor})
+        if kept and self._index.version == version:
+            until = _first_deadline(page, self._settings.deadlines, now)
+            self.pages.put(key, version, until, body)
+        return body
+
+    async def _page(
         self, filters: Filters, cursor: str | None, limit: int
-    ) -> dict[str, Any]:
-        """Newest first across both feeds (by notice time, then origin, then index), a page at
-        a time from the store's notice index; ``cursor`` continues a listing where its page
-        ended (entries that arrive meanwhile are newer: they never shift a page)."""
+    ) -> tuple[list[NoticeRecord], str | None]:
         index = self._index
         origin = None
         if filters.side is not None:
@@ -218,7 +234,7 @@ class NoticeService:
         page = page[:limit]
         last = page[-1] if page else None
         next_cursor = f"{last.time_ms}.{last.side}.{last.index}" if more and last else None
-        return {"notices": await self._views(page), "next": next_cursor}
+        return page, next_cursor
 
     def _decode_cursor(self, cursor: str | None) -> NoticeKey | None:
         """Where a page ended: ``time.side.index`` of its last notice."""
@@ -248,17 +264,31 @@ class NoticeService:
             raise NotFound("unknown_entry", f"{side} has no entry {index}")
         return rec
 
-    async def _views(self, recs: list[NoticeRecord]) -> list[dict[str, Any]]:
-        """The records' views, their entries read at once per feed."""
-        now = self._clock_ms()
+    async def _views(self, recs: list[NoticeRecord], now: int) -> list[dict[str, Any]]:
+        """The records' views (each notice as its canonical text), their entries read at once
+        per feed."""
         deadlines = self._settings.deadlines
         raws: dict[tuple[str, int], bytes] = {}
         for origin in {rec.origin for rec in recs}:
             indexes = [rec.index for rec in recs if rec.origin == origin]
             found = await self._store.entries_at(origin, indexes)
             raws.update(((origin, i), raw) for i, raw in zip(indexes, found, strict=True))
-        out = []
-        for rec in recs:
-            notice = orjson.loads(raws[rec.origin, rec.index])["notice"]
-            out.append(notice_view(rec, notice, state_of(rec, self._index, deadlines, now)))
-        return out
+        return [
+            notice_view(
+                rec,
+                JsonText(entry_notice_text(raws[rec.origin, rec.index], rec.index)),
+                state_of(rec, self._index, deadlines, now),
+            )
+            for rec in recs
+        ]
+
+
+def _first_deadline(recs: list[NoticeRecord], deadlines: Deadlines, now: int) -> int | None:
+    """The first deadline ahead among records not answered: when one of them turns overdue."""
+    ahead = [
+        due
+        for rec in recs
+        if not rec.acks and rec.cancelled_by is None and rec.superseded_by is None
+        if (due := deadline_ms(rec, deadlines)) is not None and due > now
+    ]
+    return min(ahead, default=None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..events import AppendedEvent, Event
+from ..jsontext import JsonText
 from ..settings import Deadlines
 from .index import FeedIndex, NoticeRecord
 
@@ -80,7 +81,9 @@ def state_of(
     }
 
 
-def notice_view(rec: NoticeRecord, notice: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+def notice_view(
+    rec: NoticeRecord, notice: dict[str, Any] | JsonText, state: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "side": rec.side,
         "origin": rec.origin,

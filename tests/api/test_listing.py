@@ -1,10 +1,24 @@
-"""``GET /v1/notices`` pages through the store's notice index by cursor."""
+"""``GET /v1/notices`` pages through the store's notice index by cursor; a page asked again is
+sent as kept while nothing it shows has changed."""
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import httpx
+import orjson
+import pytest
+
+from hotline.app import create_app
+from hotline.keys import generate_keys
+from hotline.settings import Settings
 from tests.api.conftest import LIAISON, NodeApp
+
+EXAMPLES = Path(__file__).parents[1] / "protocol" / "examples"
 
 
 async def listing(na: NodeApp, **params: Any) -> dict[str, Any]:
@@ -61,3 +75,78 @@ async def test_a_cursor_naming_no_side_of_this_node_is_refused(node_app: NodeApp
         "/v1/notices", params={"cursor": "5.zulu.1"}, headers=await node_app.headers("auditor")
     )
     assert r.status_code == 400 and r.json()["error"] == "bad_cursor", r.text
+
+
+class Clock:
+    """A clock the test moves (unix ms)."""
+
+    def __init__(self) -> None:
+        self.now = int(time.time() * 1000)
+
+    def __call__(self) -> int:
+        return self.now
+
+
+@pytest.fixture
+async def clocked(tmp_path: Path) -> AsyncIterator[tuple[NodeApp, Clock]]:
+    clock = Clock()
+    settings = Settings(
+        dir=tmp_path, side="alpha", origin="alpha.hotline.example", unit="JOC", nation="XAA"
+    )
+    generate_keys(settings)
+    app = create_app(settings, clock_ms=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
+            yield NodeApp(app, client, app.state.node), clock
+
+
+def operation() -> dict[str, Any]:
+    body: dict[str, Any] = json.loads((EXAMPLES / "planned_operation.json").read_text())
+    for key in ("id", "time", "author", "expires"):
+        body.pop(key, None)
+    return body
+
+
+async def raw_listing(na: NodeApp, **params: Any) -> bytes:
+    r = await na.client.get("/v1/notices", params=params, headers=await na.headers("auditor"))
+    assert r.status_code == 200, r.text
+    return r.content
+
+
+async def test_a_page_asked_again_is_sent_as_kept_until_a_notice_on_it_changes(
+    node_app: NodeApp,
+) -> None:
+    posted = await node_app.post_liaisons(3)
+    pages = node_app.node.notices.pages
+    first = await raw_listing(node_app, limit=2)
+    hits = pages.hits
+    assert await raw_listing(node_app, limit=2) == first
+    assert pages.hits == hits + 1, "the same page, kept"
+    # a cancel of a notice on the page: the page shows it at once
+    r = await node_app.client.post(
+        f"/v1/notices/alpha/{posted[2]['index']}/cancel",
+        json={"reason": "issued_in_error"},
+        headers=await node_app.headers(),
+    )
+    assert r.status_code == 201, r.text
+    after = orjson.loads(await raw_listing(node_app, limit=2))["notices"]
+    assert [n["index"] for n in after] == [3, 2]
+    assert after[1]["state"]["cancelled_by"] == {"side": "alpha", "index": 3}
+
+
+async def test_a_kept_page_shows_a_notice_overdue_once_its_deadline_passes(
+    clocked: tuple[NodeApp, Clock],
+) -> None:
+    na, clock = clocked
+    r = await na.client.post("/v1/notices", json=operation(), headers=await na.headers())
+    assert r.status_code == 201, r.text
+    (shown,) = orjson.loads(await raw_listing(na))["notices"]
+    assert shown["state"]["status"] == "appended" and not shown["state"]["overdue"]
+    version = na.node.index.version
+    clock.now = shown["state"]["deadline"] - 1
+    assert orjson.loads(await raw_listing(na))["notices"][0]["state"]["status"] == "appended"
+    clock.now = shown["state"]["deadline"]
+    (later,) = orjson.loads(await raw_listing(na))["notices"]
+    assert na.node.index.version == version, "nothing was added: only the clock moved"
+    assert later["state"]["status"] == "overdue" and later["state"]["overdue"]
