@@ -5,6 +5,7 @@ the whole list.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -56,16 +57,25 @@ class Stamps:
         self.day: str | None = None
 
     def __call__(self, ms: int) -> str:
-        try:
-            t = datetime.fromtimestamp(ms / 1000, UTC)
-        except (OverflowError, OSError, ValueError):
+        split = _day_and_clock(ms // 1000)
+        if split is None:
             return f"{ms} ms"
-        day = t.strftime("%Y-%m-%d")
-        clock = t.strftime("%H:%M:%SZ")
+        day, clock = split
         if day == self.day:
             return clock
         self.day = day
         return f"{day} {clock}"
+
+
+@functools.lru_cache(maxsize=65_536)
+def _day_and_clock(second: int) -> tuple[str, str] | None:
+    """A unix second as ``YYYY-MM-DD`` and ``HH:MM:SSZ`` (None if out of range). A report
+    shows millions of times, most of them seconds it showed before: each is formatted once."""
+    try:
+        t = datetime.fromtimestamp(second, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return t.strftime("%Y-%m-%d"), t.strftime("%H:%M:%SZ")
 
 
 def duration(ms: float) -> str:
