@@ -8,9 +8,10 @@ version) and reused. Then, with each node a child process:
 
 - ``restart_s``: from starting ``hotline serve`` to ``/healthz`` answering 200, each node;
 - ``rss_idle_mb``: each node's resident memory once both are up, linked and idle;
-- ``listing``: ``GET /v1/notices?limit=50`` from ``--clients`` concurrent clients for
-  ``--seconds`` (closed loop), p50/p99/max in ms, while another client polls ``/healthz``
-  every 50 ms (``healthz_max_ms``: the longest it was held);
+- ``listing``: ``GET /v1/notices?limit=50`` from ``--clients`` keep-alive connections for
+  ``--seconds`` (closed loop, :mod:`bench.rawhttp`), p50/p99/max in ms and the node's CPU a
+  listing, while another process polls ``/healthz`` every 50 ms (``healthz_max_ms``: the
+  longest it was held);
 - ``export``: alpha's ``GET /v1/audit/export`` streamed to a file: seconds, size, and the
   refused-input records it holds (none: the linked nodes refused nothing of each other);
 - ``verify`` and ``report``: ``python -m hotline_protocol.audit verify|report`` of that file
