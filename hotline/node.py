@@ -224,7 +224,7 @@ class Node:
         for side in self.sides.names():
             await self.trees[side].load()
         await load_index(self.store, self.index)
-        await load_conflicts(self.store, self.index, self.conflicts)
+        await load_conflicts(self.store, self.index, self.conflicts, self.clock_ms())
         self.conflicts.finish_loading()
         await load_deliveries(self.store, self.index, self.sides)
         self.deadlines.load(await open_notices(self.store, self.index))

@@ -4,8 +4,9 @@
   names the FLASH entries in it);
 - the deliveries, from the cosignatures of the other side's witness;
 - the notices awaiting an answer (the store's open set), for the deadline watcher;
-- for deconfliction, the operations and emergencies of either feed that neither a cancel nor an
-  update withdrew, and the liaisons about them (the store's kind index and links).
+- for deconfliction, the operations and emergencies of either feed still live (an operation
+  until its window or validity ends, an emergency until withdrawn: the store's index of them)
+  that neither a cancel nor an update withdrew, and the liaisons about them (the store's links).
 
 Every other record is read from the store when asked for (:mod:`hotline.feeds.recall`). The
 trees are not read here: each side's :class:`~hotline.feeds.feed_tree.FeedTree` loads its edge.
@@ -25,8 +26,6 @@ from .index import Delivery, FeedIndex
 from .recall import notice_of
 
 PAGE = 1000  # keys read from the store's indexes at a time
-# what the deconfliction rule looks at, by kind (an update is of its notice's kind)
-RULED_KINDS = ("planned_operation", "aircraft_in_distress", "downed_pilot")
 
 
 class Loading(Protocol):
@@ -70,18 +69,14 @@ async def open_notices(store: Store, index: FeedIndex) -> list[tuple[str, int, i
     return found
 
 
-async def load_conflicts(store: Store, index: FeedIndex, service: Loading) -> None:
-    """The operations and emergencies not withdrawn, then the liaisons about them."""
+async def load_conflicts(store: Store, index: FeedIndex, service: Loading, now_ms: int) -> None:
+    """The operations and emergencies still live at ``now_ms`` (the store's index of them) and
+    not withdrawn, then the liaisons about them."""
     about: set[tuple[str, int]] = set()
     for side, origin in index.sides.items():
-        for kind in RULED_KINDS:
-            batch: list[NoticeKey] = []
-            async for key in _keys(store, NoticeQuery(origin, kind)):
-                batch.append(key)
-                if len(batch) == PAGE:
-                    await _take(store, index, side, batch, service, about)
-                    batch = []
-            await _take(store, index, side, batch, service, about)
+        live = await store.live_notices(origin, now_ms)
+        for first in range(0, len(live), PAGE):
+            await _take(store, index, side, live[first : first + PAGE], service, about)
     for side, i in sorted(about):
         (state,) = await store.notice_states(index.sides[side], [i])
         if state is not None:
@@ -92,13 +87,13 @@ async def _take(
     store: Store,
     index: FeedIndex,
     side: str,
-    keys: list[NoticeKey],
+    indexes: list[int],
     service: Loading,
     about: set[tuple[str, int]],
 ) -> None:
     origin = index.sides[side]
     size = index.size(side)
-    for state in await store.notice_states(origin, [k.index for k in keys if k.index < size]):
+    for state in await store.notice_states(origin, [i for i in indexes if i < size]):
         if state is None or _withdrawn(state):
             continue
         service.loaded(side, state.index, state.leaf_hash, notice_of(state), state.appended_ms)

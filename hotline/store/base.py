@@ -23,7 +23,7 @@ import base64
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
 
@@ -131,6 +131,10 @@ MAX_INDEXED_TIME = 10**15 - 1  # listings write times in 15 digits (far beyond a
 
 
 ACK_REQUIRED = frozenset({"planned_operation", "aircraft_in_distress", "downed_pilot", "cancel"})
+# What deconfliction looks at (an update is of its notice's kind), and until when: a planned
+# operation until its window ends or its validity does, an emergency until it is withdrawn.
+RULED_KINDS = ("planned_operation", "aircraft_in_distress", "downed_pilot")
+OPEN_ENDED = MAX_INDEXED_TIME + 1  # the ``live_until`` of an emergency
 CLOSING = ("ack", "cancel", "supersedes")  # links that answer the entry they name
 
 
@@ -157,6 +161,7 @@ class NoticeFacts:
     id: str
     needs_ack: bool  # the other side must answer it (by kind, or because it is an update)
     refs: tuple[tuple[str, str, int, bytes], ...]  # (how, target origin, index, leaf hash)
+    live_until: int | None = None  # of a ruled kind: until when deconfliction looks at it
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +203,22 @@ def notice_facts(entry: bytes) -> NoticeFacts | None:
         if found is not None and (how, *found) not in refs:
             refs.append((how, *found))
     needs_ack = kind in ACK_REQUIRED or notice.get("supersedes") is not None
-    return NoticeFacts(time, kind, precedence, notice_id, needs_ack, tuple(refs))
+    live = _live_until(kind, notice)
+    return NoticeFacts(time, kind, precedence, notice_id, needs_ack, tuple(refs), live)
+
+
+def _live_until(kind: str, notice: dict[str, Any]) -> int | None:
+    """Until when deconfliction looks at a notice of a ruled kind (None for other kinds): an
+    operation's window end or its validity, whichever comes first (a notice without a usable
+    time stays open-ended: the node decides when it reads it), an emergency open-ended."""
+    if kind not in RULED_KINDS:
+        return None
+    if kind != "planned_operation":
+        return OPEN_ENDED
+    window = notice.get("window")
+    times = [window.get("end") if isinstance(window, dict) else None, notice.get("expires")]
+    found = [t for t in times if isinstance(t, int) and 0 <= t <= MAX_INDEXED_TIME]
+    return min(found) if found else OPEN_ENDED
 
 
 def _reference(ref: object) -> tuple[str, int, bytes] | None:
@@ -291,6 +311,12 @@ class Store(Protocol):
         feed; a store upgraded from an older version knows every feed's), the (origin, index)
         of every notice entry with it, by origin and index (an id held nowhere is not in the
         answer), read at once."""
+        ...
+
+    async def live_notices(self, origin: str, now_ms: int) -> list[int]:
+        """The indexes, ascending, of the notices of ``origin`` of a :data:`RULED_KINDS` kind
+        that deconfliction still looks at ``now_ms`` (their ``live_until`` is later), read from
+        an index of them: what start-up reads for deconfliction, whatever the history."""
         ...
 
     async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:

@@ -62,7 +62,7 @@ log = logging.getLogger("hotline.store")
 T = TypeVar("T")
 # of the data's layout; 2: notice entries indexed, tree nodes stored; 3: notice state kept (ids,
 # appended times, implausible flags, links, open notices)
-STORE_VERSION = 3
+STORE_VERSION = 4
 MAX_INDEX = 2**62  # no feed holds an entry at this index or beyond (Redis reads it as a number)
 UPGRADE_CHUNK = 1000  # entries indexed at a time by an upgrade
 
@@ -165,9 +165,10 @@ class RedisStore:
 
     async def _upgrade(self) -> None:
         """Bring data written by an earlier version up to this one: version 2 indexes notice
-        entries and stores the trees' subtree hashes, version 3 keeps each notice entry's state
-        (an older store's feeds are read once here, a chunk at a time; the version is set when
-        done, and a run cut short is run again whole: adding twice is adding once)."""
+        entries and stores the trees' subtree hashes, version 3 keeps each notice entry's state,
+        version 4 until when deconfliction looks at each operation and emergency (an older
+        store's feeds are read once here, a chunk at a time; the version is set when done, and
+        a run cut short is run again whole: adding twice is adding once)."""
         found = await self._do(self._r.get(self._k("version")))
         version = 1 if found is None else int(_s(found))
         if version >= STORE_VERSION:
@@ -175,7 +176,10 @@ class RedisStore:
         head = self._k("entries") + ":"
         origins = await self._do(self._keys(_glob_escape(head) + "*"))
         for origin in sorted(origins):
-            await self._index_stored(origin[len(head) :], version < 2)
+            if version < 3:
+                await self._index_stored(origin[len(head) :], version < 2)
+            if version >= 2:  # from version 1 the whole index above holds it already
+                await self._index_live(origin[len(head) :])
         await self._do(self._r.set(self._k("version"), STORE_VERSION))
 
     async def _keys(self, pattern: str) -> list[str]:
@@ -188,7 +192,7 @@ class RedisStore:
         interior nodes, a chunk at a time."""
         size = await self.size(origin)
         keys = [self._k("nx"), self._k("nx", origin), self._k("tree", origin)]
-        keys += [self._k("notice", origin), self._k("nid")]
+        keys += [self._k("notice", origin), self._k("nid"), self._k("live", origin)]
         for start in range(0, size, UPGRADE_CHUNK):
             end = start + UPGRADE_CHUNK - 1
             raws = await self.entries(origin, start, end + 1)
@@ -202,8 +206,22 @@ class RedisStore:
             groups, state = self._state_args(
                 origin, start, leaves, facts, stored, {}, len(keys) + 1
             )
-            args = [len(facets) // 3, len(nodes) // 2, len(state), *facets, *nodes, *state]
+            args = [len(facets) // 4, len(nodes) // 2, len(state), *facets, *nodes, *state]
             await self._eval(_INDEX_ONLY, keys + groups, args)
+
+    async def _index_live(self, origin: str) -> None:
+        """Keep until when deconfliction looks at each operation and emergency of a feed stored
+        by version 3, a chunk of entries at a time."""
+        size = await self.size(origin)
+        for start in range(0, size, UPGRADE_CHUNK):
+            raws = await self.entries(origin, start, start + UPGRADE_CHUNK)
+            live = {}
+            for i, raw in enumerate(raws, start):
+                facts = notice_facts(raw)
+                if facts is not None and facts.live_until is not None:
+                    live[_member(NoticeKey(facts.time_ms, origin, i))] = facts.live_until
+            if live:
+                await self._do(self._r.zadd(self._k("live", origin), live))
 
     async def _stored_ms(self, origin: str, start: int, n: int) -> dict[int, int]:
         """The stored time of the checkpoint that first covered each of the ``n`` entries from
@@ -331,6 +349,7 @@ class RedisStore:
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata", "witness")]
         keys += [self._k("cosig", origin), self._k("nx"), self._k("nx", origin)]
         keys += [self._k("tree", origin), self._k("notice", origin), self._k("nid")]
+        keys.append(self._k("live", origin))
         leaves = [h for _, h in entries]
         facts = [notice_facts(e) for e, _ in entries]
         nodes = await self._new_nodes(origin, start, leaves)
@@ -357,7 +376,7 @@ class RedisStore:
         state), checkpoint and refs in one script; StoreConflict as the script refuses."""
         keys = [self._k(kind, origin) for kind in ("entries", "leaves", "cp", "cpdata")]
         keys += [self._k("refs"), self._k("nx"), self._k("nx", origin), self._k("tree", origin)]
-        keys += [self._k("notice", origin), self._k("nid")]
+        keys += [self._k("notice", origin), self._k("nid"), self._k("live", origin)]
         first = 0 if start == "*" else int(start)
         leaves = [h for _, h in entries]
         facts = [notice_facts(e) for e, _ in entries]
@@ -445,6 +464,10 @@ class RedisStore:
                 _, origin, index = _s(member).split(" ")
                 out.setdefault(notice_id, []).append((origin, int(index)))
         return out
+
+    async def live_notices(self, origin: str, now_ms: int) -> list[int]:
+        found = await self._do(self._r.zrangebyscore(self._k("live", origin), f"({now_ms}", "+inf"))
+        return sorted(int(_s(member).rsplit(" ", 1)[1]) for member in found)
 
     async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:
         found = await self._do(self._r.zrange(self._k("open", origin), 0, -1))
@@ -660,15 +683,16 @@ def _link(member: str) -> Link:
 
 
 def _facet_args(origin: str, start: int, notices: Sequence[NoticeFacts | None]) -> list[str]:
-    """Member, kind and precedence of each entry for the append scripts ("" for bytes that are
-    not a notice entry)."""
+    """Member, kind, precedence and ``live_until`` of each entry for the append scripts (""
+    for bytes that are not a notice entry, and for the ``live_until`` of a kind that has none)."""
     args: list[str] = []
     for i, facts in enumerate(notices):
         if facts is None:
-            args += ["", "", ""]
+            args += ["", "", "", ""]
         else:
             key = NoticeKey(facts.time_ms, origin, start + i)
-            args += [_member(key), facts.kind, facts.precedence]
+            live = "" if facts.live_until is None else str(facts.live_until)
+            args += [_member(key), facts.kind, facts.precedence, live]
     return args
 
 

@@ -15,11 +15,13 @@ from ..errors import StoreError
 # (time and index zero-padded, so that members sort as the listing does), goes into sorted sets
 # of equal scores read by lex range, one per way a listing narrows: all or one feed, then any or
 # one kind, any or one precedence. ``all`` and ``own`` are the bases of both feeds' sets and of
-# this feed's; ARGV[first ...] holds member, kind, precedence for each of n entries ("" member:
-# not a notice entry, not listed).
+# this feed's; ARGV[first ...] holds member, kind, precedence, live for each of n entries (""
+# member: not a notice entry, not listed). ``live`` (sorted set of this feed, scored by until
+# when deconfliction looks at it: see base.notice_facts) holds the members of the operations and
+# emergencies ("" live: another kind).
 _INDEX_NOTICES = """
-local function index_notices(all, own, first, n)
-  for i = first, first + 3 * n - 1, 3 do
+local function index_notices(all, own, live, first, n)
+  for i = first, first + 4 * n - 1, 4 do
     local m = ARGV[i]
     if m ~= '' then
       local k, p = '|k|' .. ARGV[i + 1], '|p|' .. ARGV[i + 2]
@@ -29,6 +31,7 @@ local function index_notices(all, own, first, n)
         redis.call('ZADD', base .. p, 0, m)
         redis.call('ZADD', base .. k .. p, 0, m)
       end
+      if ARGV[i + 3] ~= '' then redis.call('ZADD', live, ARGV[i + 3], m) end
     end
   end
 end
@@ -86,10 +89,10 @@ local function index_state(notice, nid, own, first, q)
 end
 """
 # KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), refs (hash), notice
-#       index bases (both feeds, this feed), tree nodes (hash), notice (hash), ids (zset), then
-#       the link groups (this feed's first)
+#       index bases (both feeds, this feed), tree nodes (hash), notice (hash), ids (zset), live
+#       (zset), then the link groups (this feed's first)
 # ARGV: start ('*': no entries, no size check), n, has checkpoint, cp size, root, note, stored_ms,
-#       m, q, then n entries, n leaf hashes, n notice facets (3 each), m tree node field / hash
+#       m, q, then n entries, n leaf hashes, n notice facets (4 each), m tree node field / hash
 #       pairs, q notice state arguments, then ref key / "index:origin" pairs
 _APPEND = (
     _INDEX_NOTICES
@@ -99,7 +102,7 @@ _APPEND = (
 local n, m, q = tonumber(ARGV[2]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local size = redis.call('LLEN', KEYS[1])
 if ARGV[1] ~= '*' and tonumber(ARGV[1]) ~= size then return {'size', size} end
-local refs = 10 + 5 * n + 2 * m + q
+local refs = 10 + 6 * n + 2 * m + q
 local taken = {}
 for i = refs, #ARGV, 2 do
   if redis.call('HEXISTS', KEYS[5], ARGV[i]) == 1 then taken[#taken + 1] = ARGV[i] end
@@ -115,9 +118,9 @@ for i = 10, 9 + n, 1000 do
   redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i + n, j + n))
 end
-index_notices(KEYS[6], KEYS[7], 10 + 2 * n, n)
-store_nodes(KEYS[8], 10 + 5 * n, m)
-index_state(KEYS[9], KEYS[10], 11, 10 + 5 * n + 2 * m, q)
+index_notices(KEYS[6], KEYS[7], KEYS[11], 10 + 2 * n, n)
+store_nodes(KEYS[8], 10 + 6 * n, m)
+index_state(KEYS[9], KEYS[10], 12, 10 + 6 * n + 2 * m, q)
 if ARGV[3] == '1' then
   redis.call('ZADD', KEYS[3], s, s)
   redis.call('HSET', KEYS[4], 'root:' .. s, ARGV[5], 'note:' .. s, ARGV[6], 'ms:' .. s, ARGV[7])
@@ -128,8 +131,8 @@ return {'ok', size + n}
 )
 # What an upgrade adds to a feed's stored entries: their notice index, tree nodes and state.
 # KEYS: notice index bases (both feeds, this feed), tree nodes (hash), notice (hash), ids (zset),
-#       then the link groups (this feed's first)
-# ARGV: n, m, q, then n notice facets (3 each), m tree node field / hash pairs, q notice state
+#       live (zset), then the link groups (this feed's first)
+# ARGV: n, m, q, then n notice facets (4 each), m tree node field / hash pairs, q notice state
 #       arguments
 _INDEX_ONLY = (
     _INDEX_NOTICES
@@ -137,19 +140,19 @@ _INDEX_ONLY = (
     + _INDEX_STATE
     + """
 local n, m, q = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-index_notices(KEYS[1], KEYS[2], 4, n)
-store_nodes(KEYS[3], 4 + 3 * n, m)
-index_state(KEYS[4], KEYS[5], 6, 4 + 3 * n + 2 * m, q)
+index_notices(KEYS[1], KEYS[2], KEYS[6], 4, n)
+store_nodes(KEYS[3], 4 + 4 * n, m)
+index_state(KEYS[4], KEYS[5], 7, 4 + 4 * n + 2 * m, q)
 return 1
 """
 )
 # A replica run and its cosignature (see Store.append_cosigned).
 # KEYS: entries, leaves, checkpoint sizes (zset), checkpoint data (hash), witness state,
 #       cosignatures, notice index bases (both feeds, this feed), tree nodes (hash), notice
-#       (hash), ids (zset), then the link groups (this feed's first)
+#       (hash), ids (zset), live (zset), then the link groups (this feed's first)
 # ARGV: start, n, cp size, root, note, stored_ms, has old witness, old size, old root, new size,
 #       new root, cosignature field, cosignature value, m, q, then n entries, n leaf hashes, n
-#       notice facets (3 each), m tree node field / hash pairs, q notice state arguments
+#       notice facets (4 each), m tree node field / hash pairs, q notice state arguments
 _APPEND_COSIGNED = (
     _INDEX_NOTICES
     + _STORE_NODES
@@ -170,9 +173,9 @@ for i = 16, 15 + n, 1000 do
   redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i + n, j + n))
 end
-index_notices(KEYS[7], KEYS[8], 16 + 2 * n, n)
-store_nodes(KEYS[9], 16 + 5 * n, m)
-index_state(KEYS[10], KEYS[11], 12, 16 + 5 * n + 2 * m, q)
+index_notices(KEYS[7], KEYS[8], KEYS[12], 16 + 2 * n, n)
+store_nodes(KEYS[9], 16 + 6 * n, m)
+index_state(KEYS[10], KEYS[11], 13, 16 + 6 * n + 2 * m, q)
 redis.call('ZADD', KEYS[3], s, s)
 redis.call('HSET', KEYS[4], 'root:' .. s, ARGV[4], 'note:' .. s, ARGV[5], 'ms:' .. s, ARGV[6])
 redis.call('HSET', KEYS[5], 'size', ARGV[10], 'root', ARGV[11])

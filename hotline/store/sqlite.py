@@ -40,7 +40,7 @@ from hotline.store.base import (
     check_append,
 )
 
-from .sqlite_notices import notice_page_sql
+from .sqlite_notices import LIVE_SQL, notice_page_sql
 from .sqlite_schema import SCHEMA_VERSION, _migrate, sqlite_path
 from .sqlite_tx import (
     exists,
@@ -327,6 +327,9 @@ class SqliteStore:
         for nid, origin, idx in await self._run(read) if notice_ids else []:
             found.setdefault(nid, []).append((origin, idx))
         return found
+
+    async def live_notices(self, origin: str, now_ms: int) -> list[int]:
+        return sorted(int(i) for (i,) in await self._query(LIVE_SQL, origin, now_ms))
 
     async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:
         sql = (

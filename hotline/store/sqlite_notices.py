@@ -54,3 +54,8 @@ def notice_page_sql(query: NoticeQuery, limit: int) -> tuple[str, list[object]]:
     sql += f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
     params.append(limit)
     return sql, params
+
+
+# The operations and emergencies deconfliction still looks at (see Store.live_notices), from
+# their own index whatever the planner guesses of a feed without statistics.
+LIVE_SQL = "SELECT idx FROM notices INDEXED BY notices_live WHERE origin = ? AND live_until > ?"

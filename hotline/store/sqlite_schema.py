@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import CLOSING, NoticeFacts, notice_facts
+from .base import CLOSING, RULED_KINDS, NoticeFacts, notice_facts
 from .treenodes import completed_nodes
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The Merkle trees' interior nodes (see hotline.store.treenodes).
 _TREE = """
 CREATE TABLE tree_nodes (
@@ -27,17 +27,20 @@ CREATE TABLE tree_nodes (
 # await the other side's answer. ``notice_ids``: the own feed's notice entries (those appended
 # with ``append``) by a 64-bit hash of their id (:func:`id_hash`), a narrow index that a batch of
 # random ids costs a third of what an index of the ids' text does; the id itself is the ``nid``
-# of the notice's row.
+# of the notice's row. ``live_until``: of an operation or emergency, until when deconfliction
+# looks at it (see base.notice_facts), indexed apart (``notices_live``): start-up reads only those
+# still live, whatever the history.
 _NOTICES = """
 CREATE TABLE notices (
     origin TEXT NOT NULL, idx INTEGER NOT NULL, time_ms INTEGER NOT NULL, kind TEXT NOT NULL,
     precedence TEXT NOT NULL, nid TEXT NOT NULL, appended_ms INTEGER NOT NULL,
-    implausible_after INTEGER, implausible_before INTEGER,
+    implausible_after INTEGER, implausible_before INTEGER, live_until INTEGER,
     PRIMARY KEY (origin, idx)) WITHOUT ROWID;
 CREATE INDEX notices_by_time ON notices (time_ms, origin, idx);
 CREATE INDEX notices_by_origin ON notices (origin, time_ms, idx);
 CREATE INDEX notices_by_kind ON notices (kind, time_ms, origin, idx);
 CREATE INDEX notices_by_precedence ON notices (precedence, time_ms, origin, idx);
+CREATE INDEX notices_live ON notices (origin, live_until, idx) WHERE live_until IS NOT NULL;
 CREATE TABLE notice_ids (
     h INTEGER NOT NULL, origin TEXT NOT NULL, idx INTEGER NOT NULL,
     PRIMARY KEY (h, origin, idx)) WITHOUT ROWID;
@@ -124,6 +127,30 @@ def _index_notices(conn: sqlite3.Connection) -> None:
         index_notices(conn, origin, found)
 
 
+def _index_live(conn: sqlite3.Connection) -> None:
+    """Keep until when deconfliction looks at each operation and emergency a store of version 6
+    holds (those entries read once, by the kind index)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(notices)")}
+    if "live_until" not in columns:  # a store upgraded from 5 has it already
+        conn.execute("ALTER TABLE notices ADD COLUMN live_until INTEGER")
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS notices_live ON notices (origin, live_until, idx)"
+        " WHERE live_until IS NOT NULL"
+    )
+    marks = ", ".join("?" * len(RULED_KINDS))
+    rows = conn.execute(
+        "SELECT n.origin, n.idx, e.entry FROM notices n JOIN entries e ON e.origin = n.origin"
+        f" AND e.idx = n.idx WHERE n.kind IN ({marks})",
+        RULED_KINDS,
+    )
+    updates = []
+    for origin, idx, entry in rows:
+        facts = notice_facts(bytes(entry))
+        if facts is not None and facts.live_until is not None:
+            updates.append((facts.live_until, origin, idx))
+    conn.executemany("UPDATE notices SET live_until = ? WHERE origin = ? AND idx = ?", updates)
+
+
 def id_hash(notice_id: str) -> int:
     """A notice id's 64-bit key in ``notice_ids`` (signed, as SQLite's integers are)."""
     digest = hashlib.blake2b(notice_id.encode(), digest_size=8).digest()
@@ -133,7 +160,7 @@ def id_hash(notice_id: str) -> int:
 INSERT_NODE = "INSERT INTO tree_nodes (origin, level, idx, hash) VALUES (?, ?, ?, ?)"
 INSERT_NOTICE = (
     "INSERT INTO notices (origin, idx, time_ms, kind, precedence, nid, appended_ms,"
-    " implausible_after, implausible_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " implausible_after, implausible_before, live_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -152,7 +179,17 @@ def index_notices(
     conn.executemany(
         INSERT_NOTICE,
         (
-            (origin, i, f.time_ms, f.kind, f.precedence, f.id, ms, *(flag or (None, None)))
+            (
+                origin,
+                i,
+                f.time_ms,
+                f.kind,
+                f.precedence,
+                f.id,
+                ms,
+                *(flag or (None, None)),
+                f.live_until,
+            )
             for i, f, ms, flag in notices
         ),
     )
@@ -201,6 +238,7 @@ _UPGRADES: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     3: "ALTER TABLE evidence ADD COLUMN size INTEGER; ALTER TABLE evidence ADD COLUMN sha256 BLOB;",
     4: _build_trees,
     5: _index_notices,
+    6: _index_live,
 }
 
 

@@ -170,7 +170,9 @@ async def test_a_service_started_on_a_store_finds_the_open_conflicts_and_their_h
         index = FeedIndex(ORIGINS, StoreRecall(store, {o: s for s, o in ORIGINS.items()}), 16)
         await load_index(store, index)
         started = ConflictService(ConflictIndex(), index, clock, list[Event]().append)
-        await load_conflicts(store, index, started)
+        # start-up reads the operations still live: not the one whose window is over
+        assert await store.live_notices(ORIGINS["bravo"], clock()) == [0]
+        await load_conflicts(store, index, started, clock())
         started.finish_loading()
         assert started.listing("all") == [before]
         # the operations of the conflict, not the one over nor the one called off
