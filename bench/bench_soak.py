@@ -7,7 +7,10 @@ posting, as ``bench_peering``'s capacity phase) and half of it is the soak's rat
 ``--duration`` seconds:
 
 - notices are posted to alpha at ``--rate`` a second (open loop, over ``--clients``
-  connections), and bravo receives them over the peer link;
+  connections), and bravo receives them over the peer link: ROUTINE planned operations, each
+  awaiting an answer that never comes and active until its window ends (the default), or with
+  ``--notices liaisons`` liaison messages of the same size, which need neither (what grows then
+  is the history alone);
 - ``--idle`` authenticated stream connections (half to each node) stay open doing nothing, and
   every ``--churn-every`` seconds ``--churn`` of them, picked at random, are closed and opened
   anew;
@@ -40,6 +43,7 @@ from .load import (
     StreamClient,
     close_all,
     closed_loop,
+    liaison_bodies,
     open_clients,
     open_loop,
     operation_bodies,
@@ -112,7 +116,8 @@ async def capacity(alpha: BenchNode, frames: list[str], seconds: float) -> float
 
 
 async def soak(alpha: BenchNode, bravo: BenchNode, args: argparse.Namespace) -> dict[str, Any]:
-    frames = [post_frame(b) for b in operation_bodies()]
+    bodies = operation_bodies() if args.notices == "operations" else liaison_bodies()
+    frames = [post_frame(b) for b in bodies]
     rate = args.rate or round(await capacity(alpha, frames, args.probe) / 2, 1)
     print(f"posting {rate}/s to alpha for {args.duration:.0f} s; {args.idle} idle connections")
     idle = Idle([alpha, bravo], args.idle)
@@ -163,6 +168,7 @@ async def soak(alpha: BenchNode, bravo: BenchNode, args: argparse.Namespace) -> 
         await close_all(posters)
         await idle.close()
     return {
+        "notices": args.notices,
         "rate_per_s": rate,
         "duration_s": args.duration,
         "idle": args.idle,
@@ -207,6 +213,13 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=2000, help="idle connections, both nodes")
     parser.add_argument("--churn", type=int, default=200, help="idle connections replaced ...")
     parser.add_argument("--churn-every", type=float, default=5.0, help="... every this many s")
+    parser.add_argument(
+        "--notices",
+        choices=("operations", "liaisons"),
+        default="operations",
+        help="what is posted: planned operations (each awaits an answer and stays active "
+        "until its window ends) or liaisons (no answer, no geometry)",
+    )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # the nodes inherit it
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, args.idle * 2 + 1024)), hard))

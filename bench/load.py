@@ -51,6 +51,16 @@ def operation_bodies(count: int = VARIANTS) -> list[dict[str, Any]]:
     return out
 
 
+def liaison_bodies(count: int = VARIANTS) -> list[dict[str, Any]]:
+    """ROUTINE liaison messages of about 1 KB (they need no answer), without the fields the
+    node fills."""
+    text = "Line check, nothing to report. " * 30
+    return [
+        {"kind": "liaison", "status": "exercise", "language": "en", "text": f"{i} {text}"}
+        for i in range(count)
+    ]
+
+
 def distress_body(i: int) -> dict[str, Any]:
     """A FLASH aircraft-in-distress notice (precedence FLASH by kind)."""
     t = time.time_ns() // 1_000_000
