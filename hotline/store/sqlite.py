@@ -51,7 +51,7 @@ from .sqlite_tx import (
     write_cosignature,
     write_witness,
 )
-from .sqlite_wal import WalCheckpointer
+from .sqlite_wal import LIMIT_FRAMES, WalCheckpointer
 
 T = TypeVar("T")
 Tx = Callable[[sqlite3.Connection], T]
@@ -61,9 +61,10 @@ LOOP_WRITE_ROWS = 512  # appends of more entries (not a sequencer batch) go to t
 class SqliteStore:
     """The :class:`~hotline.store.base.Store` on a SQLite file."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, wal_limit_frames: int = LIMIT_FRAMES) -> None:
         self.url = url
         self.path = sqlite_path(url)
+        self.wal_limit_frames = wal_limit_frames  # see .sqlite_wal
         self._conn: sqlite3.Connection | None = None  # writes, one at a time
         self._reader: sqlite3.Connection | None = None  # reads, on the worker thread
         self._executor: ThreadPoolExecutor | None = None  # the one worker thread for reads
@@ -145,7 +146,7 @@ class SqliteStore:
             return
         conn = self._connect(check_same_thread=False)  # the writer thread takes turns with it
         try:
-            _configure(conn, self.path)
+            _configure(conn, self.path, self.wal_limit_frames)
             _migrate(conn, self.path)
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -162,7 +163,7 @@ class SqliteStore:
             raise
         self._conn, self._reader, self._executor = conn, reader, executor
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotline-sqlite-w")
-        self._checkpointer = WalCheckpointer(self.path)
+        self._checkpointer = WalCheckpointer(self.path, limit_frames=self.wal_limit_frames)
         self._checkpointer.start()
 
     def _connect(self, check_same_thread: bool = True) -> sqlite3.Connection:
@@ -499,13 +500,16 @@ class SqliteStore:
         await self._exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value)
 
 
-def _configure(conn: sqlite3.Connection, path: object) -> None:
+def _configure(conn: sqlite3.Connection, path: object, wal_limit_frames: int) -> None:
     """The writing connection: WAL, fsync at every commit, foreign keys, no auto-checkpoint."""
     mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         raise StoreError(f"SQLite store {path}: journal_mode is {mode}, need wal")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA wal_autocheckpoint=0")  # the WalCheckpointer's thread does it
+    # a WAL started afresh is cut back to the checkpointer's limit (see .sqlite_wal)
+    page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+    conn.execute(f"PRAGMA journal_size_limit={wal_limit_frames * page}")
     conn.execute("PRAGMA foreign_keys=ON")
 
 

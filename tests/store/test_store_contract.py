@@ -851,3 +851,42 @@ async def test_redis_reads_evidence_kept_whole_before_it_was_cut(redis_server: R
         assert old.whole_size == 2
     finally:
         await store.close()
+
+
+async def test_sqlite_wal_left_over_its_limit_is_started_afresh_and_cut_back(
+    tmp_path: Path,
+) -> None:
+    """A passive checkpoint that cannot empty the WAL (here a reader holds an older snapshot,
+    as writes outrunning the checkpoints do in effect) is followed by one that waits for the
+    WAL to empty: the next write starts it afresh and its file is cut back to the limit."""
+    path = tmp_path / "node.db"
+    store = SqliteStore(f"sqlite:///{path}", wal_limit_frames=40)
+    await store.open()
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    await asyncio.to_thread(checkpointer.stop)  # the test checkpoints by hand
+    wal = tmp_path / "node.db-wal"
+    reader = sqlite3.connect(path, isolation_level=None)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        await store.append(A, 0, batch(0, 20), cp(A, 20))
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM entries").fetchone()  # a snapshot held
+        for i in range(1, 30):
+            await store.append(A, i * 20, batch(i * 20, 20, b"x" * 3000), cp(A, (i + 1) * 20))
+        grown = wal.stat().st_size
+        assert grown > 40 * 4096
+        waiting = asyncio.ensure_future(asyncio.to_thread(checkpointer.checkpoint, conn))
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "the restart waits for the reader's snapshot"
+        reader.execute("COMMIT")
+        await waiting
+        assert checkpointer.restarts == 1
+        await store.append(A, 600, batch(600, 1), cp(A, 601))
+        assert wal.stat().st_size <= 40 * 4096 + 32 + 24 + 4096, "cut back to the limit"
+        assert await store.size(A) == 601
+    finally:
+        reader.close()
+        conn.close()
+        await store.close()
