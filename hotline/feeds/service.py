@@ -184,17 +184,26 @@ class NoticeService:
         index; ``cursor`` continues where a page ended (entries that arrive meanwhile are
         newer: they never shift a page). Pages are kept while what they show holds (see
         :mod:`.pages`)."""
+        if filters.state is not None:  # a page by state can change without the index changing
+            return await self._build(filters, cursor, limit, None)
         key = (filters, cursor, limit)
         version = self._index.version
-        kept = filters.state is None  # a page by state can change without the index changing
-        if kept and (body := self.pages.get(key, version, self._clock_ms())) is not None:
+        if (body := self.pages.get(key, version, self._clock_ms())) is not None:
             return body
+        return await self.pages.shared(
+            key, version, lambda: self._build(filters, cursor, limit, version)
+        )
+
+    async def _build(
+        self, filters: Filters, cursor: str | None, limit: int, version: int | None
+    ) -> bytes:
+        """A listing's page as JSON; kept if ``version`` is given and held throughout."""
         page, next_cursor = await self._page(filters, cursor, limit)
         now = self._clock_ms()
         body = dumps({"notices": await self._views(page, now), "next": next_cursor})
-        if kept and self._index.version == version:
+        if version is not None and self._index.version == version:
             until = _first_deadline(page, self._settings.deadlines, now)
-            self.pages.put(key, version, until, body)
+            self.pages.put((filters, cursor, limit), version, until, body)
         return body
 
     async def _page(

@@ -3,6 +3,7 @@ sent as kept while nothing it shows has changed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -133,6 +134,17 @@ async def test_a_page_asked_again_is_sent_as_kept_until_a_notice_on_it_changes(
     after = orjson.loads(await raw_listing(node_app, limit=2))["notices"]
     assert [n["index"] for n in after] == [3, 2]
     assert after[1]["state"]["cancelled_by"] == {"side": "alpha", "index": 3}
+
+
+async def test_requests_for_a_page_being_built_wait_for_that_build(node_app: NodeApp) -> None:
+    await node_app.post_liaisons(5)
+    await node_app.headers("auditor")  # the user exists before the requests race
+    pages = node_app.node.notices.pages
+    builds = pages.builds
+    bodies = await asyncio.gather(*(raw_listing(node_app, limit=3) for _ in range(10)))
+    assert len(set(bodies)) == 1
+    assert pages.builds == builds + 1, "built once for the ten requests"
+    assert [n["index"] for n in orjson.loads(bodies[0])["notices"]] == [4, 3, 2]
 
 
 async def test_a_kept_page_shows_a_notice_overdue_once_its_deadline_passes(
