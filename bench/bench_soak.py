@@ -17,7 +17,8 @@ posting, as ``bench_peering``'s capacity phase) and half of it is the soak's rat
 - every ``--interval`` seconds each node's resident memory (VmRSS) and open files (entries of
   ``/proc/PID/fd``) are printed with the notices posted and the errors since the last line.
 
-The result (``bench/results/soak.json``) has every sample and, per node, the growth of RSS
+The result (``bench/results/soak.json``, ``soak-liaisons.json`` with ``--notices liaisons``) has
+every sample and, per node, the growth of RSS
 and open files from the first sample after ``--warmup`` seconds to the last (target: under
 10%).
 
@@ -242,7 +243,8 @@ def main() -> None:
             bravo.stop()
     result["conditions"] = cond
     print(f"growth after {args.warmup:.0f} s (%): {result['growth_pct']}")
-    print(f"wrote {write_result('soak', result)}")
+    name = "soak" if args.notices == "operations" else "soak-liaisons"
+    print(f"wrote {write_result(name, result)}")
 
 
 if __name__ == "__main__":
