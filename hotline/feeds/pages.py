@@ -42,7 +42,6 @@ class PageCache:
         self._bytes = 0
         self._building: dict[PageKey, tuple[int, asyncio.Future[bytes]]] = {}
         self.hits = 0
-        self.misses = 0
         self.builds = 0
 
     def __len__(self) -> int:
@@ -58,7 +57,6 @@ class PageCache:
         ):
             if page is not None:
                 self._drop(key)
-            self.misses += 1
             return None
         self._pages.move_to_end(key)
         self.hits += 1

@@ -17,11 +17,11 @@ from ..settings import Deadlines, Settings
 from ..store.base import NoticeKey, NoticeQuery, Store, UserRecord
 from ..types import Clock, Sides
 from .index import FeedIndex, NoticeRecord
-from .pages import PageCache
+from .pages import PageCache, PageKey
 from .posting import ack_body, cancel_body, complete_posting, same_posting
 from .replica import Replica
 from .sequencer import Appended, Sequencer
-from .views import Filters, deadline_ms, notice_view, state_of
+from .views import Filters, due_unanswered, notice_view, state_of
 
 
 def entry_result(entry: Entry, side: str) -> dict[str, Any]:
@@ -185,25 +185,30 @@ class NoticeService:
         newer: they never shift a page). Pages are kept while what they show holds (see
         :mod:`.pages`)."""
         if filters.state is not None:  # a page by state can change without the index changing
-            return await self._build(filters, cursor, limit, None)
+            return await self._build(filters, cursor, limit)
         key = (filters, cursor, limit)
         version = self._index.version
         if (body := self.pages.get(key, version, self._clock_ms())) is not None:
             return body
         return await self.pages.shared(
-            key, version, lambda: self._build(filters, cursor, limit, version)
+            key, version, lambda: self._build(filters, cursor, limit, (key, version))
         )
 
     async def _build(
-        self, filters: Filters, cursor: str | None, limit: int, version: int | None
+        self,
+        filters: Filters,
+        cursor: str | None,
+        limit: int,
+        keep: tuple[PageKey, int] | None = None,
     ) -> bytes:
-        """A listing's page as JSON; kept if ``version`` is given and held throughout."""
+        """A listing's page as JSON; with ``keep`` (its key and the index's version), kept if
+        the version held throughout."""
         page, next_cursor = await self._page(filters, cursor, limit)
         now = self._clock_ms()
         body = dumps({"notices": await self._views(page, now), "next": next_cursor})
-        if version is not None and self._index.version == version:
+        if keep is not None and self._index.version == keep[1]:
             until = _first_deadline(page, self._settings.deadlines, now)
-            self.pages.put((filters, cursor, limit), version, until, body)
+            self.pages.put(keep[0], keep[1], until, body)
         return body
 
     async def _page(
@@ -294,10 +299,5 @@ class NoticeService:
 
 def _first_deadline(recs: list[NoticeRecord], deadlines: Deadlines, now: int) -> int | None:
     """The first deadline ahead among records not answered: when one of them turns overdue."""
-    ahead = [
-        due
-        for rec in recs
-        if not rec.acks and rec.cancelled_by is None and rec.superseded_by is None
-        if (due := deadline_ms(rec, deadlines)) is not None and due > now
-    ]
-    return min(ahead, default=None)
+    dues = (due_unanswered(rec, deadlines) for rec in recs)
+    return min((due for due in dues if due is not None and due > now), default=None)

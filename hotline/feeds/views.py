@@ -22,15 +22,17 @@ def deadline_ms(rec: NoticeRecord, deadlines: Deadlines) -> int | None:
     return rec.time_ms + int(seconds * 1000)
 
 
+def due_unanswered(rec: NoticeRecord, deadlines: Deadlines) -> int | None:
+    """The deadline of a notice still awaiting its answer: when it turns overdue (None if it
+    needs no answer, or has one: an ack, a cancel or an update)."""
+    if rec.acks or rec.cancelled_by is not None or rec.superseded_by is not None:
+        return None
+    return deadline_ms(rec, deadlines)
+
+
 def is_overdue(rec: NoticeRecord, deadlines: Deadlines, now_ms: int) -> bool:
-    due = deadline_ms(rec, deadlines)
-    return (
-        due is not None
-        and not rec.acks
-        and rec.cancelled_by is None
-        and rec.superseded_by is None
-        and now_ms >= due
-    )
+    due = due_unanswered(rec, deadlines)
+    return due is not None and now_ms >= due
 
 
 def state_of(
