@@ -131,6 +131,8 @@ class SqliteStore:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
         return result
 
     async def _query(self, sql: str, *params: object) -> list[Any]:

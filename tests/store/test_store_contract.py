@@ -36,6 +36,7 @@ from hotline.store.base import HeartbeatRecord
 from hotline.store.redis import redact
 from hotline.store.sqlite import LOOP_WRITE_ROWS
 from hotline.store.sqlite_schema import SCHEMA_VERSION
+from hotline.store.sqlite_wal import WalCheckpointer
 from tests.helpers.redis_server import RedisServer
 
 A, B = "a.example/hotline", "b.example/hotline"
@@ -889,4 +890,94 @@ async def test_sqlite_wal_left_over_its_limit_is_started_afresh_and_cut_back(
     finally:
         reader.close()
         conn.close()
+        await store.close()
+
+
+async def test_sqlite_wal_over_its_limit_is_started_afresh_by_the_next_write_without_holding_writes(
+    tmp_path: Path,
+) -> None:
+    """A WAL over its limit that a checkpoint copied back in full is started afresh by the next
+    write (which finds nothing left to copy) and its file cut back: no checkpoint that holds
+    writes back (``RESTART``) is needed, and the thread knows it is done."""
+    path = tmp_path / "node.db"
+    store = SqliteStore(f"sqlite:///{path}", wal_limit_frames=500)
+    await store.open()
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    await asyncio.to_thread(checkpointer.stop)  # the test checkpoints by hand
+    wal = tmp_path / "node.db-wal"
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        for i in range(30):
+            await store.append(A, i * 20, batch(i * 20, 20, b"x" * 3000), cp(A, (i + 1) * 20))
+        assert 500 * 4096 < wal.stat().st_size < 4 * 500 * 4096
+        checkpointer.checkpoint(conn)  # copies every frame back; the WAL is still long
+        assert checkpointer.wanted and checkpointer.restarts == 0
+        assert wal.stat().st_size > 500 * 4096
+        await store.append(A, 600, batch(600, 1), cp(A, 601))
+        assert wal.stat().st_size <= 500 * 4096 + 32 + 24 + 4096, "started afresh and cut back"
+        checkpointer.checkpoint(conn)
+        assert not checkpointer.wanted
+        assert (checkpointer.restarts, checkpointer.afresh) == (0, 1)
+        assert await store.size(A) == 601
+    finally:
+        conn.close()
+        await store.close()
+
+
+async def test_sqlite_wal_over_its_limit_is_checkpointed_right_after_the_next_commit(
+    tmp_path: Path,
+) -> None:
+    """Once the WAL is over its limit, the checkpointing thread does not wait its interval: it
+    checkpoints right after the next commit, and finds the WAL started afresh by it."""
+    path = tmp_path / "node.db"
+    store = SqliteStore(f"sqlite:///{path}", wal_limit_frames=500)
+    await store.open()
+    assert store._checkpointer is not None
+    await asyncio.to_thread(store._checkpointer.stop)
+    checkpointer = WalCheckpointer(path, interval=600, limit_frames=500)  # never by its clock
+    store._checkpointer = checkpointer
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        for i in range(30):
+            await store.append(A, i * 20, batch(i * 20, 20, b"x" * 3000), cp(A, (i + 1) * 20))
+        checkpointer.checkpoint(conn)
+        assert checkpointer.wanted
+        checkpointer.start()
+        await store.append(A, 600, batch(600, 1), cp(A, 601))
+        for _ in range(500):
+            if checkpointer.afresh:
+                break
+            await asyncio.sleep(0.01)
+        assert (checkpointer.afresh, checkpointer.restarts) == (1, 0)
+        assert not checkpointer.wanted
+    finally:
+        conn.close()
+        await store.close()
+
+
+async def test_sqlite_wal_under_steady_writes_is_started_afresh_by_its_thread_alone(
+    tmp_path: Path,
+) -> None:
+    """Writes coming steadily, as a node's batches do: the checkpointing thread brings the WAL
+    back under its limit by itself, without ever holding a write back."""
+    path = tmp_path / "node.db"
+    store = SqliteStore(f"sqlite:///{path}", wal_limit_frames=500)
+    await store.open()
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    wal = tmp_path / "node.db-wal"
+    try:
+        size = 0
+        while checkpointer.afresh < 2 and size < 20_000:
+            await store.append(A, size, batch(size, 20, b"x" * 3000), cp(A, size + 20))
+            size += 20
+            await asyncio.sleep(0.005)
+        assert checkpointer.afresh >= 2, "the WAL was started afresh, more than once"
+        assert checkpointer.restarts == 0, "no write was held back"
+        await store.append(A, size, batch(size, 1), cp(A, size + 1))
+        assert wal.stat().st_size < 4 * 500 * 4096
+        assert await store.size(A) == size + 1
+    finally:
         await store.close()
