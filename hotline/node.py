@@ -37,7 +37,7 @@ from .conflicts.service import ConflictService
 from .events import EventHub
 from .feeds.feed_tree import FeedTree
 from .feeds.index import FeedIndex
-from .feeds.load import load_conflicts, load_deliveries, load_index, open_notices
+from .feeds.load import due_reader, load_conflicts, load_deliveries, load_index
 from .feeds.logs import LogReader
 from .feeds.own import OwnFeed
 from .feeds.recall import StoreRecall
@@ -140,6 +140,7 @@ class Node:
             self.hub.publish,
             own_side=own.name,
             announce=self.peering.announce if self.peering is not None else lambda _i: False,
+            read_due=due_reader(self.store, self.index, settings.deadlines),
         )
         if settings.webhook:
             self.deadlines.hooks.append(
@@ -227,7 +228,7 @@ class Node:
         await load_conflicts(self.store, self.index, self.conflicts, self.clock_ms())
         self.conflicts.finish_loading()
         await load_deliveries(self.store, self.index, self.sides)
-        self.deadlines.load(await open_notices(self.store, self.index))
+        await self.deadlines.load()
         await self.own_feed.load_checkpoints()
         if self.replica is not None:
             await self.replica.load()

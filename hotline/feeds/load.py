@@ -3,7 +3,8 @@
 - each feed's size and its FLASH entries (the store's precedence index: a peer's catch-up run
   names the FLASH entries in it);
 - the deliveries, from the cosignatures of the other side's witness;
-- the notices awaiting an answer (the store's open set), for the deadline watcher;
+- the notices awaiting an answer and due within minutes (the store's open set), for the
+  deadline watcher;
 - for deconfliction, the operations and emergencies of either feed still live (an operation
   until its window or validity ends, an emergency until withdrawn: the store's index of them)
   that neither a cancel nor an update withdrew, and the liaisons about them (the store's links).
@@ -14,16 +15,18 @@ trees are not read here: each side's :class:`~hotline.feeds.feed_tree.FeedTree` 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Protocol
 
-from hotline_protocol.notices import Notice
+from hotline_protocol.notices import Notice, Precedence
 
+from ..settings import Deadlines
 from ..store.base import NoticeKey, NoticeQuery, NoticeState, Store
 from ..types import Sides
 from .index import Delivery, FeedIndex
 from .recall import notice_of
+from .views import deadline_of
 
 PAGE = 1000  # keys read from the store's indexes at a time
 
@@ -59,14 +62,24 @@ async def load_deliveries(store: Store, index: FeedIndex, sides: Sides) -> None:
                 index.add_delivery(side, Delivery(cos.size, cos.received_ms, witness))
 
 
-async def open_notices(store: Store, index: FeedIndex) -> list[tuple[str, int, int, str]]:
-    """The notices awaiting an answer, as (side, index, notice time, precedence)."""
-    found = []
-    for side, origin in index.sides.items():
-        for i, time_ms, precedence in await store.open_notices(origin):
-            if i < index.size(side):
-                found.append((side, i, time_ms, precedence))
-    return found
+def due_reader(
+    store: Store, index: FeedIndex, deadlines: Deadlines
+) -> Callable[[int | None, int], Awaitable[list[tuple[int, str, int]]]]:
+    """What the deadline watcher reads: the notices awaiting an answer whose deadline lies in
+    (after, until], as (deadline, side, index), from the store (by notice time: a notice of
+    precedence P is due ``deadlines.P`` after its time)."""
+
+    async def read(after: int | None, until: int) -> list[tuple[int, str, int]]:
+        wait = {p.value: deadline_of(p.value, deadlines) for p in Precedence}
+        times = {p: (None if after is None else after - d, until - d) for p, d in wait.items()}
+        found = []
+        for side, origin in index.sides.items():
+            for i, time_ms, precedence in await store.open_notices(origin, times):
+                if i < index.size(side):
+                    found.append((time_ms + wait[precedence], side, i))
+        return found
+
+    return read
 
 
 async def load_conflicts(store: Store, index: FeedIndex, service: Loading, now_ms: int) -> None:

@@ -18,8 +18,13 @@ def deadline_ms(rec: NoticeRecord, deadlines: Deadlines) -> int | None:
     """When the other side's acknowledgement is due, or None if none is needed."""
     if not rec.needs_ack:
         return None
-    seconds: float = getattr(deadlines, rec.precedence)
-    return rec.time_ms + int(seconds * 1000)
+    return rec.time_ms + deadline_of(rec.precedence, deadlines)
+
+
+def deadline_of(precedence: str, deadlines: Deadlines) -> int:
+    """How long after its time a notice of this precedence is to be acknowledged, in ms."""
+    seconds: float = getattr(deadlines, precedence)
+    return int(seconds * 1000)
 
 
 def due_unanswered(rec: NoticeRecord, deadlines: Deadlines) -> int | None:

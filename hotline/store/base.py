@@ -104,6 +104,9 @@ class EvidenceRecord:
         return hashlib.sha256(self.raw).digest() if self.sha256 is None else self.sha256
 
 
+TimeRange = tuple[int | None, int]  # notice times in (after, until]; None: from the first
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class NoticeKey:
     """Where a notice entry stands in a listing: by its notice's time, then its feed's origin,
@@ -319,10 +322,16 @@ class Store(Protocol):
         an index of them: what start-up reads for deconfliction, whatever the history."""
         ...
 
-    async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:
+    async def open_notices(
+        self, origin: str, times: Mapping[str, TimeRange] | None = None
+    ) -> list[tuple[int, int, str]]:
         """The notices of ``origin`` that await the other side's answer (they need an ack and no
         ack, cancel or update refers to them yet), as (index, notice time, precedence), by
-        index: what a node watches the deadlines of."""
+        index: what a node watches the deadlines of. With ``times`` ({precedence: (after,
+        until)}), only those of these precedences whose notice time lies in (after, until]:
+        the deadlines of the next minutes. A range with an ``after`` is read from the store's
+        index of notice times by precedence (it costs what the range holds, whatever the
+        history); one without (at start-up) goes through the open set."""
         ...
 
     # checkpoints and cosignatures

@@ -36,6 +36,7 @@ from hotline.store.base import (
     NoticeKey,
     NoticeQuery,
     NoticeState,
+    TimeRange,
     UserRecord,
     check_append,
     notice_facts,
@@ -65,6 +66,7 @@ T = TypeVar("T")
 STORE_VERSION = 4
 MAX_INDEX = 2**62  # no feed holds an entry at this index or beyond (Redis reads it as a number)
 UPGRADE_CHUNK = 1000  # entries indexed at a time by an upgrade
+PAGE = 10_000  # members of the open set read at a time
 
 
 class RedisStore:
@@ -469,13 +471,43 @@ class RedisStore:
         found = await self._do(self._r.zrangebyscore(self._k("live", origin), f"({now_ms}", "+inf"))
         return sorted(int(_s(member).rsplit(" ", 1)[1]) for member in found)
 
-    async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:
-        found = await self._do(self._r.zrange(self._k("open", origin), 0, -1))
+    async def open_notices(
+        self, origin: str, times: Mapping[str, TimeRange] | None = None
+    ) -> list[tuple[int, int, str]]:
+        through_set = None if times is None else {p: u for p, (a, u) in times.items() if a is None}
         notices = []
-        for member in found:
-            index, time_ms, precedence = _s(member).split(" ", 2)
-            notices.append((int(index), int(time_ms), precedence))
-        return notices
+        if through_set is None or through_set:  # all, or at start-up those due by then
+            key, start = self._k("open", origin), 0
+            while found := await self._do(self._r.zrange(key, start, start + PAGE - 1)):
+                start += len(found)
+                for member in found:
+                    index, time_ms, precedence = _s(member).split(" ", 2)
+                    if through_set is None or int(time_ms) <= through_set.get(precedence, -1):
+                        notices.append((int(index), int(time_ms), precedence))
+        for precedence, (after, until) in (times or {}).items():
+            if after is not None:
+                notices += await self._open_between(origin, precedence, after, until)
+        return sorted(notices)
+
+    async def _open_between(
+        self, origin: str, precedence: str, after: int, until: int
+    ) -> list[tuple[int, int, str]]:
+        """Open notices of one precedence with a time in (after, until]: a lex range of the
+        precedence's listing set, each looked up in the open set."""
+        if until <= after:
+            return []
+        low, high = f"[{max(after + 1, 0):015d}", f"({until + 1:015d}"
+        key = self._k("nx", origin) + f"|p|{precedence}"
+        keys = [_notice_key(_s(m)) for m in await self._do(self._r.zrangebylex(key, low, high))]
+        if not keys:
+            return []
+        members = [f"{k.index} {k.time_ms} {precedence}" for k in keys]
+        scores = await self._do(self._r.zmscore(self._k("open", origin), members))
+        return [
+            (k.index, k.time_ms, precedence)
+            for k, score in zip(keys, scores, strict=True)
+            if score is not None
+        ]
 
     # --- checkpoints and cosignatures ---
 

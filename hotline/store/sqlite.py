@@ -36,11 +36,12 @@ from hotline.store.base import (
     NoticeKey,
     NoticeQuery,
     NoticeState,
+    TimeRange,
     UserRecord,
     check_append,
 )
 
-from .sqlite_notices import LIVE_SQL, notice_page_sql
+from .sqlite_notices import LIVE_SQL, OPEN_BY_TIME_SQL, OPEN_SQL, notice_page_sql
 from .sqlite_schema import SCHEMA_VERSION, _migrate, sqlite_path
 from .sqlite_tx import (
     exists,
@@ -334,12 +335,22 @@ class SqliteStore:
     async def live_notices(self, origin: str, now_ms: int) -> list[int]:
         return sorted(int(i) for (i,) in await self._query(LIVE_SQL, origin, now_ms))
 
-    async def open_notices(self, origin: str) -> list[tuple[int, int, str]]:
-        sql = (
-            "SELECT o.idx, n.time_ms, n.precedence FROM open_notices o JOIN notices n"
-            " ON n.origin = o.origin AND n.idx = o.idx WHERE o.origin = ? ORDER BY o.idx"
-        )
-        return [(int(i), int(t), str(p)) for i, t, p in await self._query(sql, origin)]
+    async def open_notices(
+        self, origin: str, times: Mapping[str, TimeRange] | None = None
+    ) -> list[tuple[int, int, str]]:
+        if times is None:
+            rows = await self._query(f"{OPEN_SQL} ORDER BY o.idx", origin)
+        else:
+            rows = []
+            through_set = {p: until for p, (after, until) in times.items() if after is None}
+            if through_set:  # at start-up: every one due by then, from the open set
+                where = " OR ".join("(n.precedence = ? AND n.time_ms <= ?)" for _ in through_set)
+                params = [x for p, until in through_set.items() for x in (p, until)]
+                rows += await self._query(f"{OPEN_SQL} AND ({where})", origin, *params)
+            for p, (after, until) in times.items():
+                if after is not None:
+                    rows += await self._query(OPEN_BY_TIME_SQL, p, after, until, origin)
+        return sorted((int(i), int(t), str(p)) for i, t, p in rows)
 
     # --- checkpoints and cosignatures ---
 

@@ -59,3 +59,16 @@ def notice_page_sql(query: NoticeQuery, limit: int) -> tuple[str, list[object]]:
 # The operations and emergencies deconfliction still looks at (see Store.live_notices), from
 # their own index whatever the planner guesses of a feed without statistics.
 LIVE_SQL = "SELECT idx FROM notices INDEXED BY notices_live WHERE origin = ? AND live_until > ?"
+# The open set: notices awaiting an answer, with their time and precedence.
+OPEN_SQL = (
+    "SELECT o.idx, n.time_ms, n.precedence FROM open_notices o JOIN notices n"
+    " ON n.origin = o.origin AND n.idx = o.idx WHERE o.origin = ?"
+)
+# Those of one precedence with a notice time in (after, until]: a range of that precedence's
+# index of notice times (its rows, open or not, are what the range holds), each looked up in
+# the open set.
+OPEN_BY_TIME_SQL = (
+    "SELECT n.idx, n.time_ms, n.precedence FROM notices n INDEXED BY notices_by_precedence"
+    " WHERE n.precedence = ? AND n.time_ms > ? AND n.time_ms <= ? AND n.origin = ?"
+    " AND EXISTS (SELECT 1 FROM open_notices o WHERE o.origin = n.origin AND o.idx = n.idx)"
+)

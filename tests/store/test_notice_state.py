@@ -65,6 +65,32 @@ async def test_a_notice_that_needs_an_answer_is_open_until_the_other_side_acks_i
     assert state.links == (Link("ack", B, 0, leaf(A, 0)),)
 
 
+async def test_the_open_notices_of_a_stretch_of_time_are_read_by_precedence(store: Store) -> None:
+    """What the deadline watcher reads: the open notices of the given precedences with a time
+    in (after, until], through the open set (no ``after``: at start-up) or the index of times
+    (a later stretch); answered ones and those needing no answer are not among them."""
+    op = "planned_operation"
+    await put(
+        store,
+        A,
+        entry("r1", op, 1000),
+        entry("r2", op, 2000),
+        entry("r3", op, 3000),
+        entry("i1", op, 2000, precedence="IMMEDIATE"),
+        entry("f1", op, 2500, precedence="FLASH"),
+        entry("chat", "liaison", 2000),
+    )
+    await put(store, B, entry("ack-r2", "ack", ref=ref(A, 1), response="WILCO"))
+    stretch = {"ROUTINE": (1000, 3000), "IMMEDIATE": (None, 2000)}
+    assert await store.open_notices(A, stretch) == [(2, 3000, "ROUTINE"), (3, 2000, "IMMEDIATE")]
+    assert await store.open_notices(A, {"ROUTINE": (None, 2999)}) == [(0, 1000, "ROUTINE")]
+    assert await store.open_notices(A, {"FLASH": (2499, 2500)}) == [(4, 2500, "FLASH")]
+    assert await store.open_notices(A, {"FLASH": (2500, 9999)}) == []
+    assert await store.open_notices(A, {"PRIORITY": (None, 9999)}) == []
+    assert await store.open_notices(A, {}) == []
+    assert await store.open_notices(B, {"ROUTINE": (None, 9999)}) == []
+
+
 async def test_a_cancel_or_an_update_closes_a_notice_as_an_ack_does(store: Store) -> None:
     await put(store, A, *(entry(f"op{i}", "planned_operation") for i in range(3)))
     await put(store, A, entry("c", "cancel", ref=ref(A, 0)))

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
+
 from hotline.acks.deadlines import DeadlineWatcher
 from hotline.events import AnnouncedEvent, Event, OverdueEvent
+from hotline.feeds.index import FeedIndex
+from hotline.feeds.load import due_reader, load_index
+from hotline.feeds.recall import StoreRecall
 from hotline.settings import Deadlines
+from hotline.store import CheckpointRecord, SqliteStore
 from hotline_protocol.notices import parse_notice
 from tests.helpers.fake_peer import FakePeer
 
-from .conftest import T0, Parts
+from .conftest import T0, Clock, Parts
+
+ORIGINS = {"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"}
 
 
 def feeds(parts: Parts) -> None:
@@ -122,14 +131,118 @@ async def test_overdue_counts_notices_past_their_deadline_until_acknowledged(
 async def test_the_notices_open_at_start_are_watched_from_what_the_store_says(
     parts: Parts,
 ) -> None:
-    """At start the watcher is told the open notices (the store's open set), not the feeds."""
+    """At start the watcher asks what awaits an answer and is due by its horizon (the store's
+    open set), not the feeds."""
     feeds(parts)  # recorded before the watcher: it does not see them
     published: list[Event] = []
+    asked: list[tuple[int | None, int]] = []
+
+    async def read_due(after: int | None, until: int) -> list[tuple[int, str, int]]:
+        asked.append((after, until))
+        return [(T0 + 61_000, "bravo", 1)] if after is None else []
+
     watcher = DeadlineWatcher(
-        parts.index, Deadlines(FLASH=60), parts.clock, published.append, own_side="alpha"
+        parts.index,
+        Deadlines(FLASH=60),
+        parts.clock,
+        published.append,
+        own_side="alpha",
+        read_due=read_due,
     )
-    watcher.load([("bravo", 1, T0 + 1_000, "FLASH")])
+    await watcher.load()
+    assert asked == [(None, T0 + 600_000)]
     parts.clock.now = T0 + 120_000
     fresh = await watcher.check()
     assert [(r.side, r.index) for r in fresh] == [("bravo", 1)]
     assert watcher.overdue() == {"alpha": 0, "bravo": 1}
+
+
+async def test_a_notice_added_while_the_store_is_read_is_announced_once(parts: Parts) -> None:
+    """A record added while the watcher reads the store is taken in as it is added, and may be
+    in what the read returns as well: it turns overdue once."""
+    published: list[Event] = []
+
+    async def read_due(after: int | None, until: int) -> list[tuple[int, str, int]]:
+        feeds(parts)  # appended meanwhile: the watcher takes each in as it is added
+        return [(T0 + 61_000, "bravo", 1)]  # and the read finds one of them as well
+
+    watcher = DeadlineWatcher(
+        parts.index,
+        Deadlines(FLASH=60),
+        parts.clock,
+        published.append,
+        own_side="alpha",
+        read_due=read_due,
+    )
+    await watcher.load()
+    parts.clock.now = T0 + 120_000
+    await watcher.check()
+    overdue = [(e.side, e.index) for e in published if isinstance(e, OverdueEvent)]
+    assert sorted(overdue) == [("alpha", 0), ("bravo", 1)]
+
+
+async def test_only_the_next_minutes_deadlines_are_held_and_later_ones_are_read_when_due(
+    tmp_path: Path,
+) -> None:
+    """Fifty FLASH notices awaiting an answer, one a minute, in a real store: the watcher holds
+    the deadlines of its next ten minutes only, reads the later ones from the store as the
+    clock reaches them, and announces each notice overdue once, at the first tick past its
+    deadline; one acknowledged in the meantime never is."""
+    alpha = FakePeer(side="alpha", origin=ORIGINS["alpha"], nation="XAA")
+    bravo = FakePeer(side="bravo", origin=ORIGINS["bravo"], nation="XBB")
+    for i in range(50):
+        alpha.append(alpha.distress().model_copy(update={"time": T0 + i * 60_000}))
+    answered = alpha.entries[30]
+    ack = parse_notice(
+        {
+            "id": "00000000-0000-4000-8000-000000000030",
+            "kind": "ack",
+            "status": "exercise",
+            "author": {"id": "ops-bravo", "unit": "HQ bravo", "nation": "XBB"},
+            "time": T0,
+            "ref": {
+                "origin": ORIGINS["alpha"],
+                "index": 30,
+                "leaf_hash": base64.b64encode(answered.leaf_hash).decode(),
+            },
+            "response": "ROGER",
+        }
+    )
+    bravo.append(ack)
+    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
+    await store.open()
+    try:
+        for peer in (alpha, bravo):
+            cp = CheckpointRecord(peer.origin, peer.size, b"r" * 32, b"n", T0)
+            await store.append(peer.origin, 0, [(e.raw, e.leaf_hash) for e in peer.entries], cp)
+        index = FeedIndex(ORIGINS, StoreRecall(store, {o: s for s, o in ORIGINS.items()}), 16)
+        await load_index(store, index)
+        deadlines = Deadlines(FLASH=60)
+        clock = Clock(T0)
+        published: list[Event] = []
+        watcher = DeadlineWatcher(
+            index,
+            deadlines,
+            clock,
+            published.append,
+            own_side="alpha",
+            read_due=due_reader(store, index, deadlines),
+            horizon_ms=600_000,
+        )
+        await watcher.load()
+        assert watcher.held == 10  # due by T0 + 10 min: the notices of T0 to T0 + 9 min
+        most = 0
+        first_seen: dict[int, int] = {}
+        for minute in range(0, 53):
+            clock.now = T0 + minute * 60_000 + 30_000
+            for rec in await watcher.check():
+                first_seen.setdefault(rec.index, clock.now)
+            most = max(most, watcher.held)
+        overdue = [e for e in published if isinstance(e, OverdueEvent)]
+        assert sorted(e.index for e in overdue) == [i for i in range(50) if i != 30]
+        assert all(e.side == "alpha" for e in overdue)
+        # each at the first tick past its deadline (time + 60 s): 30 s after it
+        assert all(at == T0 + i * 60_000 + 90_000 for i, at in first_seen.items())
+        assert most <= 11, "never more than the next ten minutes' deadlines held"
+    finally:
+        await store.close()
