@@ -99,8 +99,12 @@ def _tail(origin: str, prev: bytes) -> bytes:
     )
 
 
-def decode_entry(raw: bytes, *, origin: str, index: int, prev: bytes) -> Entry:
+def decode_entry(
+    raw: bytes, *, origin: str, index: int, prev: bytes, leaf: bytes | None = None
+) -> Entry:
     """Parse and check entry bytes: size, canonical form, version, origin, index, prev, notice.
+    ``leaf``: ``leaf_hash(raw)``, when the caller computed it already (an auditor hashes every
+    entry for the tree before decoding it: once is enough).
 
     Raises :class:`EntryError` (or :class:`NoticeError` for a bad notice inside).
     """
@@ -149,7 +153,7 @@ def decode_entry(raw: bytes, *, origin: str, index: int, prev: bytes) -> Entry:
     if not (raw.startswith(head) and raw.endswith(tail)):  # canonical: cannot happen
         raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
     notice_json = raw[len(head) : len(raw) - len(tail)]
-    return Entry(origin, index, prev, notice, raw, leaf_hash(raw), notice_json)
+    return Entry(origin, index, prev, notice, raw, leaf or leaf_hash(raw), notice_json)
 
 
 def entry_notice_text(raw: bytes, index: int) -> bytes:

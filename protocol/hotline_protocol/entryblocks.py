@@ -102,7 +102,7 @@ def check_block(
     try:
         for raw, leaf in zip(raws, leaves, strict=True):
             try:
-                notice = decode_entry(raw, origin=origin, index=index, prev=prev).notice
+                notice = decode_entry(raw, origin=origin, index=index, prev=prev, leaf=leaf).notice
             except ProtocolError as exc:
                 if len(out.problems) < listed:
                     out.problems.append(f"entry at position {index}: {exc}")

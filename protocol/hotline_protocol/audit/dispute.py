@@ -225,7 +225,8 @@ class Dispute:
                 self.hidden += 1
             else:
                 try:
-                    notice = decode_entry(raw, origin=side.origin, index=index, prev=prev).notice
+                    entry = decode_entry(raw, origin=side.origin, index=index, prev=prev, leaf=leaf)
+                    notice = entry.notice
                 except ProtocolError as exc:
                     record = self._undecoded(story, index, leaf, bracket, exc)
                 else:
