@@ -185,6 +185,7 @@ class GcCollector(Collector):
         yield collected
         yield GaugeMetricFamily(
             "hotline_gc_frozen_objects",
-            "Objects frozen out of the collector's sight (what start-up built)",
-            value=gc.get_freeze_count(),
+            "Objects frozen out of the collector's sight (what start-up built), counted at most "
+            "once a minute",
+            value=gc_tuning.frozen_objects(),
         )

@@ -131,3 +131,18 @@ def test_freed_memory_is_handed_back_to_the_system() -> None:
     assert out.returncode == 0, out.stderr
     high, after, kept = (int(v) for v in out.stdout.split())
     assert after <= high - 16 * 1024 and kept == 800
+
+
+def test_the_frozen_objects_are_counted_at_most_once_a_minute(tuned: gc_tuning.Pauses) -> None:
+    """Counting them walks them all (milliseconds per million, the event loop held): a metrics
+    scrape reads the count of the last minute."""
+    first = gc_tuning.frozen_objects(now=1_000.0)
+    assert first == gc.get_freeze_count()
+    kept = [[i] for i in range(1_000)]
+    gc.freeze()
+    try:
+        assert gc_tuning.frozen_objects(now=1_000.0 + gc_tuning.FROZEN_RECOUNT - 1) == first
+        assert gc_tuning.frozen_objects(now=1_000.0 + gc_tuning.FROZEN_RECOUNT) >= first + 1_000
+    finally:
+        gc_tuning._frozen = None  # counted afresh by the next caller, on its own clock
+        del kept
