@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -89,14 +90,17 @@ def _head(index: int) -> bytes:
 
 
 def _tail(origin: str, prev: bytes) -> bytes:
-    prev_text = base64.b64encode(prev) if prev else b""
-    return (
-        b',"origin":'
-        + canonical_json(origin)
-        + b',"prev":"'
-        + prev_text
-        + b'","v":%d}' % ENTRY_VERSION
-    )
+    return _tail_text(origin, base64.b64encode(prev) if prev else b"")
+
+
+def _tail_text(origin: str, prev_text: bytes) -> bytes:
+    return _origin_part(origin) + prev_text + b'","v":%d}' % ENTRY_VERSION
+
+
+@functools.lru_cache(maxsize=64)
+def _origin_part(origin: str) -> bytes:
+    """``,"origin":<origin>,"prev":"``: the same for every entry of a feed, made once."""
+    return b',"origin":' + canonical_json(origin) + b',"prev":"'
 
 
 def decode_entry(
@@ -137,7 +141,8 @@ def decode_entry(
         raise EntryError(
             "entry index out of sequence", code="wrong_index", expected=index, found=obj["index"]
         )
-    expected_prev = base64.b64encode(prev).decode() if prev else ""
+    prev_text = base64.b64encode(prev) if prev else b""
+    expected_prev = prev_text.decode()
     if obj["prev"] != expected_prev:
         raise EntryError(
             "entry does not chain to its predecessor",
@@ -149,7 +154,7 @@ def decode_entry(
         raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
     notice = parse_notice(obj["notice"]) if has_null else validate_notice(obj["notice"])
     # canonical bytes with these members: the notice's text is what lies between them
-    head, tail = _head(index), _tail(origin, prev)
+    head, tail = _head(index), _tail_text(origin, prev_text)
     if not (raw.startswith(head) and raw.endswith(tail)):  # canonical: cannot happen
         raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
     notice_json = raw[len(head) : len(raw) - len(tail)]
