@@ -78,7 +78,9 @@ REPORT_DESCRIPTION = f"""\
 Verify, then report per notice: what, who, the claimed time, the witnessed bracket of its append
 (unix ms in --json), its delivery, every ack and whether it came within the deadline the
 notice's side pinned in its card ("undecided" when the brackets straddle it), updates and
-cancels; then outages, implausible times, refused input and disagreements.
+cancels; then outages, implausible times, refused input and disagreements. Entries are
+decoded, and the notices told, in a process per core; HOTLINE_AUDIT_WORKERS=N sets how many (1:
+this one alone, with the same report).
 
 {EXIT_TEXT}
 """

@@ -21,13 +21,14 @@ possible time is within the deadline counted from the notice's earliest: ``Ab <=
 latest: ``Aa > Nb + D``; otherwise **undecided**: the brackets straddle the deadline.
 
 Memory: the report keeps, per feed, the leaf hashes and what the notices refer to (as the
-verifier does) and one number per signed size; notices are decoded one at a time as they are
-written, and the two feeds are merged in the order they were witnessed.
+verifier does) and one number per signed size; notices are decoded a chunk at a time as they are
+written (by worker processes forked from this one, a few chunks ahead: :mod:`.telling`),
+and the two feeds are merged in the order they were witnessed.
 """
 
 from __future__ import annotations
 
-import heapq
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,11 +39,13 @@ from ..entries import decode_entry
 from ..errors import ProtocolError
 from ..notices import Ack, Cancel, Notice, Reference, requires_ack
 from ..spool import SortedSpill
+from . import telling
 from .across import as_of
 from .checks import Feed, Link
 from .combined import Audit
 from .describe import fields, phrase
 from .report import b64
+from .telling import Render, Told
 from .timeline import Bracket, Outage, Timeline
 from .verify import Verified
 
@@ -97,6 +100,7 @@ class Dispute:
         self.as_of = options.at if options.at is not None else exported
         self.implausible: list[dict[str, Any]] = []  # filled while the notices are written
         self.hidden = 0  # entries left out: not witnessed by ``at``
+        self.tellers = 1  # processes that told the notices last time
 
     # building -----------------------------------------------------------------------------
 
@@ -205,34 +209,49 @@ class Dispute:
 
     def notices(self) -> Iterator[dict[str, Any]]:
         """Every notice, in the order the witnesses saw them (unwitnessed ones last)."""
-        self.implausible.clear()
-        self.hidden = 0
-        streams = [self._feed_notices(story) for story in self.stories.values()]
-        for _, record in heapq.merge(*streams, key=lambda item: item[0]):
-            yield record
+        return self.told(lambda record, _dispute: record, workers=1)
 
-    def _feed_notices(
-        self, story: Story
-    ) -> Iterator[tuple[tuple[float, str, int], dict[str, Any]]]:
+    def told(self, render: Render, workers: int | None = None) -> Iterator[Any]:
+        """Every notice's record as ``render(record, dispute)`` makes it, in the order the
+        witnesses saw them (unwitnessed ones last), told a chunk at a time, by ``workers``
+        processes (default: one per core) where this one can fork: :func:`.telling.told`."""
+        return telling.told(self, render, workers)
+
+    def tell(
+        self,
+        name: str,
+        start: int,
+        count: int,
+        refs: list[tuple[Any, ...]],
+        prev: bytes,
+        render: Render,
+        hidden: list[int],
+    ) -> Iterator[Told]:
+        """The records of entries ``start`` to ``start + count`` of a feed, rendered, each with
+        its sort key and what it adds to :attr:`implausible`; those left out are counted in
+        ``hidden[0]``."""
+        story = self.stories[name]
         side = story.feed.side
-        prev = b""
-        refs = iter(story.refs)
-        head: list[Any] = [next(refs, None)]
-        for index, (raw, leaf) in enumerate(story.feed.tree.items()):
-            self._refs_at(story, refs, head, index)
+        found = iter(refs)
+        head: list[Any] = [next(found, None)]
+        items = itertools.islice(story.feed.tree.items(start), count)
+        for index, (raw, leaf) in enumerate(items, start):
+            self._refs_at(story, found, head, index)
             bracket = story.timeline.bracket(index)
             if self.options.at is not None and bracket.before is None:
-                self.hidden += 1
+                hidden[0] += 1
             else:
+                flagged = len(self.implausible)
                 try:
                     entry = decode_entry(raw, origin=side.origin, index=index, prev=prev, leaf=leaf)
-                    notice = entry.notice
                 except ProtocolError as exc:
                     record = self._undecoded(story, index, leaf, bracket, exc)
                 else:
-                    record = self._record(story, index, leaf, bracket, notice)
+                    record = self._record(story, index, leaf, bracket, entry.notice)
                 key = math.inf if bracket.before is None else float(bracket.before)
-                yield (key, story.name, index), record
+                added = self.implausible[flagged:]
+                del self.implausible[flagged:]
+                yield (key, name, index), render(record, self), added
             prev = leaf
 
     def _undecoded(

@@ -16,9 +16,10 @@ from .report import count
 # JSON -------------------------------------------------------------------------------------------
 
 
-def write_json(dispute: Dispute, out: TextIO) -> None:
+def write_json(dispute: Dispute, out: TextIO, workers: int | None = None) -> None:
     """``{"as_of", "options", "sides", "notices", "left_out", "outages", "implausible",
-    "evidence", "disagreements", "verdict"}``, notices one per line."""
+    "evidence", "disagreements", "verdict"}``, notices one per line (told by ``workers``
+    processes: :meth:`~.dispute.Dispute.told`)."""
     opts = dispute.options
     head = {
         "as_of": dispute.as_of,
@@ -30,8 +31,8 @@ def write_json(dispute: Dispute, out: TextIO) -> None:
         "sides": dispute.sides(),
     }
     out.write(_dumps(head)[:-1] + ',\n"notices": [')
-    for n, record in enumerate(dispute.notices()):
-        out.write(("," if n else "") + "\n" + _dumps(record))
+    for n, text in enumerate(dispute.told(_json_record, workers)):
+        out.write(("," if n else "") + "\n" + text)
     tail = {
         "left_out": dispute.hidden,
         "outages": dispute.outages(),
@@ -41,6 +42,10 @@ def write_json(dispute: Dispute, out: TextIO) -> None:
         "verdict": dispute.verdict(),
     }
     out.write("],\n" + _dumps(tail)[1:] + "\n")
+
+
+def _json_record(record: dict[str, Any], _dispute: Dispute) -> str:
+    return _dumps(record)
 
 
 def _dumps(value: Any) -> str:
@@ -88,7 +93,7 @@ def duration(ms: float) -> str:
     return f"{ms / 1000:g} s"
 
 
-def write_text(dispute: Dispute, out: TextIO) -> None:
+def write_text(dispute: Dispute, out: TextIO, workers: int | None = None) -> None:
     audit = dispute.audit
     names = ", ".join(v.name for v in audit.exports)
     cards = ", ".join(c.side for c in audit.cards) or "none"
@@ -111,8 +116,8 @@ def write_text(dispute: Dispute, out: TextIO) -> None:
         )
     out.write("\nNotices, in the order they were witnessed:\n\n")
     written = 0
-    for record in dispute.notices():
-        out.write(notice_sentence(record, dispute) + "\n\n")
+    for sentence in dispute.told(notice_sentence, workers):
+        out.write(sentence + "\n\n")
         written += 1
     if not written:
         out.write("(none)\n\n")

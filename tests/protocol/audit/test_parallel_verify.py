@@ -4,19 +4,23 @@ process reaching them alone, and memory that does not grow with the feeds."""
 from __future__ import annotations
 
 import io
+import json
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from hotline_protocol.audit import audit_exports, verify_export
-from hotline_protocol.audit.dispute import Dispute
+from hotline_protocol.audit import audit_exports, telling, verify_export
+from hotline_protocol.audit.dispute import Dispute, Options
 from hotline_protocol.audit.output import write_json, write_text
 from hotline_protocol.audit.report import Report
+from hotline_protocol.card import Card
 from hotline_protocol.entries import encode_entry
 from hotline_protocol.entryblocks import BlockPool
 from hotline_protocol.spool import BLOCK
 
-from .builders import TwoSides, b64, liaison
+from .builders import T0, TwoSides, b64, liaison
 from .test_streamed_verify import build, peak_verifying, write_export
 
 N = 3 * BLOCK + 100  # entries per side: three whole blocks and a part
@@ -57,6 +61,52 @@ def test_workers_reach_the_verdict_and_report_of_one_process(tmp_path: Path, two
     assert alone.ok, alone.render()
     assert parallel.render() == alone.render()
     assert reported(path, two, 2) == reported(path, two, 1)
+
+
+def _tell_both_ways(path: Path, cards: list[Card], at: int | None, out: Path) -> None:
+    """In a fresh process with one thread, as the auditor's command runs: the report told by
+    this process alone, then by two workers forked from it, a block of entries at a time."""
+    telling.CHUNK = BLOCK
+    results: dict[str, Any] = {}
+    for workers in (1, 2):
+        with path.open("rb") as file:
+            audit = audit_exports([(None, file)], cards, workers=1)
+        dispute = Dispute(audit, Options(at=at))
+        text, data = io.StringIO(), io.StringIO()
+        write_text(dispute, text, workers)
+        write_json(dispute, data, workers)
+        results[str(workers)] = [text.getvalue(), data.getvalue(), dispute.tellers]
+    out.write_text(json.dumps(results))
+
+
+@pytest.mark.parametrize("at", [None, T0 + 2 * BLOCK * 60_000])
+def test_forked_workers_tell_the_report_one_process_tells(
+    tmp_path: Path, two: TwoSides, at: int | None
+) -> None:
+    """Each feed told a block at a time by two forked workers, merged in witnessed order: the
+    same text and JSON, to the byte, as one process telling it all (``at``: with the entries
+    not yet witnessed then left out)."""
+    path = write_export(two.export(), tmp_path / "export.json")
+    out = tmp_path / "told.json"
+    child = multiprocessing.get_context("spawn").Process(
+        target=_tell_both_ways, args=(path, two.cards(), at, out)
+    )
+    child.start()
+    child.join(120)
+    assert child.exitcode == 0
+    told = json.loads(out.read_text())
+    assert told["2"][2] == 2, "two workers told it"
+    assert told["1"][2] == 1
+    assert told["2"][:2] == told["1"][:2]
+    report = json.loads(told["2"][1])
+    assert len(report["notices"]) + report["left_out"] == 2 * N
+    assert (report["left_out"] > 0) == (at is not None)
+    # across the blocks' edges: every entry decoded, chained to the one before, and each of
+    # alpha's notices with bravo's ack of it
+    assert all(n["kind"] is not None for n in report["notices"])
+    alpha = [n for n in report["notices"] if n["side"] == "alpha"]
+    acked = [n for n in alpha if [a["index"] for a in n["acks"]] == [n["index"]]]
+    assert len(acked) == len(alpha) == (N if at is None else len(alpha))
 
 
 def test_an_entry_tampered_inside_a_block_is_found_at_its_index(

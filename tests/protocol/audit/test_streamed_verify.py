@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hotline_protocol import spool
-from hotline_protocol.audit import audit_exports, verify_export
+from hotline_protocol.audit import audit_exports, telling, verify_export
 from hotline_protocol.audit.dispute import Dispute
 from hotline_protocol.audit.output import write_json
 from hotline_protocol.audit.report import Report
@@ -127,9 +127,11 @@ def peak_reporting(path: Path, two: TwoSides) -> tuple[int, Counted]:
 def test_reporting_four_times_the_entries_takes_no_more_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # small buffers, so that both sizes fill them: entries read back 64 at a time, what refers
-    # to what sorted 100 at a time, 4 sorted runs merged at once, 16 records of each read back
+    # small buffers, so that both sizes fill them: entries read back and told 64 at a time,
+    # what refers to what sorted 100 at a time, 4 sorted runs merged at once, 16 records of each
+    # read back
     monkeypatch.setattr(spool, "BLOCK", 64)
+    monkeypatch.setattr(telling, "CHUNK", 64)
     for name, value in (("RUN", 100), ("FANIN", 4), ("CHUNK", 16)):
         monkeypatch.setattr(SortedSpill, name, value)
     n = 600
