@@ -854,6 +854,12 @@ async def test_redis_reads_evidence_kept_whole_before_it_was_cut(redis_server: R
         await store.close()
 
 
+async def grow_wal(store: SqliteStore) -> None:
+    """600 entries of about 3 KB, in 30 appends: about 1,300 pages of WAL."""
+    for i in range(30):
+        await store.append(A, i * 20, batch(i * 20, 20, b"x" * 3000), cp(A, (i + 1) * 20))
+
+
 async def test_sqlite_wal_left_over_its_limit_is_started_afresh_and_cut_back(
     tmp_path: Path,
 ) -> None:
@@ -909,8 +915,7 @@ async def test_sqlite_wal_over_its_limit_is_started_afresh_by_the_next_write_wit
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA busy_timeout=5000")
-        for i in range(30):
-            await store.append(A, i * 20, batch(i * 20, 20, b"x" * 3000), cp(A, (i + 1) * 20))
+        await grow_wal(store)
         assert 500 * 4096 < wal.stat().st_size < 4 * 500 * 4096
         checkpointer.checkpoint(conn)  # copies every frame back; the WAL is still long
         assert checkpointer.wanted and checkpointer.restarts == 0
@@ -940,8 +945,7 @@ async def test_sqlite_wal_over_its_limit_is_checkpointed_right_after_the_next_co
     store._checkpointer = checkpointer
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
-        for i in range(30):
-            await store.append(A, i * 20, batch(i * 20, 20, b"x" * 3000), cp(A, (i + 1) * 20))
+        await grow_wal(store)
         checkpointer.checkpoint(conn)
         assert checkpointer.wanted
         checkpointer.start()

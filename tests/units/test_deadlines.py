@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from hotline.acks.deadlines import DeadlineWatcher
+from hotline.acks.deadlines import DeadlineWatcher, ReadDue
 from hotline.events import AnnouncedEvent, Event, OverdueEvent
 from hotline.feeds.index import FeedIndex
 from hotline.feeds.load import due_reader, load_index
@@ -128,6 +128,18 @@ async def test_overdue_counts_notices_past_their_deadline_until_acknowledged(
     assert watcher.overdue() == {"alpha": 1, "bravo": 0}
 
 
+def reading(parts: Parts, published: list[Event], read_due: ReadDue) -> DeadlineWatcher:
+    """Alpha's watcher (FLASH due in 60 s) over ``read_due`` as its store."""
+    return DeadlineWatcher(
+        parts.index,
+        Deadlines(FLASH=60),
+        parts.clock,
+        published.append,
+        own_side="alpha",
+        read_due=read_due,
+    )
+
+
 async def test_the_notices_open_at_start_are_watched_from_what_the_store_says(
     parts: Parts,
 ) -> None:
@@ -141,14 +153,7 @@ async def test_the_notices_open_at_start_are_watched_from_what_the_store_says(
         asked.append((after, until))
         return [(T0 + 61_000, "bravo", 1)] if after is None else []
 
-    watcher = DeadlineWatcher(
-        parts.index,
-        Deadlines(FLASH=60),
-        parts.clock,
-        published.append,
-        own_side="alpha",
-        read_due=read_due,
-    )
+    watcher = reading(parts, published, read_due)
     await watcher.load()
     assert asked == [(None, T0 + 600_000)]
     parts.clock.now = T0 + 120_000
@@ -166,14 +171,7 @@ async def test_a_notice_added_while_the_store_is_read_is_announced_once(parts: P
         feeds(parts)  # appended meanwhile: the watcher takes each in as it is added
         return [(T0 + 61_000, "bravo", 1)]  # and the read finds one of them as well
 
-    watcher = DeadlineWatcher(
-        parts.index,
-        Deadlines(FLASH=60),
-        parts.clock,
-        published.append,
-        own_side="alpha",
-        read_due=read_due,
-    )
+    watcher = reading(parts, published, read_due)
     await watcher.load()
     parts.clock.now = T0 + 120_000
     await watcher.check()
