@@ -77,7 +77,8 @@ class OverdueCollector(Collector):
         family = GaugeMetricFamily(
             "hotline_overdue_notices",
             "Notices past their acknowledgement deadline and not acknowledged, cancelled or "
-            "superseded: side = the side that sent them",
+            "superseded (turned overdue while the node ran or in the ten minutes before it "
+            "started): side = the side that sent them",
             labels=["side"],
         )
         for side, count in sorted(self.overdue().items()):

@@ -1,19 +1,20 @@
 """Acknowledgement deadlines: announce each notice whose deadline passes without an ack.
 
 The watcher wakes once a second, finds notices that became overdue and publishes an ``overdue``
-event for each (once per node run; a restarted node announces what is still overdue again). It
-keeps in a heap the deadlines of the next ``horizon_ms`` (ten minutes) only, whatever the number
-of notices awaiting an answer: at start, those the store holds open and due by then
-(``read_due``: the store's open set), then each record's as the index adds it if due by then; and
-when half the horizon has passed, the next stretch is read from the store (its index of notice
-times by precedence: a read costs the notices of those minutes, not the history). A tick costs
-what is due, not a scan of the feeds. An ack, cancel or update added takes the notice it answers
-out of the overdue set.
+event for each, once. It keeps in a heap the deadlines of the next ``horizon_ms`` (ten minutes)
+only, and never more than ``held_max`` of them, whatever the number of notices awaiting an
+answer: at start, those the store holds open with a deadline in the last ``horizon_ms`` or the
+next (``read_due``: the store's index of notice times by precedence), and the own FLASH notices
+overdue in the last day; then each record's deadline as the index adds it, if due by then; and
+when half the horizon has passed (or a read stopped at ``held_max``), the next stretch is read
+from the store: a read costs the notices of those minutes, not the history. A tick costs what is
+due, not a scan of the feeds. The notices overdue and unanswered are counted in a bitmap of
+their indexes (:mod:`.overdue`); an ack, cancel or update added takes the notice it answers out.
 Overdue own FLASH notices are announced to the peer again (``announce``) every
-``deadlines.flash_repeat`` seconds while the link is up; the optional webhook comes in through
-the ``hooks``. The watcher is built from (index, deadlines, clock, publish, announce, read_due)
-alone; without ``read_due`` (nothing stored behind the index) it keeps every deadline it is
-given.
+``deadlines.flash_repeat`` seconds while the link is up, the newest ``FLASH_REPEATED`` of them;
+the optional webhook comes in through the ``hooks``. The watcher is built from (index,
+deadlines, clock, publish, announce, read_due) alone; without ``read_due`` (nothing stored
+behind the index) it keeps every deadline it is given.
 """
 
 from __future__ import annotations
@@ -25,18 +26,20 @@ from collections.abc import Awaitable, Callable
 
 from ..events import AnnouncedEvent, OverdueEvent, Publish
 from ..feeds.index import FeedIndex, NoticeRecord
+from ..feeds.load import ReadDue
 from ..feeds.views import deadline_ms, is_overdue
 from ..settings import Deadlines
 from ..types import Clock
+from .overdue import Overdue
 
 log = logging.getLogger("hotline.acks")
 Hook = Callable[[NoticeRecord], Awaitable[None]]
 # Push an own FLASH entry to the peer again; False while the link is down (nothing announced).
 Announce = Callable[[int], bool]
-# The notices awaiting an answer with a deadline in (after, until] (after None: any up to
-# until), as (deadline ms, side, index).
-ReadDue = Callable[[int | None, int], Awaitable[list[tuple[int, str, int]]]]
 HORIZON_MS = 600_000  # deadlines this far ahead are kept in memory; the store holds the rest
+HELD_MAX = 16_384  # deadlines held in memory at most
+FLASH_LOOKBACK_MS = 86_400_000  # at start, own FLASH notices overdue this long are found again
+FLASH_REPEATED = 256  # overdue own FLASH notices announced again, the newest
 
 
 class DeadlineWatcher:
@@ -52,6 +55,7 @@ class DeadlineWatcher:
         read_due: ReadDue | None = None,
         interval: float = 1.0,
         horizon_ms: int = HORIZON_MS,
+        held_max: int = HELD_MAX,
     ) -> None:
         self._index = index
         self._deadlines = deadlines
@@ -62,11 +66,11 @@ class DeadlineWatcher:
         self._interval = interval
         self._read_due = read_due
         self._horizon_ms = horizon_ms
+        self._held_max = held_max
         self._due: list[tuple[int, str, int]] = []  # heap of (deadline ms, side, index)
-        self._horizon: int | None = None  # every deadline up to it is in the heap
-        # overdue until acked, cancelled or superseded
-        self._overdue_flash: set[int] = set()  # own FLASH notices, by index
-        self._overdue: set[tuple[str, int]] = set()  # (side, index)
+        self._horizon: int | None = None  # every deadline up to it is in the heap, or counted
+        self._overdue = Overdue(list(index.sides))  # until acked, cancelled or superseded
+        self._overdue_flash: set[int] = set()  # own FLASH notices, by index (the newest)
         self._repeated: dict[int, int] = {}  # own FLASH index -> last announcement (ms)
         self._task: asyncio.Task[None] | None = None
         self._hook_tasks: set[asyncio.Task[None]] = set()
@@ -78,23 +82,46 @@ class DeadlineWatcher:
         """Deadlines held in memory (those up to the horizon, not yet passed)."""
         return len(self._due)
 
-    async def load(self) -> None:
-        """At start: the deadlines of the notices awaiting an answer, up to the horizon."""
-        await self._refill(self._clock_ms())
+    @property
+    def overdue_bytes(self) -> int:
+        """The size of the bitmaps of the notices overdue."""
+        return self._overdue.nbytes
 
-    async def _refill(self, now: int) -> None:
-        """Read the deadlines from the last horizon up to ``now`` plus ``horizon_ms``. The
-        horizon moves first: a record added while the store is read is taken in by
-        :meth:`_added` (if the read finds it too, :meth:`check` counts it once)."""
+    async def load(self) -> None:
+        """At start: the own FLASH notices overdue in the last day, and the deadlines of the
+        notices awaiting an answer from ``horizon_ms`` ago up to ``horizon_ms`` ahead."""
         if self._read_due is None:
             return
-        after, until = self._horizon, now + self._horizon_ms
-        self._horizon = until
+        now = self._clock_ms()
+        since = now - self._horizon_ms
+        found, _ = await self._read_due(now - FLASH_LOOKBACK_MS, since, FLASH_REPEATED, ("FLASH",))
+        for item in found:
+            if item[1] == self._own:
+                heapq.heappush(self._due, item)
+        self._horizon = since
+        await self._refill(now)
+
+    async def _refill(self, now: int) -> None:
+        """Read the deadlines from the last horizon up to ``now`` plus ``horizon_ms``, as many
+        as the heap has room for. The horizon moves first: a record added while the store is
+        read is taken in by :meth:`_added` (if the read finds it too, it is counted once)."""
+        if self._read_due is None:
+            return
+        if len(self._due) >= self._held_max and self._horizon is not None:
+            # no room: those beyond the horizon (it came down to a record added) are read again
+            self._due = [item for item in self._due if item[0] <= self._horizon]
+            heapq.heapify(self._due)
+        room = self._held_max - len(self._due)
+        if room <= 0:  # every one held is due by the horizon: read once some are taken
+            return
+        after = now - self._horizon_ms if self._horizon is None else self._horizon
+        self._horizon = now + self._horizon_ms
         try:
-            found = await self._read_due(after, until)
+            found, reached = await self._read_due(after, self._horizon, room, None)
         except BaseException:
             self._horizon = after  # read again at the next tick
             raise
+        self._horizon = min(self._horizon, reached)
         for item in found:
             heapq.heappush(self._due, item)
 
@@ -119,12 +146,15 @@ class DeadlineWatcher:
         """A record added: its deadline, if it needs an answer; what it answers is answered."""
         due = deadline_ms(rec, self._deadlines)
         if due is not None and (self._horizon is None or due <= self._horizon):
-            heapq.heappush(self._due, (due, rec.side, rec.index))
+            if self._read_due is not None and len(self._due) >= self._held_max:
+                self._horizon = due - 1  # no room: read from the store when its turn comes
+            else:
+                heapq.heappush(self._due, (due, rec.side, rec.index))
         for answered in (rec.target, rec.supersedes):
-            if answered is not None and answered in self._overdue:
-                self._overdue.discard(answered)
+            if answered is not None and self._overdue.discard(*answered):
                 if answered[0] == self._own:
                     self._overdue_flash.discard(answered[1])
+                    self._repeated.pop(answered[1], None)
 
     async def check(self) -> list[NoticeRecord]:
         """Publish an overdue event for every newly overdue notice, and announce overdue own
@@ -132,20 +162,20 @@ class DeadlineWatcher:
         newly overdue."""
         now = self._clock_ms()
         deadlines = self._deadlines
-        if self._horizon is None or self._horizon - now < self._horizon_ms // 2:
-            await self._refill(now)
         keys: dict[tuple[str, int], None] = {}  # once each: a refill may repeat a record added
-        while self._due and self._due[0][0] <= now:
-            _, side, index = heapq.heappop(self._due)
-            keys[(side, index)] = None
+        self._take_due(now, keys)
+        if self._horizon is None or self._horizon - now < self._horizon_ms // 2:
+            await self._refill(now)  # with the room the due ones left
+            self._take_due(now, keys)
         fresh: list[NoticeRecord] = []
         for rec in await self._index.records(list(keys)) if keys else []:
             # acked, cancelled or superseded before its deadline: never overdue (entries stay)
-            if rec is not None and is_overdue(rec, deadlines, now):
+            if rec is None or not is_overdue(rec, deadlines, now):
+                continue
+            if self._overdue.add(rec.side, rec.index):  # not counted already (a read again)
                 fresh.append(rec)
-                self._overdue.add((rec.side, rec.index))
                 if rec.side == self._own and rec.precedence == "FLASH":
-                    self._overdue_flash.add(rec.index)
+                    self._flash_overdue(rec.index)
         self._repeat_flash(now)
         for rec in fresh:
             self._publish(
@@ -159,13 +189,23 @@ class DeadlineWatcher:
                 task.add_done_callback(self._hook_tasks.discard)
         return fresh
 
+    def _take_due(self, now: int, keys: dict[tuple[str, int], None]) -> None:
+        while self._due and self._due[0][0] <= now:
+            _, side, index = heapq.heappop(self._due)
+            keys[(side, index)] = None
+
+    def _flash_overdue(self, index: int) -> None:
+        """An own FLASH overdue: announced again, the newest :data:`FLASH_REPEATED` only."""
+        self._overdue_flash.add(index)
+        if len(self._overdue_flash) > FLASH_REPEATED:
+            oldest = min(self._overdue_flash)
+            self._overdue_flash.discard(oldest)
+            self._repeated.pop(oldest, None)
+
     def overdue(self) -> dict[str, int]:
         """Notices overdue now (announced, and since neither acknowledged, cancelled nor
         superseded), per side; every side is named, with 0 when none is."""
-        counts = dict.fromkeys(self._index.sides, 0)
-        for side, _ in self._overdue:
-            counts[side] = counts.get(side, 0) + 1
-        return counts
+        return self._overdue.counts()
 
     async def _run_hooks(self, rec: NoticeRecord) -> None:
         for hook in self.hooks:

@@ -15,7 +15,7 @@ trees are not read here: each side's :class:`~hotline.feeds.feed_tree.FeedTree` 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import replace
 from typing import Protocol
 
@@ -62,22 +62,53 @@ async def load_deliveries(store: Store, index: FeedIndex, sides: Sides) -> None:
                 index.add_delivery(side, Delivery(cos.size, cos.received_ms, witness))
 
 
-def due_reader(
-    store: Store, index: FeedIndex, deadlines: Deadlines
-) -> Callable[[int | None, int], Awaitable[list[tuple[int, str, int]]]]:
+# The notices awaiting an answer with a deadline in (after, until], of the precedences named
+# (None: all), the earliest ``limit`` or about: (deadline ms, side, index) by deadline, and the
+# deadline up to which the read found every one (``until`` unless the limit stopped it).
+ReadDue = Callable[
+    [int, int, int, Collection[str] | None], Awaitable[tuple[list[tuple[int, str, int]], int]]
+]
+
+
+def due_reader(store: Store, index: FeedIndex, deadlines: Deadlines) -> ReadDue:
     """What the deadline watcher reads: the notices awaiting an answer whose deadline lies in
     (after, until], as (deadline, side, index), from the store (by notice time: a notice of
-    precedence P is due ``deadlines.P`` after its time)."""
+    precedence P is due ``deadlines.P`` after its time), the earliest ``limit`` or about, and
+    the deadline up to which it found every one. Each (side, precedence) gives its earliest
+    ``limit`` and one more; where there is one more, or all together are more than ``limit``,
+    the read is complete only up to just before the first deadline it leaves out (up to that
+    deadline itself, if it is the first millisecond of the stretch: more notices of that
+    millisecond would be missed)."""
 
-    async def read(after: int | None, until: int) -> list[tuple[int, str, int]]:
-        wait = {p.value: deadline_of(p.value, deadlines) for p in Precedence}
-        times = {p: (None if after is None else after - d, until - d) for p, d in wait.items()}
-        found = []
+    async def read(
+        after: int, until: int, limit: int, only: Collection[str] | None
+    ) -> tuple[list[tuple[int, str, int]], int]:
+        wait = {
+            p.value: deadline_of(p.value, deadlines)
+            for p in Precedence
+            if only is None or p.value in only
+        }
+        times = {p: (after - d, until - d) for p, d in wait.items()}
+        found, reached = [], until
+
+        def cut(at: int) -> int:  # complete up to just before ``at``, or ``at`` if it is first
+            return min(reached, at - 1 if at - 1 > after else at)
+
         for side, origin in index.sides.items():
-            for i, time_ms, precedence in await store.open_notices(origin, times):
+            dues: dict[str, list[int]] = {}
+            for i, time_ms, precedence in await store.open_notices(origin, times, limit + 1):
+                due = time_ms + wait[precedence]
+                dues.setdefault(precedence, []).append(due)
                 if i < index.size(side):
-                    found.append((time_ms + wait[precedence], side, i))
-        return found
+                    found.append((due, side, i))
+            for each in dues.values():
+                if len(each) > limit:  # more than asked for: complete up to the one left out
+                    reached = cut(sorted(each)[limit])
+        found = sorted(item for item in found if item[0] <= reached)
+        if len(found) > limit:
+            reached = cut(found[limit][0])
+            found = [item for item in found if item[0] <= reached]
+        return found, reached
 
     return read
 

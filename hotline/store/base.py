@@ -104,7 +104,7 @@ class EvidenceRecord:
         return hashlib.sha256(self.raw).digest() if self.sha256 is None else self.sha256
 
 
-TimeRange = tuple[int | None, int]  # notice times in (after, until]; None: from the first
+TimeRange = tuple[int, int]  # notice times in (after, until]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -323,15 +323,16 @@ class Store(Protocol):
         ...
 
     async def open_notices(
-        self, origin: str, times: Mapping[str, TimeRange] | None = None
+        self, origin: str, times: Mapping[str, TimeRange] | None = None, limit: int | None = None
     ) -> list[tuple[int, int, str]]:
         """The notices of ``origin`` that await the other side's answer (they need an ack and no
         ack, cancel or update refers to them yet), as (index, notice time, precedence), by
-        index: what a node watches the deadlines of. With ``times`` ({precedence: (after,
-        until)}), only those of these precedences whose notice time lies in (after, until]:
-        the deadlines of the next minutes. A range with an ``after`` is read from the store's
-        index of notice times by precedence (it costs what the range holds, whatever the
-        history); one without (at start-up) goes through the open set."""
+        index: what a node watches the deadlines of. Without ``times``, all of them (the open
+        set). With ``times`` ({precedence: (after, until)}), only those of these precedences
+        whose notice time lies in (after, until], each precedence's earliest ``limit`` by
+        notice time (those of the last time taken may be fewer than there are): the deadlines
+        of the next minutes, read from the store's index of notice times by precedence (it
+        costs what the range holds, whatever the history)."""
         ...
 
     # checkpoints and cosignatures

@@ -472,42 +472,46 @@ class RedisStore:
         return sorted(int(_s(member).rsplit(" ", 1)[1]) for member in found)
 
     async def open_notices(
-        self, origin: str, times: Mapping[str, TimeRange] | None = None
+        self, origin: str, times: Mapping[str, TimeRange] | None = None, limit: int | None = None
     ) -> list[tuple[int, int, str]]:
-        through_set = None if times is None else {p: u for p, (a, u) in times.items() if a is None}
         notices = []
-        if through_set is None or through_set:  # all, or at start-up those due by then
+        if times is None:  # the open set, all of it
             key, start = self._k("open", origin), 0
             while found := await self._do(self._r.zrange(key, start, start + PAGE - 1)):
                 start += len(found)
                 for member in found:
                     index, time_ms, precedence = _s(member).split(" ", 2)
-                    if through_set is None or int(time_ms) <= through_set.get(precedence, -1):
-                        notices.append((int(index), int(time_ms), precedence))
+                    notices.append((int(index), int(time_ms), precedence))
         for precedence, (after, until) in (times or {}).items():
-            if after is not None:
-                notices += await self._open_between(origin, precedence, after, until)
+            notices += await self._open_between(origin, precedence, after, until, limit)
         return sorted(notices)
 
     async def _open_between(
-        self, origin: str, precedence: str, after: int, until: int
+        self, origin: str, precedence: str, after: int, until: int, limit: int | None
     ) -> list[tuple[int, int, str]]:
-        """Open notices of one precedence with a time in (after, until]: a lex range of the
-        precedence's listing set, each looked up in the open set."""
+        """Open notices of one precedence with a time in (after, until], the earliest
+        ``limit``: a lex range of the precedence's listing set, a page at a time, each looked
+        up in the open set."""
         if until <= after:
             return []
         low, high = f"[{max(after + 1, 0):015d}", f"({until + 1:015d}"
         key = self._k("nx", origin) + f"|p|{precedence}"
-        keys = [_notice_key(_s(m)) for m in await self._do(self._r.zrangebylex(key, low, high))]
-        if not keys:
-            return []
-        members = [f"{k.index} {k.time_ms} {precedence}" for k in keys]
-        scores = await self._do(self._r.zmscore(self._k("open", origin), members))
-        return [
-            (k.index, k.time_ms, precedence)
-            for k, score in zip(keys, scores, strict=True)
-            if score is not None
-        ]
+        found: list[tuple[int, int, str]] = []
+        start = 0
+        while limit is None or len(found) < limit:
+            page = await self._do(self._r.zrangebylex(key, low, high, start, PAGE))
+            if not page:
+                break
+            start += len(page)
+            keys = [_notice_key(_s(m)) for m in page]
+            members = [f"{k.index} {k.time_ms} {precedence}" for k in keys]
+            scores = await self._do(self._r.zmscore(self._k("open", origin), members))
+            found += [
+                (k.index, k.time_ms, precedence)
+                for k, score in zip(keys, scores, strict=True)
+                if score is not None
+            ]
+        return found if limit is None else found[:limit]
 
     # --- checkpoints and cosignatures ---
 

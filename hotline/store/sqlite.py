@@ -336,20 +336,14 @@ class SqliteStore:
         return sorted(int(i) for (i,) in await self._query(LIVE_SQL, origin, now_ms))
 
     async def open_notices(
-        self, origin: str, times: Mapping[str, TimeRange] | None = None
+        self, origin: str, times: Mapping[str, TimeRange] | None = None, limit: int | None = None
     ) -> list[tuple[int, int, str]]:
         if times is None:
             rows = await self._query(f"{OPEN_SQL} ORDER BY o.idx", origin)
         else:
             rows = []
-            through_set = {p: until for p, (after, until) in times.items() if after is None}
-            if through_set:  # at start-up: every one due by then, from the open set
-                where = " OR ".join("(n.precedence = ? AND n.time_ms <= ?)" for _ in through_set)
-                params = [x for p, until in through_set.items() for x in (p, until)]
-                rows += await self._query(f"{OPEN_SQL} AND ({where})", origin, *params)
             for p, (after, until) in times.items():
-                if after is not None:
-                    rows += await self._query(OPEN_BY_TIME_SQL, p, after, until, origin)
+                rows += await self._query(OPEN_BY_TIME_SQL, p, after, until, origin, limit or -1)
         return sorted((int(i), int(t), str(p)) for i, t, p in rows)
 
     # --- checkpoints and cosignatures ---

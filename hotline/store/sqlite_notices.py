@@ -66,9 +66,10 @@ OPEN_SQL = (
 )
 # Those of one precedence with a notice time in (after, until]: a range of that precedence's
 # index of notice times (its rows, open or not, are what the range holds), each looked up in
-# the open set.
+# the open set; the earliest ``LIMIT`` (-1: all) in the index's order.
 OPEN_BY_TIME_SQL = (
     "SELECT n.idx, n.time_ms, n.precedence FROM notices n INDEXED BY notices_by_precedence"
     " WHERE n.precedence = ? AND n.time_ms > ? AND n.time_ms <= ? AND n.origin = ?"
     " AND EXISTS (SELECT 1 FROM open_notices o WHERE o.origin = n.origin AND o.idx = n.idx)"
+    " ORDER BY n.time_ms LIMIT ?"
 )

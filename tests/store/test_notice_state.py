@@ -14,6 +14,7 @@ import pytest
 
 from hotline.errors import StoreConflict
 from hotline.store import CheckpointRecord, CosignatureRecord, RedisStore, SqliteStore, Store
+from hotline.store import redis as redis_store
 from hotline.store.base import Link, NoticeQuery, notice_facts
 from hotline.store.sqlite_schema import SCHEMA_VERSION
 from tests.helpers.redis_server import RedisServer
@@ -67,8 +68,8 @@ async def test_a_notice_that_needs_an_answer_is_open_until_the_other_side_acks_i
 
 async def test_the_open_notices_of_a_stretch_of_time_are_read_by_precedence(store: Store) -> None:
     """What the deadline watcher reads: the open notices of the given precedences with a time
-    in (after, until], through the open set (no ``after``: at start-up) or the index of times
-    (a later stretch); answered ones and those needing no answer are not among them."""
+    in (after, until], from the index of times; answered ones and those needing no answer are
+    not among them."""
     op = "planned_operation"
     await put(
         store,
@@ -81,14 +82,32 @@ async def test_the_open_notices_of_a_stretch_of_time_are_read_by_precedence(stor
         entry("chat", "liaison", 2000),
     )
     await put(store, B, entry("ack-r2", "ack", ref=ref(A, 1), response="WILCO"))
-    stretch = {"ROUTINE": (1000, 3000), "IMMEDIATE": (None, 2000)}
+    stretch = {"ROUTINE": (1000, 3000), "IMMEDIATE": (0, 2000)}
     assert await store.open_notices(A, stretch) == [(2, 3000, "ROUTINE"), (3, 2000, "IMMEDIATE")]
-    assert await store.open_notices(A, {"ROUTINE": (None, 2999)}) == [(0, 1000, "ROUTINE")]
+    assert await store.open_notices(A, {"ROUTINE": (0, 2999)}) == [(0, 1000, "ROUTINE")]
     assert await store.open_notices(A, {"FLASH": (2499, 2500)}) == [(4, 2500, "FLASH")]
     assert await store.open_notices(A, {"FLASH": (2500, 9999)}) == []
-    assert await store.open_notices(A, {"PRIORITY": (None, 9999)}) == []
+    assert await store.open_notices(A, {"PRIORITY": (0, 9999)}) == []
     assert await store.open_notices(A, {}) == []
-    assert await store.open_notices(B, {"ROUTINE": (None, 9999)}) == []
+    assert await store.open_notices(B, {"ROUTINE": (0, 9999)}) == []
+
+
+async def test_a_stretch_read_with_a_limit_gives_each_precedence_its_earliest_notices(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a limit, each precedence's range gives its earliest open notices by time, however
+    many the range holds: what the watcher reads when it has room for only so many. (Redis
+    reads its range a page at a time: small pages here, so that the limit falls in one.)"""
+    monkeypatch.setattr(redis_store, "PAGE", 4)
+    op = "planned_operation"
+    late = [entry(f"r{i}", op, 5000 - i) for i in range(30)]  # times 5000 down to 4971
+    await put(store, A, *late, entry("f1", op, 4000, precedence="FLASH"))
+    await put(store, B, entry("ack-r29", "ack", ref=ref(A, 29), response="WILCO"))
+    stretch = {"ROUTINE": (0, 9999), "FLASH": (0, 9999)}
+    found = await store.open_notices(A, stretch, 3)
+    earliest = [(26, 4974, "ROUTINE"), (27, 4973, "ROUTINE"), (28, 4972, "ROUTINE")]
+    assert found == [*earliest, (30, 4000, "FLASH")]
+    assert len(await store.open_notices(A, stretch)) == 30  # without: all (#29 is answered)
 
 
 async def test_a_cancel_or_an_update_closes_a_notice_as_an_ack_does(store: Store) -> None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from hotline.acks.deadlines import DeadlineWatcher, ReadDue
+import pytest
+
+from hotline.acks import deadlines as deadlines_module
+from hotline.acks.deadlines import FLASH_REPEATED, HELD_MAX, DeadlineWatcher
 from hotline.events import AnnouncedEvent, Event, OverdueEvent
 from hotline.feeds.index import FeedIndex
-from hotline.feeds.load import due_reader, load_index
+from hotline.feeds.load import ReadDue, due_reader, load_index
 from hotline.feeds.recall import StoreRecall
 from hotline.settings import Deadlines
 from hotline.store import CheckpointRecord, SqliteStore
@@ -143,19 +148,25 @@ def reading(parts: Parts, published: list[Event], read_due: ReadDue) -> Deadline
 async def test_the_notices_open_at_start_are_watched_from_what_the_store_says(
     parts: Parts,
 ) -> None:
-    """At start the watcher asks what awaits an answer and is due by its horizon (the store's
-    open set), not the feeds."""
+    """At start the watcher asks the store for the own FLASH notices overdue in the last day,
+    then for what awaits an answer with a deadline from ten minutes ago to ten minutes ahead,
+    not the feeds."""
     feeds(parts)  # recorded before the watcher: it does not see them
     published: list[Event] = []
-    asked: list[tuple[int | None, int]] = []
+    asked: list[tuple[int, int, int, Collection[str] | None]] = []
 
-    async def read_due(after: int | None, until: int) -> list[tuple[int, str, int]]:
-        asked.append((after, until))
-        return [(T0 + 61_000, "bravo", 1)] if after is None else []
+    async def read_due(
+        after: int, until: int, limit: int, only: Collection[str] | None
+    ) -> tuple[list[tuple[int, str, int]], int]:
+        asked.append((after, until, limit, only))
+        return ([(T0 + 61_000, "bravo", 1)] if only is None else []), until
 
     watcher = reading(parts, published, read_due)
     await watcher.load()
-    assert asked == [(None, T0 + 600_000)]
+    assert asked == [
+        (T0 - 86_400_000, T0 - 600_000, FLASH_REPEATED, ("FLASH",)),
+        (T0 - 600_000, T0 + 600_000, HELD_MAX, None),
+    ]
     parts.clock.now = T0 + 120_000
     fresh = await watcher.check()
     assert [(r.side, r.index) for r in fresh] == [("bravo", 1)]
@@ -167,9 +178,13 @@ async def test_a_notice_added_while_the_store_is_read_is_announced_once(parts: P
     in what the read returns as well: it turns overdue once."""
     published: list[Event] = []
 
-    async def read_due(after: int | None, until: int) -> list[tuple[int, str, int]]:
+    async def read_due(
+        after: int, until: int, limit: int, only: Collection[str] | None
+    ) -> tuple[list[tuple[int, str, int]], int]:
+        if only is not None:
+            return [], until
         feeds(parts)  # appended meanwhile: the watcher takes each in as it is added
-        return [(T0 + 61_000, "bravo", 1)]  # and the read finds one of them as well
+        return [(T0 + 61_000, "bravo", 1)], until  # and the read finds one of them as well
 
     watcher = reading(parts, published, read_due)
     await watcher.load()
@@ -177,6 +192,28 @@ async def test_a_notice_added_while_the_store_is_read_is_announced_once(parts: P
     await watcher.check()
     overdue = [(e.side, e.index) for e in published if isinstance(e, OverdueEvent)]
     assert sorted(overdue) == [("alpha", 0), ("bravo", 1)]
+
+
+@asynccontextmanager
+async def stored(tmp_path: Path, *peers: FakePeer) -> AsyncIterator[tuple[SqliteStore, FeedIndex]]:
+    """The peers' feeds in a real SQLite store, and the index a node loads over it."""
+    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
+    await store.open()
+    try:
+        for peer in peers:
+            cp = CheckpointRecord(peer.origin, peer.size, b"r" * 32, b"n", T0)
+            await store.append(peer.origin, 0, [(e.raw, e.leaf_hash) for e in peer.entries], cp)
+        index = FeedIndex(ORIGINS, StoreRecall(store, {o: s for s, o in ORIGINS.items()}), 16)
+        await load_index(store, index)
+        yield store, index
+    finally:
+        await store.close()
+
+
+def flash_at(peer: FakePeer, *times: int) -> None:
+    """FLASH notices of ``peer`` awaiting an answer, at these times."""
+    for time_ms in times:
+        peer.append(peer.distress().model_copy(update={"time": time_ms}))
 
 
 async def test_only_the_next_minutes_deadlines_are_held_and_later_ones_are_read_when_due(
@@ -188,8 +225,7 @@ async def test_only_the_next_minutes_deadlines_are_held_and_later_ones_are_read_
     deadline; one acknowledged in the meantime never is."""
     alpha = FakePeer(side="alpha", origin=ORIGINS["alpha"], nation="XAA")
     bravo = FakePeer(side="bravo", origin=ORIGINS["bravo"], nation="XBB")
-    for i in range(50):
-        alpha.append(alpha.distress().model_copy(update={"time": T0 + i * 60_000}))
+    flash_at(alpha, *(T0 + i * 60_000 for i in range(50)))
     answered = alpha.entries[30]
     ack = parse_notice(
         {
@@ -207,14 +243,7 @@ async def test_only_the_next_minutes_deadlines_are_held_and_later_ones_are_read_
         }
     )
     bravo.append(ack)
-    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
-    await store.open()
-    try:
-        for peer in (alpha, bravo):
-            cp = CheckpointRecord(peer.origin, peer.size, b"r" * 32, b"n", T0)
-            await store.append(peer.origin, 0, [(e.raw, e.leaf_hash) for e in peer.entries], cp)
-        index = FeedIndex(ORIGINS, StoreRecall(store, {o: s for s, o in ORIGINS.items()}), 16)
-        await load_index(store, index)
+    async with stored(tmp_path, alpha, bravo) as (store, index):
         deadlines = Deadlines(FLASH=60)
         clock = Clock(T0)
         published: list[Event] = []
@@ -242,5 +271,157 @@ async def test_only_the_next_minutes_deadlines_are_held_and_later_ones_are_read_
         # each at the first tick past its deadline (time + 60 s): 30 s after it
         assert all(at == T0 + i * 60_000 + 90_000 for i, at in first_seen.items())
         assert most <= 11, "never more than the next ten minutes' deadlines held"
-    finally:
-        await store.close()
+
+
+async def test_no_more_deadlines_are_held_than_the_bound_and_each_turns_overdue_on_time(
+    tmp_path: Path,
+) -> None:
+    """Sixty notices awaiting an answer within the watcher's ten minutes, six of them held at
+    most: the watcher reads the store again as it has room, and each notice turns overdue
+    once, at the first tick past its deadline. Among them, ten that arrive late with earlier
+    times (a link catching up) while the watcher has no room: read from the store when due."""
+    alpha = FakePeer(side="alpha", origin=ORIGINS["alpha"], nation="XAA")
+    bravo = FakePeer(side="bravo", origin=ORIGINS["bravo"], nation="XBB")
+    flash_at(alpha, *(T0 + i * 5_000 for i in range(30)))
+    flash_at(bravo, *(T0 + i * 5_000 + 2_000 for i in range(20)))
+    async with stored(tmp_path, alpha, bravo) as (store, index):
+        deadlines = Deadlines(FLASH=60)
+        clock = Clock(T0)
+        published: list[Event] = []
+        watcher = DeadlineWatcher(
+            index,
+            deadlines,
+            clock,
+            published.append,
+            own_side="alpha",
+            read_due=due_reader(store, index, deadlines),
+            held_max=6,
+        )
+        await watcher.load()
+        flash_at(bravo, *(T0 + i * 5_000 + 1_000 for i in range(10)))  # late, not stored yet
+        most, seen = watcher.held, {}
+        for tick in range(80):  # every 5 s, from 2.5 s past the first notice
+            clock.now = T0 + tick * 5_000 + 2_500
+            if tick < 10:  # one late notice a tick: stored, then added to the index
+                entry = bravo.entries[20 + tick]
+                cp = CheckpointRecord(bravo.origin, entry.index + 1, b"r" * 32, b"n", T0)
+                await store.append(bravo.origin, entry.index, [(entry.raw, entry.leaf_hash)], cp)
+                index.add("bravo", entry.index, entry.leaf_hash, entry.notice, T0)
+            for rec in await watcher.check():
+                assert (rec.side, rec.index) not in seen, "announced once"
+                seen[(rec.side, rec.index)] = clock.now
+            most = max(most, watcher.held)
+        assert sorted(seen) == [("alpha", i) for i in range(30)] + [("bravo", i) for i in range(30)]
+        times = {("alpha", e.index): e.notice.time for e in alpha.entries}
+        times |= {("bravo", e.index): e.notice.time for e in bravo.entries}
+        for key, at in seen.items():  # the first tick (2.5 s past a multiple of 5 s) past it
+            assert at - 5_000 < times[key] + 60_000 <= at, key
+        assert most <= 6, "never more deadlines held than the bound"
+        assert watcher.overdue() == {"alpha": 30, "bravo": 30}
+
+
+async def test_a_late_notice_due_before_every_one_held_turns_overdue_on_time_with_no_room(
+    tmp_path: Path,
+) -> None:
+    """Three deadlines held, the most the watcher may, all of them a minute ahead; then a
+    notice arrives (a link catching up) due before any of them: it turns overdue at the first
+    tick past its deadline, the later ones held are given up and read again."""
+    alpha = FakePeer(side="alpha", origin=ORIGINS["alpha"], nation="XAA")
+    bravo = FakePeer(side="bravo", origin=ORIGINS["bravo"], nation="XBB")
+    flash_at(alpha, *(T0 + 60_000 + i * 1_000 for i in range(5)))  # due from T0 + 2 min
+    async with stored(tmp_path, alpha, bravo) as (store, index):
+        deadlines = Deadlines(FLASH=60)
+        clock = Clock(T0)
+        published: list[Event] = []
+        watcher = DeadlineWatcher(
+            index,
+            deadlines,
+            clock,
+            published.append,
+            own_side="alpha",
+            read_due=due_reader(store, index, deadlines),
+            held_max=3,
+        )
+        await watcher.load()
+        assert watcher.held == 3
+        flash_at(bravo, T0 - 10_000)  # due at T0 + 50 s
+        entry = bravo.entries[0]
+        cp = CheckpointRecord(bravo.origin, 1, b"r" * 32, b"n", T0)
+        await store.append(bravo.origin, 0, [(entry.raw, entry.leaf_hash)], cp)
+        index.add("bravo", 0, entry.leaf_hash, entry.notice, T0)
+        clock.now = T0 + 50_000
+        assert [(r.side, r.index) for r in await watcher.check()] == [("bravo", 0)]
+        clock.now = T0 + 125_000
+        assert [(r.side, r.index) for r in await watcher.check()] == [
+            ("alpha", i) for i in range(5)
+        ]
+        assert watcher.held <= 3
+
+
+async def test_a_restarted_node_finds_its_own_overdue_flash_of_the_last_day_not_the_history(
+    tmp_path: Path,
+) -> None:
+    """At start: alpha's own FLASH two hours overdue is found (announced again to the peer),
+    bravo's two hours overdue is not read (the history stays in the store), bravo's overdue
+    five minutes ago is."""
+    alpha = FakePeer(side="alpha", origin=ORIGINS["alpha"], nation="XAA")
+    bravo = FakePeer(side="bravo", origin=ORIGINS["bravo"], nation="XBB")
+    hours = 2 * 3_600_000
+    flash_at(alpha, T0)
+    flash_at(bravo, T0, T0 + hours - 360_000)  # due two hours ago, and five minutes ago
+    async with stored(tmp_path, alpha, bravo) as (store, index):
+        deadlines = Deadlines(FLASH=60, flash_repeat=30)
+        clock = Clock(T0 + hours)
+        published: list[Event] = []
+        announced: list[int] = []
+
+        def announce(i: int) -> bool:
+            announced.append(i)
+            return True
+
+        watcher = DeadlineWatcher(
+            index,
+            deadlines,
+            clock,
+            published.append,
+            own_side="alpha",
+            announce=announce,
+            read_due=due_reader(store, index, deadlines),
+        )
+        await watcher.load()
+        fresh = await watcher.check()
+        assert sorted((r.side, r.index) for r in fresh) == [("alpha", 0), ("bravo", 1)]
+        assert announced == [0]
+        assert watcher.overdue() == {"alpha": 1, "bravo": 1}
+
+
+async def test_only_the_newest_overdue_own_flash_notices_are_announced_again(
+    parts: Parts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With room for two, three own FLASH notices overdue: the two newest go to the peer again,
+    every ``flash_repeat``; all three stay counted overdue."""
+    monkeypatch.setattr(deadlines_module, "FLASH_REPEATED", 2)
+    announced: list[int] = []
+
+    def announce(i: int) -> bool:
+        announced.append(i)
+        return True
+
+    watcher = DeadlineWatcher(
+        parts.index,
+        Deadlines(FLASH=60, flash_repeat=30),
+        parts.clock,
+        lambda _event: None,
+        own_side="alpha",
+        announce=announce,
+    )
+    alpha = FakePeer(side="alpha", origin=parts.alpha.origin, nation="XAA")
+    for _ in range(3):
+        entry = alpha.append(alpha.distress())
+        parts.index.add("alpha", entry.index, entry.leaf_hash, entry.notice, T0)
+    parts.clock.now = T0 + 120_000
+    await watcher.check()
+    parts.clock.now = T0 + 150_000
+    await watcher.check()
+    assert announced == [1, 2, 1, 2]
+    assert watcher.overdue() == {"alpha": 3, "bravo": 0}
