@@ -19,9 +19,14 @@ version) and reused. Then, with each node a child process:
   kernel's account of the child) and the exit code (0: PASS, which also proves the generated
   stores right).
 
-Run: ``.venv/bin/python -m bench.bench_scale [--entries 1000000]`` (default: a smoke run of
-5,000 per side). Prints a summary and writes ``bench/results/scale-<entries>.json``. The
-machine is described in the result; on a shared machine the figures are indicative.
+With ``--unanswered`` the feeds hold planned operations that were never answered (every one
+overdue when the nodes start) instead of acknowledged liaisons: what a node restarted after a
+peer that stopped answering holds.
+
+Run: ``.venv/bin/python -m bench.bench_scale [--entries 1000000] [--unanswered]`` (default: a
+smoke run of 5,000 per side). Prints a summary and writes
+``bench/results/scale-<entries>[-unanswered].json``. The machine is described in the result; on
+a shared machine the figures are indicative.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ CACHE = Path(tempfile.gettempdir()) / "hotline-bench-scale"
 START_TIMEOUT = 1800.0  # a long history may take a while to load today
 
 
-def prepared(cache: Path, entries: int) -> Path:
+def prepared(cache: Path, entries: int, unanswered: bool = False) -> Path:
     """A directory with ``alpha/`` and ``bravo/`` holding ``entries`` per side, and
     ``tokens.json``: made once, then reused."""
 
@@ -67,9 +72,10 @@ def prepared(cache: Path, entries: int) -> Path:
         tokens["auditor"] = auditor
         (directory / "tokens.json").write_text(json.dumps(tokens))
         print(f"generating {entries:,} entries per side in {directory}")
-        return run_generate(alpha.directory, bravo.directory, entries)
+        return run_generate(alpha.directory, bravo.directory, entries, unanswered)
 
-    return cached(cache / f"v{GENERATOR_VERSION}-{entries}", "pair", make)
+    kind = "-unanswered" if unanswered else ""
+    return cached(cache / f"v{GENERATOR_VERSION}-{entries}{kind}", "pair", make)
 
 
 def placed(directory: Path) -> tuple[BenchNode, BenchNode, dict[str, str]]:
@@ -235,10 +241,14 @@ def audit(command: str, export_file: Path, cards: list[Path], entries: int) -> d
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    directory = prepared(args.cache, args.entries)
+    directory = prepared(args.cache, args.entries, args.unanswered)
     generated = json.loads((directory / "done").read_text())
     alpha, bravo, tokens = placed(directory)
-    result: dict[str, Any] = {"entries_per_side": args.entries, **generated}
+    result: dict[str, Any] = {
+        "entries_per_side": args.entries,
+        "unanswered": args.unanswered,
+        **generated,
+    }
     result["conditions"] = conditions(directory / "probe")
     print(describe(result["conditions"]))
     try:
@@ -275,9 +285,13 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=3.0, help="idle seconds before RSS")
     parser.add_argument("--cache", type=Path, default=CACHE, help="generated pairs kept here")
     parser.add_argument("--keep-export", action="store_true", help="keep the export file")
+    parser.add_argument(
+        "--unanswered", action="store_true", help="operations never answered, not acked liaisons"
+    )
     args = parser.parse_args()
     result = run(args)
-    path = write_result(f"scale-{args.entries}", result)
+    kind = "-unanswered" if args.unanswered else ""
+    path = write_result(f"scale-{args.entries}{kind}", result)
     print(f"wrote {path}")
     sizes = result["healthz"]["sizes"]
     if result["verify"]["exit"] != 0 or result["export"]["evidence"] or not result["linked"]:

@@ -12,10 +12,13 @@ through the store's public API (:class:`hotline.store.sqlite.SqliteStore`):
   verified run.
 
 Even entries are liaison notices; odd entries acknowledge (ROGER) the other side's latest even
-entry, by origin, index and leaf hash. Notice times advance by 10 ms per entry from ``T0``,
-cosignatures are timed with the batch's last notice. The result is what two nodes that had
-exchanged these notices would hold; the benchmark proves it by starting both nodes on the
-stores (they link without a refusal) and verifying a node's export against both cards.
+entry, by origin, index and leaf hash. With ``unanswered``, even entries are planned operations
+(a circle, a window an hour after the notice) that need an answer and never get one, and odd
+entries liaison notices: every operation is overdue when the nodes start on the stores. Notice
+times advance by 10 ms per entry from ``T0``, cosignatures are timed with the batch's last
+notice. The result is what two nodes that had exchanged these notices would hold; the benchmark
+proves it by starting both nodes on the stores (they link without a refusal) and verifying a
+node's export against both cards.
 
 Everything the generator knows about the store lives here, so that a change of the store's API
 or schema is met in this module (bump :data:`GENERATOR_VERSION` to regenerate cached stores).
@@ -60,6 +63,7 @@ class NoticeFeed:
     tree: CompactRange = field(default_factory=CompactRange)
     prev: bytes = b""
     last_even: tuple[int, bytes] | None = None  # (index, leaf hash) of the latest liaison
+    unanswered: bool = False  # operations that are never answered, instead of liaisons acked
 
     @property
     def size(self) -> int:
@@ -72,7 +76,9 @@ class NoticeFeed:
             "author": {"id": f"bench-{self.name}", "unit": self.unit, "nation": self.nation},
             "time": T0 + index * STEP_MS,
         }
-        if index % 2 == 1 and other.last_even is not None:
+        if self.unanswered and index % 2 == 0:
+            body |= _operation(T0 + index * STEP_MS)
+        elif index % 2 == 1 and other.last_even is not None and not self.unanswered:
             at, leaf = other.last_even
             ref = {"origin": other.origin, "index": at, "leaf_hash": _b64(leaf)}
             body |= {"kind": "ack", "ref": ref, "response": "ROGER"}
@@ -138,13 +144,16 @@ async def generate(
     bravo_dir: Path,
     entries: int,
     progress: Callable[[int], None] | None = None,
+    unanswered: bool = False,
 ) -> None:
     """Write ``entries`` entries per side into the stores of the two (stopped, paired) nodes."""
     sides = []
     for directory in (alpha_dir, bravo_dir):
         store, keys, origin, nation, unit = await _open(directory)
         name = load_settings(directory).side
-        sides.append(SideFeed(name, origin, nation, unit, keys=keys, own=store))
+        side = SideFeed(name, origin, nation, unit, keys=keys, own=store)
+        side.unanswered = unanswered
+        sides.append(side)
     alpha, bravo = sides
     try:
         for side in sides:  # the empty feed's checkpoint, as a node signs on its first start
@@ -162,11 +171,32 @@ async def generate(
             await side.own.close()
 
 
+def _operation(time_ms: int) -> dict[str, object]:
+    """A planned operation's fields: a circle, FL100 to FL250, a window an hour after it."""
+    return {
+        "kind": "planned_operation",
+        "operation_ref": f"OP-SCALE-{time_ms}",
+        "activity": "air_patrol",
+        "areas": [
+            {
+                "shape": "circle",
+                "centre": {"lat": 52.6, "lon": 22.1},
+                "radius": {"value": 15, "unit": "NM"},
+            }
+        ],
+        "vertical_block": {
+            "lower": {"value": 100, "unit": "FL", "reference": "STD"},
+            "upper": {"value": 250, "unit": "FL", "reference": "STD"},
+        },
+        "window": {"start": time_ms + 3_600_000, "end": time_ms + 7_200_000},
+    }
+
+
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-def run_generate(alpha_dir: Path, bravo_dir: Path, entries: int) -> float:
+def run_generate(alpha_dir: Path, bravo_dir: Path, entries: int, unanswered: bool = False) -> float:
     """:func:`generate`, printing progress; the seconds it took."""
     t0 = time.perf_counter()
     last = [t0]
@@ -178,5 +208,5 @@ def run_generate(alpha_dir: Path, bravo_dir: Path, entries: int) -> float:
             rate = done / (now - t0)
             print(f"  generated {done:,} of {entries:,} entries per side ({rate:,.0f}/s)")
 
-    asyncio.run(generate(alpha_dir, bravo_dir, entries, progress))
+    asyncio.run(generate(alpha_dir, bravo_dir, entries, progress, unanswered))
     return time.perf_counter() - t0
