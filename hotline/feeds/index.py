@@ -10,7 +10,7 @@ an update). The index holds the feeds' sizes, the deliveries (one per cosigned s
 FLASH indexes, and at most ``cache_rows`` records, the most recently used; any other record is
 read from the store when asked for (:meth:`FeedIndex.records`, :mod:`hotline.feeds.recall`).
 Neither memory nor start-up grows with the feeds' entries (but for one delivery per cosigned
-batch and one index per FLASH entry).
+batch, 18 bytes packed, and one index per FLASH entry, 8 bytes).
 
 A synchronous read (:meth:`FeedIndex.get`) is for a record known to be cached: one just added,
 or one pinned by a caller that read it (the sequencer and the replica pin the entries a batch
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
@@ -97,9 +98,13 @@ class FeedIndex:
         self._sizes = dict.fromkeys(sides, 0)
         self._rows: OrderedDict[Key, _Row] = OrderedDict()
         self._pins: dict[Key, int] = {}
-        self._deliveries: dict[str, list[tuple[int, int, str]]] = {side: [] for side in sides}
-        self._delivered_sizes: dict[str, list[int]] = {side: [] for side in sides}
-        self._flash: dict[str, list[int]] = {side: [] for side in sides}
+        # deliveries by side, packed (18 bytes each): the size covered, when, and by which of
+        # the side's witnesses (one, but for a test of the index alone)
+        self._delivered_sizes = {side: array("q") for side in sides}
+        self._delivered_ms = {side: array("q") for side in sides}
+        self._delivered_by = {side: array("H") for side in sides}
+        self._witnesses: dict[str, list[str]] = {side: [] for side in sides}
+        self._flash = {side: array("q") for side in sides}  # FLASH entries' indexes, packed
         # references to entries not held yet: (origin, index, leaf hash) -> [(key, how, ack)]
         self._pending: dict[tuple[str, int, str], list[tuple[Key, str, _Row]]] = {}
         # while records are read from the store: the keys a record added meanwhile changed
@@ -117,13 +122,13 @@ class FeedIndex:
     def start(self, side: str, size: int, flash: list[int]) -> None:
         """At start-up: ``side``'s feed holds ``size`` entries, those at ``flash`` are FLASH."""
         self._sizes[side] = size
-        self._flash[side] = sorted(flash)
+        self._flash[side] = array("q", sorted(flash))
         self.version += 1
 
     def flash_indexes(self, side: str, start: int, end: int) -> list[int]:
         """The FLASH entries of ``side`` in [start, end)."""
         found = self._flash[side]
-        return found[bisect.bisect_left(found, start) : bisect.bisect_left(found, end)]
+        return found[bisect.bisect_left(found, start) : bisect.bisect_left(found, end)].tolist()
 
     # reads --------------------------------------------------------------------------------------
     def get(self, side: str, index: int) -> NoticeRecord | None:
@@ -323,23 +328,31 @@ class FeedIndex:
         sizes = self._delivered_sizes[side]
         if sizes and sizes[-1] >= delivery.size:
             return False
-        self._deliveries[side].append(tuple(delivery))  # type: ignore[arg-type]
+        witnesses = self._witnesses[side]
+        if delivery.witness not in witnesses:
+            witnesses.append(delivery.witness)
         sizes.append(delivery.size)
+        self._delivered_ms[side].append(delivery.time_ms)
+        self._delivered_by[side].append(witnesses.index(delivery.witness))
         self.version += 1
         return True
 
+    def _delivery(self, side: str, pos: int) -> Delivery:
+        witness = self._witnesses[side][self._delivered_by[side][pos]]
+        return Delivery(self._delivered_sizes[side][pos], self._delivered_ms[side][pos], witness)
+
     def delivery_of(self, side: str, index: int) -> Delivery | None:
         """The first cosignature that covers entry ``index`` of ``side``."""
-        hist = self._deliveries[side]
-        pos = bisect.bisect_right(self._delivered_sizes[side], index)
-        return Delivery._make(hist[pos]) if pos < len(hist) else None
+        sizes = self._delivered_sizes[side]
+        pos = bisect.bisect_right(sizes, index)
+        return self._delivery(side, pos) if pos < len(sizes) else None
 
     def deliveries_between(self, side: str, low: int, high: int) -> list[Delivery]:
         """The deliveries of ``side`` that cover more than ``low`` entries and at most
         ``high``, oldest first."""
         sizes = self._delivered_sizes[side]
         first, last = bisect.bisect_right(sizes, low), bisect.bisect_right(sizes, high)
-        return [Delivery._make(d) for d in self._deliveries[side][first:last]]
+        return [self._delivery(side, pos) for pos in range(first, last)]
 
     def delivered_size(self, side: str) -> int:
         sizes = self._delivered_sizes[side]

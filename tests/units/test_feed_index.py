@@ -4,6 +4,7 @@ in (the latest one counts), and records the collector does not walk however many
 from __future__ import annotations
 
 import gc
+import tracemalloc
 from typing import Any
 
 from hotline.feeds.index import Delivery, FeedIndex
@@ -120,3 +121,31 @@ async def test_a_record_holds_what_its_entry_says_and_what_refers_to_it() -> Non
     answered = index.get("bravo", 0)
     assert answered is not None and answered.acks[0].response == "UNABLE"
     assert answered.acks[0].by == "ops-alpha" and answered.acks[0].time_ms == T0 + 5
+
+
+def test_deliveries_are_held_packed_and_each_covers_the_entries_below_its_size() -> None:
+    """A delivery per cosigned batch, for ever: 100,000 of them take under 24 bytes each, and
+    each entry is delivered by the first cosignature whose size covers it."""
+    index = FeedIndex({"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"})
+    index.add_delivery("alpha", Delivery(1, T0, "bravo/witness"))  # the arrays exist
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(1, 100_001):
+            index.add_delivery("alpha", Delivery(1 + 10 * n, T0 + n, "bravo/witness"))
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 24 * 100_000, f"{held / 100_000:.1f} bytes a delivery"
+    assert not index.add_delivery("alpha", Delivery(11, T0, "bravo/witness"))  # known already
+    assert index.delivery_of("alpha", 0) == Delivery(1, T0, "bravo/witness")
+    assert index.delivery_of("alpha", 15) == Delivery(21, T0 + 2, "bravo/witness")
+    assert index.delivery_of("alpha", 1_000_000) == Delivery(
+        1_000_001, T0 + 100_000, "bravo/witness"
+    )
+    assert index.delivery_of("alpha", 1_000_001) is None
+    assert index.deliveries_between("alpha", 11, 31) == [
+        Delivery(21, T0 + 2, "bravo/witness"),
+        Delivery(31, T0 + 3, "bravo/witness"),
+    ]
+    assert index.delivered_size("alpha") == 1_000_001
