@@ -13,8 +13,14 @@ import orjson
 import pytest
 
 from hotline.errors import StoreConflict
-from hotline.store import CheckpointRecord, CosignatureRecord, RedisStore, SqliteStore, Store
-from hotline.store import redis as redis_store
+from hotline.store import (
+    CheckpointRecord,
+    CosignatureRecord,
+    RedisStore,
+    SqliteStore,
+    Store,
+    redis_reads,
+)
 from hotline.store.base import Link, NoticeQuery, notice_facts
 from hotline.store.sqlite_schema import SCHEMA_VERSION
 from tests.helpers.redis_server import RedisServer
@@ -98,7 +104,7 @@ async def test_a_stretch_read_with_a_limit_gives_each_precedence_its_earliest_no
     """With a limit, each precedence's range gives its earliest open notices by time, however
     many the range holds: what the watcher reads when it has room for only so many. (Redis
     reads its range a page at a time: small pages here, so that the limit falls in one.)"""
-    monkeypatch.setattr(redis_store, "PAGE", 4)
+    monkeypatch.setattr(redis_reads, "PAGE", 4)
     op = "planned_operation"
     late = [entry(f"r{i}", op, 5000 - i) for i in range(30)]  # times 5000 down to 4971
     await put(store, A, *late, entry("f1", op, 4000, precedence="FLASH"))

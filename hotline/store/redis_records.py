@@ -1,0 +1,208 @@
+"""The Redis store's records beside the feeds: checkpoints, cosignatures and heartbeats, the
+witness state, idempotency keys, users, evidence and meta values.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hotline.errors import StoreConflict, StoreError
+from hotline.store.base import (
+    CheckpointRecord,
+    CosignatureRecord,
+    EvidenceRecord,
+    HeartbeatRecord,
+    UserRecord,
+)
+
+from .redis_base import RedisBase
+from .redis_scripts import (
+    _ADD_USER,
+    _COSIGN,
+    _HEARTBEAT,
+    _REVOKE,
+    _WITNESS_CAS,
+    _b,
+    _s,
+)
+
+
+class RedisRecords(RedisBase):
+    """Checkpoints, cosignatures, heartbeats, witness state, users, evidence, meta."""
+
+    async def _checkpoints(self, origin: str, first: int, last: int) -> list[CheckpointRecord]:
+        found = await self._do(self._r.zrange(self._k("cp", origin), first, last))
+        return await self._checkpoint_records(origin, [int(_s(s)) for s in found])
+
+    async def _checkpoint_records(self, origin: str, sizes: list[int]) -> list[CheckpointRecord]:
+        if not sizes:
+            return []
+        fields = [f"{f}:{s}" for s in sizes for f in ("root", "note", "ms")]
+        values = await self._do(self._r.hmget(self._k("cpdata", origin), fields))
+        return [
+            CheckpointRecord(origin, s, _b(r), _b(n), int(_s(ms)))
+            for s, r, n, ms in zip(sizes, values[0::3], values[1::3], values[2::3], strict=True)
+        ]
+
+    async def checkpoints(self, origin: str) -> list[CheckpointRecord]:
+        return await self._checkpoints(origin, 0, -1)
+
+    async def latest_checkpoint(self, origin: str) -> CheckpointRecord | None:
+        found = await self._checkpoints(origin, -1, -1)
+        return found[0] if found else None
+
+    async def checkpoints_from(
+        self, origin: str, since: int, until: int, limit: int
+    ) -> list[CheckpointRecord]:
+        if limit <= 0 or until < since:
+            return []
+        key = self._k("cp", origin)
+        found = await self._do(self._r.zrangebyscore(key, since, until, start=0, num=limit))
+        return await self._checkpoint_records(origin, [int(_s(s)) for s in found])
+
+    async def checkpoint_at_most(self, origin: str, size: int) -> CheckpointRecord | None:
+        if size < 0:
+            return None
+        key = self._k("cp", origin)
+        found = await self._do(self._r.zrevrangebyscore(key, size, "-inf", start=0, num=1))
+        if not found:
+            return None
+        s = int(_s(found[0]))
+        fields = [f"{f}:{s}" for f in ("root", "note", "ms")]
+        r, n, ms = await self._do(self._r.hmget(self._k("cpdata", origin), fields))
+        return CheckpointRecord(origin, s, _b(r), _b(n), int(_s(ms)))
+
+    async def add_cosignature(self, record: CosignatureRecord, note: bytes) -> None:
+        keys = [self._k("cpdata", record.origin), self._k("cosig", record.origin)]
+        field, value = _cosignature_field(record)
+        if not await self._eval(_COSIGN, keys, [record.size, note, field, value]):
+            raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
+
+    async def cosignatures(self, origin: str) -> list[CosignatureRecord]:
+        found = await self._do(self._r.hgetall(self._k("cosig", origin)))
+        records = []
+        for field, value in found.items():
+            size, witness = _s(field).split(" ", 1)
+            timestamp, received = _s(value).split(" ")
+            records.append(
+                CosignatureRecord(origin, int(size), witness, int(timestamp), int(received))
+            )
+        return sorted(records, key=lambda c: (c.size, c.witness))
+
+    async def add_heartbeat(self, record: HeartbeatRecord) -> None:
+        keys = [self._k("cp", record.origin), self._k("beat", record.origin)]
+        field = f"{record.timestamp} {record.witness}"
+        value = f"{record.size} {record.received_ms} {record.line}"
+        if not await self._eval(_HEARTBEAT, keys, [record.size, field, value]):
+            raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
+
+    async def heartbeats(self, origin: str) -> list[HeartbeatRecord]:
+        found = await self._do(self._r.hgetall(self._k("beat", origin)))
+        records = []
+        for field, value in found.items():
+            timestamp, witness = _s(field).split(" ", 1)
+            size, received, line = _s(value).split(" ", 2)
+            records.append(
+                HeartbeatRecord(origin, int(size), witness, int(timestamp), line, int(received))
+            )
+        return sorted(records, key=lambda h: (h.timestamp, h.witness))
+
+    # --- witness state ---
+
+    async def witness_state(self, origin: str) -> tuple[int, bytes] | None:
+        size, root = await self._do(self._r.hmget(self._k("witness", origin), ["size", "root"]))
+        return None if size is None else (int(_s(size)), _b(root))
+
+    async def set_witness_state(
+        self, origin: str, old: tuple[int, bytes] | None, new: tuple[int, bytes]
+    ) -> None:
+        args = [0, 0, b""] if old is None else [1, old[0], old[1]]
+        result = await self._eval(_WITNESS_CAS, [self._k("witness", origin)], [*args, *new])
+        if int(result[0]) != 1:
+            found = None if result[1] is None else (int(result[1]), bytes(result[2]))
+            raise StoreConflict(f"witness state of {origin!r} changed", expected=old, found=found)
+
+    async def lookup_ref(self, key: str) -> tuple[str, int] | None:
+        value = await self._do(self._r.hget(self._k("refs"), key))
+        if value is None:
+            return None
+        index, origin = _s(value).split(":", 1)
+        return origin, int(index)
+
+    # --- users ---
+
+    async def add_user(self, user: UserRecord) -> None:
+        keys = [self._k("user", user.name), self._k("users"), self._k("tokens")]
+        revoked = "" if user.revoked_ms is None else user.revoked_ms
+        args = [
+            user.name,
+            user.role,
+            user.token_hash,
+            user.created_ms,
+            revoked,
+            user.nation or "",
+            user.unit or "",
+        ]
+        taken = _s(await self._eval(_ADD_USER, keys, args))
+        if taken != "ok":
+            raise StoreConflict(f"a user with this {taken} exists", found=taken)
+
+    async def get_user(self, name: str) -> UserRecord | None:
+        found = await self._do(self._r.hgetall(self._k("user", name)))
+        if not found:
+            return None
+        f = {_s(k): _s(v) for k, v in found.items()}
+        revoked = int(f["revoked_ms"]) if "revoked_ms" in f else None
+        return UserRecord(
+            name,
+            f["role"],
+            f["token_hash"],
+            int(f["created_ms"]),
+            revoked,
+            f.get("nation") or None,
+            f.get("unit") or None,
+        )
+
+    async def user_by_token_hash(self, token_hash: str) -> UserRecord | None:
+        name = await self._do(self._r.hget(self._k("tokens"), token_hash))
+        return None if name is None else await self.get_user(_s(name))
+
+    async def list_users(self) -> list[UserRecord]:
+        names = sorted(_s(n) for n in await self._do(self._r.smembers(self._k("users"))))
+        users = [await self.get_user(name) for name in names]
+        return [u for u in users if u is not None]
+
+    async def revoke_user(self, name: str, time_ms: int) -> bool:
+        return bool(await self._eval(_REVOKE, [self._k("user", name)], [time_ms]))
+
+    # --- evidence and meta ---
+
+    async def add_evidence(self, record: EvidenceRecord) -> int:
+        head: list[object] = [record.time_ms, record.source, record.reason, record.detail]
+        if record.size is not None and record.sha256 is not None:
+            head += [record.size, record.sha256.hex()]
+        item = json.dumps(head).encode() + b"\n" + record.raw
+        return await self._do(self._r.rpush(self._k("evidence"), item))
+
+    async def list_evidence(self) -> list[EvidenceRecord]:
+        items = await self._do(self._r.lrange(self._k("evidence"), 0, -1))
+        records = []
+        for i, item in enumerate(items, start=1):
+            head, _, raw = _b(item).partition(b"\n")
+            # [time, source, reason, detail] (kept whole), then [size, sha256 hex] when cut
+            time_ms, source, reason, detail, *whole = json.loads(head)
+            size, digest = (whole[0], bytes.fromhex(whole[1])) if whole else (None, None)
+            records.append(EvidenceRecord(time_ms, source, reason, detail, raw, i, size, digest))
+        return records
+
+    async def get_meta(self, key: str) -> str | None:
+        value = await self._do(self._r.hget(self._k("meta"), key))
+        return None if value is None else _s(value)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._do(self._r.hset(self._k("meta"), key, value))
+
+
+def _cosignature_field(record: CosignatureRecord) -> tuple[str, str]:
+    """A cosignature as its field and value in the cosignatures hash."""
+    return f"{record.size} {record.witness}", f"{record.timestamp} {record.received_ms}"
