@@ -16,65 +16,54 @@ therefore only ever slows its own connection: the hub never waits, and a subscri
 bounded queue overflows is dropped by the hub; the writer then sends what it still has and
 closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received. A
 subscription that gives a cursor is told when its backlog is replayed (``replayed``, with the
-cursor the replay reached: :class:`~hotline.stream.replay.ReplayEnd`).
+cursor the replay reached: :class:`~hotline.stream.replay.ReplayEnd`). Who the client is comes
+from :mod:`.handshake`; its socket's frame limit and write deadlines are :mod:`.socket`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from hotline_protocol import stream as m
 from hotline_protocol.errors import MessageError
 
 from ..admission import Admission, notice_is_flash
 from ..auth import allowed
-from ..auth.users import authenticate
 from ..errors import RateLimited, StoreError, StreamError, TooManyConnections, explain
 from ..events import Cursor, EventHub
 from ..feeds.index import FeedIndex
 from ..feeds.sequencer import Appended
 from ..feeds.service import NoticeService
 from ..feeds.views import Filters
-from ..jsontext import dumps_text
 from ..outbox import Outbox
 from ..store.base import Store, UserRecord
 from ..types import Clock, Sides
-from ..wsserver import FRAME_LIMIT, FrameLimit
 from .errors import (
-    CLOSE_FORBIDDEN,
     CLOSE_INTERNAL,
     CLOSE_SLOW_CONSUMER,
-    CLOSE_TOO_BIG,
     CLOSE_TOO_MANY,
-    CLOSE_UNAUTHENTICATED,
     Close,
 )
+from .handshake import auth_message, header_user
 from .replay import EventFeed, ReplayEnd
+from .socket import CLOSE_TIMEOUT, Gone, StreamSocket
 
 log = logging.getLogger("hotline.stream")
 
 MAX_IN_FLIGHT = 256  # posts per connection handled concurrently; the next frame waits for a slot
 REPLY_BACKLOG = 256  # replies waiting for the socket before the node stops reading frames
-SEND_TIMEOUT = 30.0  # seconds one frame may take to be written before the client counts as gone
-CLOSE_TIMEOUT = 5.0  # seconds for the close frame (and the writer to finish after a close)
-WATCH_SECONDS = 1.0  # how often a connection's write in progress is checked against its deadline
 
 
 def _flash(msg: m.Post | m.Ack | m.Cancel) -> bool:
     if isinstance(msg, m.Post):
         return notice_is_flash(msg.notice)
     return msg.precedence == "FLASH"
-
-
-class _Gone(Exception):  # noqa: N818 - the client went away: nothing more can be sent
-    pass
 
 
 @dataclass(frozen=True)
@@ -102,15 +91,13 @@ class StreamSession:
         self._admission = parts.admission
         self._bucket = parts.admission.connection_bucket()
         self._counted_user: str | None = None  # counted in the user's connections
-        limit = ws.scope.get("extensions", {}).get(FRAME_LIMIT)
-        self._limit: FrameLimit | None = limit if isinstance(limit, FrameLimit) else None
-        self._max_bytes = parts.preauth_bytes  # until authenticated
+        self._sock = StreamSocket(ws, parts.preauth_bytes)  # its limit: until authenticated
         self._service = parts.service
         self._outbox: Outbox[m.Outgoing] = Outbox(
-            self._send,
+            self._sock.send,
             bulk=self._next_event,
             halted=lambda: self._close is not None,
-            write_errors=(_Gone,),
+            write_errors=(Gone,),
         )
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -118,14 +105,10 @@ class StreamSession:
         self._subscription_id: str | int = ""  # the id of the subscribe message
         self._last_cursor = ""  # of the last event sent (or the subscription's start)
         self._close: Close | None = None  # requested by the reader
-        self._loop = asyncio.get_running_loop()
-        # the write in progress: when it is due and the task writing it (see _watch)
-        self._deadline: tuple[float, asyncio.Task[Any]] | None = None
-        self._timed_out: asyncio.Task[Any] | None = None  # the task whose write _watch cut
 
     # lifecycle -----------------------------------------------------------------------------
     async def run(self) -> None:
-        watchdog = asyncio.create_task(self._watch(), name="stream-watchdog")
+        watchdog = asyncio.create_task(self._sock.watch(), name="stream-watchdog")
         try:
             await self._run()
         finally:
@@ -134,14 +117,14 @@ class StreamSession:
             # the session and its outbox hold each other (its bound methods): let go, so that
             # the connection is freed when it ends, not by the cyclic collector later
             self._outbox.close()
-            self._deadline = self._timed_out = None
+            self._sock.release()
 
     async def _run(self) -> None:
         try:
             self._admission.open()
         except TooManyConnections as exc:
             await self.ws.accept()
-            await self._send_close(Close(CLOSE_TOO_MANY, exc.code))
+            await self._sock.send_close(Close(CLOSE_TOO_MANY, exc.code))
             return
         try:
             await self._serve()
@@ -152,16 +135,16 @@ class StreamSession:
         try:
             # a token in the header is checked before the connection is accepted: the client
             # can send no frame before the limit is the authenticated one
-            user = await self._header_user()
-            self._set_limit(self.parts.max_bytes if user is not None else self._max_bytes)
+            user = await header_user(self.ws, self.parts.store)
+            self._sock.set_limit(self.parts.max_bytes if user is not None else self._sock.max_bytes)
             await self.ws.accept()
             self.user = user if user is not None else await self._authenticate()
             self._admission.authenticated(self.user.name)
             self._counted_user = self.user.name
-        except _Gone:
+        except Gone:
             return
         except TooManyConnections as exc:
-            await self._send_close(Close(CLOSE_TOO_MANY, exc.code))
+            await self._sock.send_close(Close(CLOSE_TOO_MANY, exc.code))
             return
         except (Close, StoreError) as exc:
             if isinstance(exc, StoreError):
@@ -175,7 +158,7 @@ class StreamSession:
             )
             if self.ws.client_state.name == "CONNECTING":
                 await self.ws.accept()
-            await self._send_close(close)
+            await self._sock.send_close(close)
             return
         log.info("stream opened for %s (%s)", self.user.name, self.user.role)
         reader = asyncio.create_task(self._read_loop(), name="stream-reader")
@@ -196,67 +179,14 @@ class StreamSession:
         if self.user is not None:
             log.info("stream closed for %s", self.user.name)
 
-    def _set_limit(self, max_bytes: int) -> None:
-        """Frames over ``max_bytes`` close the connection (1009 ``frame_too_large``): the
-        server's protocol checks a frame's header before reading it, :meth:`_receive` the rest."""
-        self._max_bytes = max_bytes
-        if self._limit is not None:
-            self._limit.set(max_bytes, "frame_too_large")
-
-    async def _header_user(self) -> UserRecord | None:
-        """The user of the Authorization header's token; None without the header."""
-        header = self.ws.headers.get("authorization")
-        if header is None:
-            return None
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
-        return await self._user(token)
-
-    async def _user(self, token: str) -> UserRecord:
-        user = await authenticate(self.parts.store, token)
-        if user is None:
-            raise Close(CLOSE_UNAUTHENTICATED, "bad_token")
-        if not allowed(user.role, "read"):
-            raise Close(CLOSE_FORBIDDEN, "forbidden")
-        return user
-
     async def _authenticate(self) -> UserRecord:
-        """The first message, ``auth``, within ``auth_timeout`` seconds; frames are held to
-        ``preauth_bytes`` until it is answered."""
-        try:
-            async with asyncio.timeout(self.parts.auth_timeout):
-                text = await self._receive()
-        except TimeoutError:
-            raise Close(CLOSE_UNAUTHENTICATED, "auth_timeout") from None
-        if text is None:
-            raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
-        try:
-            first = m.parse_message(text)
-        except MessageError:
-            raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated") from None
-        if not isinstance(first, m.Auth):
-            raise Close(CLOSE_UNAUTHENTICATED, "unauthenticated")
-        user = await self._user(first.token)
-        self._set_limit(self.parts.max_bytes)
+        """The first message, ``auth`` (:func:`.handshake.auth_message`), answered."""
+        user, first = await auth_message(self._sock, self.parts.store, self.parts.auth_timeout)
+        self._sock.set_limit(self.parts.max_bytes)
         self._reply({"type": "authenticated", "id": first.id, "user": user.name, "role": user.role})
         return user
 
     # reading -------------------------------------------------------------------------------
-    async def _receive(self) -> str | None:
-        """The next frame's text; None for a binary frame; _Gone on disconnect; Close(1009)
-        for a frame over the size limit."""
-        message = await self.ws.receive()
-        if message["type"] == "websocket.disconnect":
-            raise _Gone
-        text: str | None = message.get("text")
-        data: bytes | None = message.get("bytes")
-        size = len(text.encode()) if text is not None else len(data or b"")
-        if size > self._max_bytes:
-            raise Close(CLOSE_TOO_BIG, "frame_too_large")
-        return text
-
     async def _read_loop(self) -> None:
         outbox = self._outbox
         while True:
@@ -264,8 +194,8 @@ class StreamSession:
                 outbox.room.clear()
                 await outbox.room.wait()
             try:
-                text = await self._receive()
-            except _Gone:
+                text = await self._sock.receive()
+            except Gone:
                 return
             except Close as close:
                 self._close = Close(close.close_code, close.reason)  # without its traceback
@@ -480,49 +410,11 @@ class StreamSession:
     async def _write_loop(self) -> None:
         try:
             await self._outbox.run()
-        except _Gone:
+        except Gone:
             return
         except Exception:
             log.exception("stream writer failed")
-            await self._send_close(Close(CLOSE_INTERNAL, "internal_error"))
+            await self._sock.send_close(Close(CLOSE_INTERNAL, "internal_error"))
             return
         if self._close is not None:
-            await self._send_close(self._close)
-
-    async def _send(self, message: m.Outgoing) -> None:
-        await self._bounded(self.ws.send_text(dumps_text(message)), SEND_TIMEOUT)
-
-    async def _send_close(self, close: Close) -> None:
-        try:
-            await self._bounded(self.ws.close(close.close_code, close.reason), CLOSE_TIMEOUT)
-        except _Gone:
-            pass
-
-    async def _bounded(self, write: Awaitable[None], timeout: float) -> None:
-        """A socket write; _Gone if the client is gone or does not take it within ``timeout``
-        (to a second: :meth:`_watch` checks the deadline, no timer is armed per frame)."""
-        task = asyncio.current_task(self._loop)
-        assert task is not None
-        self._deadline = (self._loop.time() + timeout, task)
-        try:
-            await write
-        except asyncio.CancelledError:
-            if self._timed_out is task and task.uncancel() == 0:  # _watch cut it, no one else
-                self._timed_out = None
-                raise _Gone from None
-            raise
-        except (WebSocketDisconnect, RuntimeError, OSError) as exc:
-            raise _Gone from exc
-        finally:
-            self._deadline = None
-
-    async def _watch(self) -> None:
-        """Cut a write that is past its deadline: the task writing sees the client as gone.
-        One check a second per connection instead of a timer armed and cancelled per frame
-        (~5 µs a frame, a reply per post and an event per entry)."""
-        while True:
-            await asyncio.sleep(WATCH_SECONDS)
-            pending = self._deadline
-            if pending is not None and self._loop.time() >= pending[0]:
-                self._timed_out = pending[1]
-                pending[1].cancel()
+            await self._sock.send_close(self._close)

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from hotline.settings import Limits
 from hotline.stream import session
+from hotline.stream import socket as stream_socket
 from hotline_protocol.entries import encode_entry
 from hotline_protocol.notices import parse_notice
 
@@ -475,7 +476,7 @@ async def test_acks_cancels_and_deliveries_replayed(serve: Serve, connect_client
 async def test_a_client_that_stops_reading_is_cut_off_after_the_send_timeout(
     serve: Serve, connect_client: Connect, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(session, "SEND_TIMEOUT", 0.5)
+    monkeypatch.setattr(stream_socket, "SEND_TIMEOUT", 0.5)
     # a queue too long to overflow here: the session ends by the send timeout, not as slow
     server = await serve(limits=Limits(stream_queue=100_000))
     token = server.tokens["operator"]

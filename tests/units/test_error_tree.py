@@ -44,7 +44,7 @@ from hotline.peering.transport import CLOSE_CODES, close_code
 
 # (module, class name): why it is not a HotlineError
 OUTSIDE_THE_TREE = {
-    ("hotline.stream.session", "_Gone"): "the client went away: the session stops, no one is told",
+    ("hotline.stream.socket", "Gone"): "the client went away: the session stops, no one is told",
     ("hotline.peering.transport", "Closed"): "the other end of the peer link went away",
     ("hotline.api.limits", "_TooLargeError"): "ends reading a body over the limit; answered 413",
 }
