@@ -69,11 +69,16 @@ async def notice_proof(
     if not 0 <= index < held:
         raise NotFound("unknown_entry", f"{side} has no entry {index}")
     tree = StoredTree(api.store, info.origin)
-    covering = [c for c in await api.store.checkpoints(info.origin) if index < c.size <= held]
-    if not covering:
+    # the checkpoint the other side cosigned last, if it covers the entry, else the latest: two
+    # reads of one checkpoint each, whatever the history
+    cosigned = api.notices.delivered_size(side)
+    chosen = None
+    if index < cosigned <= held:
+        chosen = await api.store.checkpoint_at_most(info.origin, cosigned)
+    if chosen is None or chosen.size <= index:
+        chosen = await api.store.checkpoint_at_most(info.origin, held)
+    if chosen is None or chosen.size <= index:
         raise Conflict("not_checkpointed", f"no checkpoint of {side} covers entry {index} yet")
-    cosigned = {c.size for c in await api.store.cosignatures(info.origin)}
-    chosen = next((c for c in reversed(covering) if c.size in cosigned), covering[-1])
     if await tree.root(chosen.size) != chosen.root:
         raise Broken(
             "checkpoint_mismatch",
@@ -90,7 +95,7 @@ async def notice_proof(
         "origin": info.origin,
         "index": index,
         "size": chosen.size,
-        "cosigned": chosen.size in cosigned,
+        "cosigned": chosen.size == cosigned,
         "leaf_hash": _b64(leaf_hash(entry)),
         "entry": _b64(entry),
         "bundle": bundle.decode(),

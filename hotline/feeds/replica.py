@@ -168,10 +168,16 @@ class Replica:
             needs_ack=requires_ack(notice),
         )
 
-    async def held_checkpoints(self) -> list[tuple[int, bytes]]:
-        """The peer's checkpoints stored here (size, note with this node's cosignature): what a
-        peer restored from an older backup takes back with its entries."""
-        return [(c.size, c.note) for c in await self._db.checkpoints(self.origin)]
+    async def held_checkpoint(self, after: int, until: int) -> tuple[int, bytes] | None:
+        """The peer's checkpoint stored here (size, note with this node's cosignature) with the
+        largest size in (after, until], else the smallest beyond ``after``; None if there is
+        none beyond: where a run of what a peer restored from an older backup takes back ends.
+        One or two records read, whatever the number stored."""
+        found = await self._db.checkpoint_at_most(self.origin, until)
+        if found is None or found.size <= after:
+            later = await self._db.checkpoints_from(self.origin, after + 1, 2**62, 1)
+            found = later[0] if later else None
+        return None if found is None else (found.size, found.note)
 
     async def held_entries(self, start: int, end: int) -> list[bytes]:
         """Entries [start, end) of the peer's feed as stored here."""

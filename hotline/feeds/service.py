@@ -167,6 +167,10 @@ class NoticeService:
         """The number of durable entries of ``side`` held here."""
         return self._index.size(side)
 
+    def delivered_size(self, side: str) -> int:
+        """The size of ``side``'s feed the other side cosigned last (0: none yet)."""
+        return self._index.delivered_size(side)
+
     async def get(self, side: str, index: int) -> dict[str, Any]:
         early = self._early(side, index)
         if early is not None:  # a FLASH shown ahead of its backlog: state "early"

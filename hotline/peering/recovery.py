@@ -183,13 +183,15 @@ async def serve(
     at checkpoints stored here (each at most ``MAX_RUN`` entries when one is stored within),
     in ``recovered`` messages of at most ``SEND_ENTRIES`` entries and ``MAX_MESSAGE_BYTES``."""
     target = replica.cosigned
-    notes = {s: n for s, n in await replica.held_checkpoints() if size < s <= target}
-    if target not in notes:  # (the replica stores every checkpoint it cosigns)
+    last = await replica.held_checkpoint(target - 1, target)
+    if last is None or last[0] != target:  # (the replica stores every checkpoint it cosigns)
         raise StoreError(f"no checkpoint of the peer's feed stored at size {target}")
     cur = size
     while cur < target:
-        within = [s for s in notes if s <= cur + MAX_RUN]
-        end = max(within) if within else min(notes)
+        held = await replica.held_checkpoint(cur, min(cur + MAX_RUN, target))
+        if held is None:  # cannot be: the one at ``target`` is stored
+            raise StoreError(f"no checkpoint of the peer's feed stored beyond size {cur}")
+        end, note = held
         raws = await replica.held_entries(cur, end)
         batch: list[str] = []
         batch_start, batch_bytes = cur, 0
@@ -202,8 +204,6 @@ async def serve(
                 batch, batch_start, batch_bytes = [], cur + offset, 0
             batch.append(text)
             batch_bytes += len(text)
-        await send(
-            m.encode("recovered", start=batch_start, entries=batch, note=notes[end].decode())
-        )
+        await send(m.encode("recovered", start=batch_start, entries=batch, note=note.decode()))
         cur = end
     log.info("sent the peer its own feed back from size %d to %d", size, target)
