@@ -193,11 +193,10 @@ class Replica:
         cosignature not stored): the checkpoint was verified before it was stored."""
         store = self._db
         self.witness = await store.witness_state(self.origin)
-        own = self._witness_key.name
+        cosignature, heartbeat = await store.latest_receipts(self.origin, self._witness_key.name)
         self.last_cosigned_ms = max(
-            [c.received_ms for c in await store.cosignatures(self.origin) if c.witness == own]
-            + [h.received_ms for h in await store.heartbeats(self.origin) if h.witness == own]
-            + [0]
+            0 if cosignature is None else cosignature.received_ms,
+            0 if heartbeat is None else heartbeat.received_ms,
         )
         latest = await store.latest_checkpoint(self.origin)
         if latest is None or latest.size != self.have:

@@ -208,6 +208,14 @@ class Store(Protocol):
         """All heartbeats of ``origin``, ascending by timestamp, then witness name."""
         ...
 
+    async def latest_receipts(
+        self, origin: str, witness: str
+    ) -> tuple[CosignatureRecord | None, HeartbeatRecord | None]:
+        """The cosignature of ``origin`` by ``witness`` of the largest size, and its heartbeat
+        of the latest timestamp (None where there is none): what a node reads at start of when
+        it last answered the peer, whatever the number stored."""
+        ...
+
     # witness state: the last (size, root) this node cosigned for a peer's origin
     async def witness_state(self, origin: str) -> tuple[int, bytes] | None: ...
     async def set_witness_state(

@@ -43,8 +43,9 @@ from .treenodes import completed_nodes, edge_nodes
 __all__ = ["RedisStore", "redact"]
 
 # of the data's layout; 2: notice entries indexed, tree nodes stored; 3: notice state kept (ids,
-# appended times, implausible flags, links, open notices)
-STORE_VERSION = 4
+# appended times, implausible flags, links, open notices); 4: until when each operation and
+# emergency is live; 5: heartbeats indexed by timestamp
+STORE_VERSION = 5
 UPGRADE_CHUNK = 1000  # entries indexed at a time by an upgrade
 
 
@@ -190,9 +191,10 @@ class RedisStore(RedisReads, RedisRecords):
     async def _upgrade(self) -> None:
         """Bring data written by an earlier version up to this one: version 2 indexes notice
         entries and stores the trees' subtree hashes, version 3 keeps each notice entry's state,
-        version 4 until when deconfliction looks at each operation and emergency (an older
-        store's feeds are read once here, a chunk at a time; the version is set when done, and
-        a run cut short is run again whole: adding twice is adding once)."""
+        version 4 until when deconfliction looks at each operation and emergency, version 5
+        indexes the heartbeats by timestamp (an older store's feeds are read once here, a chunk
+        at a time; the version is set when done, and a run cut short is run again whole:
+        adding twice is adding once)."""
         found = await self._do(self._r.get(self._k("version")))
         version = 1 if found is None else int(_s(found))
         if version >= STORE_VERSION:
@@ -202,9 +204,25 @@ class RedisStore(RedisReads, RedisRecords):
         for origin in sorted(origins):
             if version < 3:
                 await self._index_stored(origin[len(head) :], version < 2)
-            if version >= 2:  # from version 1 the whole index above holds it already
+            if 2 <= version < 4:  # from version 1 the whole index above holds it already
                 await self._index_live(origin[len(head) :])
+        beats = self._k("beat") + ":"
+        for key in sorted(await self._do(self._keys(_glob_escape(beats) + "*"))):
+            await self._index_beats(key[len(beats) :])
         await self._do(self._r.set(self._k("version"), STORE_VERSION))
+
+    async def _index_beats(self, origin: str) -> None:
+        """Index the heartbeats of ``origin`` by timestamp, a page of the hash at a time."""
+        cursor = 0
+        while True:
+            cursor, found = await self._do(
+                self._r.hscan(self._k("beat", origin), cursor, count=UPGRADE_CHUNK)
+            )
+            scores = {_s(f): int(_s(f).split(" ", 1)[0]) for f in found}
+            if scores:
+                await self._do(self._r.zadd(self._k("beatts", origin), scores))
+            if cursor == 0:
+                return
 
     async def _index_stored(self, origin: str, whole: bool) -> None:
         """Keep the state of the notice entries ``origin`` holds (an entry was appended when

@@ -5,6 +5,8 @@ witness state, idempotency keys, users, evidence and meta values.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from typing import Any
 
 from hotline.errors import StoreConflict, StoreError
 from hotline.store.base import (
@@ -90,22 +92,51 @@ class RedisRecords(RedisBase):
         return sorted(records, key=lambda c: (c.size, c.witness))
 
     async def add_heartbeat(self, record: HeartbeatRecord) -> None:
-        keys = [self._k("cp", record.origin), self._k("beat", record.origin)]
+        keys = [self._k(kind, record.origin) for kind in ("cp", "beat", "beatts")]
         field = f"{record.timestamp} {record.witness}"
         value = f"{record.size} {record.received_ms} {record.line}"
-        if not await self._eval(_HEARTBEAT, keys, [record.size, field, value]):
+        args = [record.size, field, value, record.timestamp]
+        if not await self._eval(_HEARTBEAT, keys, args):
             raise StoreError(f"no checkpoint of {record.origin!r} at size {record.size}")
 
     async def heartbeats(self, origin: str) -> list[HeartbeatRecord]:
         found = await self._do(self._r.hgetall(self._k("beat", origin)))
-        records = []
-        for field, value in found.items():
-            timestamp, witness = _s(field).split(" ", 1)
-            size, received, line = _s(value).split(" ", 2)
-            records.append(
-                HeartbeatRecord(origin, int(size), witness, int(timestamp), line, int(received))
-            )
+        records = [_heartbeat(origin, _s(f), _s(v)) for f, v in found.items()]
         return sorted(records, key=lambda h: (h.timestamp, h.witness))
+
+    async def latest_receipts(
+        self, origin: str, witness: str
+    ) -> tuple[CosignatureRecord | None, HeartbeatRecord | None]:
+        """From the newest down, a page at a time: the checkpoints' sizes (each looked up in
+        the cosignatures) and the heartbeats' index by timestamp (its members are the
+        heartbeats' fields)."""
+        cosignature = None
+        async for sizes in self._pages(self._k("cp", origin)):
+            fields = [f"{int(_s(size))} {witness}" for size in sizes]
+            values = await self._do(self._r.hmget(self._k("cosig", origin), fields))
+            found = next(((f, v) for f, v in zip(fields, values, strict=True) if v), None)
+            if found is not None:
+                timestamp, received = _s(found[1]).split(" ")
+                size = int(found[0].split(" ", 1)[0])
+                cosignature = CosignatureRecord(
+                    origin, size, witness, int(timestamp), int(received)
+                )
+                break
+        heartbeat = None
+        async for members in self._pages(self._k("beatts", origin)):
+            mine = [_s(m) for m in members if _s(m).split(" ", 1)[1] == witness]
+            if mine:
+                value = await self._do(self._r.hget(self._k("beat", origin), mine[0]))
+                heartbeat = _heartbeat(origin, mine[0], _s(value))
+                break
+        return cosignature, heartbeat
+
+    async def _pages(self, key: str, page: int = 64) -> AsyncIterator[list[Any]]:
+        """The members of a sorted set, the highest scores first, a page at a time."""
+        start = 0
+        while found := await self._do(self._r.zrevrange(key, start, start + page - 1)):
+            yield found
+            start += len(found)
 
     # --- witness state ---
 
@@ -206,3 +237,10 @@ class RedisRecords(RedisBase):
 def _cosignature_field(record: CosignatureRecord) -> tuple[str, str]:
     """A cosignature as its field and value in the cosignatures hash."""
     return f"{record.size} {record.witness}", f"{record.timestamp} {record.received_ms}"
+
+
+def _heartbeat(origin: str, field: str, value: str) -> HeartbeatRecord:
+    """A heartbeat from its field (``timestamp witness``) and value in the heartbeats hash."""
+    timestamp, witness = field.split(" ", 1)
+    size, received, line = value.split(" ", 2)
+    return HeartbeatRecord(origin, int(size), witness, int(timestamp), line, int(received))

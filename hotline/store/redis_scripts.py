@@ -190,10 +190,13 @@ redis.call('HSET', KEYS[1], 'note:' .. ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 return 1
 """
-# KEYS: checkpoint sizes (sorted set), heartbeats (hash); ARGV: size, field, value
+# KEYS: checkpoint sizes (sorted set), heartbeats (hash), heartbeats by timestamp (sorted set);
+# ARGV: size, field ("timestamp witness"), value, timestamp
 _HEARTBEAT = """
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3])
+if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 1 then
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
+end
 return 1
 """
 # KEYS: witness state; ARGV: has old, old size, old root, new size, new root

@@ -100,6 +100,26 @@ class SqliteRecords(SqliteBase):
         )
         return [HeartbeatRecord(*r) for r in await self._query(sql, origin)]
 
+    async def latest_receipts(
+        self, origin: str, witness: str
+    ) -> tuple[CosignatureRecord | None, HeartbeatRecord | None]:
+        cos = await self._query(
+            "SELECT origin, size, witness, timestamp, received_ms FROM cosignatures"
+            " WHERE origin = ? AND witness = ? ORDER BY size DESC LIMIT 1",
+            origin,
+            witness,
+        )
+        beat = await self._query(
+            "SELECT origin, size, witness, timestamp, line, received_ms FROM heartbeats"
+            " WHERE origin = ? AND witness = ? ORDER BY timestamp DESC LIMIT 1",
+            origin,
+            witness,
+        )
+        return (
+            CosignatureRecord(*cos[0]) if cos else None,
+            HeartbeatRecord(*beat[0]) if beat else None,
+        )
+
     # --- witness state ---
 
     async def witness_state(self, origin: str) -> tuple[int, bytes] | None:

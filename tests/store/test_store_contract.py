@@ -387,6 +387,35 @@ async def test_heartbeats_are_kept_once_each_by_time_for_a_stored_checkpoint(
     assert await store.heartbeats(A) == [earlier, later]
 
 
+async def test_the_latest_cosignature_and_heartbeat_of_a_witness_are_read_alone(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a node reads at start of when it last answered the peer: the cosignature of the
+    largest size and the heartbeat of the latest timestamp, by that witness only, without
+    reading every one the feed ever had."""
+    assert await store.latest_receipts(A, "w") == (None, None)
+    for size in (3, 5, 7, 9):
+        await store.put_checkpoint(cp(A, size))
+    mine = [CosignatureRecord(A, size, "w", 1_700_000_000 + size, 9000 + size) for size in (3, 5)]
+    other = CosignatureRecord(A, 7, "other", 1_700_000_007, 9007)
+    for record in (mine[1], mine[0], other):
+        await store.add_cosignature(record, b"note+cosigned")
+    beats = [HeartbeatRecord(A, 5, "w", 1_700_000_100 + t, f"— w {t}", 9100 + t) for t in (2, 1)]
+    beats.append(HeartbeatRecord(A, 7, "other", 1_700_000_200, "— other", 9200))
+    for beat in beats:
+        await store.add_heartbeat(beat)
+
+    async def whole(origin: str) -> object:
+        raise AssertionError(f"a whole read of {origin}")
+
+    for name in ("cosignatures", "heartbeats", "checkpoints"):
+        monkeypatch.setattr(store, name, whole)
+    assert await store.latest_receipts(A, "w") == (mine[1], beats[0])
+    assert await store.latest_receipts(A, "other") == (other, beats[2])
+    assert await store.latest_receipts(A, "nobody") == (None, None)
+    assert await store.latest_receipts(B, "w") == (None, None)
+
+
 async def test_a_user_keeps_the_nation_and_unit_it_posts_as(store: Store) -> None:
     rcc = UserRecord("rcc", "operator", "h-rcc", 1000, nation="XAB", unit="RCC North")
     await store.add_user(rcc)
@@ -983,5 +1012,31 @@ async def test_sqlite_wal_under_steady_writes_is_started_afresh_by_its_thread_al
         await store.append(A, size, batch(size, 1), cp(A, size + 1))
         assert wal.stat().st_size < 4 * 500 * 4096
         assert await store.size(A) == size + 1
+    finally:
+        await store.close()
+
+
+async def test_redis_heartbeats_of_version_4_are_indexed_by_time_at_open(
+    redis_server: RedisServer,
+) -> None:
+    """Heartbeats kept before they were indexed by timestamp: indexed when the store opens,
+    and the latest is found."""
+    prefix = "old4:"
+    store = RedisStore(redis_server.url, key_prefix=prefix)
+    await store.open()
+    await store.put_checkpoint(cp(A, 3))
+    beats = [HeartbeatRecord(A, 3, "w", 1_700_000_000 + t, f"— w {t}", 9000 + t) for t in (1, 5, 3)]
+    for beat in beats:
+        await store.add_heartbeat(beat)
+    await store._r.delete(prefix + "beatts:" + A)  # as version 4 kept them
+    await store._r.set(prefix + "version", 4)
+    assert await store.latest_receipts(A, "w") == (None, None)
+    await store.close()
+    store = RedisStore(redis_server.url, key_prefix=prefix)
+    await store.open()
+    try:
+        assert await store.latest_receipts(A, "w") == (None, beats[1])
+        assert await store.heartbeats(A) == sorted(beats, key=lambda b: b.timestamp)
+        assert await store._r.get(prefix + "version") in (b"5", "5")
     finally:
         await store.close()
