@@ -119,9 +119,9 @@ async def list_evidence(
     _: Exporter,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    records = sorted(await api.store.list_evidence(), key=lambda r: r.id, reverse=True)
+    total, records = await api.store.latest_evidence(limit)
     return {
-        "total": len(records),
+        "total": total,
         "evidence": [
             {
                 "id": r.id,
@@ -133,6 +133,6 @@ async def list_evidence(
                 "sha256": _b64(r.whole_sha256),
                 "head": _b64(r.raw[:EVIDENCE_HEAD]),
             }
-            for r in records[:limit]
+            for r in records
         ],
     }

@@ -217,14 +217,15 @@ class RedisRecords(RedisBase):
 
     async def list_evidence(self) -> list[EvidenceRecord]:
         items = await self._do(self._r.lrange(self._k("evidence"), 0, -1))
-        records = []
-        for i, item in enumerate(items, start=1):
-            head, _, raw = _b(item).partition(b"\n")
-            # [time, source, reason, detail] (kept whole), then [size, sha256 hex] when cut
-            time_ms, source, reason, detail, *whole = json.loads(head)
-            size, digest = (whole[0], bytes.fromhex(whole[1])) if whole else (None, None)
-            records.append(EvidenceRecord(time_ms, source, reason, detail, raw, i, size, digest))
-        return records
+        return [_evidence(i, item) for i, item in enumerate(items, start=1)]
+
+    async def latest_evidence(self, limit: int) -> tuple[int, list[EvidenceRecord]]:
+        key = self._k("evidence")
+        total = await self._do(self._r.llen(key))
+        first = max(total - limit, 0)  # a record's id is its place in the list, from 1
+        items = await self._do(self._r.lrange(key, first, total - 1)) if limit > 0 else []
+        found = [_evidence(i, item) for i, item in enumerate(items, start=first + 1)]
+        return total, found[::-1]
 
     async def get_meta(self, key: str) -> str | None:
         value = await self._do(self._r.hget(self._k("meta"), key))
@@ -244,3 +245,12 @@ def _heartbeat(origin: str, field: str, value: str) -> HeartbeatRecord:
     timestamp, witness = field.split(" ", 1)
     size, received, line = value.split(" ", 2)
     return HeartbeatRecord(origin, int(size), witness, int(timestamp), line, int(received))
+
+
+def _evidence(index: int, item: Any) -> EvidenceRecord:
+    """An evidence record from its item in the list: its head (JSON: time, source, reason,
+    detail, kept whole; then size and sha256 hex when cut), a newline, the bytes kept."""
+    head, _, raw = _b(item).partition(b"\n")
+    time_ms, source, reason, detail, *whole = json.loads(head)
+    size, digest = (whole[0], bytes.fromhex(whole[1])) if whole else (None, None)
+    return EvidenceRecord(time_ms, source, reason, detail, raw, index, size, digest)

@@ -27,6 +27,7 @@ from .sqlite_tx import (
 
 _CHECKPOINT_SELECT = "SELECT origin, size, root, note, stored_ms FROM checkpoints"
 _USER_SELECT = "SELECT name, role, token_hash, created_ms, revoked_ms, nation, unit FROM users"
+_EVIDENCE_SELECT = "SELECT time_ms, source, reason, detail, raw, id, size, sha256 FROM evidence"
 
 
 class SqliteRecords(SqliteBase):
@@ -196,14 +197,13 @@ class SqliteRecords(SqliteBase):
         return await self._write(tx)
 
     async def list_evidence(self) -> list[EvidenceRecord]:
-        sql = (
-            "SELECT time_ms, source, reason, detail, raw, id, size, sha256 FROM evidence"
-            " ORDER BY id"
-        )
-        return [
-            EvidenceRecord(t, s, r, d, bytes(raw), i, n, None if h is None else bytes(h))
-            for t, s, r, d, raw, i, n, h in await self._query(sql)
-        ]
+        return [_evidence(row) for row in await self._query(f"{_EVIDENCE_SELECT} ORDER BY id")]
+
+    async def latest_evidence(self, limit: int) -> tuple[int, list[EvidenceRecord]]:
+        # ids count from 1 with no gap: nothing kept is ever deleted
+        (total,) = (await self._query("SELECT coalesce(max(id), 0) FROM evidence"))[0]
+        sql = f"{_EVIDENCE_SELECT} ORDER BY id DESC LIMIT ?"
+        return int(total), [_evidence(row) for row in await self._query(sql, limit)]
 
     async def get_meta(self, key: str) -> str | None:
         rows = await self._query("SELECT value FROM meta WHERE key = ?", key)
@@ -216,3 +216,8 @@ class SqliteRecords(SqliteBase):
 def _checkpoint(row: Sequence[Any]) -> CheckpointRecord:
     origin, size, root, note, stored_ms = row
     return CheckpointRecord(origin, size, bytes(root), bytes(note), stored_ms)
+
+
+def _evidence(row: Sequence[Any]) -> EvidenceRecord:
+    t, s, r, d, raw, i, n, h = row
+    return EvidenceRecord(t, s, r, d, bytes(raw), i, n, None if h is None else bytes(h))

@@ -84,13 +84,20 @@ async def test_proof_needs_a_token(node_app: NodeApp) -> None:
     assert r.status_code == 401
 
 
-async def test_evidence_is_listed_for_auditors_only(node_app: NodeApp) -> None:
+async def test_evidence_is_listed_for_auditors_only(
+    node_app: NodeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = node_app.node.store
     raw = b'{"type":"entries","forged":true}' * 100
     first = await store.add_evidence(EvidenceRecord(1000, "peer", "bad_signature", "no", raw))
     second = await store.add_evidence(EvidenceRecord(2000, "peer", "fork", "size 3", b"x"))
     denied = await node_app.client.get("/v1/audit/evidence", headers=await node_app.headers())
     assert denied.status_code == 403
+
+    async def whole() -> object:
+        raise AssertionError("a page of evidence read every record kept")
+
+    monkeypatch.setattr(store, "list_evidence", whole)
     r = await node_app.client.get("/v1/audit/evidence", headers=await node_app.headers("auditor"))
     assert r.status_code == 200
     body = r.json()

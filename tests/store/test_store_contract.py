@@ -467,6 +467,21 @@ async def test_evidence_gets_increasing_ids_and_raw_bytes_stay_intact(store: Sto
     ]
 
 
+async def test_the_newest_evidence_is_read_a_page_at_a_time_with_the_count_kept(
+    store: Store,
+) -> None:
+    assert await store.latest_evidence(3) == (0, [])
+    ids = [
+        await store.add_evidence(EvidenceRecord(100 + i, "peer", "fork", f"#{i}", bytes([i])))
+        for i in range(5)
+    ]
+    total, newest = await store.latest_evidence(2)
+    assert total == 5 and [e.id for e in newest] == [ids[4], ids[3]]
+    assert [e.raw for e in newest] == [b"\x04", b"\x03"]
+    total, every = await store.latest_evidence(10)
+    assert total == 5 and every == (await store.list_evidence())[::-1]
+
+
 async def test_evidence_keeps_the_size_and_digest_of_the_whole_input(store: Store) -> None:
     """A record of a large input keeps its first bytes, the whole's length and SHA-256."""
     data = bytes(range(256)) * 1024
