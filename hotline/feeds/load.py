@@ -48,7 +48,7 @@ async def load_index(store: Store, index: FeedIndex) -> None:
 
 async def load_deliveries(store: Store, index: FeedIndex, sides: Sides) -> None:
     """Own entries are delivered when the peer's witness cosigned; the peer's when this
-    node's did."""
+    node's did. The cosignatures are read a page at a time (the index keeps each packed)."""
     peer = sides.peer
     if peer is None:
         return
@@ -57,9 +57,11 @@ async def load_deliveries(store: Store, index: FeedIndex, sides: Sides) -> None:
         (own.name, own.origin, peer.witness_name),
         (peer.name, peer.origin, own.witness_name),
     ):
-        for cos in await store.cosignatures(origin):
-            if cos.witness == witness:
+        since = 0
+        while page := await store.cosignatures_from(origin, witness, since, PAGE):
+            for cos in page:
                 index.add_delivery(side, Delivery(cos.size, cos.received_ms, witness))
+            since = page[-1].size + 1
 
 
 # The notices awaiting an answer with a deadline in (after, until], of the precedences named

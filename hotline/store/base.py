@@ -199,6 +199,13 @@ class Store(Protocol):
         """All cosignatures of ``origin``, ascending by size, then witness name."""
         ...
 
+    async def cosignatures_from(
+        self, origin: str, witness: str, since: int, limit: int
+    ) -> list[CosignatureRecord]:
+        """At most ``limit`` cosignatures of ``origin`` by ``witness`` with a size of at least
+        ``since``, ascending by size: a page read, whatever the number stored."""
+        ...
+
     async def add_heartbeat(self, record: HeartbeatRecord) -> None:
         """Keep a later cosignature of a checkpoint already cosigned (once per (origin, witness,
         timestamp)). StoreError when no checkpoint of that size is stored."""

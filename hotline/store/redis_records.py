@@ -28,6 +28,8 @@ from .redis_scripts import (
     _s,
 )
 
+PAGE = 1_000  # checkpoints' sizes read at a time
+
 
 class RedisRecords(RedisBase):
     """Checkpoints, cosignatures, heartbeats, witness state, users, evidence, meta."""
@@ -90,6 +92,29 @@ class RedisRecords(RedisBase):
                 CosignatureRecord(origin, int(size), witness, int(timestamp), int(received))
             )
         return sorted(records, key=lambda c: (c.size, c.witness))
+
+    async def cosignatures_from(
+        self, origin: str, witness: str, since: int, limit: int
+    ) -> list[CosignatureRecord]:
+        """The checkpoints' sizes from ``since`` up, a page at a time, each looked up in the
+        cosignatures."""
+        found: list[CosignatureRecord] = []
+        key, start = self._k("cp", origin), 0
+        while len(found) < limit:
+            sizes = await self._do(
+                self._r.zrangebyscore(key, max(since, 0), "+inf", start=start, num=PAGE)
+            )
+            if not sizes:
+                break
+            start += len(sizes)
+            fields = [f"{int(_s(size))} {witness}" for size in sizes]
+            values = await self._do(self._r.hmget(self._k("cosig", origin), fields))
+            for field, value in zip(fields, values, strict=True):
+                if value is not None:
+                    timestamp, received = (int(x) for x in _s(value).split(" "))
+                    size = int(field.split(" ", 1)[0])
+                    found.append(CosignatureRecord(origin, size, witness, timestamp, received))
+        return found[:limit]
 
     async def add_heartbeat(self, record: HeartbeatRecord) -> None:
         keys = [self._k(kind, record.origin) for kind in ("cp", "beat", "beatts")]

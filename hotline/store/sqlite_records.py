@@ -71,6 +71,16 @@ class SqliteRecords(SqliteBase):
         )
         return [CosignatureRecord(*r) for r in await self._query(sql, origin)]
 
+    async def cosignatures_from(
+        self, origin: str, witness: str, since: int, limit: int
+    ) -> list[CosignatureRecord]:
+        sql = (
+            "SELECT origin, size, witness, timestamp, received_ms FROM cosignatures"
+            " WHERE origin = ? AND size >= ? AND witness = ? ORDER BY size LIMIT ?"
+        )
+        rows = await self._query(sql, origin, since, witness, limit)
+        return [CosignatureRecord(*r) for r in rows]
+
     async def add_heartbeat(self, record: HeartbeatRecord) -> None:
         def tx(conn: sqlite3.Connection) -> None:
             if not conn.execute(

@@ -31,6 +31,7 @@ from hotline.store import (
     Store,
     UserRecord,
     open_store,
+    redis_records,
 )
 from hotline.store.base import HeartbeatRecord
 from hotline.store.redis import redact
@@ -306,6 +307,30 @@ async def test_add_cosignature_records_it_and_replaces_the_note(store: Store) ->
     assert await store.cosignatures(A) == [first, second]
     assert [c.note for c in await store.checkpoints(A)] == [b"signed+b@3", b"signed+b@5"]
     assert await store.cosignatures(B) == []
+
+
+async def test_the_cosignatures_of_a_witness_are_read_a_page_at_a_time(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each page the witness's cosignatures from a size on, however many checkpoints it did
+    not cosign lie between (Redis reads the checkpoints' sizes a page at a time: small pages
+    here)."""
+    monkeypatch.setattr(redis_records, "PAGE", 2)
+    for size in range(1, 11):
+        await store.put_checkpoint(cp(A, size))
+    mine = [
+        CosignatureRecord(A, size, "w", 1_700_000_000 + size, 9000 + size) for size in (2, 3, 8, 9)
+    ]
+    for record in (*mine, CosignatureRecord(A, 5, "other", 1_700_000_005, 9005)):
+        await store.add_cosignature(record, b"note+cosigned")
+    assert await store.cosignatures_from(A, "w", 0, 3) == mine[:3]
+    assert await store.cosignatures_from(A, "w", 4, 3) == mine[2:]
+    assert await store.cosignatures_from(A, "w", 9, 10) == mine[3:]
+    assert await store.cosignatures_from(A, "w", 10, 10) == []
+    assert await store.cosignatures_from(A, "other", 0, 10) == [
+        CosignatureRecord(A, 5, "other", 1_700_000_005, 9005)
+    ]
+    assert await store.cosignatures_from(B, "w", 0, 10) == []
 
 
 async def test_a_cosignature_without_its_checkpoint_is_refused(store: Store) -> None:
