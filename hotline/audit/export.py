@@ -6,9 +6,10 @@ cosignatures), and the refused-input evidence. ``protocol/PROTOCOL.md`` (*Audit 
 it and :mod:`hotline_protocol.export` reads it.
 
 :func:`snapshot` fixes what the export holds (checkpoints, then feed sizes, then evidence) before
-a byte is written; :meth:`Export.chunks` then streams the document, reading entries from the
-store a chunk at a time, so a feed of any length is exported in bounded memory. Entries are
-immutable, so the chunks read later belong to the same snapshot.
+a byte is written; :meth:`Export.chunks` then streams the document, reading entries,
+checkpoints and evidence from the store a page at a time, so a history of any length is
+exported in bounded memory. Entries and evidence are immutable, so the pages read later belong
+to the same snapshot.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Export:
     exported_by: str
     exported_at: int  # unix ms
     sides: list[SideSnapshot]
-    evidence: list[EvidenceRecord]
+    evidence_until: int  # the evidence records with ids up to it, read a page at a time
     chunk: int = CHUNK
     page: int = PAGE
 
@@ -74,8 +75,15 @@ class Export:
                 yield piece
             yield b"]}"
         yield b'],\n"evidence": ['
-        for n, rec in enumerate(self.evidence):
-            yield (b"," if n else b"") + b"\n" + _dumps(_evidence(rec)).encode()
+        since, first = 1, True
+        while since <= self.evidence_until:
+            page = await self.store.evidence_from(since, self.evidence_until, self.page)
+            if not page:
+                break
+            for rec in page:
+                yield (b"" if first else b",") + b"\n" + _dumps(_evidence(rec)).encode()
+                first = False
+            since = page[-1].id + 1
         yield b"]}\n"
 
     async def read(self) -> bytes:
@@ -132,8 +140,8 @@ async def snapshot(
         size = await store.size(side.origin)
         until = -1 if latest is None else latest.size
         snaps.append(SideSnapshot(side, size, until, heartbeats, known))
-    evidence = await store.list_evidence()
-    return Export(store, exported_by, now_ms, snaps, evidence, chunk, page)
+    evidence_until, _ = await store.latest_evidence(0)
+    return Export(store, exported_by, now_ms, snaps, evidence_until, chunk, page)
 
 
 async def export_node(

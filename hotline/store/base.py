@@ -264,6 +264,11 @@ class Store(Protocol):
         """All evidence, ascending by id, ``raw``, ``size`` and ``sha256`` exactly as given."""
         ...
 
+    async def evidence_from(self, since: int, until: int, limit: int) -> list[EvidenceRecord]:
+        """At most ``limit`` evidence records with ``since <= id <= until``, ascending by id: a
+        page read, whatever the number kept."""
+        ...
+
     async def latest_evidence(self, limit: int) -> tuple[int, list[EvidenceRecord]]:
         """How many evidence records are kept, and the newest ``limit`` of them, newest first:
         what a page of the list costs, whatever the number kept."""

@@ -244,6 +244,13 @@ class RedisRecords(RedisBase):
         items = await self._do(self._r.lrange(self._k("evidence"), 0, -1))
         return [_evidence(i, item) for i, item in enumerate(items, start=1)]
 
+    async def evidence_from(self, since: int, until: int, limit: int) -> list[EvidenceRecord]:
+        first, last = max(since, 1), min(until, since + limit - 1)  # ids: places from 1
+        if limit <= 0 or last < first:
+            return []
+        items = await self._do(self._r.lrange(self._k("evidence"), first - 1, last - 1))
+        return [_evidence(i, item) for i, item in enumerate(items, start=first)]
+
     async def latest_evidence(self, limit: int) -> tuple[int, list[EvidenceRecord]]:
         key = self._k("evidence")
         total = await self._do(self._r.llen(key))

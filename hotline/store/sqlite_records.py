@@ -209,6 +209,10 @@ class SqliteRecords(SqliteBase):
     async def list_evidence(self) -> list[EvidenceRecord]:
         return [_evidence(row) for row in await self._query(f"{_EVIDENCE_SELECT} ORDER BY id")]
 
+    async def evidence_from(self, since: int, until: int, limit: int) -> list[EvidenceRecord]:
+        sql = f"{_EVIDENCE_SELECT} WHERE id >= ? AND id <= ? ORDER BY id LIMIT ?"
+        return [_evidence(row) for row in await self._query(sql, since, until, limit)]
+
     async def latest_evidence(self, limit: int) -> tuple[int, list[EvidenceRecord]]:
         # ids count from 1 with no gap: nothing kept is ever deleted
         (total,) = (await self._query("SELECT coalesce(max(id), 0) FROM evidence"))[0]

@@ -159,6 +159,30 @@ async def test_checkpoints_are_read_a_page_at_a_time_up_to_the_snapshot(
     assert verify_export(written, audit_node.cards()).ok
 
 
+async def test_evidence_is_read_a_page_at_a_time_up_to_the_snapshot(
+    audit_node: AuditNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five evidence records written two at a time, in order; one kept after the snapshot is
+    not in it; the list of every record is never read."""
+    node = audit_node.node
+    assert node.peer is not None
+    sides = [node.own, node.peer]
+    for i in range(5):
+        record = EvidenceRecord(1_000 + i, "peer", "bad_signature", f"#{i}", bytes([i]) * 10)
+        await node.store.add_evidence(record)
+
+    async def whole() -> object:
+        raise AssertionError("the export read every evidence record at once")
+
+    monkeypatch.setattr(node.store, "list_evidence", whole)
+    paged = await snapshot(node.store, sides, "alpha", 1_000, page=2)
+    await node.store.add_evidence(EvidenceRecord(2_000, "peer", "fork", "later", b"x"))
+    written = await paged.read()
+
+    assert [e["detail"] for e in json.loads(written)["evidence"]] == [f"#{i}" for i in range(5)]
+    assert verify_export(written, audit_node.cards()).ok
+
+
 async def test_an_auditor_downloads_the_export_as_a_json_file(audit_node: AuditNode) -> None:
     r = await audit_node.client.get("/v1/audit/export", headers=await audit_node.headers("auditor"))
 

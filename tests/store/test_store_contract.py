@@ -505,6 +505,10 @@ async def test_the_newest_evidence_is_read_a_page_at_a_time_with_the_count_kept(
     assert [e.raw for e in newest] == [b"\x04", b"\x03"]
     total, every = await store.latest_evidence(10)
     assert total == 5 and every == (await store.list_evidence())[::-1]
+    assert await store.evidence_from(ids[1], ids[3], 10) == every[::-1][1:4]
+    assert await store.evidence_from(ids[1], ids[4], 2) == every[::-1][1:3]
+    assert await store.evidence_from(ids[4] + 1, ids[4] + 9, 10) == []
+    assert await store.evidence_from(0, ids[0], 10) == every[-1:]
 
 
 async def test_evidence_keeps_the_size_and_digest_of_the_whole_input(store: Store) -> None:
