@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ from hotline_protocol.card import PRECEDENCES, Deadlines
 from hotline_protocol.export import FORMAT
 
 from ..settings import Settings
-from ..store.base import CheckpointRecord, EvidenceRecord, HeartbeatRecord, Store
+from ..store.base import CheckpointRecord, EvidenceRecord, Store
 from ..types import Side, Sides
 
 CHUNK = 1000  # entries read from the store at a time
@@ -41,7 +41,8 @@ class SideSnapshot:
     side: Side
     size: int
     checkpoints_until: int
-    heartbeats: list[HeartbeatRecord] = field(default_factory=list)
+    witness: str | None = None  # the other side's witness, whose heartbeats are exported
+    heartbeats_until: int = -1  # the timestamp of the latest of them (-1: none)
     deadlines: Mapping[str, int | float] | None = None  # seconds by precedence, if known
 
 
@@ -70,7 +71,10 @@ class Export:
             yield (b"," if n else b"") + b"\n" + _side_head(snap).encode()
             async for piece in self._checkpoints(snap):
                 yield piece
-            yield _side_middle(snap).encode()
+            yield b'],\n"heartbeats": ['
+            async for piece in self._heartbeats(snap):
+                yield piece
+            yield b'],\n"entries": ['
             async for piece in self._entries(snap):
                 yield piece
             yield b"]}"
@@ -107,6 +111,24 @@ class Export:
             yield "".join(lines).encode()
             since = page[-1].size + 1
 
+    async def _heartbeats(self, snap: SideSnapshot) -> AsyncIterator[bytes]:
+        """The other side's heartbeats of this feed up to the snapshot's, a page at a time."""
+        since, first = 0, True
+        while snap.witness is not None and since <= snap.heartbeats_until:
+            page = await self.store.heartbeats_from(
+                snap.side.origin, snap.witness, since, snap.heartbeats_until, self.page
+            )
+            if not page:
+                return
+            lines = []
+            for hb in page:
+                lines.append(
+                    ("" if first else ",") + "\n" + _dumps({"size": hb.size, "line": hb.line})
+                )
+                first = False
+            yield "".join(lines).encode()
+            since = page[-1].timestamp + 1
+
     async def _entries(self, snap: SideSnapshot) -> AsyncIterator[bytes]:
         for start in range(0, snap.size, self.chunk):
             raws = await self.store.entries(
@@ -135,11 +157,16 @@ async def snapshot(
     snaps = []
     for side in sides:
         latest = await store.latest_checkpoint(side.origin)
-        heartbeats = await store.heartbeats(side.origin)
+        other = next((s for s in sides if s is not side), None)
+        witness = None if other is None else other.witness_name
+        _, beat = (
+            (None, None) if witness is None else await store.latest_receipts(side.origin, witness)
+        )
         known = (deadlines or {}).get(side.name)
         size = await store.size(side.origin)
         until = -1 if latest is None else latest.size
-        snaps.append(SideSnapshot(side, size, until, heartbeats, known))
+        beats_until = -1 if beat is None else beat.timestamp
+        snaps.append(SideSnapshot(side, size, until, witness, beats_until, known))
     evidence_until, _ = await store.latest_evidence(0)
     return Export(store, exported_by, now_ms, snaps, evidence_until, chunk, page)
 
@@ -187,15 +214,6 @@ def _side_head(snap: SideSnapshot) -> str:
 
 def _checkpoint(cp: CheckpointRecord) -> str:
     return _dumps({"size": cp.size, "note": cp.note.decode("utf-8")})
-
-
-def _side_middle(snap: SideSnapshot) -> str:
-    """From the end of the checkpoints list to the opening of the entries list (entries come
-    last)."""
-    heartbeats = ",".join(
-        "\n" + _dumps({"size": hb.size, "line": hb.line}) for hb in snap.heartbeats
-    )
-    return '],\n"heartbeats": [' + heartbeats + '],\n"entries": ['
 
 
 def _evidence(rec: EvidenceRecord) -> dict[str, Any]:

@@ -215,6 +215,13 @@ class Store(Protocol):
         """All heartbeats of ``origin``, ascending by timestamp, then witness name."""
         ...
 
+    async def heartbeats_from(
+        self, origin: str, witness: str, since: int, until: int, limit: int
+    ) -> list[HeartbeatRecord]:
+        """At most ``limit`` heartbeats of ``origin`` by ``witness`` with a timestamp in
+        [since, until], ascending by timestamp: a page read, whatever the number kept."""
+        ...
+
     async def latest_receipts(
         self, origin: str, witness: str
     ) -> tuple[CosignatureRecord | None, HeartbeatRecord | None]:

@@ -129,6 +129,24 @@ class RedisRecords(RedisBase):
         records = [_heartbeat(origin, _s(f), _s(v)) for f, v in found.items()]
         return sorted(records, key=lambda h: (h.timestamp, h.witness))
 
+    async def heartbeats_from(
+        self, origin: str, witness: str, since: int, until: int, limit: int
+    ) -> list[HeartbeatRecord]:
+        """The heartbeats' index by timestamp, a page at a time, those of ``witness`` looked
+        up in the heartbeats."""
+        found: list[HeartbeatRecord] = []
+        key, start = self._k("beatts", origin), 0
+        while len(found) < limit:
+            page = await self._do(self._r.zrangebyscore(key, since, until, start=start, num=PAGE))
+            if not page:
+                break
+            start += len(page)
+            mine = [_s(m) for m in page if _s(m).split(" ", 1)[1] == witness]
+            if mine:
+                values = await self._do(self._r.hmget(self._k("beat", origin), mine))
+                found += [_heartbeat(origin, f, _s(v)) for f, v in zip(mine, values, strict=True)]
+        return found[:limit]
+
     async def latest_receipts(
         self, origin: str, witness: str
     ) -> tuple[CosignatureRecord | None, HeartbeatRecord | None]:

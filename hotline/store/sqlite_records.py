@@ -111,6 +111,17 @@ class SqliteRecords(SqliteBase):
         )
         return [HeartbeatRecord(*r) for r in await self._query(sql, origin)]
 
+    async def heartbeats_from(
+        self, origin: str, witness: str, since: int, until: int, limit: int
+    ) -> list[HeartbeatRecord]:
+        sql = (
+            "SELECT origin, size, witness, timestamp, line, received_ms FROM heartbeats"
+            " WHERE origin = ? AND witness = ? AND timestamp >= ? AND timestamp <= ?"
+            " ORDER BY timestamp LIMIT ?"
+        )
+        rows = await self._query(sql, origin, witness, since, until, limit)
+        return [HeartbeatRecord(*r) for r in rows]
+
     async def latest_receipts(
         self, origin: str, witness: str
     ) -> tuple[CosignatureRecord | None, HeartbeatRecord | None]:

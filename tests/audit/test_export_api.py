@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hotline.audit.export import snapshot
-from hotline.store.base import EvidenceRecord
+from hotline.store.base import EvidenceRecord, HeartbeatRecord
 from hotline_protocol.audit import verify_export
 from tests.audit.conftest import AuditNode
 from tests.protocol.audit.builders import EXAMPLES
@@ -181,6 +181,35 @@ async def test_evidence_is_read_a_page_at_a_time_up_to_the_snapshot(
 
     assert [e["detail"] for e in json.loads(written)["evidence"]] == [f"#{i}" for i in range(5)]
     assert verify_export(written, audit_node.cards()).ok
+
+
+async def test_heartbeats_are_read_a_page_at_a_time_up_to_the_snapshot(
+    audit_node: AuditNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other side's heartbeats of the own feed, written two at a time, oldest first; one
+    kept after the snapshot is not in it; the list of every one is never read."""
+    await audit_node.post({**LIAISON, "text": "a checkpoint to beat on"})
+    node = audit_node.node
+    assert node.peer is not None
+    own, witness = node.own.origin, node.peer.witness_name
+    latest = await node.store.latest_checkpoint(own)
+    assert latest is not None
+    for t in (30, 10, 20, 40, 50):
+        beat = HeartbeatRecord(own, latest.size, witness, 1_767_261_600 + t, f"— beat {t}", t)
+        await node.store.add_heartbeat(beat)
+
+    async def whole(origin: str) -> object:
+        raise AssertionError("the export read every heartbeat at once")
+
+    monkeypatch.setattr(node.store, "heartbeats", whole)
+    paged = await snapshot(node.store, [node.own, node.peer], "alpha", 1_000, page=2)
+    later = HeartbeatRecord(own, latest.size, witness, 1_767_261_700, "— later", 99)
+    await node.store.add_heartbeat(later)
+    written = await paged.read()
+
+    exported = json.loads(written)["sides"][0]["heartbeats"]
+    assert [h["line"] for h in exported] == [f"— beat {t}" for t in (10, 20, 30, 40, 50)]
+    assert all(h["size"] == latest.size for h in exported)
 
 
 async def test_an_auditor_downloads_the_export_as_a_json_file(audit_node: AuditNode) -> None:

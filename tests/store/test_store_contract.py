@@ -441,6 +441,22 @@ async def test_the_latest_cosignature_and_heartbeat_of_a_witness_are_read_alone(
     assert await store.latest_receipts(B, "w") == (None, None)
 
 
+async def test_the_heartbeats_of_a_witness_are_read_a_page_at_a_time(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redis_records, "PAGE", 2)  # Redis reads its index a page at a time
+    await store.put_checkpoint(cp(A, 3))
+    beats = {t: HeartbeatRecord(A, 3, "w", t, f"— w {t}", 9000 + t) for t in (1, 5, 3, 7)}
+    for beat in (*beats.values(), HeartbeatRecord(A, 3, "other", 4, "— other", 9004)):
+        await store.add_heartbeat(beat)
+    assert await store.heartbeats_from(A, "w", 0, 10, 2) == [beats[1], beats[3]]
+    assert await store.heartbeats_from(A, "w", 4, 10, 10) == [beats[5], beats[7]]
+    assert await store.heartbeats_from(A, "w", 0, 5, 10) == [beats[1], beats[3], beats[5]]
+    assert await store.heartbeats_from(A, "w", 8, 10, 10) == []
+    assert [h.timestamp for h in await store.heartbeats_from(A, "other", 0, 10, 10)] == [4]
+    assert await store.heartbeats_from(B, "w", 0, 10, 10) == []
+
+
 async def test_a_user_keeps_the_nation_and_unit_it_posts_as(store: Store) -> None:
     rcc = UserRecord("rcc", "operator", "h-rcc", 1000, nation="XAB", unit="RCC North")
     await store.add_user(rcc)
