@@ -1,11 +1,12 @@
 """What held a node's event loop: a sampler loaded into ``hotline serve`` processes only.
 
 Put this directory first on ``PYTHONPATH`` and set ``HOTLINE_BENCH_STALLS`` to a directory (see
-:mod:`bench.stall_sampler`). In a process whose command line has ``serve``, the event loop's
-``run_forever`` is wrapped: the loop stamps a heartbeat every millisecond, and a thread reads the
-loop thread's stack (``sys._current_frames``) whenever the heartbeat is older than
-``HOTLINE_BENCH_STALLS_MS`` (default 7), once per stall, and again each time the stall lasts as
-long once more. At exit the stacks seen, counted, go to ``<dir>/<pid>.json``.
+:mod:`bench.stall_sampler`). In a process whose command line has ``serve``,
+``asyncio.Runner.run`` is wrapped (the node runs its loop, asyncio's or uvloop's, in a runner):
+the loop stamps a heartbeat every millisecond, and a thread reads the loop thread's stack
+(``sys._current_frames``) whenever the heartbeat is older than ``HOTLINE_BENCH_STALLS_MS``
+(default 7), once per stall, and again each time the stall lasts as long once more. At exit
+the stacks seen, counted, go to ``<dir>/<pid>.json``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _install() -> None:
     seen: Counter[str] = Counter()
     longest: dict[str, float] = {}
     state = {"beat": time.perf_counter(), "thread": 0}
-    original = asyncio.base_events.BaseEventLoop.run_forever
+    original = asyncio.Runner.run
 
     def beat(loop: asyncio.AbstractEventLoop) -> None:
         state["beat"] = time.perf_counter()
@@ -54,11 +55,13 @@ def _install() -> None:
             seen[stack] += 1
             longest[stack] = max(longest.get(stack, 0.0), stalled)
 
-    def run_forever(self: asyncio.base_events.BaseEventLoop) -> None:
-        state["thread"] = threading.get_ident()
-        self.call_soon(beat, self)
-        threading.Thread(target=watch, name="stall-sampler", daemon=True).start()
-        original(self)
+    def run(self: asyncio.Runner, coro: Any, *, context: Any = None) -> Any:
+        loop = self.get_loop()  # asyncio's or uvloop's: the sampler only needs call_later
+        if not state["thread"]:
+            state["thread"] = threading.get_ident()
+            loop.call_soon(beat, loop)
+            threading.Thread(target=watch, name="stall-sampler", daemon=True).start()
+        return original(self, coro, context=context)
 
     def dump() -> None:
         out: list[dict[str, Any]] = [
@@ -69,7 +72,7 @@ def _install() -> None:
         with open(path, "w") as file:
             json.dump({"argv": sys.orig_argv, "threshold_ms": _MS, "stalls": out}, file)
 
-    asyncio.base_events.BaseEventLoop.run_forever = run_forever  # type: ignore[method-assign]
+    asyncio.Runner.run = run  # type: ignore[method-assign]
     atexit.register(dump)
 
 
