@@ -6,6 +6,7 @@ import base64
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from tests.helpers.fake_peer import FakePeer
 from .conftest import T0, Clock, Parts
 
 ORIGINS = {"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"}
+FLASH_MINUTE = Deadlines(FLASH=60)  # a FLASH notice is due a minute after its time
 
 
 def feeds(parts: Parts) -> None:
@@ -216,6 +218,34 @@ def flash_at(peer: FakePeer, *times: int) -> None:
         peer.append(peer.distress().model_copy(update={"time": time_ms}))
 
 
+def watching(
+    store: SqliteStore,
+    index: FeedIndex,
+    clock: Clock,
+    published: list[Event],
+    deadlines: Deadlines = FLASH_MINUTE,
+    **options: Any,
+) -> DeadlineWatcher:
+    """Alpha's watcher over ``store``, reading what is due from it as a node does."""
+    return DeadlineWatcher(
+        index,
+        deadlines,
+        clock,
+        published.append,
+        own_side="alpha",
+        read_due=due_reader(store, index, deadlines),
+        **options,
+    )
+
+
+async def arrive(store: SqliteStore, index: FeedIndex, peer: FakePeer, at: int) -> None:
+    """Entry ``at`` of ``peer`` arrives: stored, then added to the index, as a node does."""
+    entry = peer.entries[at]
+    cp = CheckpointRecord(peer.origin, at + 1, b"r" * 32, b"n", T0)
+    await store.append(peer.origin, at, [(entry.raw, entry.leaf_hash)], cp)
+    index.add(peer.side, at, entry.leaf_hash, entry.notice, T0)
+
+
 async def test_only_the_next_minutes_deadlines_are_held_and_later_ones_are_read_when_due(
     tmp_path: Path,
 ) -> None:
@@ -244,18 +274,9 @@ async def test_only_the_next_minutes_deadlines_are_held_and_later_ones_are_read_
     )
     bravo.append(ack)
     async with stored(tmp_path, alpha, bravo) as (store, index):
-        deadlines = Deadlines(FLASH=60)
         clock = Clock(T0)
         published: list[Event] = []
-        watcher = DeadlineWatcher(
-            index,
-            deadlines,
-            clock,
-            published.append,
-            own_side="alpha",
-            read_due=due_reader(store, index, deadlines),
-            horizon_ms=600_000,
-        )
+        watcher = watching(store, index, clock, published, horizon_ms=600_000)
         await watcher.load()
         assert watcher.held == 10  # due by T0 + 10 min: the notices of T0 to T0 + 9 min
         most = 0
@@ -285,28 +306,16 @@ async def test_no_more_deadlines_are_held_than_the_bound_and_each_turns_overdue_
     flash_at(alpha, *(T0 + i * 5_000 for i in range(30)))
     flash_at(bravo, *(T0 + i * 5_000 + 2_000 for i in range(20)))
     async with stored(tmp_path, alpha, bravo) as (store, index):
-        deadlines = Deadlines(FLASH=60)
         clock = Clock(T0)
         published: list[Event] = []
-        watcher = DeadlineWatcher(
-            index,
-            deadlines,
-            clock,
-            published.append,
-            own_side="alpha",
-            read_due=due_reader(store, index, deadlines),
-            held_max=6,
-        )
+        watcher = watching(store, index, clock, published, held_max=6)
         await watcher.load()
         flash_at(bravo, *(T0 + i * 5_000 + 1_000 for i in range(10)))  # late, not stored yet
         most, seen = watcher.held, {}
         for tick in range(80):  # every 5 s, from 2.5 s past the first notice
             clock.now = T0 + tick * 5_000 + 2_500
             if tick < 10:  # one late notice a tick: stored, then added to the index
-                entry = bravo.entries[20 + tick]
-                cp = CheckpointRecord(bravo.origin, entry.index + 1, b"r" * 32, b"n", T0)
-                await store.append(bravo.origin, entry.index, [(entry.raw, entry.leaf_hash)], cp)
-                index.add("bravo", entry.index, entry.leaf_hash, entry.notice, T0)
+                await arrive(store, index, bravo, 20 + tick)
             for rec in await watcher.check():
                 assert (rec.side, rec.index) not in seen, "announced once"
                 seen[(rec.side, rec.index)] = clock.now
@@ -330,25 +339,13 @@ async def test_a_late_notice_due_before_every_one_held_turns_overdue_on_time_wit
     bravo = FakePeer(side="bravo", origin=ORIGINS["bravo"], nation="XBB")
     flash_at(alpha, *(T0 + 60_000 + i * 1_000 for i in range(5)))  # due from T0 + 2 min
     async with stored(tmp_path, alpha, bravo) as (store, index):
-        deadlines = Deadlines(FLASH=60)
         clock = Clock(T0)
         published: list[Event] = []
-        watcher = DeadlineWatcher(
-            index,
-            deadlines,
-            clock,
-            published.append,
-            own_side="alpha",
-            read_due=due_reader(store, index, deadlines),
-            held_max=3,
-        )
+        watcher = watching(store, index, clock, published, held_max=3)
         await watcher.load()
         assert watcher.held == 3
         flash_at(bravo, T0 - 10_000)  # due at T0 + 50 s
-        entry = bravo.entries[0]
-        cp = CheckpointRecord(bravo.origin, 1, b"r" * 32, b"n", T0)
-        await store.append(bravo.origin, 0, [(entry.raw, entry.leaf_hash)], cp)
-        index.add("bravo", 0, entry.leaf_hash, entry.notice, T0)
+        await arrive(store, index, bravo, 0)
         clock.now = T0 + 50_000
         assert [(r.side, r.index) for r in await watcher.check()] == [("bravo", 0)]
         clock.now = T0 + 125_000
@@ -370,7 +367,6 @@ async def test_a_restarted_node_finds_its_own_overdue_flash_of_the_last_day_not_
     flash_at(alpha, T0)
     flash_at(bravo, T0, T0 + hours - 360_000)  # due two hours ago, and five minutes ago
     async with stored(tmp_path, alpha, bravo) as (store, index):
-        deadlines = Deadlines(FLASH=60, flash_repeat=30)
         clock = Clock(T0 + hours)
         published: list[Event] = []
         announced: list[int] = []
@@ -379,15 +375,8 @@ async def test_a_restarted_node_finds_its_own_overdue_flash_of_the_last_day_not_
             announced.append(i)
             return True
 
-        watcher = DeadlineWatcher(
-            index,
-            deadlines,
-            clock,
-            published.append,
-            own_side="alpha",
-            announce=announce,
-            read_due=due_reader(store, index, deadlines),
-        )
+        deadlines = Deadlines(FLASH=60, flash_repeat=30)
+        watcher = watching(store, index, clock, published, deadlines, announce=announce)
         await watcher.load()
         fresh = await watcher.check()
         assert sorted((r.side, r.index) for r in fresh) == [("alpha", 0), ("bravo", 1)]
