@@ -592,6 +592,9 @@ def test_the_verifier_runs_without_the_node() -> None:
         "hotline_protocol.audit.report",
         "hotline_protocol.audit.verify",
         "hotline_protocol.export",
+        "hotline_protocol.export_data",
+        "hotline_protocol.export_sides",
+        "hotline_protocol.export_stream",
     ]
 
 

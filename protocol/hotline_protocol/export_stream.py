@@ -1,0 +1,151 @@
+"""Reading an export as a stream (:mod:`hotline_protocol.jsonstream`): each side's ``entries``
+go to an :class:`~hotline_protocol.spool.EntrySpool` on disk as they pass, a block at a time
+through worker processes (:mod:`hotline_protocol.entryblocks`); text the event parser cannot
+take as it is falls back to the strict parser when it is small enough to hold.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from bisect import bisect_left, bisect_right
+from typing import Any
+
+from .entryblocks import Block, BlockPool, EntryChecks
+from .export_data import MAX_LISTED, Source
+from .jsonstream import JSONError, Path, Readable, StreamAt, load_stream
+from .spool import BLOCK, EntrySpool
+from .strictjson import loads_strict
+
+STRICT_BYTES = 16 << 20  # what the event parser refuses is parsed whole up to this size
+
+
+class EntryItems:
+    """The sink of a side's streamed ``entries``: canonical base64 decoded into a spool,
+    anything else a problem (listed up to :data:`MAX_LISTED`). Items are read a block at a
+    time by ``pool`` (:mod:`hotline_protocol.entryblocks`), which also runs the ``entries``
+    check of each when the side's origin came before its entries (``checked``)."""
+
+    def __init__(self, path: str, watch: set[int], origin: str | None, pool: BlockPool) -> None:
+        self.path = path
+        self.spool = EntrySpool(watch)
+        self.count = 0
+        self.bad = 0
+        self.problems: list[str] = []
+        self.origin = origin
+        self.checked = EntryChecks(MAX_LISTED) if origin is not None else None
+        self._watch = sorted(watch)
+        self._pool = pool
+        self._items: list[Any] = []
+        self._before: Any = None  # the item before the pending block's first
+
+    def add(self, item: Any) -> None:
+        self._items.append(item)
+        if len(self._items) == BLOCK:
+            self._submit()
+
+    def end(self) -> None:
+        if self._items:
+            self._submit()
+
+    def _submit(self) -> None:
+        items, start = self._items, self.count
+        lo, hi = bisect_left(self._watch, start + 1), bisect_right(self._watch, start + len(items))
+        watch = [size - start for size in self._watch[lo:hi]]
+        self._pool.submit(self._read, start, items, self._before, watch, self.origin, MAX_LISTED)
+        self._before = items[-1]
+        self._items = []
+        self.count += len(items)
+
+    def _read(self, block: Block) -> None:
+        for k in block.bad:
+            self.bad += 1
+            if len(self.problems) < MAX_LISTED:
+                self.problems.append(
+                    f"{self.path}[{block.start + k}]: expected canonical base64 entry bytes"
+                )
+        if block.bad:
+            self.checked = None  # the side is malformed: its entries are not checked
+        self.spool.append_block(block)
+        if self.checked is not None and block.checked is not None:
+            self.checked.add(block.checked)
+
+
+def stream_at(pool: BlockPool) -> StreamAt:
+    def at(path: Path, parent: dict[str, Any]) -> EntryItems | None:
+        if len(path) == 3 and path[0] == "sides" and path[2] == "entries":
+            origin = parent.get("origin")
+            origin = origin if isinstance(origin, str) else None
+            return EntryItems(f"sides[{path[1]}].entries", _sizes(parent), origin, pool)
+        return None
+
+    return at
+
+
+def _sizes(side: dict[str, Any]) -> set[int]:
+    """The sizes named by the checkpoints and heartbeats listed before the entries."""
+    out = set()
+    for key in ("checkpoints", "heartbeats"):
+        listed = side.get(key)
+        for item in listed if isinstance(listed, list) else ():
+            size = item.get("size") if isinstance(item, dict) else None
+            if type(size) is int:
+                out.add(size)
+    return out
+
+
+def parse(data: Source, pool: BlockPool) -> Any:
+    """The document, its entries streamed. Text the event parser cannot take as it is (a lone
+    surrogate escape, which it would replace, or a number beyond its range) is parsed by the
+    strict parser when it is small enough to hold (:data:`STRICT_BYTES`), so that the shape
+    checks name the problem; otherwise it is not JSON to this reader."""
+    whole = data if isinstance(data, (bytes, bytearray)) else None
+    small = whole if whole is not None and len(whole) <= STRICT_BYTES else None
+    scanned = _Scanned(io.BytesIO(whole) if whole is not None else data)  # type: ignore[arg-type]
+    try:
+        doc = load_stream(scanned, stream_at(pool))
+        pool.drain()
+    except (ValueError, RecursionError, JSONError):
+        pool.close()
+        if small is None:
+            raise
+        return _streamed(loads_strict(small), pool)
+    if scanned.surrogates:
+        pool.close()
+        if small is not None:
+            return _streamed(loads_strict(small), pool)
+        raise ValueError("a \\u escape of a UTF-16 surrogate: this reader cannot check it")
+    return doc
+
+
+def _streamed(doc: Any, pool: BlockPool) -> Any:
+    """A document parsed whole, its sides' entry lists put through the same sinks."""
+    sides = doc.get("sides") if isinstance(doc, dict) else None
+    for i, side in enumerate(sides if isinstance(sides, list) else ()):
+        if isinstance(side, dict) and isinstance(side.get("entries"), list):
+            items = stream_at(pool)(("sides", i, "entries"), side)
+            assert items is not None
+            for item in side["entries"]:
+                items.add(item)
+            items.end()
+            side["entries"] = items
+    pool.drain()
+    return doc
+
+
+class _Scanned:
+    """A binary stream read through, noting any ``\\uD800``-``\\uDFFF`` escape it carries."""
+
+    ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+    def __init__(self, source: Readable) -> None:
+        self._source = source
+        self._tail = b""
+        self.surrogates = False
+
+    def read(self, size: int = -1, /) -> bytes:
+        chunk = self._source.read(size)
+        if not self.surrogates and chunk:
+            self.surrogates = self.ESCAPE.search(self._tail + chunk) is not None
+            self._tail = chunk[-5:]
+        return chunk
