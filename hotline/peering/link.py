@@ -25,87 +25,27 @@ from typing import Any
 from hotline_protocol import peer as m
 from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.errors import MessageError
-from hotline_protocol.note import Signer, Verifier
 
 from ..errors import (
-    AuthFailed,
-    HandshakeTimeout,
     LinkError,
     LinkFailed,
     Refusal,
     StoreError,
-    UnknownPeer,
 )
 from ..feeds.own import FeedReader
 from ..feeds.record import Recorder
 from ..feeds.replica import Pending, Replica
 from ..outbox import Outbox
 from ..types import Clock
-from .errors import link_errors
 from .recovery import OwnRecovery, RecoveryRun, serve
 from .sender import MAX_MESSAGE_BYTES, MAX_RUN, Sender
-from .transport import CLOSE_INTERNAL, Closed, ServerTransport, Transport
+from .transport import CLOSE_INTERNAL, Closed, Transport
 
 log = logging.getLogger("hotline.peering")
-HANDSHAKE_SECONDS = 10.0
 TICK_SECONDS = 1.0  # how often the link looks at its lag
 STATUS_SECONDS = 5.0  # a status message at least this often, so the peer knows its lag
 HEALTHY_SECONDS = 10.0  # a link up this long counts as working (the dialer's backoff resets)
 LAG_EVENT_SECONDS = 5.0  # a changed lag is published this often (reaching or leaving 0: at once)
-
-
-async def handshake_listener(
-    t: Transport,
-    key: Signer,
-    peer: Verifier,
-    peer_origin: str,
-    timeout: float = HANDSHAKE_SECONDS,
-) -> None:
-    nonce = m.new_nonce()
-    await t.send(m.encode("hello", origin=key.name, nonce=nonce))
-    msg = await _expect(t, "auth", timeout)
-    if msg["origin"] != peer_origin:
-        raise UnknownPeer("unknown_peer", f"origin {msg['origin']!r} is not the pinned peer")
-    with link_errors():
-        m.check("dialer", peer, key.name, nonce, msg["nonce"], msg["sig"])
-    if isinstance(t, ServerTransport):  # before welcome: the dialer's next frames are the link's
-        t.authenticated()
-    await t.send(m.encode("welcome", sig=m.sign("listener", key, peer_origin, msg["nonce"], nonce)))
-
-
-async def handshake_dialer(t: Transport, key: Signer, peer: Verifier, peer_origin: str) -> None:
-    hello = await _expect(t, "hello")
-    if hello["origin"] != peer_origin:
-        raise UnknownPeer("unknown_peer", f"origin {hello['origin']!r} is not the pinned peer")
-    nonce = m.new_nonce()
-    with link_errors():
-        m.check_nonce(hello["nonce"])
-    await t.send(
-        m.encode(
-            "auth",
-            origin=key.name,
-            nonce=nonce,
-            sig=m.sign("dialer", key, peer_origin, hello["nonce"], nonce),
-        )
-    )
-    welcome = await _expect(t, "welcome")
-    with link_errors():
-        m.check("listener", peer, key.name, nonce, hello["nonce"], welcome["sig"])
-
-
-async def _expect(t: Transport, kind: str, timeout: float = HANDSHAKE_SECONDS) -> dict[str, Any]:
-    # asyncio.timeout, not wait_for: Python 3.11's wait_for runs the read as a task whose error
-    # (the dialer gone) holds wait_for's frame, which holds the task: a reference cycle
-    try:
-        async with asyncio.timeout(timeout):
-            text = await t.recv()
-    except TimeoutError as exc:
-        raise HandshakeTimeout("handshake_timeout", f"no {kind} in {timeout:g} s") from exc
-    with link_errors():
-        msg = m.decode(text)
-    if msg["type"] != kind:
-        raise AuthFailed("bad_handshake", f"expected {kind}, got {msg['type']}")
-    return msg
 
 
 def _bulk_sender(bulk: asyncio.Queue[str], outbox: Outbox[str]) -> Callable[[str], Awaitable[None]]:

@@ -21,14 +21,8 @@ from ..errors import LinkError, Refusal, TooManyHandshakes
 from ..events import LinkEvent, LinkState, Publish
 from ..settings import PeerSettings
 from ..types import Side
-from .link import (
-    HANDSHAKE_SECONDS,
-    Link,
-    LinkParts,
-    cancel_all,
-    handshake_dialer,
-    handshake_listener,
-)
+from .handshake import HANDSHAKE_SECONDS, handshake_dialer, handshake_listener
+from .link import Link, LinkParts, cancel_all
 from .pacing import Pacing
 from .transport import (
     CLOSE_GOING_AWAY,

@@ -10,7 +10,7 @@ import secrets
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from hotline.peering import link as link_module
+from hotline.settings import Limits
 from hotline_protocol.note import Signer, Verifier
 from tests.helpers.fake_peer import FakeLink, FakeListener, FakePeer, b64, transcript
 
@@ -93,10 +93,9 @@ async def test_replayed_auth_is_refused(nodes: Nodes) -> None:
     assert await second.closed() == (4401, "bad_auth")
 
 
-async def test_handshake_timeout(nodes: Nodes, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(link_module, "HANDSHAKE_SECONDS", 0.3)
+async def test_handshake_timeout(nodes: Nodes) -> None:
     fake = FakePeer()
-    bravo = await nodes.facing(fake)
+    bravo = await nodes.facing(fake, limits=Limits(handshake_timeout_s=0.3))
     link = await FakeLink.open(bravo.peer_ws)
     assert (await link.recv())["type"] == "hello"
     await assert_refused_handshake(nodes, link, 4408, "handshake_timeout", "handshake_timeout")
