@@ -1,8 +1,9 @@
 """The replica: the peer's feed as this node holds it, verified, stored, then cosigned.
 
-Entries arrive in order on a link and wait in that link's :class:`Pending` run until a
-checkpoint covers them. Then, in this order: the log signature is checked against the pinned vkey
-(before the body is parsed), the checkpoint's size must be the size the entries make (the same
+Entries arrive in order on a link and wait in that link's run
+(:class:`~hotline.feeds.pending.Pending`) until a checkpoint covers them. Then, in this order:
+the log signature is checked against the pinned vkey (before the body is parsed), the
+checkpoint's size must be the size the entries make (the same
 size as the checkpoint cosigned before with another root is a fork), the entries' chain (origin,
 index, prev hashes, notices) is checked, the Merkle root of the feed with them must equal the
 checkpoint's, and the witness rules must accept the checkpoint against the last one this node
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 
 from hotline_protocol.checkpoint import Checkpoint, open_checkpoint
 from hotline_protocol.cosignature import CosignatureSigner, cosign
-from hotline_protocol.entries import MAX_ENTRY_BYTES, Entry, decode_chain, decode_entry, peek_entry
+from hotline_protocol.entries import Entry, decode_chain, decode_entry, peek_entry
 from hotline_protocol.errors import ProofError, ProtocolError
 from hotline_protocol.merkle import leaf_hash, verify_inclusion
 from hotline_protocol.note import Verifier, add_signatures, split_note
@@ -41,49 +42,15 @@ from ..store.base import CheckpointRecord, CosignatureRecord, HeartbeatRecord, S
 from ..types import Clock, Side
 from .feed_tree import FeedTree
 from .index import NoticeRecord
+from .pending import Pending
 from .record import Recorder
 
 log = logging.getLogger("hotline.replica")
-MAX_PENDING = 20_000  # entries waiting for a checkpoint
 # Entries verified (parsed, checked canonical, validated: ~0.2 ms each under load), or
 # published, between two turns of the event loop: about 1 ms of work, so a FLASH frame waits at
 # most that long behind a run.
 VERIFY_SLICE = 4
 PUBLISH_SLICE = 16
-
-
-class Pending:
-    """Entries received on one link after the replica's size ``start``, not yet checkpointed."""
-
-    def __init__(self, start: int) -> None:
-        self.start = start
-        self.raws: list[bytes] = []
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.raws)
-
-    def add(self, start: int, raws: list[bytes], raw_msg: bytes) -> None:
-        if start != self.end:
-            reason = "gap" if start > self.end else "overlap"
-            raise Refusal(reason, f"entries start at {start}, expected {self.end}", raw_msg)
-        for offset, raw in enumerate(raws):
-            if len(raw) > MAX_ENTRY_BYTES:
-                raise Refusal(
-                    "entry_too_large",
-                    f"entry {start + offset} is {len(raw)} bytes, at most {MAX_ENTRY_BYTES}",
-                    raw_msg,
-                )
-        if len(self.raws) + len(raws) > MAX_PENDING:
-            raise Refusal(
-                "too_many_entries", f"more than {MAX_PENDING} entries without a checkpoint", raw_msg
-            )
-        self.raws.extend(raws)
-
-    def take(self) -> list[bytes]:
-        raws, self.raws = self.raws, []
-        self.start += len(raws)
-        return raws
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ from ..errors import (
     StoreError,
 )
 from ..feeds.own import FeedReader
+from ..feeds.pending import Pending
 from ..feeds.record import Recorder
-from ..feeds.replica import Pending, Replica
+from ..feeds.replica import Replica
 from ..outbox import Outbox
 from ..types import Clock
 from .recovery import OwnRecovery, RecoveryRun, serve

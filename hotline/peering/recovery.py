@@ -32,7 +32,8 @@ from hotline_protocol.note import Signature, Verifier, split_note
 
 from ..errors import Refusal, StoreError
 from ..feeds.own import OwnFeed
-from ..feeds.replica import MAX_PENDING, Replica
+from ..feeds.pending import MAX_PENDING
+from ..feeds.replica import Replica
 from .sender import MAX_MESSAGE_BYTES, MAX_RUN, SEND_ENTRIES
 
 log = logging.getLogger("hotline.peering")
