@@ -82,11 +82,6 @@ class DeadlineWatcher:
         """Deadlines held in memory (those up to the horizon, not yet passed)."""
         return len(self._due)
 
-    @property
-    def overdue_bytes(self) -> int:
-        """The size of the bitmaps of the notices overdue."""
-        return self._overdue.nbytes
-
     async def load(self) -> None:
         """At start: the own FLASH notices overdue in the last day, and the deadlines of the
         notices awaiting an answer from ``horizon_ms`` ago up to ``horizon_ms`` ahead."""

@@ -90,7 +90,3 @@ class Overdue:
 
     def counts(self) -> dict[str, int]:
         return {side: bits.count for side, bits in self._sides.items()}
-
-    @property
-    def nbytes(self) -> int:
-        return sum(bits.nbytes for bits in self._sides.values())

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from hotline_protocol.card import PRECEDENCES, Deadlines
 from hotline_protocol.export import FORMAT
@@ -30,6 +30,7 @@ from ..types import Side, Sides
 
 CHUNK = 1000  # entries read from the store at a time
 PAGE = 500  # checkpoints read from the store at a time
+R = TypeVar("R")  # a record of a listed kind
 SideDeadlines = Mapping[str, Mapping[str, int | float]]  # side name -> precedence -> seconds
 
 
@@ -79,55 +80,45 @@ class Export:
                 yield piece
             yield b"]}"
         yield b'],\n"evidence": ['
-        since, first = 1, True
-        while since <= self.evidence_until:
-            page = await self.store.evidence_from(since, self.evidence_until, self.page)
-            if not page:
-                break
-            for rec in page:
-                yield (b"" if first else b",") + b"\n" + _dumps(_evidence(rec)).encode()
-                first = False
-            since = page[-1].id + 1
+        async for piece in _listed(
+            lambda since: self.store.evidence_from(since, self.evidence_until, self.page),
+            1,
+            self.evidence_until,
+            lambda rec: rec.id + 1,
+            lambda rec: _dumps(_evidence(rec)),
+        ):
+            yield piece
         yield b"]}\n"
 
     async def read(self) -> bytes:
         """The whole document at once (for tests and small feeds)."""
         return b"".join([piece async for piece in self.chunks()])
 
-    async def _checkpoints(self, snap: SideSnapshot) -> AsyncIterator[bytes]:
+    def _checkpoints(self, snap: SideSnapshot) -> AsyncIterator[bytes]:
         """The checkpoints the snapshot fixed, a page at a time (a note that gained a
         cosignature since is written with it)."""
-        since, first = 0, True
-        while since <= snap.checkpoints_until:
-            page = await self.store.checkpoints_from(
-                snap.side.origin, since, snap.checkpoints_until, self.page
-            )
-            if not page:
-                return
-            lines = []
-            for cp in page:
-                lines.append(("" if first else ",") + "\n" + _checkpoint(cp))
-                first = False
-            yield "".join(lines).encode()
-            since = page[-1].size + 1
+        origin, until = snap.side.origin, snap.checkpoints_until
+        return _listed(
+            lambda since: self.store.checkpoints_from(origin, since, until, self.page),
+            0,
+            until,
+            lambda cp: cp.size + 1,
+            _checkpoint,
+        )
 
-    async def _heartbeats(self, snap: SideSnapshot) -> AsyncIterator[bytes]:
+    def _heartbeats(self, snap: SideSnapshot) -> AsyncIterator[bytes]:
         """The other side's heartbeats of this feed up to the snapshot's, a page at a time."""
-        since, first = 0, True
-        while snap.witness is not None and since <= snap.heartbeats_until:
-            page = await self.store.heartbeats_from(
-                snap.side.origin, snap.witness, since, snap.heartbeats_until, self.page
-            )
-            if not page:
-                return
-            lines = []
-            for hb in page:
-                lines.append(
-                    ("" if first else ",") + "\n" + _dumps({"size": hb.size, "line": hb.line})
-                )
-                first = False
-            yield "".join(lines).encode()
-            since = page[-1].timestamp + 1
+        origin, witness = snap.side.origin, snap.witness
+        until = snap.heartbeats_until if witness is not None else -1
+        return _listed(
+            lambda since: self.store.heartbeats_from(
+                origin, witness or "", since, until, self.page
+            ),
+            0,
+            until,
+            lambda hb: hb.timestamp + 1,
+            lambda hb: _dumps({"size": hb.size, "line": hb.line}),
+        )
 
     async def _entries(self, snap: SideSnapshot) -> AsyncIterator[bytes]:
         for start in range(0, snap.size, self.chunk):
@@ -195,6 +186,27 @@ def export_deadlines(settings: Settings) -> dict[str, dict[str, int | float]]:
 
 def _seconds(values: Mapping[str, float]) -> dict[str, int | float]:
     return Deadlines.from_seconds(values).seconds()  # whole milliseconds, as a card states them
+
+
+async def _listed(
+    read: Callable[[int], Awaitable[Sequence[R]]],
+    since: int,
+    until: int,
+    after: Callable[[R], int],
+    line: Callable[[R], str],
+) -> AsyncIterator[bytes]:
+    """The members of a JSON list, one a line, read a page at a time from position ``since`` up
+    to ``until`` (``read(since)``: the next page; ``after(record)``: the position past it)."""
+    first = True
+    while since <= until:
+        page = await read(since)
+        if not page:
+            return
+        yield "".join(
+            ("" if first and not i else ",") + "\n" + line(r) for i, r in enumerate(page)
+        ).encode()
+        first = False
+        since = after(page[-1])
 
 
 def _side_head(snap: SideSnapshot) -> str:

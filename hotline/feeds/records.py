@@ -1,10 +1,11 @@
 """A notice entry's record as the index keeps it: a tuple of plain values, and its views.
 
 Each record is kept as a plain tuple of plain values (strings, numbers, bytes, None and tuples of
-them), and each delivery too. CPython's collector stops tracking such a tuple the first time it
-survives a collection, so a cache of them is never walked again. Readers get
-:class:`NoticeRecord` and :class:`Delivery` views made from the tuples; a change (an ack, a
-cancel, an update) replaces a record's tuple, so a view is the state when it was read.
+them); the deliveries are kept packed in arrays by the index. CPython's collector stops tracking
+such a tuple the first time it survives a collection, so a cache of them is never walked again.
+Readers get :class:`NoticeRecord` and :class:`Delivery` views made from what is kept; a change
+(an ack, a cancel, an update) replaces a record's tuple, so a view is the state when it was
+read.
 """
 
 from __future__ import annotations
