@@ -84,13 +84,7 @@ class RedisRecords(RedisBase):
 
     async def cosignatures(self, origin: str) -> list[CosignatureRecord]:
         found = await self._do(self._r.hgetall(self._k("cosig", origin)))
-        records = []
-        for field, value in found.items():
-            size, witness = _s(field).split(" ", 1)
-            timestamp, received = _s(value).split(" ")
-            records.append(
-                CosignatureRecord(origin, int(size), witness, int(timestamp), int(received))
-            )
+        records = [_cosignature(origin, _s(f), _s(v)) for f, v in found.items()]
         return sorted(records, key=lambda c: (c.size, c.witness))
 
     async def cosignatures_from(
@@ -109,11 +103,11 @@ class RedisRecords(RedisBase):
             start += len(sizes)
             fields = [f"{int(_s(size))} {witness}" for size in sizes]
             values = await self._do(self._r.hmget(self._k("cosig", origin), fields))
-            for field, value in zip(fields, values, strict=True):
-                if value is not None:
-                    timestamp, received = (int(x) for x in _s(value).split(" "))
-                    size = int(field.split(" ", 1)[0])
-                    found.append(CosignatureRecord(origin, size, witness, timestamp, received))
+            found += [
+                _cosignature(origin, f, _s(v))
+                for f, v in zip(fields, values, strict=True)
+                if v is not None
+            ]
         return found[:limit]
 
     async def add_heartbeat(self, record: HeartbeatRecord) -> None:
@@ -159,11 +153,7 @@ class RedisRecords(RedisBase):
             values = await self._do(self._r.hmget(self._k("cosig", origin), fields))
             found = next(((f, v) for f, v in zip(fields, values, strict=True) if v), None)
             if found is not None:
-                timestamp, received = _s(found[1]).split(" ")
-                size = int(found[0].split(" ", 1)[0])
-                cosignature = CosignatureRecord(
-                    origin, size, witness, int(timestamp), int(received)
-                )
+                cosignature = _cosignature(origin, found[0], _s(found[1]))
                 break
         heartbeat = None
         async for members in self._pages(self._k("beatts", origin)):
@@ -288,6 +278,14 @@ class RedisRecords(RedisBase):
 def _cosignature_field(record: CosignatureRecord) -> tuple[str, str]:
     """A cosignature as its field and value in the cosignatures hash."""
     return f"{record.size} {record.witness}", f"{record.timestamp} {record.received_ms}"
+
+
+def _cosignature(origin: str, field: str, value: str) -> CosignatureRecord:
+    """A cosignature from its field (``size witness``) and value (``timestamp received_ms``) in
+    the cosignatures hash (see :func:`_cosignature_field`)."""
+    size, witness = field.split(" ", 1)
+    timestamp, received = value.split(" ")
+    return CosignatureRecord(origin, int(size), witness, int(timestamp), int(received))
 
 
 def _heartbeat(origin: str, field: str, value: str) -> HeartbeatRecord:
