@@ -21,12 +21,14 @@ version) and reused. Then, with each node a child process:
 
 With ``--unanswered`` the feeds hold planned operations that were never answered (every one
 overdue when the nodes start) instead of acknowledged liaisons: what a node restarted after a
-peer that stopped answering holds.
+peer that stopped answering holds. With ``--batch 1`` every entry has its own checkpoint and
+cosignature, as on a quiet line where notices come one at a time (the default, 512, is a
+sequencer's full batch under load): a delivery per entry.
 
-Run: ``.venv/bin/python -m bench.bench_scale [--entries 1000000] [--unanswered]`` (default: a
-smoke run of 5,000 per side). Prints a summary and writes
-``bench/results/scale-<entries>[-unanswered].json``. The machine is described in the result; on
-a shared machine the figures are indicative.
+Run: ``.venv/bin/python -m bench.bench_scale [--entries 1000000] [--unanswered] [--batch N]``
+(default: a smoke run of 5,000 per side). Prints a summary and writes
+``bench/results/scale-<entries>[-unanswered][-batchN].json``. The machine is described in the
+result; on a shared machine the figures are indicative.
 """
 
 from __future__ import annotations
@@ -53,13 +55,13 @@ from hotline.settings import read_config, write_config
 from .common import cached, percentiles, write_result
 from .harness import BenchNode, cli, conditions, describe, make_node, pair, process_cpu
 from .rawhttp import Connection
-from .scale_feeds import GENERATOR_VERSION, run_generate
+from .scale_feeds import BATCH, GENERATOR_VERSION, run_generate
 
 CACHE = Path(tempfile.gettempdir()) / "hotline-bench-scale"
 START_TIMEOUT = 1800.0  # a long history may take a while to load today
 
 
-def prepared(cache: Path, entries: int, unanswered: bool = False) -> Path:
+def prepared(cache: Path, entries: int, unanswered: bool = False, batch: int = BATCH) -> Path:
     """A directory with ``alpha/`` and ``bravo/`` holding ``entries`` per side, and
     ``tokens.json``: made once, then reused."""
 
@@ -72,10 +74,13 @@ def prepared(cache: Path, entries: int, unanswered: bool = False) -> Path:
         tokens["auditor"] = auditor
         (directory / "tokens.json").write_text(json.dumps(tokens))
         print(f"generating {entries:,} entries per side in {directory}")
-        return run_generate(alpha.directory, bravo.directory, entries, unanswered)
+        return run_generate(alpha.directory, bravo.directory, entries, unanswered, batch)
 
-    kind = "-unanswered" if unanswered else ""
-    return cached(cache / f"v{GENERATOR_VERSION}-{entries}{kind}", "pair", make)
+    return cached(cache / f"v{GENERATOR_VERSION}-{entries}{_kind(unanswered, batch)}", "pair", make)
+
+
+def _kind(unanswered: bool, batch: int) -> str:
+    return ("-unanswered" if unanswered else "") + (f"-batch{batch}" if batch != BATCH else "")
 
 
 def placed(directory: Path) -> tuple[BenchNode, BenchNode, dict[str, str]]:
@@ -241,12 +246,13 @@ def audit(command: str, export_file: Path, cards: list[Path], entries: int) -> d
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    directory = prepared(args.cache, args.entries, args.unanswered)
+    directory = prepared(args.cache, args.entries, args.unanswered, args.batch)
     generated = json.loads((directory / "done").read_text())
     alpha, bravo, tokens = placed(directory)
     result: dict[str, Any] = {
         "entries_per_side": args.entries,
         "unanswered": args.unanswered,
+        "batch": args.batch,
         **generated,
     }
     result["conditions"] = conditions(directory / "probe")
@@ -288,10 +294,15 @@ def main() -> None:
     parser.add_argument(
         "--unanswered", action="store_true", help="operations never answered, not acked liaisons"
     )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=BATCH,
+        help=f"entries per checkpoint and cosignature (default {BATCH}; 1: a quiet line)",
+    )
     args = parser.parse_args()
     result = run(args)
-    kind = "-unanswered" if args.unanswered else ""
-    path = write_result(f"scale-{args.entries}{kind}", result)
+    path = write_result(f"scale-{args.entries}{_kind(args.unanswered, args.batch)}", result)
     print(f"wrote {path}")
     sizes = result["healthz"]["sizes"]
     if result["verify"]["exit"] != 0 or result["export"]["evidence"] or not result["linked"]:

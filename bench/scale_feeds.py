@@ -4,9 +4,9 @@ Each side's feed is written with the protocol library as the node writes it, bat
 through the store's public API (:class:`hotline.store.sqlite.SqliteStore`):
 
 - the own store of a side: the empty feed's checkpoint (size 0, as a node signs on its first
-  start), then each batch of ``BATCH`` entries with its checkpoint signed by the side's log key
-  (``append``), then the peer's cosignature of it (``add_cosignature``: the note with the
-  cosignature line, and the cosignature's record);
+  start), then each batch of ``BATCH`` entries (or as many as asked: one on a quiet line) with
+  its checkpoint signed by the side's log key (``append``), then the peer's cosignature of it
+  (``add_cosignature``: the note with the cosignature line, and the cosignature's record);
 - the peer's store: the same entries as its replica, with the cosigned checkpoint, its witness
   state and cosignature record in one write (``append_cosigned``), as the replica stores a
   verified run.
@@ -145,8 +145,10 @@ async def generate(
     entries: int,
     progress: Callable[[int], None] | None = None,
     unanswered: bool = False,
+    batch: int = BATCH,
 ) -> None:
-    """Write ``entries`` entries per side into the stores of the two (stopped, paired) nodes."""
+    """Write ``entries`` entries per side into the stores of the two (stopped, paired) nodes,
+    ``batch`` entries to a checkpoint."""
     sides = []
     for directory in (alpha_dir, bravo_dir):
         store, keys, origin, nation, unit = await _open(directory)
@@ -161,7 +163,7 @@ async def generate(
             note = sign_checkpoint(cp, side.keys.log)
             await side.own.put_checkpoint(CheckpointRecord(side.origin, 0, cp.root, note, T0))
         while alpha.size < entries:
-            n = min(BATCH, entries - alpha.size)
+            n = min(batch, entries - alpha.size)
             await _batch(alpha, bravo, n)
             await _batch(bravo, alpha, n)
             if progress is not None:
@@ -196,7 +198,9 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-def run_generate(alpha_dir: Path, bravo_dir: Path, entries: int, unanswered: bool = False) -> float:
+def run_generate(
+    alpha_dir: Path, bravo_dir: Path, entries: int, unanswered: bool = False, batch: int = BATCH
+) -> float:
     """:func:`generate`, printing progress; the seconds it took."""
     t0 = time.perf_counter()
     last = [t0]
@@ -208,5 +212,5 @@ def run_generate(alpha_dir: Path, bravo_dir: Path, entries: int, unanswered: boo
             rate = done / (now - t0)
             print(f"  generated {done:,} of {entries:,} entries per side ({rate:,.0f}/s)")
 
-    asyncio.run(generate(alpha_dir, bravo_dir, entries, progress, unanswered))
+    asyncio.run(generate(alpha_dir, bravo_dir, entries, progress, unanswered, batch))
     return time.perf_counter() - t0

@@ -6,11 +6,11 @@ State of a notice: appended → delivered (the receiving side cosigned a checkpo
 
 The store keeps, with each notice entry, what its record is made of: its id, when it was
 appended here, a flag of an implausible time, and the entries that refer to it (acks, a cancel,
-an update). The index holds the feeds' sizes, the deliveries (one per cosigned size) and the own
-FLASH indexes, and at most ``cache_rows`` records, the most recently used; any other record is
-read from the store when asked for (:meth:`FeedIndex.records`, :mod:`hotline.feeds.recall`).
-Neither memory nor start-up grows with the feeds' entries (but for one delivery per cosigned
-batch, 18 bytes packed, and one index per FLASH entry, 8 bytes).
+an update). The index holds the feeds' sizes, the newest deliveries (:mod:`.deliveries`), the own
+FLASH indexes, and at most ``cache_rows`` records, the most recently used; any other record, and
+an older delivery, is read from the store when asked for (:meth:`FeedIndex.records`,
+:mod:`hotline.feeds.recall`). Neither memory nor start-up grows with the feeds' entries (but
+for one index per FLASH entry, 8 bytes).
 
 A synchronous read (:meth:`FeedIndex.get`) is for a record known to be cached: one just added,
 or one pinned by a caller that read it (the sequencer and the replica pin the entries a batch
@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from hotline_protocol.notices import Notice, reference_of
 
 from ..errors import Broken
+from .deliveries import DELIVERIES_HELD, DeliveryWindow
 from .records import (
     FIELD,
     AckInfo,
@@ -79,6 +80,18 @@ class Recall(Protocol):
         """Where each notice id is held, by (side, index)."""
         ...
 
+    async def deliveries(self, index: FeedIndex, keys: list[Key]) -> dict[Key, Delivery]:
+        """The deliveries of ``keys``, entries delivered by cosignatures of the witness
+        ``index.delivery_witness(side)``."""
+        ...
+
+    async def deliveries_after(
+        self, index: FeedIndex, side: str, low: int, high: int, limit: int
+    ) -> list[Delivery]:
+        """``side``'s deliveries that cover more than ``low`` entries and at most ``high``,
+        oldest first, at most ``limit``."""
+        ...
+
 
 CACHE_ROWS = 65_536  # records kept in memory (about 45 MB), the most recently used
 
@@ -89,7 +102,11 @@ class FeedIndex:
     kept: what a test of the index alone needs)."""
 
     def __init__(
-        self, sides: dict[str, str], recall: Recall | None = None, cache_rows: int = CACHE_ROWS
+        self,
+        sides: dict[str, str],
+        recall: Recall | None = None,
+        cache_rows: int = CACHE_ROWS,
+        deliveries_held: int = DELIVERIES_HELD,
     ) -> None:
         self.sides = dict(sides)  # side -> origin
         self.origins = {origin: side for side, origin in sides.items()}
@@ -98,12 +115,8 @@ class FeedIndex:
         self._sizes = dict.fromkeys(sides, 0)
         self._rows: OrderedDict[Key, _Row] = OrderedDict()
         self._pins: dict[Key, int] = {}
-        # deliveries by side, packed (18 bytes each): the size covered, when, and by which of
-        # the side's witnesses (one, but for a test of the index alone)
-        self._delivered_sizes = {side: array("q") for side in sides}
-        self._delivered_ms = {side: array("q") for side in sides}
-        self._delivered_by = {side: array("H") for side in sides}
-        self._witnesses: dict[str, list[str]] = {side: [] for side in sides}
+        # the newest deliveries, and those of the records cached below them (.deliveries)
+        self._deliveries = DeliveryWindow(sides, deliveries_held if recall is not None else None)
         self._flash = {side: array("q") for side in sides}  # FLASH entries' indexes, packed
         # references to entries not held yet: (origin, index, leaf hash) -> [(key, how, ack)]
         self._pending: dict[tuple[str, int, str], list[tuple[Key, str, _Row]]] = {}
@@ -185,7 +198,24 @@ class FeedIndex:
                 if key not in changed:  # else an ack, cancel or update came as it was read
                     self._rows[key] = row
             self._trim()
+            await self._read_deliveries(self._recall, list(rows))
         return rows
+
+    async def _read_deliveries(self, recall: Recall, keys: list[Key]) -> None:
+        """Read the deliveries of the records below the window's floor (it may rise meanwhile:
+        read again those it left below)."""
+        deliveries = self._deliveries
+        asked: set[Key] = set()
+        wanted = [key for key in keys if deliveries.wanted(key)]
+        while wanted:
+            asked.update(wanted)
+            found = await recall.deliveries(self, wanted)
+            for key, delivery in found.items():
+                deliveries.keep(key, delivery)
+            for key in wanted:
+                if key not in found:
+                    log.error("%s #%d lies below the deliveries held, and none was read", *key)
+            wanted = [key for key in keys if key not in asked and deliveries.wanted(key)]
 
     def recent_ids(self, notice_id: str) -> tuple[Key, ...]:
         """Where a notice id is held among the latest records added (all, without a recall)."""
@@ -221,6 +251,10 @@ class FeedIndex:
             key, row = rows.popitem(last=False)
             if key in self._pins:
                 rows[key] = row  # pinned: kept, as the most recent
+            else:
+                self._deliveries.forget(key)
+        if self._deliveries.old_count() > 2 * cap:  # kept for records read and not cached
+            self._deliveries.forget_unless(rows.__contains__)
 
     def key_of(self, origin: str, index: int, leaf_hash_b64: str) -> Key | None:
         """The key a protocol reference names, if that entry is held here and cached with that
@@ -323,40 +357,47 @@ class FeedIndex:
         self._rows[key] = tuple(row)
 
     # deliveries ---------------------------------------------------------------------------------
+    def start_deliveries(self, side: str, witness: str, floor: int) -> None:
+        """At start-up: ``side``'s entries below ``floor`` are delivered, by cosignatures of
+        ``witness`` (read from the store with their records); add the newer ones next."""
+        self._deliveries.start(side, witness, floor)
+        self.version += 1
+
+    @property
+    def deliveries_held(self) -> int | None:
+        """How many deliveries of a side are held (None: all of them)."""
+        return self._deliveries.held
+
+    def delivery_witness(self, side: str) -> str | None:
+        """Whose cosignatures deliver ``side``'s entries (None: none known yet)."""
+        return self._deliveries.witness.get(side)
+
     def add_delivery(self, side: str, delivery: Delivery) -> bool:
         """Record that ``side``'s entries below ``delivery.size`` are cosigned; False if known."""
-        sizes = self._delivered_sizes[side]
-        if sizes and sizes[-1] >= delivery.size:
+        if not self._deliveries.add(side, delivery, self._rows.__contains__):
             return False
-        witnesses = self._witnesses[side]
-        if delivery.witness not in witnesses:
-            witnesses.append(delivery.witness)
-        sizes.append(delivery.size)
-        self._delivered_ms[side].append(delivery.time_ms)
-        self._delivered_by[side].append(witnesses.index(delivery.witness))
         self.version += 1
         return True
 
-    def _delivery(self, side: str, pos: int) -> Delivery:
-        witness = self._witnesses[side][self._delivered_by[side][pos]]
-        return Delivery(self._delivered_sizes[side][pos], self._delivered_ms[side][pos], witness)
-
     def delivery_of(self, side: str, index: int) -> Delivery | None:
-        """The first cosignature that covers entry ``index`` of ``side``."""
-        sizes = self._delivered_sizes[side]
-        pos = bisect.bisect_right(sizes, index)
-        return self._delivery(side, pos) if pos < len(sizes) else None
+        """The first cosignature that covers entry ``index`` of ``side`` (a cached record)."""
+        try:
+            return self._deliveries.of(side, index)
+        except KeyError:
+            raise NotCachedError(f"the delivery of {side} #{index} was not read") from None
 
-    def deliveries_between(self, side: str, low: int, high: int) -> list[Delivery]:
+    async def deliveries_after(
+        self, side: str, low: int, high: int, limit: int = 1024
+    ) -> list[Delivery]:
         """The deliveries of ``side`` that cover more than ``low`` entries and at most
-        ``high``, oldest first."""
-        sizes = self._delivered_sizes[side]
-        first, last = bisect.bisect_right(sizes, low), bisect.bisect_right(sizes, high)
-        return [self._delivery(side, pos) for pos in range(first, last)]
+        ``high``, oldest first, at most ``limit`` (held, or read from the store)."""
+        held = self._deliveries.held_between(side, low, high, limit)
+        if held is not None or self._recall is None:
+            return held or []
+        return await self._recall.deliveries_after(self, side, low, high, limit)
 
     def delivered_size(self, side: str) -> int:
-        sizes = self._delivered_sizes[side]
-        return sizes[-1] if sizes else 0
+        return self._deliveries.delivered_size(side)
 
     def latest_ack(self, rec: NoticeRecord) -> AckInfo | None:
         """The ack that counts: the latest one, in the other side's feed."""

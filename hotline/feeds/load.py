@@ -48,7 +48,9 @@ async def load_index(store: Store, index: FeedIndex) -> None:
 
 async def load_deliveries(store: Store, index: FeedIndex, sides: Sides) -> None:
     """Own entries are delivered when the peer's witness cosigned; the peer's when this
-    node's did. The cosignatures are read a page at a time (the index keeps each packed)."""
+    node's did. The deliveries of a side's newest ``index.deliveries_held`` entries are read, a
+    page at a time; the older entries are delivered (they lie below the latest cosignature),
+    each by a cosignature read with its record (:mod:`.deliveries`)."""
     peer = sides.peer
     if peer is None:
         return
@@ -57,7 +59,11 @@ async def load_deliveries(store: Store, index: FeedIndex, sides: Sides) -> None:
         (own.name, own.origin, peer.witness_name),
         (peer.name, peer.origin, own.witness_name),
     ):
-        since = 0
+        latest, _ = await store.latest_receipts(origin, witness)
+        held = index.deliveries_held
+        newest = 0 if held is None else max(0, index.size(side) - held)
+        since = min(latest.size if latest else 0, newest)
+        index.start_deliveries(side, witness, since)
         while page := await store.cosignatures_from(origin, witness, since, PAGE):
             for cos in page:
                 index.add_delivery(side, Delivery(cos.size, cos.received_ms, witness))

@@ -18,7 +18,7 @@ import orjson
 from hotline_protocol.notices import Notice, reference_of, validate_notice
 
 from ..store.base import NoticeState, Store
-from .index import FeedIndex, Key, _Row, ack_of, row_of, with_links
+from .index import Delivery, FeedIndex, Key, _Row, ack_of, row_of, with_links
 from .records import linked
 
 
@@ -31,6 +31,31 @@ class StoreRecall:
 
     async def rows(self, index: FeedIndex, keys: list[Key]) -> dict[Key, _Row]:
         return await read_records(self._store, index, keys)
+
+    async def deliveries(self, index: FeedIndex, keys: list[Key]) -> dict[Key, Delivery]:
+        found: dict[Key, Delivery] = {}
+        for side in {side for side, _ in keys}:
+            witness = index.delivery_witness(side)
+            if witness is None:
+                continue
+            origin, last = index.sides[side], None
+            for i in sorted(i for s, i in keys if s == side):
+                if last is None or last.size <= i:  # else the one before covers it too
+                    cos = await self._store.cosignatures_from(origin, witness, i + 1, 1)
+                    if not cos:
+                        break
+                    last = Delivery(cos[0].size, cos[0].received_ms, witness)
+                found[(side, i)] = last
+        return found
+
+    async def deliveries_after(
+        self, index: FeedIndex, side: str, low: int, high: int, limit: int
+    ) -> list[Delivery]:
+        witness = index.delivery_witness(side)
+        if witness is None:
+            return []
+        found = await self._store.cosignatures_from(index.sides[side], witness, low + 1, limit)
+        return [Delivery(c.size, c.received_ms, witness) for c in found if c.size <= high]
 
     async def ids(self, notice_ids: Sequence[str]) -> dict[str, list[Key]]:
         found = await self._store.notice_ids(notice_ids)

@@ -24,6 +24,7 @@ recorded in the same millisecond. Every replayed cursor is a valid resume point.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
@@ -44,6 +45,7 @@ from ..jsontext import JsonText
 from ..store.base import Store
 
 CHUNK = 256  # entries read from the store at a time
+DELIVERY_PAGE = 1024  # deliveries read at a time
 _Item = tuple[int, str, NoticeRecord | Delivery]  # (time ms, side, what happened)
 
 
@@ -59,6 +61,10 @@ class Replay:
         # each side's next entry to replay, and its records read ahead (first index, records)
         self._next_entry = {side: start.size(side) for side in index.sides}
         self._records: dict[str, tuple[int, list[NoticeRecord | None]]] = {}
+        self._pending = {  # each side's deliveries to replay, read ahead
+            side: _Deliveries(side, start.delivered_size(side), end.delivered_size(side))
+            for side in index.sides
+        }
         self._items: Iterator[_Item] = heapq.merge(
             *(self._side_items(side, start, end) for side in index.sides), key=lambda it: it[0]
         )
@@ -81,8 +87,10 @@ class Replay:
         return await self._appended(side, what)
 
     async def _read_ahead(self) -> None:
-        """Have the record each side's items take next at hand (a step of the merge takes at
-        most one entry of each side)."""
+        """Have the record and the delivery each side's items take next at hand (a step of the
+        merge takes at most one of each, from one side but for the first step)."""
+        for pending in self._pending.values():
+            await pending.read(self._index)
         for side, i in self._next_entry.items():
             first, recs = self._records.get(side, (0, []))
             if i < self._end.size(side) and not first <= i < first + len(recs):
@@ -117,8 +125,7 @@ class Replay:
     def _side_items(self, side: str, start: Cursor, end: Cursor) -> Iterator[_Item]:
         """One side's entries and deliveries in order; a delivery of size N comes after entry
         N - 1 and after the entries recorded before it or in the same millisecond."""
-        lo, hi = start.delivered_size(side), end.delivered_size(side)
-        pending = iter(self._index.deliveries_between(side, lo, hi))
+        pending = self._pending[side]
         due = next(pending, None)
         for i in range(start.size(side), end.size(side)):
             first, recs = self._records[side]  # read ahead by next()
@@ -132,6 +139,37 @@ class Replay:
         while due is not None:
             yield due.time_ms, side, due
             due = next(pending, None)
+
+
+class _Deliveries:
+    """A side's deliveries to replay (covering more than ``low`` entries and at most
+    ``high``), read a page at a time: an iterator over those read, read ahead by the replay."""
+
+    def __init__(self, side: str, low: int, high: int) -> None:
+        self._side = side
+        self._low, self._high = low, high
+        self._read: deque[Delivery] = deque()
+        self._done = low >= high
+
+    async def read(self, index: FeedIndex) -> None:
+        """Have the next delivery at hand, if there is one."""
+        if self._read or self._done:
+            return
+        page = await index.deliveries_after(self._side, self._low, self._high, DELIVERY_PAGE)
+        if page:
+            self._read.extend(page)
+            self._low = page[-1].size
+        self._done = not page or self._low >= self._high
+
+    def __iter__(self) -> Iterator[Delivery]:
+        return self
+
+    def __next__(self) -> Delivery:
+        if self._read:
+            return self._read.popleft()
+        if self._done:
+            raise StopIteration
+        raise RuntimeError(f"{self._side}'s deliveries were not read ahead")
 
 
 class ReplayEnd(NamedTuple):

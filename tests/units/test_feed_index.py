@@ -123,9 +123,9 @@ async def test_a_record_holds_what_its_entry_says_and_what_refers_to_it() -> Non
     assert answered.acks[0].by == "ops-alpha" and answered.acks[0].time_ms == T0 + 5
 
 
-def test_deliveries_are_held_packed_and_each_covers_the_entries_below_its_size() -> None:
-    """A delivery per cosigned batch, for ever: 100,000 of them take under 24 bytes each, and
-    each entry is delivered by the first cosignature whose size covers it."""
+async def test_deliveries_are_held_packed_and_each_covers_the_entries_below_its_size() -> None:
+    """Deliveries held take under 24 bytes each (100,000 of them), and each entry is delivered
+    by the first cosignature whose size covers it."""
     index = FeedIndex({"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"})
     index.add_delivery("alpha", Delivery(1, T0, "bravo/witness"))  # the arrays exist
     tracemalloc.start()
@@ -144,7 +144,7 @@ def test_deliveries_are_held_packed_and_each_covers_the_entries_below_its_size()
         1_000_001, T0 + 100_000, "bravo/witness"
     )
     assert index.delivery_of("alpha", 1_000_001) is None
-    assert index.deliveries_between("alpha", 11, 31) == [
+    assert await index.deliveries_after("alpha", 11, 31) == [
         Delivery(21, T0 + 2, "bravo/witness"),
         Delivery(31, T0 + 3, "bravo/witness"),
     ]
