@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hotline.events import Cursor, DeliveredEvent
+from hotline.events import AppendedEvent, Cursor, DeliveredEvent
 from hotline.feeds.index import Delivery, FeedIndex, Key
 from hotline.feeds.load import load_deliveries
 from hotline.feeds.recall import StoreRecall
@@ -168,7 +168,8 @@ async def test_a_replay_from_an_old_cursor_gives_every_delivery_after_what_it_co
             assert ev.by == WITNESS and ev.at == T0 + 10 * ev.size
             seen.append(("delivered", ev.size))
         else:
-            seen.append(("appended", ev.index))  # type: ignore[attr-defined]
+            assert isinstance(ev, AppendedEvent)
+            seen.append(("appended", ev.index))
     wanted: list[tuple[str, int]] = []
     for i in range(10, 100):
         wanted.append(("appended", i))
