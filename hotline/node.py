@@ -224,7 +224,8 @@ class Node:
         await self.store.open()
         for side in self.sides.names():
             await self.trees[side].load()
-        await load_index(self.store, self.index)
+        tolerance_ms = int(self.settings.limits.time_tolerance_s * 1000)
+        await load_index(self.store, self.index, self.sides, tolerance_ms)
         await load_conflicts(self.store, self.index, self.conflicts, self.clock_ms())
         self.conflicts.finish_loading()
         await load_deliveries(self.store, self.index, self.sides)

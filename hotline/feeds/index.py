@@ -133,13 +133,14 @@ class FeedIndex:
         return self._sizes[side]
 
     def start(self, side: str, size: int, flash: list[int]) -> None:
-        """At start-up: ``side``'s feed holds ``size`` entries, those at ``flash`` are FLASH."""
+        """At start-up: ``side``'s feed holds ``size`` entries, those at ``flash`` are FLASH (the
+        FLASH entries not cosigned yet; those the other side cosigns are let go)."""
         self._sizes[side] = size
         self._flash[side] = array("q", sorted(flash))
         self.version += 1
 
     def flash_indexes(self, side: str, start: int, end: int) -> list[int]:
-        """The FLASH entries of ``side`` in [start, end)."""
+        """The FLASH entries of ``side`` in [start, end) (of those not cosigned)."""
         found = self._flash[side]
         return found[bisect.bisect_left(found, start) : bisect.bisect_left(found, end)].tolist()
 
@@ -376,6 +377,9 @@ class FeedIndex:
         """Record that ``side``'s entries below ``delivery.size`` are cosigned; False if known."""
         if not self._deliveries.add(side, delivery, self._rows.__contains__):
             return False
+        flash = self._flash[side]
+        if flash and flash[0] < delivery.size:  # the peer holds them: never sent ahead again
+            del flash[: bisect.bisect_left(flash, delivery.size)]
         self.version += 1
         return True
 

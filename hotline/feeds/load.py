@@ -1,7 +1,7 @@
 """Start-up: what a node reads of its store before it serves, none of it per entry of history.
 
-- each feed's size and its FLASH entries (the store's precedence index: a peer's catch-up run
-  names the FLASH entries in it);
+- each feed's size, and the own FLASH entries the peer has not cosigned yet (the store's index
+  of notice times by precedence, from the oldest such entry's time);
 - the deliveries, from the cosignatures of the other side's witness;
 - the notices awaiting an answer and due within minutes (the store's open set), for the
   deadline watcher;
@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import replace
 from typing import Protocol
 
+import orjson
+
 from hotline_protocol.notices import Notice, Precedence
 
 from ..settings import Deadlines
@@ -29,6 +31,7 @@ from .recall import notice_of
 from .views import deadline_of
 
 PAGE = 1000  # keys read from the store's indexes at a time
+FLASH_MARGIN_MS = 86_400_000  # see load_index
 
 
 class Loading(Protocol):
@@ -39,11 +42,26 @@ class Loading(Protocol):
     ) -> None: ...
 
 
-async def load_index(store: Store, index: FeedIndex) -> None:
-    """Each feed's size and FLASH entries."""
+async def load_index(store: Store, index: FeedIndex, sides: Sides, tolerance_ms: int) -> None:
+    """Each feed's size, and the own FLASH entries the peer has not cosigned: those it may
+    be sent ahead of their run. They are found in the store's index of notice times by
+    precedence, from the time claimed by the oldest entry not cosigned less a day, or twice
+    the node's time tolerance if more: a claimed time lies within the tolerance of when its
+    entry was appended, so no later entry claims a time earlier than that by more than twice
+    the tolerance (the day covers a clock set back)."""
+    margin_ms = max(FLASH_MARGIN_MS, 2 * tolerance_ms)
     for side, origin in index.sides.items():
-        flash = [key.index async for key in _keys(store, NoticeQuery(origin, precedence="FLASH"))]
-        index.start(side, await store.size(origin), flash)
+        size = await store.size(origin)
+        flash: list[int] = []
+        if side == sides.own.name and sides.peer is not None:
+            latest, _ = await store.latest_receipts(origin, sides.peer.witness_name)
+            first = latest.size if latest is not None else 0
+            if first < size:
+                (raw,) = await store.entries(origin, first, first + 1)
+                since = max(0, int(orjson.loads(raw)["notice"]["time"]) - margin_ms)
+                query = NoticeQuery(origin, precedence="FLASH", since=since)
+                flash = [key.index async for key in _keys(store, query) if key.index >= first]
+        index.start(side, size, flash)
 
 
 async def load_deliveries(store: Store, index: FeedIndex, sides: Sides) -> None:

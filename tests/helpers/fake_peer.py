@@ -107,8 +107,8 @@ class FakePeer:
             id=str(uuid.uuid4()),
             time=T0 + self.size * 1000,
             author={"id": f"rcc-{self.side}", "unit": f"RCC {self.side}", "nation": self.nation},
-            **extra,
         )
+        body.update(extra)  # may set the time
         body["aircraft"]["nationality"] = self.nation
         return parse_notice(body)
 

@@ -13,6 +13,7 @@ from hotline.feeds.index import FeedIndex
 from hotline.feeds.load import load_conflicts, load_index
 from hotline.feeds.recall import StoreRecall
 from hotline.store import CheckpointRecord, SqliteStore
+from hotline.types import Side, Sides
 from hotline_protocol.deconfliction import ConflictIndex
 from hotline_protocol.entries import Entry, encode_entry
 from hotline_protocol.notices import parse_notice
@@ -23,6 +24,10 @@ EXAMPLES = Path(__file__).parents[1] / "protocol" / "examples"
 NOW = 1_796_000_000_000
 HOUR = 3_600_000
 ORIGINS = {"alpha": "alpha.example", "bravo": "bravo.example"}
+SIDES = Sides(
+    Side("alpha", ORIGINS["alpha"], "", "", "alpha.hotline.example/witness"),
+    Side("bravo", ORIGINS["bravo"], "", "", "bravo.hotline.example/witness"),
+)
 
 
 class Feeds:
@@ -168,7 +173,7 @@ async def test_a_service_started_on_a_store_finds_the_open_conflicts_and_their_h
             cp = CheckpointRecord(ORIGINS[side], len(entries), b"r" * 32, b"n", NOW)
             await store.append(ORIGINS[side], 0, [(e.raw, e.leaf_hash) for e in entries], cp)
         index = FeedIndex(ORIGINS, StoreRecall(store, {o: s for s, o in ORIGINS.items()}), 16)
-        await load_index(store, index)
+        await load_index(store, index, SIDES, 300_000)
         started = ConflictService(ConflictIndex(), index, clock, list[Event]().append)
         # start-up reads the operations still live: not the one whose window is over
         assert await store.live_notices(ORIGINS["bravo"], clock()) == [0]

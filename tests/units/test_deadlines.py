@@ -18,12 +18,17 @@ from hotline.feeds.load import ReadDue, due_reader, load_index
 from hotline.feeds.recall import StoreRecall
 from hotline.settings import Deadlines
 from hotline.store import CheckpointRecord, SqliteStore
+from hotline.types import Side, Sides
 from hotline_protocol.notices import parse_notice
 from tests.helpers.fake_peer import FakePeer
 
 from .conftest import T0, Clock, Parts
 
 ORIGINS = {"alpha": "alpha.hotline.example", "bravo": "bravo.hotline.example"}
+SIDES = Sides(
+    Side("alpha", ORIGINS["alpha"], "", "", "alpha.hotline.example/witness"),
+    Side("bravo", ORIGINS["bravo"], "", "", "bravo.hotline.example/witness"),
+)
 FLASH_MINUTE = Deadlines(FLASH=60)  # a FLASH notice is due a minute after its time
 
 
@@ -206,7 +211,7 @@ async def stored(tmp_path: Path, *peers: FakePeer) -> AsyncIterator[tuple[Sqlite
             cp = CheckpointRecord(peer.origin, peer.size, b"r" * 32, b"n", T0)
             await store.append(peer.origin, 0, [(e.raw, e.leaf_hash) for e in peer.entries], cp)
         index = FeedIndex(ORIGINS, StoreRecall(store, {o: s for s, o in ORIGINS.items()}), 16)
-        await load_index(store, index)
+        await load_index(store, index, SIDES, 300_000)
         yield store, index
     finally:
         await store.close()
