@@ -133,11 +133,18 @@ class PeerCollector(Collector):
             "hotline_peer_connects", "Peer links established", value=state.connects
         )
         refused = CounterMetricFamily(
-            "hotline_peer_refused", "Peer input refused and kept as evidence", labels=["reason"]
+            "hotline_peer_refused",
+            "Peer input refused (kept as evidence unless over the budget)",
+            labels=["reason"],
         )
         for reason, count in sorted(self.evidence.refusals.items()):
             refused.add_metric([reason], count)
         yield refused
+        yield CounterMetricFamily(
+            "hotline_peer_refused_not_kept",
+            "Peer input refused and not kept as evidence: over limits.evidence_per_hour",
+            value=self.evidence.not_kept,
+        )
 
 
 class GcCollector(Collector):

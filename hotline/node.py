@@ -112,7 +112,13 @@ class Node:
             if peer is not None
             else None
         )
-        self.evidence = Evidence(store, clock_ms, self.recorder, settings.limits.evidence_bytes)
+        self.evidence = Evidence(
+            store,
+            clock_ms,
+            self.recorder,
+            settings.limits.evidence_bytes,
+            settings.limits.evidence_per_hour,
+        )
         self.peering = self._peering(keys) if self.replica is not None else None
         limits = settings.limits
         self.sequencer = Sequencer(

@@ -114,6 +114,10 @@ class Limits(BaseModel):
     # Of input refused from the peer, evidence keeps this many first bytes, with the length
     # and SHA-256 of the whole.
     evidence_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # Evidence records stored in any hour at most (a bucket refilled at that rate): beyond, a
+    # refusal is counted and alarmed but not stored, so that a peer refused again and again
+    # cannot fill the disk (at most this many times ``evidence_bytes`` an hour).
+    evidence_per_hour: int = Field(default=100, ge=1, le=100_000)
     # FLASH entries of the peer held ahead of its backlog (verified by inclusion proof), at
     # most; one more is refused. The own FLASH entries pushed ahead of the peer's last receipt,
     # at most (beyond, they go in order): both sides should use the same.

@@ -192,7 +192,11 @@ class Alarm(_Event):
     early: bool | None = None
     code: str | None = None
     detail: str | None = None
-    evidence: int | None = None
+    evidence: int | None = Field(
+        default=None,
+        description="`refused`: the id of the evidence record kept; 0 if none was kept "
+        "(over `limits.evidence_per_hour`)",
+    )
     repeated: bool | None = None
 
 

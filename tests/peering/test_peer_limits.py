@@ -187,3 +187,32 @@ async def test_an_authenticated_peers_frame_over_2_mib_is_refused_with_evidence(
     assert await link.closed() == (1009, "message_too_large")
     assert len(await bravo.evidence()) == 1
     assert await snapshot(bravo) == before
+
+
+async def test_refusals_over_the_evidence_budget_are_alarmed_and_counted_but_not_kept(
+    nodes: Nodes,
+) -> None:
+    """With ``limits.evidence_per_hour`` at 2, a peer refused a third time within the hour for
+    other input is refused and alarmed as ever, but no record is stored: the count stays 2."""
+    fake, bravo, link = await facing(nodes, evidence_per_hour=2)
+    events = nodes.events(bravo)
+    before = await snapshot(bravo)
+    for have in (5, 6, 7):  # each status a different input: no repeat of one kept
+        if have > 5:
+            link = await fake.connect(
+                bravo.peer_ws,
+                bravo.prepared.keys.log.vkey,
+                status={"size": BASE, "have": 0, "cosigned": 0},
+            )
+        await link.send("status", size=BASE, have=have, cosigned=0)
+        assert (await link.expect("refused"))["reason"] == "peer_ahead"
+        assert await link.closed() == (4422, "peer_ahead")
+    await events.wait_for("alarm", reason="refused", evidence=0)
+    alarms = events.of("alarm", reason="refused")
+    kept = [a["evidence"] for a in alarms]
+    assert len(kept) == 3 and kept[2] == 0 and 0 not in kept[:2] and kept[0] != kept[1]
+    assert [e["id"] for e in await bravo.evidence()] == sorted(kept[:2])
+    metrics = (await bravo.get("/metrics")).decode()
+    assert 'hotline_peer_refused_total{reason="peer_ahead"} 3.0' in metrics
+    assert "hotline_peer_refused_not_kept_total 1.0" in metrics
+    assert await snapshot(bravo) == before
