@@ -1,5 +1,5 @@
-// Link status, always visible: the peer link (up/down, since, lag, cosigned sizes) from
-// /v1/link, fetched again when the stream says something changed, and the console's own stream.
+// Link status, always visible: the peer link (up/down, since, lag, cosigned sizes, and the own
+// feed being recovered from the peer after a restore) from /v1/link, fetched again when the stream says something changed, and the console's own stream.
 // A change of up or down is told to ctx.linkChanged (the alarms and the board follow it).
 
 import { h, replace } from './dom.js';
@@ -69,6 +69,9 @@ export class LinkStatus {
     }
     const live = this.stream === 'live';
     const stream = h('span', { class: ['link-stream', live ? 'up' : 'down'], 'data-stream': this.stream }, `${t('link.console')}: ${t(`link.${this.stream}`)}`);
-    replace(this.root, peer, h('span', { class: 'sep', 'aria-hidden': 'true' }, ' | '), stream);
+    const behind = st?.own_behind
+      ? [h('span', { class: 'link-behind', role: 'alert', 'data-own-behind': String(st.own_behind) }, t('link.behind', { peer: st.peer, size: st.own_behind }))]
+      : [];
+    replace(this.root, peer, h('span', { class: 'sep', 'aria-hidden': 'true' }, ' | '), stream, ...behind);
   }
 }

@@ -53,6 +53,7 @@ export default {
   'link.connecting': 'connecting…',
   'link.reconnecting': 'reconnecting…',
   'link.error': 'Last error: {error}',
+  'link.behind': 'Our log is behind: {peer} holds {size} of our entries and this node fewer (restored from a backup). Recovering them from {peer}; posting is refused until then.',
   'link.not_received': 'Not received by {side} yet: the link has been down since {time}.',
   'link.fallback': 'Fallback: {fallback}',
   'link.no_fallback': 'No voice fallback is set on this node.',
