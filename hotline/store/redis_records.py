@@ -93,14 +93,14 @@ class RedisRecords(RedisBase):
         """The checkpoints' sizes from ``since`` up, a page at a time, each looked up in the
         cosignatures."""
         found: list[CosignatureRecord] = []
-        key, start = self._k("cp", origin), 0
+        key, start, num = self._k("cp", origin), 0, min(PAGE, max(limit, 8))
         while len(found) < limit:
             sizes = await self._do(
-                self._r.zrangebyscore(key, max(since, 0), "+inf", start=start, num=PAGE)
+                self._r.zrangebyscore(key, max(since, 0), "+inf", start=start, num=num)
             )
             if not sizes:
                 break
-            start += len(sizes)
+            start, num = start + len(sizes), PAGE  # a small read first: a delivery is one
             fields = [f"{int(_s(size))} {witness}" for size in sizes]
             values = await self._do(self._r.hmget(self._k("cosig", origin), fields))
             found += [
