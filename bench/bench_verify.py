@@ -4,8 +4,9 @@ An export of ``--entries`` entries per side is written directly with the protoco
 node running: the feeds of :mod:`bench.scale_feeds` (even entries liaison notices, odd entries
 acks of the other side's latest liaison), a checkpoint of the empty feed and one every
 ``BATCH`` entries signed by the side's Ed25519 log key and cosigned by the other side's
-witness key, as a node that exchanged them with its peer holds them; the document is laid out as
-the node's ``GET /v1/audit/export`` writes it (PROTOCOL.md, *Audit export*: the sides' keys and
+witness key (``--batch 1``: one per entry, as on a quiet line), as a node that exchanged them
+with its peer holds them; the document is laid out as the node's ``GET /v1/audit/export`` writes
+it (PROTOCOL.md, *Audit export*: the sides' keys and
 checkpoints, then their entries). Exports are kept under ``--cache`` (keyed by the size and
 :data:`~bench.scale_feeds.GENERATOR_VERSION`) with the sides' cards, and reused.
 
@@ -107,8 +108,9 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).encode()
 
 
-def generate(directory: Path, entries: int) -> float:
-    """Write ``export.json`` and both cards into ``directory``; the seconds it took."""
+def generate(directory: Path, entries: int, batch: int = BATCH) -> float:
+    """Write ``export.json`` and both cards into ``directory``, a checkpoint every ``batch``
+    entries; the seconds it took."""
     t0 = time.perf_counter()
     scratch = directory / "scratch"
     scratch.mkdir()
@@ -117,7 +119,7 @@ def generate(directory: Path, entries: int) -> float:
         side.checkpoint(None, T0)
     last = t0
     while alpha.feed.size < entries:
-        n = min(BATCH, entries - alpha.feed.size)
+        n = min(batch, entries - alpha.feed.size)
         alpha.batch(bravo, n)
         bravo.batch(alpha, n)
         if time.perf_counter() - last >= 10:
@@ -139,14 +141,19 @@ def generate(directory: Path, entries: int) -> float:
     return time.perf_counter() - t0
 
 
-def prepared(cache: Path, entries: int) -> Path:
-    """A directory with ``export.json`` of ``entries`` per side and the two cards: made once."""
+def prepared(cache: Path, entries: int, batch: int = BATCH) -> Path:
+    """A directory with ``export.json`` of ``entries`` per side, a checkpoint every ``batch``,
+    and the two cards: made once."""
 
     def make(directory: Path) -> float:
         print(f"generating an export of {entries:,} entries per side in {directory}")
-        return generate(directory, entries)
+        return generate(directory, entries, batch)
 
-    return cached(cache / f"v{GENERATOR_VERSION}-{entries}", "export", make)
+    return cached(cache / f"v{GENERATOR_VERSION}-{entries}{_kind(batch)}", "export", make)
+
+
+def _kind(batch: int) -> str:
+    return f"-batch{batch}" if batch != BATCH else ""
 
 
 class TreeRss:
@@ -248,13 +255,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="HOTLINE_AUDIT_WORKERS")
     parser.add_argument("--cache", type=Path, default=CACHE, help="generated exports kept here")
     parser.add_argument("--only", choices=("verify", "report"), help="time one command only")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=BATCH,
+        help=f"entries per checkpoint (default {BATCH}; 1: a quiet line, a checkpoint a notice)",
+    )
     args = parser.parse_args()
-    directory = prepared(args.cache, args.entries)
+    directory = prepared(args.cache, args.entries, args.batch)
     size_mb = round((directory / "export.json").stat().st_size / 2**20, 1)
     result: dict[str, Any] = {
         "entries_per_side": args.entries,
         "export_mb": size_mb,
         "workers": args.workers,
+        "batch": args.batch,
         **json.loads((directory / "done").read_text()),
     }
     print(f"export: {args.entries:,} entries per side, {size_mb} MB")
@@ -271,7 +285,7 @@ def main() -> None:
             f"{median['peak_rss_mb_max']} MB (with its workers {median['peak_tree_rss_mb_max']} "
             f"MB), exit {median['exit']}"
         )
-    path = write_result(f"verify-{args.entries}", result)
+    path = write_result(f"verify-{args.entries}{_kind(args.batch)}", result)
     print(f"wrote {path}")
     if any(result[c]["exit"] != [0] for c in ("verify", "report") if c in result):
         sys.exit("the export did not verify: see the stderr of the runs in the result")
