@@ -43,9 +43,9 @@ class SideData:
     log: Verifier
     witness: CosignatureVerifier
     entries: Sequence[bytes]  # an EntrySpool when read from an export
-    checkpoints: list[CheckpointData]
+    checkpoints: Sequence[CheckpointData]  # on disk when read from an export
     deadlines: Deadlines | None = None  # as the exporting node holds them (own, or pinned)
-    heartbeats: list[HeartbeatData] = field(default_factory=list)
+    heartbeats: Sequence[HeartbeatData] = field(default_factory=list)
     checked: EntryChecks | None = None  # the entries check, made as the entries were read
 
 

@@ -14,12 +14,11 @@ from .entryblocks import EntryChecks
 from .errors import NoteError
 from .export_data import (
     MAX_SIDES,
-    CheckpointData,
     EvidenceData,
-    HeartbeatData,
     Loaded,
     SideData,
 )
+from .export_lists import CheckpointItems, HeartbeatItems, listed
 from .export_stream import EntryItems
 from .note import Verifier, b64decode_strict, verifier_from_vkey
 from .shape import Shape, is_unicode, kind_of
@@ -61,31 +60,13 @@ def _load_side(raw: Any, path: str, shape: Shape) -> SideData | None:
     witness_vkey = shape.get(raw, "witness_vkey", str, path)
     size = shape.get(raw, "size", int, path)
     entries, listed, checked = _side_entries(raw, path, shape)
-    checkpoints_raw = shape.get(raw, "checkpoints", list, path)
+    checkpoints = _listed(raw, "checkpoints", CheckpointItems, path, shape, required=True)
+    heartbeats = _listed(raw, "heartbeats", HeartbeatItems, path, shape, required=False)
     deadlines = _deadlines(raw, f"{path}.deadlines", shape)
     log = _key(log_vkey, Verifier, f"{path}.log_vkey", shape)
     witness = _key(witness_vkey, CosignatureVerifier, f"{path}.witness_vkey", shape)
     if size is not None and listed is not None and size != listed:
         shape.fail(f"{path}.size: states {size} entries, the list holds {listed}")
-    checkpoints: list[CheckpointData] = []
-    for j, cp in enumerate(checkpoints_raw or []):
-        loaded = _checkpoint(cp, j, f"{path}.checkpoints[{j}]", shape)
-        if loaded is not None:
-            checkpoints.append(loaded)
-    heartbeats: list[HeartbeatData] = []
-    beats_raw = raw.get("heartbeats", [])
-    if not isinstance(beats_raw, list):
-        shape.fail(f"{path}.heartbeats: expected a list, found {kind_of(beats_raw)}")
-        beats_raw = []
-    for j, beat in enumerate(beats_raw):
-        beat_path = f"{path}.heartbeats[{j}]"
-        if not isinstance(beat, dict):
-            shape.fail(f"{beat_path}: expected an object, found {kind_of(beat)}")
-            continue
-        beat_size = shape.get(beat, "size", int, beat_path)
-        line = shape.get(beat, "line", str, beat_path)
-        if beat_size is not None and line is not None:
-            heartbeats.append(HeartbeatData(j, beat_size, line))
     if (
         name is None
         or origin is None
@@ -163,15 +144,27 @@ def _side_entries(
     return items.spool, items.count, checked
 
 
-def _checkpoint(raw: Any, position: int, path: str, shape: Shape) -> CheckpointData | None:
-    if not isinstance(raw, dict):
-        shape.fail(f"{path}: expected an object, found {kind_of(raw)}")
-        return None
-    size = shape.get(raw, "size", int, path)
-    note = shape.get(raw, "note", str, path)
-    if size is None or note is None:
-        return None
-    return CheckpointData(position, size, note.encode())
+def _listed(
+    raw: dict[str, Any],
+    key: str,
+    kind: type[CheckpointItems] | type[HeartbeatItems],
+    path: str,
+    shape: Shape,
+    *,
+    required: bool,
+) -> Any:
+    """The side's ``checkpoints`` or ``heartbeats`` as read (on disk), their problems told to
+    ``shape``; an empty list when the key is missing (a problem if ``required``) or not a
+    list."""
+    items = raw.get(key)
+    if isinstance(items, list):  # not streamed: read here the same way
+        items = listed(kind(f"{path}.{key}"), items)
+    if not isinstance(items, kind):
+        if required or key in raw:
+            shape.get(raw, key, list, path)
+        return kind(f"{path}.{key}").items
+    items.report(shape)
+    return items.items
 
 
 def load_evidence(doc: dict[str, Any], shape: Shape) -> list[EvidenceData] | None:

@@ -6,14 +6,18 @@ take as it is falls back to the strict parser when it is small enough to hold.
 
 from __future__ import annotations
 
+import heapq
 import io
+import itertools
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 from typing import Any
 
 from .entryblocks import Block, BlockPool, EntryChecks
 from .export_data import MAX_LISTED, Source
-from .jsonstream import JSONError, Path, Readable, StreamAt, load_stream
+from .export_lists import CheckpointItems, HeartbeatItems
+from .jsonstream import JSONError, Path, Readable, Sink, StreamAt, load_stream
 from .spool import BLOCK, EntrySpool
 from .strictjson import loads_strict
 
@@ -26,7 +30,7 @@ class EntryItems:
     time by ``pool`` (:mod:`hotline_protocol.entryblocks`), which also runs the ``entries``
     check of each when the side's origin came before its entries (``checked``)."""
 
-    def __init__(self, path: str, watch: set[int], origin: str | None, pool: BlockPool) -> None:
+    def __init__(self, path: str, watch: array[int], origin: str | None, pool: BlockPool) -> None:
         self.path = path
         self.spool = EntrySpool(watch)
         self.count = 0
@@ -34,7 +38,7 @@ class EntryItems:
         self.problems: list[str] = []
         self.origin = origin
         self.checked = EntryChecks(MAX_LISTED) if origin is not None else None
-        self._watch = sorted(watch)
+        self._watch = watch  # sorted
         self._pool = pool
         self._items: list[Any] = []
         self._before: Any = None  # the item before the pending block's first
@@ -72,26 +76,41 @@ class EntryItems:
 
 
 def stream_at(pool: BlockPool) -> StreamAt:
-    def at(path: Path, parent: dict[str, Any]) -> EntryItems | None:
-        if len(path) == 3 and path[0] == "sides" and path[2] == "entries":
+    def at(path: Path, parent: dict[str, Any]) -> Sink | None:
+        if len(path) != 3 or path[0] != "sides":
+            return None
+        where = f"sides[{path[1]}].{path[2]}"
+        if path[2] == "entries":
             origin = parent.get("origin")
             origin = origin if isinstance(origin, str) else None
-            return EntryItems(f"sides[{path[1]}].entries", _sizes(parent), origin, pool)
+            return EntryItems(where, _sizes(parent), origin, pool)
+        if path[2] == "checkpoints":
+            return CheckpointItems(where)
+        if path[2] == "heartbeats":
+            return HeartbeatItems(where)
         return None
 
     return at
 
 
-def _sizes(side: dict[str, Any]) -> set[int]:
-    """The sizes named by the checkpoints and heartbeats listed before the entries."""
-    out = set()
-    for key in ("checkpoints", "heartbeats"):
-        listed = side.get(key)
-        for item in listed if isinstance(listed, list) else ():
-            size = item.get("size") if isinstance(item, dict) else None
-            if type(size) is int:
-                out.add(size)
+def _sizes(side: dict[str, Any]) -> array[int]:
+    """The sizes named by the checkpoints and heartbeats listed before the entries, sorted."""
+    lists = [
+        listed.sizes
+        for key in ("checkpoints", "heartbeats")
+        if isinstance(listed := side.get(key), (CheckpointItems, HeartbeatItems))
+    ]
+    if not all(_ordered(sizes) for sizes in lists):  # not as a node writes them: sorted here
+        lists = [array("q", sorted({size for sizes in lists for size in sizes}))]
+    out = array("q")
+    for size in heapq.merge(*lists):
+        if not out or size != out[-1]:
+            out.append(size)
     return out
+
+
+def _ordered(sizes: array[int]) -> bool:
+    return all(a <= b for a, b in zip(sizes, itertools.islice(sizes, 1, None), strict=False))
 
 
 def parse(data: Source, pool: BlockPool) -> Any:
@@ -122,13 +141,16 @@ def _streamed(doc: Any, pool: BlockPool) -> Any:
     """A document parsed whole, its sides' entry lists put through the same sinks."""
     sides = doc.get("sides") if isinstance(doc, dict) else None
     for i, side in enumerate(sides if isinstance(sides, list) else ()):
-        if isinstance(side, dict) and isinstance(side.get("entries"), list):
-            items = stream_at(pool)(("sides", i, "entries"), side)
-            assert items is not None
-            for item in side["entries"]:
-                items.add(item)
-            items.end()
-            side["entries"] = items
+        if not isinstance(side, dict):
+            continue
+        for key in ("checkpoints", "heartbeats", "entries"):  # the entries watch the sizes
+            if isinstance(side.get(key), list):
+                items = stream_at(pool)(("sides", i, key), side)
+                assert items is not None
+                for item in side[key]:
+                    items.add(item)
+                items.end()
+                side[key] = items
     pool.drain()
     return doc
 

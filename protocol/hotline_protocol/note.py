@@ -15,6 +15,7 @@ Type 0x01 (plain Ed25519) lives here; type 0x04 (timestamped cosignatures) in ``
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from .notekeys import (
 )
 
 MAX_SIGNATURES = 100
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")  # a control character but newline
 _PREFIX = "— "
 
 
@@ -42,9 +44,11 @@ def check_text(text: bytes) -> str:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise NoteError("note is not valid UTF-8", code="invalid_utf8") from exc
-    for i, c in enumerate(decoded):
-        if c < " " and c != "\n":
-            raise NoteError("note holds a control character", code="control_character", found=i)
+    control = _CONTROL.search(decoded)
+    if control is not None:
+        raise NoteError(
+            "note holds a control character", code="control_character", found=control.start()
+        )
     if not decoded.endswith("\n"):
         raise NoteError("note text must end in a newline", code="text_not_terminated")
     return decoded

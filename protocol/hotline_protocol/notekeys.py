@@ -26,11 +26,12 @@ from .errors import NoteError
 ED25519 = 0x01
 COSIGNATURE_V1 = 0x04
 _HEX8 = re.compile(r"[0-9a-fA-F]{8}")
+_NOT_IN_NAME = re.compile(r"[\s+\x00-\x1f]")  # \s: exactly what str.isspace() is true of
 
 
 def is_valid_key_name(name: str) -> bool:
     """Non-empty, no Unicode space, no ``+``, no control character."""
-    return bool(name) and not any(c.isspace() or c == "+" or c < " " for c in name)
+    return bool(name) and _NOT_IN_NAME.search(name) is None
 
 
 def key_id(name: str, key_type: int, public_key: bytes) -> bytes:

@@ -13,6 +13,7 @@ beyond a bounded buffer. The temporary files vanish when the spools are closed o
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import marshal
 import os
@@ -20,15 +21,18 @@ import struct
 import tempfile
 import weakref
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any, overload
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .tree import CompactRange, fold, leaf_hash
 
 if TYPE_CHECKING:
     from .entryblocks import Block
 
+T = TypeVar("T")
 STRIDE = 1024  # entries between two kept copies of the compact range (a power of two)
+ROOTS_KEPT = 1024  # roots of sizes not watched, the latest asked for
 BLOCK = 512  # entries read (and read back) at a time; a power of two dividing STRIDE
 HASH = 32
 RECORD = struct.Struct(">Q32s")  # where the entry's bytes start in its BLOCK, its leaf hash
@@ -38,13 +42,16 @@ class EntrySpool(Sequence[bytes]):
     """A feed's entries by index, on disk, with the Merkle root of any prefix."""
 
     def __init__(self, watch: Iterable[int] = ()) -> None:
+        """``watch``: the sizes whose roots to keep as the entries pass, in ascending order."""
         self._data: IO[bytes] = tempfile.TemporaryFile()
         self._index: IO[bytes] = tempfile.TemporaryFile()
         self._size = 0
         self._end = 0  # bytes of entries written
         self._range = CompactRange()
-        self._watch = set(watch)
-        self._roots: dict[int, bytes] = {}
+        self._watch = array("q", watch)
+        self._watched = bytearray(HASH * len(self._watch))  # their roots, once passed
+        self._next_watched = 0  # the first watched size not passed yet
+        self._roots: OrderedDict[int, bytes] = OrderedDict()  # other roots asked for lately
         self._marks: list[bytes] = [b""]  # the compact range at 0, STRIDE, 2 * STRIDE, ...
         self._bases = array("Q")  # where the bytes of each BLOCK of entries start
         self._unflushed = False
@@ -68,15 +75,25 @@ class EntrySpool(Sequence[bytes]):
         self._range.append(leaf)
         self._size += 1
         self._unflushed = True
-        if self._size in self._watch:
-            self._roots[self._size] = self._range.root()
+        watch, k = self._watch, self._next_watched
+        while k < len(watch) and watch[k] < self._size:
+            k += 1
+        if k < len(watch) and watch[k] == self._size:
+            self._watched[k * HASH : (k + 1) * HASH] = self._range.root()
+            k += 1
+        self._next_watched = k
         if self._size % STRIDE == 0:
             self._marks.append(b"".join(self._range.hashes))
 
     @property
-    def watched(self) -> set[int]:
+    def watched(self) -> array[int]:
         """The sizes whose roots are kept as the entries pass."""
         return self._watch
+
+    def _watched_at(self, size: int) -> int | None:
+        """Where a watched size's root is kept, None if ``size`` is not watched."""
+        k = bisect.bisect_left(self._watch, size)
+        return k if k < len(self._watch) and self._watch[k] == size else None
 
     def append_block(self, block: Block) -> None:
         """Add the entries of a block read by :func:`~hotline_protocol.entryblocks.read_block`:
@@ -93,7 +110,10 @@ class EntrySpool(Sequence[bytes]):
             return
         before = self._range.hashes
         for k, hashes in block.watched.items():
-            self._roots[self._size + k] = fold(before + hashes)
+            at = self._watched_at(self._size + k)
+            if at is not None:
+                self._watched[at * HASH : (at + 1) * HASH] = fold(before + hashes)
+        self._next_watched = bisect.bisect_right(self._watch, self._size + BLOCK)
         self._bases.append(self._end)
         self._data.write(block.data)
         self._index.write(block.records)
@@ -178,8 +198,12 @@ class EntrySpool(Sequence[bytes]):
             return self._range.root()
         if not 0 <= size <= self._size:
             raise ValueError(f"size {size} out of range for {self._size} entries")
+        at = self._watched_at(size) if size else None  # (no entry passes size 0)
+        if at is not None:
+            return bytes(self._watched[at * HASH : (at + 1) * HASH])
         known = self._roots.get(size)
         if known is not None:
+            self._roots.move_to_end(size)
             return known
         mark = size // STRIDE
         state = self._marks[mark]
@@ -191,6 +215,8 @@ class EntrySpool(Sequence[bytes]):
             compact.append(RECORD.unpack_from(records, k * RECORD.size)[1])
         root = compact.root()
         self._roots[size] = root
+        if len(self._roots) > ROOTS_KEPT:
+            self._roots.popitem(last=False)
         return root
 
     def _position(self, index: int) -> int:
@@ -270,6 +296,42 @@ class Spill:
             for start, length in list(self._chunks):
                 yield from marshal.loads(os.pread(self._file.fileno(), length, start))
         yield from list(self._pending)
+
+
+class SpilledList(Spill, Generic[T]):
+    """A :class:`Spill` read back by position too, each record made into a value by ``make``
+    (the chunk read last is kept: reads in order cost one read a chunk)."""
+
+    def __init__(self, make: Callable[[Any], T], buffer: int = 256) -> None:
+        super().__init__(buffer)
+        self._make = make
+        self._firsts: list[int] = []  # the position of each chunk's first record
+        self._read: tuple[int, list[Any]] = (-1, [])  # the chunk read last
+
+    def seal(self) -> None:
+        if self._pending:
+            self._firsts.append(self._len - len(self._pending))
+        super().seal()
+
+    def __getitem__(self, index: int) -> T:
+        k = index + self._len if index < 0 else index
+        if not 0 <= k < self._len:
+            raise IndexError(f"record {index} of {self._len}")
+        buffered = self._len - len(self._pending)
+        if k >= buffered:
+            return self._make(self._pending[k - buffered])
+        chunk = bisect.bisect_right(self._firsts, k) - 1
+        if self._read[0] != chunk:
+            assert self._file is not None
+            self._file.flush()
+            start, length = self._chunks[chunk]
+            self._read = (chunk, marshal.loads(os.pread(self._file.fileno(), length, start)))
+        return self._make(self._read[1][k - self._firsts[chunk]])
+
+    def __iter__(self) -> Iterator[T]:
+        make = self._make
+        for record in super().__iter__():
+            yield make(record)
 
 
 def _close(*files: IO[bytes]) -> None:

@@ -593,6 +593,7 @@ def test_the_verifier_runs_without_the_node() -> None:
         "hotline_protocol.audit.verify",
         "hotline_protocol.export",
         "hotline_protocol.export_data",
+        "hotline_protocol.export_lists",
         "hotline_protocol.export_sides",
         "hotline_protocol.export_stream",
     ]
