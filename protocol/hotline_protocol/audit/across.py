@@ -21,6 +21,8 @@ finding.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,20 +30,35 @@ from dataclasses import dataclass
 from .checks import Feed
 from .describe import entry_phrase, notice_of
 from .report import Check, b64, count, when
+from .timeline import Timeline
 from .verify import Verified
 
 
 @dataclass(frozen=True, slots=True)
 class Proof:
-    """What one export proves of a feed's size: ``size`` entries at least, shown by ``how``,
-    witnessed at ``at`` (unix ms) if known."""
+    """What one export proves of a feed's size: ``size`` entries at least, witnessed at ``at``
+    (unix ms) if known; :attr:`how` says by what (``ack``: the acknowledging side, the ack's
+    index, the feed and the entry's index; else a checkpoint cosigned)."""
 
     size: int
-    how: str
     at: int | None
+    ack: tuple[str, int, str, int] | None = None
+
+    @property
+    def how(self) -> str:
+        if self.ack is not None:
+            by, index, feed, entry = self.ack
+            return f"{by} #{index} acknowledges {feed} #{entry}"
+        if self.size == 0:
+            return "nothing"
+        assert self.at is not None
+        return (
+            f"a checkpoint of size {self.size} cosigned by the other side's witness at "
+            f"{when(self.at)}"
+        )
 
 
-NOTHING = Proof(0, "nothing", None)
+NOTHING = Proof(0, None)
 
 
 def check_across(a: Verified, b: Verified) -> list[Check]:
@@ -186,12 +203,16 @@ def check_forks_across(side: str, a: tuple[Verified, Feed], b: tuple[Verified, F
             "SKIP",
             f"not run: the exports pin different log keys for {side} (see agreement)",
         )
-    roots: dict[int, dict[bytes, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for export, feed in (a, b):
-        for cp in feed.signed:
-            roots[cp.size][cp.root].append(f"{export.name} checkpoint {cp.position}")
+    signed = heapq.merge(
+        *(_signed(export, feed, order) for order, (export, feed) in enumerate((a, b)))
+    )
     problems = []
-    for size, by_root in sorted(roots.items()):
+    seen = 0
+    for size, group in itertools.groupby(signed, key=lambda item: item[0]):
+        seen += 1
+        by_root: dict[bytes, list[str]] = defaultdict(list)
+        for _, _, position, root, name in group:
+            by_root[root].append(f"{name} checkpoint {position}")
         if len(by_root) > 1:
             shown = "; ".join(f"{b64(r)} ({', '.join(w)})" for r, w in by_root.items())
             problems.append(f"size {size}: the log key signed {len(by_root)} roots: {shown}")
@@ -217,9 +238,16 @@ def check_forks_across(side: str, a: tuple[Verified, Feed], b: tuple[Verified, F
         "forks",
         side,
         "PASS",
-        f"one root per size across both exports ({count(len(roots), 'signed size')}), each the "
+        f"one root per size across both exports ({count(seen, 'signed size')}), each the "
         "root of the entries both hold",
     )
+
+
+def _signed(export: Verified, feed: Feed, order: int) -> Iterator[tuple[int, int, int, bytes, str]]:
+    """The checkpoints ``feed``'s log signed in ``export``, by size: (size, ``order``, position,
+    root, export name)."""
+    for cp in feed.signed.by_size():
+        yield cp.size, order, cp.position, cp.root, export.name
 
 
 # truncated ----------------------------------------------------------------------------------
@@ -228,9 +256,9 @@ def check_forks_across(side: str, a: tuple[Verified, Feed], b: tuple[Verified, F
 def check_truncated(side: str, a: tuple[Verified, Feed], b: tuple[Verified, Feed]) -> Check:
     problems, notes, fine, cut = [], [], [], []
     for (holder, feed), (prover, other) in ((a, b), (b, a)):
-        found = proofs(prover, other)
-        proof = _largest(p for p in found if _before_export(p, holder))
-        latest = _largest(found)
+        made = as_of(holder)
+        proof = _largest(p for p in proofs(prover, other) if p.at is None or p.at <= made)
+        latest = _largest(proofs(prover, other))
         held = len(feed.leaves)
         if proof.size > held:
             cut.append(f"{holder.name} holds {held} entries, {prover.name} proves {proof.size}")
@@ -269,24 +297,14 @@ def best_proof(export: Verified, feed: Feed) -> Proof:
     return _largest(proofs(export, feed))
 
 
-def proofs(export: Verified, feed: Feed) -> list[Proof]:
+def proofs(export: Verified, feed: Feed) -> Iterator[Proof]:
     """What ``export`` proves of ``feed``'s size: each checkpoint the log signed and the other
-    side's witness cosigned (first cosignature of each size), and each ack by the other side of
-    one of its entries (resolving, and within what the log signed)."""
-    first: dict[int, int] = {}
+    side's witness cosigned (each cosignature: the largest proof of a size is its first), and
+    each ack by the other side of one of its entries (resolving, and within what the log
+    signed)."""
     for cs in feed.cosignatures:
-        first[cs.size] = min(first.get(cs.size, cs.timestamp), cs.timestamp)
-    out = [
-        Proof(
-            size,
-            f"a checkpoint of size {size} cosigned by the other side's witness at "
-            f"{when(ts * 1000)}",
-            ts * 1000,
-        )
-        for size, ts in first.items()
-    ]
-    out += _acks_of(export, feed)
-    return out
+        yield Proof(cs.size, cs.timestamp * 1000)
+    yield from _acks_of(export, feed)
 
 
 def _largest(found: Iterable[Proof]) -> Proof:
@@ -300,6 +318,7 @@ def _acks_of(export: Verified, feed: Feed) -> Iterator[Proof]:
     for other in export.feeds.values():
         if other is feed:
             continue
+        covering = Timeline(other.cosignatures, "")  # when each entry was first covered
         for link in other.links:
             ref = link.ref
             if link.kind != "ack" or ref.origin != feed.side.origin:
@@ -308,15 +327,14 @@ def _acks_of(export: Verified, feed: Feed) -> Iterator[Proof]:
                 continue  # unresolved or unsigned: the references check says so
             yield Proof(
                 ref.index + 1,
-                f"{other.name} #{link.index} acknowledges {feed.name} #{ref.index}",
-                _covered_at(other, link.index),
+                covering.bracket(link.index).delivered,
+                (other.name, link.index, feed.name, ref.index),
             )
 
 
-def _covered_at(feed: Feed, index: int) -> int | None:
-    """When the other side's witness first cosigned a checkpoint covering the entry (ms)."""
-    times = [cs.timestamp for cs in feed.cosignatures if cs.size > index]
-    return min(times) * 1000 if times else None
+def _before_export(proof: Proof, export: Verified) -> bool:
+    """A proof counts against an export unless it was witnessed after the export was made."""
+    return proof.at is None or proof.at <= as_of(export)
 
 
 def as_of(export: Verified) -> int:
@@ -326,8 +344,3 @@ def as_of(export: Verified) -> int:
         (cs.timestamp * 1000 for f in export.feeds.values() for cs in f.cosignatures), default=0
     )
     return max(export.loaded.exported_at or 0, latest)
-
-
-def _before_export(proof: Proof, export: Verified) -> bool:
-    """A proof counts against an export unless it was witnessed after the export was made."""
-    return proof.at is None or proof.at <= as_of(export)

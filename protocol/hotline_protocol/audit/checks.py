@@ -20,26 +20,8 @@ from ..export import MAX_LISTED, SideData
 from ..note import Signature, Verifier, split_note
 from ..notices import Reference
 from ..spool import BLOCK, EntrySpool, Spill
+from .packed import Cosigned, CosignedList, Positions, SignedCheckpoint, SignedList
 from .report import Check, b64, count, sizes
-
-
-@dataclass(frozen=True, slots=True)
-class SignedCheckpoint:
-    """A checkpoint whose log signature verified, with its parsed size and root (its note is
-    the side's checkpoint at ``position``: not kept twice)."""
-
-    position: int
-    size: int
-    root: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Cosigned:
-    """A valid cosignature by the other side's witness of a signed checkpoint."""
-
-    size: int
-    root: bytes
-    timestamp: int  # seconds, as the witness signed it
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +88,9 @@ class Feed:
     tree: EntrySpool
     links: Links = field(default_factory=Links)  # the references the notices make
     undecoded: int = 0  # entries that failed the entries check
-    signed: list[SignedCheckpoint] = field(default_factory=list)
-    cosigned: set[int] = field(default_factory=set)  # positions with a valid cosignature
-    cosignatures: list[Cosigned] = field(default_factory=list)  # the valid ones, with times
+    signed: SignedList = field(default_factory=SignedList)
+    cosigned: Positions = field(default_factory=Positions)  # with a valid cosignature
+    cosignatures: CosignedList = field(default_factory=CosignedList)  # valid ones, with times
     pinned: bool | None = None  # keys match a card (True), differ from it (False), no card
 
     @classmethod
@@ -141,7 +123,7 @@ class Feed:
     @property
     def latest_signed(self) -> int:
         """The largest size the log key validly signed (0 if none)."""
-        return max((cp.size for cp in self.signed), default=0)
+        return self.signed.latest
 
 
 def check_entries(feed: Feed) -> Check:
@@ -199,7 +181,7 @@ def check_checkpoints(feed: Feed) -> Check:
                 f"{where}: signed root {b64(c.root)} is not the Merkle root of the first "
                 f"{c.size} entries ({b64(feed.tree.root(c.size))})"
             )
-    latest = max((s.size for s in feed.signed), default=0)
+    latest = feed.latest_signed
     if latest < feed.tree.size:
         notes.append(
             f"entries {latest}..{feed.tree.size - 1} are after the latest signed "
@@ -229,7 +211,10 @@ def _heartbeats(feed: Feed, witness: CosignatureVerifier) -> list[str]:
     """Verify the heartbeats: later cosignatures, by the other side's witness, of checkpoints
     it cosigned before; each valid one is a witnessed time too. Problems for the others."""
     problems = []
-    by_size = {cp.size: cp for cp in feed.signed if cp.position in feed.cosigned}
+    named = {beat.size for beat in feed.side.heartbeats}  # a few sizes, each again and again
+    by_size = {
+        cp.size: cp for cp in feed.signed if cp.size in named and cp.position in feed.cosigned
+    }
     for beat in feed.side.heartbeats:
         where = f"heartbeat {beat.position} (size {beat.size})"
         cp = by_size.get(beat.size)
@@ -277,12 +262,12 @@ def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
             "the other side is not in this export: no cosignature can be checked",
             notes,
         )
-    with_cs = sorted({cp.size for cp in feed.signed if cp.position in feed.cosigned})
-    without = sorted({cp.size for cp in feed.signed if cp.position not in feed.cosigned})
+    with_cs = sizes(cp.size for cp in feed.signed if cp.position in feed.cosigned)
+    without = sizes(cp.size for cp in feed.signed if cp.position not in feed.cosigned)
     summary = (
         f"{len(feed.cosigned)} of {count(len(feed.signed), 'signed checkpoint')} cosigned by "
-        f"{witness.name}+{witness.key_id.hex()} (sizes {sizes(with_cs)}); "
-        + (f"not cosigned: sizes {sizes(without)}" if without else "all cosigned")
+        f"{witness.name}+{witness.key_id.hex()} (sizes {with_cs}); "
+        + (f"not cosigned: sizes {without}" if without != "none" else "all cosigned")
     )
     if problems:
         return Check(

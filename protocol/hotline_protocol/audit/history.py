@@ -6,7 +6,7 @@ nobody can attribute to the log proves nothing about it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterator
 from itertools import pairwise
 
 from ..errors import ProofError
@@ -26,20 +26,19 @@ def check_consistency(feed: Feed) -> Check:
     memory), as verifying the proof would.
     """
     tree, problems, notes = feed.tree, [], []
-    roots = _roots_by_size(feed)
-    signed = sorted(roots)
-    proved = 0
-    for old, new in pairwise(signed):
+    proved = groups = 0
+    for (old, old_roots, _), (new, new_roots, _) in pairwise(_by_size(feed)):
+        groups += 1
         if old == 0:
             continue  # every tree extends the empty one: nothing to prove
-        for new_root in sorted(roots[new]):
+        for new_root in sorted(new_roots):
             if new > tree.size or tree.root(new) != new_root:
                 notes.append(
                     f"size {old} -> {new}: not provable from the entries, the "
                     f"checkpoint of size {new} does not match them"
                 )
                 continue
-            for old_root in sorted(roots[old]):
+            for old_root in sorted(old_roots):
                 problem = _inconsistent(old_root, tree.root(old))
                 if problem:
                     problems.append(
@@ -57,7 +56,7 @@ def check_consistency(feed: Feed) -> Check:
             f"{count(proved, 'proof')} verified",
             [*problems, *notes],
         )
-    if len(signed) < 2:
+    if not groups:  # fewer than two sizes
         return Check(
             "consistency", feed.name, "PASS", "fewer than two signed sizes: nothing to prove", notes
         )
@@ -66,8 +65,8 @@ def check_consistency(feed: Feed) -> Check:
         feed.name,
         "PASS",
         f"{count(proved, 'consistency proof')} verified "
-        f"(RFC 9162 §2.1.4.2) between successive signed sizes {sizes(signed)}, proofs "
-        "computed from the entries",
+        f"(RFC 9162 §2.1.4.2) between successive signed sizes "
+        f"{sizes(cp.size for cp in feed.signed)}, proofs computed from the entries",
         notes,
     )
 
@@ -75,9 +74,8 @@ def check_consistency(feed: Feed) -> Check:
 def check_forks(feed: Feed) -> Check:
     """No size has two different roots among the checkpoints the log key signed."""
     problems = []
-    for size, roots in sorted(_roots_by_size(feed).items()):
+    for size, roots, positions in _by_size(feed):
         if len(roots) > 1:
-            positions = [cp.position for cp in feed.signed if cp.size == size]
             problems.append(
                 f"size {size}: {len(roots)} different roots, each signed by the log "
                 f"key: {', '.join(b64(r) for r in sorted(roots))} (checkpoints "
@@ -112,8 +110,18 @@ def _inconsistent(old_root: bytes, computed: bytes) -> str | None:
     return str(error)
 
 
-def _roots_by_size(feed: Feed) -> dict[int, set[bytes]]:
-    roots: dict[int, set[bytes]] = defaultdict(set)
-    for cp in feed.signed:
-        roots[cp.size].add(cp.root)
-    return roots
+def _by_size(feed: Feed) -> Iterator[tuple[int, set[bytes], list[int]]]:
+    """Each size the log key signed, in order, with its roots and the checkpoints (positions)
+    that signed it: one size at a time in memory."""
+    size: int | None = None
+    roots: set[bytes] = set()
+    positions: list[int] = []
+    for cp in feed.signed.by_size():
+        if cp.size != size:
+            if size is not None:
+                yield size, roots, positions
+            size, roots, positions = cp.size, set(), []
+        roots.add(cp.root)
+        positions.append(cp.position)
+    if size is not None:
+        yield size, roots, positions

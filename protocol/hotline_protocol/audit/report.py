@@ -13,6 +13,7 @@ that WARNs: the export vouched for its own keys, which proves nothing against th
 from __future__ import annotations
 
 import base64
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -181,12 +182,22 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def sizes(values: Iterable[int], limit: int = 8) -> str:
-    """A short sorted list of tree sizes, e.g. ``1, 2, 4`` or ``none``."""
-    items = sorted(set(values))
-    if not items:
+    """A short sorted list of tree sizes, e.g. ``1, 2, 4`` or ``none`` (packed while counted:
+    a feed may have a size for each of its entries)."""
+    items = array("q", values)
+    if any(items[k] > items[k + 1] for k in range(len(items) - 1)):
+        items = array("q", sorted(items))
+    distinct: list[int] = []
+    count = 0
+    for k, value in enumerate(items):
+        if k == 0 or value != items[k - 1]:
+            count += 1
+            if len(distinct) < limit:
+                distinct.append(value)
+    if not count:
         return "none"
-    shown = ", ".join(str(v) for v in items[:limit])
-    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+    shown = ", ".join(str(v) for v in distinct)
+    return shown + (f", ... ({count} in all)" if count > limit else "")
 
 
 def b64(value: bytes) -> str:

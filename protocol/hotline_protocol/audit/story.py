@@ -58,14 +58,14 @@ def story_of(audit: Audit, side: str, options: Options) -> Story:
     source, feed = min(views, key=lambda vf: _rank(side, *vf))
     other = next((n for n in source.feeds if n != side), None)
     witness_key = source.feeds[other].side.witness_vkey if other is not None else None
-    cosignatures = [
+    cosignatures = (  # read once, by the timeline
         cs
         for v, f in views
         if _same_keys(v, f, feed, witness_key, other)
         for cs in f.cosignatures
         if cs.size <= feed.tree.size and feed.tree.root(cs.size) == cs.root
         if options.at is None or cs.timestamp * 1000 <= options.at
-    ]
+    )
     witness = source.feeds[other].side.witness.name if other is not None else "-"
     deadlines, origin = _deadlines(audit, side)
     return Story(side, feed, source, Timeline(cosignatures, witness), deadlines, origin, other)

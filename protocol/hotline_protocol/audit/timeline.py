@@ -17,17 +17,18 @@ Only cosignatures of checkpoints whose root is the root of the entries reported 
 checkpoint of another history proves nothing about these entries). For ``before`` the first
 cosignature of each size counts; for ``after`` the latest: a heartbeat (the witness cosigning the
 same checkpoint again, later, while the line is idle) says that the witness was still given no
-entry beyond that size then. Per feed the timeline keeps two numbers per signed size, not per
-entry.
+entry beyond that size then. Per feed the timeline keeps three numbers per cosigned size
+(packed), not per entry.
 """
 
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .checks import Cosigned
+from .packed import Cosigned
 from .report import when
 
 
@@ -57,23 +58,33 @@ class Timeline:
 
     def __init__(self, cosignatures: Iterable[Cosigned], witness: str) -> None:
         self.witness = witness  # the witness key's name
-        first: dict[int, int] = {}
-        last: dict[int, int] = {}
-        stamps: set[int] = set()
+        by_size, stamps = array("q"), array("q")  # every cosignature: size, timestamp
         for cs in cosignatures:
-            first[cs.size] = min(first.get(cs.size, cs.timestamp), cs.timestamp)
-            last[cs.size] = max(last.get(cs.size, cs.timestamp), cs.timestamp)
-            stamps.add(cs.timestamp)
-        self.sizes = sorted(first)
-        self.stamps = sorted(stamps)
-        firsts = [first[s] for s in self.sizes]
+            by_size.append(cs.size)
+            stamps.append(cs.timestamp)
+        order: Iterable[int] = range(len(by_size))
+        if any(by_size[k] > by_size[k + 1] for k in range(len(by_size) - 1)):
+            order = sorted(order, key=by_size.__getitem__)
+        # per size: its first and its latest cosignature, packed
+        self.sizes, firsts, lasts = array("q"), array("q"), array("q")
+        for k in order:
+            size, stamp = by_size[k], stamps[k]
+            if self.sizes and self.sizes[-1] == size:
+                firsts[-1] = min(firsts[-1], stamp)
+                lasts[-1] = max(lasts[-1], stamp)
+            else:
+                self.sizes.append(size)
+                firsts.append(stamp)
+                lasts.append(stamp)
+        del by_size
+        self.stamps = _distinct(stamps)
         # suffix minimum: the earliest cosignature of any size >= sizes[k]
-        self._covering: list[int] = firsts[:]
+        self._covering = firsts
         for k in range(len(firsts) - 2, -1, -1):
             self._covering[k] = min(self._covering[k], self._covering[k + 1])
         # prefix maximum: the latest cosignature of any size <= sizes[k]
-        self._without: list[int] = [last[s] for s in self.sizes]
-        for k in range(1, len(firsts)):
+        self._without = lasts
+        for k in range(1, len(lasts)):
             self._without[k] = max(self._without[k], self._without[k - 1])
 
     def bracket(self, index: int) -> Bracket:
@@ -101,3 +112,14 @@ class Timeline:
     def __repr__(self) -> str:
         first = when(self.stamps[0] * 1000) if self.stamps else "-"
         return f"Timeline({self.witness}, {len(self.sizes)} sizes, from {first})"
+
+
+def _distinct(values: array[int]) -> array[int]:
+    """The values in ascending order, each once."""
+    if any(values[k] > values[k + 1] for k in range(len(values) - 1)):
+        values = array("q", sorted(values))
+    out = array("q")
+    for value in values:
+        if not out or out[-1] != value:
+            out.append(value)
+    return out

@@ -165,8 +165,7 @@ def _kept(e: EvidenceData) -> str:
 
 def _summary(feed: Feed) -> SideSummary:
     side = feed.side
-    signed = [cp.size for cp in feed.signed]
-    cosigned = [cp.size for cp in feed.signed if cp.position in feed.cosigned]
+    cosigned = (cp.size for cp in feed.signed if cp.position in feed.cosigned)
     return SideSummary(
         side.name,
         side.origin,
@@ -174,6 +173,6 @@ def _summary(feed: Feed) -> SideSummary:
         side.witness_vkey,
         len(feed.tree),
         len(side.checkpoints),
-        max(signed, default=None),
+        feed.latest_signed if len(feed.signed) else None,
         max(cosigned, default=None),
     )
