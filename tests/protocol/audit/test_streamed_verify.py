@@ -24,15 +24,15 @@ from .builders import T0, FeedBuilder, TwoSides, ack, b64, liaison
 EVERY = 250  # entries between checkpoints
 
 
-def build(n: int) -> TwoSides:
-    """alpha says n things, bravo acknowledges each; both checkpoint every EVERY entries,
+def build(n: int, every: int = EVERY) -> TwoSides:
+    """alpha says n things, bravo acknowledges each; both checkpoint every ``every`` entries,
     cosigned by the other."""
     a = FeedBuilder.create("alpha", "alpha.hotline.example", "XAA")
     b = FeedBuilder.create("bravo", "bravo.hotline.example", "XBB")
     for i in range(n):
         a.append(liaison(a, i, f"Line check {i}."))
         b.append(ack(b, i, a.ref(i)))
-        if (i + 1) % EVERY == 0:
+        if (i + 1) % every == 0:
             a.checkpoint(b, timestamp=T0 // 1000 + i * 60 + 30)  # notice i came at minute i
             b.checkpoint(a, timestamp=T0 // 1000 + i * 60 + 30)
     return TwoSides(a, b)
@@ -88,6 +88,22 @@ def test_verifying_four_times_the_entries_takes_no_more_memory(tmp_path: Path) -
     added = sum(len(e.raw) for f in (large.alpha, large.bravo) for e in f.entries[n:])
     assert added > 1_000_000  # what holding the added entries alone would cost
     assert large_peak - small_peak < 256 * 1024, (small_peak, large_peak)
+
+
+def test_a_checkpoint_an_entry_costs_a_few_hundred_bytes_each(tmp_path: Path) -> None:
+    """On a quiet line every entry has its checkpoint and cosignature: their notes stay on disk,
+    what the checks learn of each is packed (it took about 2 KB a checkpoint)."""
+    n = 500
+    small, large = build(n, every=1), build(4 * n, every=1)
+    small_file = write_export(small.export(), tmp_path / "small.json")
+    large_file = write_export(large.export(), tmp_path / "large.json")
+    peak_verifying(small_file, small)  # first use: imports, caches
+
+    small_peak = peak_verifying(small_file, small)
+    large_peak = peak_verifying(large_file, large)
+
+    added = 2 * 3 * n  # checkpoints, both sides
+    assert (large_peak - small_peak) / added < 400, (small_peak, large_peak, added)
 
 
 class Counted:
