@@ -8,6 +8,7 @@ their roots are kept as the entries pass (:class:`~hotline_protocol.spool.EntryS
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from .export_data import MAX_LISTED, CheckpointData, HeartbeatData
@@ -44,6 +45,15 @@ class _Items:
             del self.problems[before:]
         return position, size, text
 
+    def _keep(
+        self, item: Any, key: str, items: SpilledList[Any], value: Callable[[str], object]
+    ) -> None:
+        """Keep a well-formed item as (position, size, ``value(item[key])``)."""
+        position, size, text = self._fields(item, key)
+        if size is not None and text is not None:
+            items.append((position, size, value(text)))
+            self.sizes.append(size)
+
     def report(self, shape: Shape) -> None:
         """Hand the problems found to the export's shape check."""
         for problem in self.problems:
@@ -66,10 +76,7 @@ class CheckpointItems(_Items):
         self.items: SpilledList[CheckpointData] = SpilledList(_checkpoint)
 
     def add(self, item: Any) -> None:
-        position, size, note = self._fields(item, "note")
-        if size is not None and note is not None:
-            self.items.append((position, size, note.encode()))
-            self.sizes.append(size)
+        self._keep(item, "note", self.items, str.encode)
 
 
 class HeartbeatItems(_Items):
@@ -80,10 +87,7 @@ class HeartbeatItems(_Items):
         self.items: SpilledList[HeartbeatData] = SpilledList(_heartbeat)
 
     def add(self, item: Any) -> None:
-        position, size, line = self._fields(item, "line")
-        if size is not None and line is not None:
-            self.items.append((position, size, line))
-            self.sizes.append(size)
+        self._keep(item, "line", self.items, str)
 
 
 def _checkpoint(record: tuple[int, int, bytes]) -> CheckpointData:

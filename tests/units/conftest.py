@@ -60,6 +60,15 @@ class Parts:
 
 
 @pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """A real SQLite store in the test's directory, open."""
+    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
 async def parts(tmp_path: Path) -> AsyncIterator[Parts]:
     """Alpha's collaborators: its store, clock, index and recorder (events into a list)."""
     store = SqliteStore(f"sqlite:///{tmp_path / 'alpha.db'}")

@@ -5,7 +5,6 @@ old cursor gives every delivery, read a page at a time."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,14 +37,6 @@ class CountingRecall(StoreRecall):
         return await super().deliveries(index, keys)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> Any:
-    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
-    await store.open()
-    yield store
-    await store.close()
-
-
 def small_index(pair: Pair, recall: StoreRecall | None = None) -> FeedIndex:
     """Four records cached, eight deliveries held."""
     recall = recall or StoreRecall(pair.store, {o: s for s, o in pair.origins.items()})
@@ -53,6 +44,14 @@ def small_index(pair: Pair, recall: StoreRecall | None = None) -> FeedIndex:
     for side in pair.origins:
         index.start(side, len(pair.peer(side).entries), [])
     return index
+
+
+def counted(store: SqliteStore) -> tuple[Pair, CountingRecall, FeedIndex]:
+    """A pair recorded into a small index whose recall counts the deliveries it reads."""
+    pair = Pair(store, cache_rows=4)
+    recall = CountingRecall(store, {o: s for s, o in pair.origins.items()})
+    pair.index = small_index(pair, recall)
+    return pair, recall, pair.index
 
 
 def delivered_at(size: int) -> Delivery:
@@ -83,9 +82,7 @@ def expected(index: int, entries: int) -> Delivery | None:
 async def test_only_the_newest_deliveries_are_held_and_an_older_one_is_read_with_its_record(
     store: SqliteStore,
 ) -> None:
-    pair = Pair(store, cache_rows=4)
-    recall = CountingRecall(store, {o: s for s, o in pair.origins.items()})
-    pair.index = index = small_index(pair, recall)
+    pair, recall, index = counted(store)
     await history(pair, 100)
     assert index.delivered_size("bravo") == 99
     assert len(index._deliveries._sizes["bravo"]) <= 8  # of 33
@@ -111,9 +108,7 @@ async def test_only_the_newest_deliveries_are_held_and_an_older_one_is_read_with
 async def test_a_cached_record_keeps_its_delivery_when_the_window_lets_it_go(
     store: SqliteStore,
 ) -> None:
-    pair = Pair(store, cache_rows=4)
-    recall = CountingRecall(store, {o: s for s, o in pair.origins.items()})
-    pair.index = index = small_index(pair, recall)
+    pair, recall, index = counted(store)
     await history(pair, 3)
     index.pin([("bravo", 1)])
     assert index.delivery_of("bravo", 1) == delivered_at(3)

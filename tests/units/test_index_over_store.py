@@ -86,14 +86,6 @@ def ack(peer: FakePeer, ref: dict[str, Any], response: str = "ROGER") -> Notice:
     return body("ack", peer, ref=ref, response=response)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> Any:
-    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
-    await store.open()
-    yield store
-    await store.close()
-
-
 async def histories(pair: Pair) -> None:
     """Bravo: a distress, a liaison, a distress it cancels, a distress it updates and the
     update; alpha: two acks of the first, an ack of the update, an ack naming a wrong hash."""
