@@ -70,7 +70,7 @@ class SqliteStore(SqliteRecords):
             write_append(conn, origin, start, entries, checkpoint, None, implausible)
             write_cosignature(conn, cosignature, checkpoint.note)
 
-        await self._write(tx, len(entries))
+        await self._write(tx, len(entries), commit_aside=True)
 
     async def size(self, origin: str) -> int:
         rows = await self._query("SELECT size FROM feeds WHERE origin = ?", origin)

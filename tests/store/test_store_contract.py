@@ -685,6 +685,38 @@ async def test_sqlite_an_append_up_to_a_sequencer_batch_is_written_without_a_tur
         await store.close()
 
 
+async def test_sqlite_a_run_of_the_peer_is_committed_while_the_loop_goes_on(
+    tmp_path: Path,
+) -> None:
+    """A verified run of the peer's feed is written on the loop's thread and committed (its
+    fsync) on the writer thread: the loop turns meanwhile (a FLASH of the peer is shown at
+    once), writes made meanwhile wait for it, and it is committed when the call returns."""
+    store = SqliteStore(f"sqlite:///{tmp_path / 'node.db'}")
+    await store.open()
+    loop = asyncio.get_running_loop()
+    try:
+        turned: list[str] = []
+        loop.call_soon(turned.append, "turned")
+        await store.append_cosigned(
+            B, 0, batch(0, 3), cp(B, 3, note=b"n+w"), (None, (3, b"r3")), cosig(B, 3)
+        )
+        assert turned == ["turned"]
+        with sqlite3.connect(tmp_path / "node.db") as plain:  # another connection sees it
+            assert plain.execute("SELECT COUNT(*) FROM entries").fetchone() == (3,)
+            assert plain.execute("SELECT size FROM witness_state").fetchone() == (3,)
+        plain.close()
+        results = await asyncio.gather(
+            store.append_cosigned(
+                B, 3, batch(3, 2), cp(B, 5, note=b"n5+w"), ((3, b"r3"), (5, b"r5")), cosig(B, 5)
+            ),
+            store.set_meta("k", "v"),  # waits for the commit
+        )
+        assert list(results) == [None, None]
+        assert await store.size(B) == 5 and await store.get_meta("k") == "v"
+    finally:
+        await store.close()
+
+
 async def test_sqlite_small_writes_wait_for_a_big_write_on_the_writer_thread(
     tmp_path: Path,
 ) -> None:
