@@ -232,9 +232,9 @@ class Node:
             await self.trees[side].load()
         tolerance_ms = int(self.settings.limits.time_tolerance_s * 1000)
         await load_index(self.store, self.index, self.sides, tolerance_ms)
+        await load_deliveries(self.store, self.index, self.sides)
         await load_conflicts(self.store, self.index, self.conflicts, self.clock_ms())
         self.conflicts.finish_loading()
-        await load_deliveries(self.store, self.index, self.sides)
         await self.deadlines.load()
         await self.own_feed.load_checkpoints()
         if self.replica is not None:

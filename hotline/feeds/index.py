@@ -360,8 +360,15 @@ class FeedIndex:
     # deliveries ---------------------------------------------------------------------------------
     def start_deliveries(self, side: str, witness: str, floor: int) -> None:
         """At start-up: ``side``'s entries below ``floor`` are delivered, by cosignatures of
-        ``witness`` (read from the store with their records); add the newer ones next."""
+        ``witness`` (read from the store with their records); add the newer ones next. Records
+        read before, below the floor, are let go: read again, they come with their delivery."""
         self._deliveries.start(side, witness, floor)
+        floor = self._deliveries.floor(side)
+        for key in [k for k in self._rows if k[0] == side and k[1] < floor]:
+            if key in self._pins:
+                log.error("%s #%d is pinned as the deliveries are loaded", *key)
+            elif self._deliveries.wanted(key):
+                del self._rows[key]
         self.version += 1
 
     @property

@@ -171,3 +171,23 @@ async def test_a_replay_from_an_old_cursor_gives_every_delivery_after_what_it_co
         if (i + 1) % EVERY == 0:
             wanted.append(("delivered", i + 1))
     assert seen == wanted
+
+
+async def test_records_read_before_the_deliveries_are_loaded_show_theirs(
+    store: SqliteStore,
+) -> None:
+    """Start-up reads some records (deconfliction's) before it loads the deliveries: those below
+    the deliveries held are read again, with their delivery, when next asked for."""
+    pair = Pair(store, cache_rows=1_000)
+    await history(pair, 60)
+    fresh = small_index(pair)
+    early = [("bravo", 1), ("bravo", 58)]
+    await fresh.fetch(early)  # as start-up reads the operations still live
+    own = Side("alpha", pair.alpha.origin, "a", "a", WITNESS)
+    peer = Side("bravo", pair.bravo.origin, "b", "b", "bravo.hotline.example/witness")
+    await load_deliveries(store, fresh, Sides(own, peer))
+    assert fresh._deliveries.floor("bravo") == 52
+    for side, index in early:
+        (rec,) = await fresh.records([(side, index)])
+        assert rec is not None
+        assert fresh.delivery_of(side, index) == expected(index, 60)
