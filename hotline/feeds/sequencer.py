@@ -163,8 +163,9 @@ class Sequencer:
             # written here and now, in the caller's turn of the loop: waking the sequencer's
             # task would cost a turn, and under load a turn of the loop is milliseconds
             try:
-                async with self._writing:
-                    await self._commit_batch(self._next_batch())
+                async with self._writing:  # (waits if the sequencer's task was woken for it)
+                    if self._heap:  # that task may have written it meanwhile
+                        await self._commit_batch(self._next_batch())
             except asyncio.CancelledError:
                 if fut.done() and not fut.cancelled():
                     fut.exception()  # refused by _fail (store_unavailable); the caller is gone

@@ -1,0 +1,57 @@
+"""The sequencer over a real SQLite store: a FLASH post written by its caller at once, even when
+the sequencer's own task, woken for queued FLASH posts, takes the write lock first and writes
+the caller's post with them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hotline.feeds.feed_tree import FeedTree
+from hotline.feeds.own import OwnFeed
+from hotline.feeds.rules import Rules
+from hotline.feeds.sequencer import Sequencer
+from tests.helpers.fake_peer import FakePeer
+
+from .conftest import Parts
+
+
+async def sequencer_of(parts: Parts) -> Sequencer:
+    feed = OwnFeed(
+        parts.alpha.side,
+        tree=FeedTree(parts.store, parts.alpha.origin),
+        store=parts.store,
+        signer=parts.alpha.log,
+        index=parts.index,
+        recorder=parts.recorder,
+        clock_ms=parts.clock,
+    )
+    await feed.load_checkpoints()
+    return Sequencer(
+        feed=feed,
+        signer=parts.alpha.log,
+        store=parts.store,
+        validate=Rules(parts.index, "alpha", "bravo"),
+        committed=feed.committed,
+        clock_ms=parts.clock,
+    )
+
+
+async def test_a_flash_post_written_by_the_sequencers_task_meanwhile_is_answered(
+    parts: Parts,
+) -> None:
+    sequencer = await sequencer_of(parts)
+    author = FakePeer(side="alpha", origin=parts.alpha.origin, nation="XAA")
+    sequencer.start()
+    try:
+        async with asyncio.timeout(5):
+            await sequencer._writing.acquire()  # a write in hand
+            queued = sequencer.enqueue(author.distress())  # wakes the sequencer's task
+            await asyncio.sleep(0)  # which waits for the lock
+            sequencer._writing.release()  # the task is next: the lock is free, not yet taken
+            second = author.distress()
+            appended = await sequencer.append(second)  # waits for the lock behind the task
+            assert appended.entry.notice.id == second.id
+            assert (await queued).entry.index == 0 and appended.entry.index == 1
+            assert sequencer.feed.size == 2 and sequencer.batches == 1
+    finally:
+        await sequencer.stop()
