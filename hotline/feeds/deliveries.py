@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from .records import Delivery, Key
 
@@ -52,9 +52,9 @@ class DeliveryWindow:
     def delivered_size(self, side: str) -> int:
         return self._delivered[side]
 
-    def add(self, side: str, delivery: Delivery, cached: Callable[[Key], bool]) -> bool:
+    def add(self, side: str, delivery: Delivery, cached: Collection[Key]) -> bool:
         """Record that ``side``'s entries below ``delivery.size`` are cosigned; False if known.
-        ``cached``: whether a record is cached (those below a new floor keep their delivery)."""
+        ``cached``: the records cached (those below a new floor keep their delivery)."""
         sizes = self._sizes[side]
         if delivery.size <= self._delivered[side]:
             return False
@@ -70,16 +70,19 @@ class DeliveryWindow:
             self._let_go(side, len(sizes) - self.held * 3 // 4, cached)
         return True
 
-    def _let_go(self, side: str, count: int, cached: Callable[[Key], bool]) -> None:
-        """Drop the oldest ``count`` deliveries; the cached records they delivered keep them."""
-        floor = self._floor[side]
-        for pos in range(count):
-            delivery = self._at(side, pos)
-            for i in range(floor, delivery.size):
-                if cached((side, i)):
-                    self._old[(side, i)] = delivery
-            floor = max(floor, delivery.size)
-        for packed in (self._sizes[side], self._ms[side], self._by[side]):
+    def _let_go(self, side: str, count: int, cached: Collection[Key]) -> None:
+        """Drop the oldest ``count`` deliveries; the cached records they delivered keep them
+        (found by going through the entries they cover, or the cached records if fewer: under
+        a flood a delivery covers hundreds of entries)."""
+        old, floor = self._floor[side], self._sizes[side][count - 1]
+        if floor - old <= len(cached):
+            below = [key for i in range(old, floor) if (key := (side, i)) in cached]
+        else:
+            below = [key for key in cached if key[0] == side and old <= key[1] < floor]
+        sizes = self._sizes[side]
+        for key in below:
+            self._old[key] = self._at(side, bisect.bisect_right(sizes, key[1], 0, count))
+        for packed in (sizes, self._ms[side], self._by[side]):
             del packed[:count]
         self._floor[side] = floor
 

@@ -382,7 +382,7 @@ class FeedIndex:
 
     def add_delivery(self, side: str, delivery: Delivery) -> bool:
         """Record that ``side``'s entries below ``delivery.size`` are cosigned; False if known."""
-        if not self._deliveries.add(side, delivery, self._rows.__contains__):
+        if not self._deliveries.add(side, delivery, self._rows):
             return False
         flash = self._flash[side]
         if flash and flash[0] < delivery.size:  # the peer holds them: never sent ahead again

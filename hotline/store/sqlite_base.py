@@ -97,26 +97,23 @@ class SqliteBase:
             return await self._commit_aside(fn)
         if rows <= LOOP_WRITE_ROWS or self._writer is None:
             return self._guarded(tx, ())
+        return await self._on_writer(tx)
+
+    async def _on_writer(self, call: Callable[[], T]) -> T:
+        """``call`` on the writer thread; the connection is the writer's until it is done."""
+        assert self._writer is not None
         loop = asyncio.get_running_loop()
-        writing: asyncio.Future[T] = loop.run_in_executor(self._writer, self._guarded, tx, ())
+        writing: asyncio.Future[T] = loop.run_in_executor(self._writer, self._guarded, call, ())
         self._writing = writing
         writing.add_done_callback(self._written)
         return await asyncio.shield(writing)  # the write stands if the caller goes
 
     async def _commit_aside(self, fn: Tx[T]) -> T:
-        """``fn`` in a transaction on the loop's thread, then its commit on the writer thread
-        (the connection is the writer's until it is done); returns once committed."""
+        """``fn`` in a transaction on the loop's thread, then its commit on the writer thread;
+        returns once committed."""
         result: T = self._guarded(self._begun, (fn,))
-        loop = asyncio.get_running_loop()
-        assert self._writer is not None
-        writing: asyncio.Future[None] = loop.run_in_executor(
-            self._writer, self._guarded, self._commit, ()
-        )
-        self._writing = writing
-        writing.add_done_callback(self._written)
-        await asyncio.shield(writing)
-        if self._checkpointer is not None:
-            self._checkpointer.committed()
+        await self._on_writer(self._commit)
+        self._committed()
         return result
 
     def _begun(self, fn: Tx[T]) -> T:
@@ -145,18 +142,14 @@ class SqliteBase:
             writing.exception()  # its caller may be gone: the outcome counts as seen
 
     def _tx(self, fn: Tx[T]) -> T:
-        conn = self._db()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        result = self._begun(fn)
+        self._commit()
+        self._committed()
+        return result
+
+    def _committed(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.committed()
-        return result
 
     async def _query(self, sql: str, *params: object) -> list[Any]:
         return await self._run(self._read, sql, params)

@@ -256,9 +256,7 @@ def _signed(export: Verified, feed: Feed, order: int) -> Iterator[tuple[int, int
 def check_truncated(side: str, a: tuple[Verified, Feed], b: tuple[Verified, Feed]) -> Check:
     problems, notes, fine, cut = [], [], [], []
     for (holder, feed), (prover, other) in ((a, b), (b, a)):
-        made = as_of(holder)
-        proof = _largest(p for p in proofs(prover, other) if p.at is None or p.at <= made)
-        latest = _largest(proofs(prover, other))
+        proof, latest = _largest_before(proofs(prover, other), as_of(holder))
         held = len(feed.leaves)
         if proof.size > held:
             cut.append(f"{holder.name} holds {held} entries, {prover.name} proves {proof.size}")
@@ -310,7 +308,23 @@ def proofs(export: Verified, feed: Feed) -> Iterator[Proof]:
 def _largest(found: Iterable[Proof]) -> Proof:
     """The largest size; of equal sizes the earliest witnessed (an unknown time counts as
     earliest: nothing then excuses an export for lacking it)."""
-    return min(found, key=lambda p: (-p.size, -1 if p.at is None else p.at), default=NOTHING)
+    return min(found, key=_rank, default=NOTHING)
+
+
+def _largest_before(found: Iterable[Proof], made: int) -> tuple[Proof, Proof]:
+    """The largest proof witnessed by ``made`` (or at an unknown time), and the largest of
+    all: one pass over what may be a proof per entry."""
+    before = latest = NOTHING
+    for proof in found:
+        if _rank(proof) < _rank(latest):
+            latest = proof
+        if (proof.at is None or proof.at <= made) and _rank(proof) < _rank(before):
+            before = proof
+    return before, latest
+
+
+def _rank(proof: Proof) -> tuple[int, int]:
+    return -proof.size, -1 if proof.at is None else proof.at
 
 
 def _acks_of(export: Verified, feed: Feed) -> Iterator[Proof]:
