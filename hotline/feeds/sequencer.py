@@ -1,38 +1,29 @@
 """The sequencer: the single writer of the node's own feed.
 
 Append = validate → entry bytes → Merkle update → signed checkpoint → one durable write →
-publish. Posts that arrive while a write is in flight queue up and go together into the next
-write (group commit: one fsync and one checkpoint signature for the whole batch). The queue is
-ordered by precedence, so a FLASH post overtakes queued ROUTINE ones, and FLASH posts are
-written in a batch of their own: a FLASH waits for the write in flight, never for the encoding
-and writing of a backlog queued beside it. When no batch is being written, a FLASH post is
-written by its caller at once, in the caller's turn of the event loop (waking the sequencer's
-task would cost a turn). The loop turns between encoding a batch and writing it: a FLASH read
-then is written right after the batch, in the same turn and ahead of the batch's answers.
-Without one, the loop turns again before the answers go out, and a FLASH read in that turn is
-written first. Once a FLASH is durable, the ``urgent`` hook sends it on to the peer in the same
-turn, before its answers. Under load, writes without FLASH are paced: one at most every
-``commit_interval`` seconds (fewer, larger writes cost the node less, and the store is more
-often free when a FLASH comes); a FLASH cuts the wait short. An idempotency key (``client_ref``)
-makes a retried post return the original entry instead of appending twice.
+publish. Posts that arrive while a write is in flight queue up (:mod:`.postqueue`: by
+precedence, FLASH in batches of their own, writes paced under load) and go together into the
+next write (group commit: one fsync and one checkpoint signature for the whole batch). When no
+batch is being written, a FLASH post is written by its caller at once, in the caller's turn of
+the event loop (waking the sequencer's task would cost a turn). The loop turns between encoding
+a batch and writing it: a FLASH read then is written right after the batch, in the same turn
+and ahead of the batch's answers. Without one, the loop turns again before the answers go out,
+and a FLASH read in that turn is written first. Once a FLASH is durable, the ``urgent`` hook
+sends it on to the peer in the same turn, before its answers. An idempotency key
+(``client_ref``, :mod:`.idempotency`) makes a retried post return the original entry instead of
+appending twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from hotline_protocol.checkpoint import Checkpoint, sign_checkpoint
 from hotline_protocol.entries import (
     Entry,
-    decode_chain,
-    decode_entry,
     encode_entry,
     notice_text,
 )
@@ -45,41 +36,18 @@ from ..errors import (
     DuplicateIds,
     HotlineError,
     LinkFailed,
-    Refusal,
-    StoreError,
     Unavailable,
 )
 from ..store.base import CheckpointRecord, Store
+from .idempotency import Idempotency
 from .own import OwnFeed
+from .postqueue import Appended, OnAppended, Post, PostQueue
 from .rules import Claims, Validator
+from .takein import read_stored_beyond, write_recovered
 
 log = logging.getLogger("hotline.sequencer")
 
-PRECEDENCE_RANK = {"FLASH": 0, "IMMEDIATE": 1, "PRIORITY": 2, "ROUTINE": 3}
-REFS_KEPT = 65_536  # idempotency keys kept in memory; the store has every one
 
-
-@dataclass(frozen=True, slots=True)
-class Appended:
-    entry: Entry
-    replayed: bool = False  # True when an idempotency key returned an earlier entry
-    checkpoint: bytes = b""
-
-
-@dataclass(order=True)
-class _Item:
-    rank: int
-    seq: int
-    notice: Notice = field(compare=False)
-    text: bytes = field(compare=False)  # the notice's canonical text, made before its turn
-    ref_key: str | None = field(compare=False)
-    future: asyncio.Future[Appended] = field(compare=False)
-    on_appended: OnAppended | None = field(compare=False)
-
-
-# Told of an append at once, in the turn of the loop that made it durable (a waiting coroutine
-# would only run a turn later): how a stream answers ``posted`` without that extra turn.
-OnAppended = Callable[[Appended], None]
 Committed = Callable[[list[Entry], bytes, int], None]  # entries, checkpoint note, time ms
 # Awaited in the turn of the loop that made a FLASH durable, after ``committed`` and before the
 # answers: the node sends the FLASH on to the peer there, not a turn later.
@@ -107,17 +75,10 @@ class Sequencer:
         self._validate: Callable[[Notice, Claims], None] = validate  # checks each notice
         self._committed = committed
         self._clock_ms = clock_ms
-        self._batch_max = batch_max
-        self._commit_interval = commit_interval
         self._urgent = urgent
-        self._last_write = float("-inf")  # loop time the previous batch was taken
-        self._flash_wake = asyncio.Event()
         self._writing = asyncio.Lock()  # one batch at a time: the sequencer's, or a FLASH's
-        self._heap: list[_Item] = []
-        self._seq = itertools.count()
-        self._wake = asyncio.Event()
-        # idempotency keys used lately (the store holds them all: see _earlier)
-        self._refs: OrderedDict[str, int] = OrderedDict()
+        self._posts = PostQueue(batch_max, commit_interval)
+        self._refs = Idempotency(store, feed)
         self._task: asyncio.Task[None] | None = None
         self._unsure = False  # a write failed: the store may hold more than the feed here
         self.batches = 0
@@ -135,13 +96,13 @@ class Sequencer:
                 await self._task
             except asyncio.CancelledError:
                 pass
-        for item in self._heap:
+        for item in self._posts:
             if not item.future.done():
                 item.future.set_exception(Unavailable("shutting_down", "the node is stopping"))
 
     @property
     def queued(self) -> int:
-        return len(self._heap)
+        return len(self._posts)
 
     async def append(
         self,
@@ -155,7 +116,7 @@ class Sequencer:
         replayed idempotency key: that one only returns). ``text``: ``notice_text(notice)``,
         when the caller has it already (made from what the notice was validated from)."""
         if ref_key is not None:
-            earlier = await self._earlier(ref_key)
+            earlier = await self._refs.earlier(ref_key)
             if earlier is not None:
                 return earlier
         fut, rank = self._queue(notice, ref_key, on_appended, text)
@@ -164,14 +125,14 @@ class Sequencer:
             # task would cost a turn, and under load a turn of the loop is milliseconds
             try:
                 async with self._writing:  # (waits if the sequencer's task was woken for it)
-                    if self._heap:  # that task may have written it meanwhile
-                        await self._commit_batch(self._next_batch())
+                    if self._posts:  # that task may have written it meanwhile
+                        await self._commit_batch(self._posts.next_batch())
             except asyncio.CancelledError:
                 if fut.done() and not fut.cancelled():
                     fut.exception()  # refused by _fail (store_unavailable); the caller is gone
                 raise
         else:
-            self._wake_for(rank)
+            self._posts.wake_for(rank)
         return await fut
 
     def enqueue(
@@ -182,7 +143,7 @@ class Sequencer:
         :meth:`append`, which looks for an earlier entry first. A FLASH queued here is written
         by the sequencer's task (or the next FLASH caller); :meth:`append` writes it at once."""
         fut, rank = self._queue(notice, None, on_appended, text)
-        self._wake_for(rank)
+        self._posts.wake_for(rank)
         return fut
 
     def _queue(
@@ -195,51 +156,19 @@ class Sequencer:
         self._check_not_behind()
         if text is None:
             text = notice_text(notice)  # here, so that the batch's turn is short
-        fut: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
-        rank = PRECEDENCE_RANK[notice.precedence.value]
-        heapq.heappush(
-            self._heap, _Item(rank, next(self._seq), notice, text, ref_key, fut, on_appended)
-        )
-        return fut, rank
-
-    def _flash_queued(self) -> bool:
-        return bool(self._heap) and self._heap[0].rank == 0
-
-    def _wake_for(self, rank: int) -> None:
-        self._wake.set()
-        if rank == 0:
-            self._flash_wake.set()
-
-    def _remember(self, refs: dict[str, int]) -> None:
-        """Keep the latest :data:`REFS_KEPT` idempotency keys at hand: a retry comes soon
-        after its first try, and an older key is found in the store (at most one read)."""
-        kept = self._refs
-        kept.update(refs)
-        while len(kept) > REFS_KEPT:
-            kept.popitem(last=False)
-
-    async def _earlier(self, ref_key: str) -> Appended | None:
-        index = self._refs.get(ref_key)
-        if index is None:
-            found = await self._store.lookup_ref(ref_key)
-            if found is None:
-                return None
-            index = found[1]
-        if index >= self.feed.size:
-            return None
-        return await self._replay(index)
+        return self._posts.push(notice, text, ref_key, on_appended)
 
     async def _run(self) -> None:
         while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._heap:
-                await self._pace()
+            await self._posts.wake.wait()
+            self._posts.wake.clear()
+            while self._posts:
+                await self._posts.pace()
                 async with self._writing:
-                    if self._heap:  # a FLASH caller may have written what was queued
-                        await self._commit_batch(self._next_batch())
+                    if self._posts:  # a FLASH caller may have written what was queued
+                        await self._commit_batch(self._posts.next_batch())
 
-    async def _commit_batch(self, batch: list[_Item]) -> None:
+    async def _commit_batch(self, batch: list[Post]) -> None:
         try:
             if self._unsure:
                 await self._take_in_stored()
@@ -251,7 +180,7 @@ class Sequencer:
             self._fail(batch, "the write was interrupted")
             raise
 
-    def _fail(self, batch: list[_Item], why: str) -> None:
+    def _fail(self, batch: list[Post], why: str) -> None:
         """The batch's write failed or was cut short. It may have been stored all the same:
         the next write first takes in what the store holds. Its posts not yet told are refused
         (Unavailable, store_unavailable); a retry with the same ``client_ref`` finds the entry
@@ -261,34 +190,6 @@ class Sequencer:
         for item in batch:
             if not item.future.done():
                 item.future.set_exception(err)
-
-    async def _pace(self) -> None:
-        """Wait until ``commit_interval`` after the previous batch was taken, unless a FLASH
-        is queued or a full batch is."""
-        loop = asyncio.get_running_loop()
-        while (
-            self._heap
-            and self._heap[0].rank > 0
-            and len(self._heap) < self._batch_max
-            and (wait := self._last_write + self._commit_interval - loop.time()) > 0
-        ):
-            self._flash_wake.clear()
-            try:
-                async with asyncio.timeout(wait):
-                    await self._flash_wake.wait()
-            except TimeoutError:
-                pass
-        self._last_write = loop.time()
-
-    def _next_batch(self) -> list[_Item]:
-        """The next posts to write: the queued FLASH posts alone if there are any, else the
-        queue in precedence order (at most ``batch_max`` either way)."""
-        heap = self._heap
-        flash = heap[0].rank == 0
-        batch: list[_Item] = []
-        while heap and len(batch) < self._batch_max and (not flash or heap[0].rank == 0):
-            batch.append(heapq.heappop(heap))
-        return batch
 
     def _check_not_behind(self) -> None:
         """Unavailable ``feed_behind`` while the peer holds more of the own feed than this node
@@ -303,36 +204,18 @@ class Sequencer:
 
     async def take_in(self, start: int, entries: list[Entry], cp: Checkpoint, raw: bytes) -> None:
         """Append a run of the own feed recovered from the peer (chain and signatures verified
-        by the caller) at ``start``: its Merkle root must be ``cp``'s (Refusal ``root_mismatch``
-        with ``raw`` as evidence, and nothing appended). Written with a checkpoint of its own,
-        then published like any batch."""
+        by the caller) at ``start`` (:func:`.takein.write_recovered`), then publish it like any
+        batch."""
         async with self._writing:
             feed = self.feed
             if start != feed.size:
                 raise LinkFailed("feed_moved", f"the own feed is at {feed.size}, not {start}")
-            feed.tree.extend(e.leaf_hash for e in entries)
-            try:
-                if feed.tree.root() != cp.root or feed.tree.size != cp.size:
-                    raise Refusal(
-                        "root_mismatch",
-                        "the recovered entries do not make the root of this node's checkpoint",
-                        raw,
-                    )
-                note = sign_checkpoint(cp, self._signer)
-                now = self._clock_ms()
-                record = CheckpointRecord(feed.origin, cp.size, cp.root, note, now)
-                await self._store.append(
-                    feed.origin, start, [(e.raw, e.leaf_hash) for e in entries], record, {}
-                )
-            except BaseException:
-                feed.tree.rollback()
-                raise
-            feed.tree.commit()
-            feed.checkpoint = note
+            now = self._clock_ms()
+            note = await write_recovered(feed, self._signer, self._store, entries, cp, raw, now)
             self.appended += len(entries)
             self._committed(entries, note, now)
 
-    async def _commit(self, batch: list[_Item]) -> None:
+    async def _commit(self, batch: list[Post]) -> None:
         feed = self.feed
         start = feed.size
         try:
@@ -345,14 +228,14 @@ class Sequencer:
         # the records the notices refer to and the entries holding their ids, read and kept
         held = await self._rules.prepare([item.notice for item in batch])
         try:
-            accepted: list[tuple[_Item, Entry]] = []
+            accepted: list[tuple[Post, Entry]] = []
             refs: dict[str, int] = {}
-            replays: list[tuple[_Item, int]] = []
+            replays: list[tuple[Post, int]] = []
             prev = feed.prev()
             claimed = Claims()
             for item in batch:
                 if item.ref_key is not None:
-                    known = self._refs.get(item.ref_key, refs.get(item.ref_key))
+                    known = self._refs.known(item.ref_key, refs)
                     if known is not None:
                         replays.append((item, known))
                         continue
@@ -388,12 +271,12 @@ class Sequencer:
         for item, index in replays:
             if not item.future.done():
                 try:
-                    item.future.set_result(await self._replay(index))
+                    item.future.set_result(await self._refs.replay(index))
                 except Exception as exc:
                     item.future.set_exception(exc)
 
     async def _write(
-        self, start: int, accepted: list[tuple[_Item, Entry]], refs: dict[str, int]
+        self, start: int, accepted: list[tuple[Post, Entry]], refs: dict[str, int]
     ) -> None:
         feed = self.feed
         entries = [e for _, e in accepted]
@@ -414,7 +297,7 @@ class Sequencer:
             feed.tree.rollback()  # (nothing once committed)
             raise
         feed.checkpoint = note
-        self._remember(refs)
+        self._refs.remember(refs)
         self.batches += 1
         self.appended += len(entries)
         self._committed(entries, note, now)
@@ -424,10 +307,10 @@ class Sequencer:
             # Durable and published; a FLASH read while this batch was encoded is written now,
             # before its answers. Without one, the answers wait one turn of the loop, and a
             # FLASH read in that turn is written before them.
-            if not self._flash_queued():
+            if not self._posts.flash_queued():
                 await asyncio.sleep(0)
-            if self._flash_queued():
-                await self._commit_batch(self._next_batch())
+            if self._posts.flash_queued():
+                await self._commit_batch(self._posts.next_batch())
         for item, entry in accepted:
             if not item.future.done():
                 appended = Appended(entry, checkpoint=note)
@@ -447,31 +330,16 @@ class Sequencer:
             log.exception("sending a FLASH on at once failed")
 
     async def _take_in_stored(self) -> None:
-        """After a failed write, take in what the store holds beyond the feed here: a write can
-        be durable although its reply was lost (the connection died after the fsync). Its posts
-        were refused as store_unavailable; their entries are published now, and the next
-        append starts after them instead of conflicting forever. Raises while the store is
-        unreachable."""
-        feed = self.feed
-        size = await self._store.size(feed.origin)
-        if size > feed.size:
-            raws = await self._store.entries(feed.origin, feed.size, size)
-            entries = decode_chain(raws, origin=feed.origin, start=feed.size, prev=feed.prev())
-            record = await self._store.latest_checkpoint(feed.origin)
-            if record is None or record.size != size:
-                raise StoreError(f"no checkpoint of {feed.origin!r} stored at size {size}")
-            feed.tree.extend(e.leaf_hash for e in entries)
-            feed.tree.commit()
-            feed.checkpoint = record.note
+        """After a failed write, take in what the store holds beyond the feed here
+        (:func:`.takein.read_stored_beyond`): its posts were refused as store_unavailable; their
+        entries are published now, and the next append starts after them instead of conflicting
+        forever. Raises while the store is unreachable."""
+        found = await read_stored_beyond(self.feed, self._store)
+        if found is not None:
+            entries, note = found
             self.appended += len(entries)
-            self._committed(entries, record.note, self._clock_ms())
-            log.warning("took in %d entries of a write whose reply was lost", len(entries))
+            self._committed(entries, note, self._clock_ms())
         self._unsure = False
-
-    async def _replay(self, index: int) -> Appended:
-        raw = (await self._store.entries(self.feed.origin, index, index + 1))[0]
-        prev = await self.feed.tree.leaf(index - 1) if index else b""
-        return Appended(decode_entry(raw, origin=self.feed.origin, index=index, prev=prev), True)
 
 
 def _duplicate(notice: Notice, side: str) -> Conflict:

@@ -19,8 +19,9 @@ from ..types import Clock, Sides
 from .index import FeedIndex, NoticeRecord
 from .pages import PageCache, PageKey
 from .posting import ack_body, cancel_body, complete_posting, same_posting
+from .postqueue import Appended
 from .replica import Replica
-from .sequencer import Appended, Sequencer
+from .sequencer import Sequencer
 from .views import Filters, due_unanswered, notice_view, state_of
 
 

@@ -38,7 +38,7 @@ from ..auth import allowed
 from ..errors import RateLimited, StoreError, StreamError, TooManyConnections, explain
 from ..events import Cursor, EventHub
 from ..feeds.index import FeedIndex
-from ..feeds.sequencer import Appended
+from ..feeds.postqueue import Appended
 from ..feeds.service import NoticeService
 from ..feeds.views import Filters
 from ..outbox import Outbox

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from hotline.feeds.posting import complete_posting
+from hotline.feeds.postqueue import Appended
 from hotline.feeds.rules import Claims
-from hotline.feeds.sequencer import Appended, Sequencer
+from hotline.feeds.sequencer import Sequencer
 from hotline.store.sqlite import SqliteStore
 from hotline_protocol.entries import Entry
 from hotline_protocol.notices import Notice
@@ -201,7 +202,7 @@ async def test_a_flash_read_while_a_batch_is_encoded_waits_only_for_its_write(
     real_append = node.store.append
 
     async def append(origin: str, start: int, entries: Any, *args: Any, **kwargs: Any) -> Any:
-        flash_queued = sum(1 for item in sequencer._heap if item.rank == 0)
+        flash_queued = sum(1 for item in sequencer._posts if item.rank == 0)
         queued_at_write.append((len(entries), flash_queued))
         return await real_append(origin, start, entries, *args, **kwargs)
 

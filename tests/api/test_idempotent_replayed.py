@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotline.feeds import sequencer
+from hotline.feeds import idempotency
 from tests.api.conftest import LIAISON, NodeApp
 
 
@@ -35,7 +35,7 @@ async def test_a_replayed_cancel_says_so(node_app: NodeApp) -> None:
 async def test_a_key_older_than_those_kept_in_memory_is_still_replayed_from_the_store(
     node_app: NodeApp, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(sequencer, "REFS_KEPT", 2)
+    monkeypatch.setattr(idempotency, "REFS_KEPT", 2)
     headers = await node_app.headers("operator")
     firsts = []
     for n in range(5):

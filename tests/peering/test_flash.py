@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from hotline.feeds.posting import complete_posting
-from hotline.feeds.sequencer import Appended
+from hotline.feeds.postqueue import Appended
 from hotline.peering.transport import Transport
 from hotline.store.base import UserRecord
 from hotline_protocol.merkle import Tree
