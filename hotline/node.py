@@ -129,7 +129,9 @@ class Node:
                 self.index,
                 own.name,
                 peer.name if peer is not None else None,
-                self.replica.is_early if self.replica is not None else lambda _o, _i, _h: False,
+                self.replica.early.is_early
+                if self.replica is not None
+                else lambda _o, _i, _h: False,
                 clock_ms=clock_ms,
                 time_tolerance_s=limits.time_tolerance_s,
             ),

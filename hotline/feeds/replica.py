@@ -12,36 +12,27 @@ cosignature, the witness state (compare-and-set) and the cosignature record writ
 durable write; the cosignature is then returned: the delivery receipt. Anything that fails is
 refused with a reason and changes nothing.
 
-A FLASH entry pushed ahead of the backlog is verified on its own (log signature, inclusion
-proof); the checkpoint it came with is kept, and when the ordered entries reach that size their
-root must match it, or the peer signed two views of its feed and the run is refused as a fork
-(as it is when the ordered entry at a FLASH's index is another one). At most ``max_early`` such
-entries ahead of the entries held are kept; one more is refused (``too_many_early_flash``) and
-not shown. An early entry is forgotten when its ordered entry is recorded.
+A FLASH entry pushed ahead of the backlog is verified on its own and held (:mod:`.early`)
+until the ordered entries reach it; a run that contradicts it is refused as a fork.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
-from dataclasses import dataclass
 
 from hotline_protocol.checkpoint import Checkpoint, open_checkpoint
 from hotline_protocol.cosignature import CosignatureSigner, cosign
-from hotline_protocol.entries import Entry, decode_chain, decode_entry, peek_entry
-from hotline_protocol.errors import ProofError, ProtocolError
-from hotline_protocol.merkle import leaf_hash, verify_inclusion
+from hotline_protocol.entries import Entry, decode_chain
+from hotline_protocol.errors import ProtocolError
 from hotline_protocol.note import Verifier, add_signatures, split_note
-from hotline_protocol.notices import requires_ack
 from hotline_protocol.witness import check_checkpoint
 
 from ..errors import Refusal, Superseded
 from ..store.base import CheckpointRecord, CosignatureRecord, HeartbeatRecord, Store
 from ..types import Clock, Side
+from .early import EarlyFlash
 from .feed_tree import FeedTree
-from .index import NoticeRecord
 from .pending import Pending
 from .record import Recorder
 
@@ -51,16 +42,6 @@ log = logging.getLogger("hotline.replica")
 # most that long behind a run.
 VERIFY_SLICE = 4
 PUBLISH_SLICE = 16
-
-
-@dataclass(frozen=True)
-class Early:
-    """A FLASH entry received ahead of the backlog, and the checkpoint that proved it."""
-
-    entry: Entry
-    checkpoint: Checkpoint
-    note: bytes
-    received_ms: int = 0
 
 
 class Replica:
@@ -81,7 +62,6 @@ class Replica:
         max_early: int = 64,
     ) -> None:
         self.side = peer.name
-        self.max_early = max_early  # early FLASH entries held ahead of the backlog, at most
         self._tolerance = time_tolerance_ms
         self.origin = peer.origin
         self.log = Verifier.from_vkey(peer.log_vkey)
@@ -93,7 +73,7 @@ class Replica:
         self.witness: tuple[int, bytes] | None = None  # last (size, root) this node cosigned
         self.last_line: str | None = None  # that cosignature, to resend after an outage
         self.last_cosigned_ms = 0  # when this node last cosigned the peer's feed (unix ms)
-        self.early: dict[int, Early] = {}  # FLASH entries received ahead of the backlog
+        self.early = EarlyFlash(self.side, self.origin, self.log, tree, clock_ms, max_early)
         self.lock = asyncio.Lock()
 
     @property
@@ -103,37 +83,6 @@ class Replica:
     @property
     def cosigned(self) -> int:
         return self.witness[0] if self.witness else 0
-
-    def is_early(self, origin: str, index: int, leaf_hash_b64: str) -> bool:
-        """Whether a reference names an early FLASH of the peer (held, not yet in order)."""
-        early = self.early.get(index) if origin == self.origin else None
-        return early is not None and base64.b64encode(early.entry.leaf_hash).decode() == (
-            leaf_hash_b64
-        )
-
-    def early_record(self, index: int) -> NoticeRecord | None:
-        """An early FLASH (verified, not yet recorded in order) as a detached record. It stays
-        early until its ordered entry is recorded, not merely verified: the tree holds a run
-        while it is written, before its records exist, and the FLASH must stay readable and
-        acknowledgeable meanwhile."""
-        early = self.early.get(index)
-        if early is None:
-            return None
-        notice = early.entry.notice
-        return NoticeRecord(
-            side=self.side,
-            origin=self.origin,
-            index=index,
-            leaf_hash=early.entry.leaf_hash,
-            id=str(notice.id),
-            kind=notice.kind,
-            precedence=notice.precedence.value,
-            status=notice.status.value,
-            time_ms=notice.time,
-            author=notice.author.id,
-            appended_ms=early.received_ms,
-            needs_ack=requires_ack(notice),
-        )
 
     async def held_checkpoint(self, after: int, until: int) -> tuple[int, bytes] | None:
         """The peer's checkpoint stored here (size, note with this node's cosignature) with the
@@ -277,7 +226,7 @@ class Replica:
                     "entries)",
                     evidence,
                 )
-            await self._check_early(size, evidence)
+            await self.early.check(size, evidence)
             try:
                 check_checkpoint(
                     note=note,
@@ -292,25 +241,6 @@ class Replica:
         except BaseException:
             self.tree.rollback()  # (nothing once the run is stored)
             raise
-
-    async def _check_early(self, size: int, evidence: bytes) -> None:
-        """Every FLASH checkpoint received early must be a prefix of the feed as it arrives, and
-        every early FLASH the entry at its index."""
-        for index, early in self.early.items():
-            if index < size and await self.tree.leaf(index) != early.entry.leaf_hash:
-                raise Refusal(
-                    "fork",
-                    f"entry {index} is not the FLASH entry received early at that index",
-                    evidence + b"\n" + early.note,
-                )
-            cp = early.checkpoint
-            if cp.size <= size and await self.tree.root_at(cp.size) != cp.root:
-                raise Refusal(
-                    "fork",
-                    f"the feed does not match the checkpoint of size {cp.size} that came with "
-                    f"FLASH entry {early.entry.index}",
-                    evidence + b"\n" + early.note,
-                )
 
     async def _store_run(
         self, entries: list[Entry], start: int, note: bytes, cp: Checkpoint
@@ -349,12 +279,12 @@ class Replica:
             self.witness = (cp.size, cp.root)
             await asyncio.sleep(0)
             for n, entry in enumerate(entries, 1):
-                early = self.early.pop(entry.index, None)
+                was_early = self.early.recorded(entry.index)
                 self._recorder.entry(
                     self.side,
                     entry,
                     now,
-                    alarm=early is None,
+                    alarm=not was_early,
                     implausible=implausible.get(entry.index),
                 )
                 if n % PUBLISH_SLICE == 0:
@@ -399,53 +329,3 @@ class Replica:
         self.last_cosigned_ms = max(self.last_cosigned_ms, record.received_ms)
         self._recorder.delivery(self.side, record.size, record.witness, record.received_ms)
         return line
-
-    async def flash(
-        self, index: int, raw: bytes, note: bytes, proof: list[bytes], raw_msg: bytes
-    ) -> Entry | None:
-        """Verify a FLASH entry pushed ahead of the backlog; None if already held in order."""
-        try:
-            cp = open_checkpoint(note, origin=self.origin, log=self.log).checkpoint
-            if not 0 <= index < cp.size:
-                raise Refusal("bad_index", f"index {index} not below size {cp.size}", raw_msg)
-            verify_inclusion(leaf_hash(raw), index, cp.size, proof, cp.root)
-            entry = decode_entry(raw, origin=self.origin, index=index, prev=_prev_of(raw))
-        except ProofError as exc:
-            raise Refusal("bad_proof", str(exc), raw_msg) from exc
-        except ProtocolError as exc:
-            raise Refusal(exc.code, str(exc), raw_msg) from exc
-        if entry.notice.precedence.value != "FLASH":
-            raise Refusal("not_flash", "only FLASH entries may overtake the backlog", raw_msg)
-        if cp.size <= self.have and await self.tree.root_at(cp.size) != cp.root:
-            raise Refusal(
-                "fork",
-                f"the FLASH entry's checkpoint of size {cp.size} is not the feed held here",
-                raw_msg,
-            )
-        if index < self.have:
-            return None
-        if index not in self.early and self.early_ahead() >= self.max_early:
-            raise Refusal(
-                "too_many_early_flash",
-                f"FLASH entry {index}: {self.max_early} FLASH entries ahead of the"
-                f" {self.have} entries held are held already, the most kept",
-                raw_msg,
-            )
-        self.early[index] = Early(entry, cp, note, self._clock_ms())
-        return entry
-
-    def early_ahead(self) -> int:
-        """Early FLASH entries held ahead of the entries held (verified, pinned key)."""
-        have = self.have
-        return sum(1 for index in self.early if index >= have)
-
-
-def _prev_of(raw: bytes) -> bytes:
-    """The ``prev`` hash an entry claims (checked later, when it arrives in order)."""
-    text = peek_entry(raw).get("prev", "")
-    if not isinstance(text, str):
-        return b""
-    try:
-        return base64.b64decode(text, validate=True) if text else b""
-    except (binascii.Error, ValueError):
-        return b""

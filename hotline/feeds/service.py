@@ -177,7 +177,7 @@ class NoticeService:
         if early is not None:  # a FLASH shown ahead of its backlog: state "early"
             replica = self._replica
             assert replica is not None
-            notice = notice_to_json(replica.early[index].entry.notice)
+            notice = notice_to_json(replica.early.held[index].entry.notice)
             state = state_of(early, self._index, self._settings.deadlines, self._clock_ms())
             return notice_view(early, notice, {**state, "status": "early", "early": True})
         rec = await self._record(side, index)
@@ -273,7 +273,7 @@ class NoticeService:
         replica = self._replica
         if replica is None or side != replica.side:
             return None
-        return replica.early_record(index)
+        return replica.early.record(index)
 
     async def _record(self, side: str, index: int) -> NoticeRecord:
         if self._sides.info(side) is None:

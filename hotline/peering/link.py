@@ -314,7 +314,9 @@ class Link:
             await self.sender.on_cosignature(msg["size"], msg["line"], raw)
             self.receipts += 1
         elif kind == "flash":
-            entry = await replica.flash(msg["index"], raws[0], msg["note"].encode(), proof, raw)
+            entry = await replica.early.take(
+                msg["index"], raws[0], msg["note"].encode(), proof, raw
+            )
             self.peer_size = max(self.peer_size, msg["index"] + 1)
             if entry is not None:
                 self.parts.recorder.early_flash(replica.side, entry)

@@ -70,7 +70,7 @@ async def test_flash_ahead_of_the_backlog(nodes: Nodes) -> None:
     assert bravo.size("alpha") == flash.index + 1
     # one alarm for the FLASH, raised when it came early, not again when it came in order
     assert len(events.of("alarm", reason="flash", index=flash.index)) == 1
-    assert bravo.node.replica is not None and bravo.node.replica.early == {}
+    assert bravo.node.replica is not None and bravo.node.replica.early.held == {}
     assert await bravo.evidence() == []
 
 

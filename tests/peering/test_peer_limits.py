@@ -100,7 +100,7 @@ async def test_early_flash_entries_beyond_the_bound_are_refused_and_never_shown(
     await events.wait_for("alarm", reason="refused", code="too_many_early_flash")
     [record] = [e for e in await bravo.evidence() if e not in evidence_before]
     assert record["reason"] == "too_many_early_flash"
-    assert sorted(replica.early) == [first, second]
+    assert sorted(replica.early.held) == [first, second]
     assert await snapshot(bravo) == before
     assert not events.of("alarm", reason="flash", index=third)
     assert not events.of("flash", index=third)
@@ -118,7 +118,7 @@ async def test_early_flash_entries_beyond_the_bound_are_refused_and_never_shown(
         status={"size": fake.size, "have": 0, "cosigned": 0},
     )
     assert (await deliver(link, fake, BASE, BASE))["size"] == fake.size
-    assert replica.early == {}
+    assert replica.early.held == {}
     assert bravo.size("alpha") == fake.size
 
 
@@ -146,17 +146,17 @@ async def test_only_verified_flash_entries_ahead_of_the_feed_count_toward_the_bo
         proof=[b64(h) for h in tree.inclusion_proof(forged, tree.size)],
     )
     assert (await link.expect("refused"))["reason"] == "no_verified_signature"
-    assert replica.early == {}
+    assert replica.early.held == {}
 
     events = nodes.events(bravo)
     link = await fake.connect(bravo.peer_ws, bravo.prepared.keys.log.vkey)
     await send_flash(link, fake, BASE)  # held in order already: a repeat, not early
     await send_flash(link, fake, first)
     await events.wait_for("alarm", reason="flash", index=first)
-    assert sorted(replica.early) == [first]
+    assert sorted(replica.early.held) == [first]
     await send_flash(link, fake, second)
     assert (await link.expect("refused"))["reason"] == "too_many_early_flash"
-    assert sorted(replica.early) == [first]
+    assert sorted(replica.early.held) == [first]
 
 
 async def test_an_authenticated_peers_frame_over_2_mib_is_refused_with_evidence(

@@ -77,12 +77,12 @@ async def test_an_early_flash_is_held_and_its_alarm_not_raised_again_in_order(
     flash = peer.append(peer.distress())
     note = peer.sign()
     proof = peer.tree().inclusion_proof(2, 3)
-    entry = await replica.flash(2, flash.raw, note, proof, b"msg")
+    entry = await replica.early.take(2, flash.raw, note, proof, b"msg")
     leaf = base64.b64encode(flash.leaf_hash).decode()
-    assert entry is not None and replica.is_early(peer.origin, 2, leaf)
-    record = replica.early_record(2)
+    assert entry is not None and replica.early.is_early(peer.origin, 2, leaf)
+    record = replica.early.record(2)
     assert record is not None and record.precedence == "FLASH"
     await replica.checkpoint_run(0, [e.raw for e in peer.entries], note, 0, [], b"msg")
-    assert replica.early == {}
+    assert replica.early.held == {}
     # recorded in order without a second alarm (the early one is the node's to raise)
     assert not [e for e in parts.events if isinstance(e, AlarmEvent)]
