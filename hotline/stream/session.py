@@ -12,12 +12,11 @@ the sequencer's commit itself, not a turn later when the post's coroutine resume
 FLASH the reader flushes the queued replies itself unless the writer is in the middle of a send.
 Otherwise the writer is the only task that writes to the socket: replies first, then the
 subscription's events (one :class:`~hotline.outbox.Outbox`, as the peer link has). A slow socket
-therefore only ever slows its own connection: the hub never waits, and a subscription whose
-bounded queue overflows is dropped by the hub; the writer then sends what it still has and
-closes with 4008 ``slow_consumer``. The client resumes from the last cursor it received. A
-subscription that gives a cursor is told when its backlog is replayed (``replayed``, with the
-cursor the replay reached: :class:`~hotline.stream.replay.ReplayEnd`). Who the client is comes
-from :mod:`.handshake`; its socket's frame limit and write deadlines are :mod:`.socket`'s.
+therefore only ever slows its own connection: the hub never waits, and a subscription
+(:mod:`.subscription`) whose bounded queue overflows is dropped by the hub; the writer then
+sends what it still has and closes with 4008 ``slow_consumer``. The client resumes from the
+last cursor it received. Who the client is comes from :mod:`.handshake`; its socket's frame
+limit and write deadlines are :mod:`.socket`'s.
 """
 
 from __future__ import annotations
@@ -36,11 +35,10 @@ from hotline_protocol.errors import MessageError
 from ..admission import Admission, notice_is_flash
 from ..auth import allowed
 from ..errors import RateLimited, StoreError, StreamError, TooManyConnections, explain
-from ..events import Cursor, EventHub
+from ..events import EventHub
 from ..feeds.index import FeedIndex
 from ..feeds.postqueue import Appended
 from ..feeds.service import NoticeService
-from ..feeds.views import Filters
 from ..outbox import Outbox
 from ..store.base import Store, UserRecord
 from ..types import Clock, Sides
@@ -51,8 +49,8 @@ from .errors import (
     Close,
 )
 from .handshake import auth_message, header_user
-from .replay import EventFeed, ReplayEnd
 from .socket import CLOSE_TIMEOUT, Gone, StreamSocket
+from .subscription import Subscription
 
 log = logging.getLogger("hotline.stream")
 
@@ -101,9 +99,9 @@ class StreamSession:
         )
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._feed: EventFeed | None = None
-        self._subscription_id: str | int = ""  # the id of the subscribe message
-        self._last_cursor = ""  # of the last event sent (or the subscription's start)
+        self._subscription = Subscription(
+            parts.sides, parts.hub, parts.index, parts.store, parts.queue_size, self._outbox
+        )
         self._close: Close | None = None  # requested by the reader
 
     # lifecycle -----------------------------------------------------------------------------
@@ -173,9 +171,7 @@ class StreamSession:
             for task in (reader, writer):
                 task.cancel()
             await asyncio.gather(reader, writer, return_exceptions=True)
-            if self._feed is not None:
-                self.parts.hub.unsubscribe(self._feed.sub)
-                self._feed = None
+            self._subscription.end()
         if self.user is not None:
             log.info("stream closed for %s", self.user.name)
 
@@ -243,9 +239,9 @@ class StreamSession:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         elif isinstance(msg, m.Subscribe):
-            self._subscribe(msg)
+            self._subscription.subscribe(msg)
         elif isinstance(msg, m.Unsubscribe):
-            self._unsubscribe(msg)
+            self._subscription.unsubscribe(msg)
         elif isinstance(msg, m.Ping):
             self._reply({"type": "pong", "id": msg.id, "time": self.parts.clock_ms()})
         else:
@@ -334,78 +330,18 @@ class StreamSession:
             return m.error(mid, "internal_error", "the node failed to handle the message")
         return m.error(mid, *described)
 
-    def _subscribe(self, msg: m.Subscribe) -> None:
-        parts, hub = self.parts, self.parts.hub
-        if self._feed is not None:
-            raise StreamError("already_subscribed", "unsubscribe before subscribing again")
-        f = msg.filters
-        if f.side is not None and parts.sides.info(f.side) is None:
-            raise StreamError("unknown_side", f"no side {f.side!r}")
-        filters = Filters(kind=f.kind, side=f.side, precedence=f.precedence, since=f.since)
-        names = parts.sides.names()
-        start: Cursor | None = None
-        if msg.cursor is not None:
-            try:
-                start = Cursor.decode(msg.cursor, names)
-            except ValueError as exc:
-                raise StreamError("bad_cursor", str(exc)) from exc
-        # no await from here on: live events queue from the instant ``end`` is taken
-        sub = hub.subscribe(parts.queue_size, filters.match_event)
-        sub.wakeup = self._outbox.wakeup  # the hub wakes this session's writer
-        end = hub.cursor()
-        if start is None:
-            start = end
-        elif any(
-            start.size(s) > end.size(s) or start.delivered_size(s) > end.delivered_size(s)
-            for s in names
-        ):
-            hub.unsubscribe(sub)
-            raise StreamError("bad_cursor", f"the cursor is ahead of this node ({end.encode()})")
-        self._last_cursor = start.encode()
-        self._reply({"type": "subscribed", "id": msg.id, "cursor": self._last_cursor})
-        self._feed = EventFeed(
-            parts.index,
-            parts.store,
-            sub,
-            start,
-            end,
-            filters.match_event,
-            replaying=msg.cursor is not None,
-        )
-        self._subscription_id = msg.id
-
-    def _unsubscribe(self, msg: m.Unsubscribe) -> None:
-        if self._feed is None:
-            raise StreamError("not_subscribed", "there is no subscription")
-        self.parts.hub.unsubscribe(self._feed.sub)
-        self._feed = None
-        self._reply({"type": "unsubscribed", "id": msg.id, "cursor": self._last_cursor})
-
     # writing -------------------------------------------------------------------------------
     def _reply(self, message: m.Outgoing) -> None:
         self._outbox.put_urgent(message)
 
     async def _next_event(self) -> m.Outgoing | None:
-        """The subscription's next event as a message for the outbox; None if there is none
-        now (a subscription the hub dropped for being slow asks for the close)."""
-        while (feed := self._feed) is not None:
-            published = await feed.next()
-            if published is not None:
-                if self._feed is not feed:  # unsubscribed meanwhile
-                    continue
-                self._last_cursor = published.cursor
-                if isinstance(published, ReplayEnd):
-                    return m.replayed(self._subscription_id, published.cursor)
-                return m.event(published.as_dict())
-            if feed.dropped:
-                self._feed = None
-                log.warning(
-                    "stream subscriber %s dropped: slow_consumer",
-                    self.user.name if self.user else "?",
-                )
-                self._close = Close(CLOSE_SLOW_CONSUMER, "slow_consumer")
-            return None
-        return None
+        """The subscription's next event for the outbox; None if there is none now (a
+        subscription the hub dropped for being slow asks for the close)."""
+        subscription = self._subscription
+        event = await subscription.next_event(self.user.name if self.user else "?")
+        if subscription.dropped and self._close is None:
+            self._close = Close(CLOSE_SLOW_CONSUMER, "slow_consumer")
+        return event
 
     async def _write_loop(self) -> None:
         try:
