@@ -20,7 +20,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .entries import decode_entry
 from .errors import ProtocolError
@@ -32,6 +32,7 @@ from .tree import CompactRange, leaf_hash
 LinkRecord = tuple[int, str, str, int, str, str | None, str | None, str | None, str | None]
 """A reference an entry's notice makes: (entry index, kind, origin, index, leaf hash, and for an
 ack its response, author, reason and remark)."""
+T = TypeVar("T")
 WORKERS_ENV = "HOTLINE_AUDIT_WORKERS"  # processes that decode entries (1: none, all in one)
 
 
@@ -213,17 +214,18 @@ def read_block(
 
 
 class BlockPool:
-    """Runs :func:`read_block` in ``workers`` processes, results in the order submitted, at
-    most ``2 * workers`` in flight. The first :attr:`INLINE` blocks are read in this process
-    (a small export is done before processes could start); with ``workers`` 1, all are. Use it
-    with ``with``: the processes end with the pool."""
+    """Runs :func:`read_block` (or another function of this library, :meth:`call`) in
+    ``workers`` processes, results in the order submitted, at most ``2 * workers`` in flight.
+    The first :attr:`INLINE` calls run in this process (a small export is done before processes
+    could start); with ``workers`` 1, all do. Use it with ``with``: the processes end with the
+    pool."""
 
     INLINE = 16
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = default_workers() if workers is None else max(1, workers)
         self._executor: ProcessPoolExecutor | None = None
-        self._pending: deque[tuple[Future[Block], Callable[[Block], None]]] = deque()
+        self._pending: deque[tuple[Future[Any], Callable[[Any], None]]] = deque()
         self._inline = self.INLINE
 
     def __enter__(self) -> BlockPool:
@@ -234,14 +236,19 @@ class BlockPool:
 
     def submit(self, done: Callable[[Block], None], *args: Any) -> None:
         """Read a block (``read_block(*args)``), then call ``done`` with it, in order."""
+        self.call(done, read_block, *args)
+
+    def call(self, done: Callable[[T], None], fn: Callable[..., T], *args: Any) -> None:
+        """Run ``fn(*args)`` (a module-level function: it is pickled by name), then call
+        ``done`` with its result, in the order of the calls."""
         if self.workers == 1 or self._inline > 0:
             self._inline -= 1
             self.drain()
-            done(read_block(*args))
+            done(fn(*args))
             return
         if self._executor is None:
             self._executor = ProcessPoolExecutor(self.workers, mp_context=_context())
-        self._pending.append((self._executor.submit(read_block, *args), done))
+        self._pending.append((self._executor.submit(fn, *args), done))
         while len(self._pending) > 2 * self.workers:
             self._next()
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from ..checkpoint import open_checkpoint
 from ..cosignature import CosignatureVerifier, verify_cosignature
-from ..entryblocks import EntryChecks, LinkRecord, check_block
+from ..entryblocks import BlockPool, EntryChecks, LinkRecord, check_block
 from ..errors import ProtocolError
 from ..export import MAX_LISTED, SideData
-from ..note import Signature, Verifier, split_note
+from ..note import Signature, split_note
 from ..notices import Reference
 from ..spool import BLOCK, EntrySpool, Spill
+from .notes import opened_notes
 from .packed import Cosigned, CosignedList, Positions, SignedCheckpoint, SignedList
 from .report import Check, b64, count, sizes
 
@@ -91,6 +92,8 @@ class Feed:
     signed: SignedList = field(default_factory=SignedList)
     cosigned: Positions = field(default_factory=Positions)  # with a valid cosignature
     cosignatures: CosignedList = field(default_factory=CosignedList)  # valid ones, with times
+    # each signed checkpoint's other signature lines (position, size, root, outcomes: .notes)
+    notes: Spill = field(default_factory=Spill)
     pinned: bool | None = None  # keys match a card (True), differ from it (False), no card
 
     @classmethod
@@ -158,29 +161,35 @@ def check_entries(feed: Feed) -> Check:
     )
 
 
-def check_checkpoints(feed: Feed) -> Check:
+def check_checkpoints(
+    feed: Feed, other: Feed | None = None, pool: BlockPool | None = None
+) -> Check:
     """The log signature (verified before the body is parsed), origin, stated size, size within
-    the entries, root equal to the Merkle root of that prefix."""
+    the entries, root equal to the Merkle root of that prefix. The notes' other signatures are
+    verified meanwhile against ``other``'s witness key, for :func:`check_cosignatures`; by
+    ``pool``'s workers (:mod:`.notes`), or here without one."""
     side, problems, notes = feed.side, [], []
     log = side.log
-    for cp in side.checkpoints:
-        where = f"checkpoint {cp.position} (stated size {cp.size})"
-        try:
-            opened = open_checkpoint(cp.note, origin=side.origin, log=log)
-        except ProtocolError as exc:
-            problems.append(f"{where}: {exc}")
-            continue
-        c = opened.checkpoint
-        feed.signed.append(SignedCheckpoint(cp.position, c.size, c.root))
-        if c.size != cp.size:
-            problems.append(f"{where}: the signed note says size {c.size}")
-        if c.size > feed.tree.size:
-            problems.append(f"{where}: size {c.size} beyond the {feed.tree.size} entries")
-        elif feed.tree.root(c.size) != c.root:
-            problems.append(
-                f"{where}: signed root {b64(c.root)} is not the Merkle root of the first "
-                f"{c.size} entries ({b64(feed.tree.root(c.size))})"
-            )
+    witness_vkey = other.side.witness_vkey if other is not None else None
+    with BlockPool(1) if pool is None else nullcontext(pool) as workers:
+        opened = opened_notes(side.checkpoints, side.origin, side.log_vkey, witness_vkey, workers)
+        for cp, (signed, sigs) in opened:
+            where = f"checkpoint {cp.position} (stated size {cp.size})"
+            if isinstance(signed, str):
+                problems.append(f"{where}: {signed}")
+                continue
+            size, root = signed
+            feed.signed.append(SignedCheckpoint(cp.position, size, root))
+            feed.notes.append((cp.position, size, root, sigs))
+            if size != cp.size:
+                problems.append(f"{where}: the signed note says size {size}")
+            if size > feed.tree.size:
+                problems.append(f"{where}: size {size} beyond the {feed.tree.size} entries")
+            elif feed.tree.root(size) != root:
+                problems.append(
+                    f"{where}: signed root {b64(root)} is not the Merkle root of the first "
+                    f"{size} entries ({b64(feed.tree.root(size))})"
+                )
     latest = feed.latest_signed
     if latest < feed.tree.size:
         notes.append(
@@ -232,26 +241,20 @@ def _heartbeats(feed: Feed, witness: CosignatureVerifier) -> list[str]:
 
 
 def check_cosignatures(feed: Feed, other: Feed | None) -> Check:
-    """Every cosignature by the other side's pinned witness key verifies; others are noted."""
-    side, problems, notes = feed.side, [], []
-    log = side.log
+    """Every cosignature by the other side's pinned witness key verifies; others are noted
+    (verified with the checkpoints: :func:`check_checkpoints`)."""
+    problems, notes = [], []
     witness = other.side.witness if other is not None else None
-    for cp in feed.signed:
-        where = f"checkpoint {cp.position} (size {cp.size})"
-        body, signatures = _note(feed, cp)
-        for sig in signatures:
-            if (sig.name, sig.key_id) == (log.name, log.key_id):
-                continue  # the log's own signature: see checkpoints
-            if witness is not None and (sig.name, sig.key_id) == (witness.name, witness.key_id):
-                try:
-                    timestamp = verify_cosignature(body, sig, witness)
-                except ProtocolError as exc:
-                    problems.append(f"{where}: cosignature by {sig.name}: {exc}")
-                else:
-                    feed.cosigned.add(cp.position)
-                    feed.cosignatures.append(Cosigned(cp.size, cp.root, timestamp))
+    for position, size, root, sigs in feed.notes:  # each signed checkpoint's other lines
+        where = f"checkpoint {position} (size {size})"
+        for outcome in sigs:
+            if outcome[0] == "cosigned":
+                feed.cosigned.add(position)
+                feed.cosignatures.append(Cosigned(size, root, outcome[1]))
+            elif outcome[0] == "bad":
+                problems.append(f"{where}: cosignature by {outcome[1]}: {outcome[2]}")
             else:
-                notes.append(f"{where}: {_unpinned(sig, [log, *([witness] if witness else [])])}")
+                notes.append(f"{where}: {outcome[1]}")
     if witness is not None:
         problems += _heartbeats(feed, witness)
     if witness is None:
@@ -287,12 +290,3 @@ def _note(feed: Feed, cp: SignedCheckpoint) -> tuple[bytes, list[Signature]]:
     if listed[at].position != cp.position:  # a list some of whose items were left out
         at = next(k for k, data in enumerate(listed) if data.position == cp.position)
     return split_note(listed[at].note)
-
-
-def _unpinned(sig: Signature, pinned: list[Verifier]) -> str:
-    """A signature line no pinned key made: ignored, as signed-note readers must, but shown."""
-    text = f"signature by {sig.name}+{sig.key_id.hex()}, a key not pinned in this export"
-    for key in pinned:
-        if key.name == sig.name:
-            text += f" (the pinned {key.name} has key ID {key.key_id.hex()})"
-    return text + ": not verified, ignored"

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..card import Card
+from ..entryblocks import BlockPool
 from ..export import FORMAT, EvidenceData, Loaded, Source, load_export
 from .checks import Feed, check_checkpoints, check_cosignatures, check_entries
 from .history import check_consistency, check_forks
@@ -87,25 +88,29 @@ def verify_data(
         return Verified(report, loaded)
 
     feeds = [Feed.of(side) for side in loaded.sides]
+    pool = BlockPool(workers)
     others: dict[str, Feed | None] = {f.name: _other(f, feeds) for f in feeds}
     per_side: dict[str, Callable[[Feed], Check]] = {
         "keys": lambda f: _keys(f, cards, loaded),
         "entries": check_entries,
-        "checkpoints": check_checkpoints,
+        "checkpoints": lambda f: check_checkpoints(f, others[f.name], pool),
         "cosignatures": lambda f: check_cosignatures(f, others[f.name]),
         "consistency": check_consistency,
         "forks": check_forks,
         "references": lambda f: check_references(f, others[f.name]),
     }
     needs_other = ("cosignatures", "references")
-    for name, run in per_side.items():
-        for feed in feeds:
-            if name in needs_other and others[feed.name] is None and loaded.broken_sides:
-                report.add(Check(name, feed.name, "SKIP", "not run: the other side is malformed"))
-            else:
-                report.add(_guarded(name, feed.name, run, feed))
-        for broken in loaded.broken_sides:
-            report.add(Check(name, broken, "SKIP", "not run: this side is malformed (see format)"))
+    with pool:  # the checkpoints' notes verified in worker processes
+        for name, run in per_side.items():
+            for feed in feeds:
+                if name in needs_other and others[feed.name] is None and loaded.broken_sides:
+                    skip = Check(name, feed.name, "SKIP", "not run: the other side is malformed")
+                    report.add(skip)
+                else:
+                    report.add(_guarded(name, feed.name, run, feed))
+            for broken in loaded.broken_sides:
+                skip = Check(name, broken, "SKIP", "not run: this side is malformed (see format)")
+                report.add(skip)
     report.add(_guarded("evidence", None, _evidence_check, loaded.evidence))
     report.sides = [_summary(f) for f in feeds]
     return Verified(report, loaded, {f.name: f for f in feeds})

@@ -6,21 +6,24 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hotline_protocol.audit import audit_exports, telling, verify_export
+from hotline_protocol.audit import audit_exports, notes, telling, verify_export
 from hotline_protocol.audit.dispute import Dispute, Options
 from hotline_protocol.audit.output import write_json, write_text
 from hotline_protocol.audit.report import Report
 from hotline_protocol.card import Card
+from hotline_protocol.cosignature import CosignatureSigner
 from hotline_protocol.entries import encode_entry
 from hotline_protocol.entryblocks import BlockPool
+from hotline_protocol.note import Signature, split_note
 from hotline_protocol.spool import BLOCK
 
-from .builders import T0, TwoSides, b64, liaison
+from .builders import T0, FeedBuilder, TwoSides, b64, cosign_note, liaison
 from .test_streamed_verify import build, peak_verifying, write_export
 
 N = 3 * BLOCK + 100  # entries per side: three whole blocks and a part
@@ -163,3 +166,56 @@ def test_with_workers_four_times_the_entries_take_no_more_memory(tmp_path: Path)
     # what is in flight (at most two blocks of some 300 KB per worker, read and not yet taken
     # back) varies with timing: a bound well under the entries added, not the exact figure
     assert large_peak - small_peak < 1024 * 1024, (small_peak, large_peak)
+
+
+PIDS: dict[str, Path] = {}  # "dir": where _open_notes_noting notes the processes it ran in
+_OPEN_NOTES = notes.open_notes
+
+
+def _open_notes_noting(*args: Any) -> Any:
+    """``open_notes`` that also notes the process it ran in (pickled by name to the workers,
+    forked with :data:`PIDS` set)."""
+    (PIDS["dir"] / str(os.getpid())).touch()
+    return _OPEN_NOTES(*args)
+
+
+def test_checkpoint_notes_verified_by_workers_give_the_report_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quiet line (a checkpoint and a cosignature per entry): the notes' signatures are
+    verified a chunk at a time by two workers, with the same findings, in the same order, as
+    one process verifying them all: a log signature forged, a cosignature forged, a line by a
+    key nobody pinned."""
+    two = build(90, every=1)
+    doc = two.export()
+    alpha = doc["sides"][0]["checkpoints"]
+    forger = FeedBuilder.create("alpha", "alpha.hotline.example", "XAA")  # the same names
+    alpha[17]["note"] = forger.sign(18, two.alpha.tree().root(18)).decode()  # other keys
+    body, lines = split_note(alpha[41]["note"].encode())
+    other = CosignatureSigner.generate(two.bravo.witness.name)  # bravo's witness name, not key
+    forged = Signature(lines[1].name, lines[1].key_id, other.cosign(body, T0 // 1000))
+    alpha[41]["note"] = (body + b"\n" + lines[0].line().encode() + forged.line().encode()).decode()
+    stranger = CosignatureSigner.generate("observer.example/witness")
+    alpha[63]["note"] = cosign_note(alpha[63]["note"].encode(), stranger, T0 // 1000).decode()
+    path = write_export(doc, tmp_path / "quiet.json")
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    monkeypatch.setattr(notes, "CHUNK", 8)
+    monkeypatch.setattr(notes, "open_notes", _open_notes_noting)
+    monkeypatch.setitem(PIDS, "dir", pids)
+
+    alone = verified(path, two, 1)
+    ran_alone = {p.name for p in pids.iterdir()}
+    parallel = verified(path, two, 2)
+
+    assert ran_alone == {str(os.getpid())}
+    assert {p.name for p in pids.iterdir()} - ran_alone, "workers verified notes"
+    assert parallel.render() == alone.render()
+    assert parallel.failed == ["checkpoints[alpha]", "cosignatures[alpha]"]
+    checkpoints = parallel.check("checkpoints", "alpha").details
+    assert checkpoints[0].startswith("checkpoint 17 (stated size 18): no_verified_signature")
+    cosignatures = parallel.check("cosignatures", "alpha").details
+    assert cosignatures[0].startswith("checkpoint 41 (size 42): cosignature by ")
+    assert "bad_signature: cosignature does not verify" in cosignatures[0]
+    assert cosignatures[1].startswith("checkpoint 63 (size 64): signature by observer.example")
+    assert parallel.check("cosignatures", "bravo").status == "PASS"

@@ -587,6 +587,7 @@ def test_the_verifier_runs_without_the_node() -> None:
         "hotline_protocol.audit.combined",
         "hotline_protocol.audit.describe",
         "hotline_protocol.audit.history",
+        "hotline_protocol.audit.notes",
         "hotline_protocol.audit.packed",
         "hotline_protocol.audit.pinning",
         "hotline_protocol.audit.references",
