@@ -31,6 +31,7 @@ from .api import (
 )
 from .api.context import ApiContext
 from .api.limits import BodyLimit
+from .audit.report import NodeReports
 from .console import mount_console
 from .keys import NodeKeys, load_keys
 from .metrics import Metrics
@@ -103,6 +104,7 @@ def create_app(
         metrics=metrics,
         conflicts=node.conflicts,
         admission=node.admission,
+        reports=NodeReports(node.store, node.sides, settings, clock_ms),
     )
 
     @asynccontextmanager

@@ -23,11 +23,13 @@ An error says what went wrong, not how it is reported: the API gives each class 
     ├── TooManyConnections              too many stream connections: too_many_connections,
     │                                   too_many_user_connections
     ├── Unavailable                     the node cannot serve now: shutting_down, store_unavailable,
-    │   │                               feed_behind (recovering the own feed from the peer)
+    │   │                               feed_behind (recovering the own feed from the peer),
+    │   │                               report_busy (a report of the node is being made)
     │   └── StoreError                  the store is unreachable, misconfigured or refused
     │       └── StoreConflict           a conditional write found another state than expected
     ├── Broken                          the node's own data disagree: checkpoint_mismatch,
-    │                                   store_incomplete, entry_too_large_for_bundle
+    │                                   store_incomplete, entry_too_large_for_bundle,
+    │                                   report_failed (the auditor could not read its export)
     ├── StreamError                     a stream client's message is refused (the stream's codes)
     ├── LinkError                       the peer link must close; ``reason`` is its close reason
     │   ├── BadMessage                  the peer's message is malformed: bad_message

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from ..audit.export import export_deadlines, export_node
-from ..audit.report import node_report
 from .deps import Api, AuthFirstRoute, Exporter
 from .models import AuditExport, Report
 from .openapi import answers
@@ -47,12 +47,21 @@ async def export(api: Api, _: Exporter) -> StreamingResponse:
     "notice (PROTOCOL.md, *The report of a dispute*): what, who, the claimed time and the "
     "witnessed bracket, delivery, every acknowledgement and whether it came in time, outages, "
     "implausible times, refused input. A neutral inquiry runs `hotline audit report` over one "
-    "export of each side and both cards.",
-    responses=answers(Report),
+    "export of each side and both cards. The node makes it with the auditor's own command in a "
+    "process of its own, at a lower CPU priority, one report at a time: a request while one is "
+    "being made is refused (503 `report_busy`).",
+    response_class=FileResponse,
+    responses=answers(Report, 503),
 )
 async def report(
     api: Api,
     _: Exporter,
     at: Annotated[int | None, Query(ge=0, description="as of this time, unix ms")] = None,
-) -> dict[str, Any]:
-    return await node_report(api.store, api.sides, api.settings, api.clock_ms(), at)
+) -> FileResponse:
+    made = await api.reports.make(at)
+    return FileResponse(
+        made.path,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+        background=BackgroundTask(made.remove),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..admission import Admission
+from ..audit.report import NodeReports
 from ..conflicts.service import ConflictService
 from ..feeds.feed_tree import FeedTree
 from ..feeds.logs import LogReader
@@ -36,3 +37,4 @@ class ApiContext:
     metrics: Metrics
     conflicts: ConflictService
     admission: Admission  # post rate limits and stream connection caps
+    reports: NodeReports  # the node's reports of itself, one at a time

@@ -48,7 +48,8 @@ REFUSALS: dict[int, str] = {
     500: "The node's own data disagree (`checkpoint_mismatch`, `store_incomplete`): a bug or a "
     "damaged store.",
     503: "The node cannot serve now (`store_unavailable`, `shutting_down`; `feed_behind`: the "
-    "peer holds more of this node's feed than the node, which recovers it first); retry.",
+    "peer holds more of this node's feed than the node, which recovers it first; "
+    "`report_busy`: a report of the node is being made); retry.",
 }
 REPLAYED_HEADER = {
     "Idempotent-Replayed": {

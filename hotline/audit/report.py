@@ -4,24 +4,38 @@ pins, told notice by notice (:mod:`hotline_protocol.audit.dispute`).
 It is the node's view of itself, for its operators and auditors (the console's audit view):
 the cards it checks against are its own and the peer's as it pinned them. A neutral inquiry runs
 ``hotline audit report`` over one export of each side and the two cards the sides exchanged.
+
+Verifying and telling a long log takes minutes of CPU, and the report can outgrow memory, so
+the node never makes it on its event loop: it writes its export and the cards to a temporary
+directory, and runs the auditor's own command (``python -m hotline_protocol.audit report
+--json``) on them in a process of its own, with one worker, at a lower CPU priority
+(:data:`NICE`), its JSON written to a file that is then sent. One report is made at a time
+(:class:`NodeReports`): a request meanwhile is refused (503 ``report_busy``), and a request whose
+client goes away stops its report.
 """
 
 from __future__ import annotations
 
-import io
-import json
+import asyncio
+import logging
+import os
+import shutil
+import sys
 import tempfile
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
-from hotline_protocol.audit import audit_exports
-from hotline_protocol.audit.dispute import Dispute, Options
-from hotline_protocol.audit.output import write_json
 from hotline_protocol.card import Card, Deadlines
 
+from ..errors import Broken, Unavailable
 from ..settings import Settings
 from ..store.base import Store
-from ..types import Sides
+from ..types import Clock, Sides
 from .export import export_deadlines, export_node
+
+log = logging.getLogger("hotline.audit")
+NICE = 10  # added to the report process's niceness: the node's loop comes first
+VERDICT_EXITS = (0, 1, 3)  # the auditor's exit codes with a report: PASS, FAIL, UNPINNED
 
 
 def pinned_cards(sides: Sides, settings: Settings) -> list[Card]:
@@ -45,18 +59,82 @@ def pinned_cards(sides: Sides, settings: Settings) -> list[Card]:
     return cards
 
 
-async def node_report(
-    store: Store, sides: Sides, settings: Settings, now_ms: int, at_ms: int | None = None
-) -> dict[str, Any]:
-    """The report JSON (PROTOCOL.md, *The report of a dispute*) of this node's export now, as of
-    ``at_ms`` (None: everything held)."""
-    snap = await export_node(store, sides, now_ms, deadlines=export_deadlines(settings))
-    out = io.StringIO()
-    with tempfile.TemporaryFile() as file:  # the export streamed to disk, then read as a stream
-        async for piece in snap.chunks():
-            file.write(piece)
-        file.seek(0)
-        audit = audit_exports([(sides.own.name, file)], pinned_cards(sides, settings))
-        write_json(Dispute(audit, Options(at=at_ms)), out)
-    report: dict[str, Any] = json.loads(out.getvalue())
-    return report
+@dataclass(frozen=True)
+class MadeReport:
+    """A report made: its JSON file, in a directory to remove once it is sent."""
+
+    path: Path
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path.parent, ignore_errors=True)
+
+
+class NodeReports:
+    """The node's reports of itself, made one at a time out of its process (see the module)."""
+
+    def __init__(self, store: Store, sides: Sides, settings: Settings, clock_ms: Clock) -> None:
+        self._store = store
+        self._sides = sides
+        self._settings = settings
+        self._clock_ms = clock_ms
+        self._busy = False
+
+    async def make(self, at_ms: int | None = None) -> MadeReport:
+        """The report JSON (PROTOCOL.md, *The report of a dispute*) of this node's export now,
+        as of ``at_ms`` (None: everything held). Unavailable ``report_busy`` while another is
+        being made; Broken ``report_failed`` if the auditor could not read the export."""
+        if self._busy:
+            raise Unavailable(
+                "report_busy", "a report of this node is being made: ask again once it is done"
+            )
+        self._busy = True
+        folder = Path(tempfile.mkdtemp(prefix="hotline-report-"))
+        try:
+            path = await self._make(folder, at_ms)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        finally:
+            self._busy = False
+        return MadeReport(path)
+
+    async def _make(self, folder: Path, at_ms: int | None) -> Path:
+        sides, settings = self._sides, self._settings
+        export = folder / "export.json"
+        snap = await export_node(
+            self._store, sides, self._clock_ms(), deadlines=export_deadlines(settings)
+        )
+        with export.open("wb") as file:  # streamed from the store, a chunk at a time
+            async for piece in snap.chunks():
+                file.write(piece)
+        args = [sys.executable, "-m", "hotline_protocol.audit", "report", "--json", str(export)]
+        for card in pinned_cards(sides, settings):
+            card_path = folder / f"{card.side}-card.txt"
+            card_path.write_text(card.text())
+            args += ["--card", str(card_path)]
+        if at_ms is not None:
+            args += ["--at", str(at_ms)]
+        report = folder / "report.json"
+        env = {**os.environ, "HOTLINE_AUDIT_WORKERS": "1"}
+        with report.open("wb") as out:
+            proc = await asyncio.create_subprocess_exec(
+                *args, stdout=out, stderr=asyncio.subprocess.PIPE, env=env
+            )
+            try:
+                _lower_priority(proc.pid)
+                _, errors = await proc.communicate()
+            finally:
+                if proc.returncode is None:  # the request was cancelled: its client went
+                    proc.kill()
+                    await proc.wait()
+        if proc.returncode not in VERDICT_EXITS:
+            log.error("the node's report failed (%s): %s", proc.returncode, errors[-2000:])
+            raise Broken("report_failed", "the auditor could not read this node's export")
+        return report
+
+
+def _lower_priority(pid: int) -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, pid) + NICE)
+    except (OSError, AttributeError):  # gone already, or not on this platform
+        pass
