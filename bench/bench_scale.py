@@ -16,6 +16,9 @@ version) and reused. Then, with each node a child process:
   at a time (each read from the store): p50, p99 and the states shown;
 - ``export``: alpha's ``GET /v1/audit/export`` streamed to a file: seconds, size, and the
   refused-input records it holds (none: the linked nodes refused nothing of each other);
+- ``node_report``: alpha's ``GET /v1/audit/report`` of itself, read to the end, while another
+  process polls ``/healthz`` every 50 ms: seconds, size, ``/healthz`` p50 and longest, and
+  alpha's RSS after;
 - ``verify`` and ``report``: ``python -m hotline_protocol.audit verify|report`` of that file
   against both cards, each a child process: seconds, entries per second, peak RSS (the
   kernel's account of the child) and the exit code (0: PASS, which also proves the generated
@@ -133,15 +136,18 @@ def wait_linked(node: BenchNode, timeout: float = 120.0) -> bool:
     return False
 
 
-def poll_health(port: int, seconds: float, gap: float, out: PipeEnd) -> None:
+def poll_health(
+    port: int, seconds: float, gap: float, out: PipeEnd, until: Any | None = None
+) -> None:
     """In its own process (so that the listers' loop does not delay it): ``/healthz`` every
-    ``gap`` seconds for ``seconds``; the times in ms sent back on ``out``."""
+    ``gap`` seconds for ``seconds`` (or until the event ``until`` is set); the times in ms sent
+    back on ``out``."""
 
     async def poll() -> list[float]:
         conn = Connection("127.0.0.1", port)
         samples: list[float] = []
         stop = time.perf_counter() + seconds
-        while time.perf_counter() < stop:
+        while time.perf_counter() < stop and not (until is not None and until.is_set()):
             t = time.perf_counter()
             await conn.get("/healthz")
             samples.append((time.perf_counter() - t) * 1000)
@@ -249,6 +255,37 @@ def export(node: BenchNode, token: str, path: Path) -> dict[str, Any]:
     return {"seconds": seconds, "mb": round(path.stat().st_size / 2**20, 1), "evidence": evidence}
 
 
+def node_report(node: BenchNode, token: str, entries: int) -> dict[str, Any]:
+    """The node's ``GET /v1/audit/report`` of itself, read to the end, while another process
+    polls ``/healthz`` every 50 ms: seconds, size, and how long ``/healthz`` was held."""
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    done = multiprocessing.Event()
+    poller = multiprocessing.Process(
+        target=poll_health, args=(node.port, float("inf"), 0.05, sender, done)
+    )
+    poller.start()
+    t0 = time.perf_counter()
+    size = 0
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.stream("GET", f"{node.url}/v1/audit/report", headers=headers, timeout=None) as r:
+        r.raise_for_status()
+        for chunk in r.iter_bytes():
+            size += len(chunk)
+    seconds = time.perf_counter() - t0
+    done.set()
+    health: list[float] = receiver.recv()
+    poller.join()
+    return {
+        "seconds": round(seconds, 2),
+        "entries_per_s": round(2 * entries / seconds),
+        "mb": round(size / 2**20, 1),
+        "healthz_p50_ms": round(percentiles(health).get("median", 0), 2),
+        "healthz_max_ms": round(max(health, default=0), 2),
+        "healthz_polls": len(health),
+        "rss_after_mb": rss_mb(node.pid),
+    }
+
+
 def audit(command: str, export_file: Path, cards: list[Path], entries: int) -> dict[str, Any]:
     """``python -m hotline_protocol.audit COMMAND`` as a child: time, peak RSS, exit code."""
     args = [sys.executable, "-m", "hotline_protocol.audit", command, str(export_file)]
@@ -301,6 +338,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["export"] = export(alpha, tokens["auditor"], export_file)
         print(f"export: {result['export']}")
         result["rss_after_mb"] = {n.side: rss_mb(n.pid) for n in (alpha, bravo)}
+        if not args.no_audit:
+            result["node_report"] = node_report(alpha, tokens["auditor"], args.entries)
+            print(f"GET /v1/audit/report: {result['node_report']}")
     finally:
         alpha.stop()
         bravo.stop()
@@ -331,7 +371,9 @@ def main() -> None:
         help=f"entries per checkpoint and cosignature (default {BATCH}; 1: a quiet line)",
     )
     parser.add_argument(
-        "--no-audit", action="store_true", help="skip verify and report of the export"
+        "--no-audit",
+        action="store_true",
+        help="skip verify and report of the export, and the node's report",
     )
     args = parser.parse_args()
     result = run(args)
