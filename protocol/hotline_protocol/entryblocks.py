@@ -257,14 +257,19 @@ class BlockPool:
         while self._pending:
             self._next()
 
+    def discard(self) -> None:
+        """Forget the calls not handed over yet (their results are dropped): what a caller that
+        stopped early leaves, so that the next caller gets its own results only."""
+        for future, _ in self._pending:
+            future.cancel()
+        self._pending.clear()
+
     def _next(self) -> None:
         future, done = self._pending.popleft()
         done(future.result())
 
     def close(self) -> None:
-        for future, _ in self._pending:
-            future.cancel()
-        self._pending.clear()
+        self.discard()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None

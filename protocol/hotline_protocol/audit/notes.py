@@ -45,14 +45,20 @@ def opened_notes(
     def keep(chunk: Sequence[CheckpointData]) -> Callable[[list[Outcome]], None]:
         return lambda outcomes: done.extend(zip(chunk, outcomes, strict=True))
 
-    for start in range(0, len(checkpoints), CHUNK):
-        chunk = [checkpoints[k] for k in range(start, min(start + CHUNK, len(checkpoints)))]
-        notes = [cp.note for cp in chunk]
-        pool.call(keep(chunk), open_notes, origin, log_vkey, witness_vkey, notes)
+    finished = False
+    try:
+        for start in range(0, len(checkpoints), CHUNK):
+            chunk = [checkpoints[k] for k in range(start, min(start + CHUNK, len(checkpoints)))]
+            notes = [cp.note for cp in chunk]
+            pool.call(keep(chunk), open_notes, origin, log_vkey, witness_vkey, notes)
+            yield from done
+            done.clear()
+        pool.drain()
         yield from done
-        done.clear()
-    pool.drain()
-    yield from done
+        finished = True
+    finally:
+        if not finished:  # the check stopped (or failed) early: its calls are not the next's
+            pool.discard()
 
 
 def open_notes(

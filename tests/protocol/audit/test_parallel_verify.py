@@ -219,3 +219,28 @@ def test_checkpoint_notes_verified_by_workers_give_the_report_of_one_process(
     assert "bad_signature: cosignature does not verify" in cosignatures[0]
     assert cosignatures[1].startswith("checkpoint 63 (size 64): signature by observer.example")
     assert parallel.check("cosignatures", "bravo").status == "PASS"
+
+
+def _open_notes_failing_for_alpha(origin: str, *args: Any) -> Any:
+    if origin.startswith("alpha"):
+        raise RuntimeError("a fault nobody foresaw")
+    return _OPEN_NOTES(origin, *args)
+
+
+def test_a_fault_verifying_one_sides_notes_leaves_the_other_sides_checks_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers' calls a failed check left in flight are dropped: the next side's check gets
+    its own notes' outcomes, not the failure (nor the notes) of the side before."""
+    two = build(90, every=1)
+    path = write_export(two.export(), tmp_path / "quiet.json")
+    monkeypatch.setattr(notes, "CHUNK", 8)
+    monkeypatch.setattr(notes, "open_notes", _open_notes_failing_for_alpha)
+
+    report = verified(path, two, 2)
+
+    alpha = report.check("checkpoints", "alpha")
+    assert alpha.status == "FAIL" and "a fault nobody foresaw" in alpha.summary
+    assert report.check("checkpoints", "bravo").status == "PASS"
+    bravo = report.check("cosignatures", "bravo")
+    assert bravo.status == "PASS" and bravo.summary.startswith("90 of 90 signed checkpoints")
