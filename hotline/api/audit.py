@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import StreamingResponse
 
 from ..audit.export import export_deadlines, export_node
 from .deps import Api, AuthFirstRoute, Exporter
@@ -50,18 +49,15 @@ async def export(api: Api, _: Exporter) -> StreamingResponse:
     "export of each side and both cards. The node makes it with the auditor's own command in a "
     "process of its own, at a lower CPU priority, one report at a time: a request while one is "
     "being made is refused (503 `report_busy`).",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses=answers(Report, 503),
 )
 async def report(
     api: Api,
     _: Exporter,
     at: Annotated[int | None, Query(ge=0, description="as of this time, unix ms")] = None,
-) -> FileResponse:
+) -> StreamingResponse:
     made = await api.reports.make(at)
-    return FileResponse(
-        made.path,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
-        background=BackgroundTask(made.remove),
+    return StreamingResponse(
+        made.chunks(), media_type="application/json", headers={"Cache-Control": "no-store"}
     )

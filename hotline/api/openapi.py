@@ -45,8 +45,9 @@ REFUSALS: dict[int, str] = {
     429: "Too many posts (`rate_limited`): the user's or the connection's bucket is empty, or "
     "the FLASH bound is reached; `Retry-After` (seconds) and `retry_after_ms` say when to "
     "try again. Nothing was appended.",
-    500: "The node's own data disagree (`checkpoint_mismatch`, `store_incomplete`): a bug or a "
-    "damaged store.",
+    500: "The node's own data disagree (`checkpoint_mismatch`, `store_incomplete`; "
+    "`report_failed`: the auditor could not read the node's own export): a bug or a damaged "
+    "store.",
     503: "The node cannot serve now (`store_unavailable`, `shutting_down`; `feed_behind`: the "
     "peer holds more of this node's feed than the node, which recovers it first; "
     "`report_busy`: a report of the node is being made); retry.",

@@ -9,7 +9,8 @@ Verifying and telling a long log takes minutes of CPU, and the report can outgro
 the node never makes it on its event loop: it writes its export and the cards to a temporary
 directory, and runs the auditor's own command (``python -m hotline_protocol.audit report
 --json``) on them in a process of its own, with one worker, at a lower CPU priority
-(:data:`NICE`), its JSON written to a file that is then sent. One report is made at a time
+(:data:`NICE`), its JSON written to a file that is then sent (the file is already unlinked:
+nothing is left behind if the client goes away). One report is made at a time
 (:class:`NodeReports`): a request meanwhile is refused (503 ``report_busy``), and a request whose
 client goes away stops its report.
 """
@@ -22,8 +23,9 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 
 from hotline_protocol.card import Card, Deadlines
 
@@ -59,14 +61,22 @@ def pinned_cards(sides: Sides, settings: Settings) -> list[Card]:
     return cards
 
 
-@dataclass(frozen=True)
+CHUNK = 64 * 1024  # bytes of the report sent at a time
+
+
 class MadeReport:
-    """A report made: its JSON file, in a directory to remove once it is sent."""
+    """A report made: its JSON, an open file whose directory is removed already (the file goes
+    when it is closed, whether the client read it all or went away)."""
 
-    path: Path
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
 
-    def remove(self) -> None:
-        shutil.rmtree(self.path.parent, ignore_errors=True)
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            while piece := self._file.read(CHUNK):
+                yield piece
+        finally:
+            self._file.close()
 
 
 class NodeReports:
@@ -91,12 +101,10 @@ class NodeReports:
         folder = Path(tempfile.mkdtemp(prefix="hotline-report-"))
         try:
             path = await self._make(folder, at_ms)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
+            return MadeReport(path.open("rb"))
         finally:
+            shutil.rmtree(folder, ignore_errors=True)
             self._busy = False
-        return MadeReport(path)
 
     async def _make(self, folder: Path, at_ms: int | None) -> Path:
         sides, settings = self._sides, self._settings
@@ -128,7 +136,8 @@ class NodeReports:
                     proc.kill()
                     await proc.wait()
         if proc.returncode not in VERDICT_EXITS:
-            log.error("the node's report failed (%s): %s", proc.returncode, errors[-2000:])
+            why = errors[-2000:].decode(errors="replace")
+            log.error("the node's report failed (%s): %s", proc.returncode, why)
             raise Broken("report_failed", "the auditor could not read this node's export")
         return report
 
