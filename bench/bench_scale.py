@@ -14,8 +14,9 @@ version) and reused. Then, with each node a child process:
   longest it was held);
 - ``old_reads``: ``GET /v1/notices/{side}/{index}`` of 400 random entries of the history, one
   at a time (each read from the store): p50, p99 and the states shown;
-- ``export``: alpha's ``GET /v1/audit/export`` streamed to a file: seconds, size, and the
-  refused-input records it holds (none: the linked nodes refused nothing of each other);
+- ``export``: alpha's ``GET /v1/audit/export`` streamed to a file: seconds, size, the
+  refused-input records it holds (none: the linked nodes refused nothing of each other), and
+  ``/healthz`` polled every 50 ms meanwhile (its median and longest);
 - ``node_report``: alpha's ``GET /v1/audit/report`` of itself, read to the end, while another
   process polls ``/healthz`` every 50 ms: seconds, size, ``/healthz`` p50 and longest, and
   alpha's RSS after;
@@ -240,48 +241,70 @@ async def listing(node: BenchNode, clients: int, seconds: float) -> dict[str, An
 
 
 def export(node: BenchNode, token: str, path: Path) -> dict[str, Any]:
-    t0 = time.perf_counter()
     headers = {"Authorization": f"Bearer {token}"}
-    with (
-        httpx.stream("GET", f"{node.url}/v1/audit/export", headers=headers, timeout=None) as r,
-        path.open("wb") as out,
-    ):
-        r.raise_for_status()
-        for chunk in r.iter_bytes():
-            out.write(chunk)
-    seconds = round(time.perf_counter() - t0, 2)
+    with HealthPolled(node.port) as health:
+        t0 = time.perf_counter()
+        with (
+            httpx.stream("GET", f"{node.url}/v1/audit/export", headers=headers, timeout=None) as r,
+            path.open("wb") as out,
+        ):
+            r.raise_for_status()
+            for chunk in r.iter_bytes():
+                out.write(chunk)
+        seconds = round(time.perf_counter() - t0, 2)
     with path.open("rb") as file:  # refused input would mean the stores were not what nodes write
         evidence = sum(1 for _ in ijson.items(file, "evidence.item"))
-    return {"seconds": seconds, "mb": round(path.stat().st_size / 2**20, 1), "evidence": evidence}
+    size = round(path.stat().st_size / 2**20, 1)
+    return {"seconds": seconds, "mb": size, "evidence": evidence, **health.figures()}
+
+
+class HealthPolled:
+    """``/healthz`` polled every 50 ms from another process while the ``with`` block runs;
+    then :meth:`figures`: its median and longest, and the polls made."""
+
+    def __init__(self, port: int) -> None:
+        self._receiver, sender = multiprocessing.Pipe(duplex=False)
+        self._done = multiprocessing.Event()
+        self._poller = multiprocessing.Process(
+            target=poll_health, args=(port, float("inf"), 0.05, sender, self._done)
+        )
+        self.samples: list[float] = []
+
+    def __enter__(self) -> HealthPolled:
+        self._poller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self.samples = self._receiver.recv()
+        self._poller.join()
+
+    def figures(self) -> dict[str, Any]:
+        health = self.samples
+        return {
+            "healthz_p50_ms": round(percentiles(health).get("median", 0), 2),
+            "healthz_max_ms": round(max(health, default=0), 2),
+            "healthz_polls": len(health),
+        }
 
 
 def node_report(node: BenchNode, token: str, entries: int) -> dict[str, Any]:
     """The node's ``GET /v1/audit/report`` of itself, read to the end, while another process
     polls ``/healthz`` every 50 ms: seconds, size, and how long ``/healthz`` was held."""
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    done = multiprocessing.Event()
-    poller = multiprocessing.Process(
-        target=poll_health, args=(node.port, float("inf"), 0.05, sender, done)
-    )
-    poller.start()
-    t0 = time.perf_counter()
-    size = 0
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.stream("GET", f"{node.url}/v1/audit/report", headers=headers, timeout=None) as r:
-        r.raise_for_status()
-        for chunk in r.iter_bytes():
-            size += len(chunk)
-    seconds = time.perf_counter() - t0
-    done.set()
-    health: list[float] = receiver.recv()
-    poller.join()
+    size = 0
+    with HealthPolled(node.port) as health:
+        t0 = time.perf_counter()
+        with httpx.stream("GET", f"{node.url}/v1/audit/report", headers=headers, timeout=None) as r:
+            r.raise_for_status()
+            for chunk in r.iter_bytes():
+                size += len(chunk)
+        seconds = time.perf_counter() - t0
     return {
         "seconds": round(seconds, 2),
         "entries_per_s": round(2 * entries / seconds),
         "mb": round(size / 2**20, 1),
-        "healthz_p50_ms": round(percentiles(health).get("median", 0), 2),
-        "healthz_max_ms": round(max(health, default=0), 2),
-        "healthz_polls": len(health),
+        **health.figures(),
         "rss_after_mb": rss_mb(node.pid),
     }
 

@@ -6,7 +6,7 @@ State of a notice: appended → delivered (the receiving side cosigned a checkpo
 
 The store keeps, with each notice entry, what its record is made of: its id, when it was
 appended here, a flag of an implausible time, and the entries that refer to it (acks, a cancel,
-an update). The index holds the feeds' sizes, the newest deliveries (:mod:`.deliveries`), the
+an update: linked in the cached records as entries are added, :mod:`.links`). The index holds the feeds' sizes, the newest deliveries (:mod:`.deliveries`), the
 own FLASH entries the peer has not cosigned, and at most ``cache_rows`` records, the most
 recently used; any other record, and an older delivery, is read from the store when asked for
 (:meth:`FeedIndex.records`, :mod:`hotline.feeds.recall`). Neither memory nor start-up grows
@@ -28,12 +28,13 @@ import logging
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from hotline_protocol.notices import Notice, reference_of
 
 from ..errors import Broken
 from .deliveries import DELIVERIES_HELD, DeliveryWindow
+from .links import Links
 from .records import (
     FIELD,
     AckInfo,
@@ -45,7 +46,6 @@ from .records import (
     b64,
     row_of,
     view,
-    with_ack,
     with_links,
 )
 
@@ -118,10 +118,9 @@ class FeedIndex:
         # the newest deliveries, and those of the records cached below them (.deliveries)
         self._deliveries = DeliveryWindow(sides, deliveries_held if recall is not None else None)
         self._flash = {side: array("q") for side in sides}  # FLASH entries' indexes, packed
-        # references to entries not held yet: (origin, index, leaf hash) -> [(key, how, ack)]
-        self._pending: dict[tuple[str, int, str], list[tuple[Key, str, _Row]]] = {}
         # while records are read from the store: the keys a record added meanwhile changed
         self._reading: list[set[Key]] = []
+        self._links = Links(self._rows, self._sizes, self.origins, self._reading)
         # where the ids of the latest records added are held (without a recall: of all)
         self._ids: OrderedDict[str, tuple[Key, ...]] = OrderedDict()
         self.on_add: list[Callable[[NoticeRecord], None]] = []
@@ -300,62 +299,17 @@ class FeedIndex:
             self._flash[side].append(index)
         target = reference_of(notice)
         if target is not None:
-            self._link(key, (target.origin, target.index, target.leaf_hash), "target")
+            self._links.link(key, (target.origin, target.index, target.leaf_hash), "target")
         if notice.supersedes is not None:
             ref = notice.supersedes
-            self._link(key, (ref.origin, ref.index, ref.leaf_hash), "supersedes")
+            self._links.link(key, (ref.origin, ref.index, ref.leaf_hash), "supersedes")
         # references that arrived before this entry (e.g. an ack of an early FLASH)
-        if self._pending:
-            for waiting, how, referring in self._pending.pop((row[1], index, b64(leaf_hash)), []):
-                self._attach(waiting, key, how, referring)
+        self._links.arrived(key, (row[1], index, b64(leaf_hash)))
         rec = view(self._rows[key])
         self._trim()
         for listener in self.on_add:
             listener(rec)
         return rec
-
-    def _link(self, key: Key, ref: tuple[str, int, str], how: str) -> None:
-        side = self.origins.get(ref[0])
-        if side is None:
-            return
-        row = self._rows[key]
-        if ref[1] >= self._sizes[side]:
-            self._pending.setdefault(ref, []).append((key, how, row))
-            return
-        found = self._rows.get((side, ref[1]))
-        if found is None:
-            for changed in self._reading:  # a read in flight must not cache it as it was
-                changed.add((side, ref[1]))
-            log.error("%s #%d refers to %s #%d, which is not cached", *key, side, ref[1])
-            return
-        if b64(found[FIELD["leaf_hash"]]) == ref[2]:
-            self._attach(key, (side, ref[1]), how, row)
-
-    def _attach(self, key: Key, found_key: Key, how: str, row: _Row) -> None:
-        """Record that the entry at ``key`` (its ``row`` as added: it may no longer be cached)
-        refers to the one at ``found_key`` (``how``)."""
-        for changed in self._reading:
-            changed.add(found_key)
-        if how == "supersedes":
-            self._set(key, supersedes=found_key)
-            self._set(found_key, superseded_by=key)
-            return
-        self._set(key, target=found_key)
-        if row[FIELD["kind"]] == "ack" and row[FIELD["response"]] is not None:
-            found = self._rows.get(found_key)
-            if found is not None:
-                self._set(found_key, acks=with_ack(found[FIELD["acks"]], ack_of(row)))
-        elif row[FIELD["kind"]] == "cancel":
-            self._set(found_key, cancelled_by=key)
-
-    def _set(self, key: Key, **changes: Any) -> None:
-        found = self._rows.get(key)
-        if found is None:
-            return  # not cached: the store has it, and a read makes it with the change
-        row = list(found)
-        for name, value in changes.items():
-            row[FIELD[name]] = value
-        self._rows[key] = tuple(row)
 
     # deliveries ---------------------------------------------------------------------------------
     def start_deliveries(self, side: str, witness: str, floor: int) -> None:
