@@ -28,6 +28,7 @@ and the two feeds are merged in the order they were witnessed.
 
 from __future__ import annotations
 
+import binascii
 import itertools
 import math
 from collections.abc import Iterator
@@ -91,33 +92,20 @@ class Dispute(NoticeRecords, Findings):
 
         def records() -> Iterator[tuple[Any, ...]]:
             for order, other in enumerate(self.stories.values()):
-                for seq, link in enumerate(other.feed.links):
-                    ref = link.ref
-                    if ref.origin != origin or ref.index >= len(leaves):
+                # plain records (index, kind, origin, at, leaf hash, response, author, reason,
+                # remark): no Reference made for each
+                for seq, (index, kind, to, at, leaf, *said) in enumerate(
+                    other.feed.links.records()
+                ):
+                    if to != origin or at >= len(leaves):
                         continue
-                    if link.kind == "ack" and other is not story:
+                    if kind == "ack" and other is not story:
                         pass
-                    elif link.kind not in ("update", "cancel") or other is not story:
+                    elif kind not in ("update", "cancel") or other is not story:
                         continue
-                    if leaves[ref.index] != ref.leaf_hash_bytes or not self._seen(
-                        other, link.index
-                    ):
+                    if leaves[at] != binascii.a2b_base64(leaf) or not self._seen(other, index):
                         continue
-                    yield (
-                        ref.index,
-                        order,
-                        seq,
-                        link.kind,
-                        other.name,
-                        link.index,
-                        ref.origin,
-                        ref.index,
-                        ref.leaf_hash,
-                        link.response,
-                        link.author,
-                        link.reason,
-                        link.remark,
-                    )
+                    yield (at, order, seq, kind, other.name, index, to, at, leaf, *said)
 
         story.refs = SortedSpill(records())
 

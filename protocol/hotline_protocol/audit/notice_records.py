@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ProtocolError
-from ..notices import Ack, Cancel, Notice, Reference, requires_ack
-from .checks import Link
+from ..notices import Ack, Cancel, Notice, requires_ack
 from .describe import fields, phrase
 from .report import b64
-from .story import Options, Story
+from .story import AckOf, Options, Story
 from .timeline import Bracket
 
 InTime = bool | str  # True, False or "undecided"
@@ -33,7 +32,7 @@ class NoticeRecords:
     ) -> None:
         """Set the story's acks, updates and cancels to those of entry ``index`` (entries are
         read in order; ``head`` holds the next record of ``refs``)."""
-        acks: list[tuple[str, Link]] = []
+        acks: list[tuple[str, AckOf]] = []
         updates: list[int] = []
         cancels: list[int] = []
         while head[0] is not None and head[0][0] <= index:
@@ -42,8 +41,7 @@ class NoticeRecords:
                 continue
             kind, source, at = rec[3], rec[4], rec[5]
             if kind == "ack":
-                ref = Reference.model_construct(origin=rec[6], index=rec[7], leaf_hash=rec[8])
-                acks.append((source, Link(at, kind, ref, *rec[9:])))
+                acks.append((source, AckOf(at, *rec[9:])))
             elif kind == "update":
                 updates.append(at)
             else:
@@ -111,14 +109,14 @@ class NoticeRecords:
         self._check_time(record, notice.time, bracket)
         return record
 
-    def _acks(self, story: Story, index: int) -> list[tuple[Story, Link]]:
+    def _acks(self, story: Story, index: int) -> list[tuple[Story, AckOf]]:
         return [(self.stories[s], link) for s, link in story.acks.get(index, [])]
 
-    def _ack(self, notice: Bracket, deadline: int | None, by: Story, link: Link) -> dict[str, Any]:
-        bracket = by.timeline.bracket(link.index)
+    def _ack(self, notice: Bracket, deadline: int | None, by: Story, link: AckOf) -> dict[str, Any]:
+        bracket = by.timeline.bracket(link.at)
         out: dict[str, Any] = {
             "side": by.name,
-            "index": link.index,
+            "index": link.at,
             "response": link.response,
             "author": link.author,
             "appended": bracket.json(),

@@ -10,6 +10,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+import orjson
+
 from .dispute import DEADLINE_SOURCES, Dispute
 from .report import count
 
@@ -45,11 +47,14 @@ def write_json(dispute: Dispute, out: TextIO, workers: int | None = None) -> Non
 
 
 def _json_record(record: dict[str, Any], _dispute: Dispute) -> str:
-    return _dumps(record)
+    try:
+        return orjson.dumps(record).decode()  # (a tenth of the standard encoder's time)
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits in a notice's fields
+        return _dumps(record)
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # sentences --------------------------------------------------------------------------------------

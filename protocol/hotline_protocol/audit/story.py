@@ -5,10 +5,11 @@ deadlines (see :mod:`.dispute` for how the primary is chosen), and the report's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..card import DEFAULT_DEADLINES, Card, Deadlines
 from ..spool import SortedSpill
-from .checks import Feed, Link
+from .checks import Feed
 from .combined import Audit
 from .timeline import Timeline
 from .verify import Verified
@@ -33,6 +34,17 @@ class Options:
 DEFAULT_OPTIONS = Options()
 
 
+class AckOf(NamedTuple):
+    """An ack of the entry being told, as the report needs it: the ack's index in its feed
+    (``at``), its response, author, reason and remark."""
+
+    at: int
+    response: str | None
+    author: str | None
+    reason: str | None
+    remark: str | None
+
+
 @dataclass
 class Story:
     """One feed as the report tells it: its primary export, witnessed times and deadlines."""
@@ -46,7 +58,7 @@ class Story:
     other: str | None  # the other side's name, if known
     refs: SortedSpill = field(default_factory=lambda: SortedSpill(()))  # what refers here
     # of the entry being told: acks of it, updates and cancels of it, by its index
-    acks: dict[int, list[tuple[str, Link]]] = field(default_factory=dict)
+    acks: dict[int, list[tuple[str, AckOf]]] = field(default_factory=dict)
     updates: dict[int, list[int]] = field(default_factory=dict)
     cancels: dict[int, list[int]] = field(default_factory=dict)
 
