@@ -6,11 +6,11 @@ State of a notice: appended → delivered (the receiving side cosigned a checkpo
 
 The store keeps, with each notice entry, what its record is made of: its id, when it was
 appended here, a flag of an implausible time, and the entries that refer to it (acks, a cancel,
-an update: linked in the cached records as entries are added, :mod:`.links`). The index holds the feeds' sizes, the newest deliveries (:mod:`.deliveries`), the
-own FLASH entries the peer has not cosigned, and at most ``cache_rows`` records, the most
-recently used; any other record, and an older delivery, is read from the store when asked for
-(:meth:`FeedIndex.records`, :mod:`hotline.feeds.recall`). Neither memory nor start-up grows
-with the feeds' entries.
+an update: linked in the cached records as entries are added, :mod:`.links`). The index holds
+the feeds' sizes, the newest deliveries (:mod:`.deliveries`), the own FLASH entries the peer
+has not cosigned, and at most ``cache_rows`` records, the most recently used; any other record,
+and an older delivery, is read from the store when asked for (:meth:`FeedIndex.records`,
+:mod:`hotline.feeds.recall`). Neither memory nor start-up grows with the feeds' entries.
 
 A synchronous read (:meth:`FeedIndex.get`) is for a record known to be cached: one just added,
 or one pinned by a caller that read it (the sequencer and the replica pin the entries a batch
