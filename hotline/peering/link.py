@@ -18,16 +18,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from hotline_protocol import peer as m
 from hotline_protocol.cosignature import CosignatureVerifier
 from hotline_protocol.errors import MessageError
 
 from ..errors import (
-    LinkError,
     LinkFailed,
     Refusal,
     StoreError,
@@ -40,6 +38,7 @@ from ..outbox import Outbox
 from ..types import Clock
 from .recovery import OwnRecovery, RecoveryRun, serve
 from .sender import MAX_MESSAGE_BYTES, MAX_RUN, Sender
+from .tasks import cancel_all
 from .transport import CLOSE_INTERNAL, Closed, Transport
 
 log = logging.getLogger("hotline.peering")
@@ -57,22 +56,6 @@ def _bulk_sender(bulk: asyncio.Queue[str], outbox: Outbox[str]) -> Callable[[str
         outbox.wake()
 
     return send_bulk
-
-
-async def cancel_all(tasks: Sequence[asyncio.Task[Any]]) -> None:
-    """Cancel the tasks and wait until every one has ended. A cancellation can be lost
-    (a library that catches it in the wrong place, a timeout context exiting at the same
-    moment), so a task still running after a moment is cancelled again."""
-    pending = set(tasks)
-    while pending:
-        for task in pending:
-            task.cancel()
-        _, pending = await asyncio.wait(pending, timeout=0.5)
-    for task in tasks:
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            if not isinstance(exc, Closed | LinkError):
-                log.error("peer link task %s failed", task.get_name(), exc_info=exc)
 
 
 @dataclass(frozen=True)

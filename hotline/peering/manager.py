@@ -22,8 +22,9 @@ from ..events import LinkEvent, LinkState, Publish
 from ..settings import PeerSettings
 from ..types import Side
 from .handshake import HANDSHAKE_SECONDS, handshake_dialer, handshake_listener
-from .link import Link, LinkParts, cancel_all
+from .link import Link, LinkParts
 from .pacing import Pacing
+from .tasks import cancel_all
 from .transport import (
     CLOSE_GOING_AWAY,
     CLOSE_SUPERSEDED,
