@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.api.conftest import NodeApp
@@ -39,6 +40,17 @@ async def until_an_auditor_runs() -> dict[int, int]:
     return running
 
 
+async def a_report_being_made(
+    node_app: NodeApp, notices: int
+) -> tuple[dict[str, str], asyncio.Task[httpx.Response], dict[int, int]]:
+    """``notices`` posted, then a report asked for by an auditor: the auditor's headers, the
+    request (a task), and the auditor processes once one runs."""
+    await node_app.post_liaisons(notices)
+    headers = await node_app.headers("auditor")
+    first = asyncio.create_task(node_app.client.get("/v1/audit/report", headers=headers))
+    return headers, first, await until_an_auditor_runs()
+
+
 @pytest.fixture(autouse=True)
 def own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The reports' temporary directories go under the test's own."""
@@ -49,10 +61,7 @@ def own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 async def test_the_node_serves_while_its_report_is_made_and_makes_one_at_a_time(
     node_app: NodeApp, own_tmp: Path
 ) -> None:
-    await node_app.post_liaisons(3)
-    headers = await node_app.headers("auditor")
-    first = asyncio.create_task(node_app.client.get("/v1/audit/report", headers=headers))
-    running = await until_an_auditor_runs()
+    headers, first, running = await a_report_being_made(node_app, 3)
 
     health = await node_app.client.get("/healthz")
     posted = await node_app.post_liaisons(1)
@@ -78,10 +87,7 @@ async def test_the_node_serves_while_its_report_is_made_and_makes_one_at_a_time(
 async def test_a_report_whose_client_goes_away_is_stopped_and_leaves_nothing(
     node_app: NodeApp, own_tmp: Path
 ) -> None:
-    await node_app.post_liaisons(2)
-    headers = await node_app.headers("auditor")
-    first = asyncio.create_task(node_app.client.get("/v1/audit/report", headers=headers))
-    running = await until_an_auditor_runs()
+    headers, first, running = await a_report_being_made(node_app, 2)
 
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
