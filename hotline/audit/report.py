@@ -7,12 +7,14 @@ the cards it checks against are its own and the peer's as it pinned them. A neut
 
 Verifying and telling a long log takes minutes of CPU, and the report can outgrow memory, so
 the node never makes it on its event loop: it writes its export and the cards to a temporary
-directory, and runs the auditor's own command (``python -m hotline_protocol.audit report
---json``) on them in a process of its own, with one worker, at a lower CPU priority
-(:data:`NICE`), its JSON written to a file that is then sent (the file is already unlinked:
-nothing is left behind if the client goes away). One report is made at a time
-(:class:`NodeReports`): a request meanwhile is refused (503 ``report_busy``), and a request whose
-client goes away stops its report.
+directory under its own (``reports/``: on disk, where the node may write in every deployment,
+whereas ``/tmp`` may be memory), and runs the auditor's own command (``python -m
+hotline_protocol.audit report --json``) on them in a process of its own, with one worker, at a
+lower CPU priority (:data:`NICE`), its JSON written to a file that is then sent (the file is
+already unlinked: nothing is left behind if the client goes away). One report is made at a time
+(:class:`NodeReports`): a request meanwhile is refused (503 ``report_busy``), a request whose
+client goes away stops its report, and what a report cut short by a crash left is cleared by the
+next.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .export import export_deadlines, export_node
 
 log = logging.getLogger("hotline.audit")
 NICE = 10  # added to the report process's niceness: the node's loop comes first
+REPORTS_DIR = "reports"  # in the node directory: the export and the report being made
 VERDICT_EXITS = (0, 1, 3)  # the auditor's exit codes with a report: PASS, FAIL, UNPINNED
 
 
@@ -98,7 +101,10 @@ class NodeReports:
                 "report_busy", "a report of this node is being made: ask again once it is done"
             )
         self._busy = True
-        folder = Path(tempfile.mkdtemp(prefix="hotline-report-"))
+        reports = self._settings.dir / REPORTS_DIR
+        shutil.rmtree(reports, ignore_errors=True)  # what a report cut short by a crash left
+        reports.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="report-", dir=reports))
         try:
             path = await self._make(folder, at_ms)
             return MadeReport(path.open("rb"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 from pathlib import Path
 
 import httpx
@@ -51,15 +50,14 @@ async def a_report_being_made(
     return headers, first, await until_an_auditor_runs()
 
 
-@pytest.fixture(autouse=True)
-def own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The reports' temporary directories go under the test's own."""
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    return tmp_path
+def left(node_app: NodeApp) -> list[Path]:
+    """What the reports left in the node's directory."""
+    reports = node_app.node.settings.dir / "reports"
+    return list(reports.iterdir()) if reports.exists() else []
 
 
 async def test_the_node_serves_while_its_report_is_made_and_makes_one_at_a_time(
-    node_app: NodeApp, own_tmp: Path
+    node_app: NodeApp,
 ) -> None:
     headers, first, running = await a_report_being_made(node_app, 3)
 
@@ -78,14 +76,14 @@ async def test_the_node_serves_while_its_report_is_made_and_makes_one_at_a_time(
     data = report.json()
     assert data["verdict"]["result"] == "PASS"
     assert [n["index"] for n in data["notices"] if n["side"] == "alpha"] == [0, 1, 2]
-    assert list(own_tmp.glob("hotline-report-*")) == []  # removed once sent
+    assert left(node_app) == []  # removed before it was sent
     again = await node_app.client.get("/v1/audit/report", headers=headers)
     assert again.status_code == 200
     assert [n["index"] for n in again.json()["notices"]] == [0, 1, 2, 3]
 
 
 async def test_a_report_whose_client_goes_away_is_stopped_and_leaves_nothing(
-    node_app: NodeApp, own_tmp: Path
+    node_app: NodeApp,
 ) -> None:
     headers, first, running = await a_report_being_made(node_app, 2)
 
@@ -94,7 +92,23 @@ async def test_a_report_whose_client_goes_away_is_stopped_and_leaves_nothing(
         await first
 
     assert not set(running) & set(auditors()), "the auditor's process was stopped"
-    assert list(own_tmp.glob("hotline-report-*")) == []
+    assert left(node_app) == []
     again = await node_app.client.get("/v1/audit/report", headers=headers)
     assert again.status_code == 200
     assert len(again.json()["notices"]) == 2
+
+
+async def test_what_a_report_cut_short_by_a_crash_left_is_cleared_by_the_next(
+    node_app: NodeApp,
+) -> None:
+    stale = node_app.node.settings.dir / "reports" / "report-x1y2"
+    stale.mkdir(parents=True)
+    (stale / "export.json").write_bytes(b"{" * 1000)  # as a crash left it, half written
+    await node_app.post_liaisons(1)
+
+    report = await node_app.client.get(
+        "/v1/audit/report", headers=await node_app.headers("auditor")
+    )
+
+    assert report.status_code == 200 and len(report.json()["notices"]) == 1
+    assert left(node_app) == []
