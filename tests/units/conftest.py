@@ -11,8 +11,12 @@ from pathlib import Path
 import pytest
 
 from hotline.events import Event
+from hotline.feeds.feed_tree import FeedTree
 from hotline.feeds.index import FeedIndex
+from hotline.feeds.own import OwnFeed
 from hotline.feeds.record import Recorder
+from hotline.feeds.rules import Rules
+from hotline.feeds.sequencer import Sequencer
 from hotline.store.sqlite import SqliteStore
 from hotline.types import Side
 from hotline_protocol.cosignature import CosignatureSigner
@@ -82,3 +86,26 @@ async def parts(tmp_path: Path) -> AsyncIterator[Parts]:
         store, clock, alpha, bravo, index, events, Recorder(index, events.append, "alpha", clock)
     )
     await store.close()
+
+
+async def alpha_sequencer(parts: Parts) -> Sequencer:
+    """Alpha's own feed, loaded from the store, and its sequencer (not started); the feed is
+    ``sequencer.feed``."""
+    feed = OwnFeed(
+        parts.alpha.side,
+        tree=FeedTree(parts.store, parts.alpha.origin),
+        store=parts.store,
+        signer=parts.alpha.log,
+        index=parts.index,
+        recorder=parts.recorder,
+        clock_ms=parts.clock,
+    )
+    await feed.load_checkpoints()
+    return Sequencer(
+        feed=feed,
+        signer=parts.alpha.log,
+        store=parts.store,
+        validate=Rules(parts.index, "alpha", "bravo"),
+        committed=feed.committed,
+        clock_ms=parts.clock,
+    )

@@ -12,40 +12,21 @@ import pytest
 
 from hotline.errors import Refusal
 from hotline.events import DeliveredEvent
-from hotline.feeds.feed_tree import FeedTree
 from hotline.feeds.own import OwnFeed
-from hotline.feeds.rules import Rules
-from hotline.feeds.sequencer import Sequencer
 from hotline.peering.sender import Sender
 from hotline_protocol.cosignature import CosignatureSigner, CosignatureVerifier, cosign
 from hotline_protocol.note import split_note
 from tests.helpers.fake_peer import FakePeer
 
-from .conftest import Parts
+from .conftest import Parts, alpha_sequencer
 
 
 async def own_feed_with(
     parts: Parts, notices: int, flash_at: int | None = None, flashes: Collection[int] = ()
 ) -> OwnFeed:
     """Alpha's own feed with ``notices`` entries appended by a real sequencer."""
-    feed = OwnFeed(
-        parts.alpha.side,
-        tree=FeedTree(parts.store, parts.alpha.origin),
-        store=parts.store,
-        signer=parts.alpha.log,
-        index=parts.index,
-        recorder=parts.recorder,
-        clock_ms=parts.clock,
-    )
-    await feed.load_checkpoints()
-    sequencer = Sequencer(
-        feed=feed,
-        signer=parts.alpha.log,
-        store=parts.store,
-        validate=Rules(parts.index, "alpha", "bravo"),
-        committed=feed.committed,
-        clock_ms=parts.clock,
-    )
+    sequencer = await alpha_sequencer(parts)
+    feed = sequencer.feed
     author = FakePeer(side="alpha", origin=parts.alpha.origin, nation="XAA")
     sequencer.start()
     try:

@@ -6,40 +6,15 @@ from __future__ import annotations
 
 import asyncio
 
-from hotline.feeds.feed_tree import FeedTree
-from hotline.feeds.own import OwnFeed
-from hotline.feeds.rules import Rules
-from hotline.feeds.sequencer import Sequencer
 from tests.helpers.fake_peer import FakePeer
 
-from .conftest import Parts
-
-
-async def sequencer_of(parts: Parts) -> Sequencer:
-    feed = OwnFeed(
-        parts.alpha.side,
-        tree=FeedTree(parts.store, parts.alpha.origin),
-        store=parts.store,
-        signer=parts.alpha.log,
-        index=parts.index,
-        recorder=parts.recorder,
-        clock_ms=parts.clock,
-    )
-    await feed.load_checkpoints()
-    return Sequencer(
-        feed=feed,
-        signer=parts.alpha.log,
-        store=parts.store,
-        validate=Rules(parts.index, "alpha", "bravo"),
-        committed=feed.committed,
-        clock_ms=parts.clock,
-    )
+from .conftest import Parts, alpha_sequencer
 
 
 async def test_a_flash_post_written_by_the_sequencers_task_meanwhile_is_answered(
     parts: Parts,
 ) -> None:
-    sequencer = await sequencer_of(parts)
+    sequencer = await alpha_sequencer(parts)
     author = FakePeer(side="alpha", origin=parts.alpha.origin, nation="XAA")
     sequencer.start()
     try:
