@@ -14,9 +14,9 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from . import gc_tuning
-from .events import EventHub
 from .feeds.index import FeedIndex
 from .feeds.sequencer import Sequencer
+from .hub import EventHub
 from .peering.evidence import Evidence
 from .peering.manager import PeerManager
 

@@ -34,7 +34,6 @@ from .acks.deadlines import DeadlineWatcher
 from .acks.webhook import overdue_webhook
 from .admission import Admission
 from .conflicts.service import ConflictService
-from .events import EventHub
 from .feeds.feed_tree import FeedTree
 from .feeds.index import FeedIndex
 from .feeds.load import due_reader, load_conflicts, load_deliveries, load_index
@@ -46,6 +45,7 @@ from .feeds.replica import Replica
 from .feeds.rules import Rules
 from .feeds.sequencer import Sequencer
 from .feeds.service import NoticeService
+from .hub import EventHub
 from .keys import NodeKeys, witness_name
 from .peering.evidence import Evidence
 from .peering.link import LinkParts

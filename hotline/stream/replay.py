@@ -30,17 +30,10 @@ from typing import NamedTuple
 
 from hotline_protocol.entries import entry_notice_text
 
-from ..events import (
-    AcknowledgedEvent,
-    AppendedEvent,
-    Cursor,
-    DeliveredEvent,
-    Event,
-    Published,
-    Subscription,
-)
+from ..events import AcknowledgedEvent, AppendedEvent, DeliveredEvent, Event
 from ..feeds.index import Delivery, FeedIndex, NoticeRecord
 from ..feeds.record import acknowledged_event, appended_event
+from ..hub import Cursor, Published, Subscription
 from ..jsontext import JsonText
 from ..store.base import Store
 

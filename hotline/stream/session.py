@@ -35,10 +35,10 @@ from hotline_protocol.errors import MessageError
 from ..admission import Admission, notice_is_flash
 from ..auth import allowed
 from ..errors import RateLimited, StoreError, StreamError, TooManyConnections, explain
-from ..events import EventHub
 from ..feeds.index import FeedIndex
 from ..feeds.postqueue import Appended
 from ..feeds.service import NoticeService
+from ..hub import EventHub
 from ..outbox import Outbox
 from ..store.base import Store, UserRecord
 from ..types import Clock, Sides

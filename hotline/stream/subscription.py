@@ -15,9 +15,9 @@ import logging
 from hotline_protocol import stream as m
 
 from ..errors import StreamError
-from ..events import Cursor, EventHub
 from ..feeds.index import FeedIndex
 from ..feeds.views import Filters
+from ..hub import Cursor, EventHub
 from ..outbox import Outbox
 from ..store.base import Store
 from ..types import Sides

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 
 from hotline.app import create_app
 from hotline.auth.users import add_user
-from hotline.events import Subscription
+from hotline.hub import Subscription
 from hotline.keys import NodeKeys, generate_keys
 from hotline.node import Node
 from hotline.settings import PeerSettings, ServerSettings, Settings

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from hotline.events import AppendedEvent, Cursor, DeliveredEvent
+from hotline.events import AppendedEvent, DeliveredEvent
 from hotline.feeds.index import Delivery, FeedIndex, Key
 from hotline.feeds.load import load_deliveries
 from hotline.feeds.recall import StoreRecall
 from hotline.feeds.views import state_of
+from hotline.hub import Cursor
 from hotline.settings import Deadlines
 from hotline.store import CosignatureRecord, SqliteStore
 from hotline.stream.replay import Replay
