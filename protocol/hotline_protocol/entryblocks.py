@@ -26,7 +26,8 @@ from .entries import decode_entry
 from .errors import ProtocolError
 from .notekeys import b64decode_strict
 from .notices import Ack, DownedPilot, Liaison, Notice, reference_of
-from .spool import RECORD, Spill
+from .spill import Spill
+from .spool import RECORD
 from .tree import CompactRange, leaf_hash
 
 LinkRecord = tuple[int, str, str, int, str, str | None, str | None, str | None, str | None]
@@ -120,7 +121,7 @@ def check_block(
 
 class EntryChecks:
     """The ``entries`` check of a whole feed, gathered block by block in order; the references
-    spill to disk (:class:`~hotline_protocol.spool.Spill`)."""
+    spill to disk (:class:`~hotline_protocol.spill.Spill`)."""
 
     def __init__(self, listed: int) -> None:
         self.listed = listed

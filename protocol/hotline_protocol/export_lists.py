@@ -1,5 +1,5 @@
 """A side's ``checkpoints`` and ``heartbeats`` as an export streams past: each item shape-checked
-as it passes and kept on disk (:class:`~hotline_protocol.spool.SpilledList`), so that a history
+as it passes and kept on disk (:class:`~hotline_protocol.spill.SpilledList`), so that a history
 of any length, a checkpoint an entry on a quiet line and a heartbeat a minute on an idle one,
 is read in bounded memory. The sizes they name are noted (packed) for the entries that follow:
 their roots are kept as the entries pass (:class:`~hotline_protocol.spool.EntrySpool`).
@@ -13,7 +13,7 @@ from typing import Any
 
 from .export_data import MAX_LISTED, CheckpointData, HeartbeatData
 from .shape import Shape, kind_of
-from .spool import SpilledList
+from .spill import SpilledList
 
 
 class _Items:

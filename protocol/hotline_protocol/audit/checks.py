@@ -19,7 +19,8 @@ from ..errors import ProtocolError
 from ..export import MAX_LISTED, SideData
 from ..note import Signature, split_note
 from ..notices import Reference
-from ..spool import BLOCK, EntrySpool, Spill
+from ..spill import Spill
+from ..spool import BLOCK, EntrySpool
 from .notes import opened_notes
 from .packed import Cosigned, CosignedList, Positions, SignedCheckpoint, SignedList
 from .report import Check, b64, count, sizes

@@ -36,7 +36,7 @@ from typing import Any
 
 from ..entries import decode_entry
 from ..errors import ProtocolError
-from ..spool import SortedSpill
+from ..spill import SortedSpill
 from . import telling
 from .across import as_of
 from .combined import Audit

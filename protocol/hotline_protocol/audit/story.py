@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..card import DEFAULT_DEADLINES, Card, Deadlines
-from ..spool import SortedSpill
+from ..spill import SortedSpill
 from .checks import Feed
 from .combined import Audit
 from .timeline import Timeline

@@ -18,7 +18,7 @@ from hotline_protocol.audit.dispute import Dispute
 from hotline_protocol.audit.output import write_json
 from hotline_protocol.audit.report import Report
 from hotline_protocol.entries import encode_entry
-from hotline_protocol.spool import SortedSpill
+from hotline_protocol.spill import SortedSpill
 
 from .builders import T0, FeedBuilder, TwoSides, ack, b64, liaison
 
