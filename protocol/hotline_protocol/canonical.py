@@ -120,6 +120,23 @@ def reference_canonical_json(value: Any) -> bytes:
     return bytes(rfc8785.dumps(value))
 
 
+def canonical_object(raw: bytes) -> dict[str, Any] | None:
+    """The JSON object ``raw`` holds when ``raw`` is its RFC 8785 text inside the fast path (no
+    ``null`` member, either); None for anything else, which :func:`loads_checked` then decides."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if type(value) is not dict or not _inside_fast_path(raw):
+        return None
+    try:
+        if orjson.dumps(value, option=_PLAIN) != raw:
+            return None
+    except orjson.JSONEncodeError:
+        return None
+    return value
+
+
 def loads_checked(raw: bytes) -> tuple[Any, bool, bool]:
     """Parse JSON bytes; return (value, is_canonical, has_null); ``has_null``: some object
     member is ``null``.

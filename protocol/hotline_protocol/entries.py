@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .canonical import canonical_json, loads_checked
+from .canonical import MAX_SAFE_INTEGER, canonical_json, canonical_object, loads_checked
 from .errors import EntryError, NoticeError
 from .merkle import leaf_hash
 from .notices import Notice, is_json_form, notice_to_json, parse_notice, validate_notice
@@ -119,6 +119,18 @@ def decode_entry(
             expected=MAX_ENTRY_BYTES,
             found=len(raw),
         )
+    prev_text = binascii.b2a_base64(prev, newline=False) if prev else b""
+    head, tail = _head(index), _tail_text(origin, prev_text)
+    # The common case, decided on the bytes: the members around the notice are exactly those
+    # expected here, in their canonical form, and the notice is the canonical text of an object
+    # (with no null); then the entry is canonical with the right v, origin, index and prev, and
+    # only the notice is parsed. Anything else takes the general path, which names the problem.
+    if raw.startswith(head) and raw.endswith(tail) and index <= MAX_SAFE_INTEGER:
+        notice_json = raw[len(head) : len(raw) - len(tail)]
+        data = canonical_object(notice_json)
+        if data is not None:
+            notice = validate_notice(data)
+            return Entry(origin, index, prev, notice, raw, leaf or leaf_hash(raw), notice_json)
     try:
         obj, canonical, has_null = loads_checked(raw)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -141,7 +153,6 @@ def decode_entry(
         raise EntryError(
             "entry index out of sequence", code="wrong_index", expected=index, found=obj["index"]
         )
-    prev_text = base64.b64encode(prev) if prev else b""
     expected_prev = prev_text.decode()
     if obj["prev"] != expected_prev:
         raise EntryError(
@@ -154,7 +165,6 @@ def decode_entry(
         raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
     notice = parse_notice(obj["notice"]) if has_null else validate_notice(obj["notice"])
     # canonical bytes with these members: the notice's text is what lies between them
-    head, tail = _head(index), _tail_text(origin, prev_text)
     if not (raw.startswith(head) and raw.endswith(tail)):  # canonical: cannot happen
         raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
     notice_json = raw[len(head) : len(raw) - len(tail)]

@@ -18,6 +18,7 @@ import hashlib
 import re
 from typing import ClassVar, Self
 
+import pybase64
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -40,12 +41,14 @@ def key_id(name: str, key_type: int, public_key: bytes) -> bytes:
 
 
 def b64decode_strict(text: str) -> bytes | None:
-    """Standard padded base64 in its one canonical spelling, or None."""
+    """Standard padded base64 in its one canonical spelling, or None. (pybase64's vectorised
+    codec: an auditor reads every entry through this, and the standard library's decoding and
+    encoding back were a seventh of the instructions it spent on an entry.)"""
     try:
-        raw = base64.b64decode(text, validate=True)
+        raw = pybase64.b64decode(text, validate=True)
+        return raw if pybase64.b64encode(raw) == text.encode() else None
     except (binascii.Error, ValueError):
         return None
-    return raw if base64.b64encode(raw).decode() == text else None
 
 
 def _parse_key_text(text: str, *, private: bool) -> tuple[str, bytes, int, bytes]:

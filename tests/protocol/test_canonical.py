@@ -11,7 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline_protocol.canonical import canonical_json, loads_checked, reference_canonical_json
+from hotline_protocol.canonical import (
+    canonical_json,
+    canonical_object,
+    loads_checked,
+    reference_canonical_json,
+)
 from hotline_protocol.errors import EntryError
 from tests.helpers.json_values import SAFE_INTEGERS, leaves
 from tests.helpers.json_values import json_values as json_values_of
@@ -160,3 +165,38 @@ def test_canonical_is_decided_as_the_reference_decides(text: bytes) -> None:
         expected = False
     _, canonical, _ = loads_checked(text)
     assert canonical == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values)
+def test_an_object_is_read_on_its_bytes_only_when_they_are_its_canonical_form(value: Any) -> None:
+    for raw in (_reference_or_none(value), json.dumps(value, sort_keys=True).encode()):
+        if raw is None:
+            continue
+        read = canonical_object(raw)
+        if read is not None:
+            assert reference_canonical_json(read) == raw
+            assert not _member_null(read)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b'{"a":2,"b":[1,"x",{"c":1.5}]}', b'{"id":"0f3c1b4e-4d5a-4b6c-8e1a","t":1767261600000}'],
+)
+def test_canonical_ascii_objects_are_read_on_their_bytes(text: bytes) -> None:
+    assert canonical_object(text) == json.loads(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"[1]", b'"a"', b'{"a":null}', b'{"b":1,"a":2}', b'{"a":2.0}', b'{"a":1,"a":1}', b"{"],
+)
+def test_other_text_is_left_to_the_general_reader(text: bytes) -> None:
+    assert canonical_object(text) is None
+
+
+def _reference_or_none(value: Any) -> bytes | None:
+    try:
+        return reference_canonical_json(value)
+    except Exception:
+        return None

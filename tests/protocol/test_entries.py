@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotline_protocol.canonical import reference_canonical_json
 from hotline_protocol.entries import (
@@ -162,3 +164,79 @@ def test_entries_over_64_kib_are_refused_both_ways() -> None:
 def test_encoding_refuses_impossible_positions(index: int, prev: bytes) -> None:
     with pytest.raises(EntryError):
         encode_entry(ORIGIN, index, prev, example("liaison"))
+
+
+def _reference_decode(raw: bytes, index: int, prev: bytes) -> Notice | None:
+    """What an entry must decode to, by the reference implementation alone: the notice when
+    ``raw`` is the RFC 8785 form of exactly {v, origin, index, prev, notice} at this place with
+    a valid notice, else None."""
+    try:
+        obj = json.loads(raw)
+        canonical = reference_canonical_json(obj) == raw
+    except Exception:
+        return None
+    expected = {"v": 1, "origin": ORIGIN, "index": index, "prev": _b64(prev)}
+    if not canonical or not isinstance(obj, dict) or set(obj) != {*expected, "notice"}:
+        return None
+    if any(obj[k] != v or type(obj[k]) is not type(v) for k, v in expected.items()):
+        return None
+    try:
+        return parse_notice(obj["notice"])
+    except NoticeError:
+        return None
+
+
+def _b64(prev: bytes) -> str:
+    return base64.b64encode(prev).decode() if prev else ""
+
+
+def _decoded(raw: bytes, index: int, prev: bytes) -> Notice | None:
+    try:
+        return decode_entry(raw, origin=ORIGIN, index=index, prev=prev).notice
+    except (EntryError, NoticeError):
+        return None
+
+
+_FIRST = encode_entry(ORIGIN, 0, b"", example("liaison"))
+_SECOND = encode_entry(ORIGIN, 1, _FIRST.leaf_hash, example("planned_operation"))
+# Text that an entry's bytes may be mutated with: what lies on either side of canonical form
+_SPLICES = [b" ", b"null", b"1.0", b"1e+16", b"0.00001", b"\\u0041", b"\xc3\xa9", b'"', b",", b"}"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.sampled_from([_FIRST, _SECOND]),
+    st.integers(min_value=0, max_value=2000),
+    st.integers(min_value=0, max_value=8),
+    st.one_of(st.sampled_from(_SPLICES), st.binary(max_size=4)),
+)
+def test_mutated_entries_are_decided_as_the_reference_decides(
+    entry: Any, at: int, cut: int, splice: bytes
+) -> None:
+    raw = entry.raw
+    at = at % (len(raw) + 1)
+    mutated = raw[:at] + splice + raw[at + cut :]
+    assert _decoded(mutated, entry.index, entry.prev) == _reference_decode(
+        mutated, entry.index, entry.prev
+    )
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda o: o["notice"].update(time=float(o["notice"]["time"])),
+        lambda o: o["notice"]["author"].update(unit="Ops é"),
+        lambda o: o["notice"].update(expires=None),
+        lambda o: o.update(index=1.0),
+        lambda o: o.update(v=True),
+        lambda o: o["notice"].update(extra=1),
+    ],
+    ids=["integral-float", "non-ascii", "null-member", "float-index", "bool-version", "extra"],
+)
+def test_entries_beside_the_common_form_are_decided_as_the_reference_decides(
+    mutate: Any,
+) -> None:
+    obj = json.loads(_SECOND.raw)
+    mutate(obj)
+    for raw in (reference_canonical_json(obj), json.dumps(obj, sort_keys=True).encode()):
+        assert _decoded(raw, 1, _FIRST.leaf_hash) == _reference_decode(raw, 1, _FIRST.leaf_hash)

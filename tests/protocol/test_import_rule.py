@@ -41,4 +41,5 @@ def test_the_distribution_declares_only_those_dependencies() -> None:
         "pyproj",
         "numpy",
         "ijson",
+        "pybase64",
     }

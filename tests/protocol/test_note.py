@@ -24,6 +24,7 @@ from hotline_protocol.note import (
     split_note,
     verifier_from_vkey,
 )
+from hotline_protocol.notekeys import b64decode_strict
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "signed-note-vectors.json").read_text())
 CASES: list[dict[str, Any]] = VECTORS["cases"]
@@ -324,3 +325,24 @@ def test_signature_line_format_uses_em_dash_name_and_base64(alpha: Signer) -> No
         Signature("bad name", alpha.key_id, b"\x00")
     with pytest.raises(NoteError):
         Signature(alpha.name, b"\x00", b"\x00")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("QQ==", b"A"),
+        ("QUI=", b"AB"),
+        ("QUJD", b"ABC"),
+        ("", b""),
+        ("QR==", None),  # the same byte with non-zero unused bits: not its canonical spelling
+        ("QUJ=", None),
+        ("QQ", None),
+        ("QQ==\n", None),
+        (" QQ==", None),
+        ("Q-==", None),
+        ("QQ==QQ==", None),
+        ("QQ=é", None),
+    ],
+)
+def test_base64_is_read_only_in_its_one_canonical_spelling(text: str, expected: Any) -> None:
+    assert b64decode_strict(text) == expected

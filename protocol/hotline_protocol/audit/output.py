@@ -6,7 +6,9 @@ the whole list.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -33,8 +35,10 @@ def write_json(dispute: Dispute, out: TextIO, workers: int | None = None) -> Non
         "sides": dispute.sides(),
     }
     out.write(_dumps(head)[:-1] + ',\n"notices": [')
-    for n, text in enumerate(dispute.told(_json_record, workers)):
-        out.write(("," if n else "") + "\n" + text)
+    sep = "\n"
+    for texts in _gathered(dispute.told(_json_record, workers)):
+        out.write(sep + ",\n".join(texts))
+        sep = ",\n"
     tail = {
         "left_out": dispute.hidden,
         "outages": dispute.outages(),
@@ -51,6 +55,13 @@ def _json_record(record: dict[str, Any], _dispute: Dispute) -> str:
         return orjson.dumps(record).decode()  # (a tenth of the standard encoder's time)
     except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits in a notice's fields
         return _dumps(record)
+
+
+def _gathered(texts: Iterator[str], per_write: int = 256) -> Iterator[list[str]]:
+    """``texts`` a few hundred at a time: one write each, not one a notice (a write can be a
+    system call: Python's output is unbuffered under PYTHONUNBUFFERED, as in many containers)."""
+    while chunk := list(itertools.islice(texts, per_write)):
+        yield chunk
 
 
 def _dumps(value: Any) -> str:
@@ -121,9 +132,9 @@ def write_text(dispute: Dispute, out: TextIO, workers: int | None = None) -> Non
         )
     out.write("\nNotices, in the order they were witnessed:\n\n")
     written = 0
-    for sentence in dispute.told(notice_sentence, workers):
-        out.write(sentence + "\n\n")
-        written += 1
+    for sentences in _gathered(dispute.told(notice_sentence, workers)):
+        out.write("".join(f"{sentence}\n\n" for sentence in sentences))
+        written += len(sentences)
     if not written:
         out.write("(none)\n\n")
     if dispute.hidden:

@@ -91,7 +91,7 @@ def validate_notice(obj: Mapping[str, Any]) -> Notice:
     """Like :func:`parse_notice` for a mapping already known to hold no ``null``: one pydantic
     pass on the hot path; any failure is reported by :func:`parse_notice` with every problem."""
     try:
-        return NOTICE_ADAPTER.validate_python(obj)
+        return NOTICE_ADAPTER.validator.validate_python(obj)  # type: ignore[no-any-return]
     except ValidationError:
         return parse_notice(obj)
 
