@@ -17,6 +17,8 @@ then not run).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from .entryblocks import BlockPool
 from .export_data import (
     FORMAT,
@@ -48,16 +50,17 @@ __all__ = [
 ]
 
 
-def load_export(data: Source, workers: int | None = None) -> Loaded:
+def load_export(data: Source, workers: int | None = None, pool: BlockPool | None = None) -> Loaded:
     """The export's sides, keys, entries, checkpoints and evidence, and every problem of shape.
     Strict JSON (no duplicate member names, NaN or Infinity) or a fatal problem. ``data`` is
     the export's bytes or a binary file, read once, front to back. Entries are read (and, when
     the origin comes first, checked: :attr:`SideData.checked`) by ``workers`` processes
-    (default: :func:`~hotline_protocol.entryblocks.default_workers`; 1: this one alone)."""
+    (default: :func:`~hotline_protocol.entryblocks.default_workers`; 1: this one alone), or by
+    ``pool``'s, which the caller keeps for its own work after."""
     out = Loaded()
     try:
-        with BlockPool(workers) as pool:
-            doc = parse(data, pool)
+        with BlockPool(workers) if pool is None else nullcontext(pool) as blocks:
+            doc = parse(data, blocks)
     except (ValueError, RecursionError, JSONError) as exc:
         out.problems.append(f"not JSON: {exc}")
         out.fatal = True

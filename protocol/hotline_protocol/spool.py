@@ -54,6 +54,7 @@ class EntrySpool(Sequence[bytes]):
         self._marks: list[bytes] = [b""]  # the compact range at 0, STRIDE, 2 * STRIDE, ...
         self._bases = array("Q")  # where the bytes of each BLOCK of entries start
         self._unflushed = False
+        self._leaf_records = (-1, b"")  # the records of the BLOCK :meth:`leaf` read last
         self._closer = weakref.finalize(self, close_files, self._data, self._index)
 
     @classmethod
@@ -183,8 +184,16 @@ class EntrySpool(Sequence[bytes]):
                 yield data[start - shift : after], leaf
 
     def leaf(self, index: int) -> bytes:
+        """Entry ``index``'s leaf hash. The records of its BLOCK are read together and kept
+        for the next call: a feed's references mostly point at entries near each other."""
         i = self._position(index)
-        leaf: bytes = RECORD.unpack_from(self._records(i, i + 1))[1]
+        first = i - i % BLOCK
+        kept_first, kept = self._leaf_records
+        at = (i - first) * RECORD.size
+        if kept_first != first or at >= len(kept):  # (entries are appended, never changed)
+            kept = self._records(first, min(first + BLOCK, self._size))
+            self._leaf_records = (first, kept)
+        leaf: bytes = RECORD.unpack_from(kept, at)[1]
         return leaf
 
     @property

@@ -76,8 +76,13 @@ def verify_data(
     data: Source, cards: Sequence[Card] = (), name: str | None = None, workers: int | None = None
 ) -> Verified:
     """:func:`verify_export`, keeping what was loaded and learnt for the combined checks."""
+    with BlockPool(workers) as pool:  # the same processes read the entries, then the notes
+        return _verified(data, cards, name, pool)
+
+
+def _verified(data: Source, cards: Sequence[Card], name: str | None, pool: BlockPool) -> Verified:
     try:
-        loaded = load_export(data, workers)
+        loaded = load_export(data, pool=pool)
     except Exception as exc:  # the auditor gets a verdict, never a traceback
         loaded = Loaded(problems=[f"unreadable: {type(exc).__name__}: {exc}"], fatal=True)
     report = Report(loaded.format, loaded.exported_at, loaded.exported_by, name=name)
@@ -88,7 +93,6 @@ def verify_data(
         return Verified(report, loaded)
 
     feeds = [Feed.of(side) for side in loaded.sides]
-    pool = BlockPool(workers)
     others: dict[str, Feed | None] = {f.name: _other(f, feeds) for f in feeds}
     per_side: dict[str, Callable[[Feed], Check]] = {
         "keys": lambda f: _keys(f, cards, loaded),
@@ -100,17 +104,16 @@ def verify_data(
         "references": lambda f: check_references(f, others[f.name]),
     }
     needs_other = ("cosignatures", "references")
-    with pool:  # the checkpoints' notes verified in worker processes
-        for name, run in per_side.items():
-            for feed in feeds:
-                if name in needs_other and others[feed.name] is None and loaded.broken_sides:
-                    skip = Check(name, feed.name, "SKIP", "not run: the other side is malformed")
-                    report.add(skip)
-                else:
-                    report.add(_guarded(name, feed.name, run, feed))
-            for broken in loaded.broken_sides:
-                skip = Check(name, broken, "SKIP", "not run: this side is malformed (see format)")
+    for check, run in per_side.items():
+        for feed in feeds:
+            if check in needs_other and others[feed.name] is None and loaded.broken_sides:
+                skip = Check(check, feed.name, "SKIP", "not run: the other side is malformed")
                 report.add(skip)
+            else:
+                report.add(_guarded(check, feed.name, run, feed))
+        for broken in loaded.broken_sides:
+            skip = Check(check, broken, "SKIP", "not run: this side is malformed (see format)")
+            report.add(skip)
     report.add(_guarded("evidence", None, _evidence_check, loaded.evidence))
     report.sides = [_summary(f) for f in feeds]
     return Verified(report, loaded, {f.name: f for f in feeds})
