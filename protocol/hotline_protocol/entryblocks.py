@@ -22,10 +22,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .entries import decode_entry
+from .entries import entry_notice
 from .errors import ProtocolError
 from .notekeys import b64decode_strict
-from .notices import Ack, DownedPilot, Liaison, Notice, reference_of
+from .notices import Ack, Cancel, DownedPilot, Liaison, Notice
 from .spill import Spill
 from .spool import RECORD
 from .tree import CompactRange, leaf_hash
@@ -41,32 +41,32 @@ def link_records(index: int, notice: Notice) -> list[LinkRecord]:
     """The references ``notice`` (of entry ``index``) makes: what later checks need of it, so
     that no decoded notice has to be kept."""
     out: list[LinkRecord] = []
-    target = reference_of(notice)
     if isinstance(notice, Ack):
-        ref, response = notice.ref, str(notice.response)
-        origin, at, leaf = ref.origin, ref.index, ref.leaf_hash
+        ref = notice.ref
         out.append(
             (
                 index,
                 "ack",
-                origin,
-                at,
-                leaf,
-                response,
+                ref.origin,
+                ref.index,
+                ref.leaf_hash,
+                str(notice.response),
                 notice.author.id,
                 notice.reason,
                 notice.remark,
             )
         )
-    elif target is not None:
-        out.append(_link(index, str(notice.kind), target.origin, target.index, target.leaf_hash))
+    elif isinstance(notice, Cancel):
+        ref = notice.ref
+        out.append(_link(index, "cancel", ref.origin, ref.index, ref.leaf_hash))
     if notice.supersedes is not None:
         ref = notice.supersedes
         out.append(_link(index, "update", ref.origin, ref.index, ref.leaf_hash))
-    if isinstance(notice, DownedPilot) and notice.distress_ref is not None:
-        ref = notice.distress_ref
-        out.append(_link(index, "distress", ref.origin, ref.index, ref.leaf_hash))
-    if isinstance(notice, Liaison):
+    if isinstance(notice, DownedPilot):
+        if notice.distress_ref is not None:
+            ref = notice.distress_ref
+            out.append(_link(index, "distress", ref.origin, ref.index, ref.leaf_hash))
+    elif isinstance(notice, Liaison):
         for ref in notice.regarding or ():
             out.append(_link(index, "regarding", ref.origin, ref.index, ref.leaf_hash))
     return out
@@ -97,14 +97,14 @@ def check_block(
     leaves: Sequence[bytes],
     listed: int,
 ) -> Checked:
-    """``decode_entry`` on each entry (at ``start + k``, chained to ``prev`` then to each
-    other's leaf hash, as exported); at most ``listed`` problems are written out."""
+    """The checks of ``decode_entry`` on each entry (at ``start + k``, chained to ``prev`` then
+    to each other's leaf hash, as exported); at most ``listed`` problems are written out."""
     out = Checked()
     index = start
     try:
         for raw, leaf in zip(raws, leaves, strict=True):
             try:
-                notice = decode_entry(raw, origin=origin, index=index, prev=prev, leaf=leaf).notice
+                notice = entry_notice(raw, origin=origin, index=index, prev=prev)
             except ProtocolError as exc:
                 if len(out.problems) < listed:
                     out.problems.append(f"entry at position {index}: {exc}")

@@ -34,7 +34,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from ..entries import decode_entry
+from ..entries import entry_notice
 from ..errors import ProtocolError
 from ..spill import SortedSpill
 from . import telling
@@ -151,11 +151,11 @@ class Dispute(NoticeRecords, Findings):
             else:
                 flagged = len(self.implausible)
                 try:
-                    entry = decode_entry(raw, origin=side.origin, index=index, prev=prev, leaf=leaf)
+                    notice = entry_notice(raw, origin=side.origin, index=index, prev=prev)
                 except ProtocolError as exc:
                     record = self._undecoded(story, index, leaf, bracket, exc)
                 else:
-                    record = self._record(story, index, leaf, bracket, entry.notice)
+                    record = self._record(story, index, leaf, bracket, notice)
                 key = math.inf if bracket.before is None else float(bracket.before)
                 added = self.implausible[flagged:]
                 del self.implausible[flagged:]
