@@ -167,7 +167,8 @@ class _Scanned:
 
     def read(self, size: int = -1, /) -> bytes:
         chunk = self._source.read(size)
-        if not self.surrogates and chunk:
-            self.surrogates = self.ESCAPE.search(self._tail + chunk) is not None
+        if not self.surrogates and chunk:  # (an escape across two chunks: tail and head)
+            found = self.ESCAPE.search(self._tail + chunk[:5]) or self.ESCAPE.search(chunk)
+            self.surrogates = found is not None
             self._tail = chunk[-5:]
         return chunk

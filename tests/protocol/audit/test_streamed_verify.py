@@ -212,3 +212,24 @@ def test_a_streamed_export_cut_short_fails_format(tmp_path: Path) -> None:
 
     assert report.failed == ["format"]
     assert "not JSON" in "\n".join(report.check("format").details)
+
+
+@pytest.mark.parametrize("across", range(7))
+def test_a_surrogate_escape_in_a_streamed_export_fails_format_wherever_the_reads_cut_it(
+    tmp_path: Path, across: int
+) -> None:
+    two = build(20)
+    path = write_export(two.export(), tmp_path / "whole.json")
+    data = path.read_bytes()
+    # the exporter's name padded so that the escape begins ``across`` bytes before the end
+    # of the reader's first 64 KiB
+    head = b'{"padding": "'
+    pad = (1 << 16) - across - len(head)
+    doc = head + b"x" * pad + b'\\ud800", ' + data[1:]
+    bad = tmp_path / "surrogate.json"
+    bad.write_bytes(doc)
+
+    report = verify_file(bad, two)
+
+    assert report.failed == ["format"]
+    assert "surrogate" in "\n".join(report.check("format").details)
