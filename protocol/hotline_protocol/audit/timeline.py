@@ -86,16 +86,21 @@ class Timeline:
         self._without = lasts
         for k in range(1, len(lasts)):
             self._without[k] = max(self._without[k], self._without[k - 1])
+        self._last = (-1, Bracket(None, None, None))  # the bracket told last, by position
 
     def bracket(self, index: int) -> Bracket:
         k = bisect.bisect_right(self.sizes, index)  # sizes[k:] > index: they cover the entry
+        if k == self._last[0]:  # the entries between two signed sizes share their bracket
+            return self._last[1]
         covering = self._covering[k] if k < len(self.sizes) else None
         without = self._without[k - 1] if k > 0 else None
-        return Bracket(
+        bracket = Bracket(
             None if without is None else without * 1000,
             None if covering is None else covering * 1000 + 999,
             None if covering is None else covering * 1000,
         )
+        self._last = (k, bracket)
+        return bracket
 
     def outages(self, threshold_ms: int, until: int | None) -> list[Outage]:
         """Gaps between consecutive cosignature timestamps longer than the threshold, and the
