@@ -168,7 +168,9 @@ class _Scanned:
     def read(self, size: int = -1, /) -> bytes:
         chunk = self._source.read(size)
         if not self.surrogates and chunk:  # (an escape across two chunks: tail and head)
-            found = self.ESCAPE.search(self._tail + chunk[:5]) or self.ESCAPE.search(chunk)
-            self.surrogates = found is not None
+            found = self.ESCAPE.search(self._tail + chunk[:5]) or (
+                b"\\" in chunk and self.ESCAPE.search(chunk)  # (entries hold no backslash)
+            )
+            self.surrogates = bool(found)
             self._tail = chunk[-5:]
         return chunk
