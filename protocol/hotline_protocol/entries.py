@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from .canonical import MAX_SAFE_INTEGER, canonical_json, canonical_object, loads_checked
 from .errors import EntryError, NoticeError
 from .merkle import leaf_hash
@@ -193,6 +195,19 @@ def entry_notice_text(raw: bytes, index: int) -> bytes:
     return raw[len(head) : end]
 
 
+def stored_notice(raw: bytes, index: int) -> Notice:
+    """The notice of entry bytes that passed :func:`decode_entry` at ``index`` before (an
+    auditor telling the entries it verified): parsed and validated, the checks of the bytes
+    not made again. EntryError or NoticeError if it is not so."""
+    try:
+        data = orjson.loads(entry_notice_text(raw, index))
+    except orjson.JSONDecodeError as exc:
+        raise EntryError(f"entry is not JSON: {exc}", code="malformed_entry") from exc
+    if not isinstance(data, dict):
+        raise EntryError("entry bytes are not RFC 8785 canonical", code="not_canonical")
+    return validate_notice(data)
+
+
 def peek_entry(raw: bytes) -> dict[str, Any]:
     """Parse entry bytes without chain checks (for display and evidence); EntryError if not JSON."""
     try:
@@ -248,4 +263,5 @@ __all__ = [
     "encode_entry",
     "entry_notice",
     "peek_entry",
+    "stored_notice",
 ]

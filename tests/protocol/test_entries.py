@@ -18,6 +18,7 @@ from hotline_protocol.entries import (
     decode_chain,
     decode_entry,
     encode_entry,
+    stored_notice,
 )
 from hotline_protocol.errors import EntryError, NoticeError
 from hotline_protocol.notices import Notice, parse_notice
@@ -240,3 +241,24 @@ def test_entries_beside_the_common_form_are_decided_as_the_reference_decides(
     mutate(obj)
     for raw in (reference_canonical_json(obj), json.dumps(obj, sort_keys=True).encode()):
         assert _decoded(raw, 1, _FIRST.leaf_hash) == _reference_decode(raw, 1, _FIRST.leaf_hash)
+
+
+def test_a_stored_entry_gives_back_the_notice_it_was_decoded_with() -> None:
+    assert stored_notice(_SECOND.raw, 1) == _SECOND.notice
+    assert stored_notice(_FIRST.raw, 0) == _FIRST.notice
+
+
+@pytest.mark.parametrize(
+    ("raw", "index", "error"),
+    [
+        (_FIRST.raw, 1, EntryError),  # another position
+        (b'{"index":0,"notice":[1],"origin":"a","prev":"","v":1}', 0, EntryError),
+        (b'{"index":0,"notice":{"kind":"ack"},"origin":"a","prev":"","v":1}', 0, NoticeError),
+        (b'{"index":0,"notice":{,"origin":"a","prev":"","v":1}', 0, EntryError),
+    ],
+)
+def test_bytes_that_were_never_a_valid_entry_are_refused_as_stored(
+    raw: bytes, index: int, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        stored_notice(raw, index)

@@ -90,6 +90,7 @@ class Feed:
     tree: EntrySpool
     links: Links = field(default_factory=Links)  # the references the notices make
     undecoded: int = 0  # entries that failed the entries check
+    sound: bool = False  # every entry passed the entries check
     signed: SignedList = field(default_factory=SignedList)
     cosigned: Positions = field(default_factory=Positions)  # with a valid cosignature
     cosignatures: CosignedList = field(default_factory=CosignedList)  # valid ones, with times
@@ -150,6 +151,7 @@ def check_entries(feed: Feed) -> Check:
             f"{feed.undecoded} of {count(n, 'entry', 'entries')} fail",
             problems,
         )
+    feed.sound = True
     if not n:
         return Check("entries", feed.name, "PASS", "no entries")
     by_kind = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))

@@ -170,7 +170,7 @@ def notice_sentence(r: dict[str, Any], dispute: Dispute) -> str:
     t = Stamps()
     name = f"{r['side']} #{r['index']}"
     if r.get("kind") is None:
-        return f"{name} is not a valid entry ({r.get('error')})."
+        return f"  {name} is not a valid entry ({r.get('error')})."
     other = dispute.stories[r["side"]].other or "the other side"
     author = r["author"]
     head = (

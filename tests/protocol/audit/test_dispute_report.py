@@ -27,11 +27,13 @@ from hotline_protocol.audit.dispute import Dispute, Options, in_time
 from hotline_protocol.audit.output import write_json, write_text
 from hotline_protocol.audit.timeline import Bracket
 from hotline_protocol.card import Deadlines
+from hotline_protocol.entries import encode_entry
 from tests.protocol.audit.builders import (
     T0,
     FeedBuilder,
     TwoSides,
     ack,
+    b64,
     liaison,
     operation,
     to_bytes,
@@ -329,3 +331,51 @@ def test_what_the_exports_disagree_on(two_sides: TwoSides) -> None:
     # the report tells bravo's feed from bravo's export: the acks alpha's export lacks are there
     assert [n["index"] for n in doc["notices"] if n["side"] == "bravo"] == [0, 1, 2, 3]
     assert doc["sides"][1]["from"] == "bravo's export"
+
+
+def _with_entry_replaced(two: TwoSides, side: str, index: int, raw: bytes) -> Audit:
+    exports = []
+    for name in ("alpha", "bravo"):
+        doc = two.export_of(name, DEADLINES if name == "alpha" else None)
+        for listed in doc["sides"]:
+            if listed["name"] == side:
+                listed["entries"][index] = b64(raw)
+        exports.append((f"{name}.json", to_bytes(doc)))
+    return audit_exports(exports, [two.alpha.card(DEADLINES), two.bravo.card()])
+
+
+def test_an_entry_that_fails_its_checks_is_told_as_not_a_valid_entry(story: TwoSides) -> None:
+    # alpha #2 holds an operation whose entry names the wrong predecessor
+    forged = encode_entry(story.alpha.origin, 2, b"\x07" * 32, story.alpha.entries[2].notice)
+    audit = _with_entry_replaced(story, "alpha", 2, forged.raw)
+    dispute = Dispute(audit)
+
+    doc = report_json(dispute)
+    out = io.StringIO()
+    write_text(dispute, out)
+
+    bad = notice(doc, "alpha", 2)
+    assert bad["kind"] is None
+    assert "does not chain to its predecessor" in bad["error"]
+    assert notice(doc, "alpha", 1)["kind"] == "planned_operation"
+    assert notice(doc, "alpha", 3)["kind"] is None  # it chains to the bytes #2 held before
+    sentence = "  alpha #2 is not a valid entry (wrong_prev: entry does not chain to its"
+    assert any(line.startswith(sentence) for line in out.getvalue().splitlines())
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_a_feed_whose_entries_all_passed_is_told_as_if_each_were_checked_again(
+    story: TwoSides, broken: bool
+) -> None:
+    audit = audited(story)
+    if broken:
+        forged = encode_entry(story.bravo.origin, 1, b"\x07" * 32, story.bravo.entries[1].notice)
+        audit = _with_entry_replaced(story, "bravo", 1, forged.raw)
+    as_told = Dispute(audit)
+    feeds = [f for v in audit.exports for f in v.feeds.values()]
+    assert {(f.name, f.sound) for f in feeds} == {("alpha", True), ("bravo", not broken)}
+    told = report_json(as_told)
+    for feed in feeds:
+        feed.sound = False  # every entry's bytes checked again as it is told
+
+    assert report_json(Dispute(audit)) == told
