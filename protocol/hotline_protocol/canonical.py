@@ -123,18 +123,24 @@ def reference_canonical_json(value: Any) -> bytes:
 def canonical_object(raw: bytes) -> dict[str, Any] | None:
     """The JSON object ``raw`` holds when ``raw`` is its RFC 8785 text inside the fast path (no
     ``null`` member, either); None for anything else, which :func:`loads_checked` then decides."""
+    value = _fast_canonical(raw)
+    return value if type(value) is dict else None
+
+
+def _fast_canonical(raw: bytes) -> Any:
+    """The value of ``raw`` when orjson reads it and writes it back unchanged and the bytes show
+    the fast path (see :func:`canonical_json` with ``plain``): then ``raw`` is its RFC 8785 form.
+    :data:`_NOT_FAST` otherwise (not JSON to orjson, or not decided here)."""
     try:
         value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    if type(value) is not dict or not _inside_fast_path(raw):
-        return None
-    try:
-        if orjson.dumps(value, option=_PLAIN) != raw:
-            return None
-    except orjson.JSONEncodeError:
-        return None
-    return value
+        if orjson.dumps(value, option=_PLAIN) == raw and _inside_fast_path(raw):
+            return value
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        pass
+    return _NOT_FAST
+
+
+_NOT_FAST = object()
 
 
 def loads_checked(raw: bytes) -> tuple[Any, bool, bool]:
@@ -148,12 +154,9 @@ def loads_checked(raw: bytes) -> tuple[Any, bool, bool]:
     outside the fast path; such values are re-encoded by :func:`canonical_json`.
     Raises ValueError (or UnicodeDecodeError) for text that is not JSON.
     """
-    try:  # canonical text inside the fast path: orjson reads it and writes it back unchanged
-        value = orjson.loads(raw)
-        if orjson.dumps(value, option=_PLAIN) == raw and _inside_fast_path(raw):
-            return value, True, False
-    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-        pass
+    value = _fast_canonical(raw)
+    if value is not _NOT_FAST:
+        return value, True, False
     slow = False
     has_null = False
 
