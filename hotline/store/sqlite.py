@@ -48,8 +48,9 @@ class SqliteStore(SqliteRecords):
         refs: Mapping[str, int] | None = None,
     ) -> None:
         check_append(origin, start, entries, checkpoint, refs)
+        ids = self._keys()
         await self._write(
-            lambda conn: write_append(conn, origin, start, entries, checkpoint, refs, None, True),
+            lambda conn: write_append(conn, origin, start, entries, checkpoint, refs, None, ids),
             len(entries),
         )
 
@@ -144,7 +145,7 @@ class SqliteStore(SqliteRecords):
         def read() -> list[tuple[str, str, int]]:
             if self._reader is None:
                 raise StoreError(f"SQLite store {self.path} is not open")
-            return ids_held(self._reader, notice_ids)
+            return ids_held(self._reader, notice_ids, self._keys())
 
         found: dict[str, list[tuple[str, int]]] = {}
         for nid, origin, idx in await self._run(read) if notice_ids else []:

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from hotline.errors import StoreError
 
+from .sqlite_ids import IdKeys, id_keys
 from .sqlite_schema import SCHEMA_VERSION, _migrate, sqlite_path
 from .sqlite_wal import LIMIT_FRAMES, WalCheckpointer
 
@@ -56,6 +57,7 @@ class SqliteBase:
         self._writer: ThreadPoolExecutor | None = None  # the thread for big writes
         self._writing: asyncio.Future[Any] | None = None  # a write on the writer thread
         self._checkpointer: WalCheckpointer | None = None
+        self._ids: IdKeys | None = None  # the keys of notice ids (.sqlite_ids), once open
 
     # --- plumbing ---
 
@@ -76,6 +78,11 @@ class SqliteBase:
         if self._conn is None:
             raise StoreError(f"SQLite store {self.path} is not open")
         return self._conn
+
+    def _keys(self) -> IdKeys:
+        if self._ids is None:
+            raise StoreError(f"SQLite store {self.path} is not open")
+        return self._ids
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         if self._reader is None:
@@ -166,6 +173,7 @@ class SqliteBase:
         try:
             _configure(conn, self.path, self.wal_limit_frames)
             _migrate(conn, self.path)
+            self._ids = id_keys(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from exc

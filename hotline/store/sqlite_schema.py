@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import StoreError
 from .base import CLOSING, RULED_KINDS, NoticeFacts, notice_facts
+from .sqlite_ids import SECRET, IdKeys, id_keys, new_secret, rekey_ids
 from .treenodes import completed_nodes
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # The Merkle trees' interior nodes (see hotline.store.treenodes).
 _TREE = """
 CREATE TABLE tree_nodes (
@@ -25,11 +25,10 @@ CREATE TABLE tree_nodes (
 # continues where the previous one ended. ``links``: which entry refers to which (an ack's or
 # cancel's ref, an update's supersedes) with the leaf hash it names. ``open_notices``: those that
 # await the other side's answer. ``notice_ids``: the own feed's notice entries (those appended
-# with ``append``) by a 64-bit hash of their id (:func:`id_hash`), a narrow index that a batch of
-# random ids costs a third of what an index of the ids' text does; the id itself is the ``nid``
-# of the notice's row. ``live_until``: of an operation or emergency, until when deconfliction
-# looks at it (see base.notice_facts), indexed apart (``notices_live``): start-up reads only those
-# still live, whatever the history.
+# with ``append``) by a 64-bit key of their id that follows the order ids are made in
+# (:mod:`.sqlite_ids`); the id itself is the ``nid`` of the notice's row. ``live_until``: of an
+# operation or emergency, until when deconfliction looks at it (see base.notice_facts), indexed
+# apart (``notices_live``): start-up reads only those still live, whatever the history.
 _NOTICES = """
 CREATE TABLE notices (
     origin TEXT NOT NULL, idx INTEGER NOT NULL, time_ms INTEGER NOT NULL, kind TEXT NOT NULL,
@@ -124,7 +123,7 @@ def _index_notices(conn: sqlite3.Connection) -> None:
             facts = notice_facts(bytes(entry))
             if facts is not None:
                 found.append((idx, facts, sizes[at][1] if at < len(sizes) else facts.time_ms, None))
-        index_notices(conn, origin, found)
+        index_notices(conn, origin, found, id_keys(conn))
 
 
 def _index_live(conn: sqlite3.Connection) -> None:
@@ -151,12 +150,6 @@ def _index_live(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE notices SET live_until = ? WHERE origin = ? AND idx = ?", updates)
 
 
-def id_hash(notice_id: str) -> int:
-    """A notice id's 64-bit key in ``notice_ids`` (signed, as SQLite's integers are)."""
-    digest = hashlib.blake2b(notice_id.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 INSERT_NODE = "INSERT INTO tree_nodes (origin, level, idx, hash) VALUES (?, ?, ?, ?)"
 INSERT_NOTICE = (
     "INSERT INTO notices (origin, idx, time_ms, kind, precedence, nid, appended_ms,"
@@ -168,14 +161,13 @@ def index_notices(
     conn: sqlite3.Connection,
     origin: str,
     notices: Sequence[tuple[int, NoticeFacts, int, tuple[int, int] | None]],
-    ids: bool = True,
+    ids: IdKeys | None,
 ) -> None:
     """Index notice entries just stored, in feed order, as (index, facts, appended time,
     implausible bracket): their rows, their links, and the open set (an entry a link answers
     is no longer open; one that needs an answer is open unless a link gave it already). The
     rows go in at once; links and the open set only for the entries that have them. ``ids``:
-    index their notice ids too (the own feed's: a batch of random ids costs its index about as
-    much as the rest of the append)."""
+    the store's keys, to index their notice ids too (the own feed's), or None."""
     conn.executemany(
         INSERT_NOTICE,
         (
@@ -193,10 +185,10 @@ def index_notices(
             for i, f, ms, flag in notices
         ),
     )
-    if ids:
+    if ids is not None:
         conn.executemany(
             "INSERT INTO notice_ids (h, origin, idx) VALUES (?, ?, ?)",
-            ((id_hash(f.id), origin, i) for i, f, _, _ in notices),
+            ((ids(f.id), origin, i) for i, f, _, _ in notices),
         )
     for idx, facts, _, _ in notices:
         if facts.refs or facts.needs_ack:
@@ -239,6 +231,7 @@ _UPGRADES: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     4: _build_trees,
     5: _index_notices,
     6: _index_live,
+    7: rekey_ids,
 }
 
 
@@ -249,7 +242,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     if not tables:
         conn.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} INSERT INTO store_info VALUES"
-            f" ('schema_version', '{SCHEMA_VERSION}'); COMMIT;"
+            f" ('schema_version', '{SCHEMA_VERSION}'), ('{SECRET}', '{new_secret()}'); COMMIT;"
         )
         return
     if "store_info" not in tables:

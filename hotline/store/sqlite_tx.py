@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 
 from ..errors import DuplicateIds, StoreConflict, StoreError
 from .base import CheckpointRecord, CosignatureRecord, notice_facts
-from .sqlite_schema import INSERT_NODE, id_hash, index_notices
+from .sqlite_ids import IdKeys
+from .sqlite_schema import INSERT_NODE, index_notices
 from .treenodes import completed_nodes, edge_nodes
 
 
@@ -21,8 +22,11 @@ def write_append(
     checkpoint: CheckpointRecord | None,
     refs: Mapping[str, int] | None,
     implausible: Mapping[int, tuple[int, int]] | None = None,
-    check_ids: bool = False,
+    ids: IdKeys | None = None,
 ) -> None:
+    """Append ``entries`` at ``start`` with what indexes them. ``ids``: the store's keys of
+    notice ids, for the own feed's appends: a notice id the feed holds already is refused
+    (DuplicateIds) and the new ones are indexed."""
     row = conn.execute("SELECT size FROM feeds WHERE origin = ?", (origin,)).fetchone()
     size = row[0] if row else 0
     if size != start:
@@ -33,9 +37,9 @@ def write_append(
     if taken:
         raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
     facts = [notice_facts(e) for e, _ in entries]
-    if check_ids:
-        ids = [f.id for f in facts if f is not None]
-        held = sorted(nid for nid, o, _ in ids_held(conn, ids) if o == origin)
+    if ids is not None:
+        new = [f.id for f in facts if f is not None]
+        held = sorted(nid for nid, o, _ in ids_held(conn, new, ids) if o == origin)
         if held:
             raise DuplicateIds(f"notice ids already in {origin!r}: {held}", found=held)
     conn.execute(
@@ -60,7 +64,7 @@ def write_append(
             for i, f in enumerate(facts, start)
             if f is not None
         ],
-        check_ids,
+        ids,
     )
     if checkpoint is not None:
         write_checkpoint(conn, checkpoint)
@@ -70,11 +74,14 @@ def write_append(
     )
 
 
-def ids_held(conn: sqlite3.Connection, ids: Sequence[str]) -> list[tuple[str, str, int]]:
-    """(id, origin, index) of every notice entry holding one of ``ids``, by id, origin, index."""
+def ids_held(
+    conn: sqlite3.Connection, ids: Sequence[str], key: IdKeys
+) -> list[tuple[str, str, int]]:
+    """(id, origin, index) of every indexed notice entry holding one of ``ids``, by id, origin,
+    index (``key``: the store's keys of notice ids)."""
     found: list[tuple[str, str, int]] = []
     wanted = set(ids)
-    keys = sorted({id_hash(i) for i in wanted})
+    keys = sorted({key(i) for i in wanted})
     for first in range(0, len(keys), 500):  # within SQLite's limit of parameters
         chunk = keys[first : first + 500]
         rows = conn.execute(

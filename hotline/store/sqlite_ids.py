@@ -1,0 +1,83 @@
+"""The keys of notice ids in the SQLite store's ``notice_ids`` table.
+
+The own feed's notice entries are indexed by a 64-bit key of their id, so that the append can
+refuse an id the feed holds already and a notice can be found by its id. A key that follows the
+order ids are made in keeps the index's writes on its last pages: the node fills ids in as
+version 7 UUIDs, whose first 48 bits are the time they were made (``posting.fresh_id``), and
+the key of an id in the canonical text form of a UUID is those 48 bits followed by 16 bits of
+a keyed hash of the whole id. A random key (a hash of the whole id) put each id of a batch on
+a page of its own: as many pages written to the WAL and fsynced with each commit as notices in
+the batch, and, once the index no longer fits in memory, as many read.
+
+The hash is keyed by a secret of the store (``store_info``, made with the store), so that no
+client can choose ids that share a key: ids that share their first 48 bits (a client may choose
+them so) spread over 65,536 keys, which only the store can tell. Other text, which no notice
+holds as its id, is keyed by 64 bits of that hash. Two ids with one key are told apart by the
+notice's own id (``notices.nid``); the key only narrows the search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+
+SECRET = "notice_id_key"  # the store_info row holding the secret (hex)
+
+
+class IdKeys:
+    """The key of a notice id in ``notice_ids`` (a signed 64-bit integer, as SQLite's are)."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def __call__(self, notice_id: str) -> int:
+        text = notice_id.encode()
+        if len(text) == 36 and text[8:9] == b"-" and text[13:14] == b"-":
+            try:
+                head = int(text[:8] + text[9:13], 16)
+            except ValueError:
+                pass
+            else:
+                low = hashlib.blake2b(text, digest_size=2, key=self._secret).digest()
+                return _signed(head << 16 | int.from_bytes(low, "big"))
+        digest = hashlib.blake2b(text, digest_size=8, key=self._secret).digest()
+        return _signed(int.from_bytes(digest, "big"))
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def id_keys(conn: sqlite3.Connection) -> IdKeys:
+    """The store's keys (its secret made now, in the caller's transaction, if it has none)."""
+    row = conn.execute("SELECT value FROM store_info WHERE key = ?", (SECRET,)).fetchone()
+    if row is None:
+        secret = new_secret()
+        conn.execute("INSERT INTO store_info (key, value) VALUES (?, ?)", (SECRET, secret))
+        return IdKeys(bytes.fromhex(secret))
+    return IdKeys(bytes.fromhex(row[0]))
+
+
+def new_secret() -> str:
+    """A new secret, as ``store_info`` holds it (32 hex digits)."""
+    return secrets.token_hex(16)
+
+
+def rekey_ids(conn: sqlite3.Connection) -> None:
+    """Upgrade of a store of version 7 (ids keyed by a hash of the whole id): every row of
+    ``notice_ids`` keyed again by :class:`IdKeys`, read and written by SQLite a row at a time
+    (into a table of the new keys that then takes the old one's place)."""
+    conn.create_function("hotline_id_key", 1, id_keys(conn), deterministic=True)
+    conn.execute(
+        "CREATE TABLE notice_ids_rekeyed (h INTEGER NOT NULL, origin TEXT NOT NULL,"
+        " idx INTEGER NOT NULL, PRIMARY KEY (h, origin, idx)) WITHOUT ROWID"
+    )
+    conn.execute(
+        "INSERT INTO notice_ids_rekeyed (h, origin, idx) SELECT hotline_id_key(n.nid),"
+        " i.origin, i.idx FROM notice_ids i JOIN notices n ON n.origin = i.origin"
+        " AND n.idx = i.idx"
+    )
+    conn.execute("DROP TABLE notice_ids")
+    conn.execute("ALTER TABLE notice_ids_rekeyed RENAME TO notice_ids")
+    conn.create_function("hotline_id_key", 1, None)
