@@ -66,8 +66,8 @@ def notice_components() -> dict[str, Any]:
     out["NoticeDraft"] = {
         "title": "NoticeDraft",
         "description": "A notice as posted: as `Notice`, but `id`, `time` and `author` may be "
-        "left out; the node fills them in (a fresh UUID, its time, the authenticated user with "
-        "the user's unit and nation).",
+        "left out; the node fills them in (a fresh version 7 UUID, its time, the authenticated "
+        "user with the user's unit and nation).",
         "oneOf": [{"$ref": ref} for ref in drafts.values()],
         "discriminator": {"propertyName": "kind", "mapping": drafts},
     }

@@ -1,9 +1,10 @@
 """Turn what a client sends (REST body, stream message) into a complete notice.
 
-The node fills what the client may leave out: ``id`` (a fresh UUID), ``time`` (now) and the
-``author`` (the authenticated user, with the user's unit and nation, or the node's configured
-ones for a user who has none). An author given by the client must be the authenticated user, of
-that unit and nation: nobody posts in someone else's name, nor as another unit or nation.
+The node fills what the client may leave out: ``id`` (a fresh version 7 UUID), ``time`` (now)
+and the ``author`` (the authenticated user, with the user's unit and nation, or the node's
+configured ones for a user who has none). An author given by the client must be the
+authenticated user, of that unit and nation: nobody posts in someone else's name, nor as another
+unit or nation.
 """
 
 from __future__ import annotations

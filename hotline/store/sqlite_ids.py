@@ -62,22 +62,3 @@ def id_keys(conn: sqlite3.Connection) -> IdKeys:
 def new_secret() -> str:
     """A new secret, as ``store_info`` holds it (32 hex digits)."""
     return secrets.token_hex(16)
-
-
-def rekey_ids(conn: sqlite3.Connection) -> None:
-    """Upgrade of a store of version 7 (ids keyed by a hash of the whole id): every row of
-    ``notice_ids`` keyed again by :class:`IdKeys`, read and written by SQLite a row at a time
-    (into a table of the new keys that then takes the old one's place)."""
-    conn.create_function("hotline_id_key", 1, id_keys(conn), deterministic=True)
-    conn.execute(
-        "CREATE TABLE notice_ids_rekeyed (h INTEGER NOT NULL, origin TEXT NOT NULL,"
-        " idx INTEGER NOT NULL, PRIMARY KEY (h, origin, idx)) WITHOUT ROWID"
-    )
-    conn.execute(
-        "INSERT INTO notice_ids_rekeyed (h, origin, idx) SELECT hotline_id_key(n.nid),"
-        " i.origin, i.idx FROM notice_ids i JOIN notices n ON n.origin = i.origin"
-        " AND n.idx = i.idx"
-    )
-    conn.execute("DROP TABLE notice_ids")
-    conn.execute("ALTER TABLE notice_ids_rekeyed RENAME TO notice_ids")
-    conn.create_function("hotline_id_key", 1, None)

@@ -8,15 +8,23 @@ from pathlib import Path
 
 from ..errors import StoreError
 from .base import CLOSING, RULED_KINDS, NoticeFacts, notice_facts
-from .sqlite_ids import SECRET, IdKeys, id_keys, new_secret, rekey_ids
+from .sqlite_ids import SECRET, IdKeys, id_keys, new_secret
+from .sqlite_rekey import rekey
 from .treenodes import completed_nodes
 
 SCHEMA_VERSION = 8
-# The Merkle trees' interior nodes (see hotline.store.treenodes).
+# The Merkle trees' interior nodes, each keyed by its place in the order they are made (see
+# hotline.store.treenodes).
 _TREE = """
 CREATE TABLE tree_nodes (
+    origin TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (origin, n)) WITHOUT ROWID;
+"""
+# As versions 5 to 7 kept them: by level and index (what the upgrade of version 4 builds).
+_TREE_V5 = """
+CREATE TABLE tree_nodes (
     origin TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
-    PRIMARY KEY (origin, level, idx)) WITHOUT ROWID;
+    PRIMARY KEY (origin, level, idx)) WITHOUT ROWID
 """
 # Notice entries, with what a node reads of them on demand: their id, when they were appended
 # here, the bracket of a peer entry whose claimed time was implausible. By notice time, newest
@@ -88,14 +96,18 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 def _build_trees(conn: sqlite3.Connection) -> None:
-    """Store the trees' interior nodes of a store of version 4 (every leaf read once)."""
-    conn.execute(_TREE.strip().rstrip(";"))
+    """Store the trees' interior nodes of a store of version 4 (every leaf read once), as
+    version 5 kept them."""
+    conn.execute(_TREE_V5)
     for (origin,) in conn.execute("SELECT origin FROM feeds").fetchall():
         leaves = conn.execute(
             "SELECT leaf_hash FROM entries WHERE origin = ? ORDER BY idx", (origin,)
         )
         nodes = completed_nodes(0, [], (bytes(h) for (h,) in leaves))
-        conn.executemany(INSERT_NODE, ((origin, *node) for node in nodes))
+        conn.executemany(
+            "INSERT INTO tree_nodes (origin, level, idx, hash) VALUES (?, ?, ?, ?)",
+            ((origin, *node) for node in nodes),
+        )
 
 
 def _index_notices(conn: sqlite3.Connection) -> None:
@@ -150,7 +162,7 @@ def _index_live(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE notices SET live_until = ? WHERE origin = ? AND idx = ?", updates)
 
 
-INSERT_NODE = "INSERT INTO tree_nodes (origin, level, idx, hash) VALUES (?, ?, ?, ?)"
+INSERT_NODE = "INSERT INTO tree_nodes (origin, n, hash) VALUES (?, ?, ?)"
 INSERT_NOTICE = (
     "INSERT INTO notices (origin, idx, time_ms, kind, precedence, nid, appended_ms,"
     " implausible_after, implausible_before, live_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -231,7 +243,7 @@ _UPGRADES: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     4: _build_trees,
     5: _index_notices,
     6: _index_live,
-    7: rekey_ids,
+    7: rekey,
 }
 
 

@@ -11,7 +11,7 @@ from ..errors import DuplicateIds, StoreConflict, StoreError
 from .base import CheckpointRecord, CosignatureRecord, notice_facts
 from .sqlite_ids import IdKeys
 from .sqlite_schema import INSERT_NODE, index_notices
-from .treenodes import completed_nodes, edge_nodes
+from .treenodes import completed_nodes, edge_nodes, stored_index
 
 
 def write_append(
@@ -54,7 +54,9 @@ def write_append(
     if entries:
         edge = read_nodes(conn, origin, edge_nodes(start))
         nodes = completed_nodes(start, edge, (h for _, h in entries))
-        conn.executemany(INSERT_NODE, ((origin, *node) for node in nodes))
+        conn.executemany(
+            INSERT_NODE, ((origin, stored_index(level, i), h) for level, i, h in nodes)
+        )
     flags = implausible or {}
     index_notices(
         conn,
@@ -106,8 +108,8 @@ def read_nodes(
             ).fetchone()
             if level == 0
             else conn.execute(
-                "SELECT hash FROM tree_nodes WHERE origin = ? AND level = ? AND idx = ?",
-                (origin, level, index),
+                "SELECT hash FROM tree_nodes WHERE origin = ? AND n = ?",
+                (origin, stored_index(level, index)),
             ).fetchone()
         )
         if row is None:

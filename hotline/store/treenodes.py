@@ -8,6 +8,11 @@ leaf beyond them (see :mod:`hotline.feeds.stored_tree`).
 
 Appending needs only the tree's right edge before the batch: the node of each set bit of the
 size (:func:`edge_nodes`), read from the store, O(log n) of them.
+
+A store keys each node by its place in the order nodes are made (:func:`stored_index`, the
+numbering of tlog's hash storage): the nodes an append completes come after every node stored
+before them, so they are written at the end of the store's index, on a page or two, not at the
+end of each level's stretch of it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,21 @@ def edge_nodes(size: int) -> list[Node]:
         for level in range(size.bit_length() - 1, -1, -1)
         if size >> level & 1
     ]
+
+
+def stored_index(level: int, index: int) -> int:
+    """The place of node (level, index) among a tree's hashes in the order they are made when
+    its leaves are appended one at a time: each leaf's hash, then the node of every subtree it
+    completes (tlog's ``StoredHashIndex``). The nodes an append completes come after every hash
+    made before them."""
+    n = index
+    for _ in range(level):  # the right-most leaf below the node
+        n = 2 * n + 1
+    made = 0  # hashes made before leaf n: each leaf, and a node per completed pair above it
+    while n > 0:
+        made += n
+        n >>= 1
+    return made + level
 
 
 def completed_nodes(

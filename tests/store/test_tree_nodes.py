@@ -13,6 +13,7 @@ import pytest
 from hotline.errors import StoreError
 from hotline.feeds.stored_tree import StoredTree
 from hotline.store import CheckpointRecord, CosignatureRecord, RedisStore, SqliteStore, Store
+from hotline.store.treenodes import stored_index
 from hotline_protocol.merkle import Tree, verify_consistency, verify_inclusion
 from tests.helpers.redis_server import RedisServer
 
@@ -123,6 +124,76 @@ async def test_sqlite_a_store_of_schema_4_gets_its_tree_nodes(tmp_path: Path) ->
         await grow_more(store, tree)
     finally:
         await store.close()
+
+
+async def test_sqlite_a_store_of_schema_7_gets_its_tree_nodes_keyed_in_the_order_made(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    store = SqliteStore(f"sqlite:///{path}")
+    await store.open()
+    tree = await grow(store, [7, 300, 2, 64])
+    await store.close()
+    with sqlite3.connect(path) as conn:  # as version 7 had them: by level and index
+        conn.execute(
+            "CREATE TABLE old_nodes (origin TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER"
+            " NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (origin, level, idx)) WITHOUT ROWID"
+        )
+        for level in range(1, tree.size.bit_length()):
+            conn.executemany(
+                "INSERT INTO old_nodes VALUES (?, ?, ?, ?)",
+                ((A, level, i, tree.subtree_hash(level, i)) for i in range(tree.size >> level)),
+            )
+        conn.execute("DROP TABLE tree_nodes")
+        conn.execute("ALTER TABLE old_nodes RENAME TO tree_nodes")
+        conn.execute("UPDATE store_info SET value = '7' WHERE key = 'schema_version'")
+    conn.close()
+    store = SqliteStore(f"sqlite:///{path}")
+    await store.open()
+    try:
+        assert await StoredTree(store, A).root(tree.size) == tree.root()
+        await grow_more(store, tree)
+    finally:
+        await store.close()
+    assert node_keys(path) == every_node(tree)
+
+
+def node_keys(path: Path) -> list[int]:
+    with sqlite3.connect(path) as conn:
+        keys = [n for (n,) in conn.execute("SELECT n FROM tree_nodes WHERE origin = ?", (A,))]
+    conn.close()
+    return sorted(keys)
+
+
+def every_node(tree: Tree) -> list[int]:
+    """The keys of every complete interior node of ``tree``."""
+    return sorted(
+        stored_index(level, i)
+        for level in range(1, tree.size.bit_length())
+        for i in range(tree.size >> level)
+    )
+
+
+async def test_sqlite_appends_write_the_nodes_they_complete_after_all_others(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "node.db"
+    store = SqliteStore(f"sqlite:///{path}")
+    await store.open()
+    tree = Tree()
+    try:
+        for n in [1, 2, 3, 1, 8, 5, 600, 1, 31]:
+            before = node_keys(path)
+            batch = leaves(tree.size, n)
+            await store.append(A, tree.size, batch)
+            tree.extend(h for _, h in batch)
+            after = node_keys(path)
+            assert after[: len(before)] == before
+            assert all(k > max(before, default=-1) for k in after[len(before) :])
+        assert await StoredTree(store, A).root(tree.size) == tree.root()
+    finally:
+        await store.close()
+    assert node_keys(path) == every_node(tree)
 
 
 async def grow_more(store: Store, tree: Tree) -> None:
