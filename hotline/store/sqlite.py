@@ -21,7 +21,7 @@ from hotline.store.base import (
 )
 
 from .sqlite_base import LOOP_WRITE_ROWS
-from .sqlite_notices import LIVE_SQL, OPEN_BY_TIME_SQL, OPEN_SQL, notice_page_sql
+from .sqlite_notices import LIVE_SQL, OPEN_BY_TIME_SQL, OPEN_SQL, live_params, notice_page_sql
 from .sqlite_records import SqliteRecords
 from .sqlite_tx import (
     ids_held,
@@ -153,7 +153,7 @@ class SqliteStore(SqliteRecords):
         return found
 
     async def live_notices(self, origin: str, now_ms: int) -> list[int]:
-        return sorted(int(i) for (i,) in await self._query(LIVE_SQL, origin, now_ms))
+        return sorted(int(i) for (i,) in await self._query(LIVE_SQL, *live_params(origin, now_ms)))
 
     async def open_notices(
         self, origin: str, times: Mapping[str, TimeRange] | None = None, limit: int | None = None

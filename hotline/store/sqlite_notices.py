@@ -57,8 +57,26 @@ def notice_page_sql(query: NoticeQuery, limit: int) -> tuple[str, list[object]]:
 
 
 # The operations and emergencies deconfliction still looks at (see Store.live_notices), from
-# their own index whatever the planner guesses of a feed without statistics.
-LIVE_SQL = "SELECT idx FROM notices INDEXED BY notices_live WHERE origin = ? AND live_until > ?"
+# their own index whatever the planner guesses of a feed without statistics. The index holds
+# them by the hour they stop being live (LIVE_HOUR), then in feed order: an append adds each at
+# the end of its hour's stretch, a page for each hour its notices end in (by the time itself,
+# each went on a page of its own). Read: the hours from now's on, less those over by now.
+LIVE_HOUR = "live_until / 3600000"
+LIVE_INDEX = (
+    f"CREATE INDEX notices_live ON notices (origin, {LIVE_HOUR}, idx, live_until)"
+    " WHERE live_until IS NOT NULL"
+)
+LIVE_SQL = (
+    f"SELECT idx FROM notices INDEXED BY notices_live WHERE origin = ? AND {LIVE_HOUR} >= ?"
+    " AND live_until > ?"
+)
+
+
+def live_params(origin: str, now_ms: int) -> tuple[str, int, int]:
+    """The parameters of :data:`LIVE_SQL`."""
+    return origin, now_ms // 3_600_000, now_ms
+
+
 # The open set: notices awaiting an answer, with their time and precedence.
 OPEN_SQL = (
     "SELECT o.idx, n.time_ms, n.precedence FROM open_notices o JOIN notices n"

@@ -1,10 +1,12 @@
-"""The upgrade of a SQLite store of version 7: two indexes keyed anew, so that what an append
-adds to them is written at their end.
+"""The upgrade of a SQLite store of version 7: three indexes keyed anew, so that what an append
+adds to them is written at their end, on few pages.
 
 - ``notice_ids``: each id by the key of :mod:`.sqlite_ids` (a hash of the whole id before), the
   store's secret made now.
 - ``tree_nodes``: each node by its place in the order nodes are made
   (:func:`.treenodes.stored_index`; by level and index before).
+- ``notices_live``: made again, by the hour a notice stops being live, then in feed order (by
+  that time itself before: :data:`.sqlite_notices.LIVE_SQL`).
 
 Each is copied by SQLite a row at a time into a table of the new keys, which then takes the old
 one's place: memory stays flat whatever the history. Tree nodes kept by this version already
@@ -16,11 +18,12 @@ from __future__ import annotations
 import sqlite3
 
 from .sqlite_ids import id_keys
+from .sqlite_notices import LIVE_INDEX
 from .treenodes import stored_index
 
 
 def rekey(conn: sqlite3.Connection) -> None:
-    """Both indexes keyed anew, in the caller's transaction."""
+    """The indexes keyed anew, in the caller's transaction."""
     conn.create_function("hotline_id_key", 1, id_keys(conn), deterministic=True)
     conn.create_function("hotline_node_key", 2, stored_index, deterministic=True)
     try:
@@ -41,6 +44,8 @@ def rekey(conn: sqlite3.Connection) -> None:
                 " PRIMARY KEY (origin, n)",
                 "SELECT origin, hotline_node_key(level, idx), hash FROM tree_nodes",
             )
+        conn.execute("DROP INDEX IF EXISTS notices_live")
+        conn.execute(LIVE_INDEX)
     finally:
         conn.create_function("hotline_id_key", 1, None)
         conn.create_function("hotline_node_key", 2, None)

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import StoreError
 from .base import CLOSING, RULED_KINDS, NoticeFacts, notice_facts
 from .sqlite_ids import SECRET, IdKeys, id_keys, new_secret
+from .sqlite_notices import LIVE_INDEX
 from .sqlite_rekey import rekey
 from .treenodes import completed_nodes
 
@@ -37,7 +38,7 @@ CREATE TABLE tree_nodes (
 # (:mod:`.sqlite_ids`); the id itself is the ``nid`` of the notice's row. ``live_until``: of an
 # operation or emergency, until when deconfliction looks at it (see base.notice_facts), indexed
 # apart (``notices_live``): start-up reads only those still live, whatever the history.
-_NOTICES = """
+_NOTICES = f"""
 CREATE TABLE notices (
     origin TEXT NOT NULL, idx INTEGER NOT NULL, time_ms INTEGER NOT NULL, kind TEXT NOT NULL,
     precedence TEXT NOT NULL, nid TEXT NOT NULL, appended_ms INTEGER NOT NULL,
@@ -47,7 +48,7 @@ CREATE INDEX notices_by_time ON notices (time_ms, origin, idx);
 CREATE INDEX notices_by_origin ON notices (origin, time_ms, idx);
 CREATE INDEX notices_by_kind ON notices (kind, time_ms, origin, idx);
 CREATE INDEX notices_by_precedence ON notices (precedence, time_ms, origin, idx);
-CREATE INDEX notices_live ON notices (origin, live_until, idx) WHERE live_until IS NOT NULL;
+{LIVE_INDEX};
 CREATE TABLE notice_ids (
     h INTEGER NOT NULL, origin TEXT NOT NULL, idx INTEGER NOT NULL,
     PRIMARY KEY (h, origin, idx)) WITHOUT ROWID;

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hotline.store import RedisStore, SqliteStore, Store
 from hotline.store.base import OPEN_ENDED, notice_facts
-from hotline.store.sqlite_notices import LIVE_SQL
+from hotline.store.sqlite_notices import LIVE_INDEX, LIVE_SQL, live_params
 from hotline.store.sqlite_schema import SCHEMA_VERSION
 from tests.helpers.redis_server import RedisServer
 from tests.store.test_notice_state import A, B, entry, put
@@ -68,9 +68,59 @@ async def test_sqlite_a_store_of_schema_6_gets_its_live_index_at_open(tmp_path: 
         await store.close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM store_info").fetchone()[0] == str(SCHEMA_VERSION)
-        plan = conn.execute(f"EXPLAIN QUERY PLAN {LIVE_SQL}", (A, 0)).fetchall()
+        plan = conn.execute(f"EXPLAIN QUERY PLAN {LIVE_SQL}", live_params(A, 0)).fetchall()
     conn.close()
     assert "notices_live" in str(plan), plan
+
+
+HOUR = 3_600_000
+NOON = 1_767_268_800_000  # 2026-01-01T12:00:00Z, an hour's start
+
+
+async def test_what_is_live_is_told_to_the_millisecond_within_an_hour_and_across_hours(
+    store: Store,
+) -> None:
+    ends = [NOON + 10 * 60_000, NOON + 50 * 60_000, NOON + HOUR + 5 * 60_000, NOON - 1]
+    await put(store, A, *(operation(f"op{k}", end) for k, end in enumerate(ends)))
+    await put(store, A, entry("mayday", "aircraft_in_distress"), operation("op4", NOON + 1))
+    assert await store.live_notices(A, NOON - 2) == [0, 1, 2, 3, 4, 5]
+    assert await store.live_notices(A, NOON - 1) == [0, 1, 2, 4, 5]
+    assert await store.live_notices(A, NOON) == [0, 1, 2, 4, 5]
+    assert await store.live_notices(A, NOON + 1) == [0, 1, 2, 4]
+    assert await store.live_notices(A, NOON + 30 * 60_000) == [1, 2, 4]
+    assert await store.live_notices(A, NOON + HOUR) == [2, 4]
+    assert await store.live_notices(A, NOON + HOUR + 5 * 60_000) == [4]
+    assert await store.live_notices(A, NOON + 10 * HOUR) == [4]
+
+
+async def test_sqlite_a_store_of_schema_7_gets_its_live_index_by_the_hour_at_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    store = SqliteStore(f"sqlite:///{path}")
+    await store.open()
+    await put(store, A, *HISTORY)
+    await store.close()
+    with sqlite3.connect(path) as conn:  # as version 7 had it: by the time itself
+        conn.execute("DROP INDEX notices_live")
+        conn.execute(
+            "CREATE INDEX notices_live ON notices (origin, live_until, idx)"
+            " WHERE live_until IS NOT NULL"
+        )
+        conn.execute("UPDATE store_info SET value = '7' WHERE key = 'schema_version'")
+    conn.close()
+    store = SqliteStore(f"sqlite:///{path}")
+    await store.open()
+    try:
+        assert await store.live_notices(A, 10_000) == [1, 4, 5, 6]
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as conn:
+        (made,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'notices_live'"
+        ).fetchone()
+    conn.close()
+    assert made == LIVE_INDEX
 
 
 async def test_redis_data_of_version_3_gets_its_live_set_at_open(
