@@ -8,8 +8,9 @@ batch is being written, a FLASH post is written by its caller at once, in the ca
 the event loop (waking the sequencer's task would cost a turn). The loop turns between encoding
 a batch and writing it: a FLASH read then is written right after the batch, in the same turn
 and ahead of the batch's answers. Without one, the loop turns again before the answers go out,
-and a FLASH read in that turn is written first. Once a FLASH is durable, the ``urgent`` hook
-sends it on to the peer in the same turn, before its answers. An idempotency key
+and a FLASH read in that turn is written first; after such a FLASH the loop turns once more, so
+that its caller answers it before the batch's answers are made. Once a FLASH is durable, the
+``urgent`` hook sends it on to the peer in the same turn, before its answers. An idempotency key
 (``client_ref``, :mod:`.idempotency`) makes a retried post return the original entry instead of
 appending twice.
 """
@@ -306,11 +307,13 @@ class Sequencer:
         else:
             # Durable and published; a FLASH read while this batch was encoded is written now,
             # before its answers. Without one, the answers wait one turn of the loop, and a
-            # FLASH read in that turn is written before them.
+            # FLASH read in that turn is written before them. Either way the loop turns once
+            # after the FLASH's write, so that its caller answers it before this batch is.
             if not self._posts.flash_queued():
                 await asyncio.sleep(0)
             if self._posts.flash_queued():
                 await self._commit_batch(self._posts.next_batch())
+                await asyncio.sleep(0)
         for item, entry in accepted:
             if not item.future.done():
                 appended = Appended(entry, checkpoint=note)

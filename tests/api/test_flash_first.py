@@ -252,6 +252,45 @@ async def test_a_flash_queued_before_a_batch_is_written_follows_its_write_withou
     assert turns_seen_at_write == [[], []]  # the FLASH write came in the batch's own turn
 
 
+async def test_a_flash_written_behind_a_batch_returns_to_its_caller_before_the_batch_is_answered(
+    node_app: NodeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The FLASH's caller (a stream writes its reply when the append returns) resumes before the
+    ROUTINE batch it was written behind is answered, however many posts that batch holds."""
+    node = node_app.node
+    sequencer = node.sequencer
+    assert sequencer is not None
+    notice = await _notices(node_app)
+
+    told: list[tuple[str, int]] = []
+    flash_task: list[asyncio.Task[None]] = []
+    real_validate = sequencer._validate
+
+    async def flash_caller() -> None:
+        told_flash = functools.partial(_tell, told, "flash")
+        appended = await sequencer.append(notice("flash", "FLASH"), None, told_flash)
+        told.append(("flash returned", appended.entry.index))
+
+    def validate(n: Notice, claimed: Claims) -> None:
+        real_validate(n, claimed)
+        if not flash_task:  # the batch is being encoded: a FLASH post comes
+            flash_task.append(asyncio.create_task(flash_caller()))
+
+    monkeypatch.setattr(sequencer, "_validate", validate)
+    routine = [
+        asyncio.create_task(
+            sequencer.append(notice(f"r{i}"), None, functools.partial(_tell, told, f"r{i}"))
+        )
+        for i in range(50)
+    ]
+    async with asyncio.timeout(30):
+        done = await asyncio.gather(*routine)
+        await flash_task[0]
+    assert sorted(a.entry.index for a in done) == list(range(50))  # one batch
+    assert told[:2] == [("flash", 50), ("flash returned", 50)]
+    assert sorted(told[2:]) == sorted((f"r{i}", i) for i in range(50))
+
+
 async def test_a_flash_is_written_by_its_caller_without_a_turn_of_the_loop(
     node_app: NodeApp,
 ) -> None:
