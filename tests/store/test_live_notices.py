@@ -7,10 +7,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from hotline.store import RedisStore, SqliteStore, Store
+from hotline.store import RedisStore, Store
 from hotline.store.base import OPEN_ENDED, notice_facts
 from hotline.store.sqlite_notices import LIVE_INDEX, LIVE_SQL, live_params
 from hotline.store.sqlite_schema import SCHEMA_VERSION
+from tests.helpers.older_store import older, opened
 from tests.helpers.redis_server import RedisServer
 from tests.store.test_notice_state import A, B, entry, put
 
@@ -51,17 +52,13 @@ async def test_the_live_notices_at_a_time_are_read_from_their_own_index(store: S
 
 async def test_sqlite_a_store_of_schema_6_gets_its_live_index_at_open(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    store = SqliteStore(f"sqlite:///{path}")
-    await store.open()
+    store = await opened(path)
     await put(store, A, *HISTORY)
     await store.close()
-    with sqlite3.connect(path) as conn:  # as version 6 had it
+    with older(path, 6) as conn:
         conn.execute("DROP INDEX notices_live")
         conn.execute("ALTER TABLE notices DROP COLUMN live_until")
-        conn.execute("UPDATE store_info SET value = '6' WHERE key = 'schema_version'")
-    conn.close()
-    store = SqliteStore(f"sqlite:///{path}")
-    await store.open()
+    store = await opened(path)
     try:
         assert await store.live_notices(A, 10_000) == [1, 4, 5, 6]
     finally:
@@ -97,20 +94,16 @@ async def test_sqlite_a_store_of_schema_7_gets_its_live_index_by_the_hour_at_ope
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.db"
-    store = SqliteStore(f"sqlite:///{path}")
-    await store.open()
+    store = await opened(path)
     await put(store, A, *HISTORY)
     await store.close()
-    with sqlite3.connect(path) as conn:  # as version 7 had it: by the time itself
+    with older(path, 7) as conn:  # the live index by the time itself
         conn.execute("DROP INDEX notices_live")
         conn.execute(
             "CREATE INDEX notices_live ON notices (origin, live_until, idx)"
             " WHERE live_until IS NOT NULL"
         )
-        conn.execute("UPDATE store_info SET value = '7' WHERE key = 'schema_version'")
-    conn.close()
-    store = SqliteStore(f"sqlite:///{path}")
-    await store.open()
+    store = await opened(path)
     try:
         assert await store.live_notices(A, 10_000) == [1, 4, 5, 6]
     finally:

@@ -13,9 +13,9 @@ import pytest
 
 from hotline.errors import DuplicateIds
 from hotline.feeds.posting import fresh_id
-from hotline.store import SqliteStore
 from hotline.store.sqlite_ids import SECRET
 from hotline.store.sqlite_schema import SCHEMA_VERSION
+from tests.helpers.older_store import older, opened
 from tests.store.test_notice_state import entry, put
 
 A = "a.example/hotline"
@@ -28,12 +28,6 @@ def keys_in_feed_order(path: Path) -> list[int]:
         found = [int(h) for (h,) in rows]
     conn.close()
     return found
-
-
-async def opened(path: Path) -> SqliteStore:
-    store = SqliteStore(f"sqlite:///{path}")
-    await store.open()
-    return store
 
 
 async def test_ids_the_node_makes_are_keyed_in_the_order_they_were_made(tmp_path: Path) -> None:
@@ -119,7 +113,7 @@ async def test_a_store_of_version_7_has_its_ids_keyed_anew_at_open(tmp_path: Pat
         await put(store, A, *(entry(i) for i in ids))
     finally:
         await store.close()
-    with sqlite3.connect(path) as conn:  # as version 7 had it: a hash of the whole id, no secret
+    with older(path, 7) as conn:  # ids keyed by a hash of the whole id, no secret
         conn.execute("DELETE FROM notice_ids")
         conn.executemany(
             "INSERT INTO notice_ids (h, origin, idx) VALUES (?, ?, ?)",
@@ -135,8 +129,6 @@ async def test_a_store_of_version_7_has_its_ids_keyed_anew_at_open(tmp_path: Pat
             ),
         )
         conn.execute("DELETE FROM store_info WHERE key = ?", (SECRET,))
-        conn.execute("UPDATE store_info SET value = '7' WHERE key = 'schema_version'")
-    conn.close()
     store = await opened(path)
     try:
         assert await store.notice_ids(ids) == {i: [(A, k)] for k, i in enumerate(ids)}

@@ -12,9 +12,10 @@ import pytest
 
 from hotline.errors import StoreError
 from hotline.feeds.stored_tree import StoredTree
-from hotline.store import CheckpointRecord, CosignatureRecord, RedisStore, SqliteStore, Store
+from hotline.store import CheckpointRecord, CosignatureRecord, RedisStore, Store
 from hotline.store.treenodes import stored_index
 from hotline_protocol.merkle import Tree, verify_consistency, verify_inclusion
+from tests.helpers.older_store import older, opened
 from tests.helpers.redis_server import RedisServer
 
 A = "a.example/hotline"
@@ -108,17 +109,13 @@ async def test_a_proof_reads_a_number_of_nodes_logarithmic_in_the_size(store: St
 
 async def test_sqlite_a_store_of_schema_4_gets_its_tree_nodes(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    store = SqliteStore(f"sqlite:///{path}")
-    await store.open()
+    store = await opened(path)
     tree = await grow(store, [7, 300, 2])
     await store.close()
-    with sqlite3.connect(path) as conn:  # as version 4 had it: no nodes
+    with older(path, 4) as conn:  # no nodes
         conn.execute("DROP TABLE tree_nodes")
         conn.execute("DROP TABLE notices")
-        conn.execute("UPDATE store_info SET value = '4' WHERE key = 'schema_version'")
-    conn.close()
-    store = SqliteStore(f"sqlite:///{path}")
-    await store.open()
+    store = await opened(path)
     try:
         assert await StoredTree(store, A).root(tree.size) == tree.root()
         await grow_more(store, tree)
@@ -130,11 +127,10 @@ async def test_sqlite_a_store_of_schema_7_gets_its_tree_nodes_keyed_in_the_order
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.db"
-    store = SqliteStore(f"sqlite:///{path}")
-    await store.open()
+    store = await opened(path)
     tree = await grow(store, [7, 300, 2, 64])
     await store.close()
-    with sqlite3.connect(path) as conn:  # as version 7 had them: by level and index
+    with older(path, 7) as conn:  # the nodes by level and index
         conn.execute(
             "CREATE TABLE old_nodes (origin TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER"
             " NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (origin, level, idx)) WITHOUT ROWID"
@@ -146,10 +142,7 @@ async def test_sqlite_a_store_of_schema_7_gets_its_tree_nodes_keyed_in_the_order
             )
         conn.execute("DROP TABLE tree_nodes")
         conn.execute("ALTER TABLE old_nodes RENAME TO tree_nodes")
-        conn.execute("UPDATE store_info SET value = '7' WHERE key = 'schema_version'")
-    conn.close()
-    store = SqliteStore(f"sqlite:///{path}")
-    await store.open()
+    store = await opened(path)
     try:
         assert await StoredTree(store, A).root(tree.size) == tree.root()
         await grow_more(store, tree)
@@ -178,8 +171,7 @@ async def test_sqlite_appends_write_the_nodes_they_complete_after_all_others(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "node.db"
-    store = SqliteStore(f"sqlite:///{path}")
-    await store.open()
+    store = await opened(path)
     tree = Tree()
     try:
         for n in [1, 2, 3, 1, 8, 5, 600, 1, 31]:
