@@ -173,7 +173,7 @@ class SqliteBase:
         try:
             _configure(conn, self.path, self.wal_limit_frames)
             _migrate(conn, self.path)
-            self._ids = id_keys(conn)
+            self._ids = id_keys(conn, make=False)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from exc

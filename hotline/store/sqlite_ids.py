@@ -22,6 +22,8 @@ import hashlib
 import secrets
 import sqlite3
 
+from ..errors import StoreError
+
 SECRET = "notice_id_key"  # the store_info row holding the secret (hex)
 
 
@@ -49,14 +51,25 @@ def _signed(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def id_keys(conn: sqlite3.Connection) -> IdKeys:
-    """The store's keys (its secret made now, in the caller's transaction, if it has none)."""
+def id_keys(conn: sqlite3.Connection, make: bool = True) -> IdKeys:
+    """The store's keys: its secret, made now in the caller's transaction if it has none and
+    ``make`` (an upgrade); else StoreError (a store of this version always holds one: without
+    it no id indexed before could be found)."""
     row = conn.execute("SELECT value FROM store_info WHERE key = ?", (SECRET,)).fetchone()
-    if row is None:
+    if row is None and make:
         secret = new_secret()
         conn.execute("INSERT INTO store_info (key, value) VALUES (?, ?)", (SECRET, secret))
         return IdKeys(bytes.fromhex(secret))
-    return IdKeys(bytes.fromhex(row[0]))
+    try:
+        secret_bytes = bytes.fromhex(row[0]) if row is not None else b""
+    except (TypeError, ValueError):
+        secret_bytes = b""
+    if len(secret_bytes) != 16:
+        raise StoreError(
+            f"the store holds no valid {SECRET} (32 hex digits in store_info): the notice ids"
+            " it indexed cannot be found without it; restore the file from a backup"
+        )
+    return IdKeys(secret_bytes)
 
 
 def new_secret() -> str:

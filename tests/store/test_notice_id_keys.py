@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.errors import DuplicateIds
+from hotline.errors import DuplicateIds, StoreError
 from hotline.feeds.posting import fresh_id
 from hotline.store.sqlite_ids import SECRET
 from hotline.store.sqlite_schema import SCHEMA_VERSION
@@ -102,6 +102,31 @@ async def test_the_stores_secret_stays_with_it_and_a_reopened_store_refuses_a_he
         assert conn.execute("SELECT value FROM store_info WHERE key = ?", (SECRET,)).fetchone() == (
             secret,
         )
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["DELETE FROM store_info WHERE key = ?", "UPDATE store_info SET value = 'zz' WHERE key = ?"],
+)
+async def test_a_store_without_its_secret_is_refused_at_open_and_left_as_it_is(
+    tmp_path: Path, damage: str
+) -> None:
+    path = tmp_path / "node.db"
+    store = await opened(path)
+    try:
+        await put(store, A, entry(fresh_id(NOW)))
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(damage, (SECRET,))
+        before = conn.execute("SELECT * FROM store_info ORDER BY key").fetchall()
+    conn.close()
+    with pytest.raises(StoreError, match=SECRET):
+        await opened(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT * FROM store_info ORDER BY key").fetchall() == before
+        assert conn.execute("SELECT count(*) FROM entries").fetchone() == (1,)
     conn.close()
 
 
