@@ -61,7 +61,8 @@ def notice_page_sql(query: NoticeQuery, limit: int) -> tuple[str, list[object]]:
 # them by the hour they stop being live (LIVE_HOUR), then in feed order: an append adds each at
 # the end of its hour's stretch, a page for each hour its notices end in (by the time itself,
 # each went on a page of its own). Read: the hours from now's on, less those over by now.
-LIVE_HOUR = "live_until / 3600000"
+HOUR_MS = 3_600_000
+LIVE_HOUR = f"live_until / {HOUR_MS}"
 LIVE_INDEX = (
     f"CREATE INDEX notices_live ON notices (origin, {LIVE_HOUR}, idx, live_until)"
     " WHERE live_until IS NOT NULL"
@@ -74,7 +75,7 @@ LIVE_SQL = (
 
 def live_params(origin: str, now_ms: int) -> tuple[str, int, int]:
     """The parameters of :data:`LIVE_SQL`."""
-    return origin, now_ms // 3_600_000, now_ms
+    return origin, now_ms // HOUR_MS, now_ms
 
 
 # The open set: notices awaiting an answer, with their time and precedence.

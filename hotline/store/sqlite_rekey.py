@@ -8,8 +8,8 @@ adds to them is written at their end, on few pages.
 - ``notices_live``: made again, by the hour a notice stops being live, then in feed order (by
   that time itself before: :data:`.sqlite_notices.LIVE_SQL`).
 
-Each is copied by SQLite a row at a time into a table of the new keys, which then takes the old
-one's place: memory stays flat whatever the history. Tree nodes kept by this version already
+Each is copied by SQLite a row at a time from the table as it was into the table as this version
+creates it: memory stays flat whatever the history. Tree nodes kept by this version already
 (no ``level`` column) are left as they are.
 """
 
@@ -22,17 +22,17 @@ from .sqlite_notices import LIVE_INDEX
 from .treenodes import stored_index
 
 
-def rekey(conn: sqlite3.Connection) -> None:
-    """The indexes keyed anew, in the caller's transaction."""
+def rekey(conn: sqlite3.Connection, tree_nodes: str, notice_ids: str) -> None:
+    """The indexes keyed anew, in the caller's transaction; ``tree_nodes`` and ``notice_ids``:
+    the statements that create those tables as this version keeps them."""
     conn.create_function("hotline_id_key", 1, id_keys(conn), deterministic=True)
     conn.create_function("hotline_node_key", 2, stored_index, deterministic=True)
     try:
         _replace(
             conn,
             "notice_ids",
-            "h INTEGER NOT NULL, origin TEXT NOT NULL, idx INTEGER NOT NULL,"
-            " PRIMARY KEY (h, origin, idx)",
-            "SELECT hotline_id_key(n.nid), i.origin, i.idx FROM notice_ids i JOIN notices n"
+            notice_ids,
+            "SELECT hotline_id_key(n.nid), i.origin, i.idx FROM notice_ids_old i JOIN notices n"
             " ON n.origin = i.origin AND n.idx = i.idx",
         )
         columns = {row[1] for row in conn.execute("PRAGMA table_info(tree_nodes)")}
@@ -40,9 +40,8 @@ def rekey(conn: sqlite3.Connection) -> None:
             _replace(
                 conn,
                 "tree_nodes",
-                "origin TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL,"
-                " PRIMARY KEY (origin, n)",
-                "SELECT origin, hotline_node_key(level, idx), hash FROM tree_nodes",
+                tree_nodes,
+                "SELECT origin, hotline_node_key(level, idx), hash FROM tree_nodes_old",
             )
         conn.execute("DROP INDEX IF EXISTS notices_live")
         conn.execute(LIVE_INDEX)
@@ -51,8 +50,10 @@ def rekey(conn: sqlite3.Connection) -> None:
         conn.create_function("hotline_node_key", 2, None)
 
 
-def _replace(conn: sqlite3.Connection, table: str, columns: str, rows: str) -> None:
-    conn.execute(f"CREATE TABLE {table}_rekeyed ({columns}) WITHOUT ROWID")
-    conn.execute(f"INSERT INTO {table}_rekeyed {rows}")
-    conn.execute(f"DROP TABLE {table}")
-    conn.execute(f"ALTER TABLE {table}_rekeyed RENAME TO {table}")
+def _replace(conn: sqlite3.Connection, table: str, create: str, rows: str) -> None:
+    """``table`` made anew by ``create``, filled by ``rows`` (a SELECT from ``{table}_old``,
+    the table as it was)."""
+    conn.execute(f"ALTER TABLE {table} RENAME TO {table}_old")
+    conn.execute(create)
+    conn.execute(f"INSERT INTO {table} {rows}")
+    conn.execute(f"DROP TABLE {table}_old")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 from .base import CLOSING, RULED_KINDS, NoticeFacts, notice_facts
-from .sqlite_ids import SECRET, IdKeys, id_keys, new_secret
+from .sqlite_ids import SECRET, id_keys, new_secret
 from .sqlite_notices import LIVE_INDEX
 from .sqlite_rekey import rekey
 from .treenodes import completed_nodes
@@ -38,6 +38,9 @@ CREATE TABLE tree_nodes (
 # (:mod:`.sqlite_ids`); the id itself is the ``nid`` of the notice's row. ``live_until``: of an
 # operation or emergency, until when deconfliction looks at it (see base.notice_facts), indexed
 # apart (``notices_live``): start-up reads only those still live, whatever the history.
+_NOTICE_IDS = """CREATE TABLE notice_ids (
+    h INTEGER NOT NULL, origin TEXT NOT NULL, idx INTEGER NOT NULL,
+    PRIMARY KEY (h, origin, idx)) WITHOUT ROWID"""
 _NOTICES = f"""
 CREATE TABLE notices (
     origin TEXT NOT NULL, idx INTEGER NOT NULL, time_ms INTEGER NOT NULL, kind TEXT NOT NULL,
@@ -49,9 +52,7 @@ CREATE INDEX notices_by_origin ON notices (origin, time_ms, idx);
 CREATE INDEX notices_by_kind ON notices (kind, time_ms, origin, idx);
 CREATE INDEX notices_by_precedence ON notices (precedence, time_ms, origin, idx);
 {LIVE_INDEX};
-CREATE TABLE notice_ids (
-    h INTEGER NOT NULL, origin TEXT NOT NULL, idx INTEGER NOT NULL,
-    PRIMARY KEY (h, origin, idx)) WITHOUT ROWID;
+{_NOTICE_IDS};
 CREATE TABLE links (
     t_origin TEXT NOT NULL, t_idx INTEGER NOT NULL, origin TEXT NOT NULL, idx INTEGER NOT NULL,
     how TEXT NOT NULL, t_leaf BLOB NOT NULL,
@@ -174,13 +175,14 @@ def index_notices(
     conn: sqlite3.Connection,
     origin: str,
     notices: Sequence[tuple[int, NoticeFacts, int, tuple[int, int] | None]],
-    ids: IdKeys | None,
+    ids: Callable[[str], int] | None,
 ) -> None:
     """Index notice entries just stored, in feed order, as (index, facts, appended time,
     implausible bracket): their rows, their links, and the open set (an entry a link answers
     is no longer open; one that needs an answer is open unless a link gave it already). The
     rows go in at once; links and the open set only for the entries that have them. ``ids``:
-    the store's keys, to index their notice ids too (the own feed's), or None."""
+    the key of each notice id (:class:`.sqlite_ids.IdKeys`), to index their ids too (the own
+    feed's), or None."""
     conn.executemany(
         INSERT_NOTICE,
         (
@@ -244,7 +246,7 @@ _UPGRADES: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     4: _build_trees,
     5: _index_notices,
     6: _index_live,
-    7: rekey,
+    7: lambda conn: rekey(conn, _TREE.strip().rstrip(";"), _NOTICE_IDS),
 }
 
 

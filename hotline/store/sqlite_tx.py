@@ -5,7 +5,7 @@ back."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ..errors import DuplicateIds, StoreConflict, StoreError
 from .base import CheckpointRecord, CosignatureRecord, notice_facts
@@ -37,9 +37,11 @@ def write_append(
     if taken:
         raise StoreConflict(f"idempotency keys already used: {taken}", found=taken)
     facts = [notice_facts(e) for e, _ in entries]
-    if ids is not None:
+    key_of: Callable[[str], int] | None = None
+    if ids is not None:  # each id's key made once, for the check and the index
+        key_of = {f.id: ids(f.id) for f in facts if f is not None}.__getitem__
         new = [f.id for f in facts if f is not None]
-        held = sorted(nid for nid, o, _ in ids_held(conn, new, ids) if o == origin)
+        held = sorted(nid for nid, o, _ in ids_held(conn, new, key_of) if o == origin)
         if held:
             raise DuplicateIds(f"notice ids already in {origin!r}: {held}", found=held)
     conn.execute(
@@ -66,7 +68,7 @@ def write_append(
             for i, f in enumerate(facts, start)
             if f is not None
         ],
-        ids,
+        key_of,
     )
     if checkpoint is not None:
         write_checkpoint(conn, checkpoint)
@@ -77,7 +79,7 @@ def write_append(
 
 
 def ids_held(
-    conn: sqlite3.Connection, ids: Sequence[str], key: IdKeys
+    conn: sqlite3.Connection, ids: Sequence[str], key: Callable[[str], int]
 ) -> list[tuple[str, str, int]]:
     """(id, origin, index) of every indexed notice entry holding one of ``ids``, by id, origin,
     index (``key``: the store's keys of notice ids)."""
