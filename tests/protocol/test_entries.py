@@ -248,6 +248,27 @@ def test_a_stored_entry_gives_back_the_notice_it_was_decoded_with() -> None:
     assert stored_notice(_FIRST.raw, 0) == _FIRST.notice
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_stored_entry_of_every_kind_gives_back_the_notice_it_was_decoded_with(kind: str) -> None:
+    prev = bytes(range(32))
+    entry = encode_entry(ORIGIN, 7, prev, example(kind))
+    decoded = decode_entry(entry.raw, origin=ORIGIN, index=7, prev=prev)
+    assert stored_notice(entry.raw, 7) == decoded.notice
+
+
+def test_a_stored_entry_with_whole_numbers_in_float_fields_gives_back_its_notice() -> None:
+    data = json.loads((EXAMPLES / "planned_operation.json").read_text())
+    corridor = next(a for a in data["areas"] if a["shape"] == "corridor")
+    corridor["centreline"][0] = {"lat": 47, "lon": -30}
+    corridor["half_width"]["value"] = 5
+    entry = encode_entry(ORIGIN, 0, b"", parse_notice(data))
+    assert b'{"lat":47,"lon":-30}' in entry.raw and b'"value":5}' in entry.raw
+    assert (
+        stored_notice(entry.raw, 0)
+        == decode_entry(entry.raw, origin=ORIGIN, index=0, prev=b"").notice
+    )
+
+
 @pytest.mark.parametrize(
     ("raw", "index", "error"),
     [

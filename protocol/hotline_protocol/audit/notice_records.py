@@ -32,6 +32,8 @@ class NoticeRecords:
     ) -> None:
         """Set the story's acks, updates and cancels to those of entry ``index`` (entries are
         read in order; ``head`` holds the next record of ``refs``)."""
+        if head[0] is None or head[0][0] > index:  # nothing refers to it (most entries): what
+            return  # the story holds is of an earlier index, and read by index
         acks: list[tuple[str, AckOf]] = []
         updates: list[int] = []
         cancels: list[int] = []
@@ -67,7 +69,8 @@ class NoticeRecords:
     ) -> dict[str, Any]:
         precedence = str(notice.precedence)
         needs = requires_ack(notice)
-        deadline = story.deadlines.of(precedence)
+        author = notice.author
+        deadline = story.deadlines.of(precedence) if needs else 0
         due = deadline if needs else None
         acks = [self._ack(bracket, due, s, link) for s, link in self._acks(story, index)]
         record: dict[str, Any] = {
@@ -78,7 +81,7 @@ class NoticeRecords:
             "kind": str(notice.kind),
             "precedence": precedence,
             "status": str(notice.status),
-            "author": notice.author.model_dump(mode="json"),
+            "author": {"id": author.id, "unit": author.unit, "nation": author.nation},
             "time": notice.time,
             "summary": phrase(notice),
             "fields": fields(notice),

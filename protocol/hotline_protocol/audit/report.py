@@ -12,7 +12,7 @@ that WARNs: the export vouched for its own keys, which proves nothing against th
 
 from __future__ import annotations
 
-import base64
+import binascii
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -201,7 +201,7 @@ def sizes(values: Iterable[int], limit: int = 8) -> str:
 
 
 def b64(value: bytes) -> str:
-    return base64.b64encode(value).decode()
+    return binascii.b2a_base64(value, newline=False).decode("ascii")
 
 
 def _size(value: int | None) -> str:
