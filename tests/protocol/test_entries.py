@@ -248,12 +248,19 @@ def test_a_stored_entry_gives_back_the_notice_it_was_decoded_with() -> None:
     assert stored_notice(_FIRST.raw, 0) == _FIRST.notice
 
 
+def _stored_as_decoded(notice: Notice, index: int = 7) -> None:
+    """The notice of a stored entry is the one decoding gave, down to each number's type."""
+    prev = bytes(range(32)) if index else b""
+    entry = encode_entry(ORIGIN, index, prev, notice)
+    decoded = decode_entry(entry.raw, origin=ORIGIN, index=index, prev=prev).notice
+    stored = stored_notice(entry.raw, index)
+    assert stored == decoded
+    assert repr(stored) == repr(decoded)  # 47 and 47.0 are equal, but not written alike
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_stored_entry_of_every_kind_gives_back_the_notice_it_was_decoded_with(kind: str) -> None:
-    prev = bytes(range(32))
-    entry = encode_entry(ORIGIN, 7, prev, example(kind))
-    decoded = decode_entry(entry.raw, origin=ORIGIN, index=7, prev=prev)
-    assert stored_notice(entry.raw, 7) == decoded.notice
+    _stored_as_decoded(example(kind))
 
 
 def test_a_stored_entry_with_whole_numbers_in_float_fields_gives_back_its_notice() -> None:
@@ -261,12 +268,21 @@ def test_a_stored_entry_with_whole_numbers_in_float_fields_gives_back_its_notice
     corridor = next(a for a in data["areas"] if a["shape"] == "corridor")
     corridor["centreline"][0] = {"lat": 47, "lon": -30}
     corridor["half_width"]["value"] = 5
-    entry = encode_entry(ORIGIN, 0, b"", parse_notice(data))
-    assert b'{"lat":47,"lon":-30}' in entry.raw and b'"value":5}' in entry.raw
-    assert (
-        stored_notice(entry.raw, 0)
-        == decode_entry(entry.raw, origin=ORIGIN, index=0, prev=b"").notice
-    )
+    notice = parse_notice(data)
+    raw = encode_entry(ORIGIN, 0, b"", notice).raw
+    assert b'{"lat":47,"lon":-30}' in raw and b'"value":5}' in raw
+    _stored_as_decoded(notice, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lat=st.floats(-90, 90, allow_nan=False),
+    lon=st.floats(-180, 180, allow_nan=False),
+)
+def test_a_stored_entry_gives_back_every_coordinate_as_decoded(lat: float, lon: float) -> None:
+    data = json.loads((EXAMPLES / "aircraft_in_distress.json").read_text())
+    data["last_position"] |= {"lat": lat, "lon": lon}
+    _stored_as_decoded(parse_notice(data))
 
 
 @pytest.mark.parametrize(
