@@ -50,6 +50,15 @@ async def test_the_live_notices_at_a_time_are_read_from_their_own_index(store: S
     assert await store.live_notices("nobody.example", 0) == []
 
 
+async def _live_after_reopening(path: Path) -> list[int]:
+    """What the SQLite store at ``path`` holds as live at 10 s, opened afresh (upgraded)."""
+    store = await opened(path)
+    try:
+        return await store.live_notices(A, 10_000)
+    finally:
+        await store.close()
+
+
 async def test_sqlite_a_store_of_schema_6_gets_its_live_index_at_open(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     store = await opened(path)
@@ -58,11 +67,7 @@ async def test_sqlite_a_store_of_schema_6_gets_its_live_index_at_open(tmp_path: 
     with older(path, 6) as conn:
         conn.execute("DROP INDEX notices_live")
         conn.execute("ALTER TABLE notices DROP COLUMN live_until")
-    store = await opened(path)
-    try:
-        assert await store.live_notices(A, 10_000) == [1, 4, 5, 6]
-    finally:
-        await store.close()
+    assert await _live_after_reopening(path) == [1, 4, 5, 6]
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM store_info").fetchone()[0] == str(SCHEMA_VERSION)
         plan = conn.execute(f"EXPLAIN QUERY PLAN {LIVE_SQL}", live_params(A, 0)).fetchall()
@@ -103,11 +108,7 @@ async def test_sqlite_a_store_of_schema_7_gets_its_live_index_by_the_hour_at_ope
             "CREATE INDEX notices_live ON notices (origin, live_until, idx)"
             " WHERE live_until IS NOT NULL"
         )
-    store = await opened(path)
-    try:
-        assert await store.live_notices(A, 10_000) == [1, 4, 5, 6]
-    finally:
-        await store.close()
+    assert await _live_after_reopening(path) == [1, 4, 5, 6]
     with sqlite3.connect(path) as conn:
         (made,) = conn.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'notices_live'"

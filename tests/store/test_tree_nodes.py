@@ -115,12 +115,7 @@ async def test_sqlite_a_store_of_schema_4_gets_its_tree_nodes(tmp_path: Path) ->
     with older(path, 4) as conn:  # no nodes
         conn.execute("DROP TABLE tree_nodes")
         conn.execute("DROP TABLE notices")
-    store = await opened(path)
-    try:
-        assert await StoredTree(store, A).root(tree.size) == tree.root()
-        await grow_more(store, tree)
-    finally:
-        await store.close()
+    await _reopened_still_grows(path, tree)
 
 
 async def test_sqlite_a_store_of_schema_7_gets_its_tree_nodes_keyed_in_the_order_made(
@@ -142,12 +137,7 @@ async def test_sqlite_a_store_of_schema_7_gets_its_tree_nodes_keyed_in_the_order
             )
         conn.execute("DROP TABLE tree_nodes")
         conn.execute("ALTER TABLE old_nodes RENAME TO tree_nodes")
-    store = await opened(path)
-    try:
-        assert await StoredTree(store, A).root(tree.size) == tree.root()
-        await grow_more(store, tree)
-    finally:
-        await store.close()
+    await _reopened_still_grows(path, tree)
     assert node_keys(path) == every_node(tree)
 
 
@@ -186,6 +176,16 @@ async def test_sqlite_appends_write_the_nodes_they_complete_after_all_others(
     finally:
         await store.close()
     assert node_keys(path) == every_node(tree)
+
+
+async def _reopened_still_grows(path: Path, tree: Tree) -> None:
+    """The SQLite store at ``path``, opened afresh (upgraded), gives ``tree``'s root and grows."""
+    store = await opened(path)
+    try:
+        assert await StoredTree(store, A).root(tree.size) == tree.root()
+        await grow_more(store, tree)
+    finally:
+        await store.close()
 
 
 async def grow_more(store: Store, tree: Tree) -> None:

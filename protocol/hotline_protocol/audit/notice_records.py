@@ -70,8 +70,7 @@ class NoticeRecords:
         precedence = str(notice.precedence)
         needs = requires_ack(notice)
         author = notice.author
-        deadline = story.deadlines.of(precedence) if needs else 0
-        due = deadline if needs else None
+        due = story.deadlines.of(precedence) if needs else None  # what an ack is due within
         acks = [self._ack(bracket, due, s, link) for s, link in self._acks(story, index)]
         record: dict[str, Any] = {
             "side": story.name,
@@ -91,14 +90,14 @@ class NoticeRecords:
             "deadline": (
                 {
                     "precedence": precedence,
-                    "seconds": deadline / 1000,
+                    "seconds": due / 1000,
                     "from": story.deadlines_from,
                 }
-                if needs
+                if due is not None
                 else None
             ),
             "acks": acks,
-            "ack_state": self._ack_state(story, index, needs, bracket, deadline, acks),
+            "ack_state": self._ack_state(story, index, due, bracket, acks),
             "supersedes": notice.supersedes.index if notice.supersedes is not None else None,
             "superseded_by": story.updates.get(index, []),
             "cancels": notice.ref.index if isinstance(notice, Cancel) else None,
@@ -138,16 +137,16 @@ class NoticeRecords:
         self,
         story: Story,
         index: int,
-        needs: bool,
+        due: int | None,
         bracket: Bracket,
-        deadline: int,
         acks: list[dict[str, Any]],
     ) -> str:
         """``not_required``; with acks ``in_time`` (one is), ``late`` (all are) or
         ``undecided``; without: ``withdrawn`` (superseded or cancelled), ``undelivered`` (the
         other side never had it), ``overdue`` (the deadline passed, as of the report's time,
-        whatever the bracket), ``pending`` (it had not) or ``undecided``."""
-        if not needs:
+        whatever the bracket), ``pending`` (it had not) or ``undecided``. ``due``: the
+        deadline in ms, None for a notice that needs no ack."""
+        if due is None:
             return "not_required"
         if acks:
             verdicts = [a["in_time"] for a in acks]
@@ -158,9 +157,9 @@ class NoticeRecords:
             return "withdrawn"
         if bracket.before is None:
             return "undelivered"
-        if self.as_of > bracket.before + deadline:
+        if self.as_of > bracket.before + due:
             return "overdue"
-        if bracket.after is not None and self.as_of <= bracket.after + deadline:
+        if bracket.after is not None and self.as_of <= bracket.after + due:
             return "pending"
         return "undecided"
 
